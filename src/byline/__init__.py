@@ -1,0 +1,1 @@
+"""Byline: carry out a real-name disclosure programme correctly, at scale, without doxxing."""

@@ -1,0 +1,66 @@
+"""The decision for one account on one date: the specification every engine must agree with.
+
+Pure: no I/O, no clock. The date is an argument.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from byline.domain.policy import Policy
+from byline.domain.vocabulary import AccountKind, Category, Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The facts about one account that a decision reads."""
+
+    account_id: str
+    kind: AccountKind
+    category: Category
+    metrics: Mapping[str, int]  # e.g. {"followers": 1_200_000}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    account_id: str
+    required: bool
+    outcome: Outcome
+    tier: str | None
+    reasons: tuple[str, ...]
+
+    @property
+    def reported(self) -> bool:
+        """Whether the decision belongs in a decisions file (it meets some tier's threshold)."""
+        return self.outcome is not Outcome.BELOW_THRESHOLD
+
+
+def decide(account: Account, policy: Policy, as_of: dt.date) -> Decision:
+    """Decide whether ``account`` must disclose under ``policy`` on ``as_of``.
+
+    In order: below the floor or below every tier -> not required; a kind the policy does not
+    cover -> not required; a category out of scope -> not required; otherwise the first tier (in
+    the policy's priority order) whose threshold is met and whose phase has started decides, and
+    if none has started the account waits for its phase.
+    """
+    metrics = dict(account.metrics)
+
+    def result(outcome: Outcome, reasons: tuple[str, ...], tier: str | None = None) -> Decision:
+        return Decision(account.account_id, outcome is Outcome.REQUIRED, outcome, tier, reasons)
+
+    if any(metrics.get(m, 0) < v for m, v in policy.floor.threshold.items()):
+        return result(Outcome.BELOW_THRESHOLD, (policy.floor.id,))
+    met = [t for t in policy.tiers if t.met_by(metrics)]
+    if not met:
+        return result(Outcome.BELOW_THRESHOLD, tuple(t.id for t in policy.tiers))
+    if account.kind not in policy.subjects.kinds:
+        return result(Outcome.KIND_NOT_SUBJECT, (policy.subjects.id,))
+    if not policy.scope.covers(account.category):
+        return result(Outcome.CATEGORY_OUT_OF_SCOPE, (policy.scope.id,))
+    for tier in met:
+        if tier.phase_starts <= as_of:
+            reasons = (tier.id, policy.subjects.id, policy.scope.id)
+            return result(Outcome.REQUIRED, reasons, tier.id)
+    return result(Outcome.PHASE_NOT_STARTED, (met[0].id,))

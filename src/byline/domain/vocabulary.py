@@ -1,0 +1,85 @@
+"""The words Byline uses everywhere: one vocabulary for every platform and every module."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What an account mainly publishes. Presets map each platform's own wording onto these."""
+
+    CURRENT_AFFAIRS = "current_affairs"  # politics, society, news, social hot topics
+    MILITARY = "military"
+    FINANCE = "finance"
+    LAW = "law"  # law and judiciary
+    MEDICINE = "medicine"  # medicine and health
+    EDUCATION = "education"
+    ENTERTAINMENT = "entertainment"
+    DAILY_LIFE = "daily_life"
+    OTHER = "other"
+
+
+class AccountKind(StrEnum):
+    INDIVIDUAL = "individual"
+    ORGANIZATION = "organization"
+
+
+class Outcome(StrEnum):
+    """Why an account is, or is not, required to disclose on a date."""
+
+    REQUIRED = "required"
+    # Meets a tier's threshold, in scope, but that tier's phase has not started on the date.
+    PHASE_NOT_STARTED = "phase_not_started"
+    # Meets a threshold but its category is outside the policy's scope.
+    CATEGORY_OUT_OF_SCOPE = "category_out_of_scope"
+    # Meets a threshold but its kind (individual/organization) is not subject to the policy.
+    KIND_NOT_SUBJECT = "kind_not_subject"
+    # Below every tier (and so never required): such accounts are not written to decisions.
+    BELOW_THRESHOLD = "below_threshold"
+
+
+class ViewerCondition(StrEnum):
+    """A condition of the viewer under which a policy hides the disclosed name."""
+
+    LOGGED_OUT = "logged_out"
+    UNVERIFIED = "unverified"  # has not passed real-identity verification
+    ABNORMAL = "abnormal"  # flagged for abnormal behaviour
+    SANCTIONED = "sanctioned"  # recently sanctioned (e.g. for unfriendly behaviour)
+    BANNED = "banned"  # currently banned
+    RISKY = "risky"  # deemed risky by the platform
+
+
+class Restriction(StrEnum):
+    """What a platform restricts for an account that refuses or is overdue."""
+
+    RECOMMENDATION_FEED = "recommendation_feed"
+    HOT_SEARCH = "hot_search"
+    AD_REVENUE_SHARE = "ad_revenue_share"
+    TIPPING = "tipping"
+    COMMERCIAL_INCOME = "commercial_income"
+    DISTRIBUTION = "distribution"  # content distribution scaled by a factor
+    SELLING = "selling"  # marketplaces: listings suspended
+
+
+class Incentive(StrEnum):
+    """What a platform grants an account that discloses."""
+
+    RECOMMENDATION_BOOST = "recommendation_boost"
+    TRUSTED_ACCOUNT = "trusted_account"
+    MONETISATION_SUPPORT = "monetisation_support"
+
+
+class Trigger(StrEnum):
+    """When a penalty applies."""
+
+    REFUSED = "refused"
+    OVERDUE = "overdue"
+
+
+class DisplayField(StrEnum):
+    """What may be shown on a disclosed account's public label."""
+
+    REAL_NAME = "real_name"
+    ORGANIZATION_NAME = "organization_name"
+    REGION = "region"  # state/province and country, never a street address
+    BUSINESS_ADDRESS = "business_address"
