@@ -1,0 +1,251 @@
+"""The bulk engine: decide every account of a snapshot on DuckDB, streaming from the file.
+
+Two scans of the file, no Python object per account:
+1. the hashes of all account ids are aggregated to find duplicated ids (exact check on the few
+   candidates);
+2. one scan validates every row and keeps only what is worth keeping: rejected rows and rows
+   that meet some tier's threshold. Everything written is computed from that small table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from byline.domain.policy import Policy
+from byline.domain.vocabulary import Outcome
+from byline.engine._compile import compile_decision
+from byline.engine._diff import write_diff
+from byline.engine._snapshot import Snapshot, open_snapshot
+
+Progress = Callable[[str, float], None]  # (step, fraction done of that step)
+
+DECISIONS = "decisions.parquet"
+SUMMARY = "summary.json"
+REJECTS = "rejects.csv"
+DIFF = "diff.parquet"
+
+
+@dataclass
+class EngineSettings:
+    """How DuckDB may use the machine. Spills to ``temp_directory`` past ``memory_limit``."""
+
+    memory_limit: str = "4GB"
+    threads: int | None = None
+    temp_directory: str | None = None
+
+
+@dataclass
+class Evaluation:
+    """What one evaluation wrote and counted."""
+
+    out_dir: Path
+    summary: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def connect(settings: EngineSettings | None = None) -> duckdb.DuckDBPyConnection:
+    settings = settings or EngineSettings()
+    con = duckdb.connect(config={"memory_limit": settings.memory_limit})
+    con.execute("SET enable_progress_bar = false")
+    if settings.threads:
+        con.execute(f"SET threads = {int(settings.threads)}")
+    if settings.temp_directory:
+        con.execute(f"SET temp_directory = '{settings.temp_directory}'")
+    return con
+
+
+def evaluate(
+    snapshot_path: Path,
+    policy: Policy,
+    as_of: dt.date,
+    out_dir: Path,
+    *,
+    previous: Path | None = None,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    settings: EngineSettings | None = None,
+) -> Evaluation:
+    """Decide every account in ``snapshot_path`` and write decisions, rejects and a summary."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = connect(settings)
+    timings: dict[str, float] = {}
+    try:
+        snapshot = open_snapshot(con, snapshot_path, policy.metrics, fmt)
+        step = _Stepper(con, progress, timings)
+        step("duplicates", _find_duplicates, snapshot)
+        step("decide", _decide_interesting_rows, snapshot, policy, as_of)
+        read = step("count", _count_rows, snapshot)
+        step("write", _write_outputs, policy, as_of, out_dir)
+        summary = _summarise(con, snapshot, policy, as_of, read)
+        if previous is not None:
+            summary["diff"] = step("diff", write_diff, previous / DECISIONS, out_dir / DECISIONS,
+                                   out_dir / DIFF)
+        summary["seconds"] = {k: round(v, 3) for k, v in timings.items()}
+        (out_dir / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        return Evaluation(out_dir, summary, timings)
+    finally:
+        con.close()
+
+
+class _Stepper:
+    """Runs one engine step, timing it and reporting DuckDB's progress while it runs."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, progress: Progress | None,
+                 timings: dict[str, float]) -> None:
+        self.con, self.progress, self.timings = con, progress, timings
+
+    def __call__(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        started = time.perf_counter()
+        done = threading.Event()
+        watcher = None
+        if self.progress is not None:
+            report = self.progress
+            report(name, 0.0)
+
+            def watch() -> None:
+                while not done.wait(0.2):
+                    fraction = self.con.query_progress()
+                    if fraction >= 0:
+                        report(name, min(fraction / 100.0, 1.0))
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+        try:
+            return fn(self.con, *args)
+        finally:
+            done.set()
+            if watcher is not None:
+                watcher.join()
+                self.progress(name, 1.0)  # type: ignore[misc]
+            self.timings[name] = time.perf_counter() - started
+
+
+def _find_duplicates(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> None:
+    """``_dups``: every account id that appears on more than one row, with those rows."""
+    ident = snapshot.id_sql()
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _dup_hashes AS SELECT hash({ident}) AS h "
+        f"FROM ({snapshot.raw_sql}) WHERE {ident} <> '' GROUP BY h HAVING count(*) > 1"
+    )
+    candidates = con.execute("SELECT count(*) FROM _dup_hashes").fetchone()
+    if not candidates or candidates[0] == 0:
+        con.execute("CREATE OR REPLACE TEMP TABLE _dups (dup_id VARCHAR, rows BIGINT[])")
+        return
+    # Equal hashes may still be different ids: settle it on the ids themselves.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT {ident} AS dup_id, "
+        f"list(_row ORDER BY _row) AS rows FROM ({snapshot.raw_sql}) "
+        f"WHERE hash({ident}) IN (SELECT h FROM _dup_hashes) GROUP BY 1 HAVING count(*) > 1"
+    )
+
+
+def _decide_interesting_rows(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
+                             policy: Policy, as_of: dt.date) -> None:
+    """``_kept``: rejected rows with their reasons, and decided rows that meet a threshold.
+
+    The filter uses only the cheap ``_good`` test and the thresholds, so messages and decisions
+    are worked out for the few rows kept, not for every row read.
+    """
+    decision = compile_decision(policy, as_of)
+    has_dups = (con.execute("SELECT count(*) FROM _dups").fetchone() or (0,))[0] > 0
+    # Joined only when there are duplicates: the common case pays nothing for the check.
+    dup_join = "LEFT JOIN _dups d ON d.dup_id = v.account_id" if has_dups else ""
+    accepted = "v._good AND d.rows IS NULL" if has_dups else "v._good"
+    dup_problem = (
+        "CASE WHEN d.rows IS NOT NULL THEN 'account_id: duplicate (rows ' || "
+        "array_to_string(list_slice(d.rows, 1, 5), ', ') || "
+        "CASE WHEN len(d.rows) > 5 THEN ', ...' ELSE '' END || ')' END"
+        if has_dups else "NULL"
+    )
+    metrics = "".join(f", v.{m}" for m in policy.metrics)
+    con.execute(f"""
+CREATE OR REPLACE TEMP TABLE _kept AS
+SELECT _row, account_id, kind, category{"".join(f", {m}" for m in policy.metrics)}, accepted,
+       CASE WHEN NOT accepted THEN reject_reason END AS reject_reason,
+       CASE WHEN accepted THEN {decision.outcome} END AS outcome,
+       CASE WHEN accepted THEN {decision.tier} END AS tier,
+       CASE WHEN accepted THEN {decision.reasons} END AS reasons
+FROM (
+  SELECT v._row, v.account_id, v.kind, v.category{metrics}, {accepted} AS accepted,
+         concat_ws('; ', {dup_problem}, {snapshot.problems_sql()}) AS reject_reason
+  FROM ({snapshot.values_sql()}) v {dup_join}
+  WHERE NOT ({accepted}) OR ({decision.met_any})
+)""")
+
+
+def _count_rows(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> int:
+    row = con.execute(f"SELECT count(*) FROM ({snapshot.raw_sql})").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _write_outputs(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date,
+                   out_dir: Path) -> None:
+    metrics = ", ".join(policy.metrics)
+    decisions = out_dir / DECISIONS
+    con.execute(f"""
+COPY (
+  SELECT account_id, outcome = '{Outcome.REQUIRED.value}' AS required, tier, reasons,
+         outcome, kind, category, {metrics},
+         ? AS policy_id, ? AS policy_version, ?::DATE AS as_of
+  FROM _kept WHERE accepted ORDER BY account_id
+) TO '{_path(decisions)}' (FORMAT parquet, COMPRESSION zstd)""",
+                [policy.id, policy.version, as_of])
+    rejects = out_dir / REJECTS
+    rejected = (con.execute("SELECT count(*) FROM _kept WHERE NOT accepted").fetchone() or (0,))[0]
+    if rejected:
+        con.execute(f"""
+COPY (SELECT _row AS row, account_id, reject_reason AS reason FROM _kept
+      WHERE NOT accepted ORDER BY _row) TO '{_path(rejects)}' (HEADER, DELIMITER ',')""")
+    elif rejects.exists():
+        rejects.unlink()  # a stale file from an earlier run would lie
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, policy: Policy,
+               as_of: dt.date, read: int) -> dict[str, Any]:
+    def grouped(sql: str) -> dict[str, int]:
+        return {str(k): int(v) for k, v in con.execute(sql).fetchall()}
+
+    rejected = grouped("SELECT 'n', count(*) FROM _kept WHERE NOT accepted").get("n", 0)
+    accepted = read - rejected
+    by_outcome = grouped("SELECT outcome, count(*) FROM _kept WHERE accepted GROUP BY 1")
+    reported = sum(by_outcome.values())
+    by_outcome[Outcome.BELOW_THRESHOLD.value] = accepted - reported
+    by_tier = grouped("SELECT tier, count(*) FROM _kept WHERE tier IS NOT NULL GROUP BY 1")
+    by_category: dict[str, dict[str, int]] = {}
+    for category, outcome, n in con.execute(
+        "SELECT category, outcome, count(*) FROM _kept WHERE accepted GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall():
+        by_category.setdefault(category, {})[outcome] = int(n)
+    return {
+        "snapshot": str(snapshot.path),
+        "format": snapshot.format,
+        "policy_id": policy.id,
+        "policy_version": policy.version,
+        "as_of": as_of.isoformat(),
+        "read": read,
+        "accepted": accepted,
+        "rejected": rejected,
+        "decided": accepted,
+        "required": by_outcome.get(Outcome.REQUIRED.value, 0),
+        "reported": reported,
+        "by_outcome": {o.value: by_outcome.get(o.value, 0) for o in Outcome},
+        "by_tier": {t.id: by_tier.get(t.id, 0) for t in policy.tiers},
+        "by_category": by_category,
+        "rejected_by_field": grouped(
+            "SELECT split_part(unnest(string_split(reject_reason, '; ')), ':', 1) AS f, count(*) "
+            "FROM _kept WHERE NOT accepted GROUP BY 1 ORDER BY 1"
+        ),
+    }
+
+
+def _path(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,202 @@
+"""A snapshot file as DuckDB sees it: format detection, required columns, row numbers, validation.
+
+Every format is turned into the same relation (``_row``, ``account_id``, ``kind``, ``category``,
+metrics as BIGINT, and ``_reject``: why the row is rejected, or NULL), so the rest of the engine
+never knows which format it came from. Nothing here builds a Python object per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from byline.domain.vocabulary import AccountKind, Category
+
+FORMATS = ("parquet", "csv", "jsonl")
+_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl",
+             ".ndjson": "jsonl", ".json": "jsonl"}
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                  "UINTEGER", "UBIGINT", "UHUGEINT")
+_FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
+_JSON_SAMPLE_LINES = 1000
+# CASE, not AND: json_type must never see a line that is not valid JSON.
+_IS_OBJECT = "CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END"
+
+
+class SnapshotError(Exception):
+    """A snapshot that cannot be read at all: wrong format, missing column, unreadable."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A snapshot file ready to be read by one DuckDB connection."""
+
+    path: Path
+    format: str
+    metrics: tuple[str, ...]
+    raw_sql: str  # SELECT _row, account_id, kind, category, <metrics> (as found in the file)
+    column_types: dict[str, str]
+    record_ok: str | None = None  # SQL: the record as a whole is usable (JSONL: an object)
+    record_problem: str = ""  # what to say when it is not
+
+    def id_sql(self) -> str:
+        """SQL for the account id as text (NULL or '' when missing)."""
+        if self.column_types["account_id"] == "VARCHAR":
+            return "account_id"
+        return "CAST(account_id AS VARCHAR)"
+
+    def values_sql(self) -> str:
+        """Every row: ``_row``, typed columns, ``_raw_<metric>`` and the cheap ``_good`` test."""
+        typed = {m: _metric_value(m, self.column_types[m]) for m in self.metrics}
+        good = [
+            "account_id IS NOT NULL AND account_id <> ''",
+            f"kind IN ({_values(AccountKind)})",
+            f"category IN ({_values(Category)})",
+            *(f"{typed[m]} >= 0" for m in self.metrics),
+        ]
+        if self.record_ok:
+            good.insert(0, self.record_ok)
+        metric_cols = "".join(f", {typed[m]} AS {m}, {m} AS _raw_{m}" for m in self.metrics)
+        if self.record_ok:
+            metric_cols += f", {self.record_ok} AS _record_ok"
+        return f"""
+SELECT _row, {self.id_sql()} AS account_id,
+       CAST(kind AS VARCHAR) AS kind, CAST(category AS VARCHAR) AS category{metric_cols},
+       coalesce({" AND ".join(f"({g})" for g in good)}, false) AS _good
+FROM ({self.raw_sql})"""
+
+    def problems_sql(self) -> str:
+        """SQL over ``values_sql``'s columns: every problem of a row, '; '-joined (or NULL)."""
+        checks = [
+            "CASE WHEN account_id IS NULL OR account_id = '' THEN 'account_id: missing' END",
+            _enum_check("kind", [k.value for k in AccountKind]),
+            _enum_check("category", [c.value for c in Category]),
+            *(_metric_check(m, self.column_types[m]) for m in self.metrics),
+        ]
+        problems = f"NULLIF(concat_ws('; ', {', '.join(checks)}), '')"
+        if self.record_ok:
+            return f"CASE WHEN NOT _record_ok THEN '{self.record_problem}' ELSE {problems} END"
+        return problems
+
+
+def open_snapshot(con: duckdb.DuckDBPyConnection, path: Path, metrics: tuple[str, ...],
+                  fmt: str | None = None) -> Snapshot:
+    """Describe ``path`` for ``con``; raise ``SnapshotError`` if it cannot be read at all."""
+    if not path.exists():
+        raise SnapshotError(f"{path}: no such file")
+    if path.is_dir():
+        raise SnapshotError(f"{path}: is a folder; give the snapshot file inside it")
+    fmt = fmt or _SUFFIXES.get(path.suffix.lower())
+    if fmt not in FORMATS:
+        raise SnapshotError(
+            f"{path}: cannot tell the format from the name; use a .parquet, .csv or .jsonl file "
+            f"(or say which format)"
+        )
+    required = ("account_id", "kind", "category", *metrics)
+    literal = _quote(str(path))
+    try:
+        if fmt == "parquet":
+            source = f"read_parquet({literal}, file_row_number=true)"
+            types = _describe(con, f"SELECT * FROM {source}")
+            row = "file_row_number + 1"
+        elif fmt == "csv":
+            source = f"read_csv({literal}, all_varchar=true, header=true)"
+            types = _describe(con, f"SELECT * FROM {source}")
+            row = "row_number() OVER ()"
+        else:
+            return _open_jsonl(con, path, metrics, literal)
+    except duckdb.Error as exc:
+        raise SnapshotError(f"{path}: not a readable {fmt} file: {_first_line(exc)}") from None
+    _require(path, types, required)
+    columns = ", ".join(required)
+    raw = f"SELECT {row} AS _row, {columns} FROM {source}"
+    return Snapshot(path, fmt, metrics, raw, types)
+
+
+def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, metrics: tuple[str, ...],
+                literal: str) -> Snapshot:
+    # Each line is read as text, so one malformed line is one rejected row, not a failed file.
+    lines = (f"read_csv({literal}, columns={{'line': 'VARCHAR'}}, header=false, delim='\\x1e', "
+             "quote='', escape='', auto_detect=false)")
+    required = ("account_id", "kind", "category", *metrics)
+    keys = con.sql(
+        f"SELECT DISTINCT unnest(json_keys(line)) FROM (SELECT line FROM {lines} "
+        f"WHERE {_IS_OBJECT} LIMIT {_JSON_SAMPLE_LINES})"
+    ).fetchall()
+    present = {k for (k,) in keys}
+    _require(path, dict.fromkeys(present, "VARCHAR"), required)
+    # The JSON functions only ever see lines already known to be objects.
+    fields = ", ".join(
+        f"json_extract_string(CASE WHEN _ok THEN line END, {_quote('$.' + c)}) AS {c}"
+        for c in required
+    )
+    raw = (f"SELECT _row, {fields}, _ok FROM (SELECT row_number() OVER () AS _row, line, "
+           f"{_IS_OBJECT} AS _ok FROM {lines})")
+    types = dict.fromkeys(required, "VARCHAR")
+    return Snapshot(path, "jsonl", metrics, raw, types, record_ok="_ok",
+                    record_problem="line: not a JSON object")
+
+
+def _require(path: Path, types: dict[str, str], required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in types]
+    if missing:
+        raise SnapshotError(
+            f"{path}: missing required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (found: {', '.join(sorted(types)) or 'none'})"
+        )
+
+
+def _describe(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:
+    return {name: str(kind) for name, kind, *_ in con.sql(f"DESCRIBE {sql}").fetchall()}
+
+
+def _metric_value(metric: str, column_type: str, column: str | None = None) -> str:
+    col = column or metric
+    if column_type in _INTEGER_TYPES:
+        return f"TRY_CAST({col} AS BIGINT)"
+    if column_type in _FLOAT_TYPES:
+        return (f"CASE WHEN isfinite({col}) AND {col} = floor({col}) "
+                f"AND abs({col}) < 9e18 THEN CAST({col} AS BIGINT) END")
+    text = f"trim(CAST({col} AS VARCHAR))"
+    # Whole numbers only: a cast alone would round '1.5' to 2.
+    return f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+') THEN TRY_CAST({text} AS BIGINT) END"
+
+
+def _metric_check(metric: str, column_type: str) -> str:
+    raw = f"_raw_{metric}"
+    shown = f"left(CAST({raw} AS VARCHAR), 40)"
+    missing = f"{raw} IS NULL"
+    if column_type not in _INTEGER_TYPES:
+        missing += f" OR trim(CAST({raw} AS VARCHAR)) = ''"
+    return (
+        f"CASE WHEN {missing} THEN '{metric}: missing' "
+        f"WHEN {metric} IS NULL THEN '{metric}: not a whole number in range (' || {shown} || ')' "
+        f"WHEN {metric} < 0 THEN '{metric}: negative (' || {shown} || ')' END"
+    )
+
+
+def _enum_check(column: str, allowed: list[str]) -> str:
+    values = ", ".join(_quote(a) for a in allowed)
+    return (
+        f"CASE WHEN {column} IS NULL THEN '{column}: missing' "
+        f"WHEN CAST({column} AS VARCHAR) NOT IN ({values}) THEN '{column}: unknown value ' || "
+        f"{_quote_sql_value(column)} || ' (allowed: {', '.join(allowed)})' END"
+    )
+
+
+def _values(vocabulary: type[AccountKind] | type[Category]) -> str:
+    return ", ".join(_quote(v.value) for v in vocabulary)
+
+
+def _quote_sql_value(column: str) -> str:
+    return f"'''' || left(CAST({column} AS VARCHAR), 40) || ''''"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
