@@ -9,9 +9,11 @@ from byline.engine._evaluate import (
     SUMMARY,
     EngineSettings,
     Evaluation,
+    Progress,
     connect,
     evaluate,
 )
+from byline.engine._promise import floor_violations
 from byline.engine._snapshot import FORMATS, Snapshot, SnapshotError, open_snapshot
 
 __all__ = [
@@ -23,12 +25,14 @@ __all__ = [
     "CompiledDecision",
     "DiffError",
     "EngineSettings",
+    "Progress",
     "Evaluation",
     "Snapshot",
     "SnapshotError",
     "compile_decision",
     "connect",
     "evaluate",
+    "floor_violations",
     "open_snapshot",
     "write_diff",
 ]

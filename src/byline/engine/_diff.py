@@ -37,3 +37,4 @@ WHERE coalesce(n.required, false) <> coalesce(o.required, false)
                 "(FORMAT parquet)")
     counts = dict(con.execute("SELECT change, count(*) FROM _diff GROUP BY 1").fetchall())
     return {c: int(counts.get(c, 0)) for c in CHANGES}
+

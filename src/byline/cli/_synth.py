@@ -1,0 +1,42 @@
+"""``byline synth``: write a synthetic platform snapshot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from byline.cli._app import app, emit_json, err, fail, out
+from byline.service.synthesis import synthesise
+
+
+@app.command()
+def synth(
+    platform: str = typer.Option("weibo", "--platform", help="Platform profile (a preset name or a synth profile)."),
+    accounts: int = typer.Option(1_000_000, "--accounts", min=1, help="How many accounts."),
+    seed: int = typer.Option(7, "--seed", help="Same seed, same snapshot."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write the snapshot into."),
+    fmt: str = typer.Option("parquet", "--format", help="parquet, csv or jsonl."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+) -> None:
+    """Write a synthetic snapshot whose counts have the platform's published heavy-tailed shape."""
+    bar = Progress(TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err, transient=True, disable=as_json)
+    try:
+        with bar:
+            task = bar.add_task("synth", total=accounts)
+            path = synthesise(out_dir, platform, accounts, seed, fmt=fmt,
+                              progress=lambda n: bar.update(task, completed=n))
+    except ValueError as exc:
+        fail(escape(str(exc)))
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    if as_json:
+        emit_json({"path": str(path), **manifest})
+        return
+    out.print(f"Wrote {accounts:,} accounts to {escape(str(path))}", highlight=False)
+    counts = manifest.get("counts") or {}
+    if counts:
+        out.print("  " + "; ".join(f"{k}: {v:,}" for k, v in counts.items()), highlight=False)

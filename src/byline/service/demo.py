@@ -1,0 +1,94 @@
+"""The demo: synthesise a platform, then evaluate it under a policy before, during and after
+each of its phases, and check the threshold promise on every result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from byline.domain.explain import one_line
+from byline.domain.policy import Policy
+from byline.engine import Progress, evaluate, floor_violations
+from byline.policy import load_policy
+from byline.synth import write_snapshot
+
+_MARKER = ".byline-demo"
+
+
+@dataclass(frozen=True)
+class DemoDate:
+    as_of: dt.date
+    label: str
+
+
+@dataclass
+class DemoStep:
+    date: DemoDate
+    out_dir: Path
+    summary: dict[str, Any]
+    floor_violations: int
+
+
+@dataclass
+class DemoReport:
+    policy: str
+    snapshot: Path
+    accounts: int
+    synth_seconds: float
+    steps: list[DemoStep] = field(default_factory=list)
+
+
+def demo_dates(policy: Policy) -> list[DemoDate]:
+    """The day before the first phase, each phase's first day, and a month after the last."""
+    starts: dict[dt.date, list[str]] = {}
+    for tier in policy.tiers:
+        starts.setdefault(tier.phase_starts, []).append(tier.label)
+    ordered = sorted(starts)
+    dates = [DemoDate(ordered[0] - dt.timedelta(days=1), "the day before the first phase")]
+    dates += [DemoDate(d, "phase starts: " + ", ".join(starts[d])) for d in ordered]
+    dates.append(DemoDate(ordered[-1] + dt.timedelta(days=30), "a month after the last phase"))
+    return dates
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """Reuse a demo folder, or replace it cleanly; never touch a folder the demo did not make."""
+    if workdir.exists() and any(workdir.iterdir()) and not (workdir / _MARKER).exists():
+        raise ValueError(f"{workdir}: exists and is not a Byline demo folder; choose another --dir")
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    (workdir / _MARKER).write_text("made by `byline demo`; replaced on the next run\n")
+
+
+def run_demo(
+    workdir: Path,
+    policy_ref: str = "weibo",
+    accounts: int = 1_000_000,
+    seed: int = 7,
+    *,
+    on_synth: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+    on_step: Callable[[DemoStep], None] | None = None,
+) -> DemoReport:
+    policy = load_policy(policy_ref)
+    prepare_workdir(workdir)
+    started = time.perf_counter()
+    snapshot = write_snapshot(workdir / "snapshot", policy.id, accounts, seed, progress=on_synth)
+    report = DemoReport(one_line(policy), snapshot, accounts, time.perf_counter() - started)
+    previous: Path | None = None
+    for date in demo_dates(policy):
+        out_dir = workdir / f"evaluation-{date.as_of.isoformat()}"
+        result = evaluate(snapshot, policy, date.as_of, out_dir, previous=previous,
+                          progress=progress)
+        step = DemoStep(date, out_dir, result.summary,
+                        floor_violations(out_dir / "decisions.parquet", policy))
+        report.steps.append(step)
+        if on_step:
+            on_step(step)
+        previous = out_dir
+    return report
