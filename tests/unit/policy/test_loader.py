@@ -1,0 +1,103 @@
+"""Policy files: a bad one is refused with file, line and field; every preset is valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from byline.policy import PolicyFileError, load_policy, preset_names, preset_path
+
+WEIBO_TEXT = preset_path("weibo").read_text()
+
+
+def broken(tmp_path: Path, old: str, new: str) -> Path:
+    assert old in WEIBO_TEXT
+    path = tmp_path / "policy.toml"
+    path.write_text(WEIBO_TEXT.replace(old, new, 1))
+    return path
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def problem(path: Path, field: str | None = None) -> tuple[int | None, str, str]:
+    """The problem found in ``path`` (the one about ``field``, when given)."""
+    with pytest.raises(PolicyFileError) as info:
+        load_policy(path)
+    assert str(path) in str(info.value)
+    found = [p for p in info.value.problems if field is None or p.field == field]
+    assert found, info.value.problems
+    p = found[0]
+    return p.line, p.field, p.message
+
+
+def test_shipped_presets() -> None:
+    assert preset_names() == sorted(["weibo", "wechat", "douyin", "kuaishou", "bilibili",
+                                     "xiaohongshu", "baidu", "zhihu", "us-inform"])
+    for name in preset_names():
+        policy = load_policy(name)
+        assert policy.id == name
+        assert policy.tiers and all(t.phase_starts.year >= 2023 for t in policy.tiers)
+
+
+def test_unknown_field_names_line_and_allowed_fields(tmp_path: Path) -> None:
+    path = broken(tmp_path, "deadline_days = 9", "deadline_dayz = 9")
+    line, field, message = problem(path, "notice.deadline_dayz")
+    assert line == line_of(path, "deadline_dayz")
+    assert field == "notice.deadline_dayz"
+    assert "allowed here: batch_size, channel, deadline_days" in message
+
+
+def test_bad_enum_value_lists_the_allowed_ones(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'restriction = "tipping"', 'restriction = "tips"')
+    line, field, message = problem(path)
+    assert line == line_of(path, '"tips"')
+    assert field == "penalties[3].restriction"
+    assert "'tipping'" in message and "'tips'" in message
+
+
+def test_tier_below_the_floor_is_refused_at_the_tier(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'id = "weibo.tier.500k"\nlabel = "500,000+ followers"\n'
+                  "threshold = { followers = 500000 }",
+                  'id = "weibo.tier.500k"\nlabel = "500,000+ followers"\n'
+                  "threshold = { followers = 300000 }")
+    line, field, message = problem(path)
+    assert line == line_of(path, 'id = "weibo.tier.500k"') - 1  # that tier's [[tiers]] header
+    assert field == "tiers[1]"
+    assert "below the floor" in message and "300000" in message
+
+
+def test_missing_field(tmp_path: Path) -> None:
+    path = broken(tmp_path, "phase_starts = 2023-12-22\n", "")
+    line, field, message = problem(path)
+    assert field == "tiers[1].phase_starts"
+    assert line == line_of(path, 'id = "weibo.tier.500k"') - 1  # the [[tiers]] header
+    assert message == "required field is missing"
+
+
+def test_repeated_rule_id(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'id = "weibo.penalty.tipping"', 'id = "weibo.penalty.feed"')
+    _, _, message = problem(path)
+    assert "repeated: weibo.penalty.feed" in message
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = broken(tmp_path, "[notice]", "[notice")
+    line, _, message = problem(path)
+    assert line == line_of(path, "[notice")
+    assert message.startswith("not valid TOML")
+
+
+def test_scope_needs_exactly_one_way(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'categories = ["current_affairs"',
+                  'exclude = ["daily_life"]\ncategories = ["current_affairs"')
+    _, field, message = problem(path)
+    assert field == "scope"
+    assert "exactly one of 'categories'" in message
+
+
+def test_unknown_name_lists_presets() -> None:
+    with pytest.raises(PolicyFileError, match="presets: baidu, bilibili"):
+        load_policy("no-such-policy")

@@ -1,0 +1,62 @@
+"""The one import rule: imports point down the layer table of docs/architecture.md."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[2] / "src" / "byline"
+
+# layer -> the byline layers it may import (itself always allowed)
+ALLOWED = {
+    "domain": set(),
+    "policy": {"domain"},
+    "engine": {"domain"},
+    "synth": {"domain"},
+    "service": {"domain", "engine", "policy", "synth"},
+    "cli": {"service", "domain", "engine", "policy"},
+}
+# third-party packages the pure domain may use
+DOMAIN_THIRD_PARTY = {"pydantic"}
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_layer_imports_only_what_it_may(layer: str) -> None:
+    files = sorted((PACKAGE / layer).rglob("*.py"))
+    assert files, f"no modules in byline.{layer}"
+    for path in files:
+        for name in imports(path):
+            top = name.split(".")[0]
+            if top == "byline":
+                target = name.split(".")[1] if "." in name else ""
+                assert target == layer or target in ALLOWED[layer], (
+                    f"{path.relative_to(PACKAGE)} imports {name}")
+            elif layer == "domain":
+                assert top in sys.stdlib_module_names or top in DOMAIN_THIRD_PARTY, (
+                    f"{path.relative_to(PACKAGE)} imports {name}: the domain stays pure")
+
+
+def test_every_package_has_a_layer() -> None:
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert packages == set(ALLOWED)
+
+
+def test_domain_reads_no_clock() -> None:
+    for path in (PACKAGE / "domain").rglob("*.py"):
+        text = path.read_text()
+        for call in ("date.today(", "datetime.now(", "time.time(", "utcnow("):
+            assert call not in text, f"{path.name} reads the clock ({call})"
