@@ -1,0 +1,35 @@
+# Byline — every target documents itself: `make help`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint typecheck bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install Byline with its development tools
+
+demo: $(STAMP) ## The main job: synthesise a platform and run the weibo preset through its phases
+	$(BIN)/byline demo $(ARGS)
+
+test: $(STAMP) ## Run the whole test suite (what CI runs)
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff and mypy (strict)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP) ## Benchmarks: engine vs DuckDB floor vs pandas at 10M and 100M accounts (slow)
+	$(BIN)/python bench/evaluate.py $(ARGS)
+
+clean: ## Remove the virtual environment, caches and demo data
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis byline-demo

@@ -1,0 +1,215 @@
+"""Benchmark: `byline evaluate`'s engine against its floor and a pandas baseline, side by side.
+
+For each size (10M and 100M accounts by default) it generates and caches a synthetic Weibo
+snapshot under bench/.cache/, then runs, each in a fresh process (so peak memory is its own):
+
+- floor:  DuckDB merely reading every value of the columns the decision needs (an aggregate over
+          each column; no validation, no decision);
+- engine: Byline's evaluation: validation (duplicates included), decisions, rejects, summary;
+- pandas: a straightforward pandas implementation of the same validation and decision.
+
+It prints seconds, accounts/s, peak RSS and the ratios engine/floor and pandas/engine. Timings are
+the median of --repeat runs. Nothing here asserts a time: these machines are noisy.
+
+    python bench/evaluate.py                      # 10M and 100M
+    python bench/evaluate.py --sizes 10M --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CACHE = Path(__file__).parent / ".cache"
+POLICY = "weibo"
+AS_OF = dt.date(2023, 12, 25)
+SEED = 7
+COLUMNS = ("account_id", "kind", "category", "followers")
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().upper()
+    scale = {"K": 1_000, "M": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("KM")) * scale)
+
+
+def snapshot_for(accounts: int) -> Path:
+    folder = CACHE / f"weibo-{accounts}-seed{SEED}"
+    data = folder / "accounts.parquet"
+    if not data.exists():
+        from byline.synth import write_snapshot
+
+        print(f"generating {accounts:,} accounts into {folder} (cached for next time) ...",
+              flush=True)
+        started = time.perf_counter()
+        write_snapshot(folder, POLICY, accounts, SEED)
+        print(f"  generated in {time.perf_counter() - started:.1f}s", flush=True)
+    return data
+
+
+# --- workers: each runs in its own process --------------------------------------------------
+
+def work_floor(snapshot: Path, out: Path) -> dict[str, object]:
+    import duckdb
+
+    con = duckdb.connect()
+    row = con.execute(
+        "SELECT max(length(account_id)), max(length(kind)), max(length(category)), "
+        f"sum(followers) FROM read_parquet('{snapshot}')"
+    ).fetchone()
+    return {"checksum": [str(v) for v in row or ()]}
+
+
+def work_engine(snapshot: Path, out: Path) -> dict[str, object]:
+    from byline.engine import evaluate
+    from byline.policy import load_policy
+
+    result = evaluate(snapshot, load_policy(POLICY), AS_OF, out)
+    return {"required": result.summary["required"], "reported": result.summary["reported"],
+            "rejected": result.summary["rejected"], "steps": result.summary["seconds"]}
+
+
+def work_pandas(snapshot: Path, out: Path) -> dict[str, object]:
+    """What a careful engineer would write first with pandas: load, validate, decide, write."""
+    import numpy as np
+    import pandas as pd
+
+    from byline.domain import AccountKind, Category
+    from byline.policy import load_policy
+
+    policy = load_policy(POLICY)
+    df = pd.read_parquet(snapshot, columns=list(COLUMNS))
+    df["row"] = np.arange(1, len(df) + 1)
+    followers = pd.to_numeric(df["followers"], errors="coerce")
+    problems = pd.Series("", index=df.index)
+    problems[df["account_id"].isna() | (df["account_id"] == "")] += "account_id: missing; "
+    problems[df["account_id"].duplicated(keep=False)] += "account_id: duplicate; "
+    problems[~df["kind"].isin([k.value for k in AccountKind])] += "kind: unknown; "
+    problems[~df["category"].isin([c.value for c in Category])] += "category: unknown; "
+    problems[followers.isna()] += "followers: missing; "
+    problems[followers < 0] += "followers: negative; "
+    rejected = problems != ""
+    good = df[~rejected]
+    f = followers[~rejected]
+    in_kind = good["kind"].isin([k.value for k in policy.subjects.kinds])
+    in_scope = good["category"].isin([c.value for c in policy.scope.in_scope()])
+    floor_ok = f >= policy.floor.threshold["followers"]
+    met = {t.id: floor_ok & (f >= t.threshold["followers"]) for t in policy.tiers}
+    met_any = np.logical_or.reduce(list(met.values()))
+    conditions = [~met_any, ~in_kind, ~in_scope]
+    outcomes = ["below_threshold", "kind_not_subject", "category_out_of_scope"]
+    tiers: list[object] = [None, None, None]
+    for t in policy.tiers:
+        if t.phase_starts <= AS_OF:
+            conditions.append(met[t.id])
+            outcomes.append("required")
+            tiers.append(t.id)
+    outcome = np.select(conditions, outcomes, default="phase_not_started")
+    tier = np.select(conditions, tiers, default=None)
+    decisions = pd.DataFrame({"account_id": good["account_id"].to_numpy(), "outcome": outcome,
+                              "tier": tier, "followers": f.to_numpy()})
+    decisions = decisions[decisions["outcome"] != "below_threshold"]
+    decisions["required"] = decisions["outcome"] == "required"
+    decisions.sort_values("account_id").to_parquet(out / "decisions.parquet", index=False)
+    df.loc[rejected, ["row", "account_id"]].assign(reason=problems[rejected]).to_csv(
+        out / "rejects.csv", index=False)
+    return {"required": int(decisions["required"].sum()), "reported": len(decisions),
+            "rejected": int(rejected.sum())}
+
+
+WORKERS = {"floor": work_floor, "engine": work_engine, "pandas": work_pandas}
+
+
+def run_worker(name: str, snapshot: Path) -> dict[str, object]:
+    """Run one worker in a fresh process; return its result with seconds and peak RSS."""
+    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "stdout").open("w+") as stdout:
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", name, "--snapshot", str(snapshot),
+             "--out", tmp], stdout=stdout)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        if proc.returncode != 0:
+            return {"error": f"exit {proc.returncode}", "peak_mib": usage.ru_maxrss / 1024}
+        result: dict[str, object] = json.loads(stdout.read().splitlines()[-1])
+        result["peak_mib"] = usage.ru_maxrss / 1024  # Linux reports KiB
+        return result
+
+
+def bench(sizes: list[int], repeat: int, skip: set[str]) -> list[dict[str, object]]:
+    rows = []
+    for accounts in sizes:
+        snapshot = snapshot_for(accounts)
+        for name in WORKERS:
+            if name in skip:
+                continue
+            runs = [run_worker(name, snapshot) for _ in range(repeat)]
+            ok = [r for r in runs if "error" not in r]
+            row: dict[str, object] = {"accounts": accounts, "job": name}
+            if ok:
+                seconds = statistics.median(float(r["seconds"]) for r in ok)  # type: ignore[arg-type]
+                row.update(seconds=seconds, per_second=accounts / seconds,
+                           peak_mib=max(float(r["peak_mib"]) for r in ok),  # type: ignore[arg-type]
+                           result={k: v for k, v in ok[-1].items()
+                                   if k not in ("seconds", "peak_mib")})
+            else:
+                row.update(error=runs[0]["error"], peak_mib=runs[0]["peak_mib"])
+            rows.append(row)
+            print(json.dumps(row, default=str), flush=True)
+    return rows
+
+
+def report(rows: list[dict[str, object]]) -> None:
+    print()
+    print(f"{'accounts':>12} {'job':<7} {'seconds':>9} {'accounts/s':>13} {'peak MiB':>9}")
+    by: dict[tuple[object, object], dict[str, object]] = {(r["accounts"], r["job"]): r
+                                                          for r in rows}
+    for r in rows:
+        if "error" in r:
+            print(f"{r['accounts']:>12,} {r['job']:<7} {'failed: ' + str(r['error']):>33}")
+            continue
+        print(f"{r['accounts']:>12,} {r['job']:<7} {r['seconds']:>9.2f} "
+              f"{r['per_second']:>13,.0f} {r['peak_mib']:>9,.0f}")
+    print()
+    for accounts in sorted({r["accounts"] for r in rows}):  # type: ignore[type-var]
+        engine, floor, pandas = (by.get((accounts, j), {}) for j in ("engine", "floor", "pandas"))
+        line = f"{accounts:>12,}:"
+        if "seconds" in engine and "seconds" in floor:
+            line += f" engine/floor = {float(engine['seconds']) / float(floor['seconds']):.2f}x"  # type: ignore[arg-type]
+        if "seconds" in engine and "seconds" in pandas:
+            line += f"; pandas/engine = {float(pandas['seconds']) / float(engine['seconds']):.2f}x"  # type: ignore[arg-type]
+        if "error" in pandas:
+            line += f"; pandas failed ({pandas['error']})"
+        print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10M,100M", help="comma-separated, e.g. 10M,100M")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip", default="", help="jobs to skip, e.g. pandas")
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--snapshot", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        started = time.perf_counter()
+        result = WORKERS[args.worker](args.snapshot, args.out)
+        result["seconds"] = time.perf_counter() - started
+        print(json.dumps(result, default=str))
+        return
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s]
+    skip = {s for s in args.skip.split(",") if s}
+    report(bench(sizes, args.repeat, skip))
+
+
+if __name__ == "__main__":
+    main()
