@@ -47,8 +47,9 @@ def snapshot_for(accounts: int) -> Path:
     if not data.exists():
         from byline.synth import write_snapshot
 
-        print(f"generating {accounts:,} accounts into {folder} (cached for next time) ...",
-              flush=True)
+        print(
+            f"generating {accounts:,} accounts into {folder} (cached for next time) ...", flush=True
+        )
         started = time.perf_counter()
         write_snapshot(folder, POLICY, accounts, SEED)
         print(f"  generated in {time.perf_counter() - started:.1f}s", flush=True)
@@ -56,6 +57,7 @@ def snapshot_for(accounts: int) -> Path:
 
 
 # --- workers: each runs in its own process --------------------------------------------------
+
 
 def work_floor(snapshot: Path, out: Path) -> dict[str, object]:
     import duckdb
@@ -73,8 +75,12 @@ def work_engine(snapshot: Path, out: Path) -> dict[str, object]:
     from byline.policy import load_policy
 
     result = evaluate(snapshot, load_policy(POLICY), AS_OF, out)
-    return {"required": result.summary["required"], "reported": result.summary["reported"],
-            "rejected": result.summary["rejected"], "steps": result.summary["seconds"]}
+    return {
+        "required": result.summary["required"],
+        "reported": result.summary["reported"],
+        "rejected": result.summary["rejected"],
+        "steps": result.summary["seconds"],
+    }
 
 
 def work_pandas(snapshot: Path, out: Path) -> dict[str, object]:
@@ -114,15 +120,25 @@ def work_pandas(snapshot: Path, out: Path) -> dict[str, object]:
             tiers.append(t.id)
     outcome = np.select(conditions, outcomes, default="phase_not_started")
     tier = np.select(conditions, tiers, default=None)
-    decisions = pd.DataFrame({"account_id": good["account_id"].to_numpy(), "outcome": outcome,
-                              "tier": tier, "followers": f.to_numpy()})
+    decisions = pd.DataFrame(
+        {
+            "account_id": good["account_id"].to_numpy(),
+            "outcome": outcome,
+            "tier": tier,
+            "followers": f.to_numpy(),
+        }
+    )
     decisions = decisions[decisions["outcome"] != "below_threshold"]
     decisions["required"] = decisions["outcome"] == "required"
     decisions.sort_values("account_id").to_parquet(out / "decisions.parquet", index=False)
     df.loc[rejected, ["row", "account_id"]].assign(reason=problems[rejected]).to_csv(
-        out / "rejects.csv", index=False)
-    return {"required": int(decisions["required"].sum()), "reported": len(decisions),
-            "rejected": int(rejected.sum())}
+        out / "rejects.csv", index=False
+    )
+    return {
+        "required": int(decisions["required"].sum()),
+        "reported": len(decisions),
+        "rejected": int(rejected.sum()),
+    }
 
 
 WORKERS = {"floor": work_floor, "engine": work_engine, "pandas": work_pandas}
@@ -132,8 +148,9 @@ def run_worker(name: str, snapshot: Path) -> dict[str, object]:
     """Run one worker in a fresh process; return its result with seconds and peak RSS."""
     with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "stdout").open("w+") as stdout:
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--worker", name, "--snapshot", str(snapshot),
-             "--out", tmp], stdout=stdout)
+            [sys.executable, __file__, "--worker", name, "--snapshot", str(snapshot), "--out", tmp],
+            stdout=stdout,
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0)
@@ -156,10 +173,12 @@ def bench(sizes: list[int], repeat: int, skip: set[str]) -> list[dict[str, objec
             row: dict[str, object] = {"accounts": accounts, "job": name}
             if ok:
                 seconds = statistics.median(float(r["seconds"]) for r in ok)  # type: ignore[arg-type]
-                row.update(seconds=seconds, per_second=accounts / seconds,
-                           peak_mib=max(float(r["peak_mib"]) for r in ok),  # type: ignore[arg-type]
-                           result={k: v for k, v in ok[-1].items()
-                                   if k not in ("seconds", "peak_mib")})
+                row.update(
+                    seconds=seconds,
+                    per_second=accounts / seconds,
+                    peak_mib=max(float(r["peak_mib"]) for r in ok),  # type: ignore[arg-type]
+                    result={k: v for k, v in ok[-1].items() if k not in ("seconds", "peak_mib")},
+                )
             else:
                 row.update(error=runs[0]["error"], peak_mib=runs[0]["peak_mib"])
             rows.append(row)
@@ -170,14 +189,17 @@ def bench(sizes: list[int], repeat: int, skip: set[str]) -> list[dict[str, objec
 def report(rows: list[dict[str, object]]) -> None:
     print()
     print(f"{'accounts':>12} {'job':<7} {'seconds':>9} {'accounts/s':>13} {'peak MiB':>9}")
-    by: dict[tuple[object, object], dict[str, object]] = {(r["accounts"], r["job"]): r
-                                                          for r in rows}
+    by: dict[tuple[object, object], dict[str, object]] = {
+        (r["accounts"], r["job"]): r for r in rows
+    }
     for r in rows:
         if "error" in r:
             print(f"{r['accounts']:>12,} {r['job']:<7} {'failed: ' + str(r['error']):>33}")
             continue
-        print(f"{r['accounts']:>12,} {r['job']:<7} {r['seconds']:>9.2f} "
-              f"{r['per_second']:>13,.0f} {r['peak_mib']:>9,.0f}")
+        print(
+            f"{r['accounts']:>12,} {r['job']:<7} {r['seconds']:>9.2f} "
+            f"{r['per_second']:>13,.0f} {r['peak_mib']:>9,.0f}"
+        )
     print()
     for accounts in sorted({r["accounts"] for r in rows}):  # type: ignore[type-var]
         engine, floor, pandas = (by.get((accounts, j), {}) for j in ("engine", "floor", "pandas"))

@@ -14,15 +14,22 @@ import pyarrow.parquet as pq
 from byline.domain import Account, AccountKind, Category
 
 
-def account(account_id: str = "a1", kind: str = "individual", category: str = "finance",
-            **metrics: int) -> Account:
-    return Account(account_id, AccountKind(kind), Category(category),
-                   metrics or {"followers": 0})
+def account(
+    account_id: str = "a1", kind: str = "individual", category: str = "finance", **metrics: int
+) -> Account:
+    return Account(account_id, AccountKind(kind), Category(category), metrics or {"followers": 0})
 
 
 def rows_of(accounts: Iterable[Account]) -> list[dict[str, Any]]:
-    return [{"account_id": a.account_id, "kind": a.kind.value, "category": a.category.value,
-             **dict(a.metrics)} for a in accounts]
+    return [
+        {
+            "account_id": a.account_id,
+            "kind": a.kind.value,
+            "category": a.category.value,
+            **dict(a.metrics),
+        }
+        for a in accounts
+    ]
 
 
 def write_snapshot(path: Path, rows: list[Mapping[str, Any]], fmt: str | None = None) -> Path:

@@ -44,10 +44,12 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
             if top == "byline":
                 target = name.split(".")[1] if "." in name else ""
                 assert target == layer or target in ALLOWED[layer], (
-                    f"{path.relative_to(PACKAGE)} imports {name}")
+                    f"{path.relative_to(PACKAGE)} imports {name}"
+                )
             elif layer == "domain":
                 assert top in sys.stdlib_module_names or top in DOMAIN_THIRD_PARTY, (
-                    f"{path.relative_to(PACKAGE)} imports {name}: the domain stays pure")
+                    f"{path.relative_to(PACKAGE)} imports {name}: the domain stays pure"
+                )
 
 
 def test_every_package_has_a_layer() -> None:

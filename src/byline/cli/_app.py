@@ -19,7 +19,8 @@ app = typer.Typer(
 policy_app = typer.Typer(help="List, check and explain policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
-out = Console()
+# Piped output is not cut at 80 columns: tables stay readable in logs and CI.
+out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
 
 

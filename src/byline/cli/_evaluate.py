@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -20,17 +21,32 @@ from byline.service import evaluate_snapshot
 def evaluate(
     snapshot: Path = typer.Argument(..., help="Snapshot file: .parquet, .csv or .jsonl."),
     policy: str = typer.Option(..., "--policy", "-p", help="Preset name or policy file."),
-    as_of: dt.datetime = typer.Option(..., "--as-of", formats=["%Y-%m-%d"], help="Decide as on this date."),
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for decisions, summary and rejects."),
-    previous: Path | None = typer.Option(None, "--previous", help="An earlier evaluation's folder: also write diff.parquet."),
-    fmt: str | None = typer.Option(None, "--format", help="parquet, csv or jsonl (default: from the file name)."),
+    as_of: dt.datetime = typer.Option(
+        ..., "--as-of", formats=["%Y-%m-%d"], help="Decide as on this date."
+    ),
+    out_dir: Path = typer.Option(
+        ..., "--out", "-o", help="Folder for decisions, summary and rejects."
+    ),
+    previous: Path | None = typer.Option(
+        None, "--previous", help="An earlier evaluation's folder: also write diff.parquet."
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", help="parquet, csv or jsonl (default: from the file name)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Decide every account of SNAPSHOT under a policy on a date."""
     try:
         with engine_progress(enabled=not as_json) as progress:
-            result = evaluate_snapshot(snapshot, policy, as_of.date(), out_dir, previous=previous,
-                                       fmt=fmt, progress=progress)
+            result = evaluate_snapshot(
+                snapshot,
+                policy,
+                as_of.date(),
+                out_dir,
+                previous=previous,
+                fmt=fmt,
+                progress=progress,
+            )
     except (SnapshotError, PolicyFileError, DiffError) as exc:
         fail(escape(str(exc)))
     summary = result.summary
@@ -38,23 +54,30 @@ def evaluate(
         emit_json(summary)
         return
     render_summary(summary)
-    out.print(f"Wrote {escape(str(out_dir))}/decisions.parquet, summary.json"
-              + (", rejects.csv" if summary["rejected"] else "")
-              + (", diff.parquet" if "diff" in summary else ""), highlight=False)
+    out.print(
+        f"Wrote {escape(str(out_dir))}/decisions.parquet, summary.json"
+        + (", rejects.csv" if summary["rejected"] else "")
+        + (", diff.parquet" if "diff" in summary else ""),
+        highlight=False,
+    )
 
 
-def render_summary(summary: dict[str, object]) -> None:
+def render_summary(summary: dict[str, Any]) -> None:
     s = summary
-    out.print(f"[bold]{s['policy_id']} {s['policy_version']}[/] as of {s['as_of']}: "
-              f"read {s['read']:,} = accepted {s['accepted']:,} + rejected {s['rejected']:,}")
+    out.print(
+        f"[bold]{s['policy_id']} {s['policy_version']}[/] as of {s['as_of']}: "
+        f"read {s['read']:,} = accepted {s['accepted']:,} + rejected {s['rejected']:,}"
+    )
     table = Table("outcome", "accounts", box=None)
-    for outcome, n in s["by_outcome"].items():  # type: ignore[attr-defined]
+    for outcome, n in s["by_outcome"].items():
         table.add_row(outcome, f"{n:,}")
     out.print(table)
     tiers = Table("tier", "required", box=None)
-    for tier, n in s["by_tier"].items():  # type: ignore[attr-defined]
+    for tier, n in s["by_tier"].items():
         tiers.add_row(tier, f"{n:,}")
     out.print(tiers)
     if "diff" in s:
-        out.print("Changes since the previous evaluation: " + ", ".join(
-            f"{k.replace('_', ' ')} {v:,}" for k, v in s["diff"].items()))  # type: ignore[attr-defined]
+        out.print(
+            "Changes since the previous evaluation: "
+            + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in s["diff"].items())
+        )

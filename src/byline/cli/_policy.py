@@ -13,12 +13,24 @@ from byline.policy import PolicyFileError, load_policy, preset_names
 
 
 @policy_app.command("list")
-def list_presets(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+def list_presets(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
     """List the shipped presets."""
     policies = [load_policy(name) for name in preset_names()]
     if as_json:
-        emit_json([{"name": name, "id": p.id, "version": p.version, "platform": p.policy.platform,
-                    "title": p.policy.title} for name, p in zip(preset_names(), policies, strict=True)])
+        emit_json(
+            [
+                {
+                    "name": name,
+                    "id": p.id,
+                    "version": p.version,
+                    "platform": p.policy.platform,
+                    "title": p.policy.title,
+                }
+                for name, p in zip(preset_names(), policies, strict=True)
+            ]
+        )
         return
     for name, p in zip(preset_names(), policies, strict=True):
         out.print(f"[bold]{name:<12}[/] {escape(p.policy.title)} (version {p.version})")
@@ -29,27 +41,44 @@ def check(
     file: Path = typer.Argument(..., help="A policy file (TOML)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Validate a policy file: one line when valid; each problem with file, line and field if not."""
+    """Validate a policy file: a one-line summary, or every problem with file, line and field."""
     if not file.is_file():
         fail(f"{file}: no such file")
     try:
         policy = load_policy(file)
     except PolicyFileError as exc:
         if as_json:
-            emit_json({"valid": False, "file": str(file), "problems": [
-                {"line": p.line, "field": p.field, "message": p.message} for p in exc.problems]})
+            emit_json(
+                {
+                    "valid": False,
+                    "file": str(file),
+                    "problems": [
+                        {"line": p.line, "field": p.field, "message": p.message}
+                        for p in exc.problems
+                    ],
+                }
+            )
             raise typer.Exit(1) from None
         fail(escape(str(exc)))
     if as_json:
-        emit_json({"valid": True, "file": str(file), "id": policy.id, "version": policy.version,
-                   "summary": one_line(policy)})
+        emit_json(
+            {
+                "valid": True,
+                "file": str(file),
+                "id": policy.id,
+                "version": policy.version,
+                "summary": one_line(policy),
+            }
+        )
         return
     out.print(f"{escape(str(file))}: valid — {escape(one_line(policy))}", highlight=False)
 
 
 @policy_app.command("show")
 def show(
-    name_or_file: str = typer.Argument(..., help="A preset name (see `byline policy list`) or a policy file."),
+    name_or_file: str = typer.Argument(
+        ..., help="A preset name (see `byline policy list`) or a policy file."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Explain a policy in plain words."""
@@ -59,9 +88,14 @@ def show(
         fail(escape(str(exc)))
     sections = explain(policy)
     if as_json:
-        emit_json({"id": policy.id, "version": policy.version,
-                   "sections": [{"title": s.title, "lines": list(s.lines)} for s in sections],
-                   "policy": policy.model_dump(mode="json")})
+        emit_json(
+            {
+                "id": policy.id,
+                "version": policy.version,
+                "sections": [{"title": s.title, "lines": list(s.lines)} for s in sections],
+                "policy": policy.model_dump(mode="json"),
+            }
+        )
         return
     for section in sections:
         out.print(f"\n[bold]{escape(section.title)}[/]")

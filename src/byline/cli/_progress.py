@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from byline.cli._app import err
 from byline.engine import Progress as ProgressCallback
@@ -17,9 +17,15 @@ def engine_progress(enabled: bool = True) -> Iterator[ProgressCallback | None]:
     if not enabled:
         yield None
         return
-    bar = Progress(TextColumn("{task.description:<12}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                   TimeElapsedColumn(), console=err, transient=True)
-    tasks: dict[str, int] = {}
+    bar = Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
 
     def report(step: str, fraction: float) -> None:
         if step not in tasks:

@@ -15,7 +15,9 @@ from byline.service.synthesis import synthesise
 
 @app.command()
 def synth(
-    platform: str = typer.Option("weibo", "--platform", help="Platform profile (a preset name or a synth profile)."),
+    platform: str = typer.Option(
+        "weibo", "--platform", help="Platform profile (a preset name or a synth profile)."
+    ),
     accounts: int = typer.Option(1_000_000, "--accounts", min=1, help="How many accounts."),
     seed: int = typer.Option(7, "--seed", help="Same seed, same snapshot."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write the snapshot into."),
@@ -23,13 +25,26 @@ def synth(
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
 ) -> None:
     """Write a synthetic snapshot whose counts have the platform's published heavy-tailed shape."""
-    bar = Progress(TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=err, transient=True, disable=as_json)
+    bar = Progress(
+        TextColumn("synth"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    )
     try:
         with bar:
             task = bar.add_task("synth", total=accounts)
-            path = synthesise(out_dir, platform, accounts, seed, fmt=fmt,
-                              progress=lambda n: bar.update(task, completed=n))
+            path = synthesise(
+                out_dir,
+                platform,
+                accounts,
+                seed,
+                fmt=fmt,
+                progress=lambda n: bar.update(task, completed=n),
+            )
     except ValueError as exc:
         fail(escape(str(exc)))
     manifest = json.loads((out_dir / "manifest.json").read_text())

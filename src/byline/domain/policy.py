@@ -1,4 +1,4 @@
-"""The policy model: what a policy file may say, validated. The specification of a programme's rules.
+"""The policy model: what a policy file may say, validated; the specification of the rules.
 
 A policy is read from TOML (see ``byline.policy``) into these models. Every rule carries an ``id``;
 every decision names the ids that produced it.
@@ -26,7 +26,9 @@ MetricName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_
 Threshold = dict[MetricName, Annotated[int, Field(ge=0)]]
 
 # Column names a snapshot already uses; a metric may not take one of them.
-RESERVED_COLUMNS = frozenset({"account_id", "kind", "category", "handle", "created_at", "owner_ref"})
+RESERVED_COLUMNS = frozenset(
+    {"account_id", "kind", "category", "handle", "created_at", "owner_ref"}
+)
 
 
 class _Model(BaseModel):
@@ -209,7 +211,14 @@ class Policy(_Model):
         return tuple(seen)
 
     def rule_ids(self) -> tuple[str, ...]:
-        singles = (self.floor, self.subjects, self.scope, self.notice, self.display, self.viewers)
+        singles: tuple[Floor | Subjects | Scope | Notice | Display | Viewers, ...] = (
+            self.floor,
+            self.subjects,
+            self.scope,
+            self.notice,
+            self.display,
+            self.viewers,
+        )
         return tuple(
             r.id
             for r in (
@@ -262,4 +271,3 @@ def _check_penalty_triggers(penalties: tuple[Penalty, ...]) -> None:
                     f"{trigger.value!r} is already given by another penalty"
                 )
             seen.add(key)
-

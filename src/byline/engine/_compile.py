@@ -28,12 +28,11 @@ def compile_decision(policy: Policy, as_of: dt.date) -> CompiledDecision:
     kinds = ", ".join(_lit(k.value) for k in policy.subjects.kinds)
     categories = ", ".join(_lit(c.value) for c in policy.scope.in_scope()) or "NULL"
 
-    arms = [
+    arms: list[tuple[str, Outcome, str | None, list[str]]] = [
         (f"NOT ({floor})", Outcome.BELOW_THRESHOLD, None, [policy.floor.id]),
         (f"NOT ({met_any})", Outcome.BELOW_THRESHOLD, None, [t.id for t in policy.tiers]),
         (f"kind NOT IN ({kinds})", Outcome.KIND_NOT_SUBJECT, None, [policy.subjects.id]),
-        (f"category NOT IN ({categories})", Outcome.CATEGORY_OUT_OF_SCOPE, None,
-         [policy.scope.id]),
+        (f"category NOT IN ({categories})", Outcome.CATEGORY_OUT_OF_SCOPE, None, [policy.scope.id]),
     ]
     # Tiers whose phase has started on ``as_of`` decide, in priority order; the date is a
     # constant, so the phase test is settled here rather than per row.
@@ -47,9 +46,11 @@ def compile_decision(policy: Policy, as_of: dt.date) -> CompiledDecision:
     def case(pick: str) -> str:
         whens = []
         for cond, outcome, tier_id, reasons in arms:
-            value = {"outcome": _lit(outcome.value),
-                     "tier": _lit(tier_id) if tier_id else "NULL::VARCHAR",
-                     "reasons": "[" + ", ".join(_lit(r) for r in reasons) + "]::VARCHAR[]"}[pick]
+            value = {
+                "outcome": _lit(outcome.value),
+                "tier": _lit(tier_id) if tier_id else "NULL::VARCHAR",
+                "reasons": "[" + ", ".join(_lit(r) for r in reasons) + "]::VARCHAR[]",
+            }[pick]
             whens.append(f"WHEN {cond} THEN {value}")
         return "CASE " + " ".join(whens) + " END"
 

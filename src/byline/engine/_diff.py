@@ -33,8 +33,8 @@ FROM read_parquet('{old_s}') o
 FULL OUTER JOIN read_parquet('{new_s}') n ON n.account_id = o.account_id
 WHERE coalesce(n.required, false) <> coalesce(o.required, false)
    OR (n.required AND o.required AND n.tier IS DISTINCT FROM o.tier)""")
-    con.execute(f"COPY (SELECT * FROM _diff ORDER BY change, account_id) TO '{out_s}' "
-                "(FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT * FROM _diff ORDER BY change, account_id) TO '{out_s}' (FORMAT parquet)"
+    )
     counts = dict(con.execute("SELECT change, count(*) FROM _diff GROUP BY 1").fetchall())
     return {c: int(counts.get(c, 0)) for c in CHANGES}
-

@@ -87,8 +87,9 @@ def evaluate(
         step("write", _write_outputs, policy, as_of, out_dir)
         summary = _summarise(con, snapshot, policy, as_of, read)
         if previous is not None:
-            summary["diff"] = step("diff", write_diff, previous / DECISIONS, out_dir / DECISIONS,
-                                   out_dir / DIFF)
+            summary["diff"] = step(
+                "diff", write_diff, previous / DECISIONS, out_dir / DECISIONS, out_dir / DIFF
+            )
         summary["seconds"] = {k: round(v, 3) for k, v in timings.items()}
         (out_dir / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         return Evaluation(out_dir, summary, timings)
@@ -99,8 +100,9 @@ def evaluate(
 class _Stepper:
     """Runs one engine step, timing it and reporting DuckDB's progress while it runs."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, progress: Progress | None,
-                 timings: dict[str, float]) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, progress: Progress | None, timings: dict[str, float]
+    ) -> None:
         self.con, self.progress, self.timings = con, progress, timings
 
     def __call__(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
@@ -148,8 +150,9 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> None
     )
 
 
-def _decide_interesting_rows(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
-                             policy: Policy, as_of: dt.date) -> None:
+def _decide_interesting_rows(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, policy: Policy, as_of: dt.date
+) -> None:
     """``_kept``: rejected rows with their reasons, and decided rows that meet a threshold.
 
     The filter uses only the cheap ``_good`` test and the thresholds, so messages and decisions
@@ -164,7 +167,8 @@ def _decide_interesting_rows(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
         "CASE WHEN d.rows IS NOT NULL THEN 'account_id: duplicate (rows ' || "
         "array_to_string(list_slice(d.rows, 1, 5), ', ') || "
         "CASE WHEN len(d.rows) > 5 THEN ', ...' ELSE '' END || ')' END"
-        if has_dups else "NULL"
+        if has_dups
+        else "NULL"
     )
     metrics = "".join(f", v.{m}" for m in policy.metrics)
     con.execute(f"""
@@ -187,18 +191,21 @@ def _count_rows(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> int:
     return int(row[0]) if row else 0
 
 
-def _write_outputs(con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date,
-                   out_dir: Path) -> None:
+def _write_outputs(
+    con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, out_dir: Path
+) -> None:
     metrics = ", ".join(policy.metrics)
     decisions = out_dir / DECISIONS
-    con.execute(f"""
+    con.execute(
+        f"""
 COPY (
   SELECT account_id, outcome = '{Outcome.REQUIRED.value}' AS required, tier, reasons,
          outcome, kind, category, {metrics},
          ? AS policy_id, ? AS policy_version, ?::DATE AS as_of
   FROM _kept WHERE accepted ORDER BY account_id
 ) TO '{_path(decisions)}' (FORMAT parquet, COMPRESSION zstd)""",
-                [policy.id, policy.version, as_of])
+        [policy.id, policy.version, as_of],
+    )
     rejects = out_dir / REJECTS
     rejected = (con.execute("SELECT count(*) FROM _kept WHERE NOT accepted").fetchone() or (0,))[0]
     if rejected:
@@ -209,8 +216,9 @@ COPY (SELECT _row AS row, account_id, reject_reason AS reason FROM _kept
         rejects.unlink()  # a stale file from an earlier run would lie
 
 
-def _summarise(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, policy: Policy,
-               as_of: dt.date, read: int) -> dict[str, Any]:
+def _summarise(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, policy: Policy, as_of: dt.date, read: int
+) -> dict[str, Any]:
     def grouped(sql: str) -> dict[str, int]:
         return {str(k): int(v) for k, v in con.execute(sql).fetchall()}
 

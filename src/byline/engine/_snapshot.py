@@ -15,10 +15,26 @@ import duckdb
 from byline.domain.vocabulary import AccountKind, Category
 
 FORMATS = ("parquet", "csv", "jsonl")
-_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl",
-             ".ndjson": "jsonl", ".json": "jsonl"}
-_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                  "UINTEGER", "UBIGINT", "UHUGEINT")
+_SUFFIXES = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+_INTEGER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+)
 _FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 _JSON_SAMPLE_LINES = 1000
 # CASE, not AND: json_type must never see a line that is not valid JSON.
@@ -81,8 +97,9 @@ FROM ({self.raw_sql})"""
         return problems
 
 
-def open_snapshot(con: duckdb.DuckDBPyConnection, path: Path, metrics: tuple[str, ...],
-                  fmt: str | None = None) -> Snapshot:
+def open_snapshot(
+    con: duckdb.DuckDBPyConnection, path: Path, metrics: tuple[str, ...], fmt: str | None = None
+) -> Snapshot:
     """Describe ``path`` for ``con``; raise ``SnapshotError`` if it cannot be read at all."""
     if not path.exists():
         raise SnapshotError(f"{path}: no such file")
@@ -115,11 +132,14 @@ def open_snapshot(con: duckdb.DuckDBPyConnection, path: Path, metrics: tuple[str
     return Snapshot(path, fmt, metrics, raw, types)
 
 
-def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, metrics: tuple[str, ...],
-                literal: str) -> Snapshot:
+def _open_jsonl(
+    con: duckdb.DuckDBPyConnection, path: Path, metrics: tuple[str, ...], literal: str
+) -> Snapshot:
     # Each line is read as text, so one malformed line is one rejected row, not a failed file.
-    lines = (f"read_csv({literal}, columns={{'line': 'VARCHAR'}}, header=false, delim='\\x1e', "
-             "quote='', escape='', auto_detect=false)")
+    lines = (
+        f"read_csv({literal}, columns={{'line': 'VARCHAR'}}, header=false, delim='\\x1e', "
+        "quote='', escape='', auto_detect=false)"
+    )
     required = ("account_id", "kind", "category", *metrics)
     keys = con.sql(
         f"SELECT DISTINCT unnest(json_keys(line)) FROM (SELECT line FROM {lines} "
@@ -132,11 +152,20 @@ def _open_jsonl(con: duckdb.DuckDBPyConnection, path: Path, metrics: tuple[str, 
         f"json_extract_string(CASE WHEN _ok THEN line END, {_quote('$.' + c)}) AS {c}"
         for c in required
     )
-    raw = (f"SELECT _row, {fields}, _ok FROM (SELECT row_number() OVER () AS _row, line, "
-           f"{_IS_OBJECT} AS _ok FROM {lines})")
+    raw = (
+        f"SELECT _row, {fields}, _ok FROM (SELECT row_number() OVER () AS _row, line, "
+        f"{_IS_OBJECT} AS _ok FROM {lines})"
+    )
     types = dict.fromkeys(required, "VARCHAR")
-    return Snapshot(path, "jsonl", metrics, raw, types, record_ok="_ok",
-                    record_problem="line: not a JSON object")
+    return Snapshot(
+        path,
+        "jsonl",
+        metrics,
+        raw,
+        types,
+        record_ok="_ok",
+        record_problem="line: not a JSON object",
+    )
 
 
 def _require(path: Path, types: dict[str, str], required: tuple[str, ...]) -> None:
@@ -157,8 +186,10 @@ def _metric_value(metric: str, column_type: str, column: str | None = None) -> s
     if column_type in _INTEGER_TYPES:
         return f"TRY_CAST({col} AS BIGINT)"
     if column_type in _FLOAT_TYPES:
-        return (f"CASE WHEN isfinite({col}) AND {col} = floor({col}) "
-                f"AND abs({col}) < 9e18 THEN CAST({col} AS BIGINT) END")
+        return (
+            f"CASE WHEN isfinite({col}) AND {col} = floor({col}) "
+            f"AND abs({col}) < 9e18 THEN CAST({col} AS BIGINT) END"
+        )
     text = f"trim(CAST({col} AS VARCHAR))"
     # Whole numbers only: a cast alone would round '1.5' to 2.
     return f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+') THEN TRY_CAST({text} AS BIGINT) END"

@@ -1,4 +1,4 @@
-"""Reading policy files: TOML in, a validated ``Policy`` out, or an error naming file, line and field."""
+"""Reading policy files: TOML in, a validated ``Policy`` out, or errors naming file, line, field."""
 
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ class PolicyFileError(Exception):
 def preset_names() -> list[str]:
     """The names of the shipped presets, sorted."""
     folder = resources.files(_PRESET_PACKAGE).joinpath(_PRESET_DIR)
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
 
 
 def preset_path(name: str) -> Path:
@@ -69,8 +71,13 @@ def read_policy_source(name_or_path: str | Path) -> tuple[str, str]:
         return preset_path(name).read_text(encoding="utf-8"), f"preset:{name}"
     raise PolicyFileError(
         str(name_or_path),
-        [Problem(None, "", f"no such file, and no preset of that name (presets: "
-                 f"{', '.join(preset_names())})")],
+        [
+            Problem(
+                None,
+                "",
+                f"no such file, and no preset of that name (presets: {', '.join(preset_names())})",
+            )
+        ],
     )
 
 
@@ -143,7 +150,9 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 _HEADER_ARRAY = re.compile(r"^\[\[\s*(.+?)\s*\]\]")
 _HEADER_TABLE = re.compile(r"^\[\s*(.+?)\s*\]")
-_KEY = re.compile(r"^((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_KEY = re.compile(
+    r"^((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+)
 
 
 def _split_key(key: str) -> tuple[str, ...]:

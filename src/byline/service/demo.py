@@ -68,7 +68,7 @@ def prepare_workdir(workdir: Path) -> None:
 def run_demo(
     workdir: Path,
     policy_ref: str = "weibo",
-    accounts: int = 1_000_000,
+    accounts: int = 10_000_000,
     seed: int = 7,
     *,
     on_synth: Callable[[int], None] | None = None,
@@ -83,10 +83,12 @@ def run_demo(
     previous: Path | None = None
     for date in demo_dates(policy):
         out_dir = workdir / f"evaluation-{date.as_of.isoformat()}"
-        result = evaluate(snapshot, policy, date.as_of, out_dir, previous=previous,
-                          progress=progress)
-        step = DemoStep(date, out_dir, result.summary,
-                        floor_violations(out_dir / "decisions.parquet", policy))
+        result = evaluate(
+            snapshot, policy, date.as_of, out_dir, previous=previous, progress=progress
+        )
+        step = DemoStep(
+            date, out_dir, result.summary, floor_violations(out_dir / "decisions.parquet", policy)
+        )
         report.steps.append(step)
         if on_step:
             on_step(step)

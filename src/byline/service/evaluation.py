@@ -21,5 +21,13 @@ def evaluate_snapshot(
     settings: EngineSettings | None = None,
 ) -> Evaluation:
     """Load the policy, decide every account, write the outputs into ``out_dir``."""
-    return evaluate(snapshot, load_policy(policy), as_of, out_dir, previous=previous, fmt=fmt,
-                    progress=progress, settings=settings)
+    return evaluate(
+        snapshot,
+        load_policy(policy),
+        as_of,
+        out_dir,
+        previous=previous,
+        fmt=fmt,
+        progress=progress,
+        settings=settings,
+    )

@@ -20,8 +20,10 @@ def test_every_rule_is_explained(name: str) -> None:
 
 def test_weibo_in_words() -> None:
     sections = {s.title: s.lines for s in explain(load_policy("weibo"))}
-    assert any("1,000,000 or more followers; from 2023-10-16, comply by 2023-10-31" in line
-               for line in sections["Tiers and phases"])
+    assert any(
+        "1,000,000 or more followers; from 2023-10-16, comply by 2023-10-31" in line
+        for line in sections["Tiers and phases"]
+    )
     hidden = sections["Who may not see it"][0]
     assert "not logged in" in hidden and "recently sanctioned" in hidden
     assert "500,000 or more followers" in sections["The floor (threshold promise)"][0]

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from factories import rows_of, write_snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from byline.domain import Account, AccountKind, Category, Outcome, Policy, decide
 from byline.engine import evaluate
 from byline.policy import load_policy, preset_names
+
+from factories import rows_of, write_snapshot
 
 POLICIES = {name: load_policy(name) for name in preset_names()}
 
@@ -43,25 +44,38 @@ def cases(draw: st.DrawFn) -> tuple[Policy, list[Account], dt.date]:
     policy = POLICIES[draw(st.sampled_from(sorted(POLICIES)))]
 
     def metric_value(metric: str) -> st.SearchStrategy[int]:
-        return st.one_of(st.sampled_from(boundary_values(policy, metric)),
-                         st.integers(0, 20_000_000))
+        return st.one_of(
+            st.sampled_from(boundary_values(policy, metric)), st.integers(0, 20_000_000)
+        )
 
-    accounts = draw(st.lists(
-        st.builds(
-            lambda kind, category, metrics: (kind, category, metrics),
-            st.sampled_from(list(AccountKind)),
-            st.sampled_from(list(Category)),
-            st.fixed_dictionaries({m: metric_value(m) for m in policy.metrics}),
-        ),
-        min_size=1, max_size=40,
-    ))
-    as_of = draw(st.one_of(st.sampled_from(boundary_dates(policy)),
-                           st.dates(dt.date(2023, 1, 1), dt.date(2025, 12, 31))))
-    return policy, [Account(f"acct-{i:04d}", k, c, m) for i, (k, c, m) in enumerate(accounts)], as_of
+    accounts = draw(
+        st.lists(
+            st.builds(
+                lambda kind, category, metrics: (kind, category, metrics),
+                st.sampled_from(list(AccountKind)),
+                st.sampled_from(list(Category)),
+                st.fixed_dictionaries({m: metric_value(m) for m in policy.metrics}),
+            ),
+            min_size=1,
+            max_size=40,
+        )
+    )
+    as_of = draw(
+        st.one_of(
+            st.sampled_from(boundary_dates(policy)),
+            st.dates(dt.date(2023, 1, 1), dt.date(2025, 12, 31)),
+        )
+    )
+    return (
+        policy,
+        [Account(f"acct-{i:04d}", k, c, m) for i, (k, c, m) in enumerate(accounts)],
+        as_of,
+    )
 
 
-def engine_decisions(policy: Policy, accounts: list[Account], as_of: dt.date, fmt: str,
-                     folder: Path) -> dict[str, tuple[bool, str | None, tuple[str, ...], str]]:
+def engine_decisions(
+    policy: Policy, accounts: list[Account], as_of: dt.date, fmt: str, folder: Path
+) -> dict[str, tuple[bool, str | None, tuple[str, ...], str]]:
     snapshot = write_snapshot(folder / f"snapshot.{fmt}", rows_of(accounts))
     result = evaluate(snapshot, policy, as_of, folder / "out")
     assert result.summary["read"] == len(accounts)
@@ -73,15 +87,23 @@ def engine_decisions(policy: Policy, accounts: list[Account], as_of: dt.date, fm
     return {r[0]: (r[1], r[2], tuple(r[3]), r[4]) for r in rows}
 
 
-def assert_agree(policy: Policy, accounts: list[Account], as_of: dt.date,
-                 got: dict[str, tuple[bool, str | None, tuple[str, ...], str]]) -> None:
+def assert_agree(
+    policy: Policy,
+    accounts: list[Account],
+    as_of: dt.date,
+    got: dict[str, tuple[bool, str | None, tuple[str, ...], str]],
+) -> None:
     for a in accounts:
         expected = decide(a, policy, as_of)
         if expected.outcome is Outcome.BELOW_THRESHOLD:
             assert a.account_id not in got, (a, as_of)
         else:
-            assert got[a.account_id] == (expected.required, expected.tier, expected.reasons,
-                                         expected.outcome.value), (a, as_of)
+            assert got[a.account_id] == (
+                expected.required,
+                expected.tier,
+                expected.reasons,
+                expected.outcome.value,
+            ), (a, as_of)
     assert len(got) == sum(decide(a, policy, as_of).reported for a in accounts)
 
 
@@ -97,7 +119,9 @@ def test_engine_agrees_with_decide(case: tuple[Policy, list[Account], dt.date]) 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases())
-def test_every_format_agrees_with_decide(fmt: str, case: tuple[Policy, list[Account], dt.date]) -> None:
+def test_every_format_agrees_with_decide(
+    fmt: str, case: tuple[Policy, list[Account], dt.date]
+) -> None:
     policy, accounts, as_of = case
     with tempfile.TemporaryDirectory() as tmp:
         got = engine_decisions(policy, accounts, as_of, fmt, Path(tmp))
@@ -111,13 +135,18 @@ def test_every_boundary_of_every_preset(name: str, tmp_path: Path) -> None:
     policy = POLICIES[name]
     metric_grid: list[dict[str, int]] = [{}]
     for metric in policy.metrics:
-        metric_grid = [{**m, metric: v} for m in metric_grid
-                       for v in boundary_values(policy, metric)]
-    accounts = [Account(f"a{i:05d}", kind, category, metrics)
-                for i, (kind, category, metrics) in enumerate(
-                    (k, c, m) for k in AccountKind for c in Category for m in metric_grid)]
+        metric_grid = [
+            {**m, metric: v} for m in metric_grid for v in boundary_values(policy, metric)
+        ]
+    accounts = [
+        Account(f"a{i:05d}", kind, category, metrics)
+        for i, (kind, category, metrics) in enumerate(
+            (k, c, m) for k in AccountKind for c in Category for m in metric_grid
+        )
+    ]
     for day in boundary_dates(policy):
         folder = tmp_path / day.isoformat()
         folder.mkdir()
-        assert_agree(policy, accounts, day, engine_decisions(policy, accounts, day, "parquet",
-                                                             folder))
+        assert_agree(
+            policy, accounts, day, engine_decisions(policy, accounts, day, "parquet", folder)
+        )

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from factories import write_snapshot
 
 from byline.engine import SnapshotError, evaluate
 from byline.policy import load_policy
+
+from factories import write_snapshot
 
 WEIBO = load_policy("weibo")
 AS_OF = dt.date(2023, 12, 25)
@@ -62,28 +63,39 @@ def test_bad_rows_rejected_with_row_and_reason(fmt: str, tmp_path: Path) -> None
     assert s["read"] == s["accepted"] + s["rejected"]
     assert s["by_outcome"]["required"] == 2
     assert s["by_outcome"]["below_threshold"] == 1
-    decided = duckdb.sql(f"SELECT account_id, tier FROM '{tmp_path / 'out' / 'decisions.parquet'}'"
-                         " ORDER BY 1").fetchall()
+    decided = duckdb.sql(
+        f"SELECT account_id, tier FROM '{tmp_path / 'out' / 'decisions.parquet'}' ORDER BY 1"
+    ).fetchall()
     assert decided == [("ok-big", "weibo.tier.1m"), ("ok-mid", "weibo.tier.500k")]
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("1.5", "not a whole number"), ("12x", "not a whole number"), ("1e6", "not a whole number"),
-    ("", "missing"), ("99999999999999999999999", "not a whole number"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("1.5", "not a whole number"),
+        ("12x", "not a whole number"),
+        ("1e6", "not a whole number"),
+        ("", "missing"),
+        ("99999999999999999999999", "not a whole number"),
+    ],
+)
 def test_non_integer_followers_in_text_formats(text: str, problem: str, tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
-    path.write_text(f"account_id,kind,category,followers\nx,individual,finance,{text}\n"
-                    "y,individual,finance,+600000\n")
+    path.write_text(
+        f"account_id,kind,category,followers\nx,individual,finance,{text}\n"
+        "y,individual,finance,+600000\n"
+    )
     result = evaluate(path, WEIBO, AS_OF, tmp_path / "out")
     assert problem in read_rejects(tmp_path / "out")[1]
     assert result.summary["required"] == 1
 
 
 def test_float_followers_in_parquet(tmp_path: Path) -> None:
-    rows = [{"account_id": "a", **GOOD, "followers": 600_000.0},
-            {"account_id": "b", **GOOD, "followers": 600_000.5},
-            {"account_id": "c", **GOOD, "followers": float("nan")}]
+    rows = [
+        {"account_id": "a", **GOOD, "followers": 600_000.0},
+        {"account_id": "b", **GOOD, "followers": 600_000.5},
+        {"account_id": "c", **GOOD, "followers": float("nan")},
+    ]
     evaluate(write_snapshot(tmp_path / "s.parquet", rows), WEIBO, AS_OF, tmp_path / "out")
     assert sorted(read_rejects(tmp_path / "out")) == [2, 3]
 
@@ -93,8 +105,10 @@ def test_malformed_json_line_is_one_rejected_row(tmp_path: Path) -> None:
     good = json.dumps({"account_id": "a", **GOOD, "followers": 600_000})
     path.write_text(f"{good}\nnot json\n[1, 2]\n")
     result = evaluate(path, WEIBO, AS_OF, tmp_path / "out")
-    assert read_rejects(tmp_path / "out") == {2: "line: not a JSON object",
-                                              3: "line: not a JSON object"}
+    assert read_rejects(tmp_path / "out") == {
+        2: "line: not a JSON object",
+        3: "line: not a JSON object",
+    }
     assert (result.summary["read"], result.summary["required"]) == (3, 1)
 
 
@@ -106,17 +120,27 @@ def test_no_rejects_file_when_nothing_rejected(tmp_path: Path) -> None:
     assert not (out / "rejects.csv").exists()
 
 
-@pytest.mark.parametrize("setup, message", [
-    (lambda p: p / "missing.parquet", "no such file"),
-    (lambda p: write_snapshot(p / "s.parquet", [{"account_id": "a", "kind": "individual",
-                                                  "category": "finance"}]),
-     "missing required column followers"),
-    (lambda p: (p / "s.parquet").write_text("this is not parquet") and p / "s.parquet",
-     "not a readable parquet file"),
-    (lambda p: (p / "s.txt").write_text("x") and p / "s.txt", "cannot tell the format"),
-    (lambda p: (p / "s.jsonl").write_text('{"account_id": "a"}\n') and p / "s.jsonl",
-     "missing required columns kind, category, followers"),
-])
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda p: p / "missing.parquet", "no such file"),
+        (
+            lambda p: write_snapshot(
+                p / "s.parquet", [{"account_id": "a", "kind": "individual", "category": "finance"}]
+            ),
+            "missing required column followers",
+        ),
+        (
+            lambda p: (p / "s.parquet").write_text("this is not parquet") and p / "s.parquet",
+            "not a readable parquet file",
+        ),
+        (lambda p: (p / "s.txt").write_text("x") and p / "s.txt", "cannot tell the format"),
+        (
+            lambda p: (p / "s.jsonl").write_text('{"account_id": "a"}\n') and p / "s.jsonl",
+            "missing required columns kind, category, followers",
+        ),
+    ],
+)
 def test_unreadable_file_fails_with_one_clear_message(setup, message: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = setup(tmp_path)
     with pytest.raises(SnapshotError, match=message) as info:
@@ -125,23 +149,34 @@ def test_unreadable_file_fails_with_one_clear_message(setup, message: str, tmp_p
 
 
 def test_diff_against_previous_evaluation(tmp_path: Path) -> None:
-    rows = [{"account_id": "big", **GOOD, "followers": 1_500_000},
-            {"account_id": "mid", **GOOD, "followers": 700_000},
-            {"account_id": "gone", **GOOD, "followers": 800_000}]
+    rows = [
+        {"account_id": "big", **GOOD, "followers": 1_500_000},
+        {"account_id": "mid", **GOOD, "followers": 700_000},
+        {"account_id": "gone", **GOOD, "followers": 800_000},
+    ]
     first = write_snapshot(tmp_path / "1.parquet", rows)
     evaluate(first, WEIBO, dt.date(2023, 11, 1), tmp_path / "nov")
     rows[2]["followers"] = 100  # purged its followers
     second = write_snapshot(tmp_path / "2.parquet", rows)
-    result = evaluate(second, WEIBO, dt.date(2023, 12, 22), tmp_path / "dec",
-                      previous=tmp_path / "nov")
-    assert result.summary["diff"] == {"newly_required": 1, "no_longer_required": 0,
-                                      "tier_changed": 0}
+    result = evaluate(
+        second, WEIBO, dt.date(2023, 12, 22), tmp_path / "dec", previous=tmp_path / "nov"
+    )
+    assert result.summary["diff"] == {
+        "newly_required": 1,
+        "no_longer_required": 0,
+        "tier_changed": 0,
+    }
     rows[0]["followers"] = 600_000
     third = write_snapshot(tmp_path / "3.parquet", rows)
-    result = evaluate(third, WEIBO, dt.date(2023, 12, 23), tmp_path / "dec2",
-                      previous=tmp_path / "dec")
-    assert result.summary["diff"] == {"newly_required": 0, "no_longer_required": 0,
-                                      "tier_changed": 1}
-    changes = duckdb.sql(f"SELECT account_id, change, old_tier, new_tier FROM "
-                         f"'{tmp_path / 'dec2' / 'diff.parquet'}'").fetchall()
+    result = evaluate(
+        third, WEIBO, dt.date(2023, 12, 23), tmp_path / "dec2", previous=tmp_path / "dec"
+    )
+    assert result.summary["diff"] == {
+        "newly_required": 0,
+        "no_longer_required": 0,
+        "tier_changed": 1,
+    }
+    changes = duckdb.sql(
+        f"SELECT account_id, change, old_tier, new_tier FROM '{tmp_path / 'dec2' / 'diff.parquet'}'"
+    ).fetchall()
     assert changes == [("big", "tier_changed", "weibo.tier.1m", "weibo.tier.500k")]

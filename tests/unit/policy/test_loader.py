@@ -34,8 +34,19 @@ def problem(path: Path, field: str | None = None) -> tuple[int | None, str, str]
 
 
 def test_shipped_presets() -> None:
-    assert preset_names() == sorted(["weibo", "wechat", "douyin", "kuaishou", "bilibili",
-                                     "xiaohongshu", "baidu", "zhihu", "us-inform"])
+    assert preset_names() == sorted(
+        [
+            "weibo",
+            "wechat",
+            "douyin",
+            "kuaishou",
+            "bilibili",
+            "xiaohongshu",
+            "baidu",
+            "zhihu",
+            "us-inform",
+        ]
+    )
     for name in preset_names():
         policy = load_policy(name)
         assert policy.id == name
@@ -59,10 +70,11 @@ def test_bad_enum_value_lists_the_allowed_ones(tmp_path: Path) -> None:
 
 
 def test_tier_below_the_floor_is_refused_at_the_tier(tmp_path: Path) -> None:
-    path = broken(tmp_path, 'id = "weibo.tier.500k"\nlabel = "500,000+ followers"\n'
-                  "threshold = { followers = 500000 }",
-                  'id = "weibo.tier.500k"\nlabel = "500,000+ followers"\n'
-                  "threshold = { followers = 300000 }")
+    path = broken(
+        tmp_path,
+        'id = "weibo.tier.500k"\nlabel = "500,000+ followers"\nthreshold = { followers = 500000 }',
+        'id = "weibo.tier.500k"\nlabel = "500,000+ followers"\nthreshold = { followers = 300000 }',
+    )
     line, field, message = problem(path)
     assert line == line_of(path, 'id = "weibo.tier.500k"') - 1  # that tier's [[tiers]] header
     assert field == "tiers[1]"
@@ -91,8 +103,11 @@ def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
 
 
 def test_scope_needs_exactly_one_way(tmp_path: Path) -> None:
-    path = broken(tmp_path, 'categories = ["current_affairs"',
-                  'exclude = ["daily_life"]\ncategories = ["current_affairs"')
+    path = broken(
+        tmp_path,
+        'categories = ["current_affairs"',
+        'exclude = ["daily_life"]\ncategories = ["current_affairs"',
+    )
     _, field, message = problem(path)
     assert field == "scope"
     assert "exactly one of 'categories'" in message

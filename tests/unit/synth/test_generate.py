@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -22,6 +23,7 @@ from byline.synth import (
     profile_names,
     write_snapshot,
 )
+from byline.synth._profile import TailMetric
 
 # Large enough for ~40 accounts >=1M followers in a weibo snapshot; small enough to take ~1 s.
 TAIL_N = 3_000_000
@@ -123,7 +125,7 @@ def test_kinds_and_categories_come_from_the_vocabulary(weibo_table: pa.Table) ->
 
 def test_organisations_are_more_common_among_big_accounts(weibo_table: pa.Table) -> None:
     followers = weibo_table.column("followers").to_numpy()
-    org = (weibo_table.column("kind").to_numpy(zero_copy_only=False) == "organization")
+    org = weibo_table.column("kind").to_numpy(zero_copy_only=False) == "organization"
     assert org[followers < 100].mean() < 0.05
     assert org[followers >= 100_000].mean() > 0.15
 
@@ -170,7 +172,8 @@ def test_power_law_tail_counts_match_the_calibration(tmp_path: Path) -> None:
     # 100K-1M test the power-law draw itself.
     n = 2_000_000
     profile = load_profile("douyin")
-    assert profile.metric("followers").law.splice_x < 100_000  # type: ignore[union-attr]
+    metric = profile.metric("followers")
+    assert isinstance(metric, TailMetric) and metric.law.splice_x < 100_000
     followers = pq.read_table(write_snapshot(tmp_path, "douyin", n, seed=4)).column("followers")
     values = followers.to_numpy()
     for threshold in (50_000, 100_000, 500_000, 1_000_000):
@@ -188,17 +191,12 @@ def test_manifest_counts_the_file(weibo: Path, weibo_table: pa.Table) -> None:
     assert manifest["generation_seconds"] > 0
     followers = weibo_table.column("followers").to_numpy()
     expected = expected_counts(load_profile("weibo"), TAIL_N)
-    assert [c["where"]["followers"] for c in manifest["counts"]] == [
-        10_000,
-        100_000,
-        500_000,
-        1_000_000,
-        10_000_000,
-    ]
-    for entry in manifest["counts"]:
-        threshold = entry["where"]["followers"]
-        assert entry["count"] == int(np.count_nonzero(followers >= threshold))
-        assert entry["expected"] == pytest.approx(expected[entry["label"]], abs=0.001)
+    thresholds = [10_000, 100_000, 500_000, 1_000_000, 10_000_000]
+    assert list(manifest["counts"]) == [f"followers>={t}" for t in thresholds]
+    for label, where in manifest["conditions"].items():
+        count = int(np.count_nonzero(followers >= where["followers"]))
+        assert manifest["counts"][label] == count
+        assert manifest["expected_counts"][label] == pytest.approx(expected[label], abs=0.001)
 
 
 # --- profiles ---------------------------------------------------------------------------------
@@ -285,9 +283,15 @@ def test_marketplace_has_sales_and_revenue(tmp_path: Path) -> None:
     both = {"sales_12m": 200, "revenue_12m_usd": 5000}
     assert _within(high_volume, n, expected_share(profile, both))
     assert _within(shown, n, expected_share(profile, {"revenue_12m_usd": 20_000}))
+    # Sales follow the power law above about 680: a few percent of sellers, so N = 400K tests
+    # the tail exponent sharply.
+    for threshold in (1_000, 10_000, 100_000):
+        share = expected_share(profile, {"sales_12m": threshold})
+        assert _within(int(np.count_nonzero(sales >= threshold)), n, share), threshold
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["profile"] == "marketplace" and manifest["platform"] == "us-inform"
-    assert {"sales_12m": 200, "revenue_12m_usd": 5000} in [c["where"] for c in manifest["counts"]]
+    assert manifest["conditions"]["sales_12m>=200 & revenue_12m_usd>=5000"] == both
+    assert manifest["counts"]["sales_12m>=200 & revenue_12m_usd>=5000"] == high_volume
 
 
 # --- other formats ----------------------------------------------------------------------------
@@ -332,3 +336,27 @@ def test_calibration_table_reports_generated_and_published(tmp_path: Path) -> No
     assert "`followers>=10000000`" in table
     assert "≈ 175 (2019)" in table
     assert table.count("\n|") >= 6
+
+
+def _weibo_text() -> str:
+    source = resources.files("byline.synth").joinpath("profiles").joinpath("weibo.toml")
+    return source.read_text(encoding="utf-8")
+
+
+def test_a_profile_file_can_be_given_by_path(tmp_path: Path) -> None:
+    custom = tmp_path / "tinyplat.toml"
+    custom.write_text(_weibo_text().replace('id_prefix = "weibo-"', 'id_prefix = "tiny-"'))
+    data = write_snapshot(tmp_path / "out", str(custom), 1_000, seed=0)
+    assert pq.read_table(data).column("account_id")[0].as_py() == "tiny-000000000000"
+    manifest = json.loads((data.parent / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["profile"] == "tinyplat"
+
+
+def test_a_bad_profile_file_is_refused_naming_the_field(tmp_path: Path) -> None:
+    custom = tmp_path / "bad.toml"
+    custom.write_text(_weibo_text().replace("alpha = 2.3", "alpha = 0.5"))
+    with pytest.raises(ValueError, match=r"(?s)profile 'bad'.*alpha"):
+        load_profile(str(custom))
+    custom.write_text(_weibo_text().replace("law = 0.01", "astrology = 0.01"))
+    with pytest.raises(ValueError, match="astrology"):
+        load_profile(str(custom))

@@ -1,0 +1,134 @@
+"""The random part of one chunk: every draw, vectorised, from ``default_rng([seed, chunk])``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from byline.domain.vocabulary import AccountKind, Category
+from byline.synth._profile import ProductMetric, Profile, TailMetric
+
+# Rows per chunk. Fixed, never tuned to the machine: chunk i of (profile, seed) is always the same
+# rows, so a snapshot is reproducible anywhere (and a full chunk is the same in any snapshot size).
+CHUNK_ROWS = 1_000_000
+
+EPOCH = dt.date(1970, 1, 1)
+CATEGORIES: tuple[Category, ...] = tuple(Category)
+KINDS: tuple[AccountKind, ...] = (AccountKind.INDIVIDUAL, AccountKind.ORGANIZATION)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """One chunk's values, before they become Arrow columns."""
+
+    start: int  # global row number of the first row
+    metrics: dict[str, NDArray[np.int64]]
+    organization: NDArray[np.bool_]
+    category: NDArray[np.intp]  # index into CATEGORIES
+    created_days: NDArray[np.int32]  # days since 1970-01-01
+    handle_word: NDArray[np.intp]  # index into the profile's handle words
+    owner: NDArray[np.int64]  # global row number of the owner's first account; -1: no shared owner
+
+
+def chunks(accounts: int) -> Iterator[tuple[int, int, int]]:
+    """``(chunk index, first row, rows)`` for a snapshot of ``accounts`` rows."""
+    for index, start in enumerate(range(0, accounts, CHUNK_ROWS)):
+        yield index, start, min(CHUNK_ROWS, accounts - start)
+
+
+def draw(profile: Profile, seed: int, index: int, start: int, rows: int) -> Draws:
+    """All of chunk ``index``'s draws. The order of draws is part of the format: do not reorder."""
+    rng = np.random.default_rng([seed, index])
+    metrics: dict[str, NDArray[np.int64]] = {}
+    for m in profile.metrics:
+        if isinstance(m, TailMetric):
+            metrics[m.name] = _tail_metric(rng, m, rows)
+        else:
+            metrics[m.name] = _product_metric(rng, m, metrics[m.of])
+    organization = _organization(rng, profile, metrics[profile.size_metric])
+    return Draws(
+        start=start,
+        metrics=metrics,
+        organization=organization,
+        category=_category(rng, profile, organization),
+        created_days=_created(rng, profile, rows),
+        handle_word=rng.integers(0, len(profile.population.handle_words), rows).astype(np.intp),
+        owner=_owners(rng, profile.secondary_share, start, rows),
+    )
+
+
+def _tail_metric(rng: np.random.Generator, m: TailMetric, rows: int) -> NDArray[np.int64]:
+    law = m.law
+    z = rng.standard_normal(rows)
+    x = np.exp(law.mu + law.sigma * z)
+    tail = z >= law.splice_z
+    # Inverse-CDF draw from the power law above the splice point; 1 - U lies in (0, 1].
+    x[tail] = law.splice_x * (1.0 - rng.random(int(np.count_nonzero(tail)))) ** (
+        -1.0 / (law.alpha - 1.0)
+    )
+    cap = float(m.max) if m.max is not None else 2.0**62
+    values: NDArray[np.int64] = np.floor(np.minimum(x, cap)).astype(np.int64)
+    return values
+
+
+def _product_metric(
+    rng: np.random.Generator, m: ProductMetric, base: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    factor = np.exp(math.log(m.median) + m.sigma * rng.standard_normal(base.shape[0]))
+    values: NDArray[np.int64] = np.floor(np.minimum(base * factor, 2.0**62)).astype(np.int64)
+    return values
+
+
+def _organization(
+    rng: np.random.Generator, profile: Profile, size: NDArray[np.int64]
+) -> NDArray[np.bool_]:
+    k = profile.kinds
+    t = (np.log10(size + 1.0) - math.log10(k.pivot)) / k.width_decades
+    small, large = k.organization_share_small, k.organization_share_large
+    share = small + (large - small) / (1.0 + np.exp(-t))
+    organization: NDArray[np.bool_] = rng.random(size.shape[0]) < share
+    return organization
+
+
+def _cumulative(weights: dict[Category, float]) -> NDArray[np.float64]:
+    w = np.array([weights.get(c, 0.0) for c in CATEGORIES], dtype=np.float64)
+    cum = np.cumsum(w / w.sum())
+    cum[-1] = 1.0
+    return cum
+
+
+def _category(
+    rng: np.random.Generator, profile: Profile, organization: NDArray[np.bool_]
+) -> NDArray[np.intp]:
+    u = rng.random(organization.shape[0])
+    person = np.searchsorted(_cumulative(profile.categories[AccountKind.INDIVIDUAL]), u, "right")
+    org = np.searchsorted(_cumulative(profile.categories[AccountKind.ORGANIZATION]), u, "right")
+    picked: NDArray[np.intp] = np.where(organization, org, person).astype(np.intp)
+    return picked
+
+
+def _created(rng: np.random.Generator, profile: Profile, rows: int) -> NDArray[np.int32]:
+    p = profile.population
+    first = (p.created_from - EPOCH).days
+    span = (p.created_to - p.created_from).days
+    # Density of opening dates grows like t ** (skew - 1): a platform that kept growing.
+    offset = np.floor((span + 1) * rng.random(rows) ** (1.0 / p.created_skew))
+    return (first + np.minimum(offset, span)).astype(np.int32)
+
+
+def _owners(rng: np.random.Generator, share: float, start: int, rows: int) -> NDArray[np.int64]:
+    """Accounts that share an owner with another account of the chunk, in groups of two or three."""
+    owner = np.full(rows, -1, dtype=np.int64)
+    linked = np.flatnonzero(rng.random(rows) < share)
+    if linked.shape[0] < 2:
+        return owner
+    group = np.arange(linked.shape[0]) // 2
+    if linked.shape[0] % 2:
+        group[-1] = group[-2]  # the odd one out joins the last pair
+    owner[linked] = start + linked[group * 2]
+    return owner
