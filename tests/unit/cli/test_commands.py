@@ -1,0 +1,203 @@
+"""The command line end to end: real files in, real files and exit codes out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from byline.cli import app
+from byline.policy import preset_names, preset_path
+
+from factories import write_snapshot
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_policy_list_names_every_preset() -> None:
+    code, out, _ = run("policy", "list", "--json")
+    assert code == 0
+    assert [p["name"] for p in json.loads(out)] == preset_names()
+    code, out, _ = run("policy", "list")
+    assert all(name in out for name in preset_names())
+
+
+def test_policy_check_valid_prints_one_line() -> None:
+    code, out, _ = run("policy", "check", str(preset_path("douyin")))
+    assert code == 0
+    assert out.count("\n") == 1 and "valid" in out and "douyin" in out
+
+
+def test_policy_check_invalid_names_file_line_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(preset_path("weibo").read_text().replace('"abnormal"', '"grumpy"'))
+    code, out, err = run("policy", "check", str(bad))
+    assert code == 1
+    line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if "grumpy" in t)
+    assert f"{bad}:{line}: viewers.hidden_from[2]:" in err.replace("\n", "")
+    assert "'logged_out'" in err  # says what is allowed
+    code, out, _ = run("policy", "check", str(bad), "--json")
+    assert code == 1 and json.loads(out)["valid"] is False
+
+
+def test_policy_show_explains_in_words() -> None:
+    code, out, _ = run("policy", "show", "bilibili")
+    assert code == 0
+    for words in ("2023-12-26", "users currently banned", "Organisations", "floor"):
+        assert words in out
+
+
+def test_evaluate_writes_outputs_and_reconciles(tmp_path: Path) -> None:
+    rows = [
+        {"account_id": "a", "kind": "individual", "category": "law", "followers": 2_000_000},
+        {"account_id": "b", "kind": "individual", "category": "daily_life", "followers": 900_000},
+        {"account_id": "c", "kind": "individual", "category": "law", "followers": -1},
+    ]
+    snap = write_snapshot(tmp_path / "s.csv", rows)
+    code, out, _ = run(
+        "evaluate",
+        str(snap),
+        "--policy",
+        "weibo",
+        "--as-of",
+        "2023-11-15",
+        "--out",
+        str(tmp_path / "o"),
+        "--json",
+    )
+    assert code == 0
+    summary = json.loads(out)
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (3, 2, 1)
+    assert summary == json.loads((tmp_path / "o" / "summary.json").read_text())
+    decided = duckdb.sql(
+        f"SELECT account_id, required, tier, as_of::VARCHAR, policy_id "
+        f"FROM '{tmp_path / 'o' / 'decisions.parquet'}' ORDER BY 1"
+    ).fetchall()
+    assert decided == [
+        ("a", True, "weibo.tier.1m", "2023-11-15", "weibo"),
+        ("b", False, None, "2023-11-15", "weibo"),
+    ]
+
+
+def test_evaluate_unreadable_snapshot_fails_clearly(tmp_path: Path) -> None:
+    snap = tmp_path / "s.csv"
+    snap.write_text("account_id,kind\nx,individual\n")
+    code, _, err = run(
+        "evaluate",
+        str(snap),
+        "--policy",
+        "weibo",
+        "--as-of",
+        "2023-11-15",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert code == 1
+    assert "missing required columns category, followers" in err.replace("\n", "")
+    assert not (tmp_path / "o" / "decisions.parquet").exists()
+
+
+def test_evaluate_bad_date_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run(
+        "evaluate",
+        "x.parquet",
+        "--policy",
+        "weibo",
+        "--as-of",
+        "15/11/2023",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 2 and "--as-of" in err
+
+
+def test_synth_then_evaluate_with_previous(tmp_path: Path) -> None:
+    code, out, _ = run(
+        "synth",
+        "--platform",
+        "weibo",
+        "--accounts",
+        "200000",
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path / "snap"),
+        "--json",
+    )
+    assert code == 0
+    manifest = json.loads(out)
+    snap = manifest["path"]
+    for as_of, folder, extra in (
+        ("2023-11-15", "nov", []),
+        ("2024-01-15", "jan", ["--previous", str(tmp_path / "nov")]),
+    ):
+        code, out, _ = run(
+            "evaluate",
+            snap,
+            "--policy",
+            "weibo",
+            "--as-of",
+            as_of,
+            "--out",
+            str(tmp_path / folder),
+            "--json",
+            *extra,
+        )
+        assert code == 0, out
+    summary = json.loads(out)
+    assert summary["read"] == 200_000
+    nov = json.loads((tmp_path / "nov" / "summary.json").read_text())
+    assert summary["diff"]["newly_required"] == summary["required"] - nov["required"]
+
+
+def test_demo_runs_from_the_installed_command(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "byline"
+    result = subprocess.run(
+        [str(exe), "demo", "--accounts", "300000", "--dir", str(tmp_path / "d"), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    dates = [s["as_of"] for s in report["steps"]]
+    assert dates == ["2023-10-15", "2023-10-16", "2023-12-22", "2024-01-21"]
+    assert all(s["floor_violations"] == 0 for s in report["steps"])
+    before, first, second, _ = (s["summary"] for s in report["steps"])
+    assert before["required"] == 0
+    assert set(first["by_tier"]) == {"weibo.tier.1m", "weibo.tier.500k"}
+    assert first["by_tier"]["weibo.tier.500k"] == 0 < second["by_tier"]["weibo.tier.500k"]
+    # a second run replaces the folder cleanly
+    again = subprocess.run(
+        [str(exe), "demo", "--accounts", "1000", "--dir", str(tmp_path / "d"), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("precious")
+    code, _, err = run("demo", "--accounts", "1000", "--dir", str(tmp_path))
+    assert code == 1 and "not a Byline demo folder" in err
+    assert (tmp_path / "mine.txt").read_text() == "precious"
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_runs_the_demo(name: str, tmp_path: Path) -> None:
+    code, out, err = run(
+        "demo", "--policy", name, "--accounts", "50000", "--dir", str(tmp_path / name), "--json"
+    )
+    assert code == 0, err
+    assert all(s["floor_violations"] == 0 for s in json.loads(out)["steps"])
