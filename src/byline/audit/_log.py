@@ -1,0 +1,182 @@
+"""The audit log: append-only and hash-chained, so an edit, deletion, insertion or reordering
+anywhere is detected by ``verify``.
+
+Each entry's hash covers its own fields and the previous entry's hash. Entries never carry a
+name or an identity-document number: callers pass only ids, states and reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
+
+from byline.audit._actions import AuditAction
+from byline.store import JSONValue, UtcDateTime, metadata
+
+GENESIS = "0" * 64
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("case_id", String(40), index=True),
+    Column("account_id", String(200), index=True),
+    Column("policy_version", String(80)),
+    Column("request_id", String(80)),
+    Column("before", JSONValue),
+    Column("after", JSONValue),
+    Column("detail", JSONValue),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# One row that every append locks first: appends are serialised, so the chain never forks.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: dt.datetime
+    actor: str
+    action: AuditAction | str
+    case_id: str | None = None
+    account_id: str | None = None
+    policy_version: str | None = None
+    request_id: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    detail: dict[str, Any] | None = None
+
+
+def _digest(seq: int, prev_hash: str, row: dict[str, Any]) -> str:
+    body = {
+        k: row[k]
+        for k in (
+            "at",
+            "actor",
+            "action",
+            "case_id",
+            "account_id",
+            "policy_version",
+            "request_id",
+            "before",
+            "after",
+            "detail",
+        )
+    }
+    body["at"] = row["at"].astimezone(dt.UTC).isoformat()
+    canonical = json.dumps(
+        [seq, prev_hash, body],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def append(conn: Connection, entry: AuditEntry) -> int:
+    """Append ``entry`` in the caller's transaction; return its sequence number."""
+    head = conn.execute(
+        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+    ).first()
+    if head is None:
+        conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
+        seq, prev = 0, GENESIS
+    else:
+        seq, prev = int(head.seq), str(head.hash)
+    row = {
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": str(entry.action),
+        "case_id": entry.case_id,
+        "account_id": entry.account_id,
+        "policy_version": entry.policy_version,
+        "request_id": entry.request_id,
+        "before": entry.before,
+        "after": entry.after,
+        "detail": entry.detail,
+    }
+    row = _normalise(row)
+    new_seq = seq + 1
+    digest = _digest(new_seq, prev, row)
+    conn.execute(insert(audit_log).values(seq=new_seq, prev_hash=prev, hash=digest, **row))
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=new_seq, hash=digest))
+    return new_seq
+
+
+def _normalise(row: dict[str, Any]) -> dict[str, Any]:
+    """What the database will hand back: JSON round-tripped, so hashes match on re-reading."""
+    for key in ("before", "after", "detail"):
+        if row[key] is not None:
+            row[key] = json.loads(json.dumps(row[key], default=str))
+    return row
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def verify(conn: Connection) -> ChainReport:
+    """Walk the chain from the start; report the first entry that does not fit."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    result = conn.execute(select(audit_log).order_by(audit_log.c.seq)).mappings()
+    for row in result:
+        seq = int(row["seq"])
+        if seq != expected_seq:
+            return ChainReport(
+                False, count, expected_seq, f"entry {expected_seq} is missing (next is {seq})"
+            )
+        if row["prev_hash"] != prev:
+            return ChainReport(False, count, seq, f"entry {seq} does not follow entry {seq - 1}")
+        if _digest(seq, prev, dict(row)) != row["hash"]:
+            return ChainReport(False, count, seq, f"entry {seq} was altered after it was written")
+        prev, expected_seq, count = row["hash"], seq + 1, count + 1
+    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
+    if head is not None and (int(head.seq) != count or head.hash != prev):
+        return ChainReport(
+            False,
+            count,
+            count + 1 if int(head.seq) > count else count,
+            f"the log ends at entry {count} but {int(head.seq)} were written",
+        )
+    return ChainReport(True, count)
+
+
+def entries_for(
+    conn: Connection, *, case_id: str | None = None, account_id: str | None = None
+) -> list[dict[str, Any]]:
+    query = select(audit_log).order_by(audit_log.c.seq)
+    if case_id is not None:
+        query = query.where(audit_log.c.case_id == case_id)
+    if account_id is not None:
+        query = query.where(audit_log.c.account_id == account_id)
+    return [dict(r) for r in conn.execute(query).mappings()]

@@ -1,0 +1,117 @@
+"""Tables of the disclosure programme: cases, enforcement in force and its changes, labels,
+cycles and policy activations."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from byline.store import JSONValue, UtcDateTime, metadata
+
+_SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("account_id", String(200), nullable=False, index=True),
+    # Set while the case is open, NULL once closed: at most one open case per account.
+    Column("open_account_id", String(200), unique=True),
+    Column("policy_id", String(80), nullable=False),
+    Column("policy_version", String(40), nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("tier", String(80)),
+    Column("voluntary", Boolean, nullable=False, default=False),
+    Column("kind", String(20), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("opened_cycle", String(64)),
+    Column("notified_at", UtcDateTime),
+    Column("notified_cycle", String(64), index=True),
+    Column("deadline", UtcDateTime, index=True),
+    Column("paused_remaining_s", BigInteger),
+    Column("appeal_from", String(20)),
+    Column("metrics", JSONValue, nullable=False),
+    Column("observed_on", Date),
+    Column("below_since", Date),
+    Column("name_id", String(36)),
+    Column("pending_name_id", String(36)),
+    Column("lingering", JSONValue, nullable=False),
+    Column("flags", JSONValue, nullable=False),
+    Column("restricted_since", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+enforcement = Table(
+    "enforcement",
+    metadata,
+    Column("account_id", String(200), primary_key=True),
+    Column("case_id", String(36)),
+    Column("policy_id", String(80), nullable=False),
+    Column("restrictions", JSONValue, nullable=False),
+    Column("incentives", JSONValue, nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("change_seq", BigInteger, nullable=False),
+)
+
+enforcement_changes = Table(
+    "enforcement_changes",
+    metadata,
+    Column("seq", _SEQ, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("account_id", String(200), nullable=False, index=True),
+    Column("case_id", String(36)),
+    Column("policy_id", String(80), nullable=False),
+    Column("restrictions", JSONValue, nullable=False),
+    Column("incentives", JSONValue, nullable=False),
+    Column("reason", String(200), nullable=False),
+)
+
+labels = Table(
+    "labels",
+    metadata,
+    Column("account_id", String(200), primary_key=True),
+    Column("case_id", String(36), nullable=False),
+    Column("policy_id", String(80), nullable=False),
+    Column("live", Boolean, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("fields", JSONValue, nullable=False),
+    Column("name_id", String(36)),
+    Column("since", UtcDateTime, nullable=False),
+)
+
+cycles = Table(
+    "cycles",
+    metadata,
+    Column("cycle_id", String(64), primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("policy_id", String(80), nullable=False),
+    Column("policy_version", String(40), nullable=False),
+    Column("snapshot", Text, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("status", String(20), nullable=False),
+    Column("summary", JSONValue),
+)
+
+policy_activations = Table(
+    "policy_activations",
+    metadata,
+    Column("seq", _SEQ, primary_key=True),
+    Column("policy_id", String(80), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("activated_at", UtcDateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("source", Text, nullable=False),
+)

@@ -1,0 +1,57 @@
+"""Outbox tables: messages written with the state change that caused them, the webhook
+endpoints that receive them, and one delivery record per (message, endpoint)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from byline.store import JSONValue, UtcDateTime, metadata
+
+_SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", _SEQ, primary_key=True),
+    Column("message_id", String(64), nullable=False, unique=True),  # the idempotency key
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("topic", String(40), nullable=False, index=True),
+    Column("account_id", String(200), index=True),
+    Column("case_id", String(36)),
+    Column("payload", JSONValue, nullable=False),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("endpoint_id", String(36), primary_key=True),
+    Column("url", String(500), nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("topics", JSONValue, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", _SEQ, primary_key=True),
+    Column("message_id", String(64), ForeignKey("outbox.message_id"), nullable=False),
+    Column("endpoint_id", String(36), ForeignKey("webhook_endpoints.endpoint_id"), nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # pending | delivered
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, index=True),
+    Column("delivered_at", UtcDateTime),
+    Column("last_status", Integer),
+    Column("last_error", String(500)),
+    UniqueConstraint("message_id", "endpoint_id"),
+)

@@ -1,0 +1,14 @@
+"""Persistence: the database, the schema and its migrations."""
+
+from byline.store._db import Database, default_url, make_engine, normalise_url
+from byline.store._tables import JSONValue, UtcDateTime, metadata
+
+__all__ = [
+    "Database",
+    "JSONValue",
+    "UtcDateTime",
+    "default_url",
+    "make_engine",
+    "metadata",
+    "normalise_url",
+]

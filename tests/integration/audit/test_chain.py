@@ -1,0 +1,100 @@
+"""The audit chain detects an edited, deleted, inserted or reordered entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import delete, insert, select, update
+
+from byline.audit import AuditAction, AuditEntry, append, audit_log, entries_for, verify
+from byline.store import Database
+
+T0 = dt.datetime(2023, 12, 22, tzinfo=dt.UTC)
+
+
+def fill(db: Database, n: int = 5) -> None:
+    with db.transaction() as conn:
+        for i in range(n):
+            append(
+                conn,
+                AuditEntry(
+                    at=T0 + dt.timedelta(minutes=i),
+                    actor="cycle",
+                    action=AuditAction.CASE_NOTIFIED,
+                    case_id=f"c{i}",
+                    account_id=f"a{i}",
+                    policy_version="weibo 2023.12",
+                    before={"state": "required"},
+                    after={"state": "notified"},
+                ),
+            )
+
+
+def test_intact_chain_verifies(db: Database) -> None:
+    fill(db)
+    with db.reading() as conn:
+        report = verify(conn)
+        assert (report.ok, report.entries) == (True, 5)
+        assert [e["case_id"] for e in entries_for(conn, account_id="a3")] == ["c3"]
+
+
+@pytest.mark.parametrize(
+    "tamper, bad_seq",
+    [
+        ("edit", 3),
+        ("delete", 3),
+        ("delete_last", 5),
+        ("insert", 3),
+        ("reorder", 2),
+    ],
+)
+def test_tampering_is_detected_at_the_first_bad_entry(
+    db: Database, tamper: str, bad_seq: int
+) -> None:
+    fill(db)
+    with db.transaction() as conn:
+        if tamper == "edit":
+            conn.execute(
+                update(audit_log).where(audit_log.c.seq == 3).values(after={"state": "disclosed"})
+            )
+        elif tamper == "delete":
+            conn.execute(delete(audit_log).where(audit_log.c.seq == 3))
+        elif tamper == "delete_last":
+            conn.execute(delete(audit_log).where(audit_log.c.seq == 5))
+        elif tamper == "insert":
+            rows = [
+                dict(r)
+                for r in conn.execute(
+                    select(audit_log).where(audit_log.c.seq >= 3).order_by(audit_log.c.seq.desc())
+                ).mappings()
+            ]
+            for row in rows:  # shift entries 3.. up by one, then forge a new entry 3
+                conn.execute(
+                    update(audit_log)
+                    .where(audit_log.c.seq == row["seq"])
+                    .values(seq=row["seq"] + 1)
+                )
+            forged = {**rows[-1], "seq": 3, "actor": "intruder"}
+            conn.execute(insert(audit_log).values(**forged))
+        elif tamper == "reorder":
+            a, b = (
+                dict(r)
+                for r in conn.execute(
+                    select(audit_log).where(audit_log.c.seq.in_([2, 3])).order_by(audit_log.c.seq)
+                ).mappings()
+            )
+            conn.execute(delete(audit_log).where(audit_log.c.seq.in_([2, 3])))
+            conn.execute(insert(audit_log).values(**{**b, "seq": 2}))
+            conn.execute(insert(audit_log).values(**{**a, "seq": 3}))
+    with db.reading() as conn:
+        report = verify(conn)
+    assert not report.ok
+    assert report.first_bad_seq == bad_seq, report
+
+
+def test_appends_continue_the_chain_across_transactions(db: Database) -> None:
+    fill(db, 2)
+    fill(db, 3)
+    with db.reading() as conn:
+        assert verify(conn).entries == 5
