@@ -97,6 +97,11 @@ class Notice(_Model):
     deadline_days: int = Field(ge=1, le=365)
     batch_size: int = Field(default=10_000, ge=1)
     recertify_every_days: int | None = Field(default=None, ge=1)
+    # After a denied appeal the deadline restarts with this many days (default: deadline_days).
+    deadline_after_appeal_days: int | None = Field(default=None, ge=1, le=365)
+
+    def days_after_appeal(self) -> int:
+        return self.deadline_after_appeal_days or self.deadline_days
 
 
 class Tier(_Model):
