@@ -383,6 +383,7 @@ def _approve(case: Case, event: Approve, now: dt.datetime, policy: Policy) -> Tr
     if case.pending_name_id is None:
         raise TransitionError(f"no name is waiting for verification ({case.state.value})")
     verified = replace(case, name_id=case.pending_name_id, pending_name_id=None)
+    actions: tuple[AuditAction, ...]
     if may_show(verified, policy):
         new = replace(verified, state=CaseState.DISCLOSED)
         actions = (AuditAction.CASE_VERIFIED, AuditAction.CASE_DISCLOSED)
