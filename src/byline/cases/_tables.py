@@ -43,6 +43,7 @@ cases = Table(
     Column("below_since", Date),
     Column("name_id", String(36)),
     Column("pending_name_id", String(36)),
+    Column("penalised_for", String(20)),
     Column("lingering", JSONValue, nullable=False),
     Column("flags", JSONValue, nullable=False),
     Column("restricted_since", UtcDateTime),

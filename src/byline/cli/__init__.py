@@ -1,6 +1,12 @@
 """The ``byline`` command line: thin adapters that parse, call one service, and render."""
 
-from byline.cli import _demo, _evaluate, _policy, _synth  # noqa: F401  (each registers commands)
+from byline.cli import (  # noqa: F401  (each registers its commands)
+    _demo,
+    _evaluate,
+    _policy,
+    _programme,
+    _synth,
+)
 from byline.cli._app import app
 
 

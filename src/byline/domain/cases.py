@@ -390,7 +390,7 @@ def _approve(case: Case, event: Approve, now: dt.datetime, policy: Policy) -> Tr
     else:
         new = replace(verified, state=CaseState.VERIFIED)
         actions = (AuditAction.CASE_VERIFIED,)
-    new = _comply(new, policy)
+    new = replace(_comply(new, policy), deadline=None)  # complied: no deadline runs
     message = CreatorMessage("verified", {"shown": new.state is CaseState.DISCLOSED})
     return Transition(new, actions, (message,), {"by": event.by, "method": event.method})
 

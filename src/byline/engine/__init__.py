@@ -13,6 +13,7 @@ from byline.engine._evaluate import (
     connect,
     evaluate,
 )
+from byline.engine._lookup import Reported, current_metrics, reported_accounts
 from byline.engine._promise import floor_violations
 from byline.engine._snapshot import FORMATS, Snapshot, SnapshotError, open_snapshot
 
@@ -27,12 +28,15 @@ __all__ = [
     "EngineSettings",
     "Evaluation",
     "Progress",
+    "Reported",
     "Snapshot",
     "SnapshotError",
     "compile_decision",
     "connect",
+    "current_metrics",
     "evaluate",
     "floor_violations",
     "open_snapshot",
+    "reported_accounts",
     "write_diff",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:28:24.275978
+Create Date: 2026-11-22 16:32:33.392879
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("below_since", sa.Date(), nullable=True),
         sa.Column("name_id", sa.String(length=36), nullable=True),
         sa.Column("pending_name_id", sa.String(length=36), nullable=True),
+        sa.Column("penalised_for", sa.String(length=20), nullable=True),
         sa.Column(
             "lingering",
             sa.JSON().with_variant(sa.JSON(none_as_null=True), "sqlite"),

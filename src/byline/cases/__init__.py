@@ -1,0 +1,45 @@
+"""Cases, enforcement and labels in the database."""
+
+from byline.cases._repository import (
+    CaseNotFound,
+    ConcurrentUpdate,
+    cases_in,
+    count_notified_in_cycle,
+    get_case,
+    iter_open,
+    latest_case,
+    list_cases,
+    open_account_ids,
+    open_case,
+    save,
+    state_counts,
+)
+from byline.cases._tables import (
+    cases,
+    cycles,
+    enforcement,
+    enforcement_changes,
+    labels,
+    policy_activations,
+)
+
+__all__ = [
+    "CaseNotFound",
+    "ConcurrentUpdate",
+    "cases",
+    "cases_in",
+    "count_notified_in_cycle",
+    "cycles",
+    "enforcement",
+    "enforcement_changes",
+    "get_case",
+    "iter_open",
+    "labels",
+    "latest_case",
+    "list_cases",
+    "open_account_ids",
+    "open_case",
+    "policy_activations",
+    "save",
+    "state_counts",
+]

@@ -1,0 +1,195 @@
+"""Cases in the database: loading and saving the domain's ``Case``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from byline.cases._tables import cases
+from byline.domain.cases import Case, CaseState
+from byline.domain.vocabulary import AccountKind, Trigger
+
+
+class CaseNotFound(LookupError):
+    """No case for that account (or id)."""
+
+
+class ConcurrentUpdate(RuntimeError):
+    """The case changed since it was read; the caller should read it again and retry."""
+
+
+def _to_row(case: Case, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id,
+        "account_id": case.account_id,
+        "open_account_id": case.account_id if case.is_open else None,
+        "policy_id": case.policy_id,
+        "policy_version": case.policy_version,
+        "state": case.state.value,
+        "tier": case.tier,
+        "voluntary": case.voluntary,
+        "kind": case.kind.value,
+        "opened_at": case.opened_at,
+        "notified_at": case.notified_at,
+        "notified_cycle": case.notified_cycle,
+        "deadline": case.deadline,
+        "paused_remaining_s": int(case.paused_remaining.total_seconds())
+        if case.paused_remaining is not None
+        else None,
+        "appeal_from": case.appeal_from.value if case.appeal_from else None,
+        "metrics": dict(case.metrics),
+        "observed_on": case.observed_on,
+        "below_since": case.below_since,
+        "name_id": case.name_id,
+        "pending_name_id": case.pending_name_id,
+        "penalised_for": case.penalised_for.value if case.penalised_for else None,
+        "lingering": list(case.lingering),
+        "flags": list(case.flags),
+        "closed_at": case.closed_at,
+        "updated_at": now,
+    }
+
+
+def _from_row(row: Any) -> Case:
+    return Case(
+        case_id=row.case_id,
+        account_id=row.account_id,
+        policy_id=row.policy_id,
+        policy_version=row.policy_version,
+        kind=AccountKind(row.kind),
+        state=CaseState(row.state),
+        tier=row.tier,
+        voluntary=bool(row.voluntary),
+        opened_at=row.opened_at,
+        metrics=dict(row.metrics or {}),
+        observed_on=row.observed_on,
+        notified_at=row.notified_at,
+        notified_cycle=row.notified_cycle,
+        deadline=row.deadline,
+        paused_remaining=dt.timedelta(seconds=row.paused_remaining_s)
+        if row.paused_remaining_s is not None
+        else None,
+        appeal_from=CaseState(row.appeal_from) if row.appeal_from else None,
+        below_since=row.below_since,
+        name_id=row.name_id,
+        pending_name_id=row.pending_name_id,
+        penalised_for=Trigger(row.penalised_for) if row.penalised_for else None,
+        lingering=tuple(row.lingering or ()),
+        flags=tuple(row.flags or ()),
+        closed_at=row.closed_at,
+    )
+
+
+def save(conn: Connection, before: Case | None, after: Case, now: dt.datetime) -> None:
+    """Insert a new case or update one, refusing to overwrite a concurrent change."""
+    row = _to_row(after, now)
+    if before is None:
+        conn.execute(insert(cases).values(**row, version=1))
+        return
+    # Callers read the case with ``lock=True`` in the same transaction, so the state it was
+    # read in is the state it is updated from; the guard catches a caller that did not.
+    result = conn.execute(
+        update(cases)
+        .where(cases.c.case_id == after.case_id, cases.c.state == before.state.value)
+        .values(**row, version=cases.c.version + 1)
+    )
+    if result.rowcount != 1:
+        raise ConcurrentUpdate(f"case {after.case_id} changed meanwhile; read it again")
+
+
+def open_case(conn: Connection, account_id: str, *, lock: bool = False) -> Case | None:
+    query = select(cases).where(cases.c.open_account_id == account_id)
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return _from_row(row) if row else None
+
+
+def latest_case(conn: Connection, account_id: str) -> Case | None:
+    """The open case, or else the most recently opened closed one."""
+    row = conn.execute(
+        select(cases)
+        .where(cases.c.account_id == account_id)
+        .order_by(cases.c.open_account_id.is_(None), cases.c.opened_at.desc())
+        .limit(1)
+    ).first()
+    return _from_row(row) if row else None
+
+
+def get_case(conn: Connection, case_id: str) -> Case:
+    row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+    if row is None:
+        raise CaseNotFound(f"no case {case_id}")
+    return _from_row(row)
+
+
+def open_account_ids(conn: Connection) -> set[str]:
+    return {
+        r[0]
+        for r in conn.execute(
+            select(cases.c.open_account_id).where(cases.c.open_account_id.is_not(None))
+        )
+    }
+
+
+def cases_in(
+    conn: Connection,
+    states: Iterable[CaseState],
+    *,
+    limit: int | None = None,
+    order: str = "account",
+) -> list[Case]:
+    query = select(cases).where(cases.c.state.in_([s.value for s in states]))
+    if order == "deadline":
+        query = query.order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.account_id)
+    else:
+        query = query.order_by(cases.c.account_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_from_row(r) for r in conn.execute(query)]
+
+
+def iter_open(conn: Connection, batch: int = 1000) -> Iterator[list[Case]]:
+    """Open cases in pages of ``batch``, by account id (stable under updates)."""
+    last = ""
+    while True:
+        rows = conn.execute(
+            select(cases)
+            .where(cases.c.open_account_id.is_not(None), cases.c.open_account_id > last)
+            .order_by(cases.c.open_account_id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield [_from_row(r) for r in rows]
+        last = rows[-1].open_account_id
+
+
+def count_notified_in_cycle(conn: Connection, cycle_id: str) -> int:
+    return int(
+        conn.execute(
+            select(func.count()).select_from(cases).where(cases.c.notified_cycle == cycle_id)
+        ).scalar_one()
+    )
+
+
+def state_counts(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(cases.c.state, func.count()).group_by(cases.c.state))
+    return {state: int(n) for state, n in rows}
+
+
+def list_cases(
+    conn: Connection, state: CaseState | None = None, limit: int = 100, offset: int = 0
+) -> list[Case]:
+    query = (
+        select(cases)
+        .order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.account_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    if state is not None:
+        query = query.where(cases.c.state == state.value)
+    return [_from_row(r) for r in conn.execute(query)]

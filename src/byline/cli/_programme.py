@@ -1,0 +1,542 @@
+"""Running the programme from the command line: cycles, cases, enforcement, audit, outbox,
+database and keys. Every command calls one service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from byline.cli._app import app, emit_json, fail, out
+from byline.cli._progress import engine_progress
+from byline.domain.cases import CaseState
+from byline.domain.vocabulary import AccountKind
+from byline.service import errors
+from byline.service.cycle import run_cycle
+from byline.service.operations import (
+    audit_verify,
+    db_upgrade,
+    deliver_outbox,
+    erase_name,
+    list_outbox,
+    register_webhook,
+    rotate_keys,
+)
+from byline.service.programme import Actor, Programme
+from byline.service.wiring import open_database, open_programme
+
+cases_app = typer.Typer(help="List cases.", no_args_is_help=True)
+case_app = typer.Typer(help="Show or act on one account's case.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Messages to the platform and their delivery.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+keys_app = typer.Typer(help="The vault's master keys.", no_args_is_help=True)
+name_app = typer.Typer(help="Names in the vault.", no_args_is_help=True)
+for sub, name in (
+    (cases_app, "cases"),
+    (case_app, "case"),
+    (audit_app, "audit"),
+    (outbox_app, "outbox"),
+    (db_app, "db"),
+    (keys_app, "keys"),
+    (name_app, "name"),
+):
+    app.add_typer(sub, name=name)
+
+DbOption = typer.Option(
+    None, "--db", envvar="BYLINE_DB", help="Database URL or SQLite file (default: ./byline.db)."
+)
+JsonOption = typer.Option(False, "--json", help="Machine-readable output.")
+AtOption = typer.Option(None, "--at", help="When it happens (ISO date-time, UTC); default now.")
+ActorOption = typer.Option("cli", "--actor", help="Who acts (recorded in the audit trail).")
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except errors.USER_ERRORS as exc:
+        fail(escape(str(exc)))
+
+
+def _when(at: str | None) -> dt.datetime | None:
+    if at is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(at)
+    except ValueError:
+        fail(f"--at: not an ISO date-time: {escape(at)}", code=2)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _programme(db: str | None) -> Programme:
+    with _errors():
+        return open_programme(db)
+
+
+def _case_action(
+    db: str | None, as_json: bool, act: Callable[[Programme], Any], account_id: str
+) -> None:
+    programme = _programme(db)
+    with _errors():
+        act(programme)
+        view = programme.show(account_id)
+    if as_json:
+        emit_json({k: v for k, v in view.items() if k != "history"})
+        return
+    out.print(
+        f"{escape(account_id)}: [bold]{view['state']}[/]"
+        + (f", deadline {view['deadline']}" if view["deadline"] else ""),
+        highlight=False,
+    )
+
+
+# --- cycle ------------------------------------------------------------------------------------
+
+
+@app.command()
+def cycle(
+    snapshot: Path = typer.Option(..., "--snapshot", help="Snapshot file for this cycle."),
+    policy: str = typer.Option(..., "--policy", "-p", help="Preset name or policy file."),
+    as_of: dt.datetime = typer.Option(
+        ..., "--as-of", formats=["%Y-%m-%d"], help="The cycle's date (its clock)."
+    ),
+    db: str | None = DbOption,
+    transaction_size: int = typer.Option(
+        500, "--transaction-size", min=1, help="Cases changed per transaction."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Evaluate a snapshot and move every case: open, notify, observe, sweep, release."""
+    with _errors(), engine_progress(enabled=not as_json) as progress:
+        report = run_cycle(
+            open_database(db),
+            snapshot,
+            policy,
+            as_of.date(),
+            transaction_size=transaction_size,
+            progress=progress,
+        )
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    status = "already done: no new effects" if report.already_done else "done"
+    out.print(
+        f"Cycle {report.cycle_id[:12]} {report.as_of} ({escape(report.policy)}): "
+        f"{status} in {report.seconds:.1f}s",
+        highlight=False,
+    )
+    e = report.evaluation
+    out.print(
+        f"  snapshot: read {e['read']:,} = accepted {e['accepted']:,} + rejected "
+        f"{e['rejected']:,}; required {e['required']:,}",
+        highlight=False,
+    )
+    if report.actions:
+        out.print(
+            "  this cycle: " + ", ".join(f"{k} {v:,}" for k, v in report.actions.items()),
+            highlight=False,
+        )
+    out.print(
+        "  cases: " + ", ".join(f"{k} {v:,}" for k, v in report.funnel.items()), highlight=False
+    )
+    out.print(f"  accounts under restriction: {report.restricted_accounts:,}", highlight=False)
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+@cases_app.command("list")
+def cases_list(
+    db: str | None = DbOption,
+    state: CaseState | None = typer.Option(None, "--state", help="Only cases in this state."),
+    limit: int = typer.Option(100, "--limit", min=1),
+    offset: int = typer.Option(0, "--offset", min=0),
+    as_json: bool = JsonOption,
+) -> None:
+    """Cases, nearest deadline first."""
+    with _errors():
+        rows = _programme(db).list(state, limit, offset)
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("account", "state", "tier", "deadline", "restrictions", box=None)
+    for r in rows:
+        table.add_row(
+            escape(r["account_id"]),
+            r["state"],
+            r["tier"] or "-",
+            r["deadline"] or "-",
+            str(len(r["restrictions"])),
+        )
+    out.print(table)
+
+
+@case_app.command("show")
+def case_show(account_id: str, db: str | None = DbOption, as_json: bool = JsonOption) -> None:
+    """State, tier, deadline, restrictions in force and history (no names)."""
+    with _errors():
+        view = _programme(db).show(account_id)
+    if as_json:
+        emit_json(view)
+        return
+    for key in (
+        "account_id",
+        "state",
+        "tier",
+        "voluntary",
+        "deadline",
+        "metrics",
+        "flags",
+        "restrictions",
+        "incentives",
+    ):
+        out.print(f"{key:>13}: {escape(str(view[key]))}", highlight=False)
+    for h in view["history"]:
+        out.print(f"  {h['at']}  {h['action']:<22} {h['actor']}  -> {h['state']}", highlight=False)
+
+
+def _read_name(name: str | None, name_stdin: bool) -> str:
+    if name_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if name is None:
+        fail(
+            "give the name with --name-stdin (preferred: it stays out of shell history) or --name",
+            code=2,
+        )
+    return name
+
+
+@case_app.command("submit")
+def case_submit(
+    account_id: str,
+    name: str | None = typer.Option(None, "--name", help="The name (prefer --name-stdin)."),
+    name_stdin: bool = typer.Option(False, "--name-stdin", help="Read the name from stdin."),
+    consent: bool = typer.Option(
+        True, "--consent/--no-consent", help="The holder consents to display."
+    ),
+    actor: str = ActorOption,
+    at: str | None = AtOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """The holder consents and submits a name (also a name change after disclosure)."""
+    text = _read_name(name, name_stdin)
+    _case_action(
+        db,
+        as_json,
+        lambda p: p.submit(account_id, text, consent=consent, actor=Actor(actor), at=_when(at)),
+        account_id,
+    )
+
+
+@case_app.command("approve")
+def case_approve(
+    account_id: str,
+    reviewer: str = typer.Option(..., "--reviewer"),
+    method: str = typer.Option("reviewer", "--method", help="reviewer, or an identity provider"),
+    reference: str = typer.Option("", "--reference", help="The verifier's reference."),
+    at: str | None = AtOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Verify the submitted name; the label goes live where the policy allows."""
+    _case_action(
+        db,
+        as_json,
+        lambda p: p.approve(
+            account_id, actor=Actor(reviewer), method=method, reference=reference, at=_when(at)
+        ),
+        account_id,
+    )
+
+
+@case_app.command("reject")
+def case_reject(
+    account_id: str,
+    reviewer: str = typer.Option(..., "--reviewer"),
+    reason: str = typer.Option(..., "--reason"),
+    at: str | None = AtOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Reject the submitted name with a reason; the holder may submit again."""
+    _case_action(
+        db,
+        as_json,
+        lambda p: p.reject(account_id, reason, actor=Actor(reviewer), at=_when(at)),
+        account_id,
+    )
+
+
+@case_app.command("refuse")
+def case_refuse(
+    account_id: str,
+    reason: str = typer.Option("", "--reason"),
+    actor: str = ActorOption,
+    at: str | None = AtOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """The holder declines: the policy's penalties apply."""
+    _case_action(
+        db,
+        as_json,
+        lambda p: p.refuse(account_id, actor=Actor(actor), reason=reason, at=_when(at)),
+        account_id,
+    )
+
+
+@case_app.command("appeal")
+def case_appeal(
+    account_id: str,
+    reason: str = typer.Option(..., "--reason"),
+    actor: str = ActorOption,
+    at: str | None = AtOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """The holder contests the obligation (e.g. wrong category); the deadline pauses."""
+    _case_action(
+        db,
+        as_json,
+        lambda p: p.appeal(account_id, reason, actor=Actor(actor), at=_when(at)),
+        account_id,
+    )
+
+
+@case_app.command("decide-appeal")
+def case_decide_appeal(
+    account_id: str,
+    uphold: bool = typer.Option(..., "--uphold/--deny", help="Uphold (withdraw) or deny."),
+    reviewer: str = typer.Option(..., "--reviewer"),
+    reason: str = typer.Option(..., "--reason"),
+    at: str | None = AtOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Decide an appeal: upheld withdraws the obligation; denied restarts the deadline."""
+    _case_action(
+        db,
+        as_json,
+        lambda p: p.decide_appeal(
+            account_id, upheld=uphold, reason=reason, actor=Actor(reviewer), at=_when(at)
+        ),
+        account_id,
+    )
+
+
+@case_app.command("volunteer")
+def case_volunteer(
+    account_id: str,
+    policy: str = typer.Option(..., "--policy", help="Active policy id."),
+    kind: AccountKind = typer.Option(AccountKind.INDIVIDUAL, "--kind"),
+    name: str | None = typer.Option(None, "--name"),
+    name_stdin: bool = typer.Option(False, "--name-stdin"),
+    actor: str = ActorOption,
+    at: str | None = AtOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """A holder below the floor chooses to disclose."""
+    text = _read_name(name, name_stdin)
+    _case_action(
+        db,
+        as_json,
+        lambda p: p.volunteer(account_id, text, kind, policy, actor=Actor(actor), at=_when(at)),
+        account_id,
+    )
+
+
+@case_app.command("withdraw")
+def case_withdraw(
+    account_id: str,
+    reason: str = typer.Option("", "--reason"),
+    actor: str = ActorOption,
+    at: str | None = AtOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Withdraw a voluntary disclosure: the label comes down."""
+    _case_action(
+        db,
+        as_json,
+        lambda p: p.withdraw(account_id, actor=Actor(actor), reason=reason, at=_when(at)),
+        account_id,
+    )
+
+
+@case_app.command("reveal")
+def case_reveal(
+    account_id: str,
+    actor: str = typer.Option(..., "--actor", help="The staff member."),
+    reason: str = typer.Option(..., "--reason", help="Why the name is read (audited)."),
+    db: str | None = DbOption,
+) -> None:
+    """Decrypt the name under review for a member of staff. Audited as name:decrypted."""
+    with _errors():
+        name = _programme(db).reveal_name(account_id, actor=Actor(actor), reason=reason)
+    out.print(escape(name), highlight=False)
+
+
+# --- enforcement, audit, outbox ---------------------------------------------------------------
+
+
+@app.command()
+def enforcement(
+    account_id: str | None = typer.Argument(None, help="One account (or all changes)."),
+    changed_since: int | None = typer.Option(
+        None, "--changed-since", help="All changes after this cursor."
+    ),
+    limit: int = typer.Option(1000, "--limit", min=1),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Restrictions in force for an account, or every change since a cursor."""
+    programme = _programme(db)
+    with _errors():
+        if account_id is not None:
+            data = programme.enforcement(account_id)
+        else:
+            data = programme.enforcement_changes(changed_since or 0, limit)
+    if as_json:
+        emit_json(data)
+        return
+    if account_id is not None:
+        restrictions = data["restrictions"] or []
+        out.print(
+            f"{escape(account_id)}: {len(restrictions)} restriction(s) since "
+            f"{data['since'] or '-'} ({data['reason'] or 'none'})",
+            highlight=False,
+        )
+        for r in restrictions:
+            out.print(
+                f"  {r['restriction']} (kept {r['factor']:.0%}) by {r['penalty_id']} "
+                f"on {r['trigger']}",
+                highlight=False,
+            )
+        return
+    for c in data["changes"]:
+        out.print(
+            f"{c['cursor']:>8}  {c['at']}  {escape(c['account_id'])}  "
+            f"{len(c['restrictions'])} restriction(s)  {c['reason']}",
+            highlight=False,
+        )
+    out.print(f"next cursor: {data['next_cursor']}")
+
+
+@audit_app.command("verify")
+def audit_verify_cmd(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
+    """Exit 0 when the hash chain is intact; else name the first bad entry and exit 1."""
+    with _errors():
+        report = audit_verify(open_database(db))
+    if as_json:
+        emit_json(
+            {
+                "ok": report.ok,
+                "entries": report.entries,
+                "first_bad_seq": report.first_bad_seq,
+                "problem": report.problem,
+            }
+        )
+    elif report.ok:
+        out.print(f"audit chain intact: {report.entries:,} entries")
+    else:
+        out.print(
+            f"[red]audit chain broken[/] at entry {report.first_bad_seq}: {escape(report.problem)}"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@outbox_app.command("list")
+def outbox_list(
+    db: str | None = DbOption,
+    status: str | None = typer.Option(None, "--status", help="pending or delivered"),
+    limit: int = typer.Option(100, "--limit", min=1),
+    as_json: bool = JsonOption,
+) -> None:
+    """Messages to the platform, with their delivery status."""
+    with _errors():
+        data = list_outbox(open_database(db), status, limit)
+    if as_json:
+        emit_json(data)
+        return
+    out.print(f"backlog: {data['backlog']}")
+    for m in data["messages"]:
+        out.print(
+            f"{m['message_id'][:8]}  {m['topic']:<12} {escape(str(m['account_id']))}  "
+            f"{m['status']}",
+            highlight=False,
+        )
+
+
+@outbox_app.command("deliver")
+def outbox_deliver(
+    db: str | None = DbOption,
+    rounds: int = typer.Option(1, "--rounds", min=1),
+    as_json: bool = JsonOption,
+) -> None:
+    """Deliver due messages to the registered webhook endpoints (one pass per round)."""
+    with _errors():
+        stats = deliver_outbox(open_database(db), rounds)
+    if as_json:
+        emit_json(stats)
+        return
+    out.print(", ".join(f"{k} {v}" for k, v in stats.items()))
+
+
+@outbox_app.command("add-endpoint")
+def outbox_add_endpoint(
+    url: str,
+    secret: str = typer.Option(..., "--secret", envvar="BYLINE_WEBHOOK_SECRET"),
+    topics: str = typer.Option("notice,enforcement,label", "--topics"),
+    db: str | None = DbOption,
+) -> None:
+    """Register a webhook endpoint for some topics."""
+    with _errors():
+        endpoint_id = register_webhook(open_database(db), url, secret, topics.split(","))
+    out.print(endpoint_id)
+
+
+@db_app.command("upgrade")
+def db_upgrade_cmd(db: str | None = DbOption) -> None:
+    """Apply the migrations (also done automatically by every command)."""
+    with _errors():
+        before, after = db_upgrade(db)
+    out.print(f"database at revision {after} (was {before or 'empty'})")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    db: str | None = DbOption, actor: str = ActorOption, as_json: bool = JsonOption
+) -> None:
+    """Add a new master key and re-wrap every data key under it (audited)."""
+    with _errors():
+        result = rotate_keys(_programme(db), actor)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"re-wrapped {result['rewrapped']} data key(s) under {result['key_id']}")
+
+
+@name_app.command("erase")
+def name_erase(
+    account_id: str,
+    actor: str = typer.Option(..., "--actor"),
+    reason: str = typer.Option(..., "--reason"),
+    db: str | None = DbOption,
+) -> None:
+    """Crypto-shred an account's names: its data key is deleted (audited)."""
+    with _errors():
+        count = erase_name(_programme(db), account_id, actor, reason)
+    out.print(f"erased {count} name(s) of {escape(account_id)}")

@@ -1,0 +1,72 @@
+"""Reading a few accounts back: the required accounts of an evaluation, and the current counts
+of given accounts in a snapshot (for cases whose accounts fell below every threshold)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from byline.domain.policy import Policy
+from byline.engine._evaluate import DECISIONS, connect
+from byline.engine._snapshot import open_snapshot
+
+
+@dataclass(frozen=True)
+class Reported:
+    """One reported account of an evaluation."""
+
+    account_id: str
+    kind: str
+    category: str
+    outcome: str
+    tier: str | None
+    metrics: dict[str, int]
+
+
+def reported_accounts(out_dir: Path, policy: Policy) -> list[Reported]:
+    """Every account of an evaluation's decisions file (all at or above a threshold)."""
+    metrics = ", ".join(policy.metrics)
+    path = str(out_dir / DECISIONS).replace("'", "''")
+    con = connect()
+    try:
+        rows = con.execute(
+            f"SELECT account_id, kind, category, outcome, tier, {metrics} "
+            f"FROM read_parquet('{path}') ORDER BY account_id"
+        ).fetchall()
+    finally:
+        con.close()
+    return [
+        Reported(r[0], r[1], r[2], r[3], r[4], dict(zip(policy.metrics, r[5:], strict=True)))
+        for r in rows
+    ]
+
+
+def current_metrics(
+    snapshot_path: Path, policy: Policy, account_ids: Iterable[str]
+) -> dict[str, dict[str, int]]:
+    """The counts of ``account_ids`` in the snapshot (valid rows only; absent ids are absent)."""
+    wanted = pa.table({"wanted_id": pa.array(sorted(set(account_ids)), pa.string())})
+    if wanted.num_rows == 0:
+        return {}
+    con = connect()
+    try:
+        snapshot = open_snapshot(con, snapshot_path, policy.metrics)
+        con.register("_wanted", wanted)
+        metrics = ", ".join(f"v.{m}" for m in policy.metrics)
+        rows = con.execute(
+            f"SELECT v.account_id, {metrics} FROM ({snapshot.values_sql()}) v "
+            "JOIN _wanted w ON w.wanted_id = v.account_id WHERE v._good"
+        ).fetchall()
+    finally:
+        con.close()
+    found: dict[str, dict[str, int]] = {}
+    for row in rows:
+        # a duplicated id is ambiguous: keep neither (the evaluation rejected both)
+        if row[0] in found:
+            found[row[0]] = {}
+        else:
+            found[row[0]] = dict(zip(policy.metrics, row[1:], strict=True))
+    return {k: v for k, v in found.items() if v}

@@ -1,0 +1,59 @@
+"""The outbox: messages written with their state change, delivered as signed webhooks."""
+
+from byline.outbox._dispatch import DeliveryStats, Dispatcher, encode_message
+from byline.outbox._endpoints import (
+    Endpoint,
+    deactivate_endpoint,
+    list_endpoints,
+    new_secret,
+    register_endpoint,
+)
+from byline.outbox._listing import Backlog, MessageStatus, backlog, list_messages
+from byline.outbox._messages import PersonalDataError, enqueue, message_id_for
+from byline.outbox._receiver import Received, Rejection, WebhookReceiver
+from byline.outbox._signing import (
+    MESSAGE_ID_HEADER,
+    SIGNATURE_HEADER,
+    TOPIC_HEADER,
+    SignatureError,
+    sign,
+    verify_signature,
+)
+from byline.outbox._sinks import DeliveryError, HttpSink, WebhookSink
+from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
+from byline.outbox._vocabulary import DeliveryStatus, Topic
+
+__all__ = [
+    "MESSAGE_ID_HEADER",
+    "SIGNATURE_HEADER",
+    "TOPIC_HEADER",
+    "Backlog",
+    "DeliveryError",
+    "DeliveryStats",
+    "DeliveryStatus",
+    "Dispatcher",
+    "Endpoint",
+    "HttpSink",
+    "MessageStatus",
+    "PersonalDataError",
+    "Received",
+    "Rejection",
+    "SignatureError",
+    "Topic",
+    "WebhookReceiver",
+    "WebhookSink",
+    "backlog",
+    "deactivate_endpoint",
+    "encode_message",
+    "enqueue",
+    "list_endpoints",
+    "list_messages",
+    "message_id_for",
+    "new_secret",
+    "outbox",
+    "register_endpoint",
+    "sign",
+    "verify_signature",
+    "webhook_deliveries",
+    "webhook_endpoints",
+]

@@ -1,0 +1,125 @@
+"""Writing to the outbox: in the caller's transaction, once per idempotency key.
+
+A message is written with the state change that causes it, in the same transaction, so a
+crash never leaves one without the other. Payloads never carry a name or an identity-document
+number: the caller passes ids, states, reasons and dates only. ``enqueue`` refuses payload keys
+that plainly name personal data (``name``, ``real_name``, ``id_number`` ...); that guard
+catches a careless ``{"name": ...}``, not a name hidden under an innocent key, so the
+responsibility stays with the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, exists, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from byline.outbox._tables import outbox
+from byline.outbox._vocabulary import Topic
+
+# Fixed forever: message ids derived from keys must not change between releases.
+_KEY_NAMESPACE = uuid.UUID("6c1f0a3e-5b7d-5e2a-9c41-0b7e2d9f4a18")
+
+# Payload keys that name personal data, compared without case, "_", "-" or spaces.
+_PERSONAL_KEYS = frozenset(
+    {
+        "name",
+        "realname",
+        "legalname",
+        "fullname",
+        "firstname",
+        "lastname",
+        "middlename",
+        "givenname",
+        "familyname",
+        "surname",
+        "idnumber",
+        "idcard",
+        "idcardnumber",
+        "iddocument",
+        "identitydocument",
+        "identitynumber",
+        "documentnumber",
+        "nationalid",
+        "passport",
+        "passportnumber",
+    }
+)
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+class PersonalDataError(ValueError):
+    """A payload key names personal data; outbox messages carry ids, never names."""
+
+
+def message_id_for(topic: Topic | str, key: str) -> str:
+    """The message id that ``enqueue(..., topic=topic, key=key)`` writes: the same every time."""
+    return str(uuid.uuid5(_KEY_NAMESPACE, f"{Topic(topic)}\n{key}"))
+
+
+def enqueue(
+    conn: Connection,
+    *,
+    topic: Topic | str,
+    payload: Mapping[str, Any],
+    at: dt.datetime,
+    account_id: str | None = None,
+    case_id: str | None = None,
+    key: str | None = None,
+) -> str:
+    """Write a message in the caller's transaction; return its id (the idempotency key).
+
+    With ``key`` (for instance ``f"notice:{case_id}:{cycle_id}"``) the id is derived from topic
+    and key, and enqueueing it again is a no-op that returns the same id, so a job re-run after
+    a crash cannot send a notice twice. Without ``key`` every call writes a new message.
+    """
+    topic = Topic(topic)
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: Byline stores aware UTC times only")
+    _refuse_personal_keys(payload)
+    body = _json_ready(payload)
+    message_id = message_id_for(topic, key) if key is not None else str(uuid.uuid4())
+    row = {
+        "message_id": message_id,
+        "created_at": at,
+        "topic": str(topic),
+        "account_id": account_id,
+        "case_id": case_id,
+        "payload": body,
+    }
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(postgresql.insert(outbox).values(**row).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        conn.execute(sqlite.insert(outbox).values(**row).on_conflict_do_nothing())
+    elif not conn.execute(select(exists().where(outbox.c.message_id == message_id))).scalar():
+        conn.execute(insert(outbox).values(**row))
+    return message_id
+
+
+def _refuse_personal_keys(value: Any, path: str = "payload") -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if _NOT_ALNUM.sub("", str(key).lower()) in _PERSONAL_KEYS:
+                raise PersonalDataError(
+                    f"{path}[{key!r}]: outbox payloads carry ids, never names or document numbers"
+                )
+            _refuse_personal_keys(item, f"{path}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _refuse_personal_keys(item, f"{path}[{index}]")
+
+
+def _json_ready(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload as the database will hand it back; fails here, not at delivery time."""
+    try:
+        body = json.loads(json.dumps(dict(payload), allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"outbox payload is not plain JSON: {exc}") from exc
+    return dict(body)

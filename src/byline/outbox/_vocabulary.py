@@ -1,0 +1,20 @@
+"""Outbox words: what a message is about, and where its delivery to one endpoint stands."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Topic(StrEnum):
+    """What a message tells the platform. Endpoints subscribe to topics."""
+
+    NOTICE = "notice"  # a notice to a creator, relayed by the platform
+    ENFORCEMENT = "enforcement"  # a restriction applied, changed or lifted
+    LABEL = "label"  # a public label shown or removed
+
+
+class DeliveryStatus(StrEnum):
+    """A message's delivery to one endpoint: pending until a 2xx answer, then delivered."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"

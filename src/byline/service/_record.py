@@ -1,0 +1,176 @@
+"""Persisting a case transition: the case, its audit entries and its effects in the caller's
+transaction, so a crash never leaves a notice without its record or a record without its notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from byline import audit, cases, outbox
+from byline.domain.cases import (
+    Case,
+    CreatorMessage,
+    EnforcementChanged,
+    Flagged,
+    LabelChanged,
+    Transition,
+)
+from byline.domain.policy import Policy
+from byline.outbox import Topic
+
+
+def record(
+    conn: Connection,
+    before: Case | None,
+    result: Transition,
+    policy: Policy,
+    *,
+    actor: str,
+    now: dt.datetime,
+    request_id: str | None = None,
+) -> int | None:
+    """Write ``result`` (from ``before``); return the last audit sequence number written."""
+    after = result.case
+    if before is None or before != after:
+        cases.save(conn, before, after, now)
+    seq = None
+    for action in result.actions:
+        seq = audit.append(
+            conn,
+            audit.AuditEntry(
+                at=now,
+                actor=actor,
+                action=action,
+                case_id=after.case_id,
+                account_id=after.account_id,
+                policy_version=f"{policy.id} {policy.version}",
+                request_id=request_id,
+                before=before.summary() if before else None,
+                after=after.summary(),
+                detail=result.detail or None,
+            ),
+        )
+    # Effects are keyed by the audit entry that caused them: re-running cannot repeat them.
+    anchor = f"{after.case_id}:{seq}"
+    for index, effect in enumerate(result.effects):
+        key = f"{anchor}:{index}"
+        if isinstance(effect, CreatorMessage):
+            outbox.enqueue(
+                conn,
+                topic=Topic.NOTICE,
+                at=now,
+                account_id=after.account_id,
+                case_id=after.case_id,
+                key=key,
+                payload={
+                    "template": effect.template,
+                    "account_id": after.account_id,
+                    "case_id": after.case_id,
+                    "state": after.state.value,
+                    "policy_id": policy.id,
+                    **effect.data,
+                },
+            )
+        elif isinstance(effect, EnforcementChanged):
+            _record_enforcement(conn, after, effect, policy, now, key)
+        elif isinstance(effect, LabelChanged):
+            _record_label(conn, after, effect, policy, now, key)
+        elif isinstance(effect, Flagged):
+            pass  # kept on the case (flags) and in its audit entry, for reviewers
+    return seq
+
+
+def _record_enforcement(
+    conn: Connection,
+    case: Case,
+    effect: EnforcementChanged,
+    policy: Policy,
+    now: dt.datetime,
+    key: str,
+) -> None:
+    restrictions = [r.as_dict() for r in effect.restrictions]
+    incentives = list(effect.incentives)
+    change_seq = conn.execute(
+        insert(cases.enforcement_changes)
+        .values(
+            at=now,
+            account_id=case.account_id,
+            case_id=case.case_id,
+            policy_id=policy.id,
+            restrictions=restrictions,
+            incentives=incentives,
+            reason=effect.reason,
+        )
+        .returning(cases.enforcement_changes.c.seq)
+    ).scalar_one()
+    values: dict[str, Any] = {
+        "case_id": case.case_id,
+        "policy_id": policy.id,
+        "restrictions": restrictions,
+        "incentives": incentives,
+        "since": now,
+        "reason": effect.reason,
+        "change_seq": change_seq,
+    }
+    _upsert(conn, cases.enforcement, case.account_id, values)
+    outbox.enqueue(
+        conn,
+        topic=Topic.ENFORCEMENT,
+        at=now,
+        account_id=case.account_id,
+        case_id=case.case_id,
+        key=key,
+        payload={
+            "account_id": case.account_id,
+            "restrictions": restrictions,
+            "incentives": incentives,
+            "reason": effect.reason,
+            "cursor": change_seq,
+            "policy_id": policy.id,
+        },
+    )
+
+
+def _record_label(
+    conn: Connection, case: Case, effect: LabelChanged, policy: Policy, now: dt.datetime, key: str
+) -> None:
+    fields = [f.value for f in policy.display.fields_for(case.kind)]
+    values: dict[str, Any] = {
+        "case_id": case.case_id,
+        "policy_id": policy.id,
+        "live": effect.live,
+        "kind": case.kind.value,
+        "fields": fields,
+        "name_id": effect.name_id,
+        "since": now,
+    }
+    _upsert(conn, cases.labels, case.account_id, values)
+    # The platform is told *that* the label changed; the name itself is only ever served by
+    # the label lookup, to viewers the policy allows.
+    outbox.enqueue(
+        conn,
+        topic=Topic.LABEL,
+        at=now,
+        account_id=case.account_id,
+        case_id=case.case_id,
+        key=key,
+        payload={
+            "account_id": case.account_id,
+            "live": effect.live,
+            "fields": fields,
+            "policy_id": policy.id,
+        },
+    )
+
+
+def _upsert(conn: Connection, table: Any, account_id: str, values: dict[str, Any]) -> None:
+    exists = conn.execute(
+        select(table.c.account_id).where(table.c.account_id == account_id).with_for_update()
+    ).first()
+    if exists:
+        conn.execute(update(table).where(table.c.account_id == account_id).values(**values))
+    else:
+        conn.execute(insert(table).values(account_id=account_id, **values))

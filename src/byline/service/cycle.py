@@ -1,0 +1,290 @@
+"""A cycle: evaluate a snapshot, then open, notify, observe, sweep and release cases.
+
+Idempotent (the same inputs twice give no new effects) and crash-safe (every batch of
+transitions commits whole; a re-run skips what is done), with time taken from ``as_of`` only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from byline import audit, cases
+from byline.domain.cases import (
+    Case,
+    CaseState,
+    Event,
+    Notify,
+    Observe,
+    Open,
+    Sweep,
+    Transition,
+    transition,
+)
+from byline.domain.policy import Policy
+from byline.domain.vocabulary import AccountKind, AuditAction, Outcome
+from byline.engine import Progress, current_metrics, evaluate, reported_accounts
+from byline.service._record import record
+from byline.service.policies import activate, digest
+from byline.store import Database
+
+ACTOR = "cycle"
+
+
+@dataclass
+class CycleReport:
+    cycle_id: str
+    as_of: str
+    policy: str
+    already_done: bool
+    evaluation: dict[str, int] = field(default_factory=dict)
+    actions: dict[str, int] = field(default_factory=dict)
+    funnel: dict[str, int] = field(default_factory=dict)
+    missing_from_snapshot: int = 0
+    restricted_accounts: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def cycle_id_for(snapshot: Path, policy_source_digest: str, as_of: dt.date) -> str:
+    stat = snapshot.stat()
+    identity = f"{snapshot.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{policy_source_digest}"
+    return hashlib.sha256(f"{identity}|{as_of.isoformat()}".encode()).hexdigest()[:32]
+
+
+def run_cycle(
+    db: Database,
+    snapshot: Path,
+    policy_ref: str | Path,
+    as_of: dt.date,
+    *,
+    transaction_size: int = 500,
+    progress: Progress | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> CycleReport:
+    started = time.perf_counter()
+    now = dt.datetime.combine(as_of, dt.time(), dt.UTC)
+    say = on_step or (lambda _: None)
+    with db.transaction() as conn:
+        policy, _ = activate(conn, policy_ref, actor=ACTOR, now=now)
+        source = _active_source(conn, policy.id)
+    cycle_id = cycle_id_for(snapshot, digest(source), as_of)
+    with db.transaction() as conn:
+        done = conn.execute(select(cases.cycles).where(cases.cycles.c.cycle_id == cycle_id)).first()
+        if done is not None and done.status == "finished":
+            return CycleReport(**{**done.summary, "already_done": True})
+        if done is None:
+            conn.execute(
+                insert(cases.cycles).values(
+                    cycle_id=cycle_id,
+                    as_of=as_of,
+                    policy_id=policy.id,
+                    policy_version=policy.version,
+                    snapshot=str(snapshot),
+                    started_at=now,
+                    status="running",
+                )
+            )
+            audit.append(
+                conn,
+                audit.AuditEntry(
+                    at=now,
+                    actor=ACTOR,
+                    action=AuditAction.CYCLE_STARTED,
+                    policy_version=f"{policy.id} {policy.version}",
+                    request_id=cycle_id,
+                    detail={"snapshot": snapshot.name, "as_of": as_of.isoformat()},
+                ),
+            )
+    report = CycleReport(cycle_id, as_of.isoformat(), f"{policy.id} {policy.version}", False)
+    actions: Counter[str] = Counter()
+    runner = _Runner(db, policy, now, cycle_id, transaction_size, actions)
+
+    say("evaluate")
+    with tempfile.TemporaryDirectory(prefix="byline-cycle-") as tmp:
+        evaluation = evaluate(snapshot, policy, as_of, Path(tmp), progress=progress)
+        reported = {r.account_id: r for r in reported_accounts(Path(tmp), policy)}
+    s = evaluation.summary
+    report.evaluation = {k: s[k] for k in ("read", "accepted", "rejected", "required")}
+
+    say("open")
+    with db.reading() as conn:
+        open_ids = cases.open_account_ids(conn)
+    newly = [
+        r
+        for r in reported.values()
+        if r.outcome == Outcome.REQUIRED.value and r.account_id not in open_ids
+    ]
+    runner.run(
+        newly,
+        lambda r, case: (
+            None
+            if case is not None
+            else Open(
+                str(uuid.uuid4()),
+                r.account_id,
+                AccountKind(r.kind),
+                str(r.tier),
+                r.metrics,
+                as_of,
+                cycle_id,
+            )
+        ),
+        key=lambda r: r.account_id,
+    )
+
+    say("observe")
+    with db.reading() as conn:
+        open_ids = cases.open_account_ids(conn)
+    elsewhere = current_metrics(snapshot, policy, open_ids - reported.keys())
+    report.missing_from_snapshot = len(open_ids - reported.keys() - elsewhere.keys())
+
+    def observation(account_id: str, case: Case | None) -> Event | None:
+        if case is None:
+            return None
+        if account_id in reported:
+            r = reported[account_id]
+            required = r.outcome == Outcome.REQUIRED.value
+            return Observe(r.metrics, as_of, required, r.tier if required else None)
+        if account_id in elsewhere:
+            return Observe(elsewhere[account_id], as_of, False, None)
+        return None  # not in this snapshot: nothing to observe
+
+    runner.run(sorted(open_ids), observation, key=lambda a: a)
+
+    say("notify")
+    with db.reading() as conn:
+        waiting = cases.cases_in(conn, [CaseState.REQUIRED])
+        already = cases.count_notified_in_cycle(conn, cycle_id)
+    rank = {t.id: i for i, t in enumerate(policy.tiers)}
+    metric = next(iter(policy.floor.threshold))
+    waiting.sort(
+        key=lambda c: (rank.get(c.tier or "", len(rank)), -c.metrics.get(metric, 0), c.account_id)
+    )
+    batch = waiting[: max(0, policy.notice.batch_size - already)]
+    runner.run(
+        [c.account_id for c in batch],
+        lambda a, case: (
+            Notify(cycle_id) if case is not None and case.state is CaseState.REQUIRED else None
+        ),
+        key=lambda a: a,
+    )
+
+    say("sweep")
+    with db.reading() as conn:
+        due = [
+            c.account_id
+            for c in cases.cases_in(conn, [CaseState.NOTIFIED, CaseState.REJECTED])
+            if c.deadline is not None and c.deadline <= now
+        ]
+    runner.run(due, lambda a, case: Sweep() if case is not None else None, key=lambda a: a)
+
+    with db.transaction() as conn:
+        report.funnel = {
+            st.value: n for st in CaseState if (n := cases.state_counts(conn).get(st.value, 0))
+        }
+        report.restricted_accounts = _restricted(conn)
+        report.actions = dict(sorted(actions.items()))
+        report.seconds = round(time.perf_counter() - started, 3)
+        summary = report.as_dict()
+        conn.execute(
+            update(cases.cycles)
+            .where(cases.cycles.c.cycle_id == cycle_id)
+            .values(status="finished", finished_at=now, summary=summary)
+        )
+        audit.append(
+            conn,
+            audit.AuditEntry(
+                at=now,
+                actor=ACTOR,
+                action=AuditAction.CYCLE_FINISHED,
+                policy_version=report.policy,
+                request_id=cycle_id,
+                detail={"actions": report.actions, "funnel": report.funnel},
+            ),
+        )
+    return report
+
+
+class _Runner:
+    """Applies one event per item, ``transaction_size`` items per transaction."""
+
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        now: dt.datetime,
+        cycle_id: str,
+        size: int,
+        actions: Counter[str],
+    ) -> None:
+        self.db, self.policy, self.now, self.cycle_id = db, policy, now, cycle_id
+        self.size, self.actions = size, actions
+
+    def run(
+        self,
+        items: Iterable[Any],
+        event_for: Callable[[Any, Case | None], Event | None],
+        key: Callable[[Any], str],
+    ) -> None:
+        batch: list[Any] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= self.size:
+                self._commit(batch, event_for, key)
+                batch = []
+        if batch:
+            self._commit(batch, event_for, key)
+
+    def _commit(
+        self,
+        batch: list[Any],
+        event_for: Callable[[Any, Case | None], Event | None],
+        key: Callable[[Any], str],
+    ) -> None:
+        with self.db.transaction() as conn:
+            for item in batch:
+                case = cases.open_case(conn, key(item), lock=True)
+                event = event_for(item, case)
+                if event is None:
+                    continue
+                result: Transition = transition(case, event, self.now, self.policy)
+                if case is not None and result.case == case and not result.effects:
+                    continue
+                record(
+                    conn,
+                    case,
+                    result,
+                    self.policy,
+                    actor=ACTOR,
+                    now=self.now,
+                    request_id=self.cycle_id,
+                )
+                self.actions.update(a.value for a in result.actions)
+
+
+def _active_source(conn: Connection, policy_id: str) -> str:
+    row = conn.execute(
+        select(cases.policy_activations.c.source)
+        .where(cases.policy_activations.c.policy_id == policy_id)
+        .order_by(cases.policy_activations.c.seq.desc())
+        .limit(1)
+    ).scalar_one()
+    return str(row)
+
+
+def _restricted(conn: Connection) -> int:
+    rows = conn.execute(select(cases.enforcement.c.restrictions)).all()
+    return sum(1 for (r,) in rows if r)

@@ -1,0 +1,25 @@
+"""The errors a user can cause and fix, each with a message that says what and where.
+
+Adapters (CLI, API) show these as they are; anything else is a bug and is not caught."""
+
+from __future__ import annotations
+
+from byline.cases import CaseNotFound, ConcurrentUpdate
+from byline.domain.cases import TransitionError
+from byline.engine import DiffError, SnapshotError
+from byline.policy import PolicyFileError
+from byline.service.policies import NoActivePolicy
+from byline.service.programme import NoCase
+from byline.vault import VaultError
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    CaseNotFound,
+    ConcurrentUpdate,
+    DiffError,
+    NoActivePolicy,
+    NoCase,
+    PolicyFileError,
+    SnapshotError,
+    TransitionError,
+    VaultError,
+)

@@ -1,0 +1,74 @@
+"""Operations staff run: verify the audit chain, deliver the outbox, migrate, rotate keys, erase."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from byline import audit, outbox
+from byline.service.programme import Programme, wall_clock
+from byline.service.wiring import open_database
+from byline.store import Database
+from byline.store.migrate import revisions, upgrade
+from byline.vault import LocalKeyProvider
+
+
+def audit_verify(db: Database) -> audit.ChainReport:
+    with db.reading() as conn:
+        return audit.verify(conn)
+
+
+def list_outbox(db: Database, status: str | None, limit: int) -> dict[str, Any]:
+    with db.reading() as conn:
+        messages = outbox.list_messages(
+            conn, outbox.MessageStatus(status) if status else None, limit
+        )
+        return {"backlog": outbox.backlog(conn).as_dict(), "messages": messages}
+
+
+def deliver_outbox(
+    db: Database,
+    rounds: int = 1,
+    sink: outbox.WebhookSink | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, int]:
+    dispatcher = outbox.Dispatcher(db, sink or outbox.HttpSink())
+    totals: dict[str, int] = {}
+    for _ in range(rounds):
+        stats = dispatcher.deliver_due(now or wall_clock())
+        for key, value in vars(stats).items():
+            totals[key] = totals.get(key, 0) + int(value)
+    return totals
+
+
+def register_webhook(db: Database, url: str, secret: str, topics: list[str]) -> str:
+    with db.transaction() as conn:
+        return outbox.register_endpoint(conn, url, secret, topics, wall_clock())
+
+
+def db_upgrade(url: str | None) -> tuple[str | None, str | None]:
+    db = open_database(url, migrate=False)
+    before, _ = revisions(db.engine)
+    upgrade(db.engine)
+    return before, revisions(db.engine)[0]
+
+
+def rotate_keys(programme: Programme, actor: str) -> dict[str, Any]:
+    """Add a master key to the ring, re-wrap every data key under it (in batches)."""
+    provider = programme.keys
+    if not isinstance(provider, LocalKeyProvider):
+        raise TypeError("rotation here needs a local key ring; rotate in your KMS instead")
+    key_id = provider.add_key()
+    total = 0
+    while True:
+        with programme.db.transaction() as conn:
+            done = programme.vault.rotate(conn, programme.clock(), actor, limit=1000)
+        total += done
+        if done == 0:
+            break
+    return {"key_id": key_id, "rewrapped": total}
+
+
+def erase_name(programme: Programme, account_id: str, actor: str, reason: str) -> int:
+    with programme.db.transaction() as conn:
+        return programme.vault.erase(conn, account_id, actor, programme.clock(), reason)

@@ -1,0 +1,80 @@
+"""Which policy is in force: activations are recorded (and audited) with the policy's source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import Connection, insert, select
+
+from byline import audit
+from byline.cases import policy_activations
+from byline.domain.policy import Policy
+from byline.domain.vocabulary import AuditAction
+from byline.policy import parse_policy, read_policy_source
+
+
+class NoActivePolicy(LookupError):
+    """No policy of that id has been activated in this database."""
+
+
+def digest(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def activate(
+    conn: Connection, name_or_path: str | Path, *, actor: str, now: dt.datetime
+) -> tuple[Policy, bool]:
+    """Make a policy the one in force for its id; return it and whether this changed anything.
+
+    Activating the policy already in force (same text) is a no-op: cycles can pass their policy
+    every time without filling the audit trail.
+    """
+    source, origin = read_policy_source(name_or_path)
+    policy = parse_policy(source, origin)
+    current = conn.execute(
+        select(policy_activations.c.digest)
+        .where(policy_activations.c.policy_id == policy.id)
+        .order_by(policy_activations.c.seq.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if current == digest(source):
+        return policy, False
+    conn.execute(
+        insert(policy_activations).values(
+            policy_id=policy.id,
+            version=policy.version,
+            digest=digest(source),
+            activated_at=now,
+            actor=actor,
+            source=source,
+        )
+    )
+    audit.append(
+        conn,
+        audit.AuditEntry(
+            at=now,
+            actor=actor,
+            action=AuditAction.POLICY_ACTIVATED,
+            policy_version=f"{policy.id} {policy.version}",
+            detail={"origin": origin, "digest": digest(source), "replaces": current},
+        ),
+    )
+    return policy, True
+
+
+def active_policy(conn: Connection, policy_id: str) -> Policy:
+    row = conn.execute(
+        select(policy_activations.c.source, policy_activations.c.version)
+        .where(policy_activations.c.policy_id == policy_id)
+        .order_by(policy_activations.c.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise NoActivePolicy(f"no policy {policy_id!r} is active here; run a cycle with it first")
+    return parse_policy(row.source, f"active:{policy_id}@{row.version}")
+
+
+def active_policy_ids(conn: Connection) -> list[str]:
+    return sorted({r[0] for r in conn.execute(select(policy_activations.c.policy_id))})

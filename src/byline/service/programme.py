@@ -1,0 +1,344 @@
+"""The disclosure programme's use cases, one transaction each: what creators, reviewers and
+support staff do to a case, and what they may read about it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from byline import audit, cases
+from byline.domain.cases import (
+    Appeal,
+    Approve,
+    Case,
+    CaseState,
+    DecideAppeal,
+    Event,
+    Refuse,
+    Reject,
+    Submit,
+    TransitionError,
+    Volunteer,
+    Withdraw,
+    transition,
+)
+from byline.domain.enforcement import incentives_for, restrictions_for
+from byline.domain.policy import Policy
+from byline.domain.vocabulary import AccountKind, DisplayField
+from byline.service._record import record
+from byline.service.policies import active_policy, active_policy_ids
+from byline.store import Database
+from byline.vault import KeyProvider, Vault
+
+Clock = Callable[[], dt.datetime]
+
+
+def wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class NoCase(LookupError):
+    """The account has no case to act on."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and under which request (both land in the audit trail)."""
+
+    name: str
+    request_id: str | None = None
+
+
+class Programme:
+    """Use cases over one database and vault. The CLI and the API call these, nothing else."""
+
+    def __init__(
+        self, db: Database, vault: Vault, clock: Clock = wall_clock, keys: KeyProvider | None = None
+    ) -> None:
+        self.db = db
+        self.vault = vault
+        self.clock = clock
+        self.keys = keys  # the vault's key provider, for rotation
+
+    # --- creators -----------------------------------------------------------------------
+
+    def submit(
+        self,
+        account_id: str,
+        name: str,
+        *,
+        consent: bool,
+        actor: Actor,
+        at: dt.datetime | None = None,
+    ) -> Case:
+        """The holder consents and submits a name (also a name change after disclosure)."""
+        now = at or self.clock()
+        with self.db.transaction() as conn:
+            case, policy = self._open(conn, account_id)
+            self._check(case, Submit("pending", consent), now, policy)
+            name_id = self.vault.submit_name(conn, account_id, name, name_field(case.kind), now)
+            return self._apply(conn, case, Submit(name_id, consent), policy, actor, now)
+
+    def refuse(
+        self, account_id: str, *, actor: Actor, reason: str = "", at: dt.datetime | None = None
+    ) -> Case:
+        return self._act(account_id, Refuse(reason), actor, at)
+
+    def appeal(
+        self, account_id: str, reason: str, *, actor: Actor, at: dt.datetime | None = None
+    ) -> Case:
+        return self._act(account_id, Appeal(reason), actor, at)
+
+    def volunteer(
+        self,
+        account_id: str,
+        name: str,
+        kind: AccountKind,
+        policy_id: str,
+        *,
+        actor: Actor,
+        consent: bool = True,
+        metrics: dict[str, int] | None = None,
+        at: dt.datetime | None = None,
+    ) -> Case:
+        """A holder with no obligation chooses to disclose (as Weibo's CEO did)."""
+        now = at or self.clock()
+        with self.db.transaction() as conn:
+            policy = active_policy(conn, policy_id)
+            before = cases.latest_case(conn, account_id)
+            if before is not None and before.is_open:
+                raise TransitionError(
+                    f"account already has an open case ({before.state.value})"
+                    "; submit a name on that case instead"
+                )
+            probe = Volunteer("probe", account_id, kind, "probe", metrics or {}, consent)
+            self._check(None, probe, now, policy)
+            name_id = self.vault.submit_name(conn, account_id, name, name_field(kind), now)
+            event = Volunteer(str(uuid.uuid4()), account_id, kind, name_id, metrics or {}, consent)
+            return self._apply(conn, None, event, policy, actor, now)
+
+    def withdraw(
+        self, account_id: str, *, actor: Actor, reason: str = "", at: dt.datetime | None = None
+    ) -> Case:
+        return self._act(account_id, Withdraw(reason), actor, at)
+
+    # --- reviewers ----------------------------------------------------------------------
+
+    def approve(
+        self,
+        account_id: str,
+        *,
+        actor: Actor,
+        method: str = "reviewer",
+        reference: str = "",
+        at: dt.datetime | None = None,
+    ) -> Case:
+        now = at or self.clock()
+        with self.db.transaction() as conn:
+            case, policy = self._open(conn, account_id)
+            self._check(case, Approve(actor.name, method), now, policy)
+            assert case.pending_name_id is not None
+            self.vault.verify_name(
+                conn,
+                case.pending_name_id,
+                method=method,
+                reference=reference or f"case:{case.case_id}",
+                at=now,
+                verified_by=actor.name,
+            )
+            return self._apply(conn, case, Approve(actor.name, method), policy, actor, now)
+
+    def reject(
+        self, account_id: str, reason: str, *, actor: Actor, at: dt.datetime | None = None
+    ) -> Case:
+        now = at or self.clock()
+        with self.db.transaction() as conn:
+            case, policy = self._open(conn, account_id)
+            self._check(case, Reject(actor.name, reason), now, policy)
+            assert case.pending_name_id is not None
+            self.vault.reject_name(conn, case.pending_name_id, at=now, by=actor.name)
+            return self._apply(conn, case, Reject(actor.name, reason), policy, actor, now)
+
+    def decide_appeal(
+        self,
+        account_id: str,
+        *,
+        upheld: bool,
+        reason: str,
+        actor: Actor,
+        at: dt.datetime | None = None,
+    ) -> Case:
+        return self._act(account_id, DecideAppeal(upheld, actor.name, reason), actor, at)
+
+    def reveal_name(
+        self, account_id: str, *, actor: Actor, reason: str, at: dt.datetime | None = None
+    ) -> str:
+        """Decrypt the name under review (or in force) for staff; audited."""
+        now = at or self.clock()
+        with self.db.transaction() as conn:
+            case = cases.latest_case(conn, account_id)
+            if case is None or (case.pending_name_id or case.name_id) is None:
+                raise NoCase(f"no name on file for account {account_id}")
+            name_id = case.pending_name_id or case.name_id
+            assert name_id is not None
+            return self.vault.reveal_for_staff(
+                conn, name_id, actor=actor.name, reason=reason, at=now, request_id=actor.request_id
+            )
+
+    # --- reading ------------------------------------------------------------------------
+
+    def show(self, account_id: str) -> dict[str, Any]:
+        """A case as support staff see it: state, tier, deadline, restrictions, history."""
+        with self.db.reading() as conn:
+            case = cases.latest_case(conn, account_id)
+            if case is None:
+                raise NoCase(f"no case for account {account_id}")
+            policy = active_policy(conn, case.policy_id)
+            history = [
+                {
+                    "seq": e["seq"],
+                    "at": e["at"].isoformat(),
+                    "action": e["action"],
+                    "actor": e["actor"],
+                    "state": (e["after"] or {}).get("state"),
+                    "detail": e["detail"],
+                }
+                for e in audit.entries_for(conn, case_id=case.case_id)
+            ]
+            return {**case_view(case, policy), "history": history}
+
+    def list(
+        self, state: CaseState | None = None, limit: int = 100, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        with self.db.reading() as conn:
+            policies: dict[str, Policy] = {}
+            out = []
+            for case in cases.list_cases(conn, state, limit, offset):
+                if case.policy_id not in policies:
+                    policies[case.policy_id] = active_policy(conn, case.policy_id)
+                out.append(case_view(case, policies[case.policy_id]))
+            return out
+
+    def funnel(self) -> dict[str, int]:
+        with self.db.reading() as conn:
+            counts = cases.state_counts(conn)
+        return {s.value: counts.get(s.value, 0) for s in CaseState}
+
+    def enforcement(self, account_id: str) -> dict[str, Any]:
+        """The restrictions and incentives in force for an account, since when and why."""
+        with self.db.reading() as conn:
+            row = conn.execute(
+                select(cases.enforcement).where(cases.enforcement.c.account_id == account_id)
+            ).first()
+        if row is None:
+            return {
+                "account_id": account_id,
+                "restrictions": [],
+                "incentives": [],
+                "since": None,
+                "reason": None,
+                "cursor": None,
+            }
+        return {
+            "account_id": account_id,
+            "restrictions": row.restrictions,
+            "incentives": row.incentives,
+            "since": row.since.isoformat(),
+            "reason": row.reason,
+            "cursor": row.change_seq,
+            "case_id": row.case_id,
+        }
+
+    def enforcement_changes(self, cursor: int = 0, limit: int = 1000) -> dict[str, Any]:
+        """Every enforcement change after ``cursor``, oldest first, and the cursor to resume."""
+        table = cases.enforcement_changes
+        with self.db.reading() as conn:
+            rows = conn.execute(
+                select(table).where(table.c.seq > cursor).order_by(table.c.seq).limit(limit)
+            ).all()
+        changes = [
+            {
+                "cursor": r.seq,
+                "at": r.at.isoformat(),
+                "account_id": r.account_id,
+                "restrictions": r.restrictions,
+                "incentives": r.incentives,
+                "reason": r.reason,
+            }
+            for r in rows
+        ]
+        return {"changes": changes, "next_cursor": rows[-1].seq if rows else cursor}
+
+    def policies(self) -> list[str]:
+        with self.db.reading() as conn:
+            return active_policy_ids(conn)
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _act(self, account_id: str, event: Event, actor: Actor, at: dt.datetime | None) -> Case:
+        now = at or self.clock()
+        with self.db.transaction() as conn:
+            case, policy = self._open(conn, account_id)
+            return self._apply(conn, case, event, policy, actor, now)
+
+    def _open(self, conn: Connection, account_id: str) -> tuple[Case, Policy]:
+        case = cases.open_case(conn, account_id, lock=True)
+        if case is None:
+            raise NoCase(f"account {account_id} has no open case")
+        return case, active_policy(conn, case.policy_id)
+
+    @staticmethod
+    def _check(case: Case | None, event: Event, now: dt.datetime, policy: Policy) -> None:
+        """Raise the domain's error before anything (a name) is written."""
+        transition(case, event, now, policy)
+
+    @staticmethod
+    def _apply(
+        conn: Connection,
+        case: Case | None,
+        event: Event,
+        policy: Policy,
+        actor: Actor,
+        now: dt.datetime,
+    ) -> Case:
+        result = transition(case, event, now, policy)
+        record(conn, case, result, policy, actor=actor.name, now=now, request_id=actor.request_id)
+        return result.case
+
+
+def name_field(kind: AccountKind) -> DisplayField:
+    """Which label field a holder's name fills: a person's real name, or an organisation's."""
+    if kind is AccountKind.ORGANIZATION:
+        return DisplayField.ORGANIZATION_NAME
+    return DisplayField.REAL_NAME
+
+
+def case_view(case: Case, policy: Policy) -> dict[str, Any]:
+    """A case for display and JSON: no names, no name ids."""
+    restrictions = restrictions_for(case.penalised_for, case.lingering, policy)
+    return {
+        "case_id": case.case_id,
+        "account_id": case.account_id,
+        "policy": f"{case.policy_id} {case.policy_version}",
+        "state": case.state.value,
+        "tier": case.tier,
+        "voluntary": case.voluntary,
+        "kind": case.kind.value,
+        "opened_at": case.opened_at.isoformat(),
+        "notified_at": case.notified_at.isoformat() if case.notified_at else None,
+        "deadline": case.deadline.isoformat() if case.deadline else None,
+        "metrics": dict(case.metrics),
+        "observed_on": case.observed_on.isoformat() if case.observed_on else None,
+        "below_since": case.below_since.isoformat() if case.below_since else None,
+        "name_on_file": case.name_id is not None,
+        "name_pending": case.pending_name_id is not None,
+        "flags": list(case.flags),
+        "restrictions": [r.as_dict() for r in restrictions],
+        "incentives": list(incentives_for(case.state is CaseState.DISCLOSED, policy)),
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+    }

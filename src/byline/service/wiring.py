@@ -1,0 +1,39 @@
+"""Production wiring: a database URL in, a ready ``Programme`` out (migrated, with its vault)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from byline.service.programme import Clock, Programme, wall_clock
+from byline.store import Database, default_url, normalise_url
+from byline.store.migrate import revisions, upgrade
+from byline.vault import Vault, key_provider_from_env
+
+
+def default_key_file(db_url: str) -> Path:
+    """Beside a SQLite database file (``byline.db`` -> ``byline.keys.json``), else in the
+    working directory. ``BYLINE_MASTER_KEY`` or ``BYLINE_KEY_FILE`` take precedence."""
+    url = make_url(normalise_url(db_url))
+    if url.get_backend_name() == "sqlite" and url.database:
+        return Path(url.database).with_suffix(".keys.json")
+    return Path.cwd() / "byline.keys.json"
+
+
+def open_database(db_url: str | None = None, *, migrate: bool = True) -> Database:
+    db = Database.from_url(db_url or default_url())
+    if migrate:
+        current, head = revisions(db.engine)
+        if current != head:
+            upgrade(db.engine)
+    return db
+
+
+def open_programme(
+    db_url: str | None = None, *, clock: Clock = wall_clock, key_file: Path | None = None
+) -> Programme:
+    url = db_url or default_url()
+    db = open_database(url)
+    provider = key_provider_from_env(key_file or default_key_file(url))
+    return Programme(db, Vault(provider), clock, provider)

@@ -1,0 +1,468 @@
+"""The vault: names encrypted per account, decrypted only for audited staff reads and for the
+public label of a verified name; keys re-wrapped on rotation and shredded on erasure.
+
+Every method works in the caller's transaction (a SQLAlchemy ``Connection``), so the name, the
+case change, the audit entry and the outbox message commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from byline.audit import AuditAction, AuditEntry, append
+from byline.vault._crypto import associated_data, new_key, open_sealed, seal
+from byline.vault._errors import (
+    DecryptionFailed,
+    NameErased,
+    NameNotFound,
+    NameStatusError,
+)
+from byline.vault._keys import KeyProvider
+from byline.vault._names import (
+    NameKind,
+    NameStatus,
+    normalise_document_number,
+    squash,
+    validate_name,
+)
+from byline.vault._tables import vault_keys, vault_names
+
+# Account ids the vault keeps for itself; platform account ids never start like this.
+RESERVED_ACCOUNT_PREFIX = "byline:vault:"
+# The secret key of the document-number hash lives as the data key of this pseudo-account:
+# wrapped by the master key like every data key, re-wrapped by ``rotate``, never erased.
+_DOCUMENT_HASH_ACCOUNT = RESERVED_ACCOUNT_PREFIX + "document-hash-key"
+
+_MAX_ACCOUNT_ID = 200
+_MAX_METHOD = 40
+_MAX_REFERENCE = 120
+_MAX_ACTOR = 120
+_MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class NameRecord:
+    """What the vault knows about a name, without the name."""
+
+    name_id: str
+    account_id: str
+    kind: NameKind
+    status: NameStatus
+    submitted_at: dt.datetime
+    verification_method: str | None
+    verification_ref: str | None
+    verified_at: dt.datetime | None  # for a rejected name: when it was rejected
+    verified_by: str | None  # for a rejected name: who rejected it
+    document_hash: str | None
+
+
+class Vault:
+    """The one door to personal data: the only code that decrypts a name."""
+
+    def __init__(self, provider: KeyProvider) -> None:
+        self._provider = provider
+
+    def __repr__(self) -> str:
+        return f"Vault(provider={self._provider!r})"
+
+    # -- names in ----------------------------------------------------------------------------
+
+    def submit_name(
+        self, conn: Connection, account_id: str, name: str, kind: NameKind | str, at: dt.datetime
+    ) -> str:
+        """Encrypt and store ``name`` for ``account_id`` (status submitted); return its id.
+
+        Raises ``NameRejected`` (a ``ValueError``) for an unacceptable name.
+        """
+        _check_account_id(account_id)
+        stored = validate_name(name)
+        kind = NameKind(kind)
+        key_id, data_key = self._data_key(conn, account_id, at)
+        name_id = str(uuid.uuid4())
+        nonce, ciphertext = seal(data_key, stored.encode(), _name_aad(account_id, name_id))
+        conn.execute(
+            insert(vault_names).values(
+                name_id=name_id,
+                account_id=account_id,
+                key_id=key_id,
+                kind=kind.value,
+                nonce=nonce,
+                ciphertext=ciphertext,
+                status=NameStatus.SUBMITTED.value,
+                submitted_at=at,
+            )
+        )
+        return name_id
+
+    def verify_name(
+        self,
+        conn: Connection,
+        name_id: str,
+        method: str,
+        reference: str,
+        at: dt.datetime,
+        verified_by: str,
+        document_number: str | None = None,
+    ) -> None:
+        """Mark a submitted name verified, keeping how (method), the verifier's reference and
+        when. A document number handed over is kept only as a keyed hash (see
+        ``document_hash``); the number itself is never stored."""
+        _check_text("verification method", method, _MAX_METHOD)
+        _check_text("verification reference", reference, _MAX_REFERENCE)
+        _check_text("verifier", verified_by, _MAX_ACTOR)
+        digest = None
+        if document_number is not None:
+            canonical = normalise_document_number(document_number)
+            if canonical in squash(reference):
+                raise ValueError("the verification reference must not contain the document number")
+            digest = self._document_hash(conn, canonical, at)
+        self._change_status(
+            conn,
+            name_id,
+            {NameStatus.SUBMITTED},
+            NameStatus.VERIFIED,
+            verification_method=method,
+            verification_ref=reference,
+            verified_at=at,
+            verified_by=verified_by,
+            document_hash=digest,
+        )
+
+    def reject_name(self, conn: Connection, name_id: str, at: dt.datetime, by: str) -> None:
+        """Mark a submitted (or previously verified) name rejected; it is never shown publicly.
+
+        The decision's time and reviewer go in ``verified_at``/``verified_by``; the case's audit
+        entries keep the full history."""
+        _check_text("reviewer", by, _MAX_ACTOR)
+        self._change_status(
+            conn,
+            name_id,
+            {NameStatus.SUBMITTED, NameStatus.VERIFIED},
+            NameStatus.REJECTED,
+            verified_at=at,
+            verified_by=by,
+        )
+
+    # -- names out ---------------------------------------------------------------------------
+
+    def reveal_for_staff(
+        self,
+        conn: Connection,
+        name_id: str,
+        actor: str,
+        reason: str,
+        at: dt.datetime,
+        request_id: str | None = None,
+    ) -> str:
+        """Decrypt a name for a member of staff, writing a ``name:decrypted`` audit entry (actor,
+        account, reason; never the name) in the same transaction.
+
+        This is the only way staff read a name. Show the name only after the transaction has
+        committed, so that no read goes unrecorded. Any part of the name found in ``reason`` is
+        replaced by ``[name]`` before the reason is recorded.
+        """
+        _check_text("actor", actor, _MAX_ACTOR)
+        _check_text("reason", reason, _MAX_REASON)
+        row = self._name_row(conn, name_id)
+        name = self._decrypt(conn, row)
+        append(
+            conn,
+            AuditEntry(
+                at=at,
+                actor=actor,
+                action=AuditAction.NAME_DECRYPTED,
+                account_id=row.account_id,
+                request_id=request_id,
+                detail={"name_id": name_id, "reason": _redact(reason.strip(), name)},
+            ),
+        )
+        return name
+
+    def label_name(self, conn: Connection, account_id: str, name_id: str) -> str | None:
+        """The name shown on ``account_id``'s public label: only a verified name of that account;
+        None for any other name (submitted, rejected, erased, unknown, another account's).
+
+        Not audited per read: the label is public by design, and it is shown to every viewer
+        of the profile. The caller shows it only for a disclosed account (the case decides);
+        the staff route to a name is ``reveal_for_staff``.
+        """
+        row = conn.execute(
+            select(vault_names).where(
+                vault_names.c.name_id == name_id, vault_names.c.account_id == account_id
+            )
+        ).first()
+        if row is None or row.status != NameStatus.VERIFIED or row.key_id is None:
+            return None
+        return self._decrypt(conn, row)
+
+    def record(self, conn: Connection, name_id: str) -> NameRecord:
+        """The name's metadata (status, verification), without decrypting anything."""
+        row = self._name_row(conn, name_id)
+        return NameRecord(
+            name_id=row.name_id,
+            account_id=row.account_id,
+            kind=NameKind(row.kind),
+            status=NameStatus(row.status),
+            submitted_at=row.submitted_at,
+            verification_method=row.verification_method,
+            verification_ref=row.verification_ref,
+            verified_at=row.verified_at,
+            verified_by=row.verified_by,
+            document_hash=row.document_hash,
+        )
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def rotate(
+        self, conn: Connection, at: dt.datetime, actor: str, *, limit: int | None = None
+    ) -> int:
+        """Re-wrap every data key not yet under the provider's current master key; return how
+        many were re-wrapped (audited as ``keys:rotated``). With ``limit``, at most that many:
+        call again, one transaction each, until it returns 0.
+
+        Afterwards the old master keys hold nothing (``master_keys_in_use``) and can leave the
+        ring. The data keys themselves, and so the ciphertexts, do not change.
+        """
+        _check_text("actor", actor, _MAX_ACTOR)
+        current = self._provider.current_key_id
+        query = (
+            select(
+                vault_keys.c.key_id,
+                vault_keys.c.account_id,
+                vault_keys.c.wrapped_key,
+                vault_keys.c.master_key_id,
+            )
+            .where(vault_keys.c.master_key_id != current)
+            .order_by(vault_keys.c.key_id)
+            .with_for_update()
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        rewrapped, previous = 0, set[str]()
+        for row in conn.execute(query).all():
+            aad = _key_aad(row.account_id)
+            data_key = self._provider.unwrap(
+                row.wrapped_key, row.master_key_id, associated_data=aad
+            )
+            wrapped, master_key_id = self._provider.wrap(data_key, associated_data=aad)
+            result = conn.execute(
+                update(vault_keys)
+                .where(
+                    vault_keys.c.key_id == row.key_id,
+                    vault_keys.c.master_key_id == row.master_key_id,
+                )
+                .values(wrapped_key=wrapped, master_key_id=master_key_id, rewrapped_at=at)
+            )
+            rewrapped += result.rowcount
+            previous.add(str(row.master_key_id))
+        append(
+            conn,
+            AuditEntry(
+                at=at,
+                actor=actor,
+                action=AuditAction.KEYS_ROTATED,
+                detail={"rewrapped": rewrapped, "to": current, "from": sorted(previous)},
+            ),
+        )
+        return rewrapped
+
+    def master_keys_in_use(self, conn: Connection) -> dict[str, int]:
+        """Master key id -> how many data keys it wraps. A key absent here may leave the ring."""
+        rows = conn.execute(
+            select(vault_keys.c.master_key_id, func.count()).group_by(vault_keys.c.master_key_id)
+        ).all()
+        return {str(key_id): int(count) for key_id, count in rows}
+
+    def erase(
+        self, conn: Connection, account_id: str, actor: str, at: dt.datetime, reason: str
+    ) -> int:
+        """Crypto-shred every name of ``account_id``: delete its data key, blank the ciphertexts,
+        drop the verification reference and document hash, mark the names erased. Return how
+        many names were erased; audited as ``name:erased``.
+
+        Afterwards ``reveal_for_staff`` raises ``NameErased`` and ``label_name`` returns None.
+        Copies made before (database backups, not-yet-vacuumed row versions) hold the
+        ciphertext and the wrapped key but never the master key, so they cannot be read once
+        the master keys in use at the time are retired by rotation.
+        """
+        _check_account_id(account_id)
+        _check_text("actor", actor, _MAX_ACTOR)
+        _check_text("reason", reason, _MAX_REASON)
+        result = conn.execute(
+            update(vault_names)
+            .where(
+                vault_names.c.account_id == account_id,
+                vault_names.c.status != NameStatus.ERASED.value,
+            )
+            .values(
+                status=NameStatus.ERASED.value,
+                key_id=None,
+                nonce=b"",
+                ciphertext=b"",
+                verification_ref=None,
+                document_hash=None,
+            )
+        )
+        erased = result.rowcount
+        pass
+        append(
+            conn,
+            AuditEntry(
+                at=at,
+                actor=actor,
+                action=AuditAction.NAME_ERASED,
+                account_id=account_id,
+                detail={"names": erased, "reason": reason.strip()},
+            ),
+        )
+        return erased
+
+    # -- inside ------------------------------------------------------------------------------
+
+    def _data_key(self, conn: Connection, account_id: str, at: dt.datetime) -> tuple[str, bytes]:
+        """(key id, data key) of the account, created on its first name."""
+        row = conn.execute(select(vault_keys).where(vault_keys.c.account_id == account_id)).first()
+        if row is None:
+            data_key = new_key()
+            wrapped, master_key_id = self._provider.wrap(
+                data_key, associated_data=_key_aad(account_id)
+            )
+            key_id = str(uuid.uuid4())
+            values = {
+                "key_id": key_id,
+                "account_id": account_id,
+                "wrapped_key": wrapped,
+                "master_key_id": master_key_id,
+                "created_at": at,
+            }
+            if _insert_if_absent(conn, values):
+                return key_id, data_key
+            # Another transaction created the account's key first: use theirs.
+            row = conn.execute(
+                select(vault_keys).where(vault_keys.c.account_id == account_id)
+            ).one()
+        return str(row.key_id), self._unwrap(row)
+
+    def _unwrap(self, key_row: Row[Any]) -> bytes:
+        return self._provider.unwrap(
+            key_row.wrapped_key,
+            key_row.master_key_id,
+            associated_data=_key_aad(key_row.account_id),
+        )
+
+    def _decrypt(self, conn: Connection, row: Row[Any]) -> str:
+        if row.status == NameStatus.ERASED or row.key_id is None:
+            raise NameErased(f"name {row.name_id} was erased")
+        key_row = conn.execute(select(vault_keys).where(vault_keys.c.key_id == row.key_id)).first()
+        if key_row is None:
+            raise NameErased(f"name {row.name_id} was erased")
+        if key_row.account_id != row.account_id:
+            raise DecryptionFailed(f"name {row.name_id} points at another account's data key")
+        plaintext = open_sealed(
+            self._unwrap(key_row),
+            row.nonce,
+            row.ciphertext,
+            _name_aad(row.account_id, row.name_id),
+        )
+        if plaintext is None:
+            raise DecryptionFailed(
+                f"name {row.name_id} failed authentication: its ciphertext was altered or moved "
+                "from another row"
+            )
+        return plaintext.decode()
+
+    def _name_row(self, conn: Connection, name_id: str) -> Row[Any]:
+        row = conn.execute(select(vault_names).where(vault_names.c.name_id == name_id)).first()
+        if row is None:
+            raise NameNotFound(f"no name {name_id}")
+        return row
+
+    def _change_status(
+        self,
+        conn: Connection,
+        name_id: str,
+        allowed: set[NameStatus],
+        status: NameStatus,
+        **values: Any,
+    ) -> None:
+        result = conn.execute(
+            update(vault_names)
+            .where(
+                vault_names.c.name_id == name_id,
+                vault_names.c.status.in_([s.value for s in allowed]),
+            )
+            .values(status=status.value, **values)
+        )
+        if result.rowcount == 1:
+            return
+        current = NameStatus(self._name_row(conn, name_id).status)  # raises NameNotFound
+        if current == NameStatus.ERASED:
+            raise NameErased(f"name {name_id} was erased")
+        raise NameStatusError(f"name {name_id} is {current}; it cannot become {status}")
+
+    def _document_hash(self, conn: Connection, canonical: str, at: dt.datetime) -> str:
+        """HMAC-SHA256 of the canonical number under the vault's document-hash key.
+
+        A document number has little entropy (an 18-character resident identity card number is
+        mostly region, birth date and a checksum), so a plain or publicly salted hash could be
+        reversed by trying every plausible number. The key is a secret of this vault, stored
+        only wrapped by the master key, and the same for every name, so equal numbers give
+        equal hashes (one document, several accounts can be found) and rotation keeps them.
+        """
+        _, key = self._data_key(conn, _DOCUMENT_HASH_ACCOUNT, at)
+        message = b"byline/document-number/v1\x00" + canonical.encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _insert_if_absent(conn: Connection, values: Mapping[str, Any]) -> bool:
+    """Insert a data key unless the account has one already; whether this call inserted it."""
+    if conn.dialect.name == "postgresql":
+        stmt: Any = postgresql.insert(vault_keys).on_conflict_do_nothing(
+            index_elements=[vault_keys.c.account_id]
+        )
+    elif conn.dialect.name == "sqlite":
+        stmt = sqlite.insert(vault_keys).on_conflict_do_nothing(
+            index_elements=[vault_keys.c.account_id]
+        )
+    else:
+        stmt = insert(vault_keys)
+    return bool(conn.execute(stmt.values(**values)).rowcount == 1)
+
+
+def _key_aad(account_id: str) -> bytes:
+    return associated_data("byline/vault/data-key/v1", account_id)
+
+
+def _name_aad(account_id: str, name_id: str) -> bytes:
+    return associated_data("byline/vault/name/v1", account_id, name_id)
+
+
+def _check_account_id(account_id: str) -> None:
+    if not account_id or len(account_id) > _MAX_ACCOUNT_ID:
+        raise ValueError(f"an account id is 1 to {_MAX_ACCOUNT_ID} characters")
+    if account_id.startswith(RESERVED_ACCOUNT_PREFIX):
+        raise ValueError(f"account ids starting {RESERVED_ACCOUNT_PREFIX!r} are the vault's own")
+
+
+def _check_text(what: str, value: str, limit: int) -> None:
+    if not value or not value.strip():
+        raise ValueError(f"the {what} is required")
+    if len(value) > limit:
+        raise ValueError(f"the {what} is longer than {limit} characters")
+
+
+def _redact(text: str, name: str) -> str:
+    """``text`` with the name, and each word of it of two or more characters, made ``[name]``."""
+    parts = sorted({name, *(w for w in name.split() if len(w) >= 2)}, key=len, reverse=True)
+    pattern = "|".join(re.escape(p) for p in parts)
+    return re.sub(pattern, "[name]", text, flags=re.IGNORECASE)
