@@ -8,7 +8,7 @@ from byline.outbox._endpoints import (
     new_secret,
     register_endpoint,
 )
-from byline.outbox._listing import Backlog, MessageStatus, backlog, list_messages
+from byline.outbox._listing import Backlog, backlog, list_messages
 from byline.outbox._messages import PersonalDataError, enqueue, message_id_for
 from byline.outbox._receiver import Received, Rejection, WebhookReceiver
 from byline.outbox._signing import (
@@ -21,7 +21,7 @@ from byline.outbox._signing import (
 )
 from byline.outbox._sinks import DeliveryError, HttpSink, WebhookSink
 from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
-from byline.outbox._vocabulary import DeliveryStatus, Topic
+from byline.outbox._vocabulary import DeliveryStatus, MessageStatus, Topic
 
 __all__ = [
     "MESSAGE_ID_HEADER",

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from byline.outbox._dispatch import owed_deliveries
 from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
-from byline.outbox._vocabulary import DeliveryStatus
-
-MessageStatus = Literal["pending", "delivered"]
+from byline.outbox._vocabulary import DeliveryStatus, MessageStatus
 
 
 def _is_pending() -> ColumnElement[bool]:
@@ -46,12 +44,12 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def list_messages(
-    conn: Connection, status: MessageStatus | None = None, limit: int = 100
+    conn: Connection, status: MessageStatus | str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """The newest ``limit`` messages (only pending or delivered ones if ``status`` says so),
     each with its deliveries: endpoint, status, attempts, next attempt, delivered at."""
-    if status not in (None, "pending", "delivered"):
-        raise ValueError(f"status is 'pending', 'delivered' or None, not {status!r}")
+    if status is not None:
+        status = MessageStatus(status)  # ValueError for anything else
     pending = _is_pending()
     query = (
         select(
@@ -65,9 +63,9 @@ def list_messages(
         .order_by(outbox.c.seq.desc())
         .limit(limit)
     )
-    if status == "pending":
+    if status is MessageStatus.PENDING:
         query = query.where(pending)
-    elif status == "delivered":
+    elif status is MessageStatus.DELIVERED:
         query = query.where(~pending)
     messages = [
         {
@@ -76,7 +74,7 @@ def list_messages(
             "account_id": row.account_id,
             "case_id": row.case_id,
             "created_at": _iso(row.created_at),
-            "status": "pending" if row.pending else "delivered",
+            "status": str(MessageStatus.PENDING if row.pending else MessageStatus.DELIVERED),
             "deliveries": [],
         }
         for row in conn.execute(query)

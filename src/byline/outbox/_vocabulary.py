@@ -1,4 +1,4 @@
-"""Outbox words: what a message is about, and where its delivery to one endpoint stands."""
+"""Outbox words: what a message is about, and where it stands, per endpoint and as a whole."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ class Topic(StrEnum):
 
 class DeliveryStatus(StrEnum):
     """A message's delivery to one endpoint: pending until a 2xx answer, then delivered."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+
+
+class MessageStatus(StrEnum):
+    """A message as a whole: pending while anyone it is for still lacks it."""
 
     PENDING = "pending"
     DELIVERED = "delivered"

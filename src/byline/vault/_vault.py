@@ -314,7 +314,7 @@ class Vault:
             )
         )
         erased = result.rowcount
-        pass
+        conn.execute(delete(vault_keys).where(vault_keys.c.account_id == account_id))
         append(
             conn,
             AuditEntry(
@@ -427,16 +427,23 @@ class Vault:
 def _insert_if_absent(conn: Connection, values: Mapping[str, Any]) -> bool:
     """Insert a data key unless the account has one already; whether this call inserted it."""
     if conn.dialect.name == "postgresql":
-        stmt: Any = postgresql.insert(vault_keys).on_conflict_do_nothing(
-            index_elements=[vault_keys.c.account_id]
+        # RETURNING, not rowcount: psycopg reports no row count for INSERT ... ON CONFLICT.
+        inserted = conn.execute(
+            postgresql.insert(vault_keys)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[vault_keys.c.account_id])
+            .returning(vault_keys.c.key_id)
+        ).first()
+        return inserted is not None
+    if conn.dialect.name == "sqlite":
+        result = conn.execute(
+            sqlite.insert(vault_keys)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[vault_keys.c.account_id])
         )
-    elif conn.dialect.name == "sqlite":
-        stmt = sqlite.insert(vault_keys).on_conflict_do_nothing(
-            index_elements=[vault_keys.c.account_id]
-        )
-    else:
-        stmt = insert(vault_keys)
-    return bool(conn.execute(stmt.values(**values)).rowcount == 1)
+        return result.rowcount == 1
+    conn.execute(insert(vault_keys).values(**values))
+    return True
 
 
 def _key_aad(account_id: str) -> bytes:

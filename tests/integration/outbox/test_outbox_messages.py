@@ -10,6 +10,7 @@ from outbox_helpers import T0
 from sqlalchemy import func, select
 
 from byline.outbox import (
+    MessageStatus,
     PersonalDataError,
     Topic,
     backlog,
@@ -124,6 +125,9 @@ def test_a_message_nobody_has_received_is_pending(db: Database) -> None:
     with db.reading() as conn:
         [listed] = list_messages(conn)
         assert list_messages(conn, "delivered") == []
+        assert list_messages(conn, MessageStatus.PENDING) == [listed]
+        with pytest.raises(ValueError, match="stuck"):
+            list_messages(conn, "stuck")
         counts = backlog(conn)
     assert listed == {
         "message_id": message_id,

@@ -616,3 +616,18 @@ def test_vault_errors_are_one_family() -> None:
         NameStatusError,
     ):
         assert issubclass(error, VaultError)
+
+
+def test_a_racing_first_key_for_an_account_is_not_a_unique_violation(db: Database) -> None:
+    from byline.vault._vault import _insert_if_absent
+
+    values = {
+        "account_id": "a1",
+        "wrapped_key": b"w",
+        "master_key_id": "mk",
+        "created_at": T0,
+    }
+    with db.transaction() as conn:
+        assert _insert_if_absent(conn, {"key_id": "k1", **values})
+        assert not _insert_if_absent(conn, {"key_id": "k2", **values})  # the loser reads theirs
+        assert conn.execute(select(vault_keys.c.key_id)).scalars().all() == ["k1"]

@@ -58,7 +58,7 @@ def test_unknown_field_names_line_and_allowed_fields(tmp_path: Path) -> None:
     line, field, message = problem(path, "notice.deadline_dayz")
     assert line == line_of(path, "deadline_dayz")
     assert field == "notice.deadline_dayz"
-    assert "allowed here: batch_size, channel, deadline_days" in message
+    assert "allowed here: batch_size, channel, deadline_after_appeal_days, deadline_days" in message
 
 
 def test_bad_enum_value_lists_the_allowed_ones(tmp_path: Path) -> None:
