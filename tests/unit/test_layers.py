@@ -23,8 +23,17 @@ ALLOWED = {
     "cases": STORE_LEVEL,
     "vault": STORE_LEVEL,
     "outbox": STORE_LEVEL,
-    "service": {"domain", "engine", "policy", "synth", "store", "audit", "cases", "vault",
-                "outbox"},
+    "service": {
+        "domain",
+        "engine",
+        "policy",
+        "synth",
+        "store",
+        "audit",
+        "cases",
+        "vault",
+        "outbox",
+    },
     # adapters reach the system through the service (and name domain and engine types)
     "cli": {"service", "domain", "engine", "policy"},
 }

@@ -427,7 +427,7 @@ class Vault:
 def _insert_if_absent(conn: Connection, values: Mapping[str, Any]) -> bool:
     """Insert a data key unless the account has one already; whether this call inserted it."""
     if conn.dialect.name == "postgresql":
-        # RETURNING, not rowcount: psycopg reports no row count for INSERT ... ON CONFLICT.
+        # RETURNING, not rowcount: through SQLAlchemy and psycopg an INSERT reports -1 here.
         inserted = conn.execute(
             postgresql.insert(vault_keys)
             .values(**values)

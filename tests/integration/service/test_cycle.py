@@ -1,0 +1,172 @@
+"""Cycles over real databases: cases opened in phase order and batches, notices, deadlines,
+release, idempotency — with every effect in the outbox and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from byline import audit, cases, outbox
+from byline.service.cycle import run_cycle
+from byline.service.programme import Actor, Programme
+from byline.store import Database
+
+from factories import write_snapshot
+
+GOOD = {"kind": "individual", "category": "finance"}
+PHASE_1M = dt.date(2023, 10, 16)
+PHASE_500K = dt.date(2023, 12, 22)
+
+
+def snapshot(tmp_path: Path, name: str, followers: dict[str, int]) -> Path:
+    rows = [{"account_id": a, **GOOD, "followers": f} for a, f in followers.items()]
+    rows.append(
+        {
+            "account_id": "food",
+            "kind": "individual",
+            "category": "daily_life",
+            "followers": 5_000_000,
+        }
+    )
+    rows.append({"account_id": "bad", "kind": "robot", "category": "finance", "followers": 1})
+    return write_snapshot(tmp_path / f"{name}.parquet", rows)
+
+
+def counts(db: Database) -> tuple[int, int, int]:
+    with db.reading() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(audit.audit_log)).scalar_one(),
+            conn.execute(select(func.count()).select_from(outbox.outbox)).scalar_one(),
+            conn.execute(select(func.count()).select_from(cases.cases)).scalar_one(),
+        )
+
+
+def states(db: Database) -> dict[str, str]:
+    with db.reading() as conn:
+        return {
+            r.account_id: r.state
+            for r in conn.execute(select(cases.cases.c.account_id, cases.cases.c.state))
+        }
+
+
+BASE = {"big": 3_000_000, "mid": 1_200_000, "small": 700_000, "tiny": 499_999}
+
+
+def test_first_phase_opens_and_notifies_only_its_tier(db: Database, tmp_path: Path) -> None:
+    report = run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
+    assert report.evaluation == {"read": 6, "accepted": 5, "rejected": 1, "required": 2}
+    assert states(db) == {"big": "notified", "mid": "notified"}
+    assert report.actions == {"case:notified": 2, "case:opened": 2}
+    with db.reading() as conn:
+        notices = outbox.list_messages(conn)
+    assert sorted(m["account_id"] for m in notices) == ["big", "mid"]
+    assert all(m["topic"] == "notice" for m in notices)
+
+
+def test_same_inputs_twice_give_no_new_effects(db: Database, tmp_path: Path) -> None:
+    snap = snapshot(tmp_path, "s", BASE)
+    first = run_cycle(db, snap, "weibo", PHASE_1M)
+    before = counts(db)
+    again = run_cycle(db, snap, "weibo", PHASE_1M)
+    assert again.already_done and again.cycle_id == first.cycle_id
+    assert counts(db) == before
+
+
+def test_second_phase_and_batches_in_phase_order(db: Database, tmp_path: Path) -> None:
+    policy = tmp_path / "weibo-batched.toml"
+    from byline.policy import preset_path
+
+    policy.write_text(
+        preset_path("weibo").read_text().replace("batch_size = 5000", "batch_size = 2")
+    )
+    followers = {"a": 600_000, "b": 900_000, "c": 2_000_000, "d": 5_000_000, "e": 550_000}
+    snap = snapshot(tmp_path, "s", followers)
+    run_cycle(db, snap, policy, PHASE_500K)
+    # 1M tier first, biggest first: d and c
+    assert states(db) == {k: "notified" if k in "dc" else "required" for k in followers}
+    run_cycle(db, snap, policy, PHASE_500K + dt.timedelta(days=1))
+    notified = {k for k, v in states(db).items() if v == "notified"}
+    assert notified == {"d", "c", "b", "a"}  # then the 500K tier, biggest first
+
+
+def test_deadline_sweep_applies_penalties(db: Database, tmp_path: Path) -> None:
+    snap = snapshot(tmp_path, "s", BASE)
+    run_cycle(db, snap, "weibo", PHASE_1M)
+    report = run_cycle(db, snap, "weibo", dt.date(2023, 11, 2))
+    assert report.actions == {"case:overdue": 2}
+    assert report.restricted_accounts == 2
+    with db.reading() as conn:
+        row = conn.execute(
+            select(cases.enforcement).where(cases.enforcement.c.account_id == "big")
+        ).one()
+    assert {r["restriction"] for r in row.restrictions} == {
+        "recommendation_feed",
+        "hot_search",
+        "ad_revenue_share",
+        "tipping",
+    }
+
+
+def test_release_after_drop_respects_anti_purge_hold(db: Database, tmp_path: Path) -> None:
+    run_cycle(db, snapshot(tmp_path, "s1", BASE), "weibo", PHASE_1M)
+    purged = snapshot(tmp_path, "s2", {**BASE, "big": 100_000})
+    report = run_cycle(db, purged, "weibo", PHASE_1M + dt.timedelta(days=1))
+    assert report.actions.get("case:flagged") == 1  # the steep drop is flagged for review
+    with db.reading() as conn:
+        big = cases.open_case(conn, "big")
+    assert big is not None and "steep_drop" in big.flags
+    run_cycle(db, purged, "weibo", PHASE_1M + dt.timedelta(days=45))
+    assert states(db)["big"] != "released"  # held: within 90 days of the notice
+    report = run_cycle(db, purged, "weibo", PHASE_1M + dt.timedelta(days=91))
+    assert report.actions.get("case:released") == 1
+    assert states(db)["big"] == "released"
+
+
+def test_creator_and_reviewer_path_to_a_live_label(
+    programme: Programme, db: Database, tmp_path: Path
+) -> None:
+    run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
+    creator, reviewer = Actor("creator:big", "req-1"), Actor("reviewer:ann", "req-2")
+    programme.submit("big", "Zhang Wei", consent=True, actor=creator)
+    case = programme.approve("big", actor=reviewer)
+    assert case.state.value == "disclosed"
+    with db.reading() as conn:
+        label = conn.execute(select(cases.labels).where(cases.labels.c.account_id == "big")).one()
+        assert label.live and label.fields == ["real_name"]
+        assert programme.vault.label_name(conn, "big", label.name_id) == "Zhang Wei"
+        messages = outbox.list_messages(conn)
+        entries = audit.entries_for(conn, account_id="big")
+    assert {"label", "enforcement", "notice"} <= {m["topic"] for m in messages}
+    assert [e["action"] for e in entries][-3:] == [
+        "case:submitted",
+        "case:verified",
+        "case:disclosed",
+    ]
+    assert entries[-1]["request_id"] == "req-2"
+
+
+def test_no_plaintext_name_outside_the_vault(
+    programme: Programme, db: Database, tmp_path: Path
+) -> None:
+    run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
+    name = "Li Xiaolong 李小龙"
+    programme.submit("big", name, consent=True, actor=Actor("creator"))
+    programme.approve("big", actor=Actor("rev"))
+    assert programme.reveal_name("big", actor=Actor("rev"), reason="check") == name
+    with db.reading() as conn:
+        from byline.store.migrate import full_metadata
+
+        for table in full_metadata().sorted_tables:
+            for row in conn.execute(select(table)):
+                text = repr(tuple(row))
+                assert "Li Xiaolong" not in text and "李小龙" not in text, table.name
+                assert b"Li Xiaolong" not in b"".join(v for v in row if isinstance(v, bytes)), (
+                    table.name
+                )
+        decrypted = [
+            e for e in audit.entries_for(conn, account_id="big") if e["action"] == "name:decrypted"
+        ]
+        assert len(decrypted) == 1 and decrypted[0]["actor"] == "rev"
+        assert audit.verify(conn).ok
