@@ -21,6 +21,7 @@ from byline.domain.vocabulary import AccountKind
 from byline.service import errors
 from byline.service.cycle import run_cycle
 from byline.service.operations import (
+    MessageStatus,
     audit_verify,
     db_upgrade,
     deliver_outbox,
@@ -461,7 +462,7 @@ def audit_verify_cmd(db: str | None = DbOption, as_json: bool = JsonOption) -> N
 @outbox_app.command("list")
 def outbox_list(
     db: str | None = DbOption,
-    status: str | None = typer.Option(None, "--status", help="pending or delivered"),
+    status: MessageStatus | None = typer.Option(None, "--status", help="Only these."),
     limit: int = typer.Option(100, "--limit", min=1),
     as_json: bool = JsonOption,
 ) -> None:

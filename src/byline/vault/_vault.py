@@ -8,19 +8,16 @@ case change, the audit entry and the outbox message commit or roll back together
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Row, insert, select, update
 
 from byline.audit import AuditAction, AuditEntry, append
-from byline.vault._crypto import associated_data, new_key, open_sealed, seal
+from byline.vault._crypto import associated_data, open_sealed, seal
+from byline.vault._data_keys import RESERVED_ACCOUNT_PREFIX, DataKeys
 from byline.vault._errors import (
     DecryptionFailed,
     NameErased,
@@ -35,13 +32,7 @@ from byline.vault._names import (
     squash,
     validate_name,
 )
-from byline.vault._tables import vault_keys, vault_names
-
-# Account ids the vault keeps for itself; platform account ids never start like this.
-RESERVED_ACCOUNT_PREFIX = "byline:vault:"
-# The secret key of the document-number hash lives as the data key of this pseudo-account:
-# wrapped by the master key like every data key, re-wrapped by ``rotate``, never erased.
-_DOCUMENT_HASH_ACCOUNT = RESERVED_ACCOUNT_PREFIX + "document-hash-key"
+from byline.vault._tables import vault_names
 
 _MAX_ACCOUNT_ID = 200
 _MAX_METHOD = 40
@@ -70,10 +61,10 @@ class Vault:
     """The one door to personal data: the only code that decrypts a name."""
 
     def __init__(self, provider: KeyProvider) -> None:
-        self._provider = provider
+        self._keys = DataKeys(provider)
 
     def __repr__(self) -> str:
-        return f"Vault(provider={self._provider!r})"
+        return f"Vault(provider={self._keys.provider!r})"
 
     # -- names in ----------------------------------------------------------------------------
 
@@ -87,7 +78,7 @@ class Vault:
         _check_account_id(account_id)
         stored = validate_name(name)
         kind = NameKind(kind)
-        key_id, data_key = self._data_key(conn, account_id, at)
+        key_id, data_key = self._keys.for_account(conn, account_id, at)
         name_id = str(uuid.uuid4())
         nonce, ciphertext = seal(data_key, stored.encode(), _name_aad(account_id, name_id))
         conn.execute(
@@ -125,7 +116,7 @@ class Vault:
             canonical = normalise_document_number(document_number)
             if canonical in squash(reference):
                 raise ValueError("the verification reference must not contain the document number")
-            digest = self._document_hash(conn, canonical, at)
+            digest = self._keys.document_hash(conn, canonical, at)
         self._change_status(
             conn,
             name_id,
@@ -234,37 +225,8 @@ class Vault:
         ring. The data keys themselves, and so the ciphertexts, do not change.
         """
         _check_text("actor", actor, _MAX_ACTOR)
-        current = self._provider.current_key_id
-        query = (
-            select(
-                vault_keys.c.key_id,
-                vault_keys.c.account_id,
-                vault_keys.c.wrapped_key,
-                vault_keys.c.master_key_id,
-            )
-            .where(vault_keys.c.master_key_id != current)
-            .order_by(vault_keys.c.key_id)
-            .with_for_update()
-        )
-        if limit is not None:
-            query = query.limit(limit)
-        rewrapped, previous = 0, set[str]()
-        for row in conn.execute(query).all():
-            aad = _key_aad(row.account_id)
-            data_key = self._provider.unwrap(
-                row.wrapped_key, row.master_key_id, associated_data=aad
-            )
-            wrapped, master_key_id = self._provider.wrap(data_key, associated_data=aad)
-            result = conn.execute(
-                update(vault_keys)
-                .where(
-                    vault_keys.c.key_id == row.key_id,
-                    vault_keys.c.master_key_id == row.master_key_id,
-                )
-                .values(wrapped_key=wrapped, master_key_id=master_key_id, rewrapped_at=at)
-            )
-            rewrapped += result.rowcount
-            previous.add(str(row.master_key_id))
+        current = self._keys.provider.current_key_id
+        rewrapped, previous = self._keys.rewrap(conn, at, limit)
         append(
             conn,
             AuditEntry(
@@ -278,10 +240,7 @@ class Vault:
 
     def master_keys_in_use(self, conn: Connection) -> dict[str, int]:
         """Master key id -> how many data keys it wraps. A key absent here may leave the ring."""
-        rows = conn.execute(
-            select(vault_keys.c.master_key_id, func.count()).group_by(vault_keys.c.master_key_id)
-        ).all()
-        return {str(key_id): int(count) for key_id, count in rows}
+        return self._keys.in_use(conn)
 
     def erase(
         self, conn: Connection, account_id: str, actor: str, at: dt.datetime, reason: str
@@ -290,6 +249,7 @@ class Vault:
         drop the verification reference and document hash, mark the names erased. Return how
         many names were erased; audited as ``name:erased``.
 
+        ``reason`` is recorded as given: a short code or phrase, never the name.
         Afterwards ``reveal_for_staff`` raises ``NameErased`` and ``label_name`` returns None.
         Copies made before (database backups, not-yet-vacuumed row versions) hold the
         ciphertext and the wrapped key but never the master key, so they cannot be read once
@@ -314,7 +274,7 @@ class Vault:
             )
         )
         erased = result.rowcount
-        conn.execute(delete(vault_keys).where(vault_keys.c.account_id == account_id))
+        self._keys.shred(conn, account_id)
         append(
             conn,
             AuditEntry(
@@ -329,47 +289,16 @@ class Vault:
 
     # -- inside ------------------------------------------------------------------------------
 
-    def _data_key(self, conn: Connection, account_id: str, at: dt.datetime) -> tuple[str, bytes]:
-        """(key id, data key) of the account, created on its first name."""
-        row = conn.execute(select(vault_keys).where(vault_keys.c.account_id == account_id)).first()
-        if row is None:
-            data_key = new_key()
-            wrapped, master_key_id = self._provider.wrap(
-                data_key, associated_data=_key_aad(account_id)
-            )
-            key_id = str(uuid.uuid4())
-            values = {
-                "key_id": key_id,
-                "account_id": account_id,
-                "wrapped_key": wrapped,
-                "master_key_id": master_key_id,
-                "created_at": at,
-            }
-            if _insert_if_absent(conn, values):
-                return key_id, data_key
-            # Another transaction created the account's key first: use theirs.
-            row = conn.execute(
-                select(vault_keys).where(vault_keys.c.account_id == account_id)
-            ).one()
-        return str(row.key_id), self._unwrap(row)
-
-    def _unwrap(self, key_row: Row[Any]) -> bytes:
-        return self._provider.unwrap(
-            key_row.wrapped_key,
-            key_row.master_key_id,
-            associated_data=_key_aad(key_row.account_id),
-        )
-
     def _decrypt(self, conn: Connection, row: Row[Any]) -> str:
         if row.status == NameStatus.ERASED or row.key_id is None:
             raise NameErased(f"name {row.name_id} was erased")
-        key_row = conn.execute(select(vault_keys).where(vault_keys.c.key_id == row.key_id)).first()
+        key_row = self._keys.row(conn, row.key_id)
         if key_row is None:
             raise NameErased(f"name {row.name_id} was erased")
         if key_row.account_id != row.account_id:
             raise DecryptionFailed(f"name {row.name_id} points at another account's data key")
         plaintext = open_sealed(
-            self._unwrap(key_row),
+            self._keys.unwrap(key_row),
             row.nonce,
             row.ciphertext,
             _name_aad(row.account_id, row.name_id),
@@ -409,45 +338,6 @@ class Vault:
         if current == NameStatus.ERASED:
             raise NameErased(f"name {name_id} was erased")
         raise NameStatusError(f"name {name_id} is {current}; it cannot become {status}")
-
-    def _document_hash(self, conn: Connection, canonical: str, at: dt.datetime) -> str:
-        """HMAC-SHA256 of the canonical number under the vault's document-hash key.
-
-        A document number has little entropy (an 18-character resident identity card number is
-        mostly region, birth date and a checksum), so a plain or publicly salted hash could be
-        reversed by trying every plausible number. The key is a secret of this vault, stored
-        only wrapped by the master key, and the same for every name, so equal numbers give
-        equal hashes (one document, several accounts can be found) and rotation keeps them.
-        """
-        _, key = self._data_key(conn, _DOCUMENT_HASH_ACCOUNT, at)
-        message = b"byline/document-number/v1\x00" + canonical.encode()
-        return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-def _insert_if_absent(conn: Connection, values: Mapping[str, Any]) -> bool:
-    """Insert a data key unless the account has one already; whether this call inserted it."""
-    if conn.dialect.name == "postgresql":
-        # RETURNING, not rowcount: through SQLAlchemy and psycopg an INSERT reports -1 here.
-        inserted = conn.execute(
-            postgresql.insert(vault_keys)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[vault_keys.c.account_id])
-            .returning(vault_keys.c.key_id)
-        ).first()
-        return inserted is not None
-    if conn.dialect.name == "sqlite":
-        result = conn.execute(
-            sqlite.insert(vault_keys)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[vault_keys.c.account_id])
-        )
-        return result.rowcount == 1
-    conn.execute(insert(vault_keys).values(**values))
-    return True
-
-
-def _key_aad(account_id: str) -> bytes:
-    return associated_data("byline/vault/data-key/v1", account_id)
 
 
 def _name_aad(account_id: str, name_id: str) -> bytes:

@@ -619,7 +619,7 @@ def test_vault_errors_are_one_family() -> None:
 
 
 def test_a_racing_first_key_for_an_account_is_not_a_unique_violation(db: Database) -> None:
-    from byline.vault._vault import _insert_if_absent
+    from byline.vault._data_keys import _insert_if_absent
 
     values = {
         "account_id": "a1",

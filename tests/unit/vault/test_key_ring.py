@@ -20,12 +20,14 @@ from byline.vault import (
 
 AAD = b"account a1"
 DATA_KEY = bytes(range(32))
+posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@posix_only
 def test_a_key_file_is_created_private_on_first_use(tmp_path: Path) -> None:
     path = tmp_path / "secrets" / "keys.json"
     with pytest.raises(KeyRingError, match="no key file"):
@@ -41,6 +43,7 @@ def test_a_key_file_is_created_private_on_first_use(tmp_path: Path) -> None:
     assert LocalKeyProvider.from_key_file(path, create=True).current_key_id == doc["current"]
 
 
+@posix_only
 def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "keys.json"
     LocalKeyProvider.from_key_file(path, create=True)
@@ -176,7 +179,3 @@ def test_repr_shows_no_key_material(tmp_path: Path) -> None:
         assert "keys=2" in text
         for key in keys:
             assert key not in text and base64.b64decode(key).hex() not in text
-
-
-def test_only_posix_modes_are_checked() -> None:
-    assert os.name == "posix"  # the permission checks above assume a POSIX file system
