@@ -18,11 +18,12 @@ def audit_verify(db: Database) -> audit.ChainReport:
         return audit.verify(conn)
 
 
-def list_outbox(db: Database, status: str | None, limit: int) -> dict[str, Any]:
+MessageStatus = outbox.MessageStatus
+
+
+def list_outbox(db: Database, status: MessageStatus | None, limit: int) -> dict[str, Any]:
     with db.reading() as conn:
-        messages = outbox.list_messages(
-            conn, outbox.MessageStatus(status) if status else None, limit
-        )
+        messages = outbox.list_messages(conn, status, limit)
         return {"backlog": outbox.backlog(conn).as_dict(), "messages": messages}
 
 
