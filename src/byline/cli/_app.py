@@ -20,7 +20,7 @@ policy_app = typer.Typer(help="List, check and explain policies.", no_args_is_he
 app.add_typer(policy_app, name="policy")
 
 # Piped output is not cut at 80 columns: tables stay readable in logs and CI.
-out = Console(width=None if sys.stdout.isatty() else 120, soft_wrap=True)
+out = Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from byline.cli._app import app, emit_json, err, fail, out
 from byline.engine import SnapshotError
 from byline.policy import PolicyFileError
 from byline.service.demo import DemoStep, run_demo
+from byline.service.simulation import SimulationReport, WeekReport
 
 
 @app.command()
@@ -25,9 +27,13 @@ def demo(
     workdir: Path = typer.Option(
         Path("byline-demo"), "--dir", help="Folder for the demo's data (replaced on each run)."
     ),
+    programme: bool = typer.Option(
+        True, "--programme/--no-programme", help="Also run the programme over simulated weeks."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Synthesise a platform and evaluate it before, during and after each phase of a policy."""
+    """Synthesise a platform, evaluate it around each phase of a policy, then run the
+    programme week by week with simulated creators, reviewers and a webhook receiver."""
     bar = Progress(
         TextColumn("{task.description:<12}"),
         BarColumn(),
@@ -38,6 +44,7 @@ def demo(
         disable=as_json,
     )
     steps: list[DemoStep] = []
+    weeks: list[WeekReport] = []
 
     try:
         with bar:
@@ -49,6 +56,8 @@ def demo(
                 seed,
                 on_synth=lambda n: bar.update(task, completed=n),
                 on_step=steps.append,
+                programme=programme,
+                on_week=weeks.append,
             )
     except (PolicyFileError, SnapshotError, ValueError) as exc:
         fail(escape(str(exc)))
@@ -69,6 +78,7 @@ def demo(
                     }
                     for s in report.steps
                 ],
+                "programme": programme_json(report.programme),
             }
         )
         return
@@ -109,9 +119,122 @@ def demo(
         "summary.json, diff.parquet.",
         highlight=False,
     )
+    if report.programme is not None:
+        render_programme(report.programme, workdir)
     out.print(
         f"Next: byline policy show {escape(policy)}  ·  byline evaluate --help", highlight=False
     )
+
+
+FUNNEL = (
+    "notified",
+    "submitted",
+    "rejected",
+    "verified",
+    "disclosed",
+    "overdue",
+    "refused",
+    "appealed",
+    "exempted",
+    "released",
+    "withdrawn",
+)
+SHORT = {
+    "notified": "notif.",
+    "submitted": "subm.",
+    "rejected": "rej.",
+    "verified": "verif.",
+    "disclosed": "discl.",
+    "overdue": "overdue",
+    "refused": "refused",
+    "appealed": "appeal",
+    "exempted": "exempt",
+    "released": "released",
+    "withdrawn": "withdr.",
+}
+
+
+def render_programme(sim: SimulationReport, workdir: Path) -> None:
+    headers = (
+        "week of",
+        "req'd",
+        "opened",
+        *(SHORT.get(f, f) for f in FUNNEL),
+        "restr.",
+        "labels",
+        "hooks",
+    )
+    table = Table(
+        *(
+            Column(h, no_wrap=True, justify="left" if i == 0 else "right")
+            for i, h in enumerate(headers)
+        ),
+        box=box.SIMPLE_HEAD,
+        title="The programme, cycle by cycle: cases by state after each weekly cycle and the "
+        "week's creators and reviewers (restr. = accounts under restriction, hooks = webhooks "
+        "delivered)",
+        title_justify="left",
+    )
+    for week in sim.weeks:
+        opened = week.cycle.actions.get("case:opened", 0)
+        table.add_row(
+            week.as_of.isoformat(),
+            f"{week.cycle.evaluation.get('required', 0):,}",
+            f"{opened:,}",
+            *(f"{week.funnel.get(s, 0):,}" for s in FUNNEL),
+            f"{week.restricted:,}",
+            f"{week.labels_live:,}",
+            f"{week.delivered:,}",
+        )
+    out.print(table)
+    totals: dict[str, int] = {}
+    for week in sim.weeks:
+        for key, n in week.creator_actions.items():
+            totals[key] = totals.get(key, 0) + n
+    out.print(
+        "Creators and reviewers did: " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
+    )
+    out.print(
+        ("[green]Audit chain intact[/]" if sim.audit_ok else "[red]Audit chain BROKEN[/]")
+        + f" ({sim.audit_entries:,} entries); "
+        + (
+            "[green]no live label below the floor without consent[/]"
+            if sim.promise_breaches == 0
+            else f"[red]{sim.promise_breaches} promise breaches[/]"
+        )
+        + f"; webhooks: {sim.webhook.get('received', 0):,} received, "
+        f"{sim.webhook.get('duplicates', 0)} duplicates, {sim.webhook.get('rejected', 0)} "
+        "rejected"
+    )
+    db = workdir / "byline.db"
+    out.print(
+        f"Explore: byline cases list --db {escape(str(db))}  ·  byline case show ACCOUNT "
+        f"--db {escape(str(db))}  ·  byline audit verify --db {escape(str(db))}",
+        highlight=False,
+    )
+
+
+def programme_json(sim: SimulationReport | None) -> dict[str, object] | None:
+    if sim is None:
+        return None
+    return {
+        "weeks": [
+            {
+                "as_of": w.as_of.isoformat(),
+                "cycle": w.cycle.as_dict(),
+                "funnel": w.funnel,
+                "restricted": w.restricted,
+                "labels_live": w.labels_live,
+                "creator_actions": w.creator_actions,
+                "webhooks_delivered": w.delivered,
+            }
+            for w in sim.weeks
+        ],
+        "audit_ok": sim.audit_ok,
+        "audit_entries": sim.audit_entries,
+        "promise_breaches": sim.promise_breaches,
+        "webhook": sim.webhook,
+    }
 
 
 def evaluations_table(steps: list[DemoStep]) -> Table:

@@ -166,7 +166,7 @@ def cases_list(
 ) -> None:
     """Cases, nearest deadline first."""
     with _errors():
-        rows = _programme(db).list(state, limit, offset)
+        rows = _programme(db).list_cases(state, limit, offset)
     if as_json:
         emit_json(rows)
         return

@@ -15,6 +15,7 @@ from byline.domain.explain import one_line
 from byline.domain.policy import Policy
 from byline.engine import Progress, evaluate, floor_violations
 from byline.policy import load_policy
+from byline.service.simulation import SimulationReport, WeekReport, simulate
 from byline.synth import write_snapshot
 
 _MARKER = ".byline-demo"
@@ -41,6 +42,7 @@ class DemoReport:
     accounts: int
     synth_seconds: float
     steps: list[DemoStep] = field(default_factory=list)
+    programme: SimulationReport | None = None
 
 
 def demo_dates(policy: Policy) -> list[DemoDate]:
@@ -74,6 +76,8 @@ def run_demo(
     on_synth: Callable[[int], None] | None = None,
     progress: Progress | None = None,
     on_step: Callable[[DemoStep], None] | None = None,
+    programme: bool = True,
+    on_week: Callable[[WeekReport], None] | None = None,
 ) -> DemoReport:
     policy = load_policy(policy_ref)
     prepare_workdir(workdir)
@@ -93,4 +97,8 @@ def run_demo(
         if on_step:
             on_step(step)
         previous = out_dir
+    if programme:
+        report.programme = simulate(
+            workdir, snapshot, policy, policy_ref, seed=seed, on_week=on_week
+        )
     return report

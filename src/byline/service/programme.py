@@ -212,7 +212,7 @@ class Programme:
             ]
             return {**case_view(case, policy), "history": history}
 
-    def list(
+    def list_cases(
         self, state: CaseState | None = None, limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
         with self.db.reading() as conn:

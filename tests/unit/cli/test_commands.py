@@ -197,7 +197,33 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", preset_names())
 def test_every_preset_runs_the_demo(name: str, tmp_path: Path) -> None:
     code, out, err = run(
-        "demo", "--policy", name, "--accounts", "50000", "--dir", str(tmp_path / name), "--json"
+        "demo",
+        "--policy",
+        name,
+        "--accounts",
+        "50000",
+        "--no-programme",
+        "--dir",
+        str(tmp_path / name),
+        "--json",
     )
     assert code == 0, err
     assert all(s["floor_violations"] == 0 for s in json.loads(out)["steps"])
+
+
+def test_demo_runs_the_programme_over_weeks(tmp_path: Path) -> None:
+    code, out, err = run("demo", "--accounts", "2000000", "--dir", str(tmp_path / "d"), "--json")
+    assert code == 0, err
+    programme = json.loads(out)["programme"]
+    weeks = programme["weeks"]
+    assert [w["as_of"] for w in weeks][:3] == ["2023-10-09", "2023-10-16", "2023-10-23"]
+    assert "2023-12-22" in [w["as_of"] for w in weeks]  # the 500K phase is a cycle day
+    last = weeks[-1]["funnel"]
+    assert last["disclosed"] > 0 and last["overdue"] + last["refused"] > 0
+    assert any(w["creator_actions"].get("volunteered") for w in weeks)
+    assert programme["audit_ok"] and programme["promise_breaches"] == 0
+    assert programme["webhook"]["received"] > 0
+    assert programme["webhook"]["duplicates"] == programme["webhook"]["rejected"] == 0
+    # the demo's database answers the CLI
+    code, out, _ = run("audit", "verify", "--db", str(tmp_path / "d" / "byline.db"), "--json")
+    assert code == 0 and json.loads(out)["ok"]

@@ -1,0 +1,337 @@
+"""A simulated programme: weekly cycles over a synthetic platform whose counts drift, with
+simulated creators (comply, refuse, appeal, purge followers, ignore, volunteer, change name) and
+reviewers, and a webhook receiver that takes the platform's side of the outbox.
+
+Used by ``byline demo``; deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from byline import cases, outbox
+from byline.domain.cases import CaseState, TransitionError
+from byline.domain.policy import Policy
+from byline.domain.vocabulary import AccountKind
+from byline.service.cycle import CycleReport, run_cycle
+from byline.service.programme import Actor, Programme
+from byline.store.migrate import upgrade
+from byline.vault import LocalKeyProvider, Vault
+
+PERSONAS = (  # (persona, share)
+    ("comply", 0.50),
+    ("late", 0.10),  # complies after the deadline, under penalties
+    ("refuse", 0.12),
+    ("appeal", 0.10),
+    ("purge", 0.08),
+    ("ignore", 0.10),
+)
+SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴")
+GIVEN = ("伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰")
+
+
+@dataclass
+class WeekReport:
+    as_of: dt.date
+    cycle: CycleReport
+    funnel: dict[str, int]
+    restricted: int
+    labels_live: int
+    creator_actions: dict[str, int]
+    delivered: int
+
+
+@dataclass
+class SimulationReport:
+    weeks: list[WeekReport] = field(default_factory=list)
+    audit_ok: bool = False
+    audit_entries: int = 0
+    promise_breaches: int = 0
+    webhook: dict[str, int] = field(default_factory=dict)
+
+
+def weekly_dates(policy: Policy, weeks_after: int = 6) -> list[dt.date]:
+    """Mondays from the week before the first phase to some weeks after the last."""
+    first = min(t.phase_starts for t in policy.tiers)
+    last = max(t.phase_starts for t in policy.tiers)
+    start = first - dt.timedelta(days=first.weekday() + 7)
+    end = last + dt.timedelta(weeks=weeks_after)
+    dates = []
+    day = start
+    while day <= end:
+        dates.append(day)
+        day += dt.timedelta(days=7)
+    # every phase start is a cycle day too, so no phase waits for the next Monday
+    return sorted({*dates, *(t.phase_starts for t in policy.tiers)})
+
+
+def evolve(base: Path, out: Path, week: int, purged: dict[str, int], metric: str) -> Path:
+    """This week's snapshot: counts drift (some accounts grow, some shrink) and purges apply."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE purged (account_id VARCHAR, value BIGINT)")
+        if purged:
+            con.executemany("INSERT INTO purged VALUES (?, ?)", list(purged.items()))
+        growth = f"(1 + {week} * 0.012 * ((hash(account_id) % 7)::DOUBLE - 2.5) / 2.5)"
+        value = f"greatest(0, {metric} * {growth})"
+        con.execute(f"""
+COPY (SELECT * EXCLUDE (value) REPLACE (CAST(coalesce(value, {value}) AS BIGINT) AS {metric})
+      FROM read_parquet('{base}') LEFT JOIN purged USING (account_id))
+TO '{out}' (FORMAT parquet)""")
+    finally:
+        con.close()
+    return out
+
+
+def simulate(
+    workdir: Path,
+    snapshot: Path,
+    policy: Policy,
+    policy_ref: str,
+    *,
+    seed: int,
+    on_week: Callable[[WeekReport], None] | None = None,
+    volunteers: int = 3,
+) -> SimulationReport:
+    rng = random.Random(seed)
+    clock_now = [dt.datetime(2023, 1, 1, tzinfo=dt.UTC)]
+    db_url = f"sqlite:///{workdir / 'byline.db'}"
+    from byline.service.wiring import open_database
+
+    db = open_database(db_url)
+    upgrade(db.engine)
+    provider = LocalKeyProvider.from_key_file(workdir / "byline.keys.json", create=True)
+    programme = Programme(db, Vault(provider), lambda: clock_now[0], provider)
+    metric = next(iter(policy.floor.threshold))
+    report = SimulationReport()
+    purged: dict[str, int] = {}
+    persona: dict[str, str] = {}
+    secret = outbox.new_secret()
+    delivery_time = [clock_now[0]]  # the platform's clock, for checking signatures
+    with (
+        outbox.WebhookReceiver(secret, clock=lambda: delivery_time[0]) as receiver,
+        outbox.HttpSink() as sink,
+    ):
+        with db.transaction() as conn:
+            outbox.register_endpoint(
+                conn, receiver.url, secret, ["notice", "enforcement", "label"], clock_now[0]
+            )
+        dispatcher = outbox.Dispatcher(db, sink, batch=500)
+        for week, day in enumerate(weekly_dates(policy)):
+            now = dt.datetime.combine(day, dt.time(), dt.UTC)
+            clock_now[0] = now
+            week_snapshot = evolve(
+                snapshot, workdir / "weeks" / f"{day}.parquet", week, purged, metric
+            )
+            cycle = run_cycle(db, week_snapshot, policy_ref, day)
+            actions: dict[str, int] = {}
+            if week == 1:
+                _volunteer(programme, snapshot, policy, volunteers, rng, actions)
+            _creators_and_reviewers(programme, db, policy, day, rng, persona, purged, actions)
+            delivery_time[0] = now + dt.timedelta(days=6)
+            delivered = _deliver(dispatcher, delivery_time[0])
+            week_report = WeekReport(
+                day,
+                cycle,
+                programme.funnel(),
+                _restricted(db),
+                _labels_live(db),
+                actions,
+                delivered,
+            )
+            report.weeks.append(week_report)
+            if on_week:
+                on_week(week_report)
+        report.webhook = {
+            "received": len(receiver.messages),
+            "duplicates": len(receiver.duplicates),
+            "rejected": len(receiver.rejected),
+        }
+    with db.reading() as conn:
+        from byline import audit
+
+        chain = audit.verify(conn)
+        report.audit_ok, report.audit_entries = chain.ok, chain.entries
+        report.promise_breaches = _promise_breaches(conn, policy)
+    db.dispose()
+    return report
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(("", *GIVEN))
+
+
+def _volunteer(
+    programme: Programme,
+    snapshot: Path,
+    policy: Policy,
+    count: int,
+    rng: random.Random,
+    actions: dict[str, int],
+) -> None:
+    """A few holders below the floor choose to show their names (as Weibo's CEO did)."""
+    if not policy.voluntary.allowed:
+        return
+    metric = next(iter(policy.floor.threshold))
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"SELECT account_id, kind FROM read_parquet('{snapshot}') "
+            f"WHERE {metric} BETWEEN 50000 AND 400000 ORDER BY hash(account_id) LIMIT {count}"
+        ).fetchall()
+    finally:
+        con.close()
+    for account_id, kind in rows:
+        programme.volunteer(
+            account_id,
+            _name(rng),
+            AccountKind(kind),
+            policy.id,
+            actor=Actor(f"creator:{account_id}"),
+        )
+        programme.approve(account_id, actor=Actor("reviewer:sim"))
+        actions["volunteered"] = actions.get("volunteered", 0) + 1
+
+
+def _creators_and_reviewers(
+    programme: Programme,
+    db: Any,
+    policy: Policy,
+    day: dt.date,
+    rng: random.Random,
+    persona: dict[str, str],
+    purged: dict[str, int],
+    actions: dict[str, int],
+) -> None:
+    base = dt.datetime.combine(day, dt.time(), dt.UTC)
+    with db.reading() as conn:
+        open_cases = [c for batch in cases.iter_open(conn) for c in batch]
+
+    def act(kind: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except TransitionError:
+            return
+        actions[kind] = actions.get(kind, 0) + 1
+
+    reviewer = Actor("reviewer:sim")
+    metric = next(iter(policy.floor.threshold))
+    for case in open_cases:
+        a = case.account_id
+        who = Actor(f"creator:{a}")
+        at = base + dt.timedelta(hours=rng.randint(1, 60))
+        if case.voluntary:
+            if case.state is CaseState.DISCLOSED and rng.random() < 0.05:
+                act("withdrawn", programme.withdraw, a, actor=who, at=at)
+            continue
+        p = persona.setdefault(a, _pick(rng))
+        state = case.state
+        if state is CaseState.NOTIFIED:
+            if p == "comply":
+                act("submitted", programme.submit, a, _name(rng), consent=True, actor=who, at=at)
+            elif p == "refuse":
+                act("refused", programme.refuse, a, actor=who, reason="declines", at=at)
+            elif p == "appeal":
+                act(
+                    "appealed",
+                    programme.appeal,
+                    a,
+                    "my account is mainly daily life",
+                    actor=who,
+                    at=at,
+                )
+            elif p == "purge" and a not in purged:
+                purged[a] = int(case.metrics.get(metric, 0) * 0.3)
+                actions["purged followers"] = actions.get("purged followers", 0) + 1
+        elif state is CaseState.OVERDUE and p == "late":
+            act("submitted late", programme.submit, a, _name(rng), consent=True, actor=who, at=at)
+        elif state is CaseState.REJECTED:
+            act("resubmitted", programme.submit, a, _name(rng), consent=True, actor=who, at=at)
+        elif state is CaseState.SUBMITTED:
+            if rng.random() < 0.85:
+                act("approved", programme.approve, a, actor=reviewer, at=at)
+            else:
+                act(
+                    "rejected",
+                    programme.reject,
+                    a,
+                    "name does not match the ID",
+                    actor=reviewer,
+                    at=at,
+                )
+        elif state is CaseState.APPEALED:
+            upheld = rng.random() < 0.4
+            act(
+                "appeal upheld" if upheld else "appeal denied",
+                programme.decide_appeal,
+                a,
+                upheld=upheld,
+                reason="reviewed the account's posts",
+                actor=reviewer,
+                at=at,
+            )
+        elif state is CaseState.DISCLOSED and rng.random() < 0.03:
+            act("name change", programme.submit, a, _name(rng), consent=True, actor=who, at=at)
+
+
+def _pick(rng: random.Random) -> str:
+    roll, total = rng.random(), 0.0
+    for name, share in PERSONAS:
+        total += share
+        if roll < total:
+            return name
+    return PERSONAS[-1][0]
+
+
+def _deliver(dispatcher: outbox.Dispatcher, now: dt.datetime) -> int:
+    delivered = 0
+    for _ in range(100):
+        stats = dispatcher.deliver_due(now)
+        delivered += stats.delivered
+        if stats.attempted == 0:
+            break
+    return delivered
+
+
+def _restricted(db: Any) -> int:
+    from sqlalchemy import select
+
+    with db.reading() as conn:
+        return sum(1 for (r,) in conn.execute(select(cases.enforcement.c.restrictions)) if r)
+
+
+def _labels_live(db: Any) -> int:
+    from sqlalchemy import func, select
+
+    with db.reading() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).select_from(cases.labels).where(cases.labels.c.live)
+            ).scalar_one()
+        )
+
+
+def _promise_breaches(conn: Any, policy: Policy) -> int:
+    """Live labels of accounts that did not volunteer and whose last counts are below the
+    floor: the threshold promise says there are none."""
+    from sqlalchemy import select
+
+    rows = conn.execute(
+        select(cases.cases.c.metrics, cases.cases.c.voluntary)
+        .join(cases.labels, cases.labels.c.case_id == cases.cases.c.case_id)
+        .where(cases.labels.c.live)
+    ).all()
+    floor = policy.floor.threshold
+    return sum(
+        1
+        for metrics, voluntary in rows
+        if not voluntary and any(metrics.get(m, 0) < v for m, v in floor.items())
+    )
