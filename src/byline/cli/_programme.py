@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from byline.cli._app import app, emit_json, fail, out
+from byline.cli._app import app, emit_json, fail, on_close, out
 from byline.cli._progress import engine_progress
 from byline.domain.cases import CaseState
 from byline.domain.vocabulary import AccountKind
@@ -31,7 +31,7 @@ from byline.service.operations import (
     rotate_keys,
 )
 from byline.service.programme import Actor, Programme
-from byline.service.wiring import open_database, open_programme
+from byline.service.wiring import Database, open_database, open_programme
 
 cases_app = typer.Typer(help="List cases.", no_args_is_help=True)
 case_app = typer.Typer(help="Show or act on one account's case.", no_args_is_help=True)
@@ -81,7 +81,16 @@ def _when(at: str | None) -> dt.datetime | None:
 
 def _programme(db: str | None) -> Programme:
     with _errors():
-        return open_programme(db)
+        programme = open_programme(db)
+    on_close(programme.db.dispose)
+    return programme
+
+
+def _database(db: str | None) -> Database:
+    with _errors():
+        database = open_database(db)
+    on_close(database.dispose)
+    return database
 
 
 def _case_action(
@@ -120,7 +129,7 @@ def cycle(
     """Evaluate a snapshot and move every case: open, notify, observe, sweep, release."""
     with _errors(), engine_progress(enabled=not as_json) as progress:
         report = run_cycle(
-            open_database(db),
+            _database(db),
             snapshot,
             policy,
             as_of.date(),
@@ -439,7 +448,7 @@ def enforcement(
 def audit_verify_cmd(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
     """Exit 0 when the hash chain is intact; else name the first bad entry and exit 1."""
     with _errors():
-        report = audit_verify(open_database(db))
+        report = audit_verify(_database(db))
     if as_json:
         emit_json(
             {
@@ -468,7 +477,7 @@ def outbox_list(
 ) -> None:
     """Messages to the platform, with their delivery status."""
     with _errors():
-        data = list_outbox(open_database(db), status, limit)
+        data = list_outbox(_database(db), status, limit)
     if as_json:
         emit_json(data)
         return
@@ -489,7 +498,7 @@ def outbox_deliver(
 ) -> None:
     """Deliver due messages to the registered webhook endpoints (one pass per round)."""
     with _errors():
-        stats = deliver_outbox(open_database(db), rounds)
+        stats = deliver_outbox(_database(db), rounds)
     if as_json:
         emit_json(stats)
         return
@@ -505,7 +514,7 @@ def outbox_add_endpoint(
 ) -> None:
     """Register a webhook endpoint for some topics."""
     with _errors():
-        endpoint_id = register_webhook(open_database(db), url, secret, topics.split(","))
+        endpoint_id = register_webhook(_database(db), url, secret, topics.split(","))
     out.print(endpoint_id)
 
 

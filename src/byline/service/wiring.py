@@ -37,3 +37,6 @@ def open_programme(
     db = open_database(url)
     provider = key_provider_from_env(key_file or default_key_file(url))
     return Programme(db, Vault(provider), clock, provider)
+
+
+__all__ = ["Database", "default_key_file", "open_database", "open_programme"]

@@ -1,0 +1,181 @@
+"""The programme from the command line, on SQLite and PostgreSQL: cycle, case actions,
+enforcement, audit verify (and its exit code on tampering), outbox, keys, erasure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from factories import write_snapshot
+from sqlalchemy import update
+from support.postgres import scratch_database
+from typer.testing import CliRunner
+
+from byline.audit import audit_log
+from byline.cli import app
+from byline.store import Database
+
+runner = CliRunner()
+NAME = "Chen Jing"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    monkeypatch.setenv("BYLINE_KEY_FILE", "")
+    monkeypatch.delenv("BYLINE_MASTER_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    if request.param == "sqlite":
+        yield str(tmp_path / "byline.db")
+        return
+    admin = request.getfixturevalue("postgres_url").rsplit("/", 1)[0] + "/postgres"
+    with scratch_database(admin) as url:
+        yield url
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def cli_json(*args: str, stdin: str | None = None) -> object:
+    code, out, err = run(*args, "--json", stdin=stdin)
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def cycled(db_url: str, tmp_path: Path) -> str:
+    rows = [
+        {"account_id": a, "kind": "individual", "category": "finance", "followers": f}
+        for a, f in (("alpha", 2_000_000), ("beta", 1_500_000), ("gamma", 1_100_000))
+    ]
+    snap = write_snapshot(tmp_path / "s.parquet", rows)
+    report = cli_json(
+        "cycle",
+        "--db",
+        db_url,
+        "--snapshot",
+        str(snap),
+        "--policy",
+        "weibo",
+        "--as-of",
+        "2023-10-16",
+    )
+    assert report["funnel"] == {"notified": 3}  # type: ignore[index]
+    again = cli_json(
+        "cycle",
+        "--db",
+        db_url,
+        "--snapshot",
+        str(snap),
+        "--policy",
+        "weibo",
+        "--as-of",
+        "2023-10-16",
+    )
+    assert again["already_done"] is True  # type: ignore[index]
+    return db_url
+
+
+def test_case_lifecycle_from_the_command_line(cycled: str) -> None:
+    db = cycled
+    view = cli_json(
+        "case",
+        "submit",
+        "alpha",
+        "--name-stdin",
+        "--db",
+        db,
+        "--at",
+        "2023-10-20T10:00:00",
+        stdin=NAME + "\n",
+    )
+    assert view["state"] == "submitted"  # type: ignore[index]
+    view = cli_json(
+        "case", "approve", "alpha", "--reviewer", "ann", "--db", db, "--at", "2023-10-21T10:00:00"
+    )
+    assert view["state"] == "disclosed"  # type: ignore[index]
+    assert cli_json("case", "refuse", "beta", "--db", db)["state"] == "refused"  # type: ignore[index]
+    enforcement = cli_json("enforcement", "beta", "--db", db)
+    assert len(enforcement["restrictions"]) == 4  # type: ignore[index]
+    assert (
+        cli_json("case", "appeal", "gamma", "--reason", "wrong category", "--db", db)["state"]
+        == "appealed"
+    )  # type: ignore[index]
+    assert (
+        cli_json(
+            "case",
+            "decide-appeal",
+            "gamma",
+            "--uphold",
+            "--reviewer",
+            "ann",
+            "--reason",
+            "food blog",
+            "--db",
+            db,
+        )["state"]
+        == "exempted"
+    )  # type: ignore[index]
+    changes = cli_json("enforcement", "--changed-since", "0", "--db", db)
+    assert [c["account_id"] for c in changes["changes"]] == ["alpha", "beta"]  # type: ignore[index]
+    listed = cli_json("cases", "list", "--state", "disclosed", "--db", db)
+    assert [c["account_id"] for c in listed] == ["alpha"]  # type: ignore[union-attr]
+    shown = cli_json("case", "show", "alpha", "--db", db)
+    assert [h["action"] for h in shown["history"]] == [  # type: ignore[index]
+        "case:opened",
+        "case:notified",
+        "case:submitted",
+        "case:verified",
+        "case:disclosed",
+    ]
+    assert NAME not in json.dumps(shown)
+    outbox = cli_json("outbox", "list", "--db", db)
+    assert outbox["backlog"]["messages"] > 0  # type: ignore[index]
+    assert NAME not in json.dumps(outbox)
+
+
+def test_disallowed_action_is_a_clear_error(cycled: str) -> None:
+    code, _, err = run("case", "approve", "alpha", "--reviewer", "ann", "--db", cycled)
+    assert code == 1 and "no name is waiting for verification" in err
+    code, _, err = run("case", "show", "nobody", "--db", cycled)
+    assert code == 1 and "no case for account nobody" in err
+
+
+def test_staff_reveal_is_audited_and_erasure_shreds(cycled: str) -> None:
+    db = cycled
+    cli_json("case", "submit", "alpha", "--name-stdin", "--db", db, stdin=NAME + "\n")
+    code, out, _ = run(
+        "case", "reveal", "alpha", "--actor", "ann", "--reason", "review", "--db", db
+    )
+    assert code == 0 and out.strip() == NAME
+    code, out, _ = run(
+        "name", "erase", "alpha", "--actor", "dpo", "--reason", "request", "--db", db
+    )
+    assert code == 0 and "erased 1" in out
+    code, _, err = run("case", "reveal", "alpha", "--actor", "ann", "--reason", "again", "--db", db)
+    assert code == 1 and NAME not in err
+
+
+def test_keys_rotate_keeps_names_readable(cycled: str) -> None:
+    db = cycled
+    cli_json("case", "submit", "alpha", "--name-stdin", "--db", db, stdin=NAME + "\n")
+    rotated = cli_json("keys", "rotate", "--db", db)
+    assert rotated["rewrapped"] >= 1  # type: ignore[index]
+    code, out, _ = run("case", "reveal", "alpha", "--actor", "ann", "--reason", "check", "--db", db)
+    assert code == 0 and out.strip() == NAME
+
+
+def test_audit_verify_exit_codes(cycled: str) -> None:
+    code, out, _ = run("audit", "verify", "--db", cycled)
+    assert code == 0 and "intact" in out
+    database = Database.from_url(cycled)
+    with database.transaction() as conn:
+        conn.execute(update(audit_log).where(audit_log.c.seq == 3).values(actor="someone else"))
+    database.dispose()
+    code, out, _ = run("audit", "verify", "--db", cycled)
+    assert code == 1 and "entry 3" in out
