@@ -137,6 +137,7 @@ class Programme:
         method: str = "reviewer",
         reference: str = "",
         at: dt.datetime | None = None,
+        document_number: str | None = None,
     ) -> Case:
         now = at or self.clock()
         with self.db.transaction() as conn:
@@ -150,6 +151,7 @@ class Programme:
                 reference=reference or f"case:{case.case_id}",
                 at=now,
                 verified_by=actor.name,
+                document_number=document_number,
             )
             return self._apply(conn, case, Approve(actor.name, method), policy, actor, now)
 

@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from factories import write_snapshot
 from sqlalchemy import update
-from support.postgres import scratch_database
 from typer.testing import CliRunner
 
 from byline.audit import audit_log
 from byline.cli import app
 from byline.store import Database
+from support.postgres import scratch_database
+
+from factories import write_snapshot
 
 runner = CliRunner()
 NAME = "Chen Jing"
