@@ -100,49 +100,56 @@ def save(conn: Connection, before: Case | None, after: Case, now: dt.datetime) -
         raise ConcurrentUpdate(f"case {after.case_id} changed meanwhile; read it again")
 
 
-def open_case(conn: Connection, account_id: str, *, lock: bool = False) -> Case | None:
-    query = select(cases).where(cases.c.open_account_id == account_id)
+def open_case(
+    conn: Connection, platform: str, account_id: str, *, lock: bool = False
+) -> Case | None:
+    query = select(cases).where(
+        cases.c.policy_id == platform, cases.c.open_account_id == account_id
+    )
     if lock:
         query = query.with_for_update()
     row = conn.execute(query).first()
     return _from_row(row) if row else None
 
 
-def latest_case(conn: Connection, account_id: str) -> Case | None:
+def latest_case(conn: Connection, platform: str, account_id: str) -> Case | None:
     """The open case, or else the most recently opened closed one."""
     row = conn.execute(
         select(cases)
-        .where(cases.c.account_id == account_id)
+        .where(cases.c.policy_id == platform, cases.c.account_id == account_id)
         .order_by(cases.c.open_account_id.is_(None), cases.c.opened_at.desc())
         .limit(1)
     ).first()
     return _from_row(row) if row else None
 
 
-def get_case(conn: Connection, case_id: str) -> Case:
-    row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+def get_case(conn: Connection, platform: str, case_id: str) -> Case:
+    row = conn.execute(
+        select(cases).where(cases.c.policy_id == platform, cases.c.case_id == case_id)
+    ).first()
     if row is None:
         raise CaseNotFound(f"no case {case_id}")
     return _from_row(row)
 
 
-def open_account_ids(conn: Connection) -> set[str]:
-    return {
-        r[0]
-        for r in conn.execute(
-            select(cases.c.open_account_id).where(cases.c.open_account_id.is_not(None))
-        )
-    }
+def open_account_ids(conn: Connection, platform: str) -> set[str]:
+    query = select(cases.c.open_account_id).where(
+        cases.c.policy_id == platform, cases.c.open_account_id.is_not(None)
+    )
+    return {r[0] for r in conn.execute(query)}
 
 
 def cases_in(
     conn: Connection,
+    platform: str,
     states: Iterable[CaseState],
     *,
     limit: int | None = None,
     order: str = "account",
 ) -> list[Case]:
-    query = select(cases).where(cases.c.state.in_([s.value for s in states]))
+    query = select(cases).where(
+        cases.c.policy_id == platform, cases.c.state.in_([s.value for s in states])
+    )
     if order == "deadline":
         query = query.order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.account_id)
     else:
@@ -152,13 +159,17 @@ def cases_in(
     return [_from_row(r) for r in conn.execute(query)]
 
 
-def iter_open(conn: Connection, batch: int = 1000) -> Iterator[list[Case]]:
+def iter_open(conn: Connection, platform: str, batch: int = 1000) -> Iterator[list[Case]]:
     """Open cases in pages of ``batch``, by account id (stable under updates)."""
     last = ""
     while True:
         rows = conn.execute(
             select(cases)
-            .where(cases.c.open_account_id.is_not(None), cases.c.open_account_id > last)
+            .where(
+                cases.c.policy_id == platform,
+                cases.c.open_account_id.is_not(None),
+                cases.c.open_account_id > last,
+            )
             .order_by(cases.c.open_account_id)
             .limit(batch)
         ).all()
@@ -176,16 +187,25 @@ def count_notified_in_cycle(conn: Connection, cycle_id: str) -> int:
     )
 
 
-def state_counts(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(select(cases.c.state, func.count()).group_by(cases.c.state))
+def state_counts(conn: Connection, platform: str) -> dict[str, int]:
+    rows = conn.execute(
+        select(cases.c.state, func.count())
+        .where(cases.c.policy_id == platform)
+        .group_by(cases.c.state)
+    )
     return {state: int(n) for state, n in rows}
 
 
 def list_cases(
-    conn: Connection, state: CaseState | None = None, limit: int = 100, offset: int = 0
+    conn: Connection,
+    platform: str,
+    state: CaseState | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Case]:
     query = (
         select(cases)
+        .where(cases.c.policy_id == platform)
         .order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.account_id)
         .limit(limit)
         .offset(offset)

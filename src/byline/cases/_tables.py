@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from byline.store import JSONValue, UtcDateTime, metadata
@@ -23,8 +24,9 @@ cases = Table(
     metadata,
     Column("case_id", String(36), primary_key=True),
     Column("account_id", String(200), nullable=False, index=True),
-    # Set while the case is open, NULL once closed: at most one open case per account.
-    Column("open_account_id", String(200), unique=True),
+    # Set while the case is open, NULL once closed: at most one open case per account of a
+    # platform (the platform is the policy id: every platform is a tenant).
+    Column("open_account_id", String(200)),
     Column("policy_id", String(80), nullable=False),
     Column("policy_version", String(40), nullable=False),
     Column("state", String(20), nullable=False, index=True),
@@ -50,14 +52,15 @@ cases = Table(
     Column("closed_at", UtcDateTime),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    UniqueConstraint("policy_id", "open_account_id"),
 )
 
 enforcement = Table(
     "enforcement",
     metadata,
+    Column("policy_id", String(80), primary_key=True),
     Column("account_id", String(200), primary_key=True),
     Column("case_id", String(36)),
-    Column("policy_id", String(80), nullable=False),
     Column("restrictions", JSONValue, nullable=False),
     Column("incentives", JSONValue, nullable=False),
     Column("since", UtcDateTime, nullable=False),
@@ -72,7 +75,7 @@ enforcement_changes = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("account_id", String(200), nullable=False, index=True),
     Column("case_id", String(36)),
-    Column("policy_id", String(80), nullable=False),
+    Column("policy_id", String(80), nullable=False, index=True),
     Column("restrictions", JSONValue, nullable=False),
     Column("incentives", JSONValue, nullable=False),
     Column("reason", String(200), nullable=False),
@@ -81,9 +84,9 @@ enforcement_changes = Table(
 labels = Table(
     "labels",
     metadata,
+    Column("policy_id", String(80), primary_key=True),
     Column("account_id", String(200), primary_key=True),
     Column("case_id", String(36), nullable=False),
-    Column("policy_id", String(80), nullable=False),
     Column("live", Boolean, nullable=False),
     Column("kind", String(20), nullable=False),
     Column("fields", JSONValue, nullable=False),

@@ -57,6 +57,12 @@ DbOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="Machine-readable output.")
 AtOption = typer.Option(None, "--at", help="When it happens (ISO date-time, UTC); default now.")
 ActorOption = typer.Option("cli", "--actor", help="Who acts (recorded in the audit trail).")
+PlatformOption = typer.Option(
+    None,
+    "--platform",
+    envvar="BYLINE_PLATFORM",
+    help="The platform (its policy id); default: the only one in the database.",
+)
 
 T = TypeVar("T")
 
@@ -93,13 +99,31 @@ def _database(db: str | None) -> Database:
     return database
 
 
+def _platform(programme: Programme, platform: str | None) -> str:
+    if platform:
+        return platform
+    active = programme.policies()
+    if len(active) == 1:
+        return active[0]
+    fail(
+        "say which platform with --platform (or BYLINE_PLATFORM): this database has "
+        + (", ".join(active) if active else "none yet; run a cycle first"),
+        code=2,
+    )
+
+
 def _case_action(
-    db: str | None, as_json: bool, act: Callable[[Programme], Any], account_id: str
+    db: str | None,
+    platform: str | None,
+    as_json: bool,
+    act: Callable[[Programme, str], Any],
+    account_id: str,
 ) -> None:
     programme = _programme(db)
     with _errors():
-        act(programme)
-        view = programme.show(account_id)
+        tenant = _platform(programme, platform)
+        act(programme, tenant)
+        view = programme.show(tenant, account_id)
     if as_json:
         emit_json({k: v for k, v in view.items() if k != "history"})
         return
@@ -171,11 +195,13 @@ def cases_list(
     state: CaseState | None = typer.Option(None, "--state", help="Only cases in this state."),
     limit: int = typer.Option(100, "--limit", min=1),
     offset: int = typer.Option(0, "--offset", min=0),
+    platform: str | None = PlatformOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Cases, nearest deadline first."""
+    programme = _programme(db)
     with _errors():
-        rows = _programme(db).list_cases(state, limit, offset)
+        rows = programme.list_cases(_platform(programme, platform), state, limit, offset)
     if as_json:
         emit_json(rows)
         return
@@ -192,10 +218,16 @@ def cases_list(
 
 
 @case_app.command("show")
-def case_show(account_id: str, db: str | None = DbOption, as_json: bool = JsonOption) -> None:
+def case_show(
+    account_id: str,
+    db: str | None = DbOption,
+    platform: str | None = PlatformOption,
+    as_json: bool = JsonOption,
+) -> None:
     """State, tier, deadline, restrictions in force and history (no names)."""
+    programme = _programme(db)
     with _errors():
-        view = _programme(db).show(account_id)
+        view = programme.show(_platform(programme, platform), account_id)
     if as_json:
         emit_json(view)
         return
@@ -236,6 +268,7 @@ def case_submit(
     ),
     actor: str = ActorOption,
     at: str | None = AtOption,
+    platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -243,8 +276,11 @@ def case_submit(
     text = _read_name(name, name_stdin)
     _case_action(
         db,
+        platform,
         as_json,
-        lambda p: p.submit(account_id, text, consent=consent, actor=Actor(actor), at=_when(at)),
+        lambda p, pl: p.submit(
+            pl, account_id, text, consent=consent, actor=Actor(actor), at=_when(at)
+        ),
         account_id,
     )
 
@@ -256,15 +292,17 @@ def case_approve(
     method: str = typer.Option("reviewer", "--method", help="reviewer, or an identity provider"),
     reference: str = typer.Option("", "--reference", help="The verifier's reference."),
     at: str | None = AtOption,
+    platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Verify the submitted name; the label goes live where the policy allows."""
     _case_action(
         db,
+        platform,
         as_json,
-        lambda p: p.approve(
-            account_id, actor=Actor(reviewer), method=method, reference=reference, at=_when(at)
+        lambda p, pl: p.approve(
+            pl, account_id, actor=Actor(reviewer), method=method, reference=reference, at=_when(at)
         ),
         account_id,
     )
@@ -276,14 +314,16 @@ def case_reject(
     reviewer: str = typer.Option(..., "--reviewer"),
     reason: str = typer.Option(..., "--reason"),
     at: str | None = AtOption,
+    platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Reject the submitted name with a reason; the holder may submit again."""
     _case_action(
         db,
+        platform,
         as_json,
-        lambda p: p.reject(account_id, reason, actor=Actor(reviewer), at=_when(at)),
+        lambda p, pl: p.reject(pl, account_id, reason, actor=Actor(reviewer), at=_when(at)),
         account_id,
     )
 
@@ -294,14 +334,16 @@ def case_refuse(
     reason: str = typer.Option("", "--reason"),
     actor: str = ActorOption,
     at: str | None = AtOption,
+    platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """The holder declines: the policy's penalties apply."""
     _case_action(
         db,
+        platform,
         as_json,
-        lambda p: p.refuse(account_id, actor=Actor(actor), reason=reason, at=_when(at)),
+        lambda p, pl: p.refuse(pl, account_id, actor=Actor(actor), reason=reason, at=_when(at)),
         account_id,
     )
 
@@ -312,14 +354,16 @@ def case_appeal(
     reason: str = typer.Option(..., "--reason"),
     actor: str = ActorOption,
     at: str | None = AtOption,
+    platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """The holder contests the obligation (e.g. wrong category); the deadline pauses."""
     _case_action(
         db,
+        platform,
         as_json,
-        lambda p: p.appeal(account_id, reason, actor=Actor(actor), at=_when(at)),
+        lambda p, pl: p.appeal(pl, account_id, reason, actor=Actor(actor), at=_when(at)),
         account_id,
     )
 
@@ -331,15 +375,17 @@ def case_decide_appeal(
     reviewer: str = typer.Option(..., "--reviewer"),
     reason: str = typer.Option(..., "--reason"),
     at: str | None = AtOption,
+    platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Decide an appeal: upheld withdraws the obligation; denied restarts the deadline."""
     _case_action(
         db,
+        platform,
         as_json,
-        lambda p: p.decide_appeal(
-            account_id, upheld=uphold, reason=reason, actor=Actor(reviewer), at=_when(at)
+        lambda p, pl: p.decide_appeal(
+            pl, account_id, upheld=uphold, reason=reason, actor=Actor(reviewer), at=_when(at)
         ),
         account_id,
     )
@@ -348,12 +394,12 @@ def case_decide_appeal(
 @case_app.command("volunteer")
 def case_volunteer(
     account_id: str,
-    policy: str = typer.Option(..., "--policy", help="Active policy id."),
     kind: AccountKind = typer.Option(AccountKind.INDIVIDUAL, "--kind"),
     name: str | None = typer.Option(None, "--name"),
     name_stdin: bool = typer.Option(False, "--name-stdin"),
     actor: str = ActorOption,
     at: str | None = AtOption,
+    platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -361,8 +407,9 @@ def case_volunteer(
     text = _read_name(name, name_stdin)
     _case_action(
         db,
+        platform,
         as_json,
-        lambda p: p.volunteer(account_id, text, kind, policy, actor=Actor(actor), at=_when(at)),
+        lambda p, pl: p.volunteer(pl, account_id, text, kind, actor=Actor(actor), at=_when(at)),
         account_id,
     )
 
@@ -373,14 +420,16 @@ def case_withdraw(
     reason: str = typer.Option("", "--reason"),
     actor: str = ActorOption,
     at: str | None = AtOption,
+    platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Withdraw a voluntary disclosure: the label comes down."""
     _case_action(
         db,
+        platform,
         as_json,
-        lambda p: p.withdraw(account_id, actor=Actor(actor), reason=reason, at=_when(at)),
+        lambda p, pl: p.withdraw(pl, account_id, actor=Actor(actor), reason=reason, at=_when(at)),
         account_id,
     )
 
@@ -391,10 +440,14 @@ def case_reveal(
     actor: str = typer.Option(..., "--actor", help="The staff member."),
     reason: str = typer.Option(..., "--reason", help="Why the name is read (audited)."),
     db: str | None = DbOption,
+    platform: str | None = PlatformOption,
 ) -> None:
     """Decrypt the name under review for a member of staff. Audited as name:decrypted."""
+    programme = _programme(db)
     with _errors():
-        name = _programme(db).reveal_name(account_id, actor=Actor(actor), reason=reason)
+        name = programme.reveal_name(
+            _platform(programme, platform), account_id, actor=Actor(actor), reason=reason
+        )
     out.print(escape(name), highlight=False)
 
 
@@ -409,15 +462,17 @@ def enforcement(
     ),
     limit: int = typer.Option(1000, "--limit", min=1),
     db: str | None = DbOption,
+    platform: str | None = PlatformOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Restrictions in force for an account, or every change since a cursor."""
     programme = _programme(db)
     with _errors():
+        tenant = _platform(programme, platform)
         if account_id is not None:
-            data = programme.enforcement(account_id)
+            data = programme.enforcement(tenant, account_id)
         else:
-            data = programme.enforcement_changes(changed_since or 0, limit)
+            data = programme.enforcement_changes(tenant, changed_since or 0, limit)
     if as_json:
         emit_json(data)
         return
@@ -545,8 +600,10 @@ def name_erase(
     actor: str = typer.Option(..., "--actor"),
     reason: str = typer.Option(..., "--reason"),
     db: str | None = DbOption,
+    platform: str | None = PlatformOption,
 ) -> None:
     """Crypto-shred an account's names: its data key is deleted (audited)."""
+    programme = _programme(db)
     with _errors():
-        count = erase_name(_programme(db), account_id, actor, reason)
+        count = erase_name(programme, _platform(programme, platform), account_id, actor, reason)
     out.print(f"erased {count} name(s) of {escape(account_id)}")

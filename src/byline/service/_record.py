@@ -167,10 +167,10 @@ def _record_label(
 
 
 def _upsert(conn: Connection, table: Any, account_id: str, values: dict[str, Any]) -> None:
-    exists = conn.execute(
-        select(table.c.account_id).where(table.c.account_id == account_id).with_for_update()
-    ).first()
+    """Insert or update the (platform, account) row of ``table``."""
+    key = (table.c.policy_id == values["policy_id"], table.c.account_id == account_id)
+    exists = conn.execute(select(table.c.account_id).where(*key).with_for_update()).first()
     if exists:
-        conn.execute(update(table).where(table.c.account_id == account_id).values(**values))
+        conn.execute(update(table).where(*key).values(**values))
     else:
         conn.execute(insert(table).values(account_id=account_id, **values))

@@ -121,7 +121,7 @@ def run_cycle(
 
     say("open")
     with db.reading() as conn:
-        open_ids = cases.open_account_ids(conn)
+        open_ids = cases.open_account_ids(conn, policy.id)
     newly = [
         r
         for r in reported.values()
@@ -147,7 +147,7 @@ def run_cycle(
 
     say("observe")
     with db.reading() as conn:
-        open_ids = cases.open_account_ids(conn)
+        open_ids = cases.open_account_ids(conn, policy.id)
     elsewhere = current_metrics(snapshot, policy, open_ids - reported.keys())
     report.missing_from_snapshot = len(open_ids - reported.keys() - elsewhere.keys())
 
@@ -166,7 +166,7 @@ def run_cycle(
 
     say("notify")
     with db.reading() as conn:
-        waiting = cases.cases_in(conn, [CaseState.REQUIRED])
+        waiting = cases.cases_in(conn, policy.id, [CaseState.REQUIRED])
         already = cases.count_notified_in_cycle(conn, cycle_id)
     rank = {t.id: i for i, t in enumerate(policy.tiers)}
     metric = next(iter(policy.floor.threshold))
@@ -186,16 +186,18 @@ def run_cycle(
     with db.reading() as conn:
         due = [
             c.account_id
-            for c in cases.cases_in(conn, [CaseState.NOTIFIED, CaseState.REJECTED])
+            for c in cases.cases_in(conn, policy.id, [CaseState.NOTIFIED, CaseState.REJECTED])
             if c.deadline is not None and c.deadline <= now
         ]
     runner.run(due, lambda a, case: Sweep() if case is not None else None, key=lambda a: a)
 
     with db.transaction() as conn:
         report.funnel = {
-            st.value: n for st in CaseState if (n := cases.state_counts(conn).get(st.value, 0))
+            st.value: n
+            for st in CaseState
+            if (n := cases.state_counts(conn, policy.id).get(st.value, 0))
         }
-        report.restricted_accounts = _restricted(conn)
+        report.restricted_accounts = _restricted(conn, policy.id)
         report.actions = dict(sorted(actions.items()))
         report.seconds = round(time.perf_counter() - started, 3)
         summary = report.as_dict()
@@ -256,7 +258,7 @@ class _Runner:
     ) -> None:
         with self.db.transaction() as conn:
             for item in batch:
-                case = cases.open_case(conn, key(item), lock=True)
+                case = cases.open_case(conn, self.policy.id, key(item), lock=True)
                 event = event_for(item, case)
                 if event is None:
                     continue
@@ -285,6 +287,8 @@ def _active_source(conn: Connection, policy_id: str) -> str:
     return str(row)
 
 
-def _restricted(conn: Connection) -> int:
-    rows = conn.execute(select(cases.enforcement.c.restrictions)).all()
+def _restricted(conn: Connection, platform: str) -> int:
+    rows = conn.execute(
+        select(cases.enforcement.c.restrictions).where(cases.enforcement.c.policy_id == platform)
+    ).all()
     return sum(1 for (r,) in rows if r)

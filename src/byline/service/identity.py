@@ -56,6 +56,7 @@ class RegistryVerifier:
 
 def verify_with_provider(
     programme: Programme,
+    platform: str,
     account_id: str,
     verifier: IdentityVerifier,
     *,
@@ -70,7 +71,7 @@ def verify_with_provider(
     with programme.db.transaction() as conn:
         from byline import cases
 
-        case = cases.open_case(conn, account_id, lock=True)
+        case = cases.open_case(conn, platform, account_id, lock=True)
         if case is None or case.pending_name_id is None:
             raise NoCase(f"account {account_id} has no name waiting for verification")
         name = programme.vault.reveal_for_staff(
@@ -80,6 +81,7 @@ def verify_with_provider(
     del name
     if result.matched:
         return programme.approve(
+            platform,
             account_id,
             actor=actor,
             method=f"idp:{verifier.name}",
@@ -87,4 +89,4 @@ def verify_with_provider(
             at=now,
             document_number=result.document_number,
         )
-    return programme.reject(account_id, result.reason, actor=actor, at=now)
+    return programme.reject(platform, account_id, result.reason, actor=actor, at=now)

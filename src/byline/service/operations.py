@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from byline import audit, outbox
-from byline.service.programme import Programme, wall_clock
+from byline.service.programme import Programme, vault_subject, wall_clock
 from byline.service.wiring import open_database
 from byline.store import Database
 from byline.store.migrate import revisions, upgrade
@@ -70,6 +70,9 @@ def rotate_keys(programme: Programme, actor: str) -> dict[str, Any]:
     return {"key_id": key_id, "rewrapped": total}
 
 
-def erase_name(programme: Programme, account_id: str, actor: str, reason: str) -> int:
+def erase_name(
+    programme: Programme, platform: str, account_id: str, actor: str, reason: str
+) -> int:
     with programme.db.transaction() as conn:
-        return programme.vault.erase(conn, account_id, actor, programme.clock(), reason)
+        subject = vault_subject(platform, account_id)
+        return programme.vault.erase(conn, subject, actor, programme.clock(), reason)

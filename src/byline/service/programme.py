@@ -69,6 +69,7 @@ class Programme:
 
     def submit(
         self,
+        platform: str,
         account_id: str,
         name: str,
         *,
@@ -79,27 +80,41 @@ class Programme:
         """The holder consents and submits a name (also a name change after disclosure)."""
         now = at or self.clock()
         with self.db.transaction() as conn:
-            case, policy = self._open(conn, account_id)
+            case, policy = self._open(conn, platform, account_id)
             self._check(case, Submit("pending", consent), now, policy)
-            name_id = self.vault.submit_name(conn, account_id, name, name_field(case.kind), now)
+            name_id = self.vault.submit_name(
+                conn, vault_subject(platform, account_id), name, name_field(case.kind), now
+            )
             return self._apply(conn, case, Submit(name_id, consent), policy, actor, now)
 
     def refuse(
-        self, account_id: str, *, actor: Actor, reason: str = "", at: dt.datetime | None = None
+        self,
+        platform: str,
+        account_id: str,
+        *,
+        actor: Actor,
+        reason: str = "",
+        at: dt.datetime | None = None,
     ) -> Case:
-        return self._act(account_id, Refuse(reason), actor, at)
+        return self._act(platform, account_id, Refuse(reason), actor, at)
 
     def appeal(
-        self, account_id: str, reason: str, *, actor: Actor, at: dt.datetime | None = None
+        self,
+        platform: str,
+        account_id: str,
+        reason: str,
+        *,
+        actor: Actor,
+        at: dt.datetime | None = None,
     ) -> Case:
-        return self._act(account_id, Appeal(reason), actor, at)
+        return self._act(platform, account_id, Appeal(reason), actor, at)
 
     def volunteer(
         self,
+        platform: str,
         account_id: str,
         name: str,
         kind: AccountKind,
-        policy_id: str,
         *,
         actor: Actor,
         consent: bool = True,
@@ -109,8 +124,8 @@ class Programme:
         """A holder with no obligation chooses to disclose (as Weibo's CEO did)."""
         now = at or self.clock()
         with self.db.transaction() as conn:
-            policy = active_policy(conn, policy_id)
-            before = cases.latest_case(conn, account_id)
+            policy = active_policy(conn, platform)
+            before = cases.latest_case(conn, platform, account_id)
             if before is not None and before.is_open:
                 raise TransitionError(
                     f"account already has an open case ({before.state.value})"
@@ -118,19 +133,28 @@ class Programme:
                 )
             probe = Volunteer("probe", account_id, kind, "probe", metrics or {}, consent)
             self._check(None, probe, now, policy)
-            name_id = self.vault.submit_name(conn, account_id, name, name_field(kind), now)
+            name_id = self.vault.submit_name(
+                conn, vault_subject(platform, account_id), name, name_field(kind), now
+            )
             event = Volunteer(str(uuid.uuid4()), account_id, kind, name_id, metrics or {}, consent)
             return self._apply(conn, None, event, policy, actor, now)
 
     def withdraw(
-        self, account_id: str, *, actor: Actor, reason: str = "", at: dt.datetime | None = None
+        self,
+        platform: str,
+        account_id: str,
+        *,
+        actor: Actor,
+        reason: str = "",
+        at: dt.datetime | None = None,
     ) -> Case:
-        return self._act(account_id, Withdraw(reason), actor, at)
+        return self._act(platform, account_id, Withdraw(reason), actor, at)
 
     # --- reviewers ----------------------------------------------------------------------
 
     def approve(
         self,
+        platform: str,
         account_id: str,
         *,
         actor: Actor,
@@ -141,7 +165,7 @@ class Programme:
     ) -> Case:
         now = at or self.clock()
         with self.db.transaction() as conn:
-            case, policy = self._open(conn, account_id)
+            case, policy = self._open(conn, platform, account_id)
             self._check(case, Approve(actor.name, method), now, policy)
             assert case.pending_name_id is not None
             self.vault.verify_name(
@@ -156,11 +180,17 @@ class Programme:
             return self._apply(conn, case, Approve(actor.name, method), policy, actor, now)
 
     def reject(
-        self, account_id: str, reason: str, *, actor: Actor, at: dt.datetime | None = None
+        self,
+        platform: str,
+        account_id: str,
+        reason: str,
+        *,
+        actor: Actor,
+        at: dt.datetime | None = None,
     ) -> Case:
         now = at or self.clock()
         with self.db.transaction() as conn:
-            case, policy = self._open(conn, account_id)
+            case, policy = self._open(conn, platform, account_id)
             self._check(case, Reject(actor.name, reason), now, policy)
             assert case.pending_name_id is not None
             self.vault.reject_name(conn, case.pending_name_id, at=now, by=actor.name)
@@ -168,6 +198,7 @@ class Programme:
 
     def decide_appeal(
         self,
+        platform: str,
         account_id: str,
         *,
         upheld: bool,
@@ -175,15 +206,21 @@ class Programme:
         actor: Actor,
         at: dt.datetime | None = None,
     ) -> Case:
-        return self._act(account_id, DecideAppeal(upheld, actor.name, reason), actor, at)
+        return self._act(platform, account_id, DecideAppeal(upheld, actor.name, reason), actor, at)
 
     def reveal_name(
-        self, account_id: str, *, actor: Actor, reason: str, at: dt.datetime | None = None
+        self,
+        platform: str,
+        account_id: str,
+        *,
+        actor: Actor,
+        reason: str,
+        at: dt.datetime | None = None,
     ) -> str:
         """Decrypt the name under review (or in force) for staff; audited."""
         now = at or self.clock()
         with self.db.transaction() as conn:
-            case = cases.latest_case(conn, account_id)
+            case = cases.latest_case(conn, platform, account_id)
             if case is None or (case.pending_name_id or case.name_id) is None:
                 raise NoCase(f"no name on file for account {account_id}")
             name_id = case.pending_name_id or case.name_id
@@ -194,10 +231,10 @@ class Programme:
 
     # --- reading ------------------------------------------------------------------------
 
-    def show(self, account_id: str) -> dict[str, Any]:
+    def show(self, platform: str, account_id: str) -> dict[str, Any]:
         """A case as support staff see it: state, tier, deadline, restrictions, history."""
         with self.db.reading() as conn:
-            case = cases.latest_case(conn, account_id)
+            case = cases.latest_case(conn, platform, account_id)
             if case is None:
                 raise NoCase(f"no case for account {account_id}")
             policy = active_policy(conn, case.policy_id)
@@ -215,27 +252,25 @@ class Programme:
             return {**case_view(case, policy), "history": history}
 
     def list_cases(
-        self, state: CaseState | None = None, limit: int = 100, offset: int = 0
+        self, platform: str, state: CaseState | None = None, limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
         with self.db.reading() as conn:
-            policies: dict[str, Policy] = {}
-            out = []
-            for case in cases.list_cases(conn, state, limit, offset):
-                if case.policy_id not in policies:
-                    policies[case.policy_id] = active_policy(conn, case.policy_id)
-                out.append(case_view(case, policies[case.policy_id]))
-            return out
+            policy = active_policy(conn, platform)
+            return [
+                case_view(c, policy) for c in cases.list_cases(conn, platform, state, limit, offset)
+            ]
 
-    def funnel(self) -> dict[str, int]:
+    def funnel(self, platform: str) -> dict[str, int]:
         with self.db.reading() as conn:
-            counts = cases.state_counts(conn)
+            counts = cases.state_counts(conn, platform)
         return {s.value: counts.get(s.value, 0) for s in CaseState}
 
-    def enforcement(self, account_id: str) -> dict[str, Any]:
+    def enforcement(self, platform: str, account_id: str) -> dict[str, Any]:
         """The restrictions and incentives in force for an account, since when and why."""
+        table = cases.enforcement
         with self.db.reading() as conn:
             row = conn.execute(
-                select(cases.enforcement).where(cases.enforcement.c.account_id == account_id)
+                select(table).where(table.c.policy_id == platform, table.c.account_id == account_id)
             ).first()
         if row is None:
             return {
@@ -256,12 +291,17 @@ class Programme:
             "case_id": row.case_id,
         }
 
-    def enforcement_changes(self, cursor: int = 0, limit: int = 1000) -> dict[str, Any]:
+    def enforcement_changes(
+        self, platform: str, cursor: int = 0, limit: int = 1000
+    ) -> dict[str, Any]:
         """Every enforcement change after ``cursor``, oldest first, and the cursor to resume."""
         table = cases.enforcement_changes
         with self.db.reading() as conn:
             rows = conn.execute(
-                select(table).where(table.c.seq > cursor).order_by(table.c.seq).limit(limit)
+                select(table)
+                .where(table.c.policy_id == platform, table.c.seq > cursor)
+                .order_by(table.c.seq)
+                .limit(limit)
             ).all()
         changes = [
             {
@@ -282,14 +322,16 @@ class Programme:
 
     # --- plumbing -----------------------------------------------------------------------
 
-    def _act(self, account_id: str, event: Event, actor: Actor, at: dt.datetime | None) -> Case:
+    def _act(
+        self, platform: str, account_id: str, event: Event, actor: Actor, at: dt.datetime | None
+    ) -> Case:
         now = at or self.clock()
         with self.db.transaction() as conn:
-            case, policy = self._open(conn, account_id)
+            case, policy = self._open(conn, platform, account_id)
             return self._apply(conn, case, event, policy, actor, now)
 
-    def _open(self, conn: Connection, account_id: str) -> tuple[Case, Policy]:
-        case = cases.open_case(conn, account_id, lock=True)
+    def _open(self, conn: Connection, platform: str, account_id: str) -> tuple[Case, Policy]:
+        case = cases.open_case(conn, platform, account_id, lock=True)
         if case is None:
             raise NoCase(f"account {account_id} has no open case")
         return case, active_policy(conn, case.policy_id)
@@ -311,6 +353,11 @@ class Programme:
         result = transition(case, event, now, policy)
         record(conn, case, result, policy, actor=actor.name, now=now, request_id=actor.request_id)
         return result.case
+
+
+def vault_subject(platform: str, account_id: str) -> str:
+    """The vault's id for an account: accounts of different platforms never share a key."""
+    return f"{platform}/{account_id}"
 
 
 def name_field(kind: AccountKind) -> DisplayField:

@@ -141,7 +141,7 @@ def simulate(
             week_report = WeekReport(
                 day,
                 cycle,
-                programme.funnel(),
+                programme.funnel(policy.id),
                 _restricted(db),
                 _labels_live(db),
                 actions,
@@ -191,13 +191,13 @@ def _volunteer(
         con.close()
     for account_id, kind in rows:
         programme.volunteer(
+            policy.id,
             account_id,
             _name(rng),
             AccountKind(kind),
-            policy.id,
             actor=Actor(f"creator:{account_id}"),
         )
-        programme.approve(account_id, actor=Actor("reviewer:sim"))
+        programme.approve(policy.id, account_id, actor=Actor("reviewer:sim"))
         actions["volunteered"] = actions.get("volunteered", 0) + 1
 
 
@@ -212,8 +212,9 @@ def _creators_and_reviewers(
     actions: dict[str, int],
 ) -> None:
     base = dt.datetime.combine(day, dt.time(), dt.UTC)
+    pid = policy.id
     with db.reading() as conn:
-        open_cases = [c for batch in cases.iter_open(conn) for c in batch]
+        open_cases = [c for batch in cases.iter_open(conn, pid) for c in batch]
 
     def act(kind: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         try:
@@ -230,19 +231,29 @@ def _creators_and_reviewers(
         at = base + dt.timedelta(hours=rng.randint(1, 60))
         if case.voluntary:
             if case.state is CaseState.DISCLOSED and rng.random() < 0.05:
-                act("withdrawn", programme.withdraw, a, actor=who, at=at)
+                act("withdrawn", programme.withdraw, pid, a, actor=who, at=at)
             continue
         p = persona.setdefault(a, _pick(rng))
         state = case.state
         if state is CaseState.NOTIFIED:
             if p == "comply":
-                act("submitted", programme.submit, a, _name(rng), consent=True, actor=who, at=at)
+                act(
+                    "submitted",
+                    programme.submit,
+                    pid,
+                    a,
+                    _name(rng),
+                    consent=True,
+                    actor=who,
+                    at=at,
+                )
             elif p == "refuse":
-                act("refused", programme.refuse, a, actor=who, reason="declines", at=at)
+                act("refused", programme.refuse, pid, a, actor=who, reason="declines", at=at)
             elif p == "appeal":
                 act(
                     "appealed",
                     programme.appeal,
+                    pid,
                     a,
                     "my account is mainly daily life",
                     actor=who,
@@ -252,16 +263,26 @@ def _creators_and_reviewers(
                 purged[a] = int(case.metrics.get(metric, 0) * 0.3)
                 actions["purged followers"] = actions.get("purged followers", 0) + 1
         elif state is CaseState.OVERDUE and p == "late":
-            act("submitted late", programme.submit, a, _name(rng), consent=True, actor=who, at=at)
+            act(
+                "submitted late",
+                programme.submit,
+                pid,
+                a,
+                _name(rng),
+                consent=True,
+                actor=who,
+                at=at,
+            )
         elif state is CaseState.REJECTED:
-            act("resubmitted", programme.submit, a, _name(rng), consent=True, actor=who, at=at)
+            act("resubmitted", programme.submit, pid, a, _name(rng), consent=True, actor=who, at=at)
         elif state is CaseState.SUBMITTED:
             if rng.random() < 0.85:
-                act("approved", programme.approve, a, actor=reviewer, at=at)
+                act("approved", programme.approve, pid, a, actor=reviewer, at=at)
             else:
                 act(
                     "rejected",
                     programme.reject,
+                    pid,
                     a,
                     "name does not match the ID",
                     actor=reviewer,
@@ -272,6 +293,7 @@ def _creators_and_reviewers(
             act(
                 "appeal upheld" if upheld else "appeal denied",
                 programme.decide_appeal,
+                pid,
                 a,
                 upheld=upheld,
                 reason="reviewed the account's posts",
@@ -279,7 +301,7 @@ def _creators_and_reviewers(
                 at=at,
             )
         elif state is CaseState.DISCLOSED and rng.random() < 0.03:
-            act("name change", programme.submit, a, _name(rng), consent=True, actor=who, at=at)
+            act("name change", programme.submit, pid, a, _name(rng), consent=True, actor=who, at=at)
 
 
 def _pick(rng: random.Random) -> str:

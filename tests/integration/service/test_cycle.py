@@ -115,7 +115,7 @@ def test_release_after_drop_respects_anti_purge_hold(db: Database, tmp_path: Pat
     report = run_cycle(db, purged, "weibo", PHASE_1M + dt.timedelta(days=1))
     assert report.actions.get("case:flagged") == 1  # the steep drop is flagged for review
     with db.reading() as conn:
-        big = cases.open_case(conn, "big")
+        big = cases.open_case(conn, "weibo", "big")
     assert big is not None and "steep_drop" in big.flags
     run_cycle(db, purged, "weibo", PHASE_1M + dt.timedelta(days=45))
     assert states(db)["big"] != "released"  # held: within 90 days of the notice
@@ -129,13 +129,13 @@ def test_creator_and_reviewer_path_to_a_live_label(
 ) -> None:
     run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
     creator, reviewer = Actor("creator:big", "req-1"), Actor("reviewer:ann", "req-2")
-    programme.submit("big", "Zhang Wei", consent=True, actor=creator)
-    case = programme.approve("big", actor=reviewer)
+    programme.submit("weibo", "big", "Zhang Wei", consent=True, actor=creator)
+    case = programme.approve("weibo", "big", actor=reviewer)
     assert case.state.value == "disclosed"
     with db.reading() as conn:
         label = conn.execute(select(cases.labels).where(cases.labels.c.account_id == "big")).one()
         assert label.live and label.fields == ["real_name"]
-        assert programme.vault.label_name(conn, "big", label.name_id) == "Zhang Wei"
+        assert programme.vault.label_name(conn, "weibo/big", label.name_id) == "Zhang Wei"
         messages = outbox.list_messages(conn)
         entries = audit.entries_for(conn, account_id="big")
     assert {"label", "enforcement", "notice"} <= {m["topic"] for m in messages}
@@ -152,9 +152,9 @@ def test_no_plaintext_name_outside_the_vault(
 ) -> None:
     run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
     name = "Li Xiaolong 李小龙"
-    programme.submit("big", name, consent=True, actor=Actor("creator"))
-    programme.approve("big", actor=Actor("rev"))
-    assert programme.reveal_name("big", actor=Actor("rev"), reason="check") == name
+    programme.submit("weibo", "big", name, consent=True, actor=Actor("creator"))
+    programme.approve("weibo", "big", actor=Actor("rev"))
+    assert programme.reveal_name("weibo", "big", actor=Actor("rev"), reason="check") == name
     with db.reading() as conn:
         from byline.store.migrate import full_metadata
 
@@ -166,7 +166,24 @@ def test_no_plaintext_name_outside_the_vault(
                     table.name
                 )
         decrypted = [
-            e for e in audit.entries_for(conn, account_id="big") if e["action"] == "name:decrypted"
+            e  # the vault names its subject "<platform>/<account>"
+            for e in audit.entries_for(conn, account_id="weibo/big")
+            if e["action"] == "name:decrypted"
         ]
         assert len(decrypted) == 1 and decrypted[0]["actor"] == "rev"
         assert audit.verify(conn).ok
+
+
+def test_platforms_are_tenants_even_with_the_same_account_ids(
+    programme: Programme, db: Database, tmp_path: Path
+) -> None:
+    snap = snapshot(tmp_path, "s", BASE)
+    run_cycle(db, snap, "weibo", PHASE_1M)
+    run_cycle(db, snap, "douyin", dt.date(2023, 11, 1))
+    programme.refuse("douyin", "big", actor=Actor("creator"))
+    assert programme.show("weibo", "big")["state"] == "notified"
+    assert programme.show("douyin", "big")["state"] == "refused"
+    assert programme.enforcement("weibo", "big")["restrictions"] == []
+    assert len(programme.enforcement("douyin", "big")["restrictions"]) > 0
+    assert {c["account_id"] for c in programme.list_cases("weibo")} == {"big", "mid"}
+    assert programme.enforcement_changes("weibo")["changes"] == []

@@ -34,10 +34,10 @@ def test_provider_approves_a_match_and_rejects_a_mismatch(
         {"match": ("Zhou Min", "110101199003077777"), "mismatch": ("Wu Lei", "110101198001011234")}
     )
     creator = Actor("creator")
-    programme.submit("match", "Zhou  Min", consent=True, actor=creator)
-    programme.submit("mismatch", "Someone Else", consent=True, actor=creator)
-    assert verify_with_provider(programme, "match", registry).state.value == "disclosed"
-    assert verify_with_provider(programme, "mismatch", registry).state.value == "rejected"
+    programme.submit("weibo", "match", "Zhou  Min", consent=True, actor=creator)
+    programme.submit("weibo", "mismatch", "Someone Else", consent=True, actor=creator)
+    assert verify_with_provider(programme, "weibo", "match", registry).state.value == "disclosed"
+    assert verify_with_provider(programme, "weibo", "mismatch", registry).state.value == "rejected"
     with db.reading() as conn:
         names = conn.execute(select(vault_names)).all()
         reads = [e for e in audit.entries_for(conn) if e["action"] == "name:decrypted"]

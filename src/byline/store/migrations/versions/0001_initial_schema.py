@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:32:33.392879
+Create Date: 2026-11-22 16:52:23.197561
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import byline.store
+
 
 revision = "0001"
 down_revision = None
@@ -95,7 +96,7 @@ def upgrade() -> None:
         sa.Column("updated_at", byline.store._tables.UtcDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_cases")),
-        sa.UniqueConstraint("open_account_id", name=op.f("uq_cases_open_account_id")),
+        sa.UniqueConstraint("policy_id", "open_account_id", name=op.f("uq_cases_policy_id")),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_account_id"), ["account_id"], unique=False)
@@ -122,9 +123,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "enforcement",
+        sa.Column("policy_id", sa.String(length=80), nullable=False),
         sa.Column("account_id", sa.String(length=200), nullable=False),
         sa.Column("case_id", sa.String(length=36), nullable=True),
-        sa.Column("policy_id", sa.String(length=80), nullable=False),
         sa.Column(
             "restrictions",
             sa.JSON().with_variant(sa.JSON(none_as_null=True), "sqlite"),
@@ -138,7 +139,7 @@ def upgrade() -> None:
         sa.Column("since", byline.store._tables.UtcDateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.Column("change_seq", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_enforcement")),
+        sa.PrimaryKeyConstraint("policy_id", "account_id", name=op.f("pk_enforcement")),
     )
     op.create_table(
         "enforcement_changes",
@@ -164,12 +165,15 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_enforcement_changes_account_id"), ["account_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_enforcement_changes_policy_id"), ["policy_id"], unique=False
+        )
 
     op.create_table(
         "labels",
+        sa.Column("policy_id", sa.String(length=80), nullable=False),
         sa.Column("account_id", sa.String(length=200), nullable=False),
         sa.Column("case_id", sa.String(length=36), nullable=False),
-        sa.Column("policy_id", sa.String(length=80), nullable=False),
         sa.Column("live", sa.Boolean(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column(
@@ -177,7 +181,7 @@ def upgrade() -> None:
         ),
         sa.Column("name_id", sa.String(length=36), nullable=True),
         sa.Column("since", byline.store._tables.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_labels")),
+        sa.PrimaryKeyConstraint("policy_id", "account_id", name=op.f("pk_labels")),
     )
     op.create_table(
         "outbox",
@@ -323,6 +327,7 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_table("labels")
     with op.batch_alter_table("enforcement_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_enforcement_changes_policy_id"))
         batch_op.drop_index(batch_op.f("ix_enforcement_changes_account_id"))
 
     op.drop_table("enforcement_changes")
