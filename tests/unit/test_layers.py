@@ -23,7 +23,9 @@ ALLOWED = {
     "cases": STORE_LEVEL,
     "vault": STORE_LEVEL,
     "outbox": STORE_LEVEL,
+    "access": STORE_LEVEL,
     "service": {
+        "access",
         "domain",
         "engine",
         "policy",
@@ -36,6 +38,7 @@ ALLOWED = {
     },
     # adapters reach the system through the service (and name domain and engine types)
     "cli": {"service", "domain", "engine", "policy"},
+    "api": {"service", "domain"},
 }
 # third-party packages the pure domain may use
 DOMAIN_THIRD_PARTY = {"pydantic"}

@@ -5,6 +5,7 @@ from byline.cli import (  # noqa: F401  (each registers its commands)
     _evaluate,
     _policy,
     _programme,
+    _serve,
     _synth,
 )
 from byline.cli._app import app

@@ -12,7 +12,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,14 +28,11 @@ from byline.domain.cases import (
     Observe,
     Open,
     Sweep,
-    Transition,
-    transition,
 )
-from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, AuditAction, Outcome
 from byline.engine import Progress, current_metrics, evaluate, reported_accounts
-from byline.service._record import record
-from byline.service.policies import activate, digest
+from byline.service._batches import BatchRunner
+from byline.service.policies import PolicyText, activate, digest
 from byline.store import Database
 
 ACTOR = "cycle"
@@ -67,7 +64,7 @@ def cycle_id_for(snapshot: Path, policy_source_digest: str, as_of: dt.date) -> s
 def run_cycle(
     db: Database,
     snapshot: Path,
-    policy_ref: str | Path,
+    policy_ref: str | Path | PolicyText,
     as_of: dt.date,
     *,
     transaction_size: int = 500,
@@ -110,7 +107,7 @@ def run_cycle(
             )
     report = CycleReport(cycle_id, as_of.isoformat(), f"{policy.id} {policy.version}", False)
     actions: Counter[str] = Counter()
-    runner = _Runner(db, policy, now, cycle_id, transaction_size, actions)
+    runner = BatchRunner(db, policy, now, cycle_id, transaction_size, actions)
 
     say("evaluate")
     with tempfile.TemporaryDirectory(prefix="byline-cycle-") as tmp:
@@ -218,63 +215,6 @@ def run_cycle(
             ),
         )
     return report
-
-
-class _Runner:
-    """Applies one event per item, ``transaction_size`` items per transaction."""
-
-    def __init__(
-        self,
-        db: Database,
-        policy: Policy,
-        now: dt.datetime,
-        cycle_id: str,
-        size: int,
-        actions: Counter[str],
-    ) -> None:
-        self.db, self.policy, self.now, self.cycle_id = db, policy, now, cycle_id
-        self.size, self.actions = size, actions
-
-    def run(
-        self,
-        items: Iterable[Any],
-        event_for: Callable[[Any, Case | None], Event | None],
-        key: Callable[[Any], str],
-    ) -> None:
-        batch: list[Any] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= self.size:
-                self._commit(batch, event_for, key)
-                batch = []
-        if batch:
-            self._commit(batch, event_for, key)
-
-    def _commit(
-        self,
-        batch: list[Any],
-        event_for: Callable[[Any, Case | None], Event | None],
-        key: Callable[[Any], str],
-    ) -> None:
-        with self.db.transaction() as conn:
-            for item in batch:
-                case = cases.open_case(conn, self.policy.id, key(item), lock=True)
-                event = event_for(item, case)
-                if event is None:
-                    continue
-                result: Transition = transition(case, event, self.now, self.policy)
-                if case is not None and result.case == case and not result.effects:
-                    continue
-                record(
-                    conn,
-                    case,
-                    result,
-                    self.policy,
-                    actor=ACTOR,
-                    now=self.now,
-                    request_id=self.cycle_id,
-                )
-                self.actions.update(a.value for a in result.actions)
 
 
 def _active_source(conn: Connection, policy_id: str) -> str:

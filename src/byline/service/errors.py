@@ -23,3 +23,14 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     TransitionError,
     VaultError,
 )
+
+# For adapters that map errors to statuses (the API): what kind of mistake each is.
+NotFoundError: tuple[type[Exception], ...] = (CaseNotFound, NoActivePolicy, NoCase)
+ConflictError: tuple[type[Exception], ...] = (TransitionError, ConcurrentUpdate)
+InvalidInputError: tuple[type[Exception], ...] = (
+    PolicyFileError,
+    SnapshotError,
+    DiffError,
+    VaultError,
+    ValueError,
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, insert, select
@@ -23,15 +24,26 @@ def digest(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class PolicyText:
+    """A policy handed over as text (through the API), with a name for messages."""
+
+    source: str
+    origin: str
+
+
 def activate(
-    conn: Connection, name_or_path: str | Path, *, actor: str, now: dt.datetime
+    conn: Connection, name_or_path: str | Path | PolicyText, *, actor: str, now: dt.datetime
 ) -> tuple[Policy, bool]:
     """Make a policy the one in force for its id; return it and whether this changed anything.
 
     Activating the policy already in force (same text) is a no-op: cycles can pass their policy
     every time without filling the audit trail.
     """
-    source, origin = read_policy_source(name_or_path)
+    if isinstance(name_or_path, PolicyText):
+        source, origin = name_or_path.source, name_or_path.origin
+    else:
+        source, origin = read_policy_source(name_or_path)
     policy = parse_policy(source, origin)
     current = conn.execute(
         select(policy_activations.c.digest)
@@ -74,6 +86,18 @@ def active_policy(conn: Connection, policy_id: str) -> Policy:
     if row is None:
         raise NoActivePolicy(f"no policy {policy_id!r} is active here; run a cycle with it first")
     return parse_policy(row.source, f"active:{policy_id}@{row.version}")
+
+
+def active_source(conn: Connection, policy_id: str) -> PolicyText:
+    row = conn.execute(
+        select(policy_activations.c.source, policy_activations.c.version)
+        .where(policy_activations.c.policy_id == policy_id)
+        .order_by(policy_activations.c.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise NoActivePolicy(f"no policy {policy_id!r} is active here; run a cycle with it first")
+    return PolicyText(row.source, f"active:{policy_id}@{row.version}")
 
 
 def active_policy_ids(conn: Connection) -> list[str]:

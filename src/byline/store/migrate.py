@@ -22,6 +22,7 @@ TABLE_MODULES = (
     "byline.cases._tables",
     "byline.vault._tables",
     "byline.outbox._tables",
+    "byline.access._tables",
 )
 _MIGRATIONS = Path(__file__).parent / "migrations"
 

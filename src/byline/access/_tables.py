@@ -1,0 +1,27 @@
+"""Who may call the API: hashed API keys (platform, role) and each platform's creator-token key."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, String, Table
+
+from byline.store import UtcDateTime, metadata
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(24), primary_key=True),  # the visible prefix of the key
+    Column("secret_hash", String(64), nullable=False),  # sha256 of the whole key
+    Column("platform", String(80), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("label", String(120), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+creator_token_keys = Table(
+    "creator_token_keys",
+    metadata,
+    Column("platform", String(80), primary_key=True),
+    Column("secret", String(200), nullable=False),  # HMAC key the platform signs tokens with
+    Column("created_at", UtcDateTime, nullable=False),
+)

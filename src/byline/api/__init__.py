@@ -1,0 +1,14 @@
+"""The HTTP API: labels, creators, reviewers, the platform's integration, administration."""
+
+from byline.api._app import configure_logging, create_app
+from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
+from byline.api._settings import ApiSettings
+
+__all__ = [
+    "ApiSettings",
+    "MemoryLimiter",
+    "RateLimiter",
+    "RedisLimiter",
+    "configure_logging",
+    "create_app",
+]

@@ -1,0 +1,119 @@
+"""Request dependencies: the state, who is calling (key or creator token), and what they may do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from byline.api._problems import Problem
+from byline.api._state import AppState
+from byline.service.access import (
+    Principal,
+    Role,
+    TokenError,
+    authenticate,
+    creator_principal,
+)
+
+bearer = HTTPBearer(auto_error=False, description="An API key, or a creator token")
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.byline
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+PlatformPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$",
+        description="The platform (tenant): its policy id",
+        examples=["weibo"],
+    ),
+]
+
+
+def _limited(state: AppState, bucket: str, limit: int) -> None:
+    verdict = state.limiter.hit(bucket, limit)
+    if not verdict.allowed:
+        state.metrics.rate_limited.labels(bucket.split(":", 1)[0]).inc()
+        raise Problem(
+            429,
+            "Too many requests",
+            "slow down and retry after the given seconds",
+            headers={"Retry-After": str(verdict.retry_after_s)},
+        )
+
+
+def _credentials(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or not credentials.credentials:
+        raise Problem(
+            401,
+            "Authentication required",
+            "send Authorization: Bearer <API key or creator token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return credentials.credentials
+
+
+def staff(*roles: Role) -> Callable[..., Principal]:
+    """A dependency admitting API keys of ``roles`` for the platform in the path only."""
+
+    def dependency(
+        state: StateDep,
+        platform: PlatformPath,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        principal = authenticate(state.programme.db, _credentials(credentials))
+        if principal is None:
+            raise Problem(
+                401,
+                "Authentication required",
+                "unknown or revoked API key",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if principal.platform != platform:
+            raise Problem(403, "Forbidden", "this key belongs to another platform")
+        if principal.role not in roles:
+            raise Problem(
+                403,
+                "Forbidden",
+                f"this route needs a key with role {' or '.join(r.value for r in roles)}",
+            )
+        _limited(state, f"key:{principal.key_id}", state.settings.key_limit_per_minute)
+        return principal
+
+    return dependency
+
+
+def creator(
+    state: StateDep,
+    platform: PlatformPath,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    token = _credentials(credentials)
+    try:
+        principal = creator_principal(state.programme.db, platform, token, state.programme.clock())
+    except TokenError as exc:
+        raise Problem(
+            401, "Authentication required", str(exc), headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+    _limited(
+        state, f"creator:{platform}:{principal.account_id}", state.settings.creator_limit_per_minute
+    )
+    return principal
+
+
+LabelCaller = Annotated[Principal, Depends(staff(Role.LABEL, Role.PLATFORM))]
+PlatformCaller = Annotated[Principal, Depends(staff(Role.PLATFORM, Role.ADMIN))]
+ReviewerCaller = Annotated[Principal, Depends(staff(Role.REVIEWER, Role.ADMIN))]
+AdminCaller = Annotated[Principal, Depends(staff(Role.ADMIN))]
+CreatorCaller = Annotated[Principal, Depends(creator)]
+
+
+def limit_viewer(state: AppState, platform: str, viewer_id: str) -> None:
+    _limited(state, f"viewer:{platform}:{viewer_id}", state.settings.viewer_limit_per_minute)

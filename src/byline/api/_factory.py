@@ -1,0 +1,12 @@
+"""The app as uvicorn starts it in each worker (settings from the environment)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from byline.api._app import configure_logging, create_app
+
+
+def app() -> FastAPI:
+    configure_logging()
+    return create_app()

@@ -1,0 +1,93 @@
+"""Errors as ``application/problem+json``: a clear title and detail, the field for validation
+errors, never a stack trace or personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from byline.service import errors
+
+PROBLEM = "application/problem+json"
+
+
+class Problem(Exception):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(title)
+        self.status, self.title, self.detail = status, title, detail
+        self.headers, self.extra = headers or {}, extra
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str = "",
+    instance: str = "",
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.title, exc.detail, request.url.path, exc.headers, **exc.extra
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
+        detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        return problem_response(422, "Invalid request", detail, request.url.path, errors=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            exc.status_code, str(exc.detail), "", request.url.path, dict(exc.headers or {})
+        )
+
+    def handler(status: int, title: str) -> Any:
+        async def _handle(request: Request, exc: Exception) -> JSONResponse:
+            return problem_response(status, title, str(exc), request.url.path)
+
+        return _handle
+
+    for kinds, status, title in (
+        (errors.NotFoundError, 404, "Not found"),
+        (errors.ConflictError, 409, "Not allowed in the case's state"),
+        (errors.InvalidInputError, 422, "Invalid input"),
+    ):
+        for kind in kinds:
+            app.add_exception_handler(kind, handler(status, title))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        # Never the exception text: it could carry data. The request id finds the log line.
+        return problem_response(
+            500,
+            "Internal error",
+            "see the server log for this request",
+            request.url.path,
+            request_id=getattr(request.state, "request_id", ""),
+        )

@@ -1,0 +1,39 @@
+"""API configuration: environment variables, optionally a TOML file (``BYLINE_CONFIG``)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+class ApiSettings(BaseModel):
+    db_url: str | None = None  # default: BYLINE_DB or ./byline.db
+    redis_url: str | None = None  # shared rate limits across workers; None: in memory
+    viewer_limit_per_minute: int = Field(default=600, ge=1)  # label lookups per viewer
+    key_limit_per_minute: int = Field(default=60_000, ge=1)  # requests per API key
+    creator_limit_per_minute: int = Field(default=60, ge=1)  # requests per creator
+    log_requests: bool = True
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> ApiSettings:
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {}
+        config = env.get("BYLINE_CONFIG")
+        if config:
+            with Path(config).open("rb") as f:
+                values.update(tomllib.load(f).get("api", {}))
+        mapping = {
+            "BYLINE_DB": "db_url",
+            "BYLINE_REDIS_URL": "redis_url",
+            "BYLINE_VIEWER_LIMIT_PER_MINUTE": "viewer_limit_per_minute",
+            "BYLINE_KEY_LIMIT_PER_MINUTE": "key_limit_per_minute",
+            "BYLINE_CREATOR_LIMIT_PER_MINUTE": "creator_limit_per_minute",
+            "BYLINE_LOG_REQUESTS": "log_requests",
+        }
+        for var, field in mapping.items():
+            if env.get(var):
+                values[field] = env[var]
+        return cls.model_validate(values)

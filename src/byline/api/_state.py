@@ -1,0 +1,47 @@
+"""What every request handler may use: the programme, the limiter, the settings, metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from byline.api._ratelimit import RateLimiter
+from byline.api._settings import ApiSettings
+from byline.service.programme import Programme
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.requests = Counter(
+            "byline_http_requests_total", "HTTP requests", ["route", "method", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "byline_http_request_seconds",
+            "HTTP request latency",
+            ["route", "method"],
+            registry=r,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.label_hits = Counter(
+            "byline_label_lookups_total", "Label lookups by result", ["result", "rule"], registry=r
+        )
+        self.rate_limited = Counter(
+            "byline_rate_limited_total", "Requests refused for rate", ["bucket"], registry=r
+        )
+        self.queue = Gauge(
+            "byline_review_queue", "Cases waiting for review", ["platform"], registry=r
+        )
+        self.outbox_backlog = Gauge("byline_outbox_pending", "Outbox messages pending", registry=r)
+
+
+@dataclass
+class AppState:
+    programme: Programme
+    limiter: RateLimiter
+    settings: ApiSettings
+    metrics: Metrics

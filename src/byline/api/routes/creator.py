@@ -1,0 +1,96 @@
+"""The creator's own case: what is required and why, and what they can do about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from byline.api._deps import CreatorCaller, PlatformPath, StateDep
+from byline.api._problems import Problem
+from byline.api._schemas import Obligation, ReasonIn, SubmissionIn, VolunteerIn
+from byline.service.obligations import obligation_of
+from byline.service.programme import Actor
+
+router = APIRouter(prefix="/v1/platforms/{platform}/me", tags=["creator"])
+
+
+def _actor(caller: Any) -> Actor:
+    return Actor(caller.name)
+
+
+def _account(caller: Any) -> str:
+    account_id: str | None = caller.account_id
+    if account_id is None:
+        raise Problem(401, "Authentication required", "a creator token is needed")
+    return account_id
+
+
+@router.get("", response_model=Obligation, summary="My obligation, reasons, deadline, penalties")
+def me(platform: PlatformPath, state: StateDep, caller: CreatorCaller) -> Obligation:
+    return Obligation.model_validate(obligation_of(state.programme, platform, caller.account_id))
+
+
+@router.post(
+    "/submission",
+    response_model=Obligation,
+    summary="Consent and submit my name (also a name change)",
+)
+def submit(
+    platform: PlatformPath, body: SubmissionIn, state: StateDep, caller: CreatorCaller
+) -> Obligation:
+    state.programme.submit(
+        platform, _account(caller), body.name, consent=body.consent, actor=_actor(caller)
+    )
+    return me(platform, state, caller)
+
+
+@router.post("/refusal", response_model=Obligation, summary="Decline to show my name")
+def refuse(
+    platform: PlatformPath, body: ReasonIn, state: StateDep, caller: CreatorCaller
+) -> Obligation:
+    state.programme.refuse(platform, _account(caller), actor=_actor(caller), reason=body.reason)
+    return me(platform, state, caller)
+
+
+@router.post("/appeal", response_model=Obligation, summary="Contest the obligation")
+def appeal(
+    platform: PlatformPath, body: ReasonIn, state: StateDep, caller: CreatorCaller
+) -> Obligation:
+    state.programme.appeal(
+        platform, _account(caller), body.reason or "no reason given", actor=_actor(caller)
+    )
+    return me(platform, state, caller)
+
+
+@router.post(
+    "/volunteer", response_model=Obligation, summary="Choose to show my name although not required"
+)
+def volunteer(
+    platform: PlatformPath, body: VolunteerIn, state: StateDep, caller: CreatorCaller
+) -> Obligation:
+    state.programme.volunteer(
+        platform,
+        _account(caller),
+        body.name,
+        body.kind,
+        actor=_actor(caller),
+        consent=body.consent,
+    )
+    return me(platform, state, caller)
+
+
+@router.post("/withdrawal", response_model=Obligation, summary="Withdraw my voluntary disclosure")
+def withdraw(
+    platform: PlatformPath, body: ReasonIn, state: StateDep, caller: CreatorCaller
+) -> Obligation:
+    state.programme.withdraw(platform, _account(caller), actor=_actor(caller), reason=body.reason)
+    return me(platform, state, caller)
+
+
+@router.get("/enforcement", summary="The restrictions on my account and how to lift them")
+def my_enforcement(
+    platform: PlatformPath, state: StateDep, caller: CreatorCaller
+) -> dict[str, Any]:
+    assert caller.account_id is not None
+    return state.programme.enforcement(platform, caller.account_id)

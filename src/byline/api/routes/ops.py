@@ -1,0 +1,36 @@
+"""Operations: liveness, readiness (database reachable, migrations current), metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from byline.api._deps import StateDep
+from byline.api._problems import problem_response
+from byline.service.health import readiness
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process answers")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Database reachable and migrations current", response_model=None)
+def readyz(state: StateDep) -> dict[str, object] | Response:
+    ready = readiness(state.programme.db)
+    if not ready["ready"]:
+        return problem_response(503, "Not ready", str(ready["problem"]), "/readyz")
+    return ready
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(state: StateDep) -> Response:
+    from byline.service.health import gauges
+
+    values = gauges(state.programme.db)
+    state.metrics.outbox_backlog.set(values["outbox_pending"])
+    for platform, n in values["review_queue"].items():
+        state.metrics.queue.labels(platform).set(n)
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,103 @@
+"""Reviewers: the queue, one case, the audited name, decisions, appeals, bulk actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from byline.api._deps import PlatformPath, ReviewerCaller, StateDep
+from byline.api._schemas import AppealDecisionIn, BulkIn, RequiredReasonIn, RevealIn
+from byline.domain.cases import CaseState
+from byline.service import errors
+from byline.service.programme import Actor
+
+router = APIRouter(prefix="/v1/platforms/{platform}/review", tags=["reviewer"])
+
+
+def _actor(caller: Any, request_id: str | None = None) -> Actor:
+    return Actor(caller.name, request_id)
+
+
+@router.get("/queue", summary="Cases, nearest deadline first")
+def queue(
+    platform: PlatformPath,
+    state: StateDep,
+    caller: ReviewerCaller,
+    case_state: CaseState = Query(CaseState.SUBMITTED, alias="state"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> list[dict[str, Any]]:
+    return state.programme.list_cases(platform, case_state, limit, offset)
+
+
+@router.get("/cases/{account_id}", summary="One case: facts, reasons, history (no name)")
+def case(
+    platform: PlatformPath, account_id: str, state: StateDep, caller: ReviewerCaller
+) -> dict[str, Any]:
+    return state.programme.show(platform, account_id)
+
+
+@router.post(
+    "/cases/{account_id}/name-reveal", summary="Decrypt the submitted name for review (audited)"
+)
+def reveal(
+    platform: PlatformPath, account_id: str, body: RevealIn, state: StateDep, caller: ReviewerCaller
+) -> dict[str, str]:
+    name = state.programme.reveal_name(
+        platform, account_id, actor=_actor(caller), reason=body.reason
+    )
+    return {"account_id": account_id, "name": name}
+
+
+@router.post("/cases/{account_id}/approval", summary="Verify the submitted name")
+def approve(
+    platform: PlatformPath, account_id: str, state: StateDep, caller: ReviewerCaller
+) -> dict[str, Any]:
+    state.programme.approve(platform, account_id, actor=_actor(caller))
+    return state.programme.show(platform, account_id)
+
+
+@router.post("/cases/{account_id}/rejection", summary="Reject the submitted name, with a reason")
+def reject(
+    platform: PlatformPath,
+    account_id: str,
+    body: RequiredReasonIn,
+    state: StateDep,
+    caller: ReviewerCaller,
+) -> dict[str, Any]:
+    state.programme.reject(platform, account_id, body.reason, actor=_actor(caller))
+    return state.programme.show(platform, account_id)
+
+
+@router.post("/cases/{account_id}/appeal-decision", summary="Uphold or deny an appeal")
+def decide_appeal(
+    platform: PlatformPath,
+    account_id: str,
+    body: AppealDecisionIn,
+    state: StateDep,
+    caller: ReviewerCaller,
+) -> dict[str, Any]:
+    state.programme.decide_appeal(
+        platform, account_id, upheld=body.upheld, reason=body.reason, actor=_actor(caller)
+    )
+    return state.programme.show(platform, account_id)
+
+
+@router.post("/bulk", summary="Approve or reject many submissions; each result is reported")
+def bulk(
+    platform: PlatformPath, body: BulkIn, state: StateDep, caller: ReviewerCaller
+) -> dict[str, Any]:
+    results: dict[str, str] = {}
+    for account_id in body.account_ids:
+        try:
+            if body.action == "approve":
+                state.programme.approve(platform, account_id, actor=_actor(caller))
+            else:
+                state.programme.reject(
+                    platform, account_id, body.reason or "rejected in bulk", actor=_actor(caller)
+                )
+            results[account_id] = "done"
+        except errors.USER_ERRORS as exc:
+            results[account_id] = f"not done: {exc}"
+    return {"results": results}

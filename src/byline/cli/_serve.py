@@ -1,0 +1,76 @@
+"""``byline serve`` and ``byline api-key create``."""
+
+from __future__ import annotations
+
+import typer
+
+from byline.cli._app import app, emit_json, fail, out
+from byline.service.access import Role, create_api_key, register_creator_key
+from byline.service.programme import wall_clock
+from byline.service.wiring import open_database
+
+api_key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(api_key_app, name="api-key")
+
+
+@app.command()
+def serve(
+    db: str | None = typer.Option(None, "--db", envvar="BYLINE_DB", help="Database URL."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Processes; share rate limits with BYLINE_REDIS_URL."
+    ),
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
+    import os
+
+    import uvicorn
+
+    if db:
+        os.environ["BYLINE_DB"] = db
+    open_database(db).dispose()  # migrate once before workers start
+    uvicorn.run(
+        "byline.api._factory:app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@api_key_app.command("create")
+def api_key_create(
+    platform: str = typer.Option(..., "--platform", help="The platform (policy id) it serves."),
+    role: Role = typer.Option(..., "--role"),
+    label: str = typer.Option("", "--label", help="What the key is for."),
+    db: str | None = typer.Option(None, "--db", envvar="BYLINE_DB"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    database = open_database(db)
+    try:
+        key = create_api_key(database, platform, role, actor="cli", now=wall_clock(), label=label)
+    finally:
+        database.dispose()
+    if as_json:
+        emit_json({"key": key, "platform": platform, "role": role.value})
+        return
+    out.print(key, highlight=False)
+
+
+@api_key_app.command("creator-key")
+def creator_key(
+    platform: str = typer.Option(..., "--platform"),
+    db: str | None = typer.Option(None, "--db", envvar="BYLINE_DB"),
+) -> None:
+    """Register a new creator-token signing key for a platform and print it once."""
+    database = open_database(db)
+    try:
+        out.print(register_creator_key(database, platform, actor="cli", now=wall_clock()))
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
