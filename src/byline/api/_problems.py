@@ -8,11 +8,42 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from byline.service import errors
 
 PROBLEM = "application/problem+json"
+
+
+class ProblemOut(BaseModel):
+    """An error (RFC 9457): what went wrong, in words; ``errors`` names invalid fields."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+def _problem_doc(description: str) -> dict[str, Any]:
+    return {
+        "model": ProblemOut,
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}},
+    }
+
+
+# The errors every authenticated route may answer, documented once for the OpenAPI contract.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem_doc("No, unknown, revoked or expired credentials"),
+    403: _problem_doc("The credentials do not allow this route or this platform"),
+    404: _problem_doc("No such case, policy or key"),
+    409: _problem_doc("The action is not allowed in the case's state"),
+    422: _problem_doc("The request is invalid; the fields are named"),
+    429: _problem_doc("Too many requests; see Retry-After"),
+}
 
 
 class Problem(Exception):

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from byline.api._deps import AdminCaller, PlatformPath, StateDep
-from byline.api._problems import Problem
+from byline.api._problems import PROBLEM_RESPONSES, Problem
 from byline.api._schemas import ApiKeyIn
 from byline.service.access import (
     Role,
@@ -17,7 +17,7 @@ from byline.service.access import (
     revoke_api_key,
 )
 
-router = APIRouter(prefix="/v1/platforms/{platform}", tags=["admin"])
+router = APIRouter(prefix="/v1/platforms/{platform}", tags=["admin"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/api-keys", status_code=201, summary="Create an API key (shown once)")

@@ -7,12 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from byline.api._deps import CreatorCaller, PlatformPath, StateDep
-from byline.api._problems import Problem
+from byline.api._problems import PROBLEM_RESPONSES, Problem
 from byline.api._schemas import Obligation, ReasonIn, SubmissionIn, VolunteerIn
 from byline.service.obligations import obligation_of
 from byline.service.programme import Actor
 
-router = APIRouter(prefix="/v1/platforms/{platform}/me", tags=["creator"])
+router = APIRouter(
+    prefix="/v1/platforms/{platform}/me", tags=["creator"], responses=PROBLEM_RESPONSES
+)
 
 
 def _actor(caller: Any) -> Actor:

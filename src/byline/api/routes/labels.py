@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from byline.api._deps import LabelCaller, PlatformPath, StateDep, limit_viewer
+from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import LabelsIn, LabelsOut
 from byline.domain.labels import Viewer
 from byline.service.labels import lookup_labels
 
-router = APIRouter(tags=["label"])
+router = APIRouter(tags=["label"], responses=PROBLEM_RESPONSES)
 
 
 @router.post(

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from byline.api._deps import AdminCaller, PlatformCaller, PlatformPath, StateDep
-from byline.api._problems import Problem
+from byline.api._problems import PROBLEM_RESPONSES, Problem
 from byline.api._schemas import CountsIn, CycleIn, PolicyIn, ShadowIn, WebhookIn
 from byline.service.counts import CountUpdate, apply_counts
 from byline.service.cycle import run_cycle
@@ -17,7 +17,9 @@ from byline.service.operations import register_webhook
 from byline.service.policies import PolicyText
 from byline.service.policy_admin import activate_source, active_source_file, shadow_evaluation
 
-router = APIRouter(prefix="/v1/platforms/{platform}", tags=["platform"])
+router = APIRouter(
+    prefix="/v1/platforms/{platform}", tags=["platform"], responses=PROBLEM_RESPONSES
+)
 
 
 def _date(text: str) -> dt.date:

@@ -7,12 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from byline.api._deps import PlatformPath, ReviewerCaller, StateDep
+from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import AppealDecisionIn, BulkIn, RequiredReasonIn, RevealIn
 from byline.domain.cases import CaseState
 from byline.service import errors
 from byline.service.programme import Actor
 
-router = APIRouter(prefix="/v1/platforms/{platform}/review", tags=["reviewer"])
+router = APIRouter(
+    prefix="/v1/platforms/{platform}/review", tags=["reviewer"], responses=PROBLEM_RESPONSES
+)
 
 
 def _actor(caller: Any, request_id: str | None = None) -> Actor:
