@@ -8,12 +8,13 @@ from sqlalchemy import func, select
 
 from byline import cases, outbox
 from byline.store import Database
-from byline.store.migrate import revisions
+from byline.store.migrate import current_revision, head_revision
 
 
 def readiness(db: Database) -> dict[str, Any]:
     try:
-        current, head = revisions(db.engine)
+        with db.reading() as conn:
+            current, head = current_revision(conn), head_revision()
     except Exception as exc:  # the database cannot be reached: say so, never crash
         return {"ready": False, "problem": f"database unreachable ({type(exc).__name__})"}
     if current != head:
