@@ -37,6 +37,7 @@ def _problem_doc(description: str) -> dict[str, Any]:
 
 # The errors every authenticated route may answer, documented once for the OpenAPI contract.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_doc("The body is not valid JSON"),
     401: _problem_doc("No, unknown, revoked or expired credentials"),
     403: _problem_doc("The credentials do not allow this route or this platform"),
     404: _problem_doc("No such case, policy or key"),

@@ -112,7 +112,9 @@ class PolicyIn(_Body):
 
 
 class ShadowIn(PolicyIn):
-    snapshot: str = Field(min_length=1, max_length=1000)
+    snapshot: str = Field(
+        min_length=1, max_length=255, description="A snapshot file in the server's snapshot folder"
+    )
     as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
 
 

@@ -16,6 +16,8 @@ class ApiSettings(BaseModel):
     key_limit_per_minute: int = Field(default=60_000, ge=1)  # requests per API key
     creator_limit_per_minute: int = Field(default=60, ge=1)  # requests per creator
     log_requests: bool = True
+    # Cycles and shadow runs through the API read snapshots from this folder only.
+    snapshot_dir: Path = Field(default_factory=lambda: Path.cwd() / "snapshots")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ApiSettings:
@@ -32,6 +34,7 @@ class ApiSettings(BaseModel):
             "BYLINE_KEY_LIMIT_PER_MINUTE": "key_limit_per_minute",
             "BYLINE_CREATOR_LIMIT_PER_MINUTE": "creator_limit_per_minute",
             "BYLINE_LOG_REQUESTS": "log_requests",
+            "BYLINE_SNAPSHOT_DIR": "snapshot_dir",
         }
         for var, field in mapping.items():
             if env.get(var):

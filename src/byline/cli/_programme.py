@@ -528,19 +528,25 @@ def outbox_list(
     db: str | None = DbOption,
     status: MessageStatus | None = typer.Option(None, "--status", help="Only these."),
     limit: int = typer.Option(100, "--limit", min=1),
+    platform: str | None = typer.Option(
+        None,
+        "--platform",
+        envvar="BYLINE_PLATFORM",
+        help="Only this platform's messages (its policy id); default: every platform's.",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Messages to the platform, with their delivery status."""
+    """Messages to the platforms, with their delivery status."""
     with _errors():
-        data = list_outbox(_database(db), status, limit)
+        data = list_outbox(_database(db), status, limit, platform)
     if as_json:
         emit_json(data)
         return
     out.print(f"backlog: {data['backlog']}")
     for m in data["messages"]:
         out.print(
-            f"{m['message_id'][:8]}  {m['topic']:<12} {escape(str(m['account_id']))}  "
-            f"{m['status']}",
+            f"{m['message_id'][:8]}  {escape(m['platform']):<12} {m['topic']:<12} "
+            f"{escape(str(m['account_id']))}  {m['status']}",
             highlight=False,
         )
 
@@ -563,13 +569,23 @@ def outbox_deliver(
 @outbox_app.command("add-endpoint")
 def outbox_add_endpoint(
     url: str,
+    platform: str = typer.Option(
+        ...,
+        "--platform",
+        envvar="BYLINE_PLATFORM",
+        help="The platform (its policy id) whose messages the endpoint receives.",
+    ),
     secret: str = typer.Option(..., "--secret", envvar="BYLINE_WEBHOOK_SECRET"),
     topics: str = typer.Option("notice,enforcement,label", "--topics"),
     db: str | None = DbOption,
 ) -> None:
-    """Register a webhook endpoint for some topics."""
+    """Register a webhook endpoint for one platform's messages of some topics."""
+    database = _database(db)
     with _errors():
-        endpoint_id = register_webhook(_database(db), url, secret, topics.split(","))
+        try:
+            endpoint_id = register_webhook(database, platform, url, secret, topics.split(","))
+        except ValueError as exc:  # a bad platform, url, secret or topic
+            fail(escape(str(exc)), code=2)
     out.print(endpoint_id)
 
 

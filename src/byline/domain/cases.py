@@ -158,6 +158,13 @@ class Withdraw:
 
 
 @dataclass(frozen=True)
+class NamesErased:
+    """The holder's names were erased from the vault (crypto-shredding)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Observe:
     """A cycle's reading of the account: its counts and whether the policy requires it."""
 
@@ -183,6 +190,7 @@ Event = (
     | DecideAppeal
     | Volunteer
     | Withdraw
+    | NamesErased
     | Observe
     | Sweep
 )
@@ -331,6 +339,8 @@ def _require_consent(consent: bool, policy: Policy) -> None:
 def _notify(case: Case, event: Notify, now: dt.datetime, policy: Policy) -> Transition:
     if case.state is not CaseState.REQUIRED:
         raise TransitionError(f"a notice goes only to a required case, not {case.state.value}")
+    if not at_or_above_floor(case.metrics, policy):
+        raise TransitionError("no notice below the floor: the account's last counts are under it")
     deadline = deadline_for(policy, case.tier, now)
     new = replace(
         case,
@@ -497,8 +507,9 @@ def _decide_appeal(case: Case, event: DecideAppeal, now: dt.datetime, policy: Po
         new = replace(case, state=CaseState.REFUSED, appeal_from=None, paused_remaining=None)
     elif previous is CaseState.REQUIRED:
         new = replace(case, state=CaseState.REQUIRED, appeal_from=None, paused_remaining=None)
-    else:  # the deadline restarts as the policy says
-        deadline = now + dt.timedelta(days=policy.notice.days_after_appeal())
+    else:  # the deadline restarts as the policy says, never shorter than what was left
+        restart = dt.timedelta(days=policy.notice.days_after_appeal())
+        deadline = now + max(restart, case.paused_remaining or dt.timedelta())
         new = replace(
             case,
             state=CaseState.NOTIFIED,
@@ -520,6 +531,22 @@ def _withdraw(case: Case, event: Withdraw, now: dt.datetime, policy: Policy) -> 
     return Transition(new, (AuditAction.CASE_WITHDRAWN,), (), {"reason": event.reason})
 
 
+def _names_erased(case: Case, event: NamesErased, now: dt.datetime, policy: Policy) -> Transition:
+    """No name is left to show: a voluntary disclosure ends; an obligation starts over."""
+    cleared = replace(case, name_id=None, pending_name_id=None)
+    if case.voluntary:
+        new = replace(cleared, state=CaseState.WITHDRAWN, closed_at=now)
+    elif case.state in (CaseState.SUBMITTED, CaseState.VERIFIED, CaseState.DISCLOSED):
+        new = replace(
+            cleared,
+            state=CaseState.NOTIFIED,
+            deadline=now + dt.timedelta(days=policy.notice.deadline_days),
+        )
+    else:
+        new = cleared
+    return Transition(new, (AuditAction.CASE_NAME_ERASED,), (), {"reason": event.reason})
+
+
 def _observe(case: Case, event: Observe, now: dt.datetime, policy: Policy) -> Transition:
     effects: list[Effect] = []
     flags = case.flags
@@ -535,6 +562,21 @@ def _observe(case: Case, event: Observe, now: dt.datetime, policy: Policy) -> Tr
         if new.voluntary:  # a volunteer who now qualifies is under the obligation like anyone
             new = replace(new, voluntary=False)
             detail["now_required"] = True
+            if new.state not in (CaseState.DISCLOSED, CaseState.VERIFIED):
+                # not yet complied: told, and given the policy's deadline, like anyone
+                deadline = deadline_for(policy, new.tier, now)
+                new = replace(new, notified_at=now, deadline=deadline)
+                effects.append(
+                    CreatorMessage(
+                        "notice",
+                        {
+                            "tier": new.tier,
+                            "deadline": deadline.isoformat(),
+                            "policy": policy.id,
+                            "version": policy.version,
+                        },
+                    )
+                )
     elif not new.voluntary:
         new = replace(new, below_since=new.below_since or event.on)
     if _releasable(new, event.on, policy):
@@ -625,6 +667,7 @@ _HANDLERS: dict[type[Any], Any] = {
     Appeal: _appeal,
     DecideAppeal: _decide_appeal,
     Withdraw: _withdraw,
+    NamesErased: _names_erased,
     Observe: _observe,
     Sweep: _sweep,
 }

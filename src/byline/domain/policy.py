@@ -78,6 +78,8 @@ class Scope(_Model):
                 "give exactly one of 'categories' (the categories in scope) "
                 "or 'exclude' (every category except these)"
             )
+        if not self.in_scope():
+            raise ValueError("no category is in scope: the policy could never require anyone")
         return self
 
     def covers(self, category: Category) -> bool:

@@ -102,6 +102,7 @@ class AuditAction(StrEnum):
     CASE_RELEASED = "case:released"
     CASE_VOLUNTEERED = "case:volunteered"
     CASE_WITHDRAWN = "case:withdrawn"
+    CASE_NAME_ERASED = "case:name_erased"
     CASE_OBSERVED = "case:observed"
     CASE_FLAGGED = "case:flagged"
     NAME_SUBMITTED = "name:submitted"

@@ -1,5 +1,10 @@
 """The dispatcher: delivers outbox messages to the endpoints subscribed to their topics.
 
+An endpoint receives only its own platform's messages: deliveries are created for (message,
+endpoint) pairs of the same platform, and a delivery row pairing two platforms (left from
+before migration 0003) is never sent nor counted as owed. An endpoint whose platform is unknown
+("", left by that migration when the database had several platforms) receives nothing.
+
 One ``webhook_deliveries`` row per (message, endpoint), created when the dispatcher first sees
 the pair. A delivery is due when its ``next_attempt_at`` has come; a 2xx answer delivers it,
 anything else (or no answer) schedules the next attempt after an exponential backoff. Nothing
@@ -20,7 +25,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
 from sqlalchemy.dialects import postgresql
 
 from byline.outbox._signing import MESSAGE_ID_HEADER, SIGNATURE_HEADER, TOPIC_HEADER, sign
@@ -152,11 +157,11 @@ class Dispatcher:
                 e.c.secret,
             )
             .join(o, o.c.message_id == d.c.message_id)
-            .join(e, e.c.endpoint_id == d.c.endpoint_id)
+            .join(e, and_(e.c.endpoint_id == d.c.endpoint_id, e.c.platform == o.c.platform))
             .where(
                 d.c.status == DeliveryStatus.PENDING,
                 d.c.next_attempt_at <= now,
-                e.c.active.is_(True),
+                serving_endpoints(),
             )
             .order_by(o.c.seq, d.c.endpoint_id)
             .limit(self.batch)
@@ -238,41 +243,60 @@ def _truncate(text: str) -> str:
     return text if len(text) <= MAX_ERROR_LENGTH else text[: MAX_ERROR_LENGTH - 1] + "…"
 
 
-def _missing(endpoint_id: str, topics: list[str]) -> Select[tuple[str]]:
-    """Messages an endpoint wants and has no delivery row for yet, oldest first."""
+@dataclass(frozen=True)
+class _Endpoint:
+    endpoint_id: str
+    platform: str
+    topics: list[str]
+
+
+def _missing(endpoint: _Endpoint) -> Select[tuple[str]]:
+    """Messages an endpoint wants (its platform's, of its topics) and has no delivery row for
+    yet, oldest first."""
     d, o = webhook_deliveries, outbox
     return (
         select(o.c.message_id)
         .where(
-            o.c.topic.in_(topics),
+            o.c.platform == endpoint.platform,
+            o.c.topic.in_(endpoint.topics),
             ~select(d.c.id)
-            .where(and_(d.c.message_id == o.c.message_id, d.c.endpoint_id == endpoint_id))
+            .where(and_(d.c.message_id == o.c.message_id, d.c.endpoint_id == endpoint.endpoint_id))
             .exists(),
         )
         .order_by(o.c.seq)
     )
 
 
-def _active_endpoints(conn: Connection) -> list[tuple[str, list[str]]]:
+def serving_endpoints() -> ColumnElement[bool]:
+    """Endpoints that receive messages: active, and of a known platform."""
     e = webhook_endpoints
-    rows = conn.execute(select(e.c.endpoint_id, e.c.topics).where(e.c.active.is_(True)))
-    return [(row.endpoint_id, list(row.topics)) for row in rows]
+    return and_(e.c.active.is_(True), e.c.platform != "")
+
+
+def _active_endpoints(conn: Connection, platform: str | None = None) -> list[_Endpoint]:
+    e = webhook_endpoints
+    query = select(e.c.endpoint_id, e.c.platform, e.c.topics).where(serving_endpoints())
+    if platform is not None:
+        query = query.where(e.c.platform == platform)
+    return [
+        _Endpoint(row.endpoint_id, row.platform, list(row.topics)) for row in conn.execute(query)
+    ]
 
 
 def _create_deliveries(conn: Connection, now: dt.datetime, limit: int) -> None:
     """Add a pending delivery, due ``now``, for up to ``limit`` messages per active endpoint
     that the endpoint wants and has no delivery for yet (oldest first)."""
     d = webhook_deliveries
-    for endpoint_id, topics in _active_endpoints(conn):
+    for endpoint in _active_endpoints(conn):
         rows = [
             {
                 "message_id": message_id,
-                "endpoint_id": endpoint_id,
+                "endpoint_id": endpoint.endpoint_id,
                 "status": DeliveryStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
             }
-            for message_id in conn.execute(_missing(endpoint_id, topics).limit(limit)).scalars()
+            for message_id in conn.execute(_missing(endpoint).limit(limit)).scalars()
         ]
         if rows:
             # Two dispatchers may find the same gap at once; the second insert then does nothing.
@@ -280,15 +304,23 @@ def _create_deliveries(conn: Connection, now: dt.datetime, limit: int) -> None:
             conn.execute(insert if conn.dialect.name == "postgresql" else d.insert(), rows)
 
 
-def owed_deliveries(conn: Connection) -> int:
-    """Deliveries still owed to active endpoints, counting those not yet created."""
-    d, e = webhook_deliveries, webhook_endpoints
-    pending = conn.execute(
+def owed_deliveries(conn: Connection, platform: str | None = None) -> int:
+    """Deliveries still owed to active endpoints (only ``platform``'s, if given), counting
+    those not yet created."""
+    d, e, o = webhook_deliveries, webhook_endpoints, outbox
+    query = (
         select(func.count())
-        .select_from(d.join(e, e.c.endpoint_id == d.c.endpoint_id))
-        .where(d.c.status == DeliveryStatus.PENDING, e.c.active.is_(True))
-    ).scalar_one()
-    for endpoint_id, topics in _active_endpoints(conn):
-        missing = _missing(endpoint_id, topics).order_by(None).subquery()
+        .select_from(
+            d.join(e, e.c.endpoint_id == d.c.endpoint_id).join(
+                o, and_(o.c.message_id == d.c.message_id, o.c.platform == e.c.platform)
+            )
+        )
+        .where(d.c.status == DeliveryStatus.PENDING, serving_endpoints())
+    )
+    if platform is not None:
+        query = query.where(e.c.platform == platform)
+    pending = conn.execute(query).scalar_one()
+    for endpoint in _active_endpoints(conn, platform):
+        missing = _missing(endpoint).order_by(None).subquery()
         pending += conn.execute(select(func.count()).select_from(missing)).scalar_one()
     return int(pending)

@@ -1,4 +1,7 @@
-"""Webhook endpoints: where messages go, with the secret that signs them and the topics wanted."""
+"""Webhook endpoints: where messages go, with the secret that signs them and the topics wanted.
+
+An endpoint belongs to one platform and receives only that platform's messages.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, insert, select, update
 
+from byline.outbox._messages import check_platform
 from byline.outbox._tables import webhook_endpoints
 from byline.outbox._vocabulary import Topic
 
@@ -22,6 +26,7 @@ _MAX_URL_LENGTH = 500
 @dataclass(frozen=True)
 class Endpoint:
     endpoint_id: str
+    platform: str
     url: str
     topics: tuple[Topic, ...]
     active: bool
@@ -36,17 +41,19 @@ def new_secret() -> str:
 
 def register_endpoint(
     conn: Connection,
+    platform: str,
     url: str,
     secret: str,
     topics: Iterable[Topic | str],
     at: dt.datetime,
 ) -> str:
-    """Register an active endpoint for ``topics``; return its id.
+    """Register an active endpoint for ``platform``'s messages of ``topics``; return its id.
 
-    The endpoint receives every message of its topics still in the outbox, including those
-    written before it was registered: a receiver that joins late catches up, and tells
-    repeats apart by ``Byline-Message-Id``.
+    The endpoint receives every message of its platform and topics still in the outbox,
+    including those written before it was registered: a receiver that joins late catches up,
+    and tells repeats apart by ``Byline-Message-Id``. It never receives another platform's.
     """
+    check_platform(platform)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"endpoint url must be http(s)://host/...: {url!r}")
@@ -63,6 +70,7 @@ def register_endpoint(
     conn.execute(
         insert(webhook_endpoints).values(
             endpoint_id=endpoint_id,
+            platform=platform,
             url=url,
             secret=secret,
             topics=[str(t) for t in wanted],
@@ -73,15 +81,21 @@ def register_endpoint(
     return endpoint_id
 
 
-def list_endpoints(conn: Connection, *, active_only: bool = False) -> list[Endpoint]:
+def list_endpoints(
+    conn: Connection, *, platform: str | None = None, active_only: bool = False
+) -> list[Endpoint]:
+    """Every endpoint (only ``platform``'s, only active ones, if asked), oldest first."""
     query = select(webhook_endpoints).order_by(
         webhook_endpoints.c.created_at, webhook_endpoints.c.endpoint_id
     )
+    if platform is not None:
+        query = query.where(webhook_endpoints.c.platform == platform)
     if active_only:
         query = query.where(webhook_endpoints.c.active.is_(True))
     return [
         Endpoint(
             endpoint_id=row.endpoint_id,
+            platform=row.platform,
             url=row.url,
             topics=tuple(Topic(t) for t in row.topics),
             active=bool(row.active),

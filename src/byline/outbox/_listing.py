@@ -1,9 +1,11 @@
 """Reading the outbox back: messages with their per-endpoint deliveries, and the backlog.
 
-A message is *pending* while some active endpoint still owes it a delivery, or while nobody
-has received it yet (no endpoint wants its topic, or the dispatcher has not run since it was
-written); otherwise it is *delivered*. Rows are JSON-ready (times as ISO 8601 text), newest
-first, for ``byline outbox list --json``.
+A message is *pending* while some active endpoint of its platform still owes it a delivery, or
+while none of its platform's endpoints has received it yet (no endpoint wants its topic, or the
+dispatcher has not run since it was written); otherwise it is *delivered*. Only deliveries to
+the message's own platform count, and only those are listed. Rows are JSON-ready (times as ISO
+8601 text), newest first, for ``byline outbox list --json``; every function can be limited to
+one platform.
 """
 
 from __future__ import annotations
@@ -14,25 +16,32 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from byline.outbox._dispatch import owed_deliveries
+from byline.outbox._dispatch import owed_deliveries, serving_endpoints
 from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
 from byline.outbox._vocabulary import DeliveryStatus, MessageStatus
+
+
+def _own_endpoint() -> ColumnElement[bool]:
+    """Joins a delivery to its endpoint, if that endpoint is of the message's platform."""
+    d, e = webhook_deliveries, webhook_endpoints
+    return and_(e.c.endpoint_id == d.c.endpoint_id, e.c.platform == outbox.c.platform)
 
 
 def _is_pending() -> ColumnElement[bool]:
     d, e = webhook_deliveries, webhook_endpoints
     owed = (
         select(d.c.id)
-        .join(e, e.c.endpoint_id == d.c.endpoint_id)
+        .select_from(d.join(e, _own_endpoint()))
         .where(
             d.c.message_id == outbox.c.message_id,
             d.c.status == DeliveryStatus.PENDING,
-            e.c.active.is_(True),
+            serving_endpoints(),
         )
         .exists()
     )
     received = (
         select(d.c.id)
+        .select_from(d.join(e, _own_endpoint()))
         .where(and_(d.c.message_id == outbox.c.message_id, d.c.status == DeliveryStatus.DELIVERED))
         .exists()
     )
@@ -44,16 +53,21 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def list_messages(
-    conn: Connection, status: MessageStatus | str | None = None, limit: int = 100
+    conn: Connection,
+    status: MessageStatus | str | None = None,
+    limit: int = 100,
+    platform: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The newest ``limit`` messages (only pending or delivered ones if ``status`` says so),
-    each with its deliveries: endpoint, status, attempts, next attempt, delivered at."""
+    """The newest ``limit`` messages (only pending or delivered ones if ``status`` says so, only
+    ``platform``'s if given), each with its deliveries to endpoints of its platform: endpoint,
+    status, attempts, next attempt, delivered at."""
     if status is not None:
         status = MessageStatus(status)  # ValueError for anything else
     pending = _is_pending()
     query = (
         select(
             outbox.c.message_id,
+            outbox.c.platform,
             outbox.c.topic,
             outbox.c.account_id,
             outbox.c.case_id,
@@ -63,6 +77,8 @@ def list_messages(
         .order_by(outbox.c.seq.desc())
         .limit(limit)
     )
+    if platform is not None:
+        query = query.where(outbox.c.platform == platform)
     if status is MessageStatus.PENDING:
         query = query.where(pending)
     elif status is MessageStatus.DELIVERED:
@@ -70,6 +86,7 @@ def list_messages(
     messages = [
         {
             "message_id": row.message_id,
+            "platform": row.platform,
             "topic": row.topic,
             "account_id": row.account_id,
             "case_id": row.case_id,
@@ -84,7 +101,8 @@ def list_messages(
         d, e = webhook_deliveries, webhook_endpoints
         deliveries = (
             select(d, e.c.url, e.c.active)
-            .join(e, e.c.endpoint_id == d.c.endpoint_id)
+            .join(outbox, outbox.c.message_id == d.c.message_id)
+            .join(e, _own_endpoint())
             .where(d.c.message_id.in_(list(by_id)))
             .order_by(d.c.id)
         )
@@ -118,27 +136,33 @@ class Backlog:
         return {**asdict(self), "oldest_pending_at": _iso(self.oldest_pending_at)}
 
 
-def backlog(conn: Connection) -> Backlog:
-    """How much is waiting: messages pending and delivered, deliveries owed."""
+def backlog(conn: Connection, platform: str | None = None) -> Backlog:
+    """How much is waiting (for ``platform`` only, if given): messages pending and delivered,
+    deliveries owed."""
     pending = _is_pending()
-    total, waiting, oldest = conn.execute(
-        select(
-            func.count(),
-            func.count().filter(pending),
-            func.min(outbox.c.created_at).filter(pending),
-        ).select_from(outbox)
-    ).one()
-    d = webhook_deliveries
-    done = conn.execute(
-        select(func.count()).where(d.c.status == DeliveryStatus.DELIVERED)
-    ).scalar_one()
+    messages = select(
+        func.count(),
+        func.count().filter(pending),
+        func.min(outbox.c.created_at).filter(pending),
+    ).select_from(outbox)
+    d, e = webhook_deliveries, webhook_endpoints
+    delivered = (
+        select(func.count())
+        .select_from(d.join(outbox, outbox.c.message_id == d.c.message_id).join(e, _own_endpoint()))
+        .where(d.c.status == DeliveryStatus.DELIVERED)
+    )
+    if platform is not None:
+        messages = messages.where(outbox.c.platform == platform)
+        delivered = delivered.where(outbox.c.platform == platform)
+    total, waiting, oldest = conn.execute(messages).one()
+    done = conn.execute(delivered).scalar_one()
     if oldest is not None and oldest.tzinfo is None:  # an aggregate skips the column's type
         oldest = oldest.replace(tzinfo=dt.UTC)
     return Backlog(
         messages=int(total),
         pending=int(waiting),
         delivered=int(total) - int(waiting),
-        deliveries_pending=owed_deliveries(conn),
+        deliveries_pending=owed_deliveries(conn, platform),
         deliveries_delivered=int(done),
         oldest_pending_at=oldest,
     )

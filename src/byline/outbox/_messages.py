@@ -6,6 +6,9 @@ number: the caller passes ids, states, reasons and dates only. ``enqueue`` refus
 that plainly name personal data (``name``, ``real_name``, ``id_number`` ...); that guard
 catches a careless ``{"name": ...}``, not a name hidden under an innocent key, so the
 responsibility stays with the caller.
+
+Every message belongs to one platform (the tenant: its policy id) and is delivered only to that
+platform's endpoints.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ _PERSONAL_KEYS = frozenset(
     }
 )
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_MAX_PLATFORM_LENGTH = 80  # the width of the platform columns
 
 
 class PersonalDataError(ValueError):
@@ -63,9 +67,17 @@ def message_id_for(topic: Topic | str, key: str) -> str:
     return str(uuid.uuid5(_KEY_NAMESPACE, f"{Topic(topic)}\n{key}"))
 
 
+def check_platform(platform: str) -> str:
+    """``platform`` if it can name a tenant (1 to 80 characters); else ValueError."""
+    if not isinstance(platform, str) or not 1 <= len(platform) <= _MAX_PLATFORM_LENGTH:
+        raise ValueError(f"platform must be 1 to {_MAX_PLATFORM_LENGTH} characters: {platform!r}")
+    return platform
+
+
 def enqueue(
     conn: Connection,
     *,
+    platform: str,
     topic: Topic | str,
     payload: Mapping[str, Any],
     at: dt.datetime,
@@ -73,12 +85,15 @@ def enqueue(
     case_id: str | None = None,
     key: str | None = None,
 ) -> str:
-    """Write a message in the caller's transaction; return its id (the idempotency key).
+    """Write a message for ``platform``'s endpoints in the caller's transaction; return its id
+    (the idempotency key).
 
     With ``key`` (for instance ``f"notice:{case_id}:{cycle_id}"``) the id is derived from topic
     and key, and enqueueing it again is a no-op that returns the same id, so a job re-run after
-    a crash cannot send a notice twice. Without ``key`` every call writes a new message.
+    a crash cannot send a notice twice. Without ``key`` every call writes a new message. Keys
+    are not scoped by platform: make them unique across platforms (a case id does that).
     """
+    check_platform(platform)
     topic = Topic(topic)
     if at.tzinfo is None:
         raise ValueError("naive datetime: Byline stores aware UTC times only")
@@ -88,6 +103,7 @@ def enqueue(
     row = {
         "message_id": message_id,
         "created_at": at,
+        "platform": platform,
         "topic": str(topic),
         "account_id": account_id,
         "case_id": case_id,

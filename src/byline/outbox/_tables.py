@@ -1,5 +1,10 @@
 """Outbox tables: messages written with the state change that caused them, the webhook
-endpoints that receive them, and one delivery record per (message, endpoint)."""
+endpoints that receive them, and one delivery record per (message, endpoint).
+
+Every message and every endpoint belongs to one platform (the tenant: its policy id); an
+endpoint only ever receives its own platform's messages. The ``platform`` columns default to
+"" only for rows written before migration 0003 could say which platform they belong to:
+``enqueue`` and ``register_endpoint`` always set it, and refuse an empty one."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ outbox = Table(
     Column("seq", _SEQ, primary_key=True),
     Column("message_id", String(64), nullable=False, unique=True),  # the idempotency key
     Column("created_at", UtcDateTime, nullable=False),
+    Column("platform", String(80), nullable=False, index=True, server_default=""),
     Column("topic", String(40), nullable=False, index=True),
     Column("account_id", String(200), index=True),
     Column("case_id", String(36)),
@@ -34,6 +40,7 @@ webhook_endpoints = Table(
     "webhook_endpoints",
     metadata,
     Column("endpoint_id", String(36), primary_key=True),
+    Column("platform", String(80), nullable=False, index=True, server_default=""),
     Column("url", String(500), nullable=False),
     Column("secret", String(200), nullable=False),
     Column("topics", JSONValue, nullable=False),

@@ -60,6 +60,7 @@ def record(
         if isinstance(effect, CreatorMessage):
             outbox.enqueue(
                 conn,
+                platform=policy.id,
                 topic=Topic.NOTICE,
                 at=now,
                 account_id=after.account_id,
@@ -118,6 +119,7 @@ def _record_enforcement(
     _upsert(conn, cases.enforcement, case.account_id, values)
     outbox.enqueue(
         conn,
+        platform=policy.id,
         topic=Topic.ENFORCEMENT,
         at=now,
         account_id=case.account_id,
@@ -152,6 +154,7 @@ def _record_label(
     # the label lookup, to viewers the policy allows.
     outbox.enqueue(
         conn,
+        platform=policy.id,
         topic=Topic.LABEL,
         at=now,
         account_id=case.account_id,

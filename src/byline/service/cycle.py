@@ -28,9 +28,10 @@ from byline.domain.cases import (
     Observe,
     Open,
     Sweep,
+    at_or_above_floor,
 )
 from byline.domain.vocabulary import AccountKind, AuditAction, Outcome
-from byline.engine import Progress, current_metrics, evaluate, reported_accounts
+from byline.engine import Progress, SnapshotError, current_metrics, evaluate, reported_accounts
 from byline.service._batches import BatchRunner
 from byline.service.policies import PolicyText, activate, digest
 from byline.store import Database
@@ -56,7 +57,10 @@ class CycleReport:
 
 
 def cycle_id_for(snapshot: Path, policy_source_digest: str, as_of: dt.date) -> str:
-    stat = snapshot.stat()
+    try:
+        stat = snapshot.stat()
+    except OSError as exc:
+        raise SnapshotError(f"{snapshot}: cannot read ({exc.strerror})") from None
     identity = f"{snapshot.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{policy_source_digest}"
     return hashlib.sha256(f"{identity}|{as_of.isoformat()}".encode()).hexdigest()[:32]
 
@@ -170,6 +174,8 @@ def run_cycle(
     waiting.sort(
         key=lambda c: (rank.get(c.tier or "", len(rank)), -c.metrics.get(metric, 0), c.account_id)
     )
+    # Only accounts still at or above the floor are told; the others wait for release.
+    waiting = [c for c in waiting if at_or_above_floor(c.metrics, policy)]
     batch = waiting[: max(0, policy.notice.batch_size - already)]
     runner.run(
         [c.account_id for c in batch],

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from byline import audit, outbox
-from byline.service.programme import Programme, vault_subject, wall_clock
+from byline.service.programme import Actor, Programme, wall_clock
 from byline.service.wiring import open_database
 from byline.store import Database
 from byline.store.migrate import revisions, upgrade
@@ -21,10 +21,13 @@ def audit_verify(db: Database) -> audit.ChainReport:
 MessageStatus = outbox.MessageStatus
 
 
-def list_outbox(db: Database, status: MessageStatus | None, limit: int) -> dict[str, Any]:
+def list_outbox(
+    db: Database, status: MessageStatus | None, limit: int, platform: str | None = None
+) -> dict[str, Any]:
+    """The outbox's backlog and newest messages: every platform's, or only ``platform``'s."""
     with db.reading() as conn:
-        messages = outbox.list_messages(conn, status, limit)
-        return {"backlog": outbox.backlog(conn).as_dict(), "messages": messages}
+        messages = outbox.list_messages(conn, status, limit, platform)
+        return {"backlog": outbox.backlog(conn, platform).as_dict(), "messages": messages}
 
 
 def deliver_outbox(
@@ -42,9 +45,11 @@ def deliver_outbox(
     return totals
 
 
-def register_webhook(db: Database, url: str, secret: str, topics: list[str]) -> str:
+def register_webhook(db: Database, platform: str, url: str, secret: str, topics: list[str]) -> str:
+    """Register an endpoint that receives ``platform``'s messages of ``topics`` (and no one
+    else's); return its id."""
     with db.transaction() as conn:
-        return outbox.register_endpoint(conn, url, secret, topics, wall_clock())
+        return outbox.register_endpoint(conn, platform, url, secret, topics, wall_clock())
 
 
 def db_upgrade(url: str | None) -> tuple[str | None, str | None]:
@@ -73,6 +78,4 @@ def rotate_keys(programme: Programme, actor: str) -> dict[str, Any]:
 def erase_name(
     programme: Programme, platform: str, account_id: str, actor: str, reason: str
 ) -> int:
-    with programme.db.transaction() as conn:
-        subject = vault_subject(platform, account_id)
-        return programme.vault.erase(conn, subject, actor, programme.clock(), reason)
+    return programme.erase(platform, account_id, actor=Actor(actor), reason=reason)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -19,6 +19,7 @@ from byline.domain.cases import (
     CaseState,
     DecideAppeal,
     Event,
+    NamesErased,
     Refuse,
     Reject,
     Submit,
@@ -194,7 +195,8 @@ class Programme:
             self._check(case, Reject(actor.name, reason), now, policy)
             assert case.pending_name_id is not None
             self.vault.reject_name(conn, case.pending_name_id, at=now, by=actor.name)
-            return self._apply(conn, case, Reject(actor.name, reason), policy, actor, now)
+            event = self._redacted(conn, platform, account_id, Reject(actor.name, reason))
+            return self._apply(conn, case, event, policy, actor, now)
 
     def decide_appeal(
         self,
@@ -228,6 +230,27 @@ class Programme:
             return self.vault.reveal_for_staff(
                 conn, name_id, actor=actor.name, reason=reason, at=now, request_id=actor.request_id
             )
+
+    def erase(
+        self,
+        platform: str,
+        account_id: str,
+        *,
+        actor: Actor,
+        reason: str,
+        at: dt.datetime | None = None,
+    ) -> int:
+        """Crypto-shred the holder's names; the label comes down in the same transaction."""
+        now = at or self.clock()
+        with self.db.transaction() as conn:
+            case = cases.open_case(conn, platform, account_id, lock=True)
+            erased = self.vault.erase(
+                conn, vault_subject(platform, account_id), actor.name, now, reason
+            )
+            if case is not None:
+                policy = active_policy(conn, case.policy_id)
+                self._apply(conn, case, NamesErased(reason), policy, actor, now)
+            return erased
 
     # --- reading ------------------------------------------------------------------------
 
@@ -328,7 +351,16 @@ class Programme:
         now = at or self.clock()
         with self.db.transaction() as conn:
             case, policy = self._open(conn, platform, account_id)
+            event = self._redacted(conn, platform, account_id, event)
             return self._apply(conn, case, event, policy, actor, now)
+
+    def _redacted(self, conn: Connection, platform: str, account_id: str, event: Event) -> Event:
+        """The event with any name on file taken out of its free-text reason."""
+        reason = getattr(event, "reason", None)
+        if not reason:
+            return event
+        clean = self.vault.redact(conn, vault_subject(platform, account_id), reason)
+        return replace(event, reason=clean) if clean != reason else event  # type: ignore[arg-type]
 
     def _open(self, conn: Connection, platform: str, account_id: str) -> tuple[Case, Policy]:
         case = cases.open_case(conn, platform, account_id, lock=True)

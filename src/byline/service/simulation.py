@@ -122,7 +122,12 @@ def simulate(
     ):
         with db.transaction() as conn:
             outbox.register_endpoint(
-                conn, receiver.url, secret, ["notice", "enforcement", "label"], clock_now[0]
+                conn,
+                policy.id,
+                receiver.url,
+                secret,
+                ["notice", "enforcement", "label"],
+                clock_now[0],
             )
         dispatcher = outbox.Dispatcher(db, sink, batch=500)
         for week, day in enumerate(weekly_dates(policy)):

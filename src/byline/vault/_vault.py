@@ -23,6 +23,7 @@ from byline.vault._errors import (
     NameErased,
     NameNotFound,
     NameStatusError,
+    VaultError,
 )
 from byline.vault._keys import KeyProvider
 from byline.vault._names import (
@@ -178,6 +179,27 @@ class Vault:
             ),
         )
         return name
+
+    def redact(self, conn: Connection, account_id: str, text: str) -> str:
+        """``text`` with every name on file for ``account_id`` replaced by ``[name]``.
+
+        For free text that is about to be kept (a reviewer's or creator's reason): the names are
+        decrypted inside the vault only to be matched, and nothing leaves it, so this is not a
+        read and is not audited."""
+        if not text:
+            return text
+        rows = conn.execute(
+            select(vault_names).where(
+                vault_names.c.account_id == account_id,
+                vault_names.c.status != NameStatus.ERASED.value,
+            )
+        ).all()
+        for row in rows:
+            try:
+                text = _redact(text, self._decrypt(conn, row))
+            except VaultError:
+                continue  # an unreadable name cannot be in the text by way of the vault
+        return text
 
     def label_name(self, conn: Connection, account_id: str, name_id: str) -> str | None:
         """The name shown on ``account_id``'s public label: only a verified name of that account;

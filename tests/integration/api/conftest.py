@@ -98,7 +98,11 @@ def world_factory(db: Database, tmp_path: Path) -> Iterator[object]:
             for p in ("weibo", "douyin", "bilibili")
         }
         app = create_app(
-            programme, settings or ApiSettings(log_requests=False), limiter or MemoryLimiter()
+            programme,
+            (settings or ApiSettings(log_requests=False)).model_copy(
+                update={"snapshot_dir": tmp_path}
+            ),
+            limiter or MemoryLimiter(),
         )  # type: ignore[arg-type]
         client = TestClient(app, raise_server_exceptions=False)
         clients.append(client)

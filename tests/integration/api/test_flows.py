@@ -175,10 +175,16 @@ def test_platform_counts_enforcement_webhooks_cycles(world: World) -> None:
     cycle = world.client.post(
         "/v1/platforms/weibo/cycles",
         headers=world.key("platform"),
-        json={"snapshot": str(world.snapshot), "as_of": "2023-12-22"},
+        json={"snapshot": world.snapshot.name, "as_of": "2023-12-22"},
     )
     assert cycle.status_code == 200, cycle.text
     assert cycle.json()["evaluation"]["read"] == 5
+    outside = world.client.post(
+        "/v1/platforms/weibo/cycles",
+        headers=world.key("platform"),
+        json={"snapshot": "../../etc/passwd", "as_of": "2023-12-22"},
+    )
+    assert outside.status_code == 422 and "snapshot folder" in outside.json()["detail"]
 
 
 def test_shadow_policy_and_activation(world: World) -> None:
@@ -192,7 +198,7 @@ def test_shadow_policy_and_activation(world: World) -> None:
     shadow = world.client.post(
         "/v1/platforms/weibo/policies/shadow",
         headers=world.key("platform"),
-        json={"source": source, "snapshot": str(world.snapshot), "as_of": "2023-11-01"},
+        json={"source": source, "snapshot": world.snapshot.name, "as_of": "2023-11-01"},
     )
     assert shadow.status_code == 200, shadow.text
     body = shadow.json()

@@ -1,4 +1,5 @@
-"""Shared by the outbox tests: the start of simulated time, a secret, a simulated clock."""
+"""Shared by the outbox tests: the start of simulated time, a platform, a secret, a simulated
+clock."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 
 T0 = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)
 SECRET = "whsec-test-0123456789abcdef"
+PLATFORM = "weibo"  # the tenant (its policy id) unless a test says otherwise
 
 
 class SimulatedClock:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from outbox_helpers import SECRET, T0, SimulatedClock
+from outbox_helpers import PLATFORM, SECRET, T0, SimulatedClock
 from sqlalchemy import select
 
 from byline.outbox import (
@@ -25,28 +25,36 @@ from byline.outbox import (
     register_endpoint,
     verify_signature,
     webhook_deliveries,
+    webhook_endpoints,
 )
 from byline.store import Database
 
 
 def add_endpoint(
-    db: Database, receiver: WebhookReceiver, topics: list[str], secret: str = SECRET
+    db: Database,
+    receiver: WebhookReceiver,
+    topics: list[str],
+    secret: str = SECRET,
+    platform: str = PLATFORM,
 ) -> str:
     with db.transaction() as conn:
-        return register_endpoint(conn, receiver.url, secret, topics, T0)
+        return register_endpoint(conn, platform, receiver.url, secret, topics, T0)
 
 
-def add_messages(db: Database, n: int, topic: str = "notice", at: dt.datetime = T0) -> list[str]:
+def add_messages(
+    db: Database, n: int, topic: str = "notice", at: dt.datetime = T0, platform: str = PLATFORM
+) -> list[str]:
     with db.transaction() as conn:
         return [
             enqueue(
                 conn,
+                platform=platform,
                 topic=topic,
                 payload={"case_id": f"case-{i}", "state": "notified", "deadline": "2024-03-15"},
                 at=at,
                 account_id=f"acct-{i}",
                 case_id=f"case-{i}",
-                key=f"{topic}:case-{i}:cycle-1",
+                key=f"{platform}:{topic}:case-{i}:cycle-1",
             )
             for i in range(n)
         ]
@@ -190,6 +198,82 @@ def test_each_endpoint_gets_only_its_topics(
         assert notices.rejected == enforcement.rejected == []  # each signed with its own secret
 
 
+def test_each_platform_gets_only_its_own_messages(
+    db: Database, sink: HttpSink, clock: SimulatedClock
+) -> None:
+    topics = ["notice", "enforcement", "label"]
+    douyin_secret = "whsec-douyin-fedcba9876543210"
+    with (
+        WebhookReceiver(SECRET, clock=clock) as weibo,
+        WebhookReceiver(douyin_secret, clock=clock) as douyin,
+    ):
+        weibo_endpoint = add_endpoint(db, weibo, topics, platform="weibo")
+        douyin_endpoint = add_endpoint(db, douyin, topics, secret=douyin_secret, platform="douyin")
+        sent: dict[str, list[str]] = {"weibo": [], "douyin": [], "kuaishou": []}
+        for topic in topics:  # interleaved, so that outbox order mixes the platforms
+            for platform in sent:
+                sent[platform] += add_messages(db, 2, topic=topic, platform=platform)
+
+        stats = Dispatcher(db, sink).deliver_due(clock.now)
+
+        assert stats == DeliveryStats(attempted=12, delivered=12, failed=0, pending=0)
+        assert [r.message_id for r in weibo.messages] == sent["weibo"]
+        assert [r.message_id for r in douyin.messages] == sent["douyin"]
+        assert weibo.rejected == douyin.rejected == []  # each signed with its own secret
+        # kuaishou has no endpoint: nobody receives its messages, they wait for one
+        assert not {*sent["kuaishou"]} & {r.message_id for r in weibo.messages + douyin.messages}
+        with db.reading() as conn:
+            rows = conn.execute(select(webhook_deliveries)).mappings().all()
+            by_platform = {p: backlog(conn, p) for p in sent}
+            kuaishou = list_messages(conn, platform="kuaishou")
+        assert {(r["endpoint_id"], r["message_id"]) for r in rows} == {
+            *((weibo_endpoint, m) for m in sent["weibo"]),
+            *((douyin_endpoint, m) for m in sent["douyin"]),
+        }
+        assert (by_platform["weibo"].pending, by_platform["weibo"].delivered) == (0, 6)
+        assert (by_platform["douyin"].pending, by_platform["douyin"].delivered) == (0, 6)
+        assert (by_platform["kuaishou"].pending, by_platform["kuaishou"].delivered) == (6, 0)
+        assert {m["status"] for m in kuaishou} == {"pending"}
+        assert all(m["deliveries"] == [] for m in kuaishou)
+
+        # nothing more for anyone, however often the dispatcher runs
+        assert Dispatcher(db, sink).deliver_due(clock.advance(3600)) == DeliveryStats()
+        assert (weibo.requests, douyin.requests) == (6, 6)
+
+
+def test_a_delivery_pairing_two_platforms_is_never_sent(
+    db: Database, receiver: WebhookReceiver, sink: HttpSink, clock: SimulatedClock
+) -> None:
+    """Rows the dispatcher made before endpoints had a platform, and endpoints that migration
+    0003 could not place (platform ""), deliver nothing."""
+    weibo_endpoint = add_endpoint(db, receiver, ["notice"], platform="weibo")
+    unplaced = add_endpoint(db, receiver, ["notice"], platform="douyin")
+    [douyin_message] = add_messages(db, 1, platform="douyin")
+    with db.transaction() as conn:
+        conn.execute(
+            webhook_endpoints.update()
+            .where(webhook_endpoints.c.endpoint_id == unplaced)
+            .values(platform="")
+        )
+        conn.execute(
+            webhook_deliveries.insert().values(
+                message_id=douyin_message,
+                endpoint_id=weibo_endpoint,
+                status="pending",
+                attempts=0,
+                next_attempt_at=T0,
+            )
+        )
+
+    assert Dispatcher(db, sink).deliver_due(clock.now) == DeliveryStats()
+    assert receiver.requests == 0
+    with db.reading() as conn:
+        [listed] = list_messages(conn)
+        counts = backlog(conn)
+    assert listed["status"] == "pending" and listed["deliveries"] == []
+    assert (counts.pending, counts.deliveries_pending) == (1, 0)
+
+
 def test_an_inactive_endpoint_gets_nothing(
     db: Database, receiver: WebhookReceiver, sink: HttpSink, clock: SimulatedClock
 ) -> None:
@@ -234,7 +318,7 @@ def test_an_unreachable_endpoint_is_retried_and_its_error_kept_without_the_paylo
     with WebhookReceiver(SECRET, clock=clock) as gone:
         url = gone.url
     with db.transaction() as conn:
-        register_endpoint(conn, url, SECRET, ["notice"], T0)
+        register_endpoint(conn, PLATFORM, url, SECRET, ["notice"], T0)
     [message_id] = add_messages(db, 1)
 
     assert Dispatcher(db, sink).deliver_due(clock.now) == DeliveryStats(1, 0, 1, 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from outbox_helpers import SECRET, T0
+from outbox_helpers import PLATFORM, SECRET, T0
 
 from byline.outbox import (
     Topic,
@@ -18,10 +18,11 @@ from byline.store import Database
 def test_register_list_and_deactivate(db: Database) -> None:
     with db.transaction() as conn:
         a = register_endpoint(
-            conn, "https://platform.example/hooks/notices", SECRET, ["notice"], T0
+            conn, PLATFORM, "https://platform.example/hooks/notices", SECRET, ["notice"], T0
         )
         b = register_endpoint(
             conn,
+            PLATFORM,
             "https://platform.example/hooks/enforcement",
             new_secret(),
             ["label", "enforcement", "label"],
@@ -32,6 +33,7 @@ def test_register_list_and_deactivate(db: Database) -> None:
     assert endpoints[a].topics == (Topic.NOTICE,)
     assert endpoints[b].topics == (Topic.ENFORCEMENT, Topic.LABEL)
     assert endpoints[a].active and endpoints[a].created_at == T0
+    assert endpoints[a].platform == endpoints[b].platform == PLATFORM
     assert endpoints[a].secret == SECRET and SECRET not in repr(endpoints[a])
 
     with db.transaction() as conn:
@@ -42,21 +44,38 @@ def test_register_list_and_deactivate(db: Database) -> None:
         assert {e.endpoint_id: e.active for e in list_endpoints(conn)} == {a: False, b: True}
 
 
+def test_endpoints_are_listed_by_platform(db: Database) -> None:
+    with db.transaction() as conn:
+        weibo = register_endpoint(conn, "weibo", "https://weibo.example/h", SECRET, ["notice"], T0)
+        douyin = register_endpoint(
+            conn, "douyin", "https://douyin.example/h", SECRET, ["notice"], T0
+        )
+        deactivate_endpoint(conn, douyin)
+    with db.reading() as conn:
+        assert [e.endpoint_id for e in list_endpoints(conn, platform="weibo")] == [weibo]
+        assert [e.endpoint_id for e in list_endpoints(conn, platform="douyin")] == [douyin]
+        assert list_endpoints(conn, platform="douyin", active_only=True) == []
+        assert list_endpoints(conn, platform="kuaishou") == []
+        assert {e.platform for e in list_endpoints(conn)} == {"weibo", "douyin"}
+
+
 @pytest.mark.parametrize(
-    "url, secret, topics, error",
+    "platform, url, secret, topics, error",
     [
-        ("ftp://platform.example/hooks", SECRET, ["notice"], "http"),
-        ("platform.example/hooks", SECRET, ["notice"], "http"),
-        ("https://platform.example/" + "x" * 500, SECRET, ["notice"], "too long|longer"),
-        ("https://platform.example/hooks", "short", ["notice"], "secret"),
-        ("https://platform.example/hooks", SECRET, [], "at least one topic"),
-        ("https://platform.example/hooks", SECRET, ["gossip"], "gossip"),
+        (PLATFORM, "ftp://platform.example/hooks", SECRET, ["notice"], "http"),
+        (PLATFORM, "platform.example/hooks", SECRET, ["notice"], "http"),
+        (PLATFORM, "https://platform.example/" + "x" * 500, SECRET, ["notice"], "too long|longer"),
+        (PLATFORM, "https://platform.example/hooks", "short", ["notice"], "secret"),
+        (PLATFORM, "https://platform.example/hooks", SECRET, [], "at least one topic"),
+        (PLATFORM, "https://platform.example/hooks", SECRET, ["gossip"], "gossip"),
+        ("", "https://platform.example/hooks", SECRET, ["notice"], "platform"),
+        ("x" * 81, "https://platform.example/hooks", SECRET, ["notice"], "platform"),
     ],
 )
 def test_bad_registrations_are_refused(
-    db: Database, url: str, secret: str, topics: list[str], error: str
+    db: Database, platform: str, url: str, secret: str, topics: list[str], error: str
 ) -> None:
     with pytest.raises(ValueError, match=error), db.transaction() as conn:
-        register_endpoint(conn, url, secret, topics, T0)
+        register_endpoint(conn, platform, url, secret, topics, T0)
     with db.reading() as conn:
         assert list_endpoints(conn) == []

@@ -61,6 +61,8 @@ class CaseMachine(RuleBasedStateMachine):
             result = transition(self.case, event, self.now, self.policy)  # type: ignore[arg-type]
         except TransitionError:
             return
+        if isinstance(event, Notify):  # a notice goes only to an account at or above the floor
+            assert all(self.followers >= v for v in self.policy.floor.threshold.values())
         self.case = result.case
         for effect in result.effects:
             if isinstance(effect, LabelChanged):

@@ -316,3 +316,32 @@ def test_closed_case_takes_no_events() -> None:
 def test_audit_summaries_carry_no_name_ids_or_names() -> None:
     summary = disclosed().summary()
     assert "n1" not in str(summary) and summary["name_on_file"] is True
+
+
+def test_no_notice_below_the_floor() -> None:
+    case = opened(followers=2_000_000, tier="weibo.tier.1m")
+    dropped = transition(case, Observe({"followers": 100_000}, T0.date(), False, None), T0, WEIBO)
+    with pytest.raises(TransitionError, match="below the floor"):
+        transition(dropped.case, Notify("c"), T0, WEIBO)
+
+
+def test_denied_appeal_never_shortens_the_deadline() -> None:
+    case = notified()  # deadline 1 Jan 2024 00:00: 9 days 22 hours away, more than 9 days
+    appealed = transition(case, Appeal("x"), T0, WEIBO).case
+    result = transition(appealed, DecideAppeal(False, "rev", "no"), T0 + 2 * DAY, WEIBO)
+    remaining = case.deadline - T0  # type: ignore[operator]
+    assert remaining > dt.timedelta(days=9)
+    assert result.case.deadline == T0 + 2 * DAY + remaining
+
+
+def test_volunteer_who_comes_to_qualify_gets_notice_and_deadline() -> None:
+    event = Volunteer("v1", "riser", AccountKind.INDIVIDUAL, "n9", {"followers": 10_000})
+    case = transition(None, event, T0, WEIBO).case  # submitted, awaiting review
+    result = transition(
+        case, Observe({"followers": 800_000}, T0.date(), True, "weibo.tier.500k"), T0, WEIBO
+    )
+    assert not result.case.voluntary and result.case.deadline is not None
+    assert [e.template for e in effects_of(CreatorMessage, result)] == ["notice"]  # type: ignore[attr-defined]
+    rejected = transition(result.case, Reject("rev", "mismatch"), T0, WEIBO).case
+    overdue = transition(rejected, Sweep(), result.case.deadline, WEIBO)  # type: ignore[arg-type]
+    assert overdue.case.state is CaseState.OVERDUE

@@ -116,3 +116,14 @@ def test_scope_needs_exactly_one_way(tmp_path: Path) -> None:
 def test_unknown_name_lists_presets() -> None:
     with pytest.raises(PolicyFileError, match="presets: baidu, bilibili"):
         load_policy("no-such-policy")
+
+
+def test_a_scope_with_no_category_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    text = WEIBO_TEXT.replace(
+        'categories = ["current_affairs", "military", "finance", "law", "medicine"]',
+        "categories = []",
+    )
+    path.write_text(text)
+    _, field, message = problem(path)
+    assert field == "scope" and "no category is in scope" in message

@@ -22,6 +22,21 @@ router = APIRouter(
 )
 
 
+def _snapshot(state: StateDep, name: str) -> Path:
+    """A snapshot inside the configured folder; nothing else on the server is readable."""
+    root = state.settings.snapshot_dir.resolve()
+    try:
+        path = (root / name).resolve()
+        inside = path.is_relative_to(root) and path.is_file()
+    except OSError:
+        inside = False
+    if not inside:
+        raise Problem(
+            422, "Invalid request", f"snapshot: no such file in the snapshot folder ({name[:80]})"
+        )
+    return path
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -69,7 +84,9 @@ def webhooks(
     import secrets
 
     secret = body.secret or secrets.token_urlsafe(32)
-    endpoint_id = register_webhook(state.programme.db, body.url, secret, list(body.topics))
+    endpoint_id = register_webhook(
+        state.programme.db, platform, body.url, secret, list(body.topics)
+    )
     return {
         "endpoint_id": endpoint_id,
         "secret": secret,
@@ -83,7 +100,10 @@ def cycles(
     platform: PlatformPath, body: CycleIn, state: StateDep, caller: PlatformCaller
 ) -> dict[str, Any]:
     report = run_cycle(
-        state.programme.db, Path(body.snapshot), _policy_ref(state, platform), _date(body.as_of)
+        state.programme.db,
+        _snapshot(state, body.snapshot),
+        _policy_ref(state, platform),
+        _date(body.as_of),
     )
     return report.as_dict()
 
@@ -93,7 +113,11 @@ def shadow(
     platform: PlatformPath, body: ShadowIn, state: StateDep, caller: PlatformCaller
 ) -> dict[str, Any]:
     return shadow_evaluation(
-        state.programme.db, platform, body.source, Path(body.snapshot), _date(body.as_of)
+        state.programme.db,
+        platform,
+        body.source,
+        _snapshot(state, body.snapshot),
+        _date(body.as_of),
     )
 
 
