@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,8 +72,13 @@ T = TypeVar("T")
 def _errors() -> Iterator[None]:
     try:
         yield
-    except errors.USER_ERRORS as exc:
-        fail(escape(str(exc)))
+    except errors.OPERATOR_ERRORS as exc:
+        fail(escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+
+
+def _as(name: str) -> Actor:
+    """Who acts, under a fresh request id: every command is a request in the audit trail."""
+    return Actor(name, f"cli-{uuid.uuid4().hex[:16]}")
 
 
 def _when(at: str | None) -> dt.datetime | None:
@@ -87,14 +93,14 @@ def _when(at: str | None) -> dt.datetime | None:
 
 def _programme(db: str | None) -> Programme:
     with _errors():
-        programme = open_programme(db)
+        programme = open_programme(db, must_exist=True)
     on_close(programme.db.dispose)
     return programme
 
 
-def _database(db: str | None) -> Database:
+def _database(db: str | None, *, create: bool = False) -> Database:
     with _errors():
-        database = open_database(db)
+        database = open_database(db, must_exist=not create)
     on_close(database.dispose)
     return database
 
@@ -153,7 +159,7 @@ def cycle(
     """Evaluate a snapshot and move every case: open, notify, observe, sweep, release."""
     with _errors(), engine_progress(enabled=not as_json) as progress:
         report = run_cycle(
-            _database(db),
+            _database(db, create=True),
             snapshot,
             policy,
             as_of.date(),
@@ -279,7 +285,7 @@ def case_submit(
         platform,
         as_json,
         lambda p, pl: p.submit(
-            pl, account_id, text, consent=consent, actor=Actor(actor), at=_when(at)
+            pl, account_id, text, consent=consent, actor=_as(actor), at=_when(at)
         ),
         account_id,
     )
@@ -302,7 +308,12 @@ def case_approve(
         platform,
         as_json,
         lambda p, pl: p.approve(
-            pl, account_id, actor=Actor(reviewer), method=method, reference=reference, at=_when(at)
+            pl,
+            account_id,
+            actor=_as(reviewer),
+            method=method,
+            reference=reference,
+            at=_when(at),
         ),
         account_id,
     )
@@ -323,7 +334,7 @@ def case_reject(
         db,
         platform,
         as_json,
-        lambda p, pl: p.reject(pl, account_id, reason, actor=Actor(reviewer), at=_when(at)),
+        lambda p, pl: p.reject(pl, account_id, reason, actor=_as(reviewer), at=_when(at)),
         account_id,
     )
 
@@ -343,7 +354,7 @@ def case_refuse(
         db,
         platform,
         as_json,
-        lambda p, pl: p.refuse(pl, account_id, actor=Actor(actor), reason=reason, at=_when(at)),
+        lambda p, pl: p.refuse(pl, account_id, actor=_as(actor), reason=reason, at=_when(at)),
         account_id,
     )
 
@@ -363,7 +374,7 @@ def case_appeal(
         db,
         platform,
         as_json,
-        lambda p, pl: p.appeal(pl, account_id, reason, actor=Actor(actor), at=_when(at)),
+        lambda p, pl: p.appeal(pl, account_id, reason, actor=_as(actor), at=_when(at)),
         account_id,
     )
 
@@ -385,7 +396,12 @@ def case_decide_appeal(
         platform,
         as_json,
         lambda p, pl: p.decide_appeal(
-            pl, account_id, upheld=uphold, reason=reason, actor=Actor(reviewer), at=_when(at)
+            pl,
+            account_id,
+            upheld=uphold,
+            reason=reason,
+            actor=_as(reviewer),
+            at=_when(at),
         ),
         account_id,
     )
@@ -409,7 +425,7 @@ def case_volunteer(
         db,
         platform,
         as_json,
-        lambda p, pl: p.volunteer(pl, account_id, text, kind, actor=Actor(actor), at=_when(at)),
+        lambda p, pl: p.volunteer(pl, account_id, text, kind, actor=_as(actor), at=_when(at)),
         account_id,
     )
 
@@ -429,7 +445,7 @@ def case_withdraw(
         db,
         platform,
         as_json,
-        lambda p, pl: p.withdraw(pl, account_id, actor=Actor(actor), reason=reason, at=_when(at)),
+        lambda p, pl: p.withdraw(pl, account_id, actor=_as(actor), reason=reason, at=_when(at)),
         account_id,
     )
 
@@ -446,7 +462,10 @@ def case_reveal(
     programme = _programme(db)
     with _errors():
         name = programme.reveal_name(
-            _platform(programme, platform), account_id, actor=Actor(actor), reason=reason
+            _platform(programme, platform),
+            account_id,
+            actor=_as(actor),
+            reason=reason,
         )
     out.print(escape(name), highlight=False)
 

@@ -23,7 +23,7 @@ import duckdb
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import Outcome
 from byline.engine._compile import compile_decision
-from byline.engine._diff import write_diff
+from byline.engine._diff import DiffError, write_diff
 from byline.engine._snapshot import Snapshot, open_snapshot
 
 Progress = Callable[[str, float], None]  # (step, fraction done of that step)
@@ -86,7 +86,10 @@ def evaluate(
         read = step("count", _count_rows, snapshot)
         step("write", _write_outputs, policy, as_of, out_dir)
         summary = _summarise(con, snapshot, policy, as_of, read)
+        if previous is None and (out_dir / DIFF).exists():
+            (out_dir / DIFF).unlink()  # a diff from an earlier run would lie
         if previous is not None:
+            _check_comparable(previous, policy)
             summary["diff"] = step(
                 "diff", write_diff, previous / DECISIONS, out_dir / DECISIONS, out_dir / DIFF
             )
@@ -95,6 +98,17 @@ def evaluate(
         return Evaluation(out_dir, summary, timings)
     finally:
         con.close()
+
+
+def _check_comparable(previous: Path, policy: Policy) -> None:
+    summary = previous / SUMMARY
+    if summary.is_file():
+        earlier = json.loads(summary.read_text()).get("policy_id")
+        if earlier and earlier != policy.id:
+            raise DiffError(
+                f"{previous}: evaluated under policy {earlier!r}, not {policy.id!r};"
+                " a diff between different policies would mislead"
+            )
 
 
 class _Stepper:

@@ -119,7 +119,12 @@ def open_snapshot(
             types = _describe(con, f"SELECT * FROM {source}")
             row = "file_row_number + 1"
         elif fmt == "csv":
-            source = f"read_csv({literal}, all_varchar=true, header=true)"
+            # Short rows are padded (their missing fields reject them); long rows get extra
+            # columns, which reject them too: one bad line is one rejected row.
+            source = (
+                f"read_csv({literal}, all_varchar=true, header=true, null_padding=true, "
+                "strict_mode=false)"
+            )
             types = _describe(con, f"SELECT * FROM {source}")
             row = "row_number() OVER ()"
         else:
@@ -128,8 +133,29 @@ def open_snapshot(
         raise SnapshotError(f"{path}: not a readable {fmt} file: {_first_line(exc)}") from None
     _require(path, types, required)
     columns = ", ".join(required)
+    if fmt == "csv":
+        extra = [c for c in types if c not in _csv_header(path)]
+        if extra:
+            ok = " AND ".join(f'"{c}" IS NULL' for c in extra)
+            raw = f"SELECT {row} AS _row, {columns}, ({ok}) AS _ok FROM {source}"
+            return Snapshot(
+                path,
+                fmt,
+                metrics,
+                raw,
+                types,
+                record_ok="_ok",
+                record_problem="line: more fields than the header",
+            )
     raw = f"SELECT {row} AS _row, {columns} FROM {source}"
     return Snapshot(path, fmt, metrics, raw, types)
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+
+    with path.open(newline="", encoding="utf-8", errors="replace") as f:
+        return next(csv.reader(f), [])
 
 
 def _open_jsonl(

@@ -4,15 +4,19 @@ Adapters (CLI, API) show these as they are; anything else is a bug and is not ca
 
 from __future__ import annotations
 
+from sqlalchemy.exc import OperationalError
+
 from byline.cases import CaseNotFound, ConcurrentUpdate
 from byline.domain.cases import TransitionError
 from byline.engine import DiffError, SnapshotError
 from byline.policy import PolicyFileError
 from byline.service.policies import NoActivePolicy
 from byline.service.programme import NoCase
+from byline.service.wiring import NoDatabase
 from byline.vault import VaultError
 
 USER_ERRORS: tuple[type[Exception], ...] = (
+    NoDatabase,
     CaseNotFound,
     ConcurrentUpdate,
     DiffError,
@@ -34,3 +38,7 @@ InvalidInputError: tuple[type[Exception], ...] = (
     VaultError,
     ValueError,
 )
+
+# What an operator at the command line can cause: the user errors, bad values, files that
+# cannot be read or written, a database that cannot be reached. Shown as one line, no trace.
+OPERATOR_ERRORS: tuple[type[Exception], ...] = (*USER_ERRORS, ValueError, OSError, OperationalError)

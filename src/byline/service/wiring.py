@@ -21,8 +21,32 @@ def default_key_file(db_url: str) -> Path:
     return Path.cwd() / "byline.keys.json"
 
 
-def open_database(db_url: str | None = None, *, migrate: bool = True) -> Database:
-    db = Database.from_url(db_url or default_url())
+class NoDatabase(LookupError):
+    """The database named does not exist (yet): a mistyped --db must not look like an empty one."""
+
+
+def open_database(
+    db_url: str | None = None, *, migrate: bool = True, must_exist: bool = False
+) -> Database:
+    url = db_url or default_url()
+    parsed = make_url(normalise_url(url))
+    if (
+        must_exist
+        and parsed.get_backend_name() == "sqlite"
+        and parsed.database
+        and not Path(parsed.database).exists()
+    ):
+        raise NoDatabase(
+            f"no database at {parsed.database}; run a cycle (or byline db upgrade) "
+            "to create one, or check --db / BYLINE_DB"
+        )
+    db = Database.from_url(url)
+    if must_exist and revisions(db.engine)[0] is None:
+        db.dispose()
+        raise NoDatabase(
+            f"{parsed.render_as_string(hide_password=True)} has no Byline tables; "
+            "run byline db upgrade first, or check --db / BYLINE_DB"
+        )
     if migrate:
         current, head = revisions(db.engine)
         if current != head:
@@ -31,12 +55,16 @@ def open_database(db_url: str | None = None, *, migrate: bool = True) -> Databas
 
 
 def open_programme(
-    db_url: str | None = None, *, clock: Clock = wall_clock, key_file: Path | None = None
+    db_url: str | None = None,
+    *,
+    clock: Clock = wall_clock,
+    key_file: Path | None = None,
+    must_exist: bool = False,
 ) -> Programme:
     url = db_url or default_url()
-    db = open_database(url)
+    db = open_database(url, must_exist=must_exist)
     provider = key_provider_from_env(key_file or default_key_file(url))
     return Programme(db, Vault(provider), clock, provider)
 
 
-__all__ = ["Database", "default_key_file", "open_database", "open_programme"]
+__all__ = ["Database", "NoDatabase", "default_key_file", "open_database", "open_programme"]

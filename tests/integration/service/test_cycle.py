@@ -187,3 +187,35 @@ def test_platforms_are_tenants_even_with_the_same_account_ids(
     assert len(programme.enforcement("douyin", "big")["restrictions"]) > 0
     assert {c["account_id"] for c in programme.list_cases("weibo")} == {"big", "mid"}
     assert programme.enforcement_changes("weibo")["changes"] == []
+
+
+def test_reasons_are_kept_without_the_name(
+    programme: Programme, db: Database, tmp_path: Path
+) -> None:
+    run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
+    programme.submit("weibo", "big", "Zhang Wei", consent=True, actor=Actor("creator"))
+    programme.reject("weibo", "big", "ID card says ZHANG WEI, not Zhang Wei", actor=Actor("rev"))
+    programme.refuse("weibo", "big", actor=Actor("creator"), reason="I am Zhang Wei, leave me be")
+    with db.reading() as conn:
+        kept = repr(audit.entries_for(conn, account_id="big")) + repr(
+            outbox.list_messages(conn, limit=1000)
+        )
+        payloads = repr([r.payload for r in conn.execute(select(outbox.outbox))])
+    for text in (kept, payloads):
+        assert "Zhang" not in text and "ZHANG" not in text
+    assert "[name]" in kept
+
+
+def test_erasure_takes_the_label_down(programme: Programme, db: Database, tmp_path: Path) -> None:
+    run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
+    programme.submit("weibo", "big", "Zhang Wei", consent=True, actor=Actor("creator"))
+    programme.approve("weibo", "big", actor=Actor("rev"))
+    assert programme.erase("weibo", "big", actor=Actor("dpo"), reason="erasure request") == 1
+    view = programme.show("weibo", "big")
+    assert view["state"] == "notified" and not view["name_on_file"]
+    with db.reading() as conn:
+        label = conn.execute(select(cases.labels).where(cases.labels.c.account_id == "big")).one()
+        topics = [
+            m["topic"] for m in outbox.list_messages(conn, limit=1000) if m["account_id"] == "big"
+        ]
+    assert not label.live and topics.count("label") == 2  # shown, then taken down

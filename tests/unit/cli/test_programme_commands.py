@@ -180,3 +180,22 @@ def test_audit_verify_exit_codes(cycled: str) -> None:
     database.dispose()
     code, out, _ = run("audit", "verify", "--db", cycled)
     assert code == 1 and "entry 3" in out
+
+
+def test_a_mistyped_database_is_not_an_empty_one(tmp_path: Path) -> None:
+    code, _, err = run("audit", "verify", "--db", str(tmp_path / "typo.db"))
+    assert code == 1 and "no database at" in err
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_cli_actions_carry_request_ids(cycled: str) -> None:
+    cli_json("case", "refuse", "beta", "--db", cycled)
+    shown = cli_json("case", "show", "beta", "--db", cycled)
+    database = Database.from_url(cycled)
+    with database.reading() as conn:
+        from byline.audit import entries_for
+
+        refused = [e for e in entries_for(conn, account_id="beta") if e["action"] == "case:refused"]
+    database.dispose()
+    assert shown["state"] == "refused"  # type: ignore[index]
+    assert refused[0]["request_id"].startswith("cli-")

@@ -180,3 +180,32 @@ def test_diff_against_previous_evaluation(tmp_path: Path) -> None:
         f"SELECT account_id, change, old_tier, new_tier FROM '{tmp_path / 'dec2' / 'diff.parquet'}'"
     ).fetchall()
     assert changes == [("big", "tier_changed", "weibo.tier.1m", "weibo.tier.500k")]
+
+
+def test_csv_lines_with_too_few_or_too_many_fields_are_rejected_rows(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "account_id,kind,category,followers\na,individual,finance,600000\n"
+        "b,individual,finance\nc,individual,finance,700000,extra\n"
+        "d,individual,finance,800000\n"
+    )
+    result = evaluate(path, WEIBO, AS_OF, tmp_path / "out")
+    assert read_rejects(tmp_path / "out") == {
+        2: "followers: missing",
+        3: "line: more fields than the header",
+    }
+    assert (result.summary["read"], result.summary["required"]) == (4, 2)
+
+
+def test_stale_diff_is_removed_and_other_policies_are_not_compared(tmp_path: Path) -> None:
+    rows = [{"account_id": "a", **GOOD, "followers": 1_500_000}]
+    snap = write_snapshot(tmp_path / "s.parquet", rows)
+    evaluate(snap, WEIBO, AS_OF, tmp_path / "one")
+    evaluate(snap, WEIBO, AS_OF, tmp_path / "two", previous=tmp_path / "one")
+    assert (tmp_path / "two" / "diff.parquet").exists()
+    evaluate(snap, WEIBO, AS_OF, tmp_path / "two")
+    assert not (tmp_path / "two" / "diff.parquet").exists()
+    from byline.engine import DiffError
+
+    with pytest.raises(DiffError, match="not 'douyin'"):
+        evaluate(snap, load_policy("douyin"), AS_OF, tmp_path / "three", previous=tmp_path / "one")
