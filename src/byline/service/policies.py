@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,14 @@ def active_policy(conn: Connection, policy_id: str) -> Policy:
     ).first()
     if row is None:
         raise NoActivePolicy(f"no policy {policy_id!r} is active here; run a cycle with it first")
-    return parse_policy(row.source, f"active:{policy_id}@{row.version}")
+    return _parsed(row.source, f"active:{policy_id}@{row.version}")
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(source: str, origin: str) -> Policy:
+    """Policies are immutable: parse each activated text once per process (hot: every label
+    lookup reads the active policy)."""
+    return parse_policy(source, origin)
 
 
 def active_source(conn: Connection, policy_id: str) -> PolicyText:
