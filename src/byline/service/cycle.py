@@ -33,7 +33,7 @@ from byline.domain.cases import (
 from byline.domain.vocabulary import AccountKind, AuditAction, Outcome
 from byline.engine import Progress, SnapshotError, current_metrics, evaluate, reported_accounts
 from byline.service._batches import BatchRunner
-from byline.service.policies import PolicyText, activate, digest
+from byline.service.policies import PolicyText, activate, active_source, digest
 from byline.store import Database
 
 ACTOR = "cycle"
@@ -80,7 +80,7 @@ def run_cycle(
     say = on_step or (lambda _: None)
     with db.transaction() as conn:
         policy, _ = activate(conn, policy_ref, actor=ACTOR, now=now)
-        source = _active_source(conn, policy.id)
+        source = active_source(conn, policy.id).source
     cycle_id = cycle_id_for(snapshot, digest(source), as_of)
     with db.transaction() as conn:
         done = conn.execute(select(cases.cycles).where(cases.cycles.c.cycle_id == cycle_id)).first()
@@ -221,16 +221,6 @@ def run_cycle(
             ),
         )
     return report
-
-
-def _active_source(conn: Connection, policy_id: str) -> str:
-    row = conn.execute(
-        select(cases.policy_activations.c.source)
-        .where(cases.policy_activations.c.policy_id == policy_id)
-        .order_by(cases.policy_activations.c.seq.desc())
-        .limit(1)
-    ).scalar_one()
-    return str(row)
 
 
 def _restricted(conn: Connection, platform: str) -> int:

@@ -78,15 +78,8 @@ def activate(
 
 
 def active_policy(conn: Connection, policy_id: str) -> Policy:
-    row = conn.execute(
-        select(policy_activations.c.source, policy_activations.c.version)
-        .where(policy_activations.c.policy_id == policy_id)
-        .order_by(policy_activations.c.seq.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        raise NoActivePolicy(f"no policy {policy_id!r} is active here; run a cycle with it first")
-    return _parsed(row.source, f"active:{policy_id}@{row.version}")
+    text = active_source(conn, policy_id)
+    return _parsed(text.source, text.origin)
 
 
 @functools.lru_cache(maxsize=64)
@@ -97,6 +90,7 @@ def _parsed(source: str, origin: str) -> Policy:
 
 
 def active_source(conn: Connection, policy_id: str) -> PolicyText:
+    """The text of the policy in force for ``policy_id`` (the newest activation)."""
     row = conn.execute(
         select(policy_activations.c.source, policy_activations.c.version)
         .where(policy_activations.c.policy_id == policy_id)
