@@ -94,8 +94,8 @@ class WebhookIn(_Body):
     url: str = Field(
         pattern=r"^https?://", max_length=500, examples=["https://platform.example/hooks/byline"]
     )
-    topics: list[Literal["notice", "enforcement", "label"]] = Field(
-        default=["notice", "enforcement", "label"], min_length=1
+    topics: list[Literal["notice", "enforcement", "label", "audit"]] = Field(
+        default=["notice", "enforcement", "label", "audit"], min_length=1
     )
     secret: str | None = Field(default=None, min_length=16, max_length=200)
 

@@ -8,6 +8,7 @@ from byline.audit._log import (
     audit_head,
     audit_log,
     entries_for,
+    head,
     verify,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "audit_head",
     "audit_log",
     "entries_for",
+    "head",
     "verify",
 ]

@@ -145,12 +145,26 @@ class ChainReport:
     problem: str = ""
 
 
-def verify(conn: Connection) -> ChainReport:
-    """Walk the chain from the start; report the first entry that does not fit."""
+def head(conn: Connection) -> tuple[int, str]:
+    """The chain's newest entry (sequence number, hash): what an outside witness keeps."""
+    row = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
+    return (int(row.seq), str(row.hash)) if row else (0, GENESIS)
+
+
+def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the chain from the start; report the first entry that does not fit.
+
+    A chain alone cannot show that its newest entries were cut off (and its head rewritten):
+    ``anchor`` is a head seen earlier by an outside witness (the platform receives one after
+    every cycle); the chain must still hold that entry with that hash.
+    """
     prev, expected_seq, count = GENESIS, 1, 0
+    anchor_ok = anchor is None
     result = conn.execute(select(audit_log).order_by(audit_log.c.seq)).mappings()
     for row in result:
         seq = int(row["seq"])
+        if anchor is not None and seq == anchor[0]:
+            anchor_ok = row["hash"] == anchor[1]
         if seq != expected_seq:
             return ChainReport(
                 False, count, expected_seq, f"entry {expected_seq} is missing (next is {seq})"
@@ -160,13 +174,20 @@ def verify(conn: Connection) -> ChainReport:
         if _digest(seq, prev, dict(row)) != row["hash"]:
             return ChainReport(False, count, seq, f"entry {seq} was altered after it was written")
         prev, expected_seq, count = row["hash"], seq + 1, count + 1
-    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
-    if head is not None and (int(head.seq) != count or head.hash != prev):
+    last = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
+    if last is not None and (int(last.seq) != count or last.hash != prev):
         return ChainReport(
             False,
             count,
-            count + 1 if int(head.seq) > count else count,
-            f"the log ends at entry {count} but {int(head.seq)} were written",
+            count + 1 if int(last.seq) > count else count,
+            f"the log ends at entry {count} but {int(last.seq)} were written",
+        )
+    if not anchor_ok and anchor is not None:
+        return ChainReport(
+            False,
+            count,
+            anchor[0],
+            f"entry {anchor[0]} is not the one the witness saw: the log was cut or rewritten",
         )
     return ChainReport(True, count)
 

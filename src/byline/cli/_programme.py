@@ -23,6 +23,7 @@ from byline.service import errors
 from byline.service.cycle import run_cycle
 from byline.service.operations import (
     MessageStatus,
+    audit_head,
     audit_verify,
     db_upgrade,
     deliver_outbox,
@@ -519,10 +520,22 @@ def enforcement(
 
 
 @audit_app.command("verify")
-def audit_verify_cmd(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
+def audit_verify_cmd(
+    db: str | None = DbOption,
+    anchor: str | None = typer.Option(
+        None, "--anchor", help="SEQ:HASH of a head a witness kept (the platform gets one per cycle)"
+    ),
+    as_json: bool = JsonOption,
+) -> None:
     """Exit 0 when the hash chain is intact; else name the first bad entry and exit 1."""
+    expected = None
+    if anchor is not None:
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            fail("--anchor: give SEQ:HASH, e.g. 1532:9f2c... (64 hex characters)", code=2)
+        expected = (int(seq), digest)
     with _errors():
-        report = audit_verify(_database(db))
+        report = audit_verify(_database(db), expected)
     if as_json:
         emit_json(
             {
@@ -540,6 +553,17 @@ def audit_verify_cmd(db: str | None = DbOption, as_json: bool = JsonOption) -> N
         )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("head")
+def audit_head_cmd(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
+    """The chain's newest entry as SEQ:HASH, for a witness to keep."""
+    with _errors():
+        seq, digest = audit_head(_database(db))
+    if as_json:
+        emit_json({"seq": seq, "hash": digest})
+        return
+    out.print(f"{seq}:{digest}")
 
 
 @outbox_app.command("list")
@@ -595,7 +619,7 @@ def outbox_add_endpoint(
         help="The platform (its policy id) whose messages the endpoint receives.",
     ),
     secret: str = typer.Option(..., "--secret", envvar="BYLINE_WEBHOOK_SECRET"),
-    topics: str = typer.Option("notice,enforcement,label", "--topics"),
+    topics: str = typer.Option("notice,enforcement,label,audit", "--topics"),
     db: str | None = DbOption,
 ) -> None:
     """Register a webhook endpoint for one platform's messages of some topics."""

@@ -11,6 +11,7 @@ class Topic(StrEnum):
     NOTICE = "notice"  # a notice to a creator, relayed by the platform
     ENFORCEMENT = "enforcement"  # a restriction applied, changed or lifted
     LABEL = "label"  # a public label shown or removed
+    AUDIT = "audit"  # the audit chain's head after a cycle, for the platform to witness
 
 
 class DeliveryStatus(StrEnum):

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from byline import audit, cases
+from byline import audit, cases, outbox
 from byline.domain.cases import (
     Case,
     CaseState,
@@ -219,6 +219,17 @@ def run_cycle(
                 request_id=cycle_id,
                 detail={"actions": report.actions, "funnel": report.funnel},
             ),
+        )
+        # The platform keeps the chain's head: later, `audit verify --anchor` proves that
+        # nothing was cut off the end of the log since.
+        seq, digest_ = audit.head(conn)
+        outbox.enqueue(
+            conn,
+            platform=policy.id,
+            topic=outbox.Topic.AUDIT,
+            at=now,
+            key=f"audit-head:{cycle_id}",
+            payload={"seq": seq, "hash": digest_, "cycle_id": cycle_id},
         )
     return report
 

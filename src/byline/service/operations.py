@@ -13,9 +13,14 @@ from byline.store.migrate import revisions, upgrade
 from byline.vault import LocalKeyProvider
 
 
-def audit_verify(db: Database) -> audit.ChainReport:
+def audit_verify(db: Database, anchor: tuple[int, str] | None = None) -> audit.ChainReport:
     with db.reading() as conn:
-        return audit.verify(conn)
+        return audit.verify(conn, anchor)
+
+
+def audit_head(db: Database) -> tuple[int, str]:
+    with db.reading() as conn:
+        return audit.head(conn)
 
 
 MessageStatus = outbox.MessageStatus

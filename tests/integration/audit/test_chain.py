@@ -98,3 +98,19 @@ def test_appends_continue_the_chain_across_transactions(db: Database) -> None:
     fill(db, 3)
     with db.reading() as conn:
         assert verify(conn).entries == 5
+
+
+def test_a_cut_tail_with_a_rewritten_head_is_caught_by_the_witness(db: Database) -> None:
+    from byline.audit import audit_head, head
+
+    fill(db, 5)
+    with db.reading() as conn:
+        witnessed = head(conn)
+    with db.transaction() as conn:  # cut entries 4 and 5 and make the head agree
+        conn.execute(delete(audit_log).where(audit_log.c.seq >= 4))
+        third = conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == 3)).scalar_one()
+        conn.execute(update(audit_head).values(seq=3, hash=third))
+    with db.reading() as conn:
+        assert verify(conn).ok  # the chain alone cannot tell
+        report = verify(conn, witnessed)
+    assert not report.ok and report.first_bad_seq == 5

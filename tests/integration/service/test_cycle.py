@@ -60,7 +60,7 @@ def test_first_phase_opens_and_notifies_only_its_tier(db: Database, tmp_path: Pa
     assert states(db) == {"big": "notified", "mid": "notified"}
     assert report.actions == {"case:notified": 2, "case:opened": 2}
     with db.reading() as conn:
-        notices = outbox.list_messages(conn)
+        notices = [m for m in outbox.list_messages(conn) if m["topic"] != "audit"]
     assert sorted(m["account_id"] for m in notices) == ["big", "mid"]
     assert all(m["topic"] == "notice" for m in notices)
 
@@ -219,3 +219,13 @@ def test_erasure_takes_the_label_down(programme: Programme, db: Database, tmp_pa
             m["topic"] for m in outbox.list_messages(conn, limit=1000) if m["account_id"] == "big"
         ]
     assert not label.live and topics.count("label") == 2  # shown, then taken down
+
+
+def test_each_cycle_sends_the_audit_head_to_the_platform(db: Database, tmp_path: Path) -> None:
+    report = run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
+    with db.reading() as conn:
+        sent = [r.payload for r in conn.execute(select(outbox.outbox)) if r.topic == "audit"]
+        assert sent == [
+            {"seq": audit.head(conn)[0], "hash": audit.head(conn)[1], "cycle_id": report.cycle_id}
+        ]
+        assert audit.verify(conn, (sent[0]["seq"], sent[0]["hash"])).ok
