@@ -152,6 +152,9 @@ def cycle(
         ..., "--as-of", formats=["%Y-%m-%d"], help="The cycle's date (its clock)."
     ),
     db: str | None = DbOption,
+    keep: Path = typer.Option(
+        Path("byline-cycles"), "--keep", help="Folder for each cycle's decisions and rejects."
+    ),
     transaction_size: int = typer.Option(
         500, "--transaction-size", min=1, help="Cases changed per transaction."
     ),
@@ -166,6 +169,7 @@ def cycle(
             as_of.date(),
             transaction_size=transaction_size,
             progress=progress,
+            keep=keep,
         )
     if as_json:
         emit_json(report.as_dict())
@@ -182,6 +186,8 @@ def cycle(
         f"{e['rejected']:,}; required {e['required']:,}",
         highlight=False,
     )
+    if report.outputs:
+        out.print(f"  decisions and rejects: {escape(report.outputs)}", highlight=False)
     if report.actions:
         out.print(
             "  this cycle: " + ", ".join(f"{k} {v:,}" for k, v in report.actions.items()),

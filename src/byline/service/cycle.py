@@ -51,6 +51,7 @@ class CycleReport:
     missing_from_snapshot: int = 0
     restricted_accounts: int = 0
     seconds: float = 0.0
+    outputs: str | None = None  # where the evaluation's outputs (and rejects) were kept
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +75,10 @@ def run_cycle(
     transaction_size: int = 500,
     progress: Progress | None = None,
     on_step: Callable[[str], None] | None = None,
+    keep: Path | None = None,
 ) -> CycleReport:
+    """Run one cycle. With ``keep``, the evaluation's outputs (decisions, summary, and every
+    rejected row with its reason) stay in ``keep/<cycle id>/``; nothing is dropped unseen."""
     started = time.perf_counter()
     now = dt.datetime.combine(as_of, dt.time(), dt.UTC)
     say = on_step or (lambda _: None)
@@ -115,10 +119,12 @@ def run_cycle(
 
     say("evaluate")
     with tempfile.TemporaryDirectory(prefix="byline-cycle-") as tmp:
-        evaluation = evaluate(snapshot, policy, as_of, Path(tmp), progress=progress)
-        reported = {r.account_id: r for r in reported_accounts(Path(tmp), policy)}
+        out_dir = keep / cycle_id if keep is not None else Path(tmp)
+        evaluation = evaluate(snapshot, policy, as_of, out_dir, progress=progress)
+        reported = {r.account_id: r for r in reported_accounts(out_dir, policy)}
     s = evaluation.summary
     report.evaluation = {k: s[k] for k in ("read", "accepted", "rejected", "required")}
+    report.outputs = str(out_dir) if keep is not None else None
 
     say("open")
     with db.reading() as conn:

@@ -199,3 +199,31 @@ def test_cli_actions_carry_request_ids(cycled: str) -> None:
     database.dispose()
     assert shown["state"] == "refused"  # type: ignore[index]
     assert refused[0]["request_id"].startswith("cli-")
+
+
+def test_a_cycle_keeps_its_rejected_rows(db_url: str, tmp_path: Path) -> None:
+    rows = [
+        {
+            "account_id": "alpha",
+            "kind": "individual",
+            "category": "finance",
+            "followers": 2_000_000,
+        },
+        {"account_id": "bad", "kind": "robot", "category": "finance", "followers": 5},
+    ]
+    snap = write_snapshot(tmp_path / "s.parquet", rows)
+    report = cli_json(
+        "cycle",
+        "--db",
+        db_url,
+        "--snapshot",
+        str(snap),
+        "--policy",
+        "weibo",
+        "--as-of",
+        "2023-10-16",
+        "--keep",
+        str(tmp_path / "kept"),
+    )
+    rejects = Path(report["outputs"]) / "rejects.csv"  # type: ignore[index]
+    assert "robot" in rejects.read_text()
