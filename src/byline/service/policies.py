@@ -54,6 +54,7 @@ def activate(
     ).scalar_one_or_none()
     if current == digest(source):
         return policy, False
+    _check_open_cases_fit(conn, policy)
     conn.execute(
         insert(policy_activations).values(
             policy_id=policy.id,
@@ -75,6 +76,31 @@ def activate(
         ),
     )
     return policy, True
+
+
+def _check_open_cases_fit(conn: Connection, policy: Policy) -> None:
+    """A new version must still know the tiers its open cases are in."""
+    from byline.cases import cases
+
+    tiers = {t.id for t in policy.tiers}
+    used = {
+        r[0]
+        for r in conn.execute(
+            select(cases.c.tier)
+            .where(
+                cases.c.policy_id == policy.id,
+                cases.c.open_account_id.is_not(None),
+                cases.c.tier.is_not(None),
+            )
+            .distinct()
+        )
+    }
+    unknown = sorted(used - tiers)
+    if unknown:
+        raise ValueError(
+            f"policy {policy.id} {policy.version} drops tiers that open cases are in: "
+            f"{', '.join(unknown)}; keep those tier ids (change their thresholds or dates instead)"
+        )
 
 
 def active_policy(conn: Connection, policy_id: str) -> Policy:

@@ -229,3 +229,16 @@ def test_each_cycle_sends_the_audit_head_to_the_platform(db: Database, tmp_path:
             {"seq": audit.head(conn)[0], "hash": audit.head(conn)[1], "cycle_id": report.cycle_id}
         ]
         assert audit.verify(conn, (sent[0]["seq"], sent[0]["hash"])).ok
+
+
+def test_a_new_version_must_keep_the_tiers_of_open_cases(db: Database, tmp_path: Path) -> None:
+    import pytest
+
+    from byline.policy import preset_path
+
+    snap = snapshot(tmp_path, "s", BASE)
+    run_cycle(db, snap, "weibo", PHASE_1M)
+    renamed = tmp_path / "weibo-renamed.toml"
+    renamed.write_text(preset_path("weibo").read_text().replace("weibo.tier.1m", "weibo.tier.top"))
+    with pytest.raises(ValueError, match="drops tiers that open cases are in: weibo.tier.1m"):
+        run_cycle(db, snap, renamed, PHASE_1M + dt.timedelta(days=7))
