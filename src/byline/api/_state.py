@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from byline.api._cache import TtlCache
 from byline.api._ratelimit import RateLimiter
 from byline.api._settings import ApiSettings
+from byline.service.access import Principal
 from byline.service.programme import Programme
 
 
@@ -45,3 +47,5 @@ class AppState:
     limiter: RateLimiter
     settings: ApiSettings
     metrics: Metrics
+    # Authenticated keys for a few seconds: a revoked key stops working within ``key_cache_s``.
+    keys: TtlCache[Principal | None] = field(default_factory=lambda: TtlCache(5.0))

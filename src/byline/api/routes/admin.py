@@ -53,6 +53,7 @@ def revoke(
         state.programme.db, platform, key_id, actor=caller.name, now=state.programme.clock()
     ):
         raise Problem(404, "Not found", f"no active key {key_id} for this platform")
+    state.keys.clear()  # revoked through this process: effective at once here
     return {"key_id": key_id, "revoked": True}
 
 

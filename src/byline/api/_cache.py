@@ -1,0 +1,36 @@
+"""A small time-bounded cache for hot lookups (API keys), so a revocation lands within seconds."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class TtlCache(Generic[V]):
+    def __init__(
+        self, ttl_s: float, max_items: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl_s, self.max_items, self._clock = ttl_s, max_items, clock
+        self._items: dict[str, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load: Callable[[], V]) -> V:
+        now = self._clock()
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = load()
+        with self._lock:
+            if len(self._items) >= self.max_items:
+                self._items.clear()
+            self._items[key] = (now + self.ttl_s, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
