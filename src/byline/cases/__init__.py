@@ -1,11 +1,9 @@
 """Cases, enforcement and labels in the database."""
 
 from byline.cases._repository import (
-    CaseNotFound,
     ConcurrentUpdate,
     cases_in,
     count_notified_in_cycle,
-    get_case,
     iter_open,
     latest_case,
     list_cases,
@@ -24,7 +22,6 @@ from byline.cases._tables import (
 )
 
 __all__ = [
-    "CaseNotFound",
     "ConcurrentUpdate",
     "cases",
     "cases_in",
@@ -32,7 +29,6 @@ __all__ = [
     "cycles",
     "enforcement",
     "enforcement_changes",
-    "get_case",
     "iter_open",
     "labels",
     "latest_case",

@@ -13,10 +13,6 @@ from byline.domain.cases import Case, CaseState
 from byline.domain.vocabulary import AccountKind, Trigger
 
 
-class CaseNotFound(LookupError):
-    """No case for that account (or id)."""
-
-
 class ConcurrentUpdate(RuntimeError):
     """The case changed since it was read; the caller should read it again and retry."""
 
@@ -121,15 +117,6 @@ def latest_case(conn: Connection, platform: str, account_id: str) -> Case | None
         .limit(1)
     ).first()
     return _from_row(row) if row else None
-
-
-def get_case(conn: Connection, platform: str, case_id: str) -> Case:
-    row = conn.execute(
-        select(cases).where(cases.c.policy_id == platform, cases.c.case_id == case_id)
-    ).first()
-    if row is None:
-        raise CaseNotFound(f"no case {case_id}")
-    return _from_row(row)
 
 
 def open_account_ids(conn: Connection, platform: str) -> set[str]:

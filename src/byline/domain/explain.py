@@ -188,21 +188,6 @@ def explain(policy: Policy) -> tuple[Section, ...]:
     return tuple(sections)
 
 
-def category_words() -> dict[str, str]:
-    """What each category of the shared vocabulary covers."""
-    return {
-        Category.CURRENT_AFFAIRS: "politics, society, news, social hot topics",
-        Category.MILITARY: "military",
-        Category.FINANCE: "finance",
-        Category.LAW: "law and judiciary",
-        Category.MEDICINE: "medicine and health",
-        Category.EDUCATION: "education",
-        Category.ENTERTAINMENT: "entertainment",
-        Category.DAILY_LIFE: "daily life",
-        Category.OTHER: "anything else",
-    }
-
-
 def one_line(policy: Policy) -> str:
     """A valid policy in one line: id, version, tiers with their phases, scope, floor."""
     tiers = "; ".join(f"{t.label} from {t.phase_starts.isoformat()}" for t in policy.tiers)

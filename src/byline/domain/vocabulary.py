@@ -105,7 +105,6 @@ class AuditAction(StrEnum):
     CASE_NAME_ERASED = "case:name_erased"
     CASE_OBSERVED = "case:observed"
     CASE_FLAGGED = "case:flagged"
-    NAME_SUBMITTED = "name:submitted"
     NAME_DECRYPTED = "name:decrypted"
     NAME_ERASED = "name:erased"
     KEYS_ROTATED = "keys:rotated"
@@ -116,5 +115,3 @@ class AuditAction(StrEnum):
     WEBHOOK_REGISTERED = "webhook:registered"
     CYCLE_STARTED = "cycle:started"
     CYCLE_FINISHED = "cycle:finished"
-    LABEL_CHANGED = "label:changed"
-    ENFORCEMENT_CHANGED = "enforcement:changed"

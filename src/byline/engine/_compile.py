@@ -57,15 +57,6 @@ def compile_decision(policy: Policy, as_of: dt.date) -> CompiledDecision:
     return CompiledDecision(met_any, case("outcome"), case("tier"), case("reasons"))
 
 
-def lowest_thresholds(policy: Policy) -> dict[str, int]:
-    """Per metric, the least value any tier asks: a cheap pre-filter for reportable rows."""
-    lows: dict[str, int] = {}
-    for tier in policy.tiers:
-        for metric, value in tier.threshold.items():
-            lows[metric] = min(lows.get(metric, value), value)
-    return lows
-
-
 def _meets(threshold: Threshold) -> str:
     return " AND ".join(f"{metric} >= {value}" for metric, value in threshold.items())
 

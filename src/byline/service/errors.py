@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import OperationalError
 
-from byline.cases import CaseNotFound, ConcurrentUpdate
+from byline.cases import ConcurrentUpdate
 from byline.domain.cases import TransitionError
 from byline.engine import DiffError, SnapshotError
 from byline.policy import PolicyFileError
@@ -17,7 +17,6 @@ from byline.vault import VaultError
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     NoDatabase,
-    CaseNotFound,
     ConcurrentUpdate,
     DiffError,
     NoActivePolicy,
@@ -29,7 +28,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 )
 
 # For adapters that map errors to statuses (the API): what kind of mistake each is.
-NotFoundError: tuple[type[Exception], ...] = (CaseNotFound, NoActivePolicy, NoCase)
+NotFoundError: tuple[type[Exception], ...] = (NoActivePolicy, NoCase)
 ConflictError: tuple[type[Exception], ...] = (TransitionError, ConcurrentUpdate)
 InvalidInputError: tuple[type[Exception], ...] = (
     PolicyFileError,

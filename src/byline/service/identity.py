@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from byline import cases
 from byline.domain.cases import Case
 from byline.service.programme import Actor, NoCase, Programme
 
@@ -69,8 +70,6 @@ def verify_with_provider(
     now = at or programme.clock()
     actor = Actor(f"idp:{verifier.name}")
     with programme.db.transaction() as conn:
-        from byline import cases
-
         case = cases.open_case(conn, platform, account_id, lock=True)
         if case is None or case.pending_name_id is None:
             raise NoCase(f"account {account_id} has no name waiting for verification")
