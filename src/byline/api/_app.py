@@ -7,9 +7,9 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from byline.api import _problems
 from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
@@ -63,40 +63,64 @@ def create_app(
 
 
 def _observe(app: FastAPI, settings: ApiSettings) -> None:
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-        request.state.request_id = request_id[:64]
+    app.add_middleware(RequestContext, settings=settings)
+
+
+class RequestContext:
+    """Request ids, request metrics and one JSON log line per request, as plain ASGI middleware
+    (Starlette's BaseHTTPMiddleware costs a task and a stream per request on the hot path)."""
+
+    def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = value.decode("latin-1")[:64]
+                break
+        request_id = request_id or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        encoded_id = request_id.encode("latin-1")
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", encoded_id))
+                message = {**message, "headers": headers}
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
+            await self.app(scope, receive, send_with_id)
         finally:
-            route = request.scope.get("route")
+            route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             elapsed = time.perf_counter() - started
-            metrics: Metrics = app.state.byline.metrics
-            metrics.requests.labels(path, request.method, str(status)).inc()
-            metrics.latency.labels(path, request.method).observe(elapsed)
-            if settings.log_requests:
+            metrics: Metrics = scope["app"].state.byline.metrics
+            metrics.requests.labels(path, scope["method"], str(status)).inc()
+            metrics.latency.labels(path, scope["method"]).observe(elapsed)
+            if self.settings.log_requests:
                 # Route templates only: never a path with an account id, never a body.
                 log.info(
                     json.dumps(
                         {
                             "event": "request",
                             "request_id": request_id,
-                            "method": request.method,
+                            "method": scope["method"],
                             "route": path,
                             "status": status,
                             "ms": round(elapsed * 1000, 2),
                         }
                     )
                 )
-        response.headers["X-Request-Id"] = request_id
-        return response
 
 
 def configure_logging(level: int = logging.INFO) -> None:

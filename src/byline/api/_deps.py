@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -21,7 +21,7 @@ from byline.service.access import (
 bearer = HTTPBearer(auto_error=False, description="An API key, or a creator token")
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.byline
     return state
 
@@ -60,10 +60,12 @@ def _credentials(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
-def staff(*roles: Role) -> Callable[..., Principal]:
+def staff(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting API keys of ``roles`` for the platform in the path only."""
 
-    def dependency(
+    # Async on purpose, like the label route: a sync dependency costs a thread hop per request;
+    # the work here is a cache hit (a database read once per key per few seconds).
+    async def dependency(
         state: StateDep,
         platform: PlatformPath,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],

@@ -46,17 +46,15 @@ def lookup_labels(
                 table.c.live,
             )
         ).all()
-        shown = 0
+        names = programme.vault.label_names(
+            conn, {vault_subject(platform, row.account_id): row.name_id for row in rows}
+        )
         for row in rows:
-            name = programme.vault.label_name(
-                conn, vault_subject(platform, row.account_id), row.name_id
-            )
-            if name is None:
-                continue
-            answer[row.account_id] = {
-                "name": name,
-                "kind": row.kind,
-                "since": row.since.isoformat(),
-            }
-            shown += 1
-    return LabelLookup(answer, (), shown)
+            name = names.get(vault_subject(platform, row.account_id))
+            if name is not None:
+                answer[row.account_id] = {
+                    "name": name,
+                    "kind": row.kind,
+                    "since": row.since.isoformat(),
+                }
+    return LabelLookup(answer, (), len(names))

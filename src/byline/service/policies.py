@@ -104,14 +104,34 @@ def _check_open_cases_fit(conn: Connection, policy: Policy) -> None:
 
 
 def active_policy(conn: Connection, policy_id: str) -> Policy:
-    text = active_source(conn, policy_id)
-    return _parsed(text.source, text.origin)
+    """The policy in force. Hot (every label lookup reads it): the newest activation's digest
+    is read each time, its text only the first time this process sees that digest."""
+    found = conn.execute(
+        select(policy_activations.c.digest)
+        .where(policy_activations.c.policy_id == policy_id)
+        .order_by(policy_activations.c.seq.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NoActivePolicy(f"no policy {policy_id!r} is active here; run a cycle with it first")
+    cached = _by_digest.get(found)
+    if cached is None:
+        text = active_source(conn, policy_id)
+        cached = _parsed(text.source, text.origin)
+        if digest(text.source) == found:  # not replaced in between
+            if len(_by_digest) > 256:
+                _by_digest.clear()
+            _by_digest[found] = cached
+    return cached
+
+
+# The digest of a policy's text -> the parsed policy: content-addressed, so it never goes stale.
+_by_digest: dict[str, Policy] = {}
 
 
 @functools.lru_cache(maxsize=64)
 def _parsed(source: str, origin: str) -> Policy:
-    """Policies are immutable: parse each activated text once per process (hot: every label
-    lookup reads the active policy)."""
+    """Policies are immutable: parse each activated text once per process."""
     return parse_policy(source, origin)
 
 

@@ -61,11 +61,11 @@ class DataKeys:
         return conn.execute(select(vault_keys).where(vault_keys.c.key_id == key_id)).first()
 
     def unwrap(self, key_row: Row[Any]) -> bytes:
-        return self.provider.unwrap(
-            key_row.wrapped_key,
-            key_row.master_key_id,
-            associated_data=key_aad(key_row.account_id),
-        )
+        return self.unwrap_parts(key_row.account_id, key_row.wrapped_key, key_row.master_key_id)
+
+    def unwrap_parts(self, account_id: str, wrapped_key: bytes, master_key_id: str) -> bytes:
+        """The data key; it only unwraps for the account it was wrapped for (associated data)."""
+        return self.provider.unwrap(wrapped_key, master_key_id, associated_data=key_aad(account_id))
 
     def rewrap(self, conn: Connection, at: dt.datetime, limit: int | None) -> tuple[int, set[str]]:
         """Re-wrap up to ``limit`` data keys not under the current master key:

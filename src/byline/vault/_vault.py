@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ from byline.vault._names import (
     squash,
     validate_name,
 )
-from byline.vault._tables import vault_names
+from byline.vault._tables import vault_keys, vault_names
 
 _MAX_ACCOUNT_ID = 200
 _MAX_METHOD = 40
@@ -218,6 +219,36 @@ class Vault:
             return None
         return self._decrypt(conn, row)
 
+    def label_names(self, conn: Connection, wanted: Mapping[str, str]) -> dict[str, str]:
+        """``label_name`` for a batch: ``wanted`` maps account id -> name id; the answer maps
+        each account id whose name is verified to that name (others are left out). One query
+        for the names and their data keys together."""
+        if not wanted:
+            return {}
+        rows = conn.execute(
+            select(
+                vault_names,
+                vault_keys.c.account_id.label("key_account_id"),
+                vault_keys.c.wrapped_key,
+                vault_keys.c.master_key_id,
+            )
+            .join(vault_keys, vault_keys.c.key_id == vault_names.c.key_id)
+            .where(
+                vault_names.c.name_id.in_(set(wanted.values())),
+                vault_names.c.status == NameStatus.VERIFIED,
+            )
+        ).all()
+        shown: dict[str, str] = {}
+        for row in rows:
+            if wanted.get(row.account_id) != row.name_id:
+                continue  # another account's name: never shown on this label
+            if row.key_account_id != row.account_id:
+                raise DecryptionFailed(f"name {row.name_id} points at another account's data key")
+            shown[row.account_id] = self._open(
+                row, self._keys.unwrap_parts(row.key_account_id, row.wrapped_key, row.master_key_id)
+            )
+        return shown
+
     def record(self, conn: Connection, name_id: str) -> NameRecord:
         """The name's metadata (status, verification), without decrypting anything."""
         row = self._name_row(conn, name_id)
@@ -319,11 +350,11 @@ class Vault:
             raise NameErased(f"name {row.name_id} was erased")
         if key_row.account_id != row.account_id:
             raise DecryptionFailed(f"name {row.name_id} points at another account's data key")
+        return self._open(row, self._keys.unwrap(key_row))
+
+    def _open(self, row: Row[Any], data_key: bytes) -> str:
         plaintext = open_sealed(
-            self._keys.unwrap(key_row),
-            row.nonce,
-            row.ciphertext,
-            _name_aad(row.account_id, row.name_id),
+            data_key, row.nonce, row.ciphertext, _name_aad(row.account_id, row.name_id)
         )
         if plaintext is None:
             raise DecryptionFailed(
