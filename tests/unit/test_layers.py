@@ -38,7 +38,9 @@ ALLOWED = {
     },
     # adapters reach the system through the service (and name domain and engine types)
     "cli": {"service", "domain", "engine", "policy"},
-    "api": {"service", "domain"},
+    "console": {"service", "domain"},
+    # the API app mounts the console beside its routes
+    "api": {"service", "domain", "console"},
 }
 # third-party packages the pure domain may use
 DOMAIN_THIRD_PARTY = {"pydantic"}

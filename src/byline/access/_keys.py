@@ -31,11 +31,14 @@ class Principal:
     role: Role | None
     key_id: str | None = None
     account_id: str | None = None  # set for creators
+    username: str | None = None  # set for staff signed in to the console
 
     @property
     def name(self) -> str:
         if self.account_id is not None:
             return f"creator:{self.account_id}"
+        if self.username is not None:
+            return f"staff:{self.username}"
         return f"key:{self.key_id}"
 
 

@@ -25,3 +25,27 @@ creator_token_keys = Table(
     Column("secret", String(200), nullable=False),  # HMAC key the platform signs tokens with
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+staff_users = Table(
+    "staff_users",
+    metadata,
+    Column("username", String(80), primary_key=True),
+    Column("password_hash", String(200), nullable=False),  # scrypt, with its salt and cost
+    Column("platform", String(80), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),  # sha256 of the cookie's value
+    Column("platform", String(80), nullable=False),
+    Column("role", String(20)),  # a staff role; null for a creator
+    Column("username", String(80)),  # staff
+    Column("account_id", String(200)),  # creator
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+)

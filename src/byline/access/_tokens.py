@@ -55,3 +55,11 @@ def read_creator_token(token: str, secret: str, platform: str, now: dt.datetime)
     if exp - iat > MAX_LIFETIME:
         raise TokenError("token lives too long (at most one hour)")
     return str(claims["sub"])
+
+
+def token_expiry(token: str, secret: str) -> dt.datetime:
+    """When a token read by ``read_creator_token`` expires (call only after that accepted it)."""
+    claims = jwt.decode(
+        token, secret, algorithms=["HS256"], options={"verify_exp": False, "verify_aud": False}
+    )
+    return dt.datetime.fromtimestamp(claims["exp"], dt.UTC)

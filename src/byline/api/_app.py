@@ -16,6 +16,7 @@ from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
 from byline.api._settings import ApiSettings
 from byline.api._state import AppState, Metrics
 from byline.api.routes import admin, creator, labels, ops, platform, reviewer
+from byline.console import mount_console
 from byline.service.programme import Programme
 from byline.service.wiring import open_programme
 
@@ -58,6 +59,7 @@ def create_app(
     _problems.install(app)
     for module in (labels, creator, reviewer, platform, admin, ops):
         app.include_router(module.router)
+    mount_console(app, programme, settings.snapshot_dir)
     _observe(app, settings)
     return app
 

@@ -13,6 +13,7 @@ from byline.cases._repository import (
     state_counts,
 )
 from byline.cases._tables import (
+    case_assignments,
     cases,
     cycles,
     enforcement,
@@ -23,6 +24,7 @@ from byline.cases._tables import (
 
 __all__ = [
     "ConcurrentUpdate",
+    "case_assignments",
     "cases",
     "cases_in",
     "count_notified_in_cycle",

@@ -119,3 +119,12 @@ policy_activations = Table(
     Column("actor", String(120), nullable=False),
     Column("source", Text, nullable=False),
 )
+
+case_assignments = Table(
+    "case_assignments",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("policy_id", String(80), nullable=False),
+    Column("reviewer", String(120), nullable=False, index=True),
+    Column("assigned_at", UtcDateTime, nullable=False),
+)

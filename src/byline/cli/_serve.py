@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 
 from byline.cli._app import app, emit_json, fail, out
-from byline.service.access import Role, create_api_key, register_creator_key
+from byline.service.access import (
+    Role,
+    create_api_key,
+    create_staff_user,
+    disable_staff_user,
+    register_creator_key,
+)
 from byline.service.programme import wall_clock
 from byline.service.wiring import open_database
 
@@ -74,3 +80,54 @@ def creator_key(
         fail(str(exc))
     finally:
         database.dispose()
+
+
+staff_app = typer.Typer(
+    help="Console users (staff: admin, compliance, reviewer).", no_args_is_help=True
+)
+app.add_typer(staff_app, name="staff-user")
+
+
+@staff_app.command("create")
+def staff_user_create(
+    platform: str = typer.Option(..., "--platform", help="The platform (policy id) they work on."),
+    username: str = typer.Option(..., "--username"),
+    role: Role = typer.Option(..., "--role", help="admin, platform (compliance) or reviewer."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+    db: str | None = typer.Option(None, "--db", envvar="BYLINE_DB"),
+) -> None:
+    """Create a console user. Without --password-stdin a password is generated and printed once;
+    only its scrypt hash is stored."""
+    import secrets
+    import sys
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
+    database = open_database(db)
+    try:
+        create_staff_user(
+            database, platform, username, password, role, actor="cli", now=wall_clock()
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        database.dispose()
+    if not password_stdin:
+        out.print(password, highlight=False)
+
+
+@staff_app.command("disable")
+def staff_user_disable(
+    platform: str = typer.Option(..., "--platform"),
+    username: str = typer.Option(..., "--username"),
+    db: str | None = typer.Option(None, "--db", envvar="BYLINE_DB"),
+) -> None:
+    """Disable a console user: their sessions stop working at once."""
+    database = open_database(db)
+    try:
+        if not disable_staff_user(database, platform, username, actor="cli", now=wall_clock()):
+            fail(f"no active user {username!r} on platform {platform!r}")
+    finally:
+        database.dispose()
+    out.print(f"disabled {username}")

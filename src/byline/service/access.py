@@ -5,21 +5,30 @@ from __future__ import annotations
 import datetime as dt
 
 from byline import access, audit
-from byline.access import Principal, Role, TokenError
+from byline.access import Principal, Role, Session, SignInError, TokenError
 from byline.domain.vocabulary import AuditAction
 from byline.store import Database
 
 __all__ = [
     "Principal",
     "Role",
+    "Session",
+    "SignInError",
     "TokenError",
     "authenticate",
     "create_api_key",
+    "create_staff_user",
     "creator_principal",
+    "disable_staff_user",
     "issue_creator_token",
     "list_api_keys",
+    "list_staff_users",
     "register_creator_key",
     "revoke_api_key",
+    "session_of",
+    "sign_in",
+    "sign_in_creator",
+    "sign_out",
 ]
 
 issue_creator_token = access.issue_creator_token
@@ -94,3 +103,90 @@ def creator_principal(db: Database, platform: str, token: str, now: dt.datetime)
         raise TokenError("this platform has not registered a creator-token key")
     account_id = access.read_creator_token(token, secret, platform, now)
     return Principal(platform, None, account_id=account_id)
+
+
+# --- console sign-in ----------------------------------------------------------------------
+
+
+def create_staff_user(
+    db: Database,
+    platform: str,
+    username: str,
+    password: str,
+    role: Role,
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> None:
+    with db.transaction() as conn:
+        access.create_user(conn, username, password, platform, role, now)
+        audit.append(
+            conn,
+            audit.AuditEntry(
+                at=now,
+                actor=actor,
+                action=AuditAction.STAFF_USER_CREATED,
+                detail={"platform": platform, "username": username, "role": role.value},
+            ),
+        )
+
+
+def disable_staff_user(
+    db: Database, platform: str, username: str, *, actor: str, now: dt.datetime
+) -> bool:
+    with db.transaction() as conn:
+        done = access.disable_user(conn, platform, username, now)
+        if done:
+            audit.append(
+                conn,
+                audit.AuditEntry(
+                    at=now,
+                    actor=actor,
+                    action=AuditAction.STAFF_USER_DISABLED,
+                    detail={"platform": platform, "username": username},
+                ),
+            )
+        return done
+
+
+def list_staff_users(db: Database, platform: str) -> list[dict[str, object]]:
+    with db.reading() as conn:
+        return access.list_users(conn, platform)
+
+
+def sign_in(db: Database, username: str, password: str, now: dt.datetime) -> str:
+    """A new session token for a staff user; ``SignInError`` when refused. Audited."""
+    with db.transaction() as conn:
+        principal = access.check_password(conn, username, password)
+        token = access.open_session(conn, principal, now, now + access.STAFF_SESSION)
+        audit.append(
+            conn,
+            audit.AuditEntry(
+                at=now,
+                actor=principal.name,
+                action=AuditAction.STAFF_SIGNED_IN,
+                detail={"platform": principal.platform, "role": str(principal.role)},
+            ),
+        )
+        return token
+
+
+def sign_in_creator(db: Database, platform: str, token: str, now: dt.datetime) -> str:
+    """A session for the creator named by the platform's signed token; it ends when the token
+    would have expired (at most an hour). ``TokenError`` when the token is not accepted."""
+    principal = creator_principal(db, platform, token, now)
+    with db.reading() as conn:
+        secret = access.creator_token_key(conn, platform)
+    expires = access.token_expiry(token, secret or "")
+    with db.transaction() as conn:
+        return access.open_session(conn, principal, now, expires)
+
+
+def session_of(db: Database, token: str, now: dt.datetime) -> Session | None:
+    with db.reading() as conn:
+        return access.read_session(conn, token, now)
+
+
+def sign_out(db: Database, token: str) -> None:
+    with db.transaction() as conn:
+        access.close_session(conn, token)

@@ -1,0 +1,247 @@
+"""The console's plumbing: who is signed in, what they may open, CSRF, and rendering.
+
+Every page declares the roles that may open it (``Page``); the platform in the path must be the
+session's own (a tenant never sees another's pages). Every POST carries the session's CSRF token
+in a form field. Responses carry a strict Content-Security-Policy (nothing from elsewhere, no
+inline script) and ``Referrer-Policy: no-referrer`` (a creator's entry link carries a token).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+import urllib.parse
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from byline.console import _i18n
+from byline.console._text import inert, neutralise
+from byline.service.access import Principal, Role, session_of
+from byline.service.programme import Programme
+
+SESSION_COOKIE = "byline_session"
+LOGIN_CSRF_COOKIE = "byline_login_csrf"
+PREFIX = "/console"
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["inert"] = inert
+_env.filters["neutralise"] = neutralise
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class ConsoleState:
+    programme: Programme
+    snapshot_dir: Path | None = None  # where cycles' outputs are kept (shadow runs read it)
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class Denied(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+@dataclass
+class Viewer:
+    """Who is looking at a page, in which language."""
+
+    request: Request
+    console: ConsoleState
+    t: _i18n.Translator
+    principal: Principal | None = None
+    csrf: str = ""
+    expires_at: dt.datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def programme(self) -> Programme:
+        return self.console.programme
+
+    @property
+    def actor_name(self) -> str:
+        assert self.principal is not None
+        return self.principal.name
+
+    def now(self) -> dt.datetime:
+        return self.programme.clock()
+
+
+def console_state(request: Request) -> ConsoleState:
+    state: ConsoleState = request.app.state.byline_console
+    return state
+
+
+def translator(request: Request) -> _i18n.Translator:
+    return _i18n.Translator(
+        _i18n.pick(request.cookies.get(_i18n.COOKIE), request.headers.get("accept-language"))
+    )
+
+
+def anonymous(request: Request) -> Viewer:
+    return Viewer(request, console_state(request), translator(request))
+
+
+def page(*roles: Role, creator: bool = False) -> Callable[[Request], Viewer]:
+    """A dependency: the signed-in viewer, if their role may open this page of this platform."""
+    allowed = frozenset(roles)
+
+    def dependency(request: Request) -> Viewer:
+        viewer = anonymous(request)
+        token = request.cookies.get(SESSION_COOKIE)
+        session = session_of(viewer.programme.db, token, viewer.now()) if token else None
+        if session is None:
+            raise SignInRequired(_here(request))
+        principal = session.principal
+        platform = request.path_params.get("platform")
+        if platform is not None and principal.platform != platform:
+            raise Denied("other_platform")
+        is_creator = principal.account_id is not None
+        if is_creator and not creator:
+            raise Denied("role")
+        if not is_creator and principal.role not in allowed:
+            raise Denied("role")
+        viewer.principal = principal
+        viewer.csrf = session.csrf
+        viewer.expires_at = session.expires_at
+        return viewer
+
+    return dependency
+
+
+def _here(request: Request) -> str:
+    url = request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    return url
+
+
+def safe_next(url: str | None, default: str) -> str:
+    """Only a path inside the console: never an open redirect."""
+    if not url or not url.startswith(PREFIX + "/") or url.startswith("//") or "\\" in url:
+        return default
+    return url
+
+
+async def form_of(request: Request, viewer: Viewer) -> dict[str, Any]:
+    """The POSTed form, after checking its CSRF token against the session's."""
+    form = await request.form()
+    sent = str(form.get("csrf", ""))
+    if not viewer.csrf or not hmac.compare_digest(sent, viewer.csrf):
+        raise Denied("csrf")
+    values: dict[str, Any] = {}
+    for key in form:
+        items = form.getlist(key)
+        values[key] = [str(v) for v in items] if len(items) > 1 else str(items[0])
+    return values
+
+
+def render(viewer: Viewer, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    principal = viewer.principal
+    body = _env.get_template(template).render(
+        t=viewer.t,
+        lang=viewer.t.lang,
+        languages=_i18n.LANGUAGES,
+        principal=principal,
+        platform=principal.platform if principal else None,
+        csrf=viewer.csrf,
+        nav=_nav(principal),
+        here=_here(viewer.request),
+        notice=viewer.request.query_params.get("notice"),
+        error=viewer.request.query_params.get("error"),
+        expires_at=viewer.expires_at,
+        **context,
+    )
+    response = HTMLResponse(body, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def redirect(url: str, **query: str) -> RedirectResponse:
+    if query:
+        url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
+    response = RedirectResponse(url, status_code=303)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+# Which pages each role sees in the navigation (the pages check the role themselves).
+NAV: dict[str, tuple[Role, ...]] = {
+    "dashboard": (Role.ADMIN, Role.PLATFORM),
+    "reviews": (Role.ADMIN, Role.REVIEWER),
+    "preview": (Role.ADMIN, Role.PLATFORM, Role.REVIEWER),
+    "admin": (Role.ADMIN,),
+}
+
+
+def _nav(principal: Principal | None) -> list[tuple[str, str]]:
+    if principal is None:
+        return []
+    base = f"{PREFIX}/{principal.platform}"
+    if principal.account_id is not None:
+        return [("nav.me", f"{base}/me")]
+    items = [
+        (f"nav.{name}", f"{base}/{name}") for name, roles in NAV.items() if principal.role in roles
+    ]
+    return items
+
+
+def home_of(principal: Principal) -> str:
+    base = f"{PREFIX}/{principal.platform}"
+    if principal.account_id is not None:
+        return f"{base}/me"
+    if principal.role in (Role.ADMIN, Role.PLATFORM):
+        return f"{base}/dashboard"
+    return f"{base}/reviews"
+
+
+def set_session_cookie(
+    response: Response, request: Request, token: str, expires_at: dt.datetime, now: dt.datetime
+) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max(1, int((expires_at - now).total_seconds())),
+        path=PREFIX,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def query_list(values: Iterable[str] | str | None) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        return [values]
+    return list(values)
