@@ -37,7 +37,8 @@ ALLOWED = {
         "outbox",
     },
     # adapters reach the system through the service (and name domain and engine types)
-    "cli": {"service", "domain", "engine", "policy"},
+    # the demo command composes the API app to serve it
+    "cli": {"service", "domain", "engine", "policy", "api"},
     "console": {"service", "domain"},
     # the API app mounts the console beside its routes
     "api": {"service", "domain", "console"},

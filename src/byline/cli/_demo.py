@@ -12,16 +12,17 @@ from rich.table import Column, Table
 
 from byline.cli._app import app, emit_json, err, fail, out
 from byline.engine import SnapshotError
-from byline.policy import PolicyFileError
-from byline.service.demo import DemoStep, run_demo
+from byline.policy import PolicyFileError, load_policy
+from byline.service.demo import DemoStep, demo_access, demo_now, run_demo, running_clock
 from byline.service.simulation import SimulationReport, WeekReport
+from byline.service.wiring import open_programme
 
 
 @app.command()
 def demo(
     policy: str = typer.Option("weibo", "--policy", "-p", help="Preset name or policy file."),
     accounts: int = typer.Option(
-        10_000_000, "--accounts", min=1, help="Size of the synthetic platform."
+        1_000_000, "--accounts", min=1, help="Size of the synthetic platform."
     ),
     seed: int = typer.Option(7, "--seed", help="Same seed, same platform."),
     workdir: Path = typer.Option(
@@ -31,9 +32,17 @@ def demo(
         True, "--programme/--no-programme", help="Also run the programme over simulated weeks."
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    serve: bool = typer.Option(
+        True, "--serve/--no-serve", help="Then serve the console and the API until Ctrl-C."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
 ) -> None:
-    """Synthesise a platform, evaluate it around each phase of a policy, then run the
-    programme week by week with simulated creators, reviewers and a webhook receiver."""
+    """Synthesise a platform, evaluate it around each phase of a policy, run the programme week
+    by week with simulated creators, reviewers and a webhook receiver, then serve the console
+    and the API with a sign-in for each role and a creator's link."""
+    if serve and programme:
+        _check_port_free(host, port)
     bar = Progress(
         TextColumn("{task.description:<12}"),
         BarColumn(),
@@ -64,6 +73,7 @@ def demo(
     if as_json:
         emit_json(
             {
+                "workdir": str(workdir),
                 "policy": report.policy,
                 "snapshot": str(report.snapshot),
                 "accounts": report.accounts,
@@ -124,6 +134,76 @@ def demo(
     out.print(
         f"Next: byline policy show {escape(policy)}  ·  byline evaluate --help", highlight=False
     )
+    if serve and programme:
+        serve_demo(workdir, policy, host, port)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail before a minute of work, not after, when the port is taken."""
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            fail(f"cannot serve on {host}:{port} ({exc.strerror}); choose another --port")
+
+
+def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
+    """Serve the demo's programme (console and API) on a clock that starts the day after the
+    simulation and runs in real time, until Ctrl-C."""
+    import uvicorn
+
+    from byline.api import ApiSettings, create_app
+
+    policy = load_policy(policy_ref)
+    db_url = f"sqlite:///{workdir / 'byline.db'}"
+    programme = open_programme(
+        db_url, clock=running_clock(demo_now(policy)), key_file=workdir / "byline.keys.json"
+    )
+    try:
+        access = demo_access(programme, policy)
+        settings = ApiSettings(db_url=db_url, snapshot_dir=workdir, log_requests=False)
+        app = create_app(programme, settings)
+        base = f"http://{host}:{port}"
+        say = out.print
+        say(f"\n[bold]Serving the demo[/] at {base}/console (API docs at {base}/docs)")
+        say(f"Sign in at {base}/console/login as:")
+        for username, password, role in access.staff:
+            say(
+                f"  {ROLE_TITLES[role.value]:<16} user [bold]{username}[/]  "
+                f"password [bold]{password}[/]",
+                highlight=False,
+            )
+        if access.creator_token:
+            say(f"A creator ({access.creator_account}), valid for an hour:", highlight=False)
+            link = f"{base}/console/{access.platform}/enter?token={access.creator_token}"
+            say(f"  {link}", highlight=False, soft_wrap=True)
+        say(
+            f"Label lookups through the API: Authorization: Bearer {access.label_key}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        say(
+            f"The demo's clock reads {access.now:%Y-%m-%d %H:%M} UTC (the day after the last "
+            "cycle) and runs in real time. Ctrl-C stops.",
+            highlight=False,
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        )
+        server.run()
+    finally:
+        programme.db.dispose()
+    out.print("Stopped. The data stays in " + escape(str(workdir)) + " until the next run.")
+
+
+ROLE_TITLES = {
+    "admin": "admin",
+    "platform": "compliance lead",
+    "reviewer": "reviewer",
+}
 
 
 FUNNEL = (

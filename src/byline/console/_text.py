@@ -12,28 +12,38 @@ import unicodedata
 
 from markupsafe import Markup, escape
 
-# Bidi embedding/override/isolate controls and marks, zero-width and other invisible formatting.
-_INVISIBLE = {
+# Bidi embedding/override/isolate controls and marks, and invisible characters with no place in
+# a name. (The vault refuses the embeddings, overrides and isolates outright; names stored before
+# that rule, or arriving by another door, are still shown inertly.)
+_ALWAYS = {
     *range(0x202A, 0x202F),  # LRE RLE PDF LRO RLO
     *range(0x2066, 0x206A),  # LRI RLI FSI PDI
-    0x200E,
-    0x200F,
-    0x061C,  # marks
-    *range(0x200B, 0x200E),  # zero-width space, non-joiner, joiner
-    0x2060,
-    0xFEFF,
-    0x180E,
-    0x00AD,
+    0x200E,  # LRM
+    0x200F,  # RLM
+    0x061C,  # ALM
+    0x200B,  # zero-width space
+    0x2060,  # word joiner
+    0xFEFF,  # zero-width no-break space
+    0x180E,  # Mongolian vowel separator
+    0x00AD,  # soft hyphen
 }
+# Zero-width (non-)joiners are part of how Persian, Indic scripts and emoji sequences are
+# written: kept between two non-ASCII characters, shown as a marker anywhere else (e.g. inside
+# a Latin word, where they only make two names look alike).
+_JOINERS = {0x200C, 0x200D}
 
 
 def neutralise(text: str) -> str:
-    """``text`` with every bidi control and invisible character shown as ``[U+XXXX]``, and
-    other control characters (category Cc) likewise."""
+    """``text`` with every bidi control and invisible character shown as ``[U+XXXX]`` (and
+    other control characters likewise); joiners only where no script needs them."""
     out = []
-    for ch in text:
+    last = len(text) - 1
+    for i, ch in enumerate(text):
         code = ord(ch)
-        if code in _INVISIBLE or (unicodedata.category(ch) == "Cc" and ch not in "\t"):
+        if code in _JOINERS:
+            between_scripts = 0 < i < last and ord(text[i - 1]) > 0x7F and ord(text[i + 1]) > 0x7F
+            out.append(ch if between_scripts else f"[U+{code:04X}]")
+        elif code in _ALWAYS or (unicodedata.category(ch) == "Cc" and ch != "\t"):
             out.append(f"[U+{code:04X}]")
         else:
             out.append(ch)

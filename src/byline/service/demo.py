@@ -4,6 +4,7 @@ each of its phases, and check the threshold promise on every result."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -11,11 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from byline.domain.cases import CaseState
 from byline.domain.explain import one_line
 from byline.domain.policy import Policy
 from byline.engine import Progress, evaluate, floor_violations
 from byline.policy import load_policy
-from byline.service.simulation import SimulationReport, WeekReport, simulate
+from byline.service.access import (
+    Role,
+    create_api_key,
+    create_staff_user,
+    issue_creator_token,
+    register_creator_key,
+)
+from byline.service.programme import Clock, Programme
+from byline.service.simulation import SimulationReport, WeekReport, simulate, weekly_dates
 from byline.synth import write_snapshot
 
 _MARKER = ".byline-demo"
@@ -70,7 +80,7 @@ def prepare_workdir(workdir: Path) -> None:
 def run_demo(
     workdir: Path,
     policy_ref: str = "weibo",
-    accounts: int = 10_000_000,
+    accounts: int = 1_000_000,
     seed: int = 7,
     *,
     on_synth: Callable[[int], None] | None = None,
@@ -102,3 +112,66 @@ def run_demo(
             workdir, snapshot, policy, policy_ref, seed=seed, on_week=on_week
         )
     return report
+
+
+# --- serving the demo -------------------------------------------------------------------------
+
+# The demo's people: one console user per staff role.
+DEMO_STAFF = (
+    ("demo-admin", Role.ADMIN),
+    ("demo-compliance", Role.PLATFORM),
+    ("demo-reviewer", Role.REVIEWER),
+)
+# Which creator the printed link signs in: someone with something to do, in this order.
+_CREATOR_STATES = ("notified", "overdue", "rejected", "refused", "appealed", "submitted")
+
+
+@dataclass(frozen=True)
+class DemoAccess:
+    """What the demo prints so that each kind of user can try it."""
+
+    platform: str
+    staff: list[tuple[str, str, Role]]  # username, password (shown once), role
+    label_key: str
+    creator_account: str | None
+    creator_token: str | None
+    now: dt.datetime
+
+
+def demo_now(policy: Policy) -> dt.datetime:
+    """Where the served demo's clock starts: the day after the simulation's last cycle."""
+    last = weekly_dates(policy)[-1]
+    return dt.datetime.combine(last + dt.timedelta(days=1), dt.time(9, 0), dt.UTC)
+
+
+def running_clock(start: dt.datetime) -> Clock:
+    """A clock that starts at ``start`` and runs at the speed of the wall clock."""
+    origin = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - origin)
+
+
+def demo_access(programme: Programme, policy: Policy) -> DemoAccess:
+    """Console users for each staff role, a label key, and a creator's sign-in token (valid for
+    an hour) for an account whose case asks something of its holder."""
+    now = programme.clock()
+    staff = []
+    for username, role in DEMO_STAFF:
+        password = secrets.token_urlsafe(9)
+        create_staff_user(programme.db, policy.id, username, password, role, actor="demo", now=now)
+        staff.append((username, password, role))
+    label_key = create_api_key(
+        programme.db, policy.id, Role.LABEL, actor="demo", now=now, label="demo label lookups"
+    )
+    secret = register_creator_key(programme.db, policy.id, actor="demo", now=now)
+    account = None
+    for state in _CREATOR_STATES:
+        found = programme.list_cases(policy.id, CaseState(state), limit=1)
+        if found:
+            account = found[0]["account_id"]
+            break
+    token = (
+        issue_creator_token(secret, policy.id, account, now, dt.timedelta(hours=1))
+        if account
+        else None
+    )
+    return DemoAccess(policy.id, staff, label_key, account, token, now)

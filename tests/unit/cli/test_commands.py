@@ -163,7 +163,16 @@ def test_synth_then_evaluate_with_previous(tmp_path: Path) -> None:
 def test_demo_runs_from_the_installed_command(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "byline"
     result = subprocess.run(
-        [str(exe), "demo", "--accounts", "300000", "--dir", str(tmp_path / "d"), "--json"],
+        [
+            str(exe),
+            "demo",
+            "--accounts",
+            "300000",
+            "--dir",
+            str(tmp_path / "d"),
+            "--json",
+            "--no-serve",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -179,7 +188,16 @@ def test_demo_runs_from_the_installed_command(tmp_path: Path) -> None:
     assert first["by_tier"]["weibo.tier.500k"] == 0 < second["by_tier"]["weibo.tier.500k"]
     # a second run replaces the folder cleanly
     again = subprocess.run(
-        [str(exe), "demo", "--accounts", "1000", "--dir", str(tmp_path / "d"), "--json"],
+        [
+            str(exe),
+            "demo",
+            "--accounts",
+            "1000",
+            "--dir",
+            str(tmp_path / "d"),
+            "--json",
+            "--no-serve",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -189,7 +207,7 @@ def test_demo_runs_from_the_installed_command(tmp_path: Path) -> None:
 
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("precious")
-    code, _, err = run("demo", "--accounts", "1000", "--dir", str(tmp_path))
+    code, _, err = run("demo", "--accounts", "1000", "--dir", str(tmp_path), "--no-serve")
     assert code == 1 and "not a Byline demo folder" in err
     assert (tmp_path / "mine.txt").read_text() == "precious"
 
@@ -203,6 +221,7 @@ def test_every_preset_runs_the_demo(name: str, tmp_path: Path) -> None:
         "--accounts",
         "50000",
         "--no-programme",
+        "--no-serve",
         "--dir",
         str(tmp_path / name),
         "--json",
@@ -212,7 +231,9 @@ def test_every_preset_runs_the_demo(name: str, tmp_path: Path) -> None:
 
 
 def test_demo_runs_the_programme_over_weeks(tmp_path: Path) -> None:
-    code, out, err = run("demo", "--accounts", "2000000", "--dir", str(tmp_path / "d"), "--json")
+    code, out, err = run(
+        "demo", "--accounts", "2000000", "--dir", str(tmp_path / "d"), "--json", "--no-serve"
+    )
     assert code == 0, err
     programme = json.loads(out)["programme"]
     weeks = programme["weeks"]
