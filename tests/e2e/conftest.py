@@ -30,7 +30,6 @@ from byline.service.access import (
 )
 from byline.service.programme import Programme
 from byline.service.wiring import open_database
-
 from integration.api.conftest import NOW, seed
 
 PASSWORD = "correct horse battery"

@@ -1,0 +1,104 @@
+"""The console in headless Chromium: what reviewers, creators and compliance leads do, seen as
+they see it. Each test saves screenshots of the pages it visits (see conftest)."""
+
+from __future__ import annotations
+
+from byline.service.programme import Actor
+from e2e.conftest import Site, Visit
+
+HOSTILE = '<img src=x onerror="window.pwned=1">Ad\u200bmin\u200e'
+
+
+def test_an_approved_name_shows_to_verified_viewers_only(site: Site, visit: Visit) -> None:
+    visit.sign_in("weibo-reviewer")
+    visit.goto("/console/weibo/reviews", "queue")
+    assert visit.count("case-row-waiting") == 1
+    visit.goto("/console/weibo/cases/waiting", "case")
+    visit.click("approve", "approved")
+    assert site.programme.show("weibo", "waiting")["state"] == "disclosed"
+    visit.goto("/console/weibo/preview?account=waiting", "preview")
+    verified = visit.page.get_by_test_id("preview-verified")  # type: ignore[attr-defined]
+    logged_out = visit.page.get_by_test_id("preview-logged_out")  # type: ignore[attr-defined]
+    assert verified.get_by_test_id("label-name").inner_text() == "Liu Yang"
+    assert logged_out.get_by_test_id("label-name").count() == 0
+    assert logged_out.get_by_test_id("label-hidden").count() == 1
+    assert "Liu Yang" not in logged_out.inner_text()
+
+
+def test_a_creator_refuses_and_sees_the_restrictions(site: Site, visit: Visit) -> None:
+    visit.goto(site.creator_link("quiet"), "my-obligation")
+    assert visit.page.url.endswith("/console/weibo/me")  # type: ignore[attr-defined]
+    visit.click("refuse", "refuse-consequences")
+    consequences = visit.text("consequences")
+    assert consequences.strip(), "the consequences are spelled out before confirming"
+    assert site.programme.show("weibo", "quiet")["state"] == "notified"  # nothing yet
+    visit.click("confirm-refuse", "refused")
+    assert site.programme.show("weibo", "quiet")["state"] == "refused"
+    enforcement = site.programme.enforcement("weibo", "quiet")
+    assert enforcement["restrictions"]
+    items = visit.page.get_by_test_id("restrictions").locator("li")  # type: ignore[attr-defined]
+    assert items.count() == len(enforcement["restrictions"])
+
+
+def test_a_hostile_name_is_displayed_inertly(site: Site, visit: Visit, browser: object) -> None:
+    site.programme.submit("weibo", "quiet", HOSTILE, consent=True, actor=Actor("creator"))
+    visit.sign_in("weibo-reviewer")
+    visit.goto("/console/weibo/cases/quiet", "case-before-reveal")
+    assert visit.count("revealed-name") == 0
+    visit.click("reveal", "revealed")
+    shown = visit.page.get_by_test_id("revealed-name").first  # type: ignore[attr-defined]
+    text = shown.inner_text()
+    assert '<img src=x onerror="window.pwned=1">' in text  # shown as text
+    assert "Ad[U+200B]min[U+200E]" in text  # invisible characters made visible
+    assert shown.locator("img").count() == 0
+    assert visit.page.evaluate("window.pwned") is None  # type: ignore[attr-defined]
+
+
+def test_the_dashboards_numbers_are_the_databases(site: Site, visit: Visit) -> None:
+    visit.sign_in("weibo-platform")
+    visit.goto("/console/weibo/dashboard", "dashboard")
+    funnel = site.programme.funnel("weibo")
+    for state in ("notified", "submitted", "disclosed", "refused", "overdue"):
+        assert visit.text(f"funnel-{state}").strip() == f"{funnel[state]:,}", state
+    tiers: dict[str, int] = {}
+    for case in site.programme.list_cases("weibo", limit=1000):
+        if case["tier"] and case["closed_at"] is None:
+            tiers[case["tier"]] = tiers.get(case["tier"], 0) + 1
+    for tier, n in tiers.items():
+        assert visit.text(f"tier-{tier}").strip() == f"{n:,}", tier
+
+
+def test_the_language_switch(site: Site, visit: Visit) -> None:
+    visit.sign_in("weibo-reviewer")
+    visit.goto("/console/weibo/reviews", "queue-en")
+    assert visit.page.locator("html").get_attribute("lang") == "en"  # type: ignore[attr-defined]
+    visit.click("lang-zh-CN", "queue-zh")
+    assert visit.page.locator("html").get_attribute("lang") == "zh-CN"  # type: ignore[attr-defined]
+    assert "审核" in visit.page.inner_text("body")  # type: ignore[attr-defined]
+    assert visit.page.url.endswith("/console/weibo/reviews")  # type: ignore[attr-defined]
+    visit.click("lang-en", "queue-en-again")
+    assert "Reviews" in visit.page.inner_text("body")  # type: ignore[attr-defined]
+
+
+def test_a_reviewer_cannot_open_another_platforms_case(site: Site, visit: Visit) -> None:
+    visit.sign_in("douyin-reviewer")
+    response = visit.goto("/console/weibo/cases/waiting", "other-tenant")
+    assert response.status == 403  # type: ignore[attr-defined]
+    assert visit.count("message") == 1
+    assert "Liu Yang" not in visit.page.inner_text("body")  # type: ignore[attr-defined]
+
+
+def test_pages_fit_a_phone(site: Site, browser: object, request: object) -> None:
+    from e2e.conftest import _visits
+
+    for visit in _visits(browser, site.base, request):  # type: ignore[arg-type]
+        visit.page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+        visit.sign_in("weibo-admin")
+        for url, name in (
+            ("/console/weibo/dashboard", "phone-dashboard"),
+            ("/console/weibo/reviews", "phone-queue"),
+            ("/console/weibo/cases/waiting", "phone-case"),
+        ):
+            visit.goto(url, name)
+            width = visit.page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+            assert width <= 390 + 1, f"{url} scrolls sideways on a phone ({width}px)"

@@ -1,0 +1,77 @@
+"""`byline demo` ends by serving the console and the API: the printed sign-ins work in a
+browser, the creator link opens the creator's page, and Ctrl-C stops it cleanly."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from e2e.conftest import Visit, _visits, free_port
+
+
+def test_the_demo_serves_what_it_prints(
+    tmp_path: Path, browser: object, request: pytest.FixtureRequest
+) -> None:
+    port = free_port()
+    exe = Path(sys.executable).parent / "byline"
+    process = subprocess.Popen(
+        [
+            str(exe),
+            "demo",
+            "--accounts",
+            "200000",
+            "--dir",
+            str(tmp_path / "demo"),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 240
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "Ctrl-C stops" in line or time.monotonic() > deadline:
+                break
+        printed = "".join(lines)
+        assert "Ctrl-C stops" in printed, printed[-2000:]
+        users = dict(re.findall(r"user (demo-[a-z]+)\s+password (\S+)", printed))
+        assert set(users) == {"demo-admin", "demo-compliance", "demo-reviewer"}
+        link = re.search(r"(http://\S+/enter\?token=\S+)", printed)
+        assert link, printed[-2000:]
+
+        for visit in _visits(browser, f"http://127.0.0.1:{port}", request):
+            _walk_through(visit, users, link.group(1))
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            rest, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise
+    assert process.returncode == 0, rest[-2000:]
+    assert "Stopped" in rest
+
+
+def _walk_through(visit: Visit, users: dict[str, str], creator_link: str) -> None:
+    visit.sign_in("demo-compliance", users["demo-compliance"])
+    assert visit.page.url.endswith("/console/weibo/dashboard")  # type: ignore[attr-defined]
+    assert visit.count("funnel-disclosed") == 1
+    visit.page.context.clear_cookies()  # type: ignore[attr-defined]
+    visit.sign_in("demo-reviewer", users["demo-reviewer"])
+    assert visit.page.url.endswith("/console/weibo/reviews")  # type: ignore[attr-defined]
+    visit.page.context.clear_cookies()  # type: ignore[attr-defined]
+    visit.goto(creator_link, "creator")
+    assert visit.page.url.endswith("/console/weibo/me")  # type: ignore[attr-defined]
