@@ -3,6 +3,7 @@ browser, the creator link opens the creator's page, and Ctrl-C stops it cleanly.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -34,7 +35,7 @@ def test_the_demo_serves_what_it_prints(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        env={**os.environ, "COLUMNS": "200"},
     )
     assert process.stdout is not None
     lines: list[str] = []
