@@ -1,7 +1,223 @@
-"""Console pages: creator."""
+"""The creator's own pages: what is required of me and why, the deadline, my name with my
+consent, refusing (its consequences spelled out before I confirm), appealing, volunteering and
+withdrawing, and the restrictions on my account with how to lift them.
+
+Creator sessions only (``page(creator=True)`` with no staff role); every action is on the
+session's own account. Each POST redirects back to ``/me`` with a notice or an error.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from byline.console import _case_words as words
+from byline.console._web import PREFIX, Viewer, form_of, page, redirect, render
+from byline.domain.vocabulary import AccountKind, Trigger
+from byline.service import errors, reviews
+from byline.service.obligations import obligation_of
+from byline.service.programme import Actor
 
 router = APIRouter(include_in_schema=False)
+Creator = Annotated[Viewer, Depends(page(creator=True))]
+
+NAME_MAX = 200
+REASON_MAX = 500
+ACTION_ERRORS: tuple[type[Exception], ...] = (*errors.USER_ERRORS, ValueError)
+
+# Which actions the page offers in each state (the case's state machine has the last word:
+# an action it refuses comes back as an error). ``None``: no case, or the last one is closed.
+_SUBMIT = {"required", "notified", "rejected", "overdue", "refused", "verified", "disclosed"}
+_SUBMIT_AGAIN = {"submitted"}  # a corrected name replaces the one waiting for review
+_REFUSE = {"required", "notified", "submitted", "rejected", "overdue", "verified", "disclosed"}
+_APPEAL = {"required", "notified", "rejected", "overdue", "refused"}
+_CLOSED = {None, "released", "withdrawn"}
+
+
+def _actor(viewer: Viewer) -> Actor:
+    return Actor(viewer.actor_name, getattr(viewer.request.state, "request_id", None))
+
+
+def _account(viewer: Viewer) -> str:
+    assert viewer.principal is not None and viewer.principal.account_id is not None
+    return viewer.principal.account_id
+
+
+def _me_url(platform: str) -> str:
+    return f"{PREFIX}/{platform}/me"
+
+
+def _actions(duty: dict[str, Any]) -> dict[str, bool]:
+    state = duty["state"]
+    voluntary = bool(duty.get("voluntary"))
+    closed = state in _CLOSED
+    return {
+        "submit": not voluntary and state in _SUBMIT | _SUBMIT_AGAIN,
+        "refuse": not voluntary and state in _REFUSE,
+        "appeal": not voluntary and state in _APPEAL,
+        "volunteer": closed and bool(duty["voluntary_allowed"]),
+        "withdraw": voluntary and not closed,
+        "change_name": voluntary and state in {"submitted", "verified", "disclosed"},
+    }
+
+
+def _countdown(viewer: Viewer, deadline: str | None) -> str | None:
+    """The time left, as the server sees it now (the page's script keeps it ticking)."""
+    if not deadline:
+        return None
+    left = int((dt.datetime.fromisoformat(deadline) - viewer.now()).total_seconds())
+    if left <= 0:
+        return viewer.t("me.countdown_over")
+    days, rest = divmod(left, 86400)
+    return viewer.t("me.countdown_left", days=days, hours=rest // 3600, minutes=rest % 3600 // 60)
+
+
+def _duty(viewer: Viewer, platform: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The obligation in words, and the case itself (None when there is none)."""
+    account_id = _account(viewer)
+    duty = obligation_of(viewer.programme, platform, account_id)
+    try:
+        view: dict[str, Any] | None = viewer.programme.show(platform, account_id)
+    except errors.NotFoundError:
+        view = None
+    duty["voluntary"] = bool(view and view["voluntary"])
+    return duty, view
+
+
+@router.get(PREFIX + "/{platform}/me")
+def me_page(platform: str, viewer: Creator) -> Response:
+    duty, view = _duty(viewer, platform)
+    policy = reviews.policy_in_force(viewer.programme, platform)
+    t = viewer.t
+    kind = view["kind"] if view else None
+    return render(
+        viewer,
+        "me.html",
+        duty=duty,
+        view=view,
+        kind=kind,
+        actions=_actions(duty),
+        countdown=_countdown(viewer, duty["deadline"]),
+        reasons=words.reasons(t, view, policy) if view else [],
+        restrictions=words.restrictions(t, duty["restrictions"], policy),
+        incentives=[i for i in policy.incentives if view and i.id in view["incentives"]],
+        word=lambda group, value: words.word(t, group, value),
+        kinds=[k.value for k in AccountKind],
+        me_url=_me_url(platform),
+    )
+
+
+@router.get(PREFIX + "/{platform}/me/refuse")
+def refuse_page(platform: str, viewer: Creator) -> Response:
+    """What refusing costs, before the creator confirms it."""
+    duty, _ = _duty(viewer, platform)
+    if not _actions(duty)["refuse"]:
+        return redirect(_me_url(platform), error="me_cannot_refuse")
+    policy = reviews.policy_in_force(viewer.programme, platform)
+    return render(
+        viewer,
+        "me_refuse.html",
+        duty=duty,
+        consequences=words.penalties_on(viewer.t, policy, Trigger.REFUSED),
+        me_url=_me_url(platform),
+    )
+
+
+def _text(form: dict[str, Any], key: str) -> str:
+    value = form.get(key, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return str(value).strip()
+
+
+@router.post(PREFIX + "/{platform}/me/submit")
+async def submit(platform: str, request: Request, viewer: Creator) -> Response:
+    form = await form_of(request, viewer)
+    name = _text(form, "name")
+    back = _me_url(platform)
+    if not name:
+        return redirect(back, error="me_name_required")
+    if len(name) > NAME_MAX:
+        return redirect(back, error="me_name_too_long")
+    if form.get("consent") != "yes":
+        return redirect(back, error="me_consent_required")
+    try:
+        viewer.programme.submit(
+            platform, _account(viewer), name, consent=True, actor=_actor(viewer)
+        )
+    except ACTION_ERRORS as exc:
+        return redirect(back, error=str(exc))
+    return redirect(back, notice="me_submitted")
+
+
+@router.post(PREFIX + "/{platform}/me/refuse")
+async def refuse(platform: str, request: Request, viewer: Creator) -> Response:
+    form = await form_of(request, viewer)
+    reason = _text(form, "reason")
+    back = _me_url(platform)
+    if form.get("confirm") != "yes":
+        return redirect(back + "/refuse", error="me_confirm_required")
+    if len(reason) > REASON_MAX:
+        return redirect(back + "/refuse", error="me_reason_too_long")
+    try:
+        viewer.programme.refuse(platform, _account(viewer), actor=_actor(viewer), reason=reason)
+    except ACTION_ERRORS as exc:
+        return redirect(back, error=str(exc))
+    return redirect(back, notice="me_refused")
+
+
+@router.post(PREFIX + "/{platform}/me/appeal")
+async def appeal(platform: str, request: Request, viewer: Creator) -> Response:
+    form = await form_of(request, viewer)
+    reason = _text(form, "reason")
+    back = _me_url(platform)
+    if not reason:
+        return redirect(back, error="me_reason_required")
+    if len(reason) > REASON_MAX:
+        return redirect(back, error="me_reason_too_long")
+    try:
+        viewer.programme.appeal(platform, _account(viewer), reason, actor=_actor(viewer))
+    except ACTION_ERRORS as exc:
+        return redirect(back, error=str(exc))
+    return redirect(back, notice="me_appealed")
+
+
+@router.post(PREFIX + "/{platform}/me/volunteer")
+async def volunteer(platform: str, request: Request, viewer: Creator) -> Response:
+    form = await form_of(request, viewer)
+    name = _text(form, "name")
+    back = _me_url(platform)
+    try:
+        kind = AccountKind(_text(form, "kind") or AccountKind.INDIVIDUAL.value)
+    except ValueError:
+        return redirect(back, error="me_kind_required")
+    if not name:
+        return redirect(back, error="me_name_required")
+    if len(name) > NAME_MAX:
+        return redirect(back, error="me_name_too_long")
+    if form.get("consent") != "yes":
+        return redirect(back, error="me_consent_required")
+    try:
+        viewer.programme.volunteer(
+            platform, _account(viewer), name, kind, actor=_actor(viewer), consent=True
+        )
+    except ACTION_ERRORS as exc:
+        return redirect(back, error=str(exc))
+    return redirect(back, notice="me_volunteered")
+
+
+@router.post(PREFIX + "/{platform}/me/withdraw")
+async def withdraw(platform: str, request: Request, viewer: Creator) -> Response:
+    form = await form_of(request, viewer)
+    reason = _text(form, "reason")
+    back = _me_url(platform)
+    if len(reason) > REASON_MAX:
+        return redirect(back, error="me_reason_too_long")
+    try:
+        viewer.programme.withdraw(platform, _account(viewer), actor=_actor(viewer), reason=reason)
+    except ACTION_ERRORS as exc:
+        return redirect(back, error=str(exc))
+    return redirect(back, notice="me_withdrawn")

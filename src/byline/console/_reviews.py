@@ -1,7 +1,320 @@
-"""Console pages: reviews."""
+"""Reviewers' pages: the queue (filters, paging, taking cases, bulk decisions) and one case
+(facts, reasons in words, the name on request, decisions, appeals, the audit trail).
+
+The submitted name is decrypted only by a POST to ``.../reveal`` (audited by the vault) and is
+rendered in that response alone: never redirected to, never in a URL, never cached.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import urllib.parse
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from byline.console import _case_words as words
+from byline.console._web import (
+    PREFIX,
+    Viewer,
+    form_of,
+    page,
+    query_list,
+    redirect,
+    render,
+    safe_next,
+)
+from byline.domain.cases import CaseState
+from byline.service import errors, reviews
+from byline.service.access import Role
+from byline.service.programme import Actor
 
 router = APIRouter(include_in_schema=False)
+Reviewer = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN))]
+
+PAGE_SIZES = (25, 50, 100)
+BULK_MAX = 100
+REASON_MAX = 500
+# Errors a reviewer can cause by acting on a case (shown as they are: they never carry a name).
+ACTION_ERRORS: tuple[type[Exception], ...] = (
+    *errors.USER_ERRORS,
+    ValueError,
+    reviews.AssignmentConflict,
+)
+
+
+def _actor(viewer: Viewer) -> Actor:
+    return Actor(viewer.actor_name, getattr(viewer.request.state, "request_id", None))
+
+
+def _queue_url(platform: str) -> str:
+    return f"{PREFIX}/{platform}/reviews"
+
+
+def _case_url(platform: str, account_id: str) -> str:
+    return f"{PREFIX}/{platform}/cases/{urllib.parse.quote(account_id, safe='')}"
+
+
+def _choice(value: str | None, allowed: type[StrEnum], default: Any) -> Any:
+    try:
+        return allowed(value) if value else default
+    except ValueError:
+        return default
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        return default
+    return min(max(number, low), high)
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+@router.get(PREFIX + "/{platform}/reviews")
+def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
+    params = request.query_params
+    view = _choice(params.get("state"), reviews.QueueView, reviews.QueueView.SUBMITTED)
+    assigned = _choice(params.get("assigned"), reviews.Assignee, reviews.Assignee.ANYONE)
+    limit = _int(params.get("limit"), 50, 1, max(PAGE_SIZES))
+    offset = _int(params.get("offset"), 0, 0, 10_000_000)
+    try:
+        policy = reviews.policy_in_force(viewer.programme, platform)
+    except errors.NotFoundError:
+        return _not_found(viewer, "reviews.no_policy")
+    tiers = [(tier.id, tier.label) for tier in policy.tiers]
+    tier = params.get("tier") or ""
+    if tier not in {tier_id for tier_id, _ in tiers}:
+        tier = ""
+    result = reviews.queue(
+        viewer.programme,
+        platform,
+        reviewer=viewer.actor_name,
+        view=view,
+        tier=tier or None,
+        assignee=assigned,
+        limit=limit,
+        offset=offset,
+    )
+    filters = {"state": view.value, "tier": tier, "assigned": assigned.value, "limit": limit}
+
+    def page_url(new_offset: int) -> str:
+        query = {k: str(v) for k, v in filters.items() if v}
+        query["offset"] = str(new_offset)
+        return _queue_url(platform) + "?" + urllib.parse.urlencode(query)
+
+    return render(
+        viewer,
+        "reviews.html",
+        page=result,
+        filters=filters,
+        views=[v.value for v in reviews.QueueView],
+        assignees=[a.value for a in reviews.Assignee],
+        tiers=tiers,
+        tier_labels=dict(tiers),
+        page_sizes=PAGE_SIZES,
+        me=viewer.actor_name,
+        back=_here(request),
+        previous_url=page_url(max(0, offset - limit)) if offset > 0 else None,
+        next_url=page_url(offset + limit) if offset + limit < result.total else None,
+        case_url=lambda account_id: _case_url(platform, account_id),
+    )
+
+
+def _here(request: Request) -> str:
+    url = request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    return url
+
+
+@router.post(PREFIX + "/{platform}/cases/{account_id}/take")
+async def take(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
+    form = await form_of(request, viewer)
+    back = safe_next(_one(form.get("next")), _queue_url(platform))
+    try:
+        reviews.assign(viewer.programme, platform, account_id, viewer.actor_name, at=viewer.now())
+    except ACTION_ERRORS as exc:
+        return redirect(back, error=str(exc))
+    return redirect(back, notice="reviews_taken")
+
+
+@router.post(PREFIX + "/{platform}/cases/{account_id}/release")
+async def release(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
+    form = await form_of(request, viewer)
+    back = safe_next(_one(form.get("next")), _queue_url(platform))
+    assert viewer.principal is not None
+    try:
+        reviews.release(
+            viewer.programme,
+            platform,
+            account_id,
+            viewer.actor_name,
+            anyone=viewer.principal.role is Role.ADMIN,
+        )
+    except ACTION_ERRORS as exc:
+        return redirect(back, error=str(exc))
+    return redirect(back, notice="reviews_released")
+
+
+@router.post(PREFIX + "/{platform}/reviews/bulk")
+async def bulk(platform: str, request: Request, viewer: Reviewer) -> Response:
+    """Approve or reject the ticked cases; the result page says which were done, which were
+    not and why. Rendered, not redirected: the outcome of each case is the page's content."""
+    form = await form_of(request, viewer)
+    back = safe_next(_one(form.get("next")), _queue_url(platform))
+    action = _one(form.get("decision"))
+    account_ids = list(dict.fromkeys(a for a in query_list(form.get("account_id")) if a))
+    reason = _one(form.get("reason")).strip()
+    if action not in ("approve", "reject"):
+        return redirect(back, error="reviews_bulk_action")
+    if not account_ids:
+        return redirect(back, error="reviews_bulk_none")
+    if len(account_ids) > BULK_MAX:
+        return redirect(back, error="reviews_bulk_too_many")
+    if action == "reject" and not reason:
+        return redirect(back, error="case_reason_required")
+    if len(reason) > REASON_MAX:
+        return redirect(back, error="case_reason_too_long")
+    done: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for account_id in account_ids:
+        try:
+            if action == "approve":
+                viewer.programme.approve(platform, account_id, actor=_actor(viewer))
+            else:
+                viewer.programme.reject(platform, account_id, reason, actor=_actor(viewer))
+        except ACTION_ERRORS as exc:
+            failed.append((account_id, str(exc)))
+        else:
+            done.append(account_id)
+    return render(
+        viewer,
+        "reviews_bulk.html",
+        action=action,
+        done=done,
+        failed=failed,
+        back=back,
+        case_url=lambda account_id: _case_url(platform, account_id),
+    )
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+
+def _not_found(viewer: Viewer, body_key: str) -> Response:
+    return render(
+        viewer, "message.html", status=404, title_key="reviews.not_found_title", body_key=body_key
+    )
+
+
+def _case_page(
+    viewer: Viewer, platform: str, account_id: str, revealed: str | None = None
+) -> Response:
+    programme = viewer.programme
+    try:
+        view = programme.show(platform, account_id)
+        trail = reviews.trail(programme, platform, account_id)
+        policy = reviews.policy_in_force(programme, platform)
+    except errors.NotFoundError:
+        return _not_found(viewer, "reviews.no_case")
+    t = viewer.t
+    tier_label = None
+    if view["tier"]:
+        tier_label = next((x.label for x in policy.tiers if x.id == view["tier"]), view["tier"])
+    return render(
+        viewer,
+        "case.html",
+        view=view,
+        tier_label=tier_label,
+        reasons=words.reasons(t, view, policy),
+        restrictions=words.restrictions(t, view["restrictions"], policy),
+        trail=trail,
+        assignee=reviews.assignee_of(programme, platform, account_id),
+        me=viewer.actor_name,
+        open=view["closed_at"] is None,
+        appealed=view["state"] == CaseState.APPEALED.value,
+        revealed=revealed,
+        word=lambda group, value: words.word(t, group, value),
+        case_url=_case_url(platform, account_id),
+        queue_url=_queue_url(platform),
+    )
+
+
+@router.get(PREFIX + "/{platform}/cases/{account_id}")
+def case_page(platform: str, account_id: str, viewer: Reviewer) -> Response:
+    return _case_page(viewer, platform, account_id)
+
+
+@router.post(PREFIX + "/{platform}/cases/{account_id}/reveal")
+async def reveal(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
+    form = await form_of(request, viewer)
+    reason = _one(form.get("reason")).strip() or viewer.t("case.reveal_reason_default")
+    try:
+        name = viewer.programme.reveal_name(
+            platform, account_id, actor=_actor(viewer), reason=reason[:REASON_MAX]
+        )
+    except ACTION_ERRORS as exc:
+        return redirect(_case_url(platform, account_id), error=str(exc))
+    return _case_page(viewer, platform, account_id, revealed=name)
+
+
+@router.post(PREFIX + "/{platform}/cases/{account_id}/approve")
+async def approve(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
+    await form_of(request, viewer)
+    try:
+        viewer.programme.approve(platform, account_id, actor=_actor(viewer))
+    except ACTION_ERRORS as exc:
+        return redirect(_case_url(platform, account_id), error=str(exc))
+    return redirect(_case_url(platform, account_id), notice="case_approved")
+
+
+@router.post(PREFIX + "/{platform}/cases/{account_id}/reject")
+async def reject(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
+    form = await form_of(request, viewer)
+    reason = _one(form.get("reason")).strip()
+    url = _case_url(platform, account_id)
+    if not reason:
+        return redirect(url, error="case_reason_required")
+    if len(reason) > REASON_MAX:
+        return redirect(url, error="case_reason_too_long")
+    try:
+        viewer.programme.reject(platform, account_id, reason, actor=_actor(viewer))
+    except ACTION_ERRORS as exc:
+        return redirect(url, error=str(exc))
+    return redirect(url, notice="case_rejected")
+
+
+@router.post(PREFIX + "/{platform}/cases/{account_id}/appeal-decision")
+async def decide_appeal(
+    platform: str, account_id: str, request: Request, viewer: Reviewer
+) -> Response:
+    form = await form_of(request, viewer)
+    decision = _one(form.get("decision"))
+    reason = _one(form.get("reason")).strip()
+    url = _case_url(platform, account_id)
+    if decision not in ("uphold", "deny"):
+        return redirect(url, error="case_decision_required")
+    if not reason:
+        return redirect(url, error="case_reason_required")
+    if len(reason) > REASON_MAX:
+        return redirect(url, error="case_reason_too_long")
+    try:
+        viewer.programme.decide_appeal(
+            platform, account_id, upheld=decision == "uphold", reason=reason, actor=_actor(viewer)
+        )
+    except ACTION_ERRORS as exc:
+        return redirect(url, error=str(exc))
+    return redirect(
+        url, notice="case_appeal_upheld" if decision == "uphold" else "case_appeal_denied"
+    )
+
+
+def _one(value: Any) -> str:
+    """One form value (the last, if a field came twice)."""
+    if isinstance(value, list):
+        return str(value[-1]) if value else ""
+    return "" if value is None else str(value)
