@@ -1,7 +1,375 @@
-"""Console pages: admin."""
+"""A platform admin's pages: API keys, webhook endpoints and their delivery log, policies
+(shadow runs and activation), and console users.
+
+Secrets (a new API key, a generated webhook secret, a new user's password) are shown once, on
+the page that answers the POST that made them, and never again: only hashes are kept (the
+webhook secret is kept to sign, and never shown after). Every change is audited by the service.
+
+The latest shadow run of each platform is kept in this process's memory (per app), for the
+admin's policies page and the dashboard: it is not recomputed (a run reads a whole snapshot
+twice) and it is gone after a restart or in another worker, which the pages say.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from byline.console._web import PREFIX, Viewer, form_of, page, query_list, redirect, render
+from byline.service.access import (
+    Role,
+    create_api_key,
+    create_staff_user,
+    disable_staff_user,
+    list_api_keys,
+    list_staff_users,
+    revoke_api_key,
+)
+from byline.service.dashboard import (
+    latest_cycle_snapshot,
+    policy_activations,
+    snapshot_files,
+    snapshot_in,
+)
+from byline.service.errors import USER_ERRORS
+from byline.service.policy_admin import activate_source, active_source_file, shadow_evaluation
+from byline.service.webhooks_admin import (
+    TOPICS,
+    delivery_log,
+    list_endpoints,
+    new_secret,
+    register_endpoint,
+)
 
 router = APIRouter(include_in_schema=False)
+Admin = Annotated[Viewer, Depends(page(Role.ADMIN))]
+
+KEY_ROLES = (Role.LABEL, Role.PLATFORM, Role.REVIEWER, Role.ADMIN)
+USER_ROLES = (Role.PLATFORM, Role.REVIEWER, Role.ADMIN)
+CYCLE_SNAPSHOT = "@cycle"  # the form's value for "the latest cycle's snapshot"
+MAX_POLICY_BYTES = 256 * 1024
+ERRORS: tuple[type[Exception], ...] = (*USER_ERRORS, ValueError)
+
+
+def _base(platform: str) -> str:
+    return f"{PREFIX}/{platform}/admin"
+
+
+def _error(exc: Exception) -> str:
+    return str(exc)[:500]
+
+
+# --- the latest shadow run, per platform, in this process ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ShadowRun:
+    at: dt.datetime
+    by: str
+    snapshot: str  # what the admin picked, as shown to them (a name, not a server path)
+    as_of: dt.date
+    source: str  # the candidate's text, to activate it from the result
+    result: dict[str, Any]
+
+    @property
+    def from_cycle(self) -> bool:
+        return self.snapshot == CYCLE_SNAPSHOT
+
+    def tier_rows(self) -> list[tuple[str, int, int]]:
+        """(tier id, live count, candidate count) for every tier either policy has."""
+        live = self.result["live"]["by_tier"]
+        candidate = self.result["candidate"]["by_tier"]
+        tiers = list(live) + [t for t in candidate if t not in live]
+        return [(t, int(live.get(t, 0)), int(candidate.get(t, 0))) for t in tiers]
+
+
+def _shadows(request: Request) -> dict[str, ShadowRun]:
+    state = request.app.state
+    kept: dict[str, ShadowRun] | None = getattr(state, "byline_console_shadows", None)
+    if kept is None:
+        kept = {}
+        state.byline_console_shadows = kept
+    return kept
+
+
+def latest_shadow(viewer: Viewer, platform: str) -> ShadowRun | None:
+    return _shadows(viewer.request).get(platform)
+
+
+# --- overview --------------------------------------------------------------------------------
+
+
+@router.get(PREFIX + "/{platform}/admin")
+def admin_home(platform: str, viewer: Admin) -> HTMLResponse:
+    db = viewer.programme.db
+    keys = list_api_keys(db, platform)
+    users = list_staff_users(db, platform)
+    endpoints = list_endpoints(db, platform)
+    activations = policy_activations(db, platform, 1)
+    return render(
+        viewer,
+        "admin.html",
+        section="home",
+        keys_active=sum(1 for k in keys if not k["revoked_at"]),
+        users_active=sum(1 for u in users if not u["disabled_at"]),
+        endpoints_active=sum(1 for e in endpoints if e["active"]),
+        activation=activations[0] if activations else None,
+        backlog=delivery_log(db, platform, 0)["backlog"],
+    )
+
+
+# --- API keys --------------------------------------------------------------------------------
+
+
+@router.get(PREFIX + "/{platform}/admin/keys")
+def keys_page(platform: str, viewer: Admin) -> HTMLResponse:
+    return render(
+        viewer,
+        "admin_keys.html",
+        section="keys",
+        keys=list_api_keys(viewer.programme.db, platform),
+        roles=[r.value for r in KEY_ROLES],
+    )
+
+
+@router.post(PREFIX + "/{platform}/admin/keys")
+async def create_key(platform: str, request: Request, viewer: Admin) -> Response:
+    form = await form_of(request, viewer)
+    try:
+        role = Role(str(form.get("role", "")))
+        label = str(form.get("label", "")).strip()
+        if len(label) > 120:
+            raise ValueError("label: at most 120 characters")
+        key = create_api_key(
+            viewer.programme.db,
+            platform,
+            role,
+            actor=viewer.actor_name,
+            now=viewer.now(),
+            label=label,
+        )
+    except ERRORS as exc:
+        return redirect(f"{_base(platform)}/keys", error=_error(exc))
+    # The key is on this page only: not in a URL, not in a log, never shown again.
+    return render(
+        viewer,
+        "admin_secret.html",
+        section="keys",
+        kind="key",
+        secret=key,
+        detail=[("admin.keys.role", role.value), ("admin.keys.label", label or "—")],
+        back=f"{_base(platform)}/keys",
+    )
+
+
+@router.post(PREFIX + "/{platform}/admin/keys/{key_id}/revoke")
+async def revoke_key(platform: str, key_id: str, request: Request, viewer: Admin) -> Response:
+    await form_of(request, viewer)
+    done = revoke_api_key(
+        viewer.programme.db, platform, key_id, actor=viewer.actor_name, now=viewer.now()
+    )
+    if not done:
+        return redirect(f"{_base(platform)}/keys", error="admin.no_such_key")
+    return redirect(f"{_base(platform)}/keys", notice="admin.key_revoked")
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+
+@router.get(PREFIX + "/{platform}/admin/webhooks")
+def webhooks_page(platform: str, viewer: Admin) -> HTMLResponse:
+    db = viewer.programme.db
+    return render(
+        viewer,
+        "admin_webhooks.html",
+        section="webhooks",
+        endpoints=list_endpoints(db, platform),
+        log=delivery_log(db, platform, 50),
+        topics=TOPICS,
+    )
+
+
+@router.post(PREFIX + "/{platform}/admin/webhooks")
+async def add_webhook(platform: str, request: Request, viewer: Admin) -> Response:
+    form = await form_of(request, viewer)
+    url = str(form.get("url", "")).strip()
+    secret = str(form.get("secret", "")).strip()
+    generated = not secret
+    if generated:
+        secret = new_secret()
+    topics = query_list(form.get("topics"))
+    try:
+        endpoint_id = register_endpoint(
+            viewer.programme.db,
+            platform,
+            url,
+            secret,
+            topics,
+            actor=viewer.actor_name,
+            now=viewer.now(),
+        )
+    except ERRORS as exc:
+        return redirect(f"{_base(platform)}/webhooks", error=_error(exc))
+    if not generated:
+        return redirect(f"{_base(platform)}/webhooks", notice="admin.webhook_registered")
+    return render(
+        viewer,
+        "admin_secret.html",
+        section="webhooks",
+        kind="webhook",
+        secret=secret,
+        detail=[("admin.webhooks.endpoint", endpoint_id), ("admin.webhooks.url", url)],
+        back=f"{_base(platform)}/webhooks",
+    )
+
+
+# --- policies --------------------------------------------------------------------------------
+
+
+@router.get(PREFIX + "/{platform}/admin/policies")
+def policies_page(platform: str, viewer: Admin) -> HTMLResponse:
+    db = viewer.programme.db
+    activations = policy_activations(db, platform, 10)
+    try:
+        source: str | None = active_source_file(db, platform).source
+    except USER_ERRORS:
+        source = None
+    cycle = latest_cycle_snapshot(db, platform)
+    shadow = latest_shadow(viewer, platform)
+    return render(
+        viewer,
+        "admin_policies.html",
+        section="policies",
+        activations=activations,
+        source=source,
+        candidate=shadow.source if shadow else (source or ""),
+        cycle=cycle,
+        cycle_value=CYCLE_SNAPSHOT,
+        files=snapshot_files(viewer.console.snapshot_dir),
+        as_of=(cycle.as_of if cycle else viewer.now().date()).isoformat(),
+        shadow=shadow,
+    )
+
+
+async def _candidate(request: Request, form: dict[str, Any]) -> str:
+    """The candidate's text: an uploaded file if one was sent, else the text area."""
+    upload = (await request.form()).get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(MAX_POLICY_BYTES + 1)
+        if len(data) > MAX_POLICY_BYTES:
+            raise ValueError(f"policy file: larger than {MAX_POLICY_BYTES // 1024} KiB")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("policy file: not UTF-8 text") from None
+    source = form.get("source", "")
+    text = source if isinstance(source, str) else source[0]
+    if not text.strip():
+        raise ValueError("policy: paste the policy's text or choose a file")
+    return text.replace("\r\n", "\n")
+
+
+@router.post(PREFIX + "/{platform}/admin/policies/shadow")
+async def run_shadow(platform: str, request: Request, viewer: Admin) -> Response:
+    form = await form_of(request, viewer)
+    back = f"{_base(platform)}/policies"
+    db = viewer.programme.db
+    try:
+        source = await _candidate(request, form)
+        choice = str(form.get("snapshot", CYCLE_SNAPSHOT))
+        if choice == CYCLE_SNAPSHOT:
+            cycle = latest_cycle_snapshot(db, platform)
+            if cycle is None:
+                raise ValueError("snapshot: no finished cycle's snapshot is on this server")
+            path, shown = cycle.path, CYCLE_SNAPSHOT
+        else:
+            path, shown = snapshot_in(viewer.console.snapshot_dir, choice), choice
+        as_of = dt.date.fromisoformat(str(form.get("as_of", "")))
+        result = shadow_evaluation(db, platform, source, path, as_of)
+    except ERRORS as exc:
+        return redirect(back, error=_error(exc))
+    _shadows(request)[platform] = ShadowRun(
+        viewer.now(), viewer.actor_name, shown, as_of, source, result
+    )
+    return redirect(back + "#shadow", notice="admin.shadow_done")
+
+
+@router.post(PREFIX + "/{platform}/admin/policies/activate")
+async def activate(platform: str, request: Request, viewer: Admin) -> Response:
+    form = await form_of(request, viewer)
+    back = f"{_base(platform)}/policies"
+    try:
+        source = await _candidate(request, form)
+        done = activate_source(
+            viewer.programme.db, platform, source, actor=viewer.actor_name, now=viewer.now()
+        )
+    except ERRORS as exc:
+        return redirect(back, error=_error(exc))
+    if not done["changed"]:
+        return redirect(back, notice="admin.policy_unchanged")
+    _shadows(request).pop(platform, None)  # its diff was against the policy just replaced
+    return redirect(back, notice="admin.policy_activated")
+
+
+# --- console users ---------------------------------------------------------------------------
+
+
+@router.get(PREFIX + "/{platform}/admin/users")
+def users_page(platform: str, viewer: Admin) -> HTMLResponse:
+    return render(
+        viewer,
+        "admin_users.html",
+        section="users",
+        users=list_staff_users(viewer.programme.db, platform),
+        roles=[r.value for r in USER_ROLES],
+        me=viewer.principal.username if viewer.principal else None,
+    )
+
+
+@router.post(PREFIX + "/{platform}/admin/users")
+async def create_user(platform: str, request: Request, viewer: Admin) -> Response:
+    form = await form_of(request, viewer)
+    username = str(form.get("username", "")).strip().lower()
+    password = secrets.token_urlsafe(15)  # 120 bits; the user is told to keep it safe
+    try:
+        role = Role(str(form.get("role", "")))
+        create_staff_user(
+            viewer.programme.db,
+            platform,
+            username,
+            password,
+            role,
+            actor=viewer.actor_name,
+            now=viewer.now(),
+        )
+    except ERRORS as exc:
+        return redirect(f"{_base(platform)}/users", error=_error(exc))
+    return render(
+        viewer,
+        "admin_secret.html",
+        section="users",
+        kind="password",
+        secret=password,
+        detail=[("admin.users.username", username), ("admin.users.role", role.value)],
+        back=f"{_base(platform)}/users",
+    )
+
+
+@router.post(PREFIX + "/{platform}/admin/users/{username}/disable")
+async def disable_user(platform: str, username: str, request: Request, viewer: Admin) -> Response:
+    await form_of(request, viewer)
+    back = f"{_base(platform)}/users"
+    if viewer.principal is not None and username == viewer.principal.username:
+        return redirect(back, error="admin.not_yourself")
+    done = disable_staff_user(
+        viewer.programme.db, platform, username, actor=viewer.actor_name, now=viewer.now()
+    )
+    if not done:
+        return redirect(back, error="admin.no_such_user")
+    return redirect(back, notice="admin.user_disabled")

@@ -1,0 +1,319 @@
+"""What the compliance lead's dashboard reads: tiers with their open cases, deadlines coming
+due, restrictions in force, flagged drops, finished cycles, and the policy in force with its
+activations. Reads only; no names (nothing here touches the vault)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Text, cast, func, select
+
+from byline import cases
+from byline.domain.policy import Policy
+from byline.engine import SUMMARY
+from byline.service.policies import NoActivePolicy, active_policy
+from byline.store import Database
+
+DEADLINE_HORIZON = dt.timedelta(days=14)
+LIST_LIMIT = 100
+CYCLES_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class TierRow:
+    tier_id: str
+    label: str
+    threshold: dict[str, int]
+    phase_starts: dt.date
+    comply_by: dt.date | None
+    open_cases: int
+    required_last_cycle: int | None  # None: the last cycle kept no per-tier counts
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    """A finished cycle, from the summary it wrote (``CycleReport.as_dict``)."""
+
+    cycle_id: str
+    as_of: dt.date
+    policy: str
+    finished_at: dt.datetime | None
+    read: int
+    rejected: int
+    required: int
+    opened: int
+    notified: int
+    disclosed: int
+    restricted: int
+    by_tier: dict[str, int] | None
+
+    def chart_values(self) -> dict[str, int]:
+        """What a cycle's chart shows, in order."""
+        return {
+            "required": self.required,
+            "notified": self.notified,
+            "disclosed": self.disclosed,
+            "restricted": self.restricted,
+        }
+
+
+@dataclass(frozen=True)
+class Activation:
+    version: str
+    activated_at: dt.datetime
+    actor: str
+    digest: str
+
+
+@dataclass
+class Overview:
+    platform: str
+    policy: Policy | None
+    activation: Activation | None
+    tiers: list[TierRow] = field(default_factory=list)
+    open_without_tier: int = 0  # open cases in no tier (volunteers)
+    last_cycle: CycleRow | None = None
+    cycles: list[CycleRow] = field(default_factory=list)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    restrictions: list[tuple[str, int]] = field(default_factory=list)
+    restricted_accounts: int = 0
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+
+
+def overview(db: Database, platform: str, now: dt.datetime) -> Overview:
+    """Everything the dashboard shows for ``platform`` at ``now``."""
+    with db.reading() as conn:
+        try:
+            policy: Policy | None = active_policy(conn, platform)
+        except NoActivePolicy:
+            policy = None
+        history = _activations(conn, platform, 1)
+        result = Overview(platform, policy, history[0] if history else None)
+        result.cycles = finished_cycles(conn, platform, CYCLES_SHOWN)
+        result.last_cycle = result.cycles[-1] if result.cycles else None
+        per_tier = open_cases_by_tier(conn, platform)
+        by_tier = result.last_cycle.by_tier if result.last_cycle else None
+        for tier in policy.tiers if policy else ():
+            result.tiers.append(
+                TierRow(
+                    tier.id,
+                    tier.label,
+                    dict(tier.threshold),
+                    tier.phase_starts,
+                    tier.comply_by,
+                    per_tier.pop(tier.id, 0),
+                    None if by_tier is None else by_tier.get(tier.id, 0),
+                )
+            )
+        result.open_without_tier = sum(per_tier.values())
+        result.deadlines = deadlines_due(conn, platform, now, now + DEADLINE_HORIZON)
+        result.restrictions, result.restricted_accounts = restrictions_in_force(conn, platform)
+        result.flagged = flagged_cases(conn, platform)
+    return result
+
+
+def open_cases_by_tier(conn: Connection, platform: str) -> dict[str | None, int]:
+    c = cases.cases.c
+    rows = conn.execute(
+        select(c.tier, func.count())
+        .where(c.policy_id == platform, c.open_account_id.is_not(None))
+        .group_by(c.tier)
+    ).all()
+    return {tier: int(n) for tier, n in rows}
+
+
+def deadlines_due(
+    conn: Connection, platform: str, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """Open cases whose deadline falls in [start, end], nearest first."""
+    c = cases.cases.c
+    rows = conn.execute(
+        select(c.account_id, c.state, c.tier, c.deadline)
+        .where(
+            c.policy_id == platform,
+            c.open_account_id.is_not(None),
+            c.deadline.is_not(None),
+            c.deadline >= start,
+            c.deadline <= end,
+        )
+        .order_by(c.deadline, c.account_id)
+        .limit(LIST_LIMIT)
+    ).all()
+    return [
+        {"account_id": r.account_id, "state": r.state, "tier": r.tier, "deadline": r.deadline}
+        for r in rows
+    ]
+
+
+def restrictions_in_force(conn: Connection, platform: str) -> tuple[list[tuple[str, int]], int]:
+    """Accounts per restriction in force (most first), and accounts with any restriction."""
+    e = cases.enforcement.c
+    rows = conn.execute(
+        select(e.restrictions).where(e.policy_id == platform, cast(e.restrictions, Text) != "[]")
+    ).all()
+    counts: Counter[str] = Counter()
+    restricted = 0
+    for (items,) in rows:
+        if not items:
+            continue
+        restricted += 1
+        counts.update({str(item["restriction"]) for item in items})
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])), restricted
+
+
+def flagged_cases(conn: Connection, platform: str) -> list[dict[str, Any]]:
+    """Open cases carrying a flag (a steep follower drop), most recently changed first."""
+    c = cases.cases.c
+    rows = conn.execute(
+        select(c.account_id, c.state, c.tier, c.flags, c.metrics, c.observed_on)
+        .where(
+            c.policy_id == platform,
+            c.open_account_id.is_not(None),
+            cast(c.flags, Text) != "[]",
+        )
+        .order_by(c.updated_at.desc(), c.account_id)
+        .limit(LIST_LIMIT)
+    ).all()
+    return [
+        {
+            "account_id": r.account_id,
+            "state": r.state,
+            "tier": r.tier,
+            "flags": list(r.flags),
+            "metrics": dict(r.metrics),
+            "observed_on": r.observed_on,
+        }
+        for r in rows
+        if r.flags
+    ]
+
+
+def finished_cycles(conn: Connection, platform: str, limit: int) -> list[CycleRow]:
+    """The newest ``limit`` finished cycles of ``platform``, oldest first."""
+    t = cases.cycles.c
+    rows = conn.execute(
+        select(t.cycle_id, t.as_of, t.policy_id, t.policy_version, t.finished_at, t.summary)
+        .where(t.policy_id == platform, t.status == "finished")
+        .order_by(t.as_of.desc(), t.finished_at.desc(), t.cycle_id)
+        .limit(limit)
+    ).all()
+    return [_cycle_row(r) for r in reversed(rows)]
+
+
+def _cycle_row(row: Any) -> CycleRow:
+    s: dict[str, Any] = row.summary or {}
+    evaluation = s.get("evaluation") or {}
+    actions = s.get("actions") or {}
+    funnel = s.get("funnel") or {}
+    return CycleRow(
+        cycle_id=row.cycle_id,
+        as_of=row.as_of,
+        policy=str(s.get("policy") or f"{row.policy_id} {row.policy_version}"),
+        finished_at=row.finished_at,
+        read=int(evaluation.get("read", 0)),
+        rejected=int(evaluation.get("rejected", 0)),
+        required=int(evaluation.get("required", 0)),
+        opened=int(actions.get("case:opened", 0)),
+        notified=int(actions.get("case:notified", 0)),
+        disclosed=int(funnel.get("disclosed", 0)),
+        restricted=int(s.get("restricted_accounts", 0)),
+        by_tier=_kept_by_tier(s.get("outputs")),
+    )
+
+
+def _kept_by_tier(outputs: str | None) -> dict[str, int] | None:
+    """Required accounts per tier, from the evaluation summary a cycle kept (``--keep``)."""
+    if not outputs:
+        return None
+    try:
+        summary = json.loads((Path(outputs) / SUMMARY).read_text())
+    except (OSError, ValueError):
+        return None
+    by_tier = summary.get("by_tier")
+    if not isinstance(by_tier, dict):
+        return None
+    return {str(k): int(v) for k, v in by_tier.items()}
+
+
+# --- policies ---------------------------------------------------------------------------
+
+
+def _activations(conn: Connection, platform: str, limit: int) -> list[Activation]:
+    a = cases.policy_activations.c
+    rows = conn.execute(
+        select(a.version, a.activated_at, a.actor, a.digest)
+        .where(a.policy_id == platform)
+        .order_by(a.seq.desc())
+        .limit(limit)
+    ).all()
+    return [Activation(r.version, r.activated_at, r.actor, r.digest) for r in rows]
+
+
+def policy_activations(db: Database, platform: str, limit: int = 20) -> list[Activation]:
+    """The newest activations of ``platform``'s policy, the one in force first."""
+    with db.reading() as conn:
+        return _activations(conn, platform, limit)
+
+
+# --- snapshots for shadow runs -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleSnapshot:
+    path: Path
+    as_of: dt.date
+    cycle_id: str
+
+
+def latest_cycle_snapshot(db: Database, platform: str) -> CycleSnapshot | None:
+    """The snapshot the newest finished cycle of ``platform`` read, if that file is still there."""
+    t = cases.cycles.c
+    with db.reading() as conn:
+        rows = conn.execute(
+            select(t.cycle_id, t.as_of, t.snapshot)
+            .where(t.policy_id == platform, t.status == "finished")
+            .order_by(t.as_of.desc(), t.finished_at.desc(), t.cycle_id)
+            .limit(1)
+        ).all()
+    for row in rows:
+        path = Path(row.snapshot)
+        if path.is_file():
+            return CycleSnapshot(path, row.as_of, row.cycle_id)
+    return None
+
+
+SNAPSHOT_SUFFIXES = (".parquet", ".pq", ".csv", ".jsonl", ".ndjson")
+MAX_SNAPSHOT_FILES = 200
+
+
+def snapshot_files(root: Path | None) -> list[str]:
+    """Snapshot files under ``root`` (names relative to it), newest first."""
+    if root is None or not root.is_dir():
+        return []
+    found = [
+        p
+        for p in root.rglob("*")
+        if p.suffix.lower() in SNAPSHOT_SUFFIXES and p.is_file() and not p.name.startswith(".")
+    ]
+    found.sort(key=lambda p: (-p.stat().st_mtime, str(p)))
+    return [str(p.relative_to(root)) for p in found[:MAX_SNAPSHOT_FILES]]
+
+
+def snapshot_in(root: Path | None, name: str) -> Path:
+    """The file ``name`` inside ``root``; ``ValueError`` for anything outside it or missing."""
+    if root is None:
+        raise ValueError("snapshot: no snapshot folder is configured")
+    base = root.resolve()
+    try:
+        path = (base / name).resolve()
+        inside = path.is_relative_to(base) and path.is_file()
+    except OSError:
+        inside = False
+    if not name or not inside:
+        raise ValueError("snapshot: no such file in the snapshot folder")
+    return path
