@@ -35,8 +35,17 @@ def threshold(t: Translator, limits: Threshold) -> str:
     )
 
 
-def reasons(t: Translator, view: Mapping[str, Any], policy: Policy) -> list[Line]:
-    """Why the case exists and what its state means, rule by rule."""
+def amounts(t: Translator, limits: Threshold | Mapping[str, int]) -> str:
+    """Counts as plain numbers: ``followers 1,200,000``."""
+    return t("case.list_sep").join(
+        f"{word(t, 'metric', m)} {t.number(v)}" for m, v in sorted(limits.items())
+    )
+
+
+def reasons(
+    t: Translator, view: Mapping[str, Any], policy: Policy, *, meaning: bool = True
+) -> list[Line]:
+    """Why the case exists (and, for staff, what its state means), rule by rule."""
     lines: list[Line] = []
     if view["voluntary"]:
         lines.append(Line(t("case.reason.voluntary"), policy.voluntary.id))
@@ -65,16 +74,13 @@ def reasons(t: Translator, view: Mapping[str, Any], policy: Policy) -> list[Line
             )
     metrics = view["metrics"] or {}
     if metrics:
-        counts = t("case.list_sep").join(
-            f"{word(t, 'metric', m)} {t.number(v)}" for m, v in sorted(metrics.items())
-        )
         lines.append(
             Line(
                 t(
                     "case.reason.counts",
-                    counts=counts,
+                    counts=amounts(t, metrics),
                     on=t.date(view["observed_on"]),
-                    floor=threshold(t, policy.floor.threshold),
+                    floor=amounts(t, policy.floor.threshold),
                 ),
                 policy.floor.id,
             )
@@ -96,7 +102,7 @@ def reasons(t: Translator, view: Mapping[str, Any], policy: Policy) -> list[Line
         else:
             lines.append(Line(t("case.reason.flag", flag=word(t, "flag", flag))))
     state_key = f"case.meaning.{view['state']}"
-    if t.has(state_key):
+    if meaning and t.has(state_key):
         lines.append(Line(t(state_key)))
     return lines
 
@@ -138,10 +144,8 @@ def restrictions(
         penalty = by_id.get(str(item["penalty_id"]))
         if penalty is not None and not penalty.lifted_on_compliance:
             how = t("case.lift.never")
-        elif item["trigger"] == Trigger.REFUSED.value:
-            how = t("case.lift.refused")
         else:
-            how = t("case.lift.overdue")
+            how = t("case.lift.comply")
         lines.append(
             Line(
                 t("case.restriction_line", size=size, because=because, how=how), item["penalty_id"]

@@ -101,7 +101,7 @@ def me_page(platform: str, viewer: Creator) -> Response:
         kind=kind,
         actions=_actions(duty),
         countdown=_countdown(viewer, duty["deadline"]),
-        reasons=words.reasons(t, view, policy) if view else [],
+        reasons=words.reasons(t, view, policy, meaning=False) if view else [],
         restrictions=words.restrictions(t, duty["restrictions"], policy),
         incentives=[i for i in policy.incentives if view and i.id in view["incentives"]],
         word=lambda group, value: words.word(t, group, value),
