@@ -9,6 +9,7 @@ import re
 
 from byline.domain.vocabulary import Trigger
 from byline.service.access import Role
+from byline.service.programme import Actor
 from byline.service.reviews import policy_in_force
 from integration.console.conftest import NOW, Console
 
@@ -119,6 +120,13 @@ def test_a_creator_appeals_with_a_reason(console: Console) -> None:
     assert view["state"] == "appealed" and view["deadline"] is None
     page = client.get(ME).text
     assert "deadline is paused" in page and 'data-testid="countdown"' not in page
+    assert 'data-testid="appeal"' not in page and 'data-testid="refuse"' not in page
+    console.programme.decide_appeal(
+        "weibo", "quiet", upheld=True, reason="posts are about cooking", actor=Actor("staff:ann")
+    )
+    page = client.get(ME).text
+    assert "Nothing is required of you" in page and "appeal was upheld" in page
+    assert items(page, "restrictions") == []
 
 
 def test_a_creator_volunteers_and_withdraws(console: Console) -> None:

@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 
+from byline import audit
 from byline.service.access import Role
+from byline.service.cycle import run_cycle
 from byline.service.programme import Actor
 from integration.console.conftest import Console
+
+from factories import write_snapshot
 
 QUEUE = "/console/weibo/reviews"
 CASE = "/console/weibo/cases/{}"
@@ -86,6 +92,13 @@ def test_take_and_release_and_the_mine_filter(console: Console) -> None:
     assert "notice=reviews_released" in response.headers["location"]
     assert rows_of(mine.get(QUEUE + "?assigned=me").text) == []
     assert rows_of(mine.get(QUEUE + "?assigned=unassigned").text) == ["waiting"]
+    # the case page takes and releases too, and says who has it
+    url = CASE.format("waiting")
+    response = console.post(other, url, url + "/take", next=url)
+    assert response.headers["location"] == url + "?notice=reviews_taken"
+    assert 'data-testid="case-release"' in other.get(url).text
+    page = mine.get(url).text
+    assert "weibo-admin" in page and 'data-testid="case-take"' not in page
 
 
 def test_a_reviewer_approves_and_the_case_is_disclosed(console: Console) -> None:
@@ -140,8 +153,6 @@ def test_the_name_is_shown_only_on_request_and_every_showing_is_audited(
     assert again.text.count('data-action="name:decrypted"') == 1
     assert "weibo-reviewer" in again.text and "checking against the ID" in again.text
     with console.programme.db.reading() as conn:
-        from byline import audit
-
         reads = [e for e in audit.entries_for(conn) if e["action"] == "name:decrypted"]
     assert reads[-1]["actor"] == "staff:weibo-reviewer"
     assert reads[-1]["account_id"] == "weibo/waiting"
@@ -280,3 +291,22 @@ def test_only_reviewers_and_admins_of_the_platform_open_these_pages(console: Con
     assert forged.status_code == 403
     assert douyin.post(CASE.format("waiting") + "/reveal", data={"csrf": "x"}).status_code == 403
     assert console.programme.show("weibo", "waiting")["state"] == "submitted"
+
+
+def test_a_steep_drop_is_flagged_in_the_queue_and_explained_on_the_case(
+    console: Console, tmp_path: Path
+) -> None:
+    rows = [
+        {"account_id": "star", "kind": "individual", "category": "finance", "followers": 3_000_000},
+        {"account_id": "quiet", "kind": "individual", "category": "law", "followers": 300_000},
+    ]
+    snapshot = write_snapshot(tmp_path / "drop.parquet", rows)
+    run_cycle(console.programme.db, snapshot, "weibo", dt.date(2023, 10, 20))
+    assert "steep_drop" in console.programme.show("weibo", "quiet")["flags"]
+    client = console.staff(Role.REVIEWER)
+    queue = client.get(QUEUE + "?state=notified").text
+    row = queue.split('data-testid="case-row-quiet"', 1)[1].split("</tr>", 1)[0]
+    assert "steep drop" in row
+    page = client.get(CASE.format("quiet")).text
+    assert "fell by 50% or more within 7 days" in page and "weibo.drop" in page
+    assert "300,000" in page
