@@ -259,15 +259,19 @@ def policies_page(platform: str, viewer: Admin) -> HTMLResponse:
 
 async def _candidate(request: Request, form: dict[str, Any]) -> str:
     """The candidate's text: an uploaded file if one was sent, else the text area."""
-    upload = (await request.form()).get("file")
-    if isinstance(upload, UploadFile) and upload.filename:
-        data = await upload.read(MAX_POLICY_BYTES + 1)
-        if len(data) > MAX_POLICY_BYTES:
-            raise ValueError(f"policy file: larger than {MAX_POLICY_BYTES // 1024} KiB")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError("policy file: not UTF-8 text") from None
+    sent = await request.form()  # parsed once already by form_of; here for the file
+    try:
+        upload = sent.get("file")
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(MAX_POLICY_BYTES + 1)
+            if len(data) > MAX_POLICY_BYTES:
+                raise ValueError(f"policy file: larger than {MAX_POLICY_BYTES // 1024} KiB")
+            try:
+                return data.decode("utf-8").replace("\r\n", "\n")
+            except UnicodeDecodeError:
+                raise ValueError("policy file: not UTF-8 text") from None
+    finally:
+        await sent.close()
     source = form.get("source", "")
     text = source if isinstance(source, str) else source[0]
     if not text.strip():

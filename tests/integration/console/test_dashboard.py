@@ -18,7 +18,7 @@ from integration.console.conftest import NAMES, Console
 DASHBOARD = "/console/weibo/dashboard"
 
 
-def testid(html: str, name: str) -> str:
+def text_of(html: str, name: str) -> str:
     """The text of the element with ``data-testid=name`` (which holds text only)."""
     found = re.findall(rf'data-testid="{re.escape(name)}">([^<]*)<', html)
     assert len(found) == 1, f"{name}: {len(found)} elements"
@@ -42,7 +42,7 @@ def test_funnel_numbers_are_the_programmes(console: Console) -> None:
     funnel = console.programme.funnel("weibo")
     assert funnel["refused"] == 1 and funnel["disclosed"] == 2
     for state, n in funnel.items():
-        assert testid(html, f"funnel-{state}") == f"{n:,}"
+        assert text_of(html, f"funnel-{state}") == f"{n:,}"
     # in funnel order: notified before submitted before verified ... before released
     states = ("notified", "submitted", "verified", "disclosed", "overdue", "refused", "appealed")
     order = [html.index(f'data-testid="funnel-{s}"') for s in (*states, "released")]
@@ -56,7 +56,7 @@ def test_open_cases_per_tier_are_the_case_tables(console: Console) -> None:
         policy_tiers = re.findall(r'data-testid="tier-(?!required-)([^"]+)"', html)
         assert policy_tiers and set(in_db) <= set(policy_tiers)
         for tier in policy_tiers:
-            assert testid(html, f"tier-{tier}") == f"{in_db.get(tier, 0):,}"
+            assert text_of(html, f"tier-{tier}") == f"{in_db.get(tier, 0):,}"
         assert sum(in_db.values()) == 4  # star, org, quiet, waiting
 
 
@@ -73,7 +73,7 @@ def test_deadlines_in_the_next_fortnight_nearest_first_linking_to_the_case(
 
 
 def test_restrictions_in_force_are_counted_per_restriction(console: Console) -> None:
-    assert testid(console.staff(Role.ADMIN).get(DASHBOARD).text, "restricted-accounts") == "0"
+    assert text_of(console.staff(Role.ADMIN).get(DASHBOARD).text, "restricted-accounts") == "0"
     console.programme.refuse("weibo", "quiet", actor=Actor("creator"), reason="no")
     html = console.staff(Role.ADMIN).get(DASHBOARD).text
     with console.programme.db.reading() as conn:
@@ -82,9 +82,9 @@ def test_restrictions_in_force_are_counted_per_restriction(console: Console) -> 
         ).all()
     restricted = [r for (r,) in rows if r]
     assert len(restricted) == 1
-    assert testid(html, "restricted-accounts") == "1"
+    assert text_of(html, "restricted-accounts") == "1"
     for item in restricted[0]:
-        assert testid(html, f"restriction-{item['restriction']}") == "1"
+        assert text_of(html, f"restriction-{item['restriction']}") == "1"
 
 
 def test_a_steep_drop_is_flagged_with_a_link_to_its_case(console: Console) -> None:
@@ -137,7 +137,7 @@ def test_the_dashboard_in_chinese_has_the_same_numbers(console: Console) -> None
     client.cookies.set("byline_lang", "zh-CN", path="/console")
     html = client.get(DASHBOARD).text
     assert "仪表盘" in html and "已公示" in html
-    assert testid(html, "funnel-disclosed") == "2"
+    assert text_of(html, "funnel-disclosed") == "2"
 
 
 def test_only_admins_and_compliance_staff_of_the_platform_may_open_it(console: Console) -> None:

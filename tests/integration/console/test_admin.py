@@ -1,0 +1,301 @@
+"""Admin pages: API keys shown once and then only by id, revocable; webhook endpoints and the
+delivery log; a candidate policy run in shadow, its diff, and its (audited) activation; console
+users with a generated password, and disabling them. Only the platform's admins get in."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from byline import audit
+from byline.service.access import Role, authenticate
+from byline.service.dashboard import policy_activations
+from byline.service.operations import deliver_outbox
+from byline.service.policy_admin import active_source_file
+from integration.console.conftest import NAMES, NOW, PASSWORD, Console, csrf_of
+
+ADMIN = "/console/weibo/admin"
+
+
+def secret_of(response: httpx.Response) -> str:
+    assert response.status_code == 200, response.text
+    found = re.findall(r'value="([^"]+)" data-testid="new-secret"', response.text)
+    assert len(found) == 1
+    return found[0]
+
+
+def text_of(html: str, name: str) -> str:
+    found = re.findall(rf'data-testid="{re.escape(name)}">([^<]*)<', html)
+    assert len(found) == 1, f"{name}: {len(found)} elements"
+    return found[0]
+
+
+def labels(console: Console, key: str, account: str = "star") -> httpx.Response:
+    return console.client().post(
+        "/v1/platforms/weibo/labels",
+        headers={"Authorization": f"Bearer {key}"},
+        json={
+            "viewer": {"id": "v1", "logged_in": True, "identity_verified": True},
+            "account_ids": [account],
+        },
+    )
+
+
+def new_key(console: Console, client: TestClient, platform: str = "weibo") -> str:
+    page = f"/console/{platform}/admin/keys"
+    return secret_of(console.post(client, page, page, role="label", label="profile service"))
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+def test_a_new_key_is_shown_once_and_then_answers_the_api(console: Console) -> None:
+    client = console.staff(Role.ADMIN)
+    key = new_key(console, client)
+    response = labels(console, key)
+    assert response.status_code == 200
+    assert response.json()["labels"]["star"]["name"] == NAMES["star"]
+    listing = client.get(f"{ADMIN}/keys").text
+    key_id = key.split(".")[0]
+    assert f'data-testid="key-{key_id}"' in listing and "profile service" in listing
+    assert key not in listing  # never shown again
+    assert authenticate(console.programme.db, key) is not None
+
+
+def test_a_revoked_key_is_refused(console: Console) -> None:
+    client = console.staff(Role.ADMIN)
+    key = new_key(console, client)
+    key_id = key.split(".")[0]
+    response = console.post(client, f"{ADMIN}/keys", f"{ADMIN}/keys/{key_id}/revoke")
+    assert (
+        response.status_code == 303 and "notice=admin.key_revoked" in response.headers["location"]
+    )
+    assert authenticate(console.programme.db, key) is None
+    assert labels(console, key).status_code == 401
+    listing = client.get(f"{ADMIN}/keys").text
+    assert 'data-testid="key-revoked"' in listing.split(f'data-testid="key-{key_id}"')[1]
+
+
+def test_an_admin_cannot_revoke_another_platforms_key(console: Console) -> None:
+    douyin_key = new_key(console, console.staff(Role.ADMIN, "douyin"), "douyin")
+    client = console.staff(Role.ADMIN)
+    key_id = douyin_key.split(".")[0]
+    response = console.post(client, f"{ADMIN}/keys", f"{ADMIN}/keys/{key_id}/revoke")
+    assert "error=admin.no_such_key" in response.headers["location"]
+    assert authenticate(console.programme.db, douyin_key) is not None
+
+
+def test_a_key_needs_a_real_role(console: Console) -> None:
+    client = console.staff(Role.ADMIN)
+    response = console.post(client, f"{ADMIN}/keys", f"{ADMIN}/keys", role="root", label="")
+    assert response.status_code == 303 and "error=" in response.headers["location"]
+
+
+# --- console users -------------------------------------------------------------------------
+
+
+def sign_in(console: Console, username: str, password: str) -> tuple[TestClient, httpx.Response]:
+    client = console.client()
+    page = client.get("/console/login")
+    response = client.post(
+        "/console/login",
+        data={"csrf": csrf_of(page.text), "username": username, "password": password},
+    )
+    return client, response
+
+
+def test_a_created_user_signs_in_with_the_password_shown_once(console: Console) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/users"
+    password = secret_of(console.post(admin, page, page, username="ann.lead", role="platform"))
+    assert password not in admin.get(page).text
+    ann, response = sign_in(console, "ann.lead", password)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/weibo/dashboard"
+    assert ann.get("/console/weibo/dashboard").status_code == 200
+    assert ann.get(ADMIN).status_code == 403  # a compliance lead, not an admin
+
+    response = console.post(admin, page, f"{page}/ann.lead/disable")
+    assert "notice=admin.user_disabled" in response.headers["location"]
+    assert ann.get("/console/weibo/dashboard").status_code == 303  # signed out
+    assert sign_in(console, "ann.lead", password)[1].status_code == 401
+    assert 'data-testid="user-disabled"' in admin.get(page).text.split("user-ann.lead")[1]
+
+
+def test_users_are_checked_and_an_admin_cannot_lock_themselves_out(console: Console) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/users"
+    for username, role in (("weibo-admin", "admin"), ("Bad Name", "admin"), ("bob", "label")):
+        response = console.post(admin, page, page, username=username, role=role)
+        assert response.status_code == 303 and "error=" in response.headers["location"]
+    response = console.post(admin, page, f"{page}/weibo-admin/disable")
+    assert "error=admin.not_yourself" in response.headers["location"]
+    response = console.post(admin, page, f"{page}/douyin-admin/disable")  # another tenant's
+    assert "error=admin.no_such_user" in response.headers["location"]
+    assert sign_in(console, "douyin-admin", PASSWORD)[1].status_code == 303
+
+
+# --- webhooks ------------------------------------------------------------------------------
+
+
+class Refusing:
+    """A receiver that answers 503 to everything."""
+
+    def send(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        return 503
+
+
+def test_an_endpoint_with_a_generated_secret_and_its_delivery_log(console: Console) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/webhooks"
+    response = console.post(
+        admin, page, page, url="https://hooks.example/byline", secret="", topics=["label", "audit"]
+    )
+    secret = secret_of(response)
+    assert len(secret) >= 16
+    listing = admin.get(page).text
+    assert "https://hooks.example/byline" in listing and secret not in listing
+
+    deliver_outbox(console.programme.db, sink=Refusing(), now=NOW)  # type: ignore[arg-type]
+    log = admin.get(page).text.split('data-testid="deliveries"')[1]
+    assert "HTTP 503" in log
+    assert "https://hooks.example/byline" in log
+    assert NAMES["star"] not in log
+
+
+def test_a_bad_endpoint_is_refused_with_the_reason(console: Console) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/webhooks"
+    for fields in (
+        {"url": "ftp://x", "secret": "s" * 20, "topics": "label"},
+        {"url": "https://x.example/", "secret": "short", "topics": "label"},
+        {"url": "https://x.example/", "secret": "s" * 20, "topics": "gossip"},
+    ):
+        response = console.post(admin, page, page, **fields)
+        assert response.status_code == 303 and "error=" in response.headers["location"]
+    assert 'data-testid="no-endpoints"' in admin.get(page).text
+
+
+# --- policies ------------------------------------------------------------------------------
+
+
+def lower_threshold(console: Console) -> str:
+    """The live weibo policy with its first tier and floor at 1,000 followers."""
+    source = active_source_file(console.programme.db, "weibo").source
+    tier, floor = (
+        "threshold = { followers = 1000000 }",
+        "threshold = { followers = 500000 }\npledge",
+    )
+    candidate = (
+        source.replace(tier, "threshold = { followers = 1000 }")
+        .replace(floor, "threshold = { followers = 1000 }\npledge")
+        .replace('version = "2023.12"', 'version = "2024.01"')
+    )
+    assert candidate.count("followers = 1000 }") == 2
+    return candidate
+
+
+def test_a_shadow_run_shows_the_diff_and_the_candidate_can_be_activated(
+    console: Console,
+) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/policies"
+    candidate = lower_threshold(console)
+    response = console.post(
+        admin, page, f"{page}/shadow", source=candidate, snapshot="@cycle", as_of="2023-10-16"
+    )
+    assert "notice=admin.shadow_done" in response.headers["location"]
+    html = admin.get(page).text
+    assert text_of(html, "shadow-newly_required") == "1"  # "small" (1,000 followers)
+    assert text_of(html, "shadow-live-required") == "4"
+    assert text_of(html, "shadow-candidate-required") == "5"
+    assert text_of(html, "active-version") == "2023.12"  # nothing changed yet
+    # the compliance lead sees the same run on the dashboard
+    dashboard = console.staff(Role.PLATFORM).get("/console/weibo/dashboard").text
+    assert text_of(dashboard, "shadow-newly_required") == "1"
+
+    response = console.post(admin, page, f"{page}/activate", source=candidate)
+    assert "notice=admin.policy_activated" in response.headers["location"]
+    latest = policy_activations(console.programme.db, "weibo", 1)[0]
+    assert (latest.version, latest.actor) == ("2024.01", "staff:weibo-admin")
+    with console.programme.db.reading() as conn:
+        actions = [
+            (e.action, e.actor)
+            for e in conn.execute(select(audit.audit_log.c.action, audit.audit_log.c.actor))
+        ]
+    assert ("policy:activated", "staff:weibo-admin") in actions
+    html = admin.get(page).text
+    assert text_of(html, "active-version") == "2024.01"
+    assert 'data-testid="no-shadow"' in html  # its diff was against the old policy
+    again = console.post(admin, page, f"{page}/activate", source=candidate)
+    assert "notice=admin.policy_unchanged" in again.headers["location"]
+
+
+def test_a_candidate_file_and_a_snapshot_from_the_folder(console: Console) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/policies"
+    assert "snapshot.parquet" in admin.get(page).text  # offered from the snapshot folder
+    response = admin.post(
+        f"{page}/shadow",
+        data={
+            "csrf": csrf_of(admin.get(page).text),
+            "source": "",
+            "snapshot": "snapshot.parquet",
+            "as_of": "2023-10-16",
+        },
+        files={"file": ("candidate.toml", lower_threshold(console).encode(), "text/plain")},
+    )
+    assert "notice=admin.shadow_done" in response.headers["location"]
+    assert text_of(admin.get(page).text, "shadow-candidate-required") == "5"
+
+
+def test_bad_candidates_and_snapshots_are_refused(console: Console) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/policies"
+    douyin = active_source_file(console.programme.db, "douyin").source
+    for fields in (
+        {"source": douyin, "snapshot": "@cycle", "as_of": "2023-10-16"},  # another platform's
+        {"source": "[policy]\nid = 1", "snapshot": "@cycle", "as_of": "2023-10-16"},
+        {"source": lower_threshold(console), "snapshot": "../../etc/passwd", "as_of": "2023-10-16"},
+        {"source": lower_threshold(console), "snapshot": "@cycle", "as_of": "last week"},
+    ):
+        response = console.post(admin, page, f"{page}/shadow", **fields)
+        assert response.status_code == 303 and "error=" in response.headers["location"], fields
+    response = console.post(admin, page, f"{page}/activate", source=douyin)
+    assert "error=" in response.headers["location"]
+    assert text_of(admin.get(page).text, "active-version") == "2023.12"
+
+
+# --- who may ---------------------------------------------------------------------------------
+
+PAGES = ("", "/keys", "/webhooks", "/policies", "/users")
+POSTS = ("/keys", "/webhooks", "/policies/shadow", "/policies/activate", "/users")
+
+
+def test_only_the_platforms_admins_get_in(console: Console) -> None:
+    for role in (Role.PLATFORM, Role.REVIEWER):
+        client = console.staff(role)
+        csrf = csrf_of(client.get("/console/weibo/preview").text)
+        for path in PAGES:
+            assert client.get(ADMIN + path).status_code == 403, (role, path)
+        for path in POSTS:
+            response = client.post(ADMIN + path, data={"csrf": csrf, "role": "admin"})
+            assert response.status_code == 403, (role, path)
+    other = console.staff(Role.ADMIN, "douyin")
+    for path in PAGES:
+        assert other.get(ADMIN + path).status_code == 403
+    assert console.creator("star").get(ADMIN).status_code == 403
+    admin = console.staff(Role.ADMIN)
+    for path in PAGES:
+        assert admin.get(ADMIN + path).status_code == 200, path
+
+
+def test_admin_changes_need_the_sessions_csrf_token(console: Console) -> None:
+    admin = console.staff(Role.ADMIN)
+    before = admin.get(f"{ADMIN}/keys").text.count('data-testid="key-')
+    response = admin.post(f"{ADMIN}/keys", data={"csrf": "forged", "role": "admin"})
+    assert response.status_code == 403
+    assert admin.get(f"{ADMIN}/keys").text.count('data-testid="key-') == before
