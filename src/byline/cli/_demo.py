@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
@@ -180,6 +181,8 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
             say(f"A creator ({access.creator_account}), valid for an hour:", highlight=False)
             link = f"{base}/console/{access.platform}/enter?token={access.creator_token}"
             say(f"  {link}", highlight=False, soft_wrap=True)
+        else:
+            say("No account has a case yet, so no creator can sign in: try more --accounts.")
         say(
             f"Label lookups through the API: Authorization: Bearer {access.label_key}",
             highlight=False,
@@ -193,7 +196,9 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         )
-        server.run()
+        # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal it handled
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
     finally:
         programme.db.dispose()
     out.print("Stopped. The data stays in " + escape(str(workdir)) + " until the next run.")

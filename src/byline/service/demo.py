@@ -164,8 +164,8 @@ def demo_access(programme: Programme, policy: Policy) -> DemoAccess:
     )
     secret = register_creator_key(programme.db, policy.id, actor="demo", now=now)
     account = None
-    for state in _CREATOR_STATES:
-        found = programme.list_cases(policy.id, CaseState(state), limit=1)
+    for state in (*_CREATOR_STATES, None):  # None: any case, e.g. a disclosed holder
+        found = programme.list_cases(policy.id, CaseState(state) if state else None, limit=1)
         if found:
             account = found[0]["account_id"]
             break
