@@ -301,7 +301,7 @@ async def run_shadow(platform: str, request: Request, viewer: Admin) -> Response
     _shadows(request)[platform] = ShadowRun(
         viewer.now(), viewer.actor_name, shown, as_of, source, result
     )
-    return redirect(back + "#shadow", notice="admin.shadow_done")
+    return redirect(f"{back}?notice=admin.shadow_done#shadow")
 
 
 @router.post(PREFIX + "/{platform}/admin/policies/activate")
