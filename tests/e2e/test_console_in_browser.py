@@ -102,3 +102,15 @@ def test_pages_fit_a_phone(site: Site, browser: object, request: object) -> None
             visit.goto(url, name)
             width = visit.page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
             assert width <= 390 + 1, f"{url} scrolls sideways on a phone ({width}px)"
+
+
+def test_a_very_long_name_wraps_on_a_phone(site: Site, visit: Visit) -> None:
+    long_name = "Wolfeschlegelsteinhausenbergerdorff" * 5 + "王" * 25  # 200 characters, no space
+    site.programme.submit("weibo", "quiet", long_name, consent=True, actor=Actor("creator"))
+    visit.page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    visit.sign_in("weibo-reviewer")
+    visit.goto("/console/weibo/cases/quiet", "phone-case")
+    visit.click("reveal", "phone-long-name")
+    assert visit.text("revealed-name").replace("\n", "") == long_name
+    width = visit.page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+    assert width <= 391, f"a long name makes the page scroll sideways ({width}px)"
