@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from byline.cli._app import emit_json, fail, out, policy_app
-from byline.domain.explain import explain, one_line
+from byline.domain.explain import LANGUAGES, explain, one_line
 from byline.policy import PolicyFileError, load_policy, preset_names
 
 
@@ -80,18 +80,24 @@ def show(
         ..., help="A preset name (see `byline policy list`) or a policy file."
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    lang: str = typer.Option(
+        "en", "--lang", help=f"Language of the explanation: {', '.join(LANGUAGES)}."
+    ),
 ) -> None:
-    """Explain a policy in plain words."""
+    """Explain a policy in plain words (in English, or in Chinese with --lang zh-CN)."""
+    if lang not in LANGUAGES:
+        fail(f"--lang {escape(lang)}: choose one of {', '.join(LANGUAGES)}")
     try:
         policy = load_policy(name_or_file)
     except PolicyFileError as exc:
         fail(escape(str(exc)))
-    sections = explain(policy)
+    sections = explain(policy, lang)
     if as_json:
         emit_json(
             {
                 "id": policy.id,
                 "version": policy.version,
+                "lang": lang,
                 "sections": [{"title": s.title, "lines": list(s.lines)} for s in sections],
                 "policy": policy.model_dump(mode="json"),
             }

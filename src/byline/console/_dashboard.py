@@ -4,6 +4,7 @@ the latest shadow run against it."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -59,8 +60,8 @@ def dashboard(platform: str, viewer: Lead) -> HTMLResponse:
         funnel=[(s.value, counts.get(s.value, 0)) for s in FUNNEL],
         aside=[(s.value, counts.get(s.value, 0)) for s in ASIDE],
         charts=charts,
-        sections=explain(data.policy) if data.policy else (),
-        describe_threshold=describe_threshold,
+        sections=explain(data.policy, t.lang) if data.policy else (),
+        describe_threshold=functools.partial(describe_threshold, lang=t.lang),
         today=now.date(),
         now=now,
         shadow=latest_shadow(viewer, platform),
