@@ -21,6 +21,7 @@ from byline.access._staff import (
     list_users,
     open_session,
     read_session,
+    user_exists,
 )
 from byline.access._tables import api_keys, console_sessions, creator_token_keys, staff_users
 from byline.access._tokens import (
@@ -57,4 +58,5 @@ __all__ = [
     "set_creator_token_key",
     "staff_users",
     "token_expiry",
+    "user_exists",
 ]

@@ -76,7 +76,8 @@ def create_user(
         select(staff_users.c.username).where(staff_users.c.username == username)
     ).first()
     if exists is not None:
-        raise ValueError(f"username: {username!r} is taken")
+        # Usernames are unique across platforms; say nothing about whose it is.
+        raise ValueError(f"username: {username!r} is not available; choose another")
     conn.execute(
         insert(staff_users).values(
             username=username,
@@ -100,6 +101,11 @@ def list_users(conn: Connection, platform: str) -> list[dict[str, object]]:
         .order_by(staff_users.c.username)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def user_exists(conn: Connection, username: str) -> bool:
+    found = conn.execute(select(staff_users.c.username).where(staff_users.c.username == username))
+    return found.first() is not None
 
 
 def check_password(conn: Connection, username: str, password: str) -> Principal:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from byline.console import _i18n
 from byline.console._web import (
@@ -23,6 +23,7 @@ from byline.console._web import (
     redirect,
     render,
     safe_next,
+    same_token,
     set_session_cookie,
 )
 from byline.service.access import (
@@ -56,7 +57,7 @@ def root(request: Request, viewer: Anonymous) -> Response:
 def login_form(viewer: Anonymous, next: str | None = None) -> HTMLResponse:
     csrf = new_login_csrf()
     viewer.csrf = csrf
-    response = render(viewer, "login.html", next=safe_next(next, ""), failed=False)
+    response = render(viewer, "login.html", next=safe_next(next, ""), failed=False, throttled=False)
     response.set_cookie(
         LOGIN_CSRF_COOKIE, csrf, path=PREFIX, httponly=True, samesite="strict", max_age=3600
     )
@@ -67,29 +68,43 @@ def login_form(viewer: Anonymous, next: str | None = None) -> HTMLResponse:
 async def login(request: Request, viewer: Anonymous) -> Response:
     form = await request.form()
     sent, expected = str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(sent, expected):
+    if not expected or not same_token(sent, expected):
         return redirect(f"{PREFIX}/login", error="csrf")
-    username = str(form.get("username", "")).strip()
+    username = str(form.get("username", "")).strip()[:80]
     password = str(form.get("password", ""))
+    next_url = safe_next(str(form.get("next", "")), "")
+    throttle = viewer.console.throttle
+    keys = (f"user:{username.lower()}", f"addr:{request.client.host if request.client else ''}")
+    wait = throttle.wait_s(*keys)
+    if wait > 0:
+        viewer.csrf = expected
+        response = render(
+            viewer, "login.html", status=429, next=next_url, failed=False, throttled=True
+        )
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        return response
     now = viewer.now()
     try:
-        token = sign_in(viewer.programme.db, username, password, now)
-    except SignInError:
-        viewer.csrf = expected
-        return render(
-            viewer,
-            "login.html",
-            status=401,
-            next=safe_next(str(form.get("next", "")), ""),
-            failed=True,
+        # scrypt takes tens of milliseconds: off the event loop that also serves the API
+        token = await run_in_threadpool(
+            sign_in,
+            viewer.programme.db,
+            username,
+            password,
+            now,
+            request.cookies.get(SESSION_COOKIE),
         )
+    except SignInError:
+        throttle.failed(*keys)
+        viewer.csrf = expected
+        return render(viewer, "login.html", status=401, next=next_url, failed=True, throttled=False)
+    throttle.succeeded(keys[0])
     session = session_of(viewer.programme.db, token, now)
     assert session is not None
-    target = safe_next(str(form.get("next", "")), home_of(session.principal))
-    response = redirect(target)
-    set_session_cookie(response, request, token, session.expires_at, now)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
-    return response
+    signed_in = redirect(next_url or home_of(session.principal))
+    set_session_cookie(signed_in, request, token, session.expires_at, now)
+    signed_in.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
+    return signed_in
 
 
 @router.post(PREFIX + "/logout")
@@ -109,7 +124,9 @@ def creator_entry(request: Request, platform: str, viewer: Anonymous, token: str
     The token is exchanged for a session at once and never appears in a page."""
     now = viewer.now()
     try:
-        session_token = sign_in_creator(viewer.programme.db, platform, token, now)
+        session_token = sign_in_creator(
+            viewer.programme.db, platform, token, now, request.cookies.get(SESSION_COOKIE)
+        )
     except TokenError:
         return render(
             viewer,

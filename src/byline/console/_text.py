@@ -12,38 +12,37 @@ import unicodedata
 
 from markupsafe import Markup, escape
 
-# Bidi embedding/override/isolate controls and marks, and invisible characters with no place in
-# a name. (The vault refuses the embeddings, overrides and isolates outright; names stored before
-# that rule, or arriving by another door, are still shown inertly.)
-_ALWAYS = {
-    *range(0x202A, 0x202F),  # LRE RLE PDF LRO RLO
-    *range(0x2066, 0x206A),  # LRI RLI FSI PDI
-    0x200E,  # LRM
-    0x200F,  # RLM
-    0x061C,  # ALM
-    0x200B,  # zero-width space
-    0x2060,  # word joiner
-    0xFEFF,  # zero-width no-break space
-    0x180E,  # Mongolian vowel separator
-    0x00AD,  # soft hyphen
+# Characters a name may legitimately contain only next to another script's characters (never
+# inside or beside plain ASCII, where they only make two names look alike): zero-width
+# (non-)joiners (Persian, Indic scripts, emoji sequences), variation selectors (emoji style,
+# CJK ideographic variants), tag characters (subdivision flags) and the combining grapheme
+# joiner.
+_CONTEXTUAL = {
+    0x200C,
+    0x200D,
+    0x034F,
+    *range(0xFE00, 0xFE10),
+    *range(0xE0100, 0xE01F0),
+    *range(0xE0020, 0xE0080),
 }
-# Zero-width (non-)joiners are part of how Persian, Indic scripts and emoji sequences are
-# written: kept between two non-ASCII characters, shown as a marker anywhere else (e.g. inside
-# a Latin word, where they only make two names look alike).
-_JOINERS = {0x200C, 0x200D}
+# Blank letters: they render as nothing (Hangul fillers, Khmer inherent vowels) yet are
+# "letters" to Unicode.
+_BLANK_LETTERS = {0x115F, 0x1160, 0x3164, 0xFFA0, 0x17B4, 0x17B5}
 
 
 def neutralise(text: str) -> str:
-    """``text`` with every bidi control and invisible character shown as ``[U+XXXX]`` (and
-    other control characters likewise); joiners only where no script needs them."""
+    """``text`` with every character that is invisible or reorders text shown as ``[U+XXXX]``:
+    all format characters (Unicode category Cf: bidi controls and marks, zero-width spaces,
+    invisible operators, soft hyphen...), control characters, blank letters; and the
+    contextual characters above wherever no other script needs them."""
     out = []
     last = len(text) - 1
     for i, ch in enumerate(text):
         code = ord(ch)
-        if code in _JOINERS:
-            between_scripts = 0 < i < last and ord(text[i - 1]) > 0x7F and ord(text[i + 1]) > 0x7F
-            out.append(ch if between_scripts else f"[U+{code:04X}]")
-        elif code in _ALWAYS or (unicodedata.category(ch) == "Cc" and ch != "\t"):
+        if code in _CONTEXTUAL:
+            keep = 0 < i and ord(text[i - 1]) > 0x7F and (i == last or ord(text[i + 1]) > 0x7F)
+            out.append(ch if keep else f"[U+{code:04X}]")
+        elif code in _BLANK_LETTERS or unicodedata.category(ch) in ("Cf", "Cc"):
             out.append(f"[U+{code:04X}]")
         else:
             out.append(ch)

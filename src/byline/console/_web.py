@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import secrets
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from byline.console import _i18n
 from byline.console._text import inert, neutralise
+from byline.console._throttle import SignInThrottle
 from byline.service.access import Principal, Role, session_of
 from byline.service.programme import Programme
 
@@ -56,6 +58,7 @@ SECURITY_HEADERS = {
 class ConsoleState:
     programme: Programme
     snapshot_dir: Path | None = None  # where cycles' outputs are kept (shadow runs read it)
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
 class SignInRequired(Exception):
@@ -142,6 +145,11 @@ def _here(request: Request) -> str:
     return url
 
 
+def same_token(sent: str, expected: str) -> bool:
+    """Constant-time comparison that also takes any text a form may carry."""
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
 def safe_next(url: str | None, default: str) -> str:
     """Only a path inside the console: never an open redirect."""
     if not url or not url.startswith(PREFIX + "/") or url.startswith("//") or "\\" in url:
@@ -153,7 +161,7 @@ async def form_of(request: Request, viewer: Viewer) -> dict[str, Any]:
     """The POSTed form, after checking its CSRF token against the session's."""
     form = await request.form()
     sent = str(form.get("csrf", ""))
-    if not viewer.csrf or not hmac.compare_digest(sent, viewer.csrf):
+    if not viewer.csrf or not same_token(sent, viewer.csrf):
         raise Denied("csrf")
     values: dict[str, Any] = {}
     for key in form:
@@ -162,8 +170,32 @@ async def form_of(request: Request, viewer: Viewer) -> dict[str, Any]:
     return values
 
 
+FLASH_COOKIE = "byline_flash"
+
+
+def _flash(viewer: Viewer, kind: str) -> tuple[str | None, bool]:
+    """The message of kind ``notice`` or ``error`` to show (and whether it came from the flash
+    cookie): a catalogue code from the query, or text a redirect left in the cookie. Any other
+    query text is ignored, so a crafted link cannot put words on a page."""
+    value = viewer.request.query_params.get(kind)
+    if value is None:
+        return None, False
+    if value == "flash":
+        try:
+            stored = json.loads(urllib.parse.unquote(viewer.request.cookies.get(FLASH_COOKIE, "")))
+        except ValueError:
+            return None, False
+        if isinstance(stored, list) and len(stored) == 2 and stored[0] == kind:
+            return str(stored[1]), True
+        return None, False
+    key = f"{kind}.{value}"
+    return (viewer.t(key), False) if viewer.t.has(key) else (None, False)
+
+
 def render(viewer: Viewer, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     principal = viewer.principal
+    notice, flashed_notice = _flash(viewer, "notice")
+    error, flashed_error = _flash(viewer, "error")
     body = _env.get_template(template).render(
         t=viewer.t,
         lang=viewer.t.lang,
@@ -173,21 +205,49 @@ def render(viewer: Viewer, template: str, status: int = 200, **context: Any) -> 
         csrf=viewer.csrf,
         nav=_nav(principal),
         here=_here(viewer.request),
-        notice=viewer.request.query_params.get("notice"),
-        error=viewer.request.query_params.get("error"),
+        notice=notice,
+        error=error,
         expires_at=viewer.expires_at,
+        now_iso=_now_iso(viewer),
         **context,
     )
     response = HTMLResponse(body, status_code=status)
     response.headers.update(SECURITY_HEADERS)
+    if flashed_notice or flashed_error:
+        response.delete_cookie(FLASH_COOKIE, path=PREFIX)
     return response
 
 
+def _now_iso(viewer: Viewer) -> str:
+    """The server's clock, for countdowns (the demo's clock is not the browser's)."""
+    try:
+        return viewer.now().isoformat()
+    except Exception:
+        return ""
+
+
 def redirect(url: str, **query: str) -> RedirectResponse:
+    """A 303 to ``url``. ``notice``/``error`` that are catalogue codes travel in the query;
+    any other text (an error's message) travels in a short-lived cookie, never in the URL."""
+    flash: list[str] | None = None
+    known = _i18n.catalogue(_i18n.DEFAULT)
+    for kind in ("notice", "error"):
+        value = query.get(kind)
+        if value is not None and f"{kind}.{value}" not in known:
+            flash, query[kind] = [kind, value], "flash"
     if query:
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
     response = RedirectResponse(url, status_code=303)
     response.headers.update(SECURITY_HEADERS)
+    if flash is not None:
+        response.set_cookie(
+            FLASH_COOKIE,
+            urllib.parse.quote(json.dumps(flash, ensure_ascii=False)),
+            max_age=120,
+            path=PREFIX,
+            httponly=True,
+            samesite="strict",
+        )
     return response
 
 

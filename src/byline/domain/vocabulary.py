@@ -114,6 +114,7 @@ class AuditAction(StrEnum):
     STAFF_USER_CREATED = "staff_user:created"
     STAFF_USER_DISABLED = "staff_user:disabled"
     STAFF_SIGNED_IN = "staff:signed_in"
+    STAFF_SIGN_IN_FAILED = "staff:sign_in_failed"
     CREATOR_KEY_SET = "creator_key:set"
     WEBHOOK_REGISTERED = "webhook:registered"
     CYCLE_STARTED = "cycle:started"

@@ -154,10 +154,32 @@ def list_staff_users(db: Database, platform: str) -> list[dict[str, object]]:
         return access.list_users(conn, platform)
 
 
-def sign_in(db: Database, username: str, password: str, now: dt.datetime) -> str:
-    """A new session token for a staff user; ``SignInError`` when refused. Audited."""
+def sign_in(
+    db: Database, username: str, password: str, now: dt.datetime, replaces: str | None = None
+) -> str:
+    """A new session token for a staff user; ``SignInError`` when refused. Both are audited: a
+    refusal for an existing user names the user; for an unknown username nothing of what was
+    typed is kept (it may be a password typed in the wrong field). ``replaces``: the session
+    this browser had, closed now."""
+    try:
+        with db.transaction() as conn:
+            principal = access.check_password(conn, username, password)
+    except SignInError:
+        with db.transaction() as conn:
+            known = access.user_exists(conn, username)
+            audit.append(
+                conn,
+                audit.AuditEntry(
+                    at=now,
+                    actor=f"staff:{username}" if known else "anonymous",
+                    action=AuditAction.STAFF_SIGN_IN_FAILED,
+                    detail={"username": username if known else None},
+                ),
+            )
+        raise
     with db.transaction() as conn:
-        principal = access.check_password(conn, username, password)
+        if replaces:
+            access.close_session(conn, replaces)
         token = access.open_session(conn, principal, now, now + access.STAFF_SESSION)
         audit.append(
             conn,
@@ -171,7 +193,9 @@ def sign_in(db: Database, username: str, password: str, now: dt.datetime) -> str
         return token
 
 
-def sign_in_creator(db: Database, platform: str, token: str, now: dt.datetime) -> str:
+def sign_in_creator(
+    db: Database, platform: str, token: str, now: dt.datetime, replaces: str | None = None
+) -> str:
     """A session for the creator named by the platform's signed token; it ends when the token
     would have expired (at most an hour). ``TokenError`` when the token is not accepted."""
     principal = creator_principal(db, platform, token, now)
@@ -179,6 +203,8 @@ def sign_in_creator(db: Database, platform: str, token: str, now: dt.datetime) -
         secret = access.creator_token_key(conn, platform)
     expires = access.token_expiry(token, secret or "")
     with db.transaction() as conn:
+        if replaces:
+            access.close_session(conn, replaces)
         return access.open_session(conn, principal, now, expires)
 
 

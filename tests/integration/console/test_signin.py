@@ -144,3 +144,79 @@ def test_pages_forbid_framing_and_foreign_scripts(console: Console) -> None:
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_guessing_passwords_is_throttled_and_audited(console: Console) -> None:
+    from byline import audit
+
+    client = console.client()
+    page = client.get("/console/login")
+    token = csrf_of(page.text)
+    statuses = [
+        client.post(
+            "/console/login",
+            data={"csrf": token, "username": "weibo-admin", "password": f"guess {i}"},
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses == [401] * 10 + [429]
+    # the right password does not get through while the window is full
+    blocked = client.post(
+        "/console/login", data={"csrf": token, "username": "weibo-admin", "password": PASSWORD}
+    )
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    with console.programme.db.reading() as conn:
+        failures = [e for e in audit.entries_for(conn) if e["action"] == "staff:sign_in_failed"]
+    assert len(failures) == 10
+    assert {e["actor"] for e in failures} == {"staff:weibo-admin"}
+
+
+def test_an_unknown_username_is_audited_without_what_was_typed(console: Console) -> None:
+    from byline import audit
+
+    client = console.client()
+    token = csrf_of(client.get("/console/login").text)
+    client.post(
+        "/console/login", data={"csrf": token, "username": "MyS3cretPassw0rd", "password": "x"}
+    )
+    with console.programme.db.reading() as conn:
+        entries = [e for e in audit.entries_for(conn) if e["action"] == "staff:sign_in_failed"]
+    assert len(entries) == 1
+    assert "MyS3cretPassw0rd" not in str(entries[0])
+
+
+def test_any_text_in_a_csrf_field_is_refused_cleanly(console: Console) -> None:
+    client = console.client()
+    client.get("/console/login")
+    response = client.post(
+        "/console/login", data={"csrf": "é", "username": "weibo-admin", "password": PASSWORD}
+    )
+    assert response.status_code == 303 and "error=csrf" in response.headers["location"]
+    staff = console.staff(Role.ADMIN)
+    assert staff.post("/console/logout", data={"csrf": "é"}).status_code == 403
+
+
+def test_a_link_cannot_put_words_on_a_page(console: Console) -> None:
+    page = console.client().get("/console/login?error=Your+password+expired.+Call+555")
+    assert "Call 555" not in page.text
+    known = console.client().get("/console/login?error=csrf")
+    assert "The sign-in form was out of date" in known.text
+
+
+def test_a_new_sign_in_closes_the_browsers_previous_session(console: Console) -> None:
+    client = console.staff(Role.REVIEWER)
+    old = client.cookies.get("byline_session")
+    page = client.get("/console/login")
+    client.post(
+        "/console/login",
+        data={"csrf": csrf_of(page.text), "username": "weibo-admin", "password": PASSWORD},
+    )
+    replay = console.client()
+    replay.cookies.set("byline_session", old or "", path="/console")
+    assert replay.get("/console/weibo/reviews").status_code == 303  # to sign-in: it is gone
+
+
+def test_a_creator_sees_which_account_they_act_for(console: Console) -> None:
+    client = console.creator("waiting")
+    page = client.get("/console/weibo/me")
+    assert 'data-testid="who-account">waiting<' in page.text

@@ -25,6 +25,12 @@ TEMPLATES = Path(_i18n.__file__).parent / "templates"
         ("x\u0000y", "x[U+0000]y"),
         ("می\u200cخواهم", "می\u200cخواهم"),  # Persian needs its non-joiner
         ("👩\u200d💻", "👩\u200d💻"),  # an emoji sequence needs its joiner
+        ("Tom\u2063", "Tom[U+2063]"),  # an invisible separator
+        ("Tom\U000e0041", "Tom[U+E0041]"),  # a tag character after ASCII
+        ("A\u3164B", "A[U+3164]B"),  # a Hangul filler: a blank "letter"
+        ("x\ufe0f", "x[U+FE0F]"),  # a variation selector on a Latin letter
+        ("\u2764\ufe0f", "\u2764\ufe0f"),  # ... but an emoji needs it
+        ("葛\U000e0100", "葛\U000e0100"),  # an ideographic variant of a CJK character
         ("王高飞", "王高飞"),
         ("Ölçü Şahin", "Ölçü Şahin"),
     ],

@@ -1,12 +1,16 @@
 // Byline console: small enhancements only; every page works without this file.
 (function () {
   "use strict";
+  // The server's clock may not be the browser's (the demo runs in simulated time): count from
+  // the offset between them, taken when the page arrived.
+  var serverNow = Date.parse(document.body ? document.body.getAttribute("data-now") || "" : "");
+  var skew = isNaN(serverNow) ? 0 : serverNow - Date.now();
   // Countdowns: <span data-countdown="ISO-8601" data-units="d,h,m,s" data-over="text">.
   function tick() {
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
       var end = Date.parse(el.getAttribute("data-countdown"));
       if (isNaN(end)) return;
-      var left = Math.floor((end - Date.now()) / 1000);
+      var left = Math.floor((end - (Date.now() + skew)) / 1000);
       if (left <= 0) { el.textContent = el.getAttribute("data-over") || "0"; return; }
       var u = (el.getAttribute("data-units") || "d,h,m,s").split(",");
       var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600),
