@@ -14,7 +14,14 @@ from rich.table import Column, Table
 from byline.cli._app import app, emit_json, err, fail, out
 from byline.engine import SnapshotError
 from byline.policy import PolicyFileError, load_policy
-from byline.service.demo import DemoStep, demo_access, demo_now, run_demo, running_clock
+from byline.service.demo import (
+    DemoStep,
+    demo_access,
+    demo_now,
+    demo_snapshot_dir,
+    run_demo,
+    running_clock,
+)
 from byline.service.simulation import SimulationReport, WeekReport
 from byline.service.wiring import open_programme
 
@@ -137,6 +144,8 @@ def demo(
     )
     if serve and programme:
         serve_demo(workdir, policy, host, port)
+    elif serve:
+        out.print("Nothing to serve without the programme (--no-programme): done.")
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -165,7 +174,8 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
     )
     try:
         access = demo_access(programme, policy)
-        settings = ApiSettings(db_url=db_url, snapshot_dir=workdir, log_requests=False)
+        snapshots = demo_snapshot_dir(workdir, policy.id)
+        settings = ApiSettings(db_url=db_url, snapshot_dir=snapshots, log_requests=False)
         app = create_app(programme, settings)
         base = f"http://{host}:{port}"
         say = out.print

@@ -175,3 +175,19 @@ def demo_access(programme: Programme, policy: Policy) -> DemoAccess:
         else None
     )
     return DemoAccess(policy.id, staff, label_key, account, token, now)
+
+
+def demo_snapshot_dir(workdir: Path, platform: str) -> Path:
+    """The folder the served demo reads snapshots from (shadow runs, cycles through the API):
+    one subfolder per platform, holding the last simulated week's snapshot."""
+    root = workdir / "snapshots"
+    own = root / platform
+    own.mkdir(parents=True, exist_ok=True)
+    weeks = sorted((workdir / "weeks").glob("*.parquet"))
+    target = own / "last-week.parquet"
+    if weeks and not target.exists():
+        try:
+            target.hardlink_to(weeks[-1])
+        except OSError:
+            shutil.copyfile(weeks[-1], target)
+    return root
