@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 import uuid
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,11 +55,16 @@ def create_app(
         openapi_tags=[
             {"name": t} for t in ("label", "creator", "reviewer", "platform", "admin", "operations")
         ],
+        # FastAPI's own OpenTelemetry hooks stay off: Byline observes itself (Prometheus, JSON
+        # lines), and their logs would record validation failures with the input, which can be
+        # a name. Off, they also cost nothing per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.byline = AppState(programme, limiter, settings, Metrics())
     _problems.install(app)
     for module in (labels, creator, reviewer, platform, admin, ops):
         app.include_router(module.router)
+    labels.install(app)  # well-formed label lookups skip dependency injection
     mount_console(app, programme, settings.snapshot_dir)
     _observe(app, settings)
     return app
@@ -75,6 +81,8 @@ class RequestContext:
     def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
         self.app = app
         self.settings = settings
+        # The metric series of each (route, method, status), looked up once each.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,9 +103,10 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", encoded_id))
-                message = {**message, "headers": headers}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", ()), (b"x-request-id", encoded_id)],
+                }
             await send(message)
 
         try:
@@ -106,23 +115,36 @@ class RequestContext:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             elapsed = time.perf_counter() - started
-            metrics: Metrics = scope["app"].state.byline.metrics
-            metrics.requests.labels(path, scope["method"], str(status)).inc()
-            metrics.latency.labels(path, scope["method"]).observe(elapsed)
-            if self.settings.log_requests:
+            requests, latency = self._metrics(scope, path, status)
+            requests.inc()
+            latency.observe(elapsed)
+            if self.settings.log_requests and log.isEnabledFor(logging.INFO):
                 # Route templates only: never a path with an account id, never a body.
-                log.info(
-                    json.dumps(
-                        {
-                            "event": "request",
-                            "request_id": request_id,
-                            "method": scope["method"],
-                            "route": path,
-                            "status": status,
-                            "ms": round(elapsed * 1000, 2),
-                        }
-                    )
+                line = json.dumps(
+                    {
+                        "event": "request",
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "route": path,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    }
                 )
+                # As log.info(line), without looking up the caller's frame on every request.
+                log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
+
+    def _metrics(self, scope: Scope, path: str, status: int) -> tuple[Any, Any]:
+        key = (path, scope["method"], status)
+        series = self._series.get(key)
+        if series is None:
+            metrics: Metrics = scope["app"].state.byline.metrics
+            series = (
+                metrics.requests.labels(path, key[1], str(status)),
+                metrics.latency.labels(path, key[1]),
+            )
+            if len(self._series) < 10_000:  # methods are the client's choice: stay bounded
+                self._series[key] = series
+        return series
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from byline.api._problems import Problem
 from byline.api._state import AppState
@@ -27,10 +28,11 @@ async def get_state(request: Request) -> AppState:
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
+PLATFORM_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
 PlatformPath = Annotated[
     str,
     Path(
-        pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$",
+        pattern=PLATFORM_PATTERN,
         description="The platform (tenant): its policy id",
         examples=["weibo"],
     ),
@@ -60,6 +62,15 @@ def _credentials(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
+def bearer_token(authorization: str | None) -> str:
+    """The credentials of an ``Authorization`` header, read as ``bearer`` reads them (for
+    routes served without dependency injection); 401 without a bearer token."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
+        return _credentials(None)
+    return credentials
+
+
 def staff(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting API keys of ``roles`` for the platform in the path only."""
 
@@ -70,27 +81,32 @@ def staff(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         platform: PlatformPath,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
-        presented = _credentials(credentials)
-        principal = state.keys.get(presented, lambda: authenticate(state.programme.db, presented))
-        if principal is None:
-            raise Problem(
-                401,
-                "Authentication required",
-                "unknown or revoked API key",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if principal.platform != platform:
-            raise Problem(403, "Forbidden", "this key belongs to another platform")
-        if principal.role not in roles:
-            raise Problem(
-                403,
-                "Forbidden",
-                f"this route needs a key with role {' or '.join(r.value for r in roles)}",
-            )
-        _limited(state, f"key:{principal.key_id}", state.settings.key_limit_per_minute)
-        return principal
+        return admit_key(state, platform, _credentials(credentials), roles)
 
     return dependency
+
+
+def admit_key(state: AppState, platform: str, presented: str, roles: tuple[Role, ...]) -> Principal:
+    """The key's principal if it is a key of ``platform`` with one of ``roles`` and within its
+    rate limit; else the 401, 403 or 429 problem."""
+    principal = state.keys.get(presented, lambda: authenticate(state.programme.db, presented))
+    if principal is None:
+        raise Problem(
+            401,
+            "Authentication required",
+            "unknown or revoked API key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if principal.platform != platform:
+        raise Problem(403, "Forbidden", "this key belongs to another platform")
+    if principal.role not in roles:
+        raise Problem(
+            403,
+            "Forbidden",
+            f"this route needs a key with role {' or '.join(r.value for r in roles)}",
+        )
+    _limited(state, f"key:{principal.key_id}", state.settings.key_limit_per_minute)
+    return principal
 
 
 def creator(
@@ -111,7 +127,8 @@ def creator(
     return principal
 
 
-LabelCaller = Annotated[Principal, Depends(staff(Role.LABEL, Role.PLATFORM))]
+LABEL_ROLES = (Role.LABEL, Role.PLATFORM)
+LabelCaller = Annotated[Principal, Depends(staff(*LABEL_ROLES))]
 PlatformCaller = Annotated[Principal, Depends(staff(Role.PLATFORM, Role.ADMIN))]
 ReviewerCaller = Annotated[Principal, Depends(staff(Role.REVIEWER, Role.ADMIN))]
 AdminCaller = Annotated[Principal, Depends(staff(Role.ADMIN))]

@@ -27,17 +27,18 @@ class RateLimiter(Protocol):
 class MemoryLimiter:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self._counts: dict[tuple[str, int], int] = {}
+        self._window = -1
+        self._counts: dict[str, int] = {}  # bucket -> hits in the current window
         self._lock = threading.Lock()
 
     def hit(self, bucket: str, limit: int) -> Verdict:
         now = self._clock()
         window = int(now // WINDOW_S)
         with self._lock:
-            if len(self._counts) > 100_000:  # forget old windows
-                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
-            count = self._counts.get((bucket, window), 0) + 1
-            self._counts[(bucket, window)] = count
+            if window != self._window:  # a new window: the old counts are of no use
+                self._window, self._counts = window, {}
+            count = self._counts.get(bucket, 0) + 1
+            self._counts[bucket] = count
         if count <= limit:
             return Verdict(True, 0)
         return Verdict(False, max(1, int((window + 1) * WINDOW_S - now)))

@@ -16,6 +16,10 @@ class ApiSettings(BaseModel):
     key_limit_per_minute: int = Field(default=60_000, ge=1)  # requests per API key
     creator_limit_per_minute: int = Field(default=60, ge=1)  # requests per creator
     log_requests: bool = True
+    # How long a worker may answer a label lookup from memory (seconds; 0: always read the
+    # database). Changes made in this worker apply at once; changes made elsewhere (another
+    # worker, a cycle from the command line) within this time.
+    label_cache_s: float = Field(default=1.0, ge=0, le=60)
     # Cycles and shadow runs through the API read snapshots from this folder only.
     snapshot_dir: Path = Field(default_factory=lambda: Path.cwd() / "snapshots")
 
@@ -34,6 +38,7 @@ class ApiSettings(BaseModel):
             "BYLINE_KEY_LIMIT_PER_MINUTE": "key_limit_per_minute",
             "BYLINE_CREATOR_LIMIT_PER_MINUTE": "creator_limit_per_minute",
             "BYLINE_LOG_REQUESTS": "log_requests",
+            "BYLINE_LABEL_CACHE_SECONDS": "label_cache_s",
             "BYLINE_SNAPSHOT_DIR": "snapshot_dir",
         }
         for var, field in mapping.items():

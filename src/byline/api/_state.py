@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -10,6 +11,7 @@ from byline.api._cache import TtlCache
 from byline.api._ratelimit import RateLimiter
 from byline.api._settings import ApiSettings
 from byline.service.access import Principal
+from byline.service.labels import LabelCache
 from byline.service.programme import Programme
 
 
@@ -39,6 +41,14 @@ class Metrics:
             "byline_review_queue", "Cases waiting for review", ["platform"], registry=r
         )
         self.outbox_backlog = Gauge("byline_outbox_pending", "Outbox messages pending", registry=r)
+        self._label_series: dict[tuple[str, str], Any] = {}
+
+    def label_lookups(self, result: str, rule: str = "") -> Any:
+        """``label_hits`` of one result and rule (a few fixed series, looked up once each)."""
+        series = self._label_series.get((result, rule))
+        if series is None:
+            series = self._label_series[(result, rule)] = self.label_hits.labels(result, rule)
+        return series
 
 
 @dataclass
@@ -49,3 +59,8 @@ class AppState:
     metrics: Metrics
     # Authenticated keys for a few seconds: a revoked key stops working within ``key_cache_s``.
     keys: TtlCache[Principal | None] = field(default_factory=lambda: TtlCache(5.0))
+    # Recent label answers, for ``settings.label_cache_s`` (cleared by this process's changes).
+    labels: LabelCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.labels = LabelCache(self.settings.label_cache_s).follow(self.programme.db)

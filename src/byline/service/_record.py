@@ -20,6 +20,7 @@ from byline.domain.cases import (
 )
 from byline.domain.policy import Policy
 from byline.outbox import Topic
+from byline.service._changes import labels_changed
 
 
 def record(
@@ -150,6 +151,7 @@ def _record_label(
         "since": now,
     }
     _upsert(conn, cases.labels, case.account_id, values)
+    labels_changed(conn)
     # The platform is told *that* the label changed; the name itself is only ever served by
     # the label lookup, to viewers the policy allows.
     outbox.enqueue(

@@ -2,59 +2,209 @@
 
 The label is the one place a name leaves the system, and only for a disclosed account, to a
 viewer the policy allows. A non-disclosed account and an unknown account get the same answer.
+
+Lookups are the hottest path of the API, so a process may keep recent answers in a
+``LabelCache`` for a short, configured time (default 1 s in the API): a change this process
+commits clears it at once; a change committed elsewhere (another worker, a cycle run from the
+command line) shows within that time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 
 from byline import cases
 from byline.domain.labels import Viewer, hidden_by
+from byline.domain.policy import Policy
+from byline.service._changes import LABELS
 from byline.service.policies import active_policy
 from byline.service.programme import Programme, vault_subject
+from byline.store import Database
 
 MAX_BATCH = 100
+
+Label = dict[str, Any]  # {"name", "kind", "since"}
 
 
 @dataclass(frozen=True)
 class LabelLookup:
-    labels: dict[str, dict[str, Any] | None]
+    labels: dict[str, Label | None]
     hidden_by: tuple[str, ...]  # the viewer rules that hid every name (empty when allowed)
     shown: int
 
 
+class LabelCache:
+    """Recent label answers of one process: per platform the policy in force (its viewer
+    rules), per (platform, account) the label or ``None`` (not disclosed and unknown alike, so
+    the cache is no oracle either).
+
+    Entries live ``seconds`` at most (0: nothing is kept) and at most ``max_items`` of them;
+    expired ones are dropped on the next lookup after they expire. Every commit of a
+    ``Database`` this cache ``follow``s that changes labels (a case transition that moves a
+    label, an erasure, a policy activation) clears it, and an answer read before such a commit
+    is never stored after it. Entries hold the decrypted names the vault returned for a label,
+    in this process's memory only; they are never logged.
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        max_items: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if seconds < 0:
+            raise ValueError("the label cache time cannot be negative")
+        self.seconds, self.max_items, self._clock = seconds, max_items, clock
+        self._answers: dict[tuple[str, str], tuple[float, Label | None]] = {}
+        self._policies: dict[str, tuple[float, Policy]] = {}
+        self._generation = 0
+        self._sweep_at = 0.0
+        self._lock = threading.Lock()
+
+    def follow(self, db: Database) -> LabelCache:
+        """Clear this cache whenever a transaction of ``db`` that changes labels commits."""
+        db.on_commit(LABELS, self.clear)
+        return self
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._answers, self._policies = {}, {}
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    # -- used by lookup_labels ---------------------------------------------------------------
+
+    def _begin(self) -> tuple[float, int]:
+        """The time of this lookup and the generation its reads belong to."""
+        now = self._clock()
+        if now >= self._sweep_at and self.seconds:
+            self._sweep(now)
+        return now, self._generation
+
+    def _policy(self, platform: str, now: float) -> Policy | None:
+        hit = self._policies.get(platform)
+        return hit[1] if hit is not None and hit[0] > now else None
+
+    def _fill(self, platform: str, answer: dict[str, Label | None], now: float) -> list[str]:
+        """Fill ``answer`` from memory; return the account ids that are not there."""
+        missing = []
+        for account_id in answer:
+            hit = self._answers.get((platform, account_id))
+            if hit is not None and hit[0] > now:
+                answer[account_id] = None if hit[1] is None else dict(hit[1])
+            else:
+                missing.append(account_id)
+        return missing
+
+    def _keep_policy(self, platform: str, policy: Policy, now: float, generation: int) -> None:
+        if not self.seconds:
+            return
+        with self._lock:
+            if generation == self._generation:
+                self._policies[platform] = (now + self.seconds, policy)
+
+    def _keep_answers(
+        self, platform: str, answers: dict[str, Label | None], now: float, generation: int
+    ) -> None:
+        if not self.seconds:
+            return
+        expires = now + self.seconds
+        with self._lock:
+            if generation != self._generation:
+                return  # read before a change this process committed: may be stale
+            if len(self._answers) + len(answers) > self.max_items:
+                self._answers = {k: v for k, v in self._answers.items() if v[0] > now}
+                if len(self._answers) + len(answers) > self.max_items:
+                    self._answers = {}  # full of fresh answers: start again
+                if len(answers) > self.max_items:
+                    return
+            for account_id, label in answers.items():
+                self._answers[(platform, account_id)] = (expires, label)
+
+    def _sweep(self, now: float) -> None:
+        with self._lock:
+            self._sweep_at = now + self.seconds
+            if any(v[0] <= now for v in self._answers.values()):
+                self._answers = {k: v for k, v in self._answers.items() if v[0] > now}
+            if any(v[0] <= now for v in self._policies.values()):
+                self._policies = {k: v for k, v in self._policies.items() if v[0] > now}
+
+
 def lookup_labels(
-    programme: Programme, platform: str, viewer: Viewer, account_ids: Sequence[str]
+    programme: Programme,
+    platform: str,
+    viewer: Viewer,
+    account_ids: Sequence[str],
+    cache: LabelCache | None = None,
 ) -> LabelLookup:
+    """What ``viewer`` sees on the profiles of ``account_ids`` (at most ``MAX_BATCH``)."""
     if len(account_ids) > MAX_BATCH:
         raise ValueError(f"at most {MAX_BATCH} account ids per lookup")
-    answer: dict[str, dict[str, Any] | None] = dict.fromkeys(account_ids)
-    with programme.db.reading() as conn:
-        policy = active_policy(conn, platform)
+    if cache is None:
+        cache = _NO_CACHE
+    now, generation = cache._begin()
+    answer: dict[str, Label | None] = dict.fromkeys(account_ids)
+    policy = cache._policy(platform, now)
+    missing: list[str] = []
+    if policy is not None:  # all from memory when every answer is there
         rules = hidden_by(policy, viewer)
-        if rules or not account_ids:
+        if rules:
             return LabelLookup(answer, tuple(r.value for r in rules), 0)
-        table = cases.labels
-        rows = conn.execute(
-            select(table.c.account_id, table.c.kind, table.c.name_id, table.c.since).where(
-                table.c.policy_id == platform,
-                table.c.account_id.in_(set(account_ids)),
-                table.c.live,
-            )
-        ).all()
-        names = programme.vault.label_names(
-            conn, {vault_subject(platform, row.account_id): row.name_id for row in rows}
-        )
-        for row in rows:
-            name = names.get(vault_subject(platform, row.account_id))
-            if name is not None:
-                answer[row.account_id] = {
-                    "name": name,
-                    "kind": row.kind,
-                    "since": row.since.isoformat(),
-                }
-    return LabelLookup(answer, (), len(names))
+        missing = cache._fill(platform, answer, now)
+        if not missing:
+            return _looked_up(answer)
+    with programme.db.reading() as conn:
+        if policy is None:
+            policy = active_policy(conn, platform)
+            cache._keep_policy(platform, policy, now, generation)
+            rules = hidden_by(policy, viewer)
+            if rules:
+                return LabelLookup(answer, tuple(r.value for r in rules), 0)
+            missing = cache._fill(platform, answer, now)
+        if missing:
+            read = _read_labels(programme, conn, platform, missing)
+            cache._keep_answers(platform, read, now, generation)
+            for account_id, label in read.items():
+                answer[account_id] = None if label is None else dict(label)
+    return _looked_up(answer)
+
+
+def _looked_up(answer: dict[str, Label | None]) -> LabelLookup:
+    return LabelLookup(answer, (), sum(label is not None for label in answer.values()))
+
+
+_table = cases.labels
+# Built once (and so compiled and cached once): the lookup's own cost, not SQLAlchemy's.
+_LIVE_LABELS = select(_table.c.account_id, _table.c.kind, _table.c.name_id, _table.c.since).where(
+    _table.c.policy_id == bindparam("platform"),
+    _table.c.account_id.in_(bindparam("account_ids", expanding=True)),
+    _table.c.live,
+)
+
+
+def _read_labels(
+    programme: Programme, conn: Connection, platform: str, account_ids: list[str]
+) -> dict[str, Label | None]:
+    """The live labels of ``account_ids``, with their names from the vault (None: no label)."""
+    rows = conn.execute(_LIVE_LABELS, {"platform": platform, "account_ids": account_ids}).all()
+    names = programme.vault.label_names(
+        conn, {vault_subject(platform, row.account_id): row.name_id for row in rows}
+    )
+    read: dict[str, Label | None] = dict.fromkeys(account_ids)
+    for row in rows:
+        name = names.get(vault_subject(platform, row.account_id))
+        if name is not None:
+            read[row.account_id] = {"name": name, "kind": row.kind, "since": row.since.isoformat()}
+    return read
+
+
+_NO_CACHE = LabelCache(0)

@@ -8,13 +8,14 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from byline import audit
 from byline.cases import policy_activations
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AuditAction
 from byline.policy import parse_policy, read_policy_source
+from byline.service._changes import labels_changed
 
 
 class NoActivePolicy(LookupError):
@@ -65,6 +66,7 @@ def activate(
             source=source,
         )
     )
+    labels_changed(conn)  # the viewer rules may have changed
     audit.append(
         conn,
         audit.AuditEntry(
@@ -103,15 +105,18 @@ def _check_open_cases_fit(conn: Connection, policy: Policy) -> None:
         )
 
 
+_ACTIVE_DIGEST = (  # built once: active_policy is hot
+    select(policy_activations.c.digest)
+    .where(policy_activations.c.policy_id == bindparam("policy_id"))
+    .order_by(policy_activations.c.seq.desc())
+    .limit(1)
+)
+
+
 def active_policy(conn: Connection, policy_id: str) -> Policy:
     """The policy in force. Hot (every label lookup reads it): the newest activation's digest
     is read each time, its text only the first time this process sees that digest."""
-    found = conn.execute(
-        select(policy_activations.c.digest)
-        .where(policy_activations.c.policy_id == policy_id)
-        .order_by(policy_activations.c.seq.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    found = conn.execute(_ACTIVE_DIGEST, {"policy_id": policy_id}).scalar_one_or_none()
     if found is None:
         raise NoActivePolicy(f"no policy {policy_id!r} is active here; run a cycle with it first")
     cached = _by_digest.get(found)

@@ -31,6 +31,7 @@ from byline.domain.cases import (
 from byline.domain.enforcement import incentives_for, restrictions_for
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, DisplayField
+from byline.service._changes import labels_changed
 from byline.service._record import record
 from byline.service.policies import active_policy, active_policy_ids
 from byline.store import Database
@@ -247,6 +248,7 @@ class Programme:
             erased = self.vault.erase(
                 conn, vault_subject(platform, account_id), actor.name, now, reason
             )
+            labels_changed(conn)  # a shredded name is never served again, cached or not
             if case is not None:
                 policy = active_policy(conn, case.policy_id)
                 self._apply(conn, case, NamesErased(reason), policy, actor, now)

@@ -1,6 +1,6 @@
 """Persistence: the database, the schema and its migrations."""
 
-from byline.store._db import Database, default_url, make_engine, normalise_url
+from byline.store._db import Database, default_url, make_engine, normalise_url, note_change
 from byline.store._tables import JSONValue, UtcDateTime, metadata
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "make_engine",
     "metadata",
     "normalise_url",
+    "note_change",
 ]

@@ -4,7 +4,7 @@ use case."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 
 DEFAULT_DB_FILE = "byline.db"
+_CHANGES = "byline.changes"  # Connection.info key: the topics the open transaction changed
+
+
+def note_change(conn: Connection, topic: str) -> None:
+    """Say that the transaction on ``conn`` changes ``topic`` (e.g. ``"labels"``): once it
+    commits, the ``Database``'s listeners for that topic are told (see ``on_commit``)."""
+    changes = conn.info.get(_CHANGES)
+    if changes is not None:
+        changes.add(topic)
 
 
 def default_url() -> str:
@@ -64,6 +73,7 @@ class Database:
     def __init__(self, engine: Engine, connection: Connection | None = None) -> None:
         self.engine = engine
         self._connection = connection
+        self._listeners: dict[str, list[Callable[[], None]]] = {}
 
     @classmethod
     def from_url(cls, url: str | None = None) -> Database:
@@ -73,14 +83,24 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def on_commit(self, topic: str, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every transaction of this ``Database`` that changed ``topic``
+        (``note_change``) has committed. In-process only: other processes' (and other
+        ``Database`` objects') commits are not seen."""
+        self._listeners.setdefault(topic, []).append(listener)
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        changes: set[str] = set()
         if self._connection is not None:
-            with self._connection.begin_nested():
+            with self._connection.begin_nested(), _collecting(self._connection, changes):
                 yield self._connection
-            return
-        with self.engine.begin() as conn:
-            yield conn
+        else:
+            with self.engine.begin() as conn, _collecting(conn, changes):
+                yield conn
+        for topic in changes:  # committed (a SAVEPOINT released, in tests)
+            for listener in self._listeners.get(topic, ()):
+                listener()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -93,3 +113,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _collecting(conn: Connection, changes: set[str]) -> Iterator[None]:
+    """Collect ``note_change`` topics into ``changes`` while the block runs (nested blocks on
+    one connection collect into their own set and hand them to the enclosing one)."""
+    outer = conn.info.get(_CHANGES)
+    conn.info[_CHANGES] = changes
+    try:
+        yield
+    finally:
+        if outer is None:
+            del conn.info[_CHANGES]
+        else:
+            conn.info[_CHANGES] = outer
+            outer.update(changes)

@@ -1,0 +1,196 @@
+"""The label cache: what this process changes applies at once, what another process changes
+within the configured time, and the cache never mixes platforms or keeps a stale read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+import byline.service.labels as labels_module
+from byline.domain.labels import Viewer
+from byline.domain.vocabulary import AccountKind
+from byline.policy import read_policy_source
+from byline.service.cycle import run_cycle
+from byline.service.labels import LabelCache, lookup_labels
+from byline.service.policies import PolicyText, activate
+from byline.service.programme import Actor, Programme
+from byline.store import Database
+from byline.vault import LocalKeyProvider, Vault
+
+from factories import write_snapshot
+
+NOW = dt.datetime(2023, 10, 25, 9, 0, tzinfo=dt.UTC)
+SEES = Viewer.of(True, True)
+ACTOR = Actor("test")
+
+
+class Ticks:
+    """The cache's clock (monotonic seconds), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Two:
+    """Two programmes over the same data, as two processes would be: ``here`` serves labels
+    through ``cache``; ``there`` is another worker (its commits do not reach ``cache``)."""
+
+    here: Programme
+    there: Programme
+    cache: LabelCache
+    ticks: Ticks
+
+    def label(self, account_id: str, platform: str = "weibo") -> object:
+        return lookup_labels(self.here, platform, SEES, [account_id], self.cache).labels[account_id]
+
+
+@pytest.fixture
+def two(engine: Engine, tmp_path: Path) -> Iterator[Two]:
+    rows = [
+        {"account_id": "star", "kind": "individual", "category": "finance", "followers": 3_000_000},
+        {"account_id": "quiet", "kind": "individual", "category": "law", "followers": 1_200_000},
+        {"account_id": "small", "kind": "individual", "category": "law", "followers": 1_000},
+    ]
+    snapshot = write_snapshot(tmp_path / "snapshot.parquet", rows)
+    provider = LocalKeyProvider.ephemeral()
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            here_db, there_db = Database(engine, conn), Database(engine, conn)
+            here = Programme(here_db, Vault(provider), lambda: NOW, provider)
+            there = Programme(there_db, Vault(provider), lambda: NOW, provider)
+            for platform, start in (
+                ("weibo", dt.date(2023, 10, 16)),
+                ("douyin", dt.date(2023, 11, 1)),
+            ):
+                run_cycle(there_db, snapshot, platform, start)
+            there.submit("weibo", "star", "王高飞", consent=True, actor=ACTOR)
+            there.approve("weibo", "star", actor=ACTOR)
+            ticks = Ticks()
+            yield Two(here, there, LabelCache(1.0, clock=ticks).follow(here_db), ticks)
+        finally:
+            outer.rollback()
+
+
+def test_a_label_erased_here_disappears_at_once(two: Two) -> None:
+    assert two.label("star") == {"name": "王高飞", "kind": "individual", "since": NOW.isoformat()}
+    two.here.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+    assert two.label("star") is None  # same instant: no stale name from memory
+
+
+def test_a_label_withdrawn_here_disappears_at_once(two: Two) -> None:
+    assert two.label("small") is None
+    two.here.volunteer("weibo", "small", "Liu Yang", AccountKind.INDIVIDUAL, actor=ACTOR)
+    two.here.approve("weibo", "small", actor=ACTOR)
+    assert two.label("small") == {
+        "name": "Liu Yang",
+        "kind": "individual",
+        "since": NOW.isoformat(),
+    }
+    two.here.withdraw("weibo", "small", actor=ACTOR)
+    assert two.label("small") is None
+
+
+def test_a_change_made_elsewhere_shows_within_the_configured_time(two: Two) -> None:
+    assert two.label("star") is not None
+    assert two.label("quiet") is None  # not disclosed: the "none" answer is kept too
+    two.there.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+    two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
+    two.there.approve("weibo", "quiet", actor=ACTOR)
+    two.ticks.now += 0.9
+    assert two.label("star") is not None and two.label("quiet") is None  # within the bound
+    two.ticks.now += 0.2
+    assert two.label("star") is None
+    assert two.label("quiet") == {"name": "Sun Li", "kind": "individual", "since": NOW.isoformat()}
+
+
+def test_viewer_rules_activated_here_apply_at_once_and_elsewhere_within_the_time(
+    two: Two,
+) -> None:
+    banned = Viewer.of(True, True, ["banned"])  # Weibo named no banned rule
+    assert lookup_labels(two.here, "weibo", banned, ["star"], two.cache).labels["star"]
+    source, _ = read_policy_source("weibo")
+    stricter = source.replace('"sanctioned"]', '"sanctioned", "banned"]').replace(
+        'version = "2023.12"', 'version = "2023.12-b"'
+    )
+    assert stricter != source
+    with two.there.db.transaction() as conn:
+        activate(conn, PolicyText(stricter, "test"), actor="test", now=NOW)
+    assert lookup_labels(two.here, "weibo", banned, ["star"], two.cache).labels["star"]
+    two.ticks.now += 1.1
+    hidden = lookup_labels(two.here, "weibo", banned, ["star"], two.cache)
+    assert hidden.labels["star"] is None and hidden.hidden_by == ("banned",)
+    with two.here.db.transaction() as conn:
+        activate(conn, PolicyText(source, "test"), actor="test", now=NOW)
+    assert lookup_labels(two.here, "weibo", banned, ["star"], two.cache).labels["star"]
+
+
+def test_one_platform_label_is_never_served_on_another(two: Two) -> None:
+    assert two.label("star", "weibo") is not None
+    assert two.label("star", "douyin") is None  # same account id, not disclosed on Douyin
+    two.here.submit("douyin", "star", "Wang G.", consent=True, actor=ACTOR)
+    two.here.approve("douyin", "star", actor=ACTOR)
+    assert two.label("star", "douyin")["name"] == "Wang G."  # type: ignore[index]
+    assert two.label("star", "weibo")["name"] == "王高飞"  # type: ignore[index]
+
+
+def test_an_answer_read_before_a_change_here_is_not_kept(
+    two: Two, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = labels_module._read_labels
+
+    def erased_while_reading(*args: object) -> object:
+        answer = read(*args)  # type: ignore[arg-type]
+        two.here.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+        return answer
+
+    monkeypatch.setattr(labels_module, "_read_labels", erased_while_reading)
+    assert two.label("star") is not None  # read before the erasure committed
+    monkeypatch.setattr(labels_module, "_read_labels", read)
+    assert two.label("star") is None  # ...and not kept after it
+
+
+def test_zero_seconds_keeps_nothing(two: Two) -> None:
+    uncached = LabelCache(0).follow(two.here.db)
+    assert lookup_labels(two.here, "weibo", SEES, ["star"], uncached).labels["star"]
+    two.there.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+    assert lookup_labels(two.here, "weibo", SEES, ["star"], uncached).labels["star"] is None
+    assert len(uncached) == 0
+
+
+def test_the_cache_is_bounded_and_drops_what_expired(two: Two) -> None:
+    small = LabelCache(1.0, max_items=3, clock=two.ticks)
+    ids = ["star", "quiet", "a", "b"]
+    looked = lookup_labels(two.here, "weibo", SEES, ids, small)
+    assert looked.labels["star"] is not None and looked.shown == 1
+    assert len(small) == 0  # a batch larger than the cache is answered, not kept
+    lookup_labels(two.here, "weibo", SEES, ids[:3], small)
+    assert len(small) == 3
+    lookup_labels(two.here, "weibo", SEES, ["c"], small)
+    assert len(small) == 1  # full of fresh answers: started again
+    two.ticks.now += 1.5
+    lookup_labels(two.here, "weibo", Viewer.of(False, True), ["star"], small)
+    assert len(small) == 0  # expired answers (and the names in them) are dropped
+
+
+def test_hidden_viewers_and_batches_count_like_before(two: Two) -> None:
+    hidden = lookup_labels(two.here, "weibo", Viewer.of(False, False), ["star", "x"], two.cache)
+    assert hidden.labels == {"star": None, "x": None}
+    assert hidden.hidden_by == ("logged_out", "unverified") and hidden.shown == 0
+    seen = lookup_labels(two.here, "weibo", SEES, ["star", "star", "x"], two.cache)
+    assert list(seen.labels) == ["star", "x"] and seen.shown == 1
+    again = lookup_labels(two.here, "weibo", SEES, ["x", "star"], two.cache)  # from memory
+    assert list(again.labels) == ["x", "star"] and again.shown == 1
+    again.labels["star"]["name"] = "changed"  # type: ignore[index]
+    assert two.label("star")["name"] == "王高飞"  # type: ignore[index]
+    with pytest.raises(ValueError, match="at most 100"):
+        lookup_labels(two.here, "weibo", SEES, [str(i) for i in range(101)], two.cache)
