@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from byline.api._cache import TtlCache
 from byline.api._ratelimit import RateLimiter
 from byline.api._settings import ApiSettings
-from byline.service.access import Principal
+from byline.service.access import Principal, on_key_revoked
 from byline.service.labels import LabelCache
 from byline.service.programme import Programme
 
@@ -64,3 +64,5 @@ class AppState:
 
     def __post_init__(self) -> None:
         self.labels = LabelCache(self.settings.label_cache_s).follow(self.programme.db)
+        # a key revoked by this process (API, console, CLI in-process) stops here at once
+        on_key_revoked(self.programme.db, self.keys.clear)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from byline import access, audit
 from byline.access import Principal, Role, Session, SignInError, TokenError
 from byline.domain.vocabulary import AuditAction
+from byline.service._changes import API_KEYS, api_keys_changed
 from byline.store import Database
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "issue_creator_token",
     "list_api_keys",
     "list_staff_users",
+    "on_key_revoked",
     "register_creator_key",
     "revoke_api_key",
     "session_of",
@@ -57,6 +60,7 @@ def revoke_api_key(
     with db.transaction() as conn:
         done = access.revoke_key(conn, platform, key_id, now)
         if done:
+            api_keys_changed(conn)
             audit.append(
                 conn,
                 audit.AuditEntry(
@@ -67,6 +71,11 @@ def revoke_api_key(
                 ),
             )
         return done
+
+
+def on_key_revoked(db: Database, listener: Callable[[], None]) -> None:
+    """Call ``listener`` after this process revokes a key through ``db`` (any adapter)."""
+    db.on_commit(API_KEYS, listener)
 
 
 def list_api_keys(db: Database, platform: str) -> list[dict[str, object]]:
