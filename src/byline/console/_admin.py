@@ -8,6 +8,13 @@ webhook secret is kept to sign, and never shown after). Every change is audited 
 The latest shadow run of each platform is kept in this process's memory (per app), for the
 admin's policies page and the dashboard: it is not recomputed (a run reads a whole snapshot
 twice) and it is gone after a restart or in another worker, which the pages say.
+
+A shadow run reads only this platform's snapshots: the one its latest finished cycle read
+("@cycle"), or a file in its own folder ``<snapshot folder>/<platform>/``; never another
+platform's folder nor the files at the top of the snapshot folder.
+
+The POST handlers are ``async`` only to read the form (and an uploaded file); the work (a shadow
+run evaluates a whole snapshot twice) runs in the thread pool, off the event loop.
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from byline.console._web import PREFIX, Viewer, form_of, page, query_list, redirect, render
@@ -141,6 +150,10 @@ def keys_page(platform: str, viewer: Admin) -> HTMLResponse:
 @router.post(PREFIX + "/{platform}/admin/keys")
 async def create_key(platform: str, request: Request, viewer: Admin) -> Response:
     form = await form_of(request, viewer)
+    return await run_in_threadpool(_create_key, platform, viewer, form)
+
+
+def _create_key(platform: str, viewer: Viewer, form: dict[str, Any]) -> Response:
     try:
         role = Role(str(form.get("role", "")))
         label = str(form.get("label", "")).strip()
@@ -171,8 +184,13 @@ async def create_key(platform: str, request: Request, viewer: Admin) -> Response
 @router.post(PREFIX + "/{platform}/admin/keys/{key_id}/revoke")
 async def revoke_key(platform: str, key_id: str, request: Request, viewer: Admin) -> Response:
     await form_of(request, viewer)
-    done = revoke_api_key(
-        viewer.programme.db, platform, key_id, actor=viewer.actor_name, now=viewer.now()
+    done = await run_in_threadpool(
+        revoke_api_key,
+        viewer.programme.db,
+        platform,
+        key_id,
+        actor=viewer.actor_name,
+        now=viewer.now(),
     )
     if not done:
         return redirect(f"{_base(platform)}/keys", error="admin.no_such_key")
@@ -205,7 +223,8 @@ async def add_webhook(platform: str, request: Request, viewer: Admin) -> Respons
         secret = new_secret()
     topics = query_list(form.get("topics"))
     try:
-        endpoint_id = register_endpoint(
+        endpoint_id = await run_in_threadpool(
+            register_endpoint,
             viewer.programme.db,
             platform,
             url,
@@ -251,7 +270,7 @@ def policies_page(platform: str, viewer: Admin) -> HTMLResponse:
         candidate=shadow.source if shadow else (source or ""),
         cycle=cycle,
         cycle_value=CYCLE_SNAPSHOT,
-        files=snapshot_files(viewer.console.snapshot_dir),
+        files=snapshot_files(viewer.console.snapshot_dir, platform),
         as_of=(cycle.as_of if cycle else viewer.now().date()).isoformat(),
         shadow=shadow,
     )
@@ -283,23 +302,35 @@ async def _candidate(request: Request, form: dict[str, Any]) -> str:
 async def run_shadow(platform: str, request: Request, viewer: Admin) -> Response:
     form = await form_of(request, viewer)
     back = f"{_base(platform)}/policies"
-    db = viewer.programme.db
     try:
         source = await _candidate(request, form)
-        choice = str(form.get("snapshot", CYCLE_SNAPSHOT))
-        if choice == CYCLE_SNAPSHOT:
-            cycle = latest_cycle_snapshot(db, platform)
-            if cycle is None:
-                raise ValueError("snapshot: no finished cycle's snapshot is on this server")
-            path, shown = cycle.path, CYCLE_SNAPSHOT
-        else:
-            path, shown = snapshot_in(viewer.console.snapshot_dir, choice), choice
-        as_of = dt.date.fromisoformat(str(form.get("as_of", "")))
-        result = shadow_evaluation(db, platform, source, path, as_of)
     except ERRORS as exc:
         return redirect(back, error=_error(exc))
-    _shadows(request)[platform] = ShadowRun(
-        viewer.now(), viewer.actor_name, shown, as_of, source, result
+    return await run_in_threadpool(_run_shadow, platform, viewer, form, source)
+
+
+def _snapshot_of(viewer: Viewer, platform: str, choice: str) -> Path:
+    """The snapshot the admin chose: this platform's latest cycle's, or a file in this
+    platform's own folder (``ValueError`` for anything else)."""
+    if choice == CYCLE_SNAPSHOT:
+        cycle = latest_cycle_snapshot(viewer.programme.db, platform)
+        if cycle is None:
+            raise ValueError("snapshot: no finished cycle's snapshot is on this server")
+        return cycle.path
+    return snapshot_in(viewer.console.snapshot_dir, platform, choice)
+
+
+def _run_shadow(platform: str, viewer: Viewer, form: dict[str, Any], source: str) -> Response:
+    back = f"{_base(platform)}/policies"
+    choice = str(form.get("snapshot", CYCLE_SNAPSHOT))
+    try:
+        path = _snapshot_of(viewer, platform, choice)
+        as_of = dt.date.fromisoformat(str(form.get("as_of", "")))
+        result = shadow_evaluation(viewer.programme.db, platform, source, path, as_of)
+    except ERRORS as exc:
+        return redirect(back, error=_error(exc))
+    _shadows(viewer.request)[platform] = ShadowRun(
+        viewer.now(), viewer.actor_name, choice, as_of, source, result
     )
     return redirect(f"{back}?notice=admin.shadow_done#shadow")
 
@@ -310,8 +341,13 @@ async def activate(platform: str, request: Request, viewer: Admin) -> Response:
     back = f"{_base(platform)}/policies"
     try:
         source = await _candidate(request, form)
-        done = activate_source(
-            viewer.programme.db, platform, source, actor=viewer.actor_name, now=viewer.now()
+        done = await run_in_threadpool(
+            activate_source,
+            viewer.programme.db,
+            platform,
+            source,
+            actor=viewer.actor_name,
+            now=viewer.now(),
         )
     except ERRORS as exc:
         return redirect(back, error=_error(exc))
@@ -343,7 +379,8 @@ async def create_user(platform: str, request: Request, viewer: Admin) -> Respons
     password = secrets.token_urlsafe(15)  # 120 bits; the user is told to keep it safe
     try:
         role = Role(str(form.get("role", "")))
-        create_staff_user(
+        await run_in_threadpool(
+            create_staff_user,
             viewer.programme.db,
             platform,
             username,
@@ -371,8 +408,13 @@ async def disable_user(platform: str, username: str, request: Request, viewer: A
     back = f"{_base(platform)}/users"
     if viewer.principal is not None and username == viewer.principal.username:
         return redirect(back, error="admin.not_yourself")
-    done = disable_staff_user(
-        viewer.programme.db, platform, username, actor=viewer.actor_name, now=viewer.now()
+    done = await run_in_threadpool(
+        disable_staff_user,
+        viewer.programme.db,
+        platform,
+        username,
+        actor=viewer.actor_name,
+        now=viewer.now(),
     )
     if not done:
         return redirect(back, error="admin.no_such_user")

@@ -3,16 +3,22 @@ consent, refusing (its consequences spelled out before I confirm), appealing, vo
 withdrawing, and the restrictions on my account with how to lift them.
 
 Creator sessions only (``page(creator=True)`` with no staff role); every action is on the
-session's own account. Each POST redirects back to ``/me`` with a notice or an error.
+session's own account. Each POST redirects back to ``/me`` with a notice or an error; the work
+runs in the thread pool (the handlers are ``async`` only to read the form). An error's text
+never carries the name that was typed: the vault's messages give positions and code points
+only, and any message that would repeat the name is replaced by a general one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from byline.console import _case_words as words
 from byline.console._web import PREFIX, Viewer, form_of, page, redirect, render
@@ -87,10 +93,46 @@ def _duty(viewer: Viewer, platform: str) -> tuple[dict[str, Any], dict[str, Any]
     return duty, view
 
 
+def _no_policy(viewer: Viewer) -> Response:
+    return render(
+        viewer, "message.html", status=404, title_key="me.no_policy_title", body_key="me.no_policy"
+    )
+
+
+def _name_free(message: str, name: str) -> bool:
+    """Whether ``message`` repeats neither ``name``, nor a word of it (3+ characters), nor two
+    adjacent non-ASCII characters of it (a part of a name written without spaces)."""
+    folded = message.casefold()
+    if name.casefold() in folded:
+        return False
+    for word in name.split():
+        if len(word) >= 3 and re.search(rf"(?<!\w){re.escape(word.casefold())}(?!\w)", folded):
+            return False
+    pairs = {name[i : i + 2] for i in range(len(name) - 1)}
+    return not any(not p.isascii() and p.strip() == p and p in message for p in pairs)
+
+
+def _error_text(exc: Exception, name: str) -> str:
+    message = str(exc)
+    return message if _name_free(message, name) else "me_name_not_accepted"
+
+
+def _act(back: str, notice: str, work: Callable[[], object], name: str = "") -> Response:
+    """Run ``work`` (in the thread pool) and redirect with its notice, or with its error."""
+    try:
+        work()
+    except ACTION_ERRORS as exc:
+        return redirect(back, error=_error_text(exc, name) if name else str(exc))
+    return redirect(back, notice=notice)
+
+
 @router.get(PREFIX + "/{platform}/me")
 def me_page(platform: str, viewer: Creator) -> Response:
-    duty, view = _duty(viewer, platform)
-    policy = reviews.policy_in_force(viewer.programme, platform)
+    try:
+        duty, view = _duty(viewer, platform)
+        policy = reviews.policy_in_force(viewer.programme, platform)
+    except errors.NotFoundError:
+        return _no_policy(viewer)
     t = viewer.t
     kind = view["kind"] if view else None
     return render(
@@ -113,10 +155,13 @@ def me_page(platform: str, viewer: Creator) -> Response:
 @router.get(PREFIX + "/{platform}/me/refuse")
 def refuse_page(platform: str, viewer: Creator) -> Response:
     """What refusing costs, before the creator confirms it."""
-    duty, _ = _duty(viewer, platform)
+    try:
+        duty, _ = _duty(viewer, platform)
+        policy = reviews.policy_in_force(viewer.programme, platform)
+    except errors.NotFoundError:
+        return _no_policy(viewer)
     if not _actions(duty)["refuse"]:
         return redirect(_me_url(platform), error="me_cannot_refuse")
-    policy = reviews.policy_in_force(viewer.programme, platform)
     return render(
         viewer,
         "me_refuse.html",
@@ -144,13 +189,14 @@ async def submit(platform: str, request: Request, viewer: Creator) -> Response:
         return redirect(back, error="me_name_too_long")
     if form.get("consent") != "yes":
         return redirect(back, error="me_consent_required")
-    try:
-        viewer.programme.submit(
-            platform, _account(viewer), name, consent=True, actor=_actor(viewer)
-        )
-    except ACTION_ERRORS as exc:
-        return redirect(back, error=str(exc))
-    return redirect(back, notice="me_submitted")
+    account_id, actor = _account(viewer), _actor(viewer)
+    return await run_in_threadpool(
+        _act,
+        back,
+        "me_submitted",
+        lambda: viewer.programme.submit(platform, account_id, name, consent=True, actor=actor),
+        name,
+    )
 
 
 @router.post(PREFIX + "/{platform}/me/refuse")
@@ -162,11 +208,13 @@ async def refuse(platform: str, request: Request, viewer: Creator) -> Response:
         return redirect(back + "/refuse", error="me_confirm_required")
     if len(reason) > REASON_MAX:
         return redirect(back + "/refuse", error="me_reason_too_long")
-    try:
-        viewer.programme.refuse(platform, _account(viewer), actor=_actor(viewer), reason=reason)
-    except ACTION_ERRORS as exc:
-        return redirect(back, error=str(exc))
-    return redirect(back, notice="me_refused")
+    account_id, actor = _account(viewer), _actor(viewer)
+    return await run_in_threadpool(
+        _act,
+        back,
+        "me_refused",
+        lambda: viewer.programme.refuse(platform, account_id, actor=actor, reason=reason),
+    )
 
 
 @router.post(PREFIX + "/{platform}/me/appeal")
@@ -178,11 +226,13 @@ async def appeal(platform: str, request: Request, viewer: Creator) -> Response:
         return redirect(back, error="me_reason_required")
     if len(reason) > REASON_MAX:
         return redirect(back, error="me_reason_too_long")
-    try:
-        viewer.programme.appeal(platform, _account(viewer), reason, actor=_actor(viewer))
-    except ACTION_ERRORS as exc:
-        return redirect(back, error=str(exc))
-    return redirect(back, notice="me_appealed")
+    account_id, actor = _account(viewer), _actor(viewer)
+    return await run_in_threadpool(
+        _act,
+        back,
+        "me_appealed",
+        lambda: viewer.programme.appeal(platform, account_id, reason, actor=actor),
+    )
 
 
 @router.post(PREFIX + "/{platform}/me/volunteer")
@@ -200,13 +250,16 @@ async def volunteer(platform: str, request: Request, viewer: Creator) -> Respons
         return redirect(back, error="me_name_too_long")
     if form.get("consent") != "yes":
         return redirect(back, error="me_consent_required")
-    try:
-        viewer.programme.volunteer(
-            platform, _account(viewer), name, kind, actor=_actor(viewer), consent=True
-        )
-    except ACTION_ERRORS as exc:
-        return redirect(back, error=str(exc))
-    return redirect(back, notice="me_volunteered")
+    account_id, actor = _account(viewer), _actor(viewer)
+    return await run_in_threadpool(
+        _act,
+        back,
+        "me_volunteered",
+        lambda: viewer.programme.volunteer(
+            platform, account_id, name, kind, actor=actor, consent=True
+        ),
+        name,
+    )
 
 
 @router.post(PREFIX + "/{platform}/me/withdraw")
@@ -216,8 +269,10 @@ async def withdraw(platform: str, request: Request, viewer: Creator) -> Response
     back = _me_url(platform)
     if len(reason) > REASON_MAX:
         return redirect(back, error="me_reason_too_long")
-    try:
-        viewer.programme.withdraw(platform, _account(viewer), actor=_actor(viewer), reason=reason)
-    except ACTION_ERRORS as exc:
-        return redirect(back, error=str(exc))
-    return redirect(back, notice="me_withdrawn")
+    account_id, actor = _account(viewer), _actor(viewer)
+    return await run_in_threadpool(
+        _act,
+        back,
+        "me_withdrawn",
+        lambda: viewer.programme.withdraw(platform, account_id, actor=actor, reason=reason),
+    )

@@ -3,6 +3,13 @@
 
 The submitted name is decrypted only by a POST to ``.../reveal`` (audited by the vault) and is
 rendered in that response alone: never redirected to, never in a URL, never cached.
+
+Taking a case reserves its decisions: a reviewer cannot approve, reject or decide the appeal of
+a case another reviewer has taken (admins can). The compliance lead may read a case (facts,
+reasons, restrictions, trail) but not see the name or act on it.
+
+Handlers that change something are ``async`` only to read the form; the work (a bulk decision
+is up to 100 transactions, a reveal decrypts) runs in the thread pool, off the event loop.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from byline.console import _case_words as words
 from byline.console._web import (
@@ -32,6 +40,9 @@ from byline.service.programme import Actor
 
 router = APIRouter(include_in_schema=False)
 Reviewer = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN))]
+# Reads a case without acting on it: the compliance lead follows the dashboard's links here.
+CaseReader = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN, Role.PLATFORM))]
+ACTING_ROLES = (Role.REVIEWER, Role.ADMIN)
 
 PAGE_SIZES = (25, 50, 100)
 BULK_MAX = 100
@@ -46,6 +57,17 @@ ACTION_ERRORS: tuple[type[Exception], ...] = (
 
 def _actor(viewer: Viewer) -> Actor:
     return Actor(viewer.actor_name, getattr(viewer.request.state, "request_id", None))
+
+
+def _is_admin(viewer: Viewer) -> bool:
+    return viewer.principal is not None and viewer.principal.role is Role.ADMIN
+
+
+def _may_decide(viewer: Viewer, platform: str, account_id: str) -> None:
+    """Raise ``reviews.TakenByAnother`` if another reviewer has taken the case."""
+    reviews.check_may_decide(
+        viewer.programme, platform, account_id, viewer.actor_name, anyone=_is_admin(viewer)
+    )
 
 
 def _queue_url(platform: str) -> str:
@@ -135,6 +157,10 @@ def _here(request: Request) -> str:
 async def take(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
     back = safe_next(_one(form.get("next")), _queue_url(platform))
+    return await run_in_threadpool(_take, viewer, platform, account_id, back)
+
+
+def _take(viewer: Viewer, platform: str, account_id: str, back: str) -> Response:
     try:
         reviews.assign(viewer.programme, platform, account_id, viewer.actor_name, at=viewer.now())
     except ACTION_ERRORS as exc:
@@ -146,14 +172,13 @@ async def take(platform: str, account_id: str, request: Request, viewer: Reviewe
 async def release(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
     back = safe_next(_one(form.get("next")), _queue_url(platform))
-    assert viewer.principal is not None
+    return await run_in_threadpool(_release, viewer, platform, account_id, back)
+
+
+def _release(viewer: Viewer, platform: str, account_id: str, back: str) -> Response:
     try:
         reviews.release(
-            viewer.programme,
-            platform,
-            account_id,
-            viewer.actor_name,
-            anyone=viewer.principal.role is Role.ADMIN,
+            viewer.programme, platform, account_id, viewer.actor_name, anyone=_is_admin(viewer)
         )
     except ACTION_ERRORS as exc:
         return redirect(back, error=str(exc))
@@ -179,9 +204,21 @@ async def bulk(platform: str, request: Request, viewer: Reviewer) -> Response:
         return redirect(back, error="case_reason_required")
     if len(reason) > REASON_MAX:
         return redirect(back, error="case_reason_too_long")
+    return await run_in_threadpool(_bulk, viewer, platform, action, account_ids, reason, back)
+
+
+def _bulk(
+    viewer: Viewer, platform: str, action: str, account_ids: list[str], reason: str, back: str
+) -> Response:
     done: list[str] = []
     failed: list[tuple[str, str]] = []
+    # Cases another reviewer has taken are theirs to decide (an admin may decide any).
+    held = {} if _is_admin(viewer) else reviews.holders(viewer.programme, platform, account_ids)
     for account_id in account_ids:
+        holder = held.get(account_id)
+        if holder is not None and holder != viewer.actor_name:
+            failed.append((account_id, viewer.t("error.case_taken_by_other")))
+            continue
         try:
             if action == "approve":
                 viewer.programme.approve(platform, account_id, actor=_actor(viewer))
@@ -214,6 +251,7 @@ def _not_found(viewer: Viewer, body_key: str) -> Response:
 def _case_page(
     viewer: Viewer, platform: str, account_id: str, revealed: str | None = None
 ) -> Response:
+    """The case; its forms (take, reveal, decide) only for those who may act on it."""
     programme = viewer.programme
     try:
         view = programme.show(platform, account_id)
@@ -225,6 +263,10 @@ def _case_page(
     tier_label = None
     if view["tier"]:
         tier_label = next((x.label for x in policy.tiers if x.id == view["tier"]), view["tier"])
+    assert viewer.principal is not None
+    can_act = viewer.principal.role in ACTING_ROLES
+    assignee = reviews.assignee_of(programme, platform, account_id)
+    me = viewer.actor_name
     return render(
         viewer,
         "case.html",
@@ -233,19 +275,22 @@ def _case_page(
         reasons=words.reasons(t, view, policy),
         restrictions=words.restrictions(t, view["restrictions"], policy),
         trail=trail,
-        assignee=reviews.assignee_of(programme, platform, account_id),
-        me=viewer.actor_name,
+        assignee=assignee,
+        me=me,
+        can_act=can_act,
+        may_decide=can_act and (assignee in (None, me) or _is_admin(viewer)),
         open=view["closed_at"] is None,
         appealed=view["state"] == CaseState.APPEALED.value,
         revealed=revealed,
         word=lambda group, value: words.word(t, group, value),
         case_url=_case_url(platform, account_id),
-        queue_url=_queue_url(platform),
+        back_url=_queue_url(platform) if can_act else f"{PREFIX}/{platform}/dashboard",
+        back_key="reviews.back" if can_act else "case.back_dashboard",
     )
 
 
 @router.get(PREFIX + "/{platform}/cases/{account_id}")
-def case_page(platform: str, account_id: str, viewer: Reviewer) -> Response:
+def case_page(platform: str, account_id: str, viewer: CaseReader) -> Response:
     return _case_page(viewer, platform, account_id)
 
 
@@ -253,9 +298,13 @@ def case_page(platform: str, account_id: str, viewer: Reviewer) -> Response:
 async def reveal(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
     reason = _one(form.get("reason")).strip() or viewer.t("case.reveal_reason_default")
+    return await run_in_threadpool(_reveal, viewer, platform, account_id, reason[:REASON_MAX])
+
+
+def _reveal(viewer: Viewer, platform: str, account_id: str, reason: str) -> Response:
     try:
         name = viewer.programme.reveal_name(
-            platform, account_id, actor=_actor(viewer), reason=reason[:REASON_MAX]
+            platform, account_id, actor=_actor(viewer), reason=reason
         )
     except ACTION_ERRORS as exc:
         return redirect(_case_url(platform, account_id), error=str(exc))
@@ -265,11 +314,19 @@ async def reveal(platform: str, account_id: str, request: Request, viewer: Revie
 @router.post(PREFIX + "/{platform}/cases/{account_id}/approve")
 async def approve(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     await form_of(request, viewer)
+    return await run_in_threadpool(_approve, viewer, platform, account_id)
+
+
+def _approve(viewer: Viewer, platform: str, account_id: str) -> Response:
+    url = _case_url(platform, account_id)
     try:
+        _may_decide(viewer, platform, account_id)
         viewer.programme.approve(platform, account_id, actor=_actor(viewer))
+    except reviews.TakenByAnother:
+        return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
-        return redirect(_case_url(platform, account_id), error=str(exc))
-    return redirect(_case_url(platform, account_id), notice="case_approved")
+        return redirect(url, error=str(exc))
+    return redirect(url, notice="case_approved")
 
 
 @router.post(PREFIX + "/{platform}/cases/{account_id}/reject")
@@ -281,8 +338,16 @@ async def reject(platform: str, account_id: str, request: Request, viewer: Revie
         return redirect(url, error="case_reason_required")
     if len(reason) > REASON_MAX:
         return redirect(url, error="case_reason_too_long")
+    return await run_in_threadpool(_reject, viewer, platform, account_id, reason)
+
+
+def _reject(viewer: Viewer, platform: str, account_id: str, reason: str) -> Response:
+    url = _case_url(platform, account_id)
     try:
+        _may_decide(viewer, platform, account_id)
         viewer.programme.reject(platform, account_id, reason, actor=_actor(viewer))
+    except reviews.TakenByAnother:
+        return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
         return redirect(url, error=str(exc))
     return redirect(url, notice="case_rejected")
@@ -302,15 +367,25 @@ async def decide_appeal(
         return redirect(url, error="case_reason_required")
     if len(reason) > REASON_MAX:
         return redirect(url, error="case_reason_too_long")
+    return await run_in_threadpool(
+        _decide_appeal, viewer, platform, account_id, decision == "uphold", reason
+    )
+
+
+def _decide_appeal(
+    viewer: Viewer, platform: str, account_id: str, upheld: bool, reason: str
+) -> Response:
+    url = _case_url(platform, account_id)
     try:
+        _may_decide(viewer, platform, account_id)
         viewer.programme.decide_appeal(
-            platform, account_id, upheld=decision == "uphold", reason=reason, actor=_actor(viewer)
+            platform, account_id, upheld=upheld, reason=reason, actor=_actor(viewer)
         )
+    except reviews.TakenByAnother:
+        return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
         return redirect(url, error=str(exc))
-    return redirect(
-        url, notice="case_appeal_upheld" if decision == "uphold" else "case_appeal_denied"
-    )
+    return redirect(url, notice="case_appeal_upheld" if upheld else "case_appeal_denied")
 
 
 def _one(value: Any) -> str:

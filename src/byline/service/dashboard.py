@@ -291,29 +291,58 @@ SNAPSHOT_SUFFIXES = (".parquet", ".pq", ".csv", ".jsonl", ".ndjson")
 MAX_SNAPSHOT_FILES = 200
 
 
-def snapshot_files(root: Path | None) -> list[str]:
-    """Snapshot files under ``root`` (names relative to it), newest first."""
-    if root is None or not root.is_dir():
+def platform_folder(root: Path | None, platform: str) -> Path | None:
+    """``platform``'s own folder of snapshots, ``root/<platform>`` resolved, if it is there and
+    really is that folder (not a link to another platform's); None otherwise. A platform's
+    console sees only this folder: never another platform's, nor the files at the top."""
+    if root is None or not platform or platform in {".", ".."}:
+        return None
+    if any(c in platform for c in "/\\\0"):
+        return None
+    try:
+        base = root.resolve()
+        folder = (base / platform).resolve()
+        if folder.parent != base or folder.name != platform or not folder.is_dir():
+            return None
+    except OSError:
+        return None
+    return folder
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        resolved = path.resolve()
+        return resolved.is_relative_to(folder) and resolved.is_file()
+    except OSError:
+        return False
+
+
+def snapshot_files(root: Path | None, platform: str) -> list[str]:
+    """Snapshot files in ``platform``'s own folder (names relative to it), newest first."""
+    folder = platform_folder(root, platform)
+    if folder is None:
         return []
     found = [
         p
-        for p in root.rglob("*")
-        if p.suffix.lower() in SNAPSHOT_SUFFIXES and p.is_file() and not p.name.startswith(".")
+        for p in folder.rglob("*")
+        if p.suffix.lower() in SNAPSHOT_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and _inside(p, folder)
     ]
     found.sort(key=lambda p: (-p.stat().st_mtime, str(p)))
-    return [str(p.relative_to(root)) for p in found[:MAX_SNAPSHOT_FILES]]
+    return [p.relative_to(folder).as_posix() for p in found[:MAX_SNAPSHOT_FILES]]
 
 
-def snapshot_in(root: Path | None, name: str) -> Path:
-    """The file ``name`` inside ``root``; ``ValueError`` for anything outside it or missing."""
+def snapshot_in(root: Path | None, platform: str, name: str) -> Path:
+    """The file ``name`` in ``platform``'s own folder; ``ValueError`` for anything outside it
+    (another platform's folder, the top of the snapshot folder) or missing. The message does
+    not repeat ``name``."""
     if root is None:
         raise ValueError("snapshot: no snapshot folder is configured")
-    base = root.resolve()
-    try:
-        path = (base / name).resolve()
-        inside = path.is_relative_to(base) and path.is_file()
-    except OSError:
-        inside = False
-    if not name or not inside:
-        raise ValueError("snapshot: no such file in the snapshot folder")
-    return path
+    folder = platform_folder(root, platform)
+    if folder is None:
+        raise ValueError(f"snapshot: this platform has no snapshot folder ({platform}/)")
+    path = folder / name
+    if not name or not _inside(path, folder):
+        raise ValueError(f"snapshot: no such file in this platform's snapshot folder ({platform}/)")
+    return path.resolve()

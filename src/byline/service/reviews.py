@@ -28,6 +28,10 @@ class AssignmentConflict(ValueError):
     """The case is taken by another reviewer (or is not taken by the one releasing it)."""
 
 
+class TakenByAnother(AssignmentConflict):
+    """A reviewer tried to decide a case another reviewer has taken."""
+
+
 class QueueView(StrEnum):
     """Which cases the queue lists."""
 
@@ -161,6 +165,37 @@ def assignee_of(programme: Programme, platform: str, account_id: str) -> str | N
             select(a.reviewer).where(a.case_id == found.case_id)
         ).scalar_one_or_none()
     return reviewer
+
+
+def holders(programme: Programme, platform: str, account_ids: list[str]) -> dict[str, str]:
+    """Who has taken the open case of each of ``account_ids`` (accounts nobody holds, or with
+    no open case, are left out)."""
+    c, a = cases.cases.c, cases.case_assignments.c
+    if not account_ids:
+        return {}
+    with programme.db.reading() as conn:
+        rows = conn.execute(
+            select(c.account_id, a.reviewer)
+            .select_from(cases.cases.join(cases.case_assignments, a.case_id == c.case_id))
+            .where(
+                c.policy_id == platform,
+                c.open_account_id.is_not(None),
+                c.account_id.in_(account_ids),
+            )
+        ).all()
+    return {r.account_id: r.reviewer for r in rows}
+
+
+def check_may_decide(
+    programme: Programme, platform: str, account_id: str, reviewer: str, *, anyone: bool = False
+) -> None:
+    """Raise ``TakenByAnother`` if another reviewer has taken the account's open case (taking a
+    case reserves its decisions; ``anyone``: an admin, who may decide any case)."""
+    if anyone:
+        return
+    holder = assignee_of(programme, platform, account_id)
+    if holder is not None and holder != reviewer:
+        raise TakenByAnother(f"case of account {account_id} is taken by another reviewer")
 
 
 def assign(

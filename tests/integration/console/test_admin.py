@@ -5,17 +5,24 @@ users with a generated password, and disabling them. Only the platform's admins 
 from __future__ import annotations
 
 import re
+import shutil
+from html import unescape
+from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from byline import audit
+from byline.console import _admin
+from byline.service import access
 from byline.service.access import Role, authenticate
 from byline.service.dashboard import policy_activations
 from byline.service.operations import deliver_outbox
 from byline.service.policy_admin import active_source_file
 from integration.console.conftest import NAMES, NOW, PASSWORD, Console, csrf_of
+from integration.console.threads import watch
 
 ADMIN = "/console/weibo/admin"
 
@@ -161,7 +168,8 @@ def test_an_endpoint_with_a_generated_secret_and_its_delivery_log(console: Conso
 
     deliver_outbox(console.programme.db, sink=Refusing(), now=NOW)  # type: ignore[arg-type]
     log = admin.get(page).text.split('data-testid="deliveries"')[1]
-    assert "HTTP 503" in log
+    errors = re.findall(r'data-label="Last error">([^<]*)</td>', log)
+    assert errors and set(errors) == {"HTTP 503"}  # once, not "HTTP 503 HTTP 503"
     assert "https://hooks.example/byline" in log
     assert NAMES["star"] not in log
 
@@ -234,10 +242,24 @@ def test_a_shadow_run_shows_the_diff_and_the_candidate_can_be_activated(
     assert "notice=admin.policy_unchanged" in again.headers["location"]
 
 
+def own_snapshot(console: Console, platform: str, name: str) -> Path:
+    """A copy of the seed's snapshot in ``platform``'s own folder of the snapshot folder."""
+    folder = console.snapshot.parent / platform
+    folder.mkdir(exist_ok=True)
+    return Path(shutil.copy(console.snapshot, folder / name))
+
+
+def offered(html: str) -> list[str]:
+    found = re.search(r'<select name="snapshot"[^>]*>(.*?)</select>', html, re.S)
+    assert found
+    return re.findall(r'<option value="([^"]+)"', found.group(1))
+
+
 def test_a_candidate_file_and_a_snapshot_from_the_folder(console: Console) -> None:
+    own_snapshot(console, "weibo", "snapshot.parquet")
     admin = console.staff(Role.ADMIN)
     page = f"{ADMIN}/policies"
-    assert "snapshot.parquet" in admin.get(page).text  # offered from the snapshot folder
+    assert offered(admin.get(page).text) == ["@cycle", "snapshot.parquet"]  # from weibo/
     response = admin.post(
         f"{page}/shadow",
         data={
@@ -267,6 +289,108 @@ def test_bad_candidates_and_snapshots_are_refused(console: Console) -> None:
     response = console.post(admin, page, f"{page}/activate", source=douyin)
     assert "error=" in response.headers["location"]
     assert text_of(admin.get(page).text, "active-version") == "2023.12"
+
+
+def test_an_admin_sees_and_uses_only_the_platforms_own_snapshots(console: Console) -> None:
+    root = console.snapshot.parent  # the server's snapshot folder; the seed's file is at the top
+    own_snapshot(console, "weibo", "weibo-only.parquet")
+    own_snapshot(console, "douyin", "douyin-own.parquet")
+    nested = own_snapshot(console, "douyin", "older.parquet")
+    (root / "douyin" / "2023").mkdir()
+    nested.rename(root / "douyin" / "2023" / "older.parquet")
+    (root / "douyin" / "to-weibo.parquet").symlink_to(root / "weibo" / "weibo-only.parquet")
+    admin = console.staff(Role.ADMIN, "douyin")
+    page = "/console/douyin/admin/policies"
+    html = admin.get(page).text
+    assert sorted(offered(html)) == ["2023/older.parquet", "@cycle", "douyin-own.parquet"]
+    assert "weibo-only" not in html and "snapshot.parquet" not in html
+    scope = unescape(text_of(html, "snapshot-scope"))
+    assert "douyin/" in scope and "Other platforms' folders" in scope
+    chinese = admin.get(page, headers={"Accept-Language": "zh-CN"}).text
+    assert "其他平台的文件夹" in text_of(chinese, "snapshot-scope")
+    source = active_source_file(console.programme.db, "douyin").source
+    for name in (
+        "weibo/weibo-only.parquet",
+        "../weibo/weibo-only.parquet",
+        str(root / "weibo" / "weibo-only.parquet"),
+        "to-weibo.parquet",  # a link out of the folder
+        "snapshot.parquet",  # the top of the snapshot folder
+        "../snapshot.parquet",
+        str(console.snapshot),
+        "",
+    ):
+        response = console.post(
+            admin, page, f"{page}/shadow", source=source, snapshot=name, as_of="2023-11-01"
+        )
+        assert response.status_code == 303 and "error=" in response.headers["location"], name
+        assert 'data-testid="no-shadow"' in admin.get(page).text, name
+    for name in ("douyin-own.parquet", "2023/older.parquet", "@cycle"):
+        response = console.post(
+            admin, page, f"{page}/shadow", source=source, snapshot=name, as_of="2023-11-01"
+        )
+        assert "notice=admin.shadow_done" in response.headers["location"], name
+        assert 'data-testid="no-shadow"' not in admin.get(page).text
+    # and weibo's admin is offered weibo's folder only
+    weibo = offered(console.staff(Role.ADMIN).get(f"{ADMIN}/policies").text)
+    assert weibo == ["@cycle", "weibo-only.parquet"]
+
+
+def test_without_a_folder_of_its_own_only_the_cycles_snapshot_is_offered(
+    console: Console,
+) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/policies"
+    html = admin.get(page).text
+    assert offered(html) == ["@cycle"]  # the seed's file at the top is not weibo's folder
+    response = console.post(
+        admin,
+        page,
+        f"{page}/shadow",
+        source=lower_threshold(console),
+        snapshot="snapshot.parquet",
+        as_of="2023-10-16",
+    )
+    assert "error=" in response.headers["location"]
+
+
+# --- off the event loop ----------------------------------------------------------------------
+
+
+def test_admin_changes_run_off_the_event_loop(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = watch(
+        monkeypatch,
+        _admin,
+        "shadow_evaluation",
+        "activate_source",
+        "latest_cycle_snapshot",
+        "create_api_key",
+        "revoke_api_key",
+        "register_endpoint",
+        "create_staff_user",
+        "disable_staff_user",
+    )
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/policies"
+    candidate = lower_threshold(console)
+    console.post(
+        admin, page, f"{page}/shadow", source=candidate, snapshot="@cycle", as_of="2023-10-16"
+    )
+    console.post(admin, page, f"{page}/activate", source=candidate)
+    key = new_key(console, admin)
+    console.post(admin, f"{ADMIN}/keys", f"{ADMIN}/keys/{key.split('.')[0]}/revoke")
+    hooks = f"{ADMIN}/webhooks"
+    console.post(
+        admin, hooks, hooks, url="https://hooks.example/b", secret="s" * 20, topics="label"
+    )
+    users = f"{ADMIN}/users"
+    console.post(admin, users, users, username="ann.lead", role="platform")
+    console.post(admin, users, f"{users}/ann.lead/disable")
+    assert access.authenticate(console.programme.db, key) is None
+    for name, ran in calls.items():
+        assert ran, f"{name} was not called"
+        assert not any(ran), f"{name} ran on the event loop"
 
 
 # --- who may ---------------------------------------------------------------------------------

@@ -5,13 +5,20 @@ restrictions in force."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
 
 from byline.domain.vocabulary import Trigger
-from byline.service.access import Role
-from byline.service.programme import Actor
+from byline.service.access import Role, issue_creator_token, register_creator_key
+from byline.service.programme import Actor, Programme
 from byline.service.reviews import policy_in_force
 from integration.console.conftest import NOW, Console
+from integration.console.threads import watch
 
 ME = "/console/weibo/me"
 
@@ -174,3 +181,92 @@ def _csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found
     return found.group(1)
+
+
+def error_after(client: TestClient, response: httpx.Response) -> str:
+    """The error the page a POST redirected to shows (its text, unescaped)."""
+    assert response.status_code == 303, response.text
+    page = client.get(response.headers["location"]).text
+    found = re.search(r'data-testid="error">([^<]*)<', page)
+    assert found, "no error on the page"
+    return html.unescape(found.group(1))
+
+
+def test_without_a_policy_in_force_the_page_says_so(console: Console) -> None:
+    # a platform that registered its creator key but has no policy in force yet
+    secret = register_creator_key(console.programme.db, "kuaishou", actor="test", now=NOW)
+    token = issue_creator_token(secret, "kuaishou", "someone", NOW)
+    client = console.client()
+    assert client.get(f"/console/kuaishou/enter?token={token}").status_code == 303
+    for path in ("/console/kuaishou/me", "/console/kuaishou/me/refuse"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert 'data-testid="message"' in response.text
+        assert "no policy in force yet" in response.text
+        chinese = client.get(path, headers={"Accept-Language": "zh-CN"})
+        assert chinese.status_code == 404 and "本平台尚无生效的政策" in chinese.text
+
+
+def test_free_text_fields_say_not_to_write_a_name(console: Console) -> None:
+    hints = {"en": "Do not write anyone&#39;s name here", "zh-CN": "请勿在此填写任何人的姓名"}
+    volunteer = console.creator("small")
+    console.post(volunteer, ME, ME + "/volunteer", name="Small", kind="individual", consent="yes")
+    for client, url, field in (
+        (console.creator("quiet"), ME, "appeal-reason"),
+        (console.creator("quiet"), ME + "/refuse", "refuse-reason"),
+        (volunteer, ME, "withdraw-reason"),
+    ):
+        for lang, hint in hints.items():
+            page = client.get(url, headers={"Accept-Language": lang}).text
+            described = re.search(rf'aria-describedby="([^"]+)" data-testid="{field}"', page)
+            assert described, (url, field)
+            assert re.search(
+                rf'id="{described.group(1)}" data-testid="no-names-hint">{hint}', page
+            ), (url, field, lang)
+
+
+def refusing(message: str) -> Any:
+    def submit(self: Programme, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(message)
+
+    return submit
+
+
+def test_an_error_never_repeats_the_name_that_was_typed(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = console.creator("quiet")
+    # the vault refuses a name by position and code point, never by repeating it
+    response = console.post(client, ME, ME + "/submit", name="Zhao\u202eMin", consent="yes")
+    shown = error_after(client, response)
+    assert "U+202E" in shown and "Zhao" not in shown and "Min" not in shown
+    # and should any message repeat the name, or a part of it, a general one is shown instead
+    general = "The name was not accepted. Check it and submit it again."
+    for typed, message, expected in (
+        ("Zhao Min", "name 'Zhao Min' is taken", general),
+        ("Zhao Min", "the name zhao is odd", general),
+        ("王高飞", "高飞 looks wrong", general),
+        ("Zhao Min", "at most 200 characters", "at most 200 characters"),  # no name: as it is
+    ):
+        monkeypatch.setattr(Programme, "submit", refusing(message))
+        response = console.post(client, ME, ME + "/submit", name=typed, consent="yes")
+        assert error_after(client, response) == expected, message
+    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+
+
+def test_actions_run_off_the_event_loop(console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = watch(monkeypatch, Programme, "submit", "refuse", "appeal", "volunteer", "withdraw")
+    quiet, small = console.creator("quiet"), console.creator("small")
+    console.post(quiet, ME, ME + "/appeal", reason="my account is about cooking")
+    console.programme.decide_appeal(
+        "weibo", "quiet", upheld=False, reason="finance", actor=Actor("staff:ann")
+    )
+    console.post(quiet, ME + "/refuse", ME + "/refuse", confirm="yes", reason="")
+    console.post(quiet, ME, ME + "/submit", name="Zhao Min", consent="yes")
+    console.post(small, ME, ME + "/volunteer", name="Small", kind="individual", consent="yes")
+    console.post(small, ME, ME + "/withdraw", reason="")
+    assert console.programme.show("weibo", "small")["state"] == "withdrawn"
+    for name, ran in calls.items():
+        assert ran, f"{name} was not called"
+        assert not any(ran), f"{name} ran on the event loop"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from byline.domain.vocabulary import AccountKind
-from byline.service.access import Role
+from byline.service.access import Role, create_staff_user
 from byline.service.programme import Actor
-from integration.console.conftest import NAMES, Console
+from integration.console.conftest import NAMES, NOW, PASSWORD, Console, csrf_of
 
 VIEWERS = ("logged_out", "unverified", "verified", "sanctioned")
 
@@ -97,3 +97,29 @@ def test_staff_of_the_platform_may_preview_creators_may_not(console: Console) ->
     assert console.staff(Role.REVIEWER, "douyin").get(url).status_code == 403
     assert console.creator("star").get(url).status_code == 403
     assert console.client().get(url).status_code == 303
+
+
+def test_without_a_policy_in_force_the_page_says_so(console: Console) -> None:
+    # a platform with console users but no policy in force yet
+    create_staff_user(
+        console.programme.db,
+        "kuaishou",
+        "kuaishou-lead",
+        PASSWORD,
+        Role.PLATFORM,
+        actor="test",
+        now=NOW,
+    )
+    client = console.client()
+    login = client.get("/console/login")
+    client.post(
+        "/console/login",
+        data={"csrf": csrf_of(login.text), "username": "kuaishou-lead", "password": PASSWORD},
+    )
+    url = "/console/kuaishou/preview?account=star"
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'data-testid="message"' in response.text and "No policy in force" in response.text
+    chinese = client.get(url, headers={"Accept-Language": "zh-CN"})
+    assert chinese.status_code == 404 and "没有生效的政策" in chinese.text

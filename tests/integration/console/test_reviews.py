@@ -4,14 +4,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
 from byline import audit
-from byline.service.access import Role
+from byline.domain.vocabulary import AccountKind
+from byline.service import reviews
+from byline.service.access import Role, create_staff_user
 from byline.service.cycle import run_cycle
-from byline.service.programme import Actor
-from integration.console.conftest import Console
+from byline.service.programme import Actor, Programme
+from integration.console.conftest import NOW, PASSWORD, Console, csrf_of
+from integration.console.threads import watch
 
 from factories import write_snapshot
 
@@ -27,6 +35,36 @@ def state_of(html: str) -> str:
     found = re.search(r'data-testid="case-state" data-state="([^"]+)"', html)
     assert found, "no case state on the page"
     return found.group(1)
+
+
+def error_after(client: TestClient, response: httpx.Response) -> str:
+    """The error the page a POST redirected to shows (its text, unescaped)."""
+    assert response.status_code == 303, response.text
+    page = client.get(response.headers["location"]).text
+    found = re.search(r'data-testid="error">([^<]*)<', page)
+    assert found, "no error on the page"
+    return html.unescape(found.group(1))
+
+
+def second_reviewer(console: Console) -> TestClient:
+    """Another reviewer of weibo, signed in."""
+    create_staff_user(
+        console.programme.db,
+        "weibo",
+        "weibo-reviewer-2",
+        PASSWORD,
+        Role.REVIEWER,
+        actor="test",
+        now=NOW,
+    )
+    client = console.client()
+    page = client.get("/console/login")
+    response = client.post(
+        "/console/login",
+        data={"csrf": csrf_of(page.text), "username": "weibo-reviewer-2", "password": PASSWORD},
+    )
+    assert response.status_code == 303
+    return client
 
 
 def test_the_queue_lists_submitted_names_nearest_deadline_first(console: Console) -> None:
@@ -85,7 +123,7 @@ def test_take_and_release_and_the_mine_filter(console: Console) -> None:
     )
     assert "notice=reviews_taken" in taken.headers["location"]  # the same reviewer: still theirs
     stolen = console.post(other, QUEUE, CASE.format("waiting") + "/take", next=QUEUE)
-    assert "error=" in stolen.headers["location"] and "taken" in stolen.headers["location"]
+    assert "taken" in error_after(other, stolen)
     assert rows_of(other.get(QUEUE + "?assigned=me").text) == []
     # the holder releases it
     response = console.post(mine, QUEUE, CASE.format("waiting") + "/release", next=QUEUE)
@@ -276,7 +314,7 @@ def test_only_reviewers_and_admins_of_the_platform_open_these_pages(console: Con
     for role, status in ((Role.REVIEWER, 200), (Role.ADMIN, 200), (Role.PLATFORM, 403)):
         client = console.staff(role)
         assert client.get(QUEUE).status_code == status
-        assert client.get(CASE.format("waiting")).status_code == status
+        assert client.get(CASE.format("waiting")).status_code == 200  # the lead reads it
     douyin = console.staff(Role.REVIEWER, platform="douyin")
     response = douyin.get(CASE.format("waiting"))
     assert response.status_code == 403 and "another platform" in response.text
@@ -310,3 +348,162 @@ def test_a_steep_drop_is_flagged_in_the_queue_and_explained_on_the_case(
     page = client.get(CASE.format("quiet")).text
     assert "fell by 50% or more within 7 days" in page and "weibo.drop" in page
     assert "300,000" in page
+
+
+# --- a taken case is its holder's to decide ---------------------------------------------------
+
+
+def test_a_case_taken_by_another_reviewer_is_theirs_to_decide(console: Console) -> None:
+    programme = console.programme
+    programme.appeal("weibo", "quiet", "my account is about cooking", actor=Actor("creator"))
+    holder, other = console.staff(Role.REVIEWER), second_reviewer(console)
+    admin = console.staff(Role.ADMIN)
+    for account in ("waiting", "quiet"):
+        url = CASE.format(account)
+        taken = console.post(holder, url, url + "/take", next=url)
+        assert taken.headers["location"] == url + "?notice=reviews_taken"
+    # the other reviewer is told who may decide, and offered no decision
+    url = CASE.format("waiting")
+    page = other.get(url).text
+    assert 'data-testid="case-taken-by-other"' in page
+    assert 'data-testid="approve"' not in page and 'data-testid="reject"' not in page
+    assert 'data-testid="reveal"' in page  # reading stays possible (and audited)
+    refused = "Another reviewer has taken this case"
+    response = console.post(other, url, url + "/approve")
+    assert response.headers["location"] == url + "?error=case_taken_by_other"
+    assert refused in error_after(other, response)
+    response = console.post(other, url, url + "/reject", reason="blurred scan")
+    assert response.headers["location"] == url + "?error=case_taken_by_other"
+    assert programme.show("weibo", "waiting")["state"] == "submitted"
+    appeal = CASE.format("quiet")
+    assert 'data-testid="appeal-uphold"' not in other.get(appeal).text
+    response = console.post(
+        other, appeal, appeal + "/appeal-decision", decision="uphold", reason="cooking"
+    )
+    assert response.headers["location"] == appeal + "?error=case_taken_by_other"
+    assert programme.show("weibo", "quiet")["state"] == "appealed"
+    # in bulk too: the taken case is not done, with the reason; an untaken one is
+    programme.volunteer("weibo", "small", "Zhao Min", AccountKind.INDIVIDUAL, actor=Actor("c"))
+    result = console.post(
+        other,
+        QUEUE,
+        QUEUE + "/bulk",
+        decision="reject",
+        reason="blurred scan",
+        account_id=["waiting", "small"],
+        next=QUEUE,
+    )
+    assert "1 rejected, 1 not done" in result.text
+    failed = result.text.split('data-testid="bulk-failed-waiting"', 1)[1].split("</tr>", 1)[0]
+    assert refused in failed
+    assert programme.show("weibo", "waiting")["state"] == "submitted"
+    assert programme.show("weibo", "small")["state"] == "rejected"
+    # in Chinese, the same refusal in Chinese
+    chinese = console.post(other, url, url + "/approve")
+    other.cookies.set("byline_lang", "zh-CN")
+    assert "另一位审核员" in error_after(other, chinese)
+    # the holder decides; an admin may decide a case someone else holds
+    response = console.post(holder, url, url + "/approve")
+    assert response.headers["location"] == url + "?notice=case_approved"
+    assert programme.show("weibo", "waiting")["state"] == "disclosed"
+    response = console.post(
+        admin, appeal, appeal + "/appeal-decision", decision="deny", reason="finance posts"
+    )
+    assert response.headers["location"] == appeal + "?notice=case_appeal_denied"
+    assert programme.show("weibo", "quiet")["state"] == "notified"
+
+
+# --- the compliance lead reads a case ---------------------------------------------------------
+
+
+def test_the_compliance_lead_reads_a_case_but_cannot_act_on_it(console: Console) -> None:
+    lead = console.staff(Role.PLATFORM)
+    url = CASE.format("waiting")
+    page = lead.get(url)
+    assert page.status_code == 200
+    assert state_of(page.text) == "submitted"
+    for part in ("case-facts", "case-reasons", "audit-trail", "name-staff-only"):
+        assert f'data-testid="{part}"' in page.text, part
+    assert "weibo.tier.1m" in page.text and "1,100,000" in page.text
+    history = programme_history(console.programme, "waiting")
+    assert page.text.count('data-testid="trail-') == len(history)
+    assert "<form" not in page.text.split("</header>", 1)[1]  # no form but signing out
+    for testid in ("reveal", "approve", "reject", "case-take", "appeal-uphold"):
+        assert f'data-testid="{testid}"' not in page.text, testid
+    assert 'href="/console/weibo/dashboard" data-testid="case-back"' in page.text
+    # its restrictions too, for a refused account
+    console.programme.refuse("weibo", "quiet", actor=Actor("creator"))
+    refused = lead.get(CASE.format("quiet")).text
+    assert 'data-testid="case-restrictions"' in refused and "weibo.penalty.feed" in refused
+    # the forms stay closed to the lead
+    csrf = csrf_of(page.text)
+    for action in ("reveal", "approve", "take", "release", "appeal-decision"):
+        response = lead.post(f"{url}/{action}", data={"csrf": csrf, "reason": "x"})
+        assert response.status_code == 403, action
+    response = lead.post(url + "/reject", data={"csrf": csrf, "reason": "x"})
+    assert response.status_code == 403
+    response = lead.post(QUEUE + "/bulk", data={"csrf": csrf, "decision": "approve"})
+    assert response.status_code == 403
+    assert console.programme.show("weibo", "waiting")["state"] == "submitted"
+    with console.programme.db.reading() as conn:
+        assert not [e for e in audit.entries_for(conn) if e["action"] == "name:decrypted"]
+    # another platform's lead gets nothing
+    assert console.staff(Role.PLATFORM, "douyin").get(url).status_code == 403
+
+
+def programme_history(programme: Programme, account: str) -> list[dict[str, object]]:
+    history: list[dict[str, object]] = programme.show("weibo", account)["history"]
+    return history
+
+
+# --- free text --------------------------------------------------------------------------------
+
+
+def test_reason_fields_say_not_to_write_a_name(console: Console) -> None:
+    console.programme.appeal("weibo", "quiet", "my account is about cooking", actor=Actor("c"))
+    client = console.staff(Role.REVIEWER)
+    for url, fields in (
+        (CASE.format("waiting"), ("reject-reason",)),
+        (CASE.format("quiet"), ("appeal-reason",)),
+        (QUEUE, ("bulk-reason",)),
+    ):
+        for lang, hint in (
+            ("en", "Do not write anyone&#39;s name here"),
+            ("zh-CN", "请勿在此填写任何人的姓名"),
+        ):
+            page = client.get(url, headers={"Accept-Language": lang}).text
+            for field in fields:
+                described = re.search(rf'aria-describedby="([^"]+)" data-testid="{field}"', page)
+                assert described, (url, field)
+                assert re.search(
+                    rf'id="{described.group(1)}" data-testid="no-names-hint">{hint}', page
+                ), (url, field, lang)
+
+
+# --- off the event loop -----------------------------------------------------------------------
+
+
+def test_decisions_run_off_the_event_loop(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = watch(
+        monkeypatch, Programme, "approve", "reject", "decide_appeal", "reveal_name", "show"
+    )
+    taken = watch(monkeypatch, reviews, "assign", "release", "holders", "check_may_decide")
+    programme = console.programme
+    programme.appeal("weibo", "quiet", "my account is about cooking", actor=Actor("creator"))
+    programme.volunteer("weibo", "small", "Zhao Min", AccountKind.INDIVIDUAL, actor=Actor("c"))
+    for name in calls:
+        calls[name].clear()
+    client = console.staff(Role.REVIEWER)
+    waiting, quiet = CASE.format("waiting"), CASE.format("quiet")
+    console.post(client, waiting, waiting + "/take", next=waiting)
+    console.post(client, waiting, waiting + "/release", next=waiting)
+    assert console.post(client, waiting, waiting + "/reveal", reason="id").status_code == 200
+    console.post(client, waiting, waiting + "/reject", reason="blurred scan")
+    console.post(client, quiet, quiet + "/appeal-decision", decision="deny", reason="finance")
+    console.post(client, QUEUE, QUEUE + "/bulk", decision="approve", account_id="small", next=QUEUE)
+    assert programme.show("weibo", "small")["state"] == "disclosed"
+    for name, ran in {**calls, **taken}.items():
+        assert ran, f"{name} was not called"
+        assert not any(ran), f"{name} ran on the event loop"
