@@ -40,7 +40,7 @@ def neutralise(text: str) -> str:
     for i, ch in enumerate(text):
         code = ord(ch)
         if code in _CONTEXTUAL:
-            keep = 0 < i and ord(text[i - 1]) > 0x7F and (i == last or ord(text[i + 1]) > 0x7F)
+            keep = i > 0 and ord(text[i - 1]) > 0x7F and (i == last or ord(text[i + 1]) > 0x7F)
             out.append(ch if keep else f"[U+{code:04X}]")
         elif code in _BLANK_LETTERS or unicodedata.category(ch) in ("Cf", "Cc"):
             out.append(f"[U+{code:04X}]")

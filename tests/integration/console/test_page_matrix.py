@@ -24,7 +24,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/{platform}/dashboard"): LEAD,
     ("GET", "/console/{platform}/reviews"): REVIEW,
     ("POST", "/console/{platform}/reviews/bulk"): REVIEW,
-    ("GET", "/console/{platform}/cases/{account_id}"): REVIEW,
+    ("GET", "/console/{platform}/cases/{account_id}"): ALL_STAFF,  # the lead reads, no actions
     ("POST", "/console/{platform}/cases/{account_id}/take"): REVIEW,
     ("POST", "/console/{platform}/cases/{account_id}/release"): REVIEW,
     ("POST", "/console/{platform}/cases/{account_id}/reveal"): REVIEW,
