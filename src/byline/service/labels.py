@@ -44,12 +44,14 @@ class LabelCache:
     rules), per (platform, account) the label or ``None`` (not disclosed and unknown alike, so
     the cache is no oracle either).
 
-    Entries live ``seconds`` at most (0: nothing is kept) and at most ``max_items`` of them;
-    expired ones are dropped on the next lookup after they expire. Every commit of a
-    ``Database`` this cache ``follow``s that changes labels (a case transition that moves a
-    label, an erasure, a policy activation) clears it, and an answer read before such a commit
-    is never stored after it. Entries hold the decrypted names the vault returned for a label,
-    in this process's memory only; they are never logged.
+    An answer is served for ``seconds`` after it was read (0: nothing is kept); at most
+    ``max_items`` are held. Every commit of a ``Database`` this cache ``follow``s that changes
+    labels (a case transition that moves a label, an erasure, a policy activation) clears it,
+    and an answer read before such a commit is never stored after it. Entries hold the
+    decrypted names the vault returned for a label, in this process's memory only, never
+    logged; they are dropped within twice ``seconds`` of their reading (at the next lookup
+    after that), without a scan: answers are kept in two generations of ``seconds`` each, and
+    the older one is let go whole.
     """
 
     def __init__(
@@ -62,10 +64,13 @@ class LabelCache:
         if seconds < 0:
             raise ValueError("the label cache time cannot be negative")
         self.seconds, self.max_items, self._clock = seconds, max_items, clock
-        self._answers: dict[tuple[str, str], tuple[float, Label | None]] = {}
+        # (platform, account id) -> (served until, answer), read in the current and the
+        # previous period of ``seconds``.
+        self._young: dict[tuple[str, str], tuple[float, Label | None]] = {}
+        self._old: dict[tuple[str, str], tuple[float, Label | None]] = {}
+        self._period_ends = 0.0
         self._policies: dict[str, tuple[float, Policy]] = {}
-        self._generation = 0
-        self._sweep_at = 0.0
+        self._generation = 0  # counts clears: a read from an older generation is not stored
         self._lock = threading.Lock()
 
     def follow(self, db: Database) -> LabelCache:
@@ -76,19 +81,29 @@ class LabelCache:
     def clear(self) -> None:
         with self._lock:
             self._generation += 1
-            self._answers, self._policies = {}, {}
+            self._young, self._old, self._policies = {}, {}, {}
 
     def __len__(self) -> int:
-        return len(self._answers)
+        return len(self._young) + len(self._old)
 
     # -- used by lookup_labels ---------------------------------------------------------------
 
     def _begin(self) -> tuple[float, int]:
         """The time of this lookup and the generation its reads belong to."""
         now = self._clock()
-        if now >= self._sweep_at and self.seconds:
-            self._sweep(now)
+        if now >= self._period_ends and self.seconds:
+            self._next_period(now)
         return now, self._generation
+
+    def _next_period(self, now: float) -> None:
+        with self._lock:
+            if now < self._period_ends:
+                return  # another thread was first
+            # Whatever the old period holds was read a period ago or more: all expired.
+            self._old = self._young if now < self._period_ends + self.seconds else {}
+            self._young = {}
+            self._period_ends = now + self.seconds
+            self._policies = {k: v for k, v in self._policies.items() if v[0] > now}
 
     def _policy(self, platform: str, now: float) -> Policy | None:
         hit = self._policies.get(platform)
@@ -97,8 +112,10 @@ class LabelCache:
     def _fill(self, platform: str, answer: dict[str, Label | None], now: float) -> list[str]:
         """Fill ``answer`` from memory; return the account ids that are not there."""
         missing = []
+        young, old = self._young, self._old
         for account_id in answer:
-            hit = self._answers.get((platform, account_id))
+            key = (platform, account_id)
+            hit = young.get(key) or old.get(key)
             if hit is not None and hit[0] > now:
                 answer[account_id] = None if hit[1] is None else dict(hit[1])
             else:
@@ -115,28 +132,18 @@ class LabelCache:
     def _keep_answers(
         self, platform: str, answers: dict[str, Label | None], now: float, generation: int
     ) -> None:
-        if not self.seconds:
+        if not self.seconds or len(answers) > self.max_items:
             return
         expires = now + self.seconds
         with self._lock:
             if generation != self._generation:
                 return  # read before a change this process committed: may be stale
-            if len(self._answers) + len(answers) > self.max_items:
-                self._answers = {k: v for k, v in self._answers.items() if v[0] > now}
-                if len(self._answers) + len(answers) > self.max_items:
-                    self._answers = {}  # full of fresh answers: start again
-                if len(answers) > self.max_items:
-                    return
+            if len(self._young) + len(self._old) + len(answers) > self.max_items:
+                self._old = {}  # full: let the older answers go first, then all
+                if len(self._young) + len(answers) > self.max_items:
+                    self._young = {}
             for account_id, label in answers.items():
-                self._answers[(platform, account_id)] = (expires, label)
-
-    def _sweep(self, now: float) -> None:
-        with self._lock:
-            self._sweep_at = now + self.seconds
-            if any(v[0] <= now for v in self._answers.values()):
-                self._answers = {k: v for k, v in self._answers.items() if v[0] > now}
-            if any(v[0] <= now for v in self._policies.values()):
-                self._policies = {k: v for k, v in self._policies.items() if v[0] > now}
+                self._young[(platform, account_id)] = (expires, label)
 
 
 def lookup_labels(

@@ -113,6 +113,18 @@ def test_a_change_made_elsewhere_shows_within_the_configured_time(two: Two) -> N
     assert two.label("quiet") == {"name": "Sun Li", "kind": "individual", "since": NOW.isoformat()}
 
 
+def test_an_answer_is_served_for_the_configured_time_after_its_reading(two: Two) -> None:
+    assert two.label("star") is not None  # the first period: 100.0 to 101.0
+    two.ticks.now += 0.6
+    assert two.label("quiet") is None  # read at 100.6, served until 101.6
+    two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
+    two.there.approve("weibo", "quiet", actor=ACTOR)
+    two.ticks.now += 0.8  # 101.4: a new period, the answer still fresh
+    assert two.label("quiet") is None
+    two.ticks.now += 0.3  # 101.7
+    assert two.label("quiet") is not None
+
+
 def test_viewer_rules_activated_here_apply_at_once_and_elsewhere_within_the_time(
     two: Two,
 ) -> None:
@@ -177,9 +189,13 @@ def test_the_cache_is_bounded_and_drops_what_expired(two: Two) -> None:
     assert len(small) == 3
     lookup_labels(two.here, "weibo", SEES, ["c"], small)
     assert len(small) == 1  # full of fresh answers: started again
+    hidden = Viewer.of(False, True)  # reads nothing, keeps nothing
     two.ticks.now += 1.5
-    lookup_labels(two.here, "weibo", Viewer.of(False, True), ["star"], small)
-    assert len(small) == 0  # expired answers (and the names in them) are dropped
+    lookup_labels(two.here, "weibo", hidden, ["star"], small)
+    assert len(small) == 1  # expired, no longer served, held until the next period ends
+    two.ticks.now += 1.0
+    lookup_labels(two.here, "weibo", hidden, ["star"], small)
+    assert len(small) == 0  # dropped within twice the time, names and all
 
 
 def test_hidden_viewers_and_batches_count_like_before(two: Two) -> None:
