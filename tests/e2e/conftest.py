@@ -50,8 +50,10 @@ def chromium_path() -> str | None:
 _skip_reason: list[str] = []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per module. Not per session: Playwright's sync API keeps an asyncio loop
+    marked as running on the main thread while it is open, which later tests would see."""
     path = chromium_path()
     if path is None:
         reason = "no chromium on this machine (apt-get install chromium, or set BYLINE_CHROMIUM)"
