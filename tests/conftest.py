@@ -78,3 +78,14 @@ def db(engine: Engine) -> Iterator[Database]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for reason in dict.fromkeys(_skips):
         terminalreporter.write_line(f"PostgreSQL tests skipped: {reason}", yellow=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """scrypt at the production cost takes ~50 ms per hash and the console's tests hash
+    hundreds of passwords; the same code at a lower cost (each hash records its own)."""
+    from byline.access import _staff
+
+    saved, _staff.COST = _staff.COST, 2**10
+    yield
+    _staff.COST = saved

@@ -23,8 +23,11 @@ from byline.access._tables import console_sessions, staff_users
 STAFF_SESSION = dt.timedelta(hours=8)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 MIN_PASSWORD = 10
-# scrypt cost: about 50 ms and 16 MiB per check on a laptop core.
-_N, _R, _P = 2**14, 8, 1
+# scrypt cost: about 50 ms and 16 MiB per check on a laptop core. Each stored hash records its
+# own cost, so raising COST later leaves existing passwords valid. (The test suite lowers it for
+# speed; nothing else should.)
+COST = 2**14
+_R, _P = 8, 1
 
 
 class SignInError(ValueError):
@@ -33,9 +36,9 @@ class SignInError(ValueError):
 
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=COST, r=_R, p=_P, dklen=32)
     b64 = base64.b64encode
-    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+    return f"scrypt${COST}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
 
 
 def password_matches(password: str, stored: str) -> bool:
