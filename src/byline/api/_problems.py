@@ -19,7 +19,40 @@ PROBLEM = "application/problem+json"
 class ProblemOut(BaseModel):
     """An error (RFC 9457): what went wrong, in words; ``errors`` names invalid fields."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Invalid request",
+                    "status": 422,
+                    "detail": "body.viewer.flags.0: Input should be 'logged_out', 'unverified',"
+                    " 'abnormal', 'sanctioned', 'banned' or 'risky'; body.account_ids: List"
+                    " should have at least 1 item after validation, not 0",
+                    "instance": "/v1/platforms/weibo/labels",
+                    "errors": [
+                        {
+                            "field": "body.viewer.flags.0",
+                            "message": "Input should be 'logged_out', 'unverified', 'abnormal',"
+                            " 'sanctioned', 'banned' or 'risky'",
+                        },
+                        {
+                            "field": "body.account_ids",
+                            "message": "List should have at least 1 item after validation, not 0",
+                        },
+                    ],
+                },
+                {
+                    "type": "about:blank",
+                    "title": "Authentication required",
+                    "status": 401,
+                    "detail": "unknown or revoked API key",
+                    "instance": "/v1/platforms/weibo/labels",
+                },
+            ]
+        },
+    )
     type: str = "about:blank"
     title: str
     status: int

@@ -2,13 +2,96 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict, JsonValue
 
 from byline.domain.vocabulary import AccountKind, Category, ViewerCondition
 
 AccountId = Field(min_length=1, max_length=200, examples=["weibo-000000344462"])
+
+# A candidate policy as an example body: the Weibo preset, condensed (valid as it stands).
+EXAMPLE_POLICY = """\
+[policy]
+id = "weibo"
+version = "2024.01"
+platform = "Weibo"
+title = "Weibo self-media real-name display"
+
+[floor]
+id = "weibo.floor"
+threshold = { followers = 500000 }
+
+[subjects]
+id = "weibo.subjects"
+kinds = ["individual", "organization"]
+
+[scope]
+id = "weibo.scope"
+categories = ["current_affairs", "military", "finance", "law", "medicine"]
+
+[notice]
+id = "weibo.notice"
+deadline_days = 9
+
+[[tiers]]
+id = "weibo.tier.1m"
+label = "1,000,000+ followers"
+threshold = { followers = 1000000 }
+phase_starts = 2023-10-16
+comply_by = 2023-10-31
+
+[[tiers]]
+id = "weibo.tier.500k"
+label = "500,000+ followers"
+threshold = { followers = 500000 }
+phase_starts = 2023-12-22
+comply_by = 2023-12-31
+
+[display]
+id = "weibo.display"
+individual = ["real_name"]
+organization = ["organization_name"]
+
+[viewers]
+id = "weibo.viewers"
+hidden_from = ["logged_out", "unverified", "abnormal", "sanctioned"]
+
+[[penalties]]
+id = "weibo.penalty.feed"
+restriction = "recommendation_feed"
+on = ["refused", "overdue"]
+
+[[penalties]]
+id = "weibo.penalty.tipping"
+restriction = "tipping"
+on = ["refused", "overdue"]
+
+[drop]
+id = "weibo.drop"
+release_after_days_below = 30
+
+[voluntary]
+id = "weibo.voluntary"
+allowed = true
+"""
+
+_VIEWER: JsonDict = {"id": "v-81231", "logged_in": True, "identity_verified": True, "flags": []}
+_LABEL: JsonDict = {"name": "王高飞", "kind": "individual", "since": "2023-10-21T08:00:00+00:00"}
+_RESTRICTION: JsonDict = {
+    "restriction": "recommendation_feed",
+    "factor": 0.0,
+    "penalty_id": "weibo.penalty.feed",
+    "trigger": "overdue",
+}
+
+
+def _examples(*examples: JsonDict) -> ConfigDict:
+    """A model's example bodies, shown in its OpenAPI schema (each validates against it)."""
+    values: list[JsonValue] = [copy.deepcopy(example) for example in examples]
+    return ConfigDict(json_schema_extra={"examples": values})
 
 
 class _Body(BaseModel):
@@ -16,6 +99,10 @@ class _Body(BaseModel):
 
 
 class ViewerIn(_Body):
+    model_config = _examples(
+        _VIEWER,
+        {"id": "v-20417", "logged_in": True, "identity_verified": False, "flags": ["unverified"]},
+    )
     id: str = Field(min_length=1, max_length=200, examples=["viewer-42"])
     logged_in: bool
     identity_verified: bool
@@ -25,6 +112,9 @@ class ViewerIn(_Body):
 
 
 class LabelsIn(_Body):
+    model_config = _examples(
+        {"viewer": _VIEWER, "account_ids": ["weibo-000000344462", "weibo-000000000017"]}
+    )
     viewer: ViewerIn
     account_ids: list[str] = Field(
         min_length=1, max_length=100, examples=[["weibo-000000344462", "weibo-000000426542"]]
@@ -32,53 +122,102 @@ class LabelsIn(_Body):
 
 
 class Label(BaseModel):
+    model_config = _examples(_LABEL)
     name: str = Field(examples=["王高飞"])
-    kind: AccountKind
+    kind: AccountKind = Field(examples=["individual"])
     since: str = Field(examples=["2023-10-21T08:00:00+00:00"])
 
 
 class LabelsOut(BaseModel):
-    labels: dict[str, Label | None]
+    # No null in the example: FastAPI drops None values from examples in the OpenAPI document
+    # (fastapi/fastapi#5559), so the description says it instead.
+    model_config = _examples(
+        {
+            "labels": {
+                "weibo-000000344462": _LABEL,
+                "weibo-000000000017": {
+                    "name": "晨光新闻传媒有限公司",
+                    "kind": "organization",
+                    "since": "2023-10-27T02:15:00+00:00",
+                },
+            }
+        }
+    )
+    labels: dict[str, Label | None] = Field(
+        description="Each account asked for: its label, or null when it has none this viewer"
+        " may see (not disclosed, hidden from this viewer, or unknown: the same answer)"
+    )
 
 
 class SubmissionIn(_Body):
+    model_config = _examples({"name": "王高飞", "consent": True})
     name: str = Field(min_length=1, max_length=200, examples=["王高飞"])
     consent: bool = Field(description="The holder consents to the name being displayed")
 
 
 class ReasonIn(_Body):
+    model_config = _examples({"reason": "my account is mainly daily life"}, {})
     reason: str = Field(default="", max_length=500, examples=["my account is mainly daily life"])
 
 
 class RequiredReasonIn(_Body):
+    model_config = _examples({"reason": "name does not match the ID"})
     reason: str = Field(min_length=1, max_length=500, examples=["name does not match the ID"])
 
 
 class VolunteerIn(_Body):
+    model_config = _examples({"name": "王高飞", "kind": "individual", "consent": True})
     name: str = Field(min_length=1, max_length=200, examples=["王高飞"])
-    kind: AccountKind = AccountKind.INDIVIDUAL
+    kind: AccountKind = Field(default=AccountKind.INDIVIDUAL, examples=["individual"])
     consent: bool = True
 
 
 class AppealDecisionIn(_Body):
+    model_config = _examples(
+        {"upheld": True, "reason": "posts are about cooking"},
+        {"upheld": False, "reason": "most posts analyse listed companies"},
+    )
     upheld: bool
     reason: str = Field(min_length=1, max_length=500, examples=["posts are about cooking"])
 
 
 class BulkIn(_Body):
+    model_config = _examples(
+        {"action": "approve", "account_ids": ["weibo-000000344462", "weibo-000000000017"]},
+        {
+            "action": "reject",
+            "account_ids": ["weibo-000000518230"],
+            "reason": "name does not match the ID",
+        },
+    )
     action: Literal["approve", "reject"]
     account_ids: list[str] = Field(min_length=1, max_length=100)
     reason: str = Field(default="", max_length=500)
 
 
 class RevealIn(_Body):
+    model_config = _examples({"reason": "checking against the ID scan"})
     reason: str = Field(min_length=1, max_length=500, examples=["checking against the ID scan"])
 
 
 class CountIn(_Body):
+    model_config = _examples(
+        {
+            "account_id": "weibo-000000344462",
+            "kind": "individual",
+            "category": "finance",
+            "followers": 3120000,
+        },
+        {
+            "account_id": "seller-000000081275",
+            "kind": "organization",
+            "category": "other",
+            "metrics": {"sales_12m": 540, "revenue_12m_usd": 27500},
+        },
+    )
     account_id: str = AccountId
-    kind: AccountKind
-    category: Category
+    kind: AccountKind = Field(examples=["individual"])
+    category: Category = Field(examples=["finance"])
     followers: int | None = Field(default=None, ge=0, le=10**12)
     metrics: dict[str, int] = Field(
         default_factory=dict, description="Other metrics a policy uses (e.g. sales_12m)"
@@ -86,11 +225,33 @@ class CountIn(_Body):
 
 
 class CountsIn(_Body):
+    model_config = _examples(
+        {
+            "as_of": "2023-12-22",
+            "counts": [
+                {
+                    "account_id": "weibo-000000344462",
+                    "kind": "individual",
+                    "category": "finance",
+                    "followers": 3120000,
+                },
+                {
+                    "account_id": "weibo-000000000017",
+                    "kind": "organization",
+                    "category": "current_affairs",
+                    "followers": 1640000,
+                },
+            ],
+        }
+    )
     as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2023-12-22"])
     counts: list[CountIn] = Field(min_length=1, max_length=1000)
 
 
 class WebhookIn(_Body):
+    model_config = _examples(
+        {"url": "https://platform.example/hooks/byline", "topics": ["notice", "enforcement"]}
+    )
     url: str = Field(
         pattern=r"^https?://", max_length=500, examples=["https://platform.example/hooks/byline"]
     )
@@ -101,6 +262,7 @@ class WebhookIn(_Body):
 
 
 class CycleIn(_Body):
+    model_config = _examples({"snapshot": "weibo-2023-12-22.parquet", "as_of": "2023-12-22"})
     snapshot: str = Field(
         min_length=1, max_length=1000, description="Path of a snapshot file on the server"
     )
@@ -108,10 +270,14 @@ class CycleIn(_Body):
 
 
 class PolicyIn(_Body):
+    model_config = _examples({"source": EXAMPLE_POLICY})
     source: str = Field(min_length=1, max_length=200_000, description="The policy file (TOML)")
 
 
 class ShadowIn(PolicyIn):
+    model_config = _examples(
+        {"source": EXAMPLE_POLICY, "snapshot": "weibo-2023-12-22.parquet", "as_of": "2023-12-22"}
+    )
     snapshot: str = Field(
         min_length=1, max_length=255, description="A snapshot file in the server's snapshot folder"
     )
@@ -119,12 +285,35 @@ class ShadowIn(PolicyIn):
 
 
 class ApiKeyIn(_Body):
+    model_config = _examples({"role": "label", "label": "profile pages (production)"})
     role: Literal["label", "platform", "reviewer", "admin"]
     label: str = Field(default="", max_length=120)
 
 
 class CaseOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": "1f12d162-dfea-4236-b7b8-b6ce6147d6e8",
+                    "account_id": "weibo-000000426542",
+                    "policy": "weibo 2023.12",
+                    "state": "overdue",
+                    "tier": "weibo.tier.1m",
+                    "voluntary": False,
+                    "kind": "individual",
+                    "opened_at": "2023-10-16T00:00:00+00:00",
+                    "notified_at": "2023-10-16T00:00:00+00:00",
+                    "deadline": "2023-11-01T00:00:00+00:00",
+                    "metrics": {"followers": 1200000},
+                    "name_on_file": False,
+                    "flags": [],
+                    "restrictions": [dict(_RESTRICTION)],
+                }
+            ]
+        },
+    )
     case_id: str
     account_id: str
     state: str
@@ -134,6 +323,42 @@ class CaseOut(BaseModel):
 
 
 class Obligation(BaseModel):
+    model_config = _examples(
+        {
+            "account_id": "weibo-000000344462",
+            "required": True,
+            "state": "notified",
+            "tier": "weibo.tier.1m",
+            "deadline": "2023-11-01T00:00:00+00:00",
+            "reasons": [
+                "1,000,000+ followers: the policy requires 1,000,000 or more followers"
+                " from 2023-10-16"
+            ],
+            "penalties_if_refused": [
+                "exposure in the recommendation feed: withdrawn when refused or overdue;"
+                " lifted on compliance [weibo.penalty.feed]"
+            ],
+            "restrictions": [],
+            "voluntary_allowed": True,
+        },
+        {
+            "account_id": "weibo-000000426542",
+            "required": True,
+            "state": "overdue",
+            "tier": "weibo.tier.1m",
+            "deadline": "2023-11-01T00:00:00+00:00",
+            "reasons": [
+                "1,000,000+ followers: the policy requires 1,000,000 or more followers"
+                " from 2023-10-16"
+            ],
+            "penalties_if_refused": [
+                "exposure in the recommendation feed: withdrawn when refused or overdue;"
+                " lifted on compliance [weibo.penalty.feed]"
+            ],
+            "restrictions": [_RESTRICTION],
+            "voluntary_allowed": True,
+        },
+    )
     account_id: str
     required: bool
     state: str | None

@@ -27,7 +27,7 @@ def queue(
     platform: PlatformPath,
     state: StateDep,
     caller: ReviewerCaller,
-    case_state: CaseState = Query(CaseState.SUBMITTED, alias="state"),
+    case_state: CaseState = Query(CaseState.SUBMITTED, alias="state", examples=["appealed"]),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[dict[str, Any]]:
