@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,9 @@ def world_factory(db: Database, tmp_path: Path) -> Iterator[object]:
 
     def make(settings: ApiSettings | None = None, limiter: object = None) -> World:
         programme, snapshot = seed(db, tmp_path)
+        for platform in ("weibo", "douyin", "bilibili"):  # each platform's own snapshot folder
+            (tmp_path / platform).mkdir(exist_ok=True)
+            shutil.copyfile(snapshot, tmp_path / platform / snapshot.name)
         keys = {}
         for platform in ("weibo", "douyin", "bilibili"):
             for role in Role:

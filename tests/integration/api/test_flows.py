@@ -187,6 +187,32 @@ def test_platform_counts_enforcement_webhooks_cycles(world: World) -> None:
     assert outside.status_code == 422 and "snapshot folder" in outside.json()["detail"]
 
 
+def test_a_platform_reads_only_its_own_snapshot_folder(world: World) -> None:
+    import shutil
+
+    root = world.snapshot.parent
+    (root / "weibo" / world.snapshot.name).unlink()
+    shutil.copyfile(world.snapshot, root / "douyin" / "douyin-only.parquet")
+    for snapshot in (
+        "douyin-only.parquet",  # douyin's
+        "../douyin/douyin-only.parquet",  # douyin's, by a path
+        "../snapshot.parquet",  # the folder above every platform's
+        world.snapshot.name,  # not (any more) in weibo's folder
+    ):
+        response = world.client.post(
+            "/v1/platforms/weibo/cycles",
+            headers=world.key("platform"),
+            json={"snapshot": snapshot, "as_of": "2023-12-22"},
+        )
+        assert response.status_code == 422, (snapshot, response.text)
+    own = world.client.post(
+        "/v1/platforms/douyin/cycles",
+        headers=world.key("platform", "douyin"),
+        json={"snapshot": "douyin-only.parquet", "as_of": "2023-12-22"},
+    )
+    assert own.status_code == 200, own.text
+
+
 def test_shadow_policy_and_activation(world: World) -> None:
     from byline.policy import preset_path
 

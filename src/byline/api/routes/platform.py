@@ -22,9 +22,10 @@ router = APIRouter(
 )
 
 
-def _snapshot(state: StateDep, name: str) -> Path:
-    """A snapshot inside the configured folder; nothing else on the server is readable."""
-    root = state.settings.snapshot_dir.resolve()
+def _snapshot(state: StateDep, platform: str, name: str) -> Path:
+    """A snapshot inside the platform's own folder (``<snapshot dir>/<platform>/``): nothing
+    else on the server is readable, and no platform reads another's snapshots."""
+    root = (state.settings.snapshot_dir / platform).resolve()
     try:
         path = (root / name).resolve()
         inside = path.is_relative_to(root) and path.is_file()
@@ -32,7 +33,9 @@ def _snapshot(state: StateDep, name: str) -> Path:
         inside = False
     if not inside:
         raise Problem(
-            422, "Invalid request", f"snapshot: no such file in the snapshot folder ({name[:80]})"
+            422,
+            "Invalid request",
+            f"snapshot: no such file in this platform's snapshot folder ({name[:80]})",
         )
     return path
 
@@ -101,7 +104,7 @@ def cycles(
 ) -> dict[str, Any]:
     report = run_cycle(
         state.programme.db,
-        _snapshot(state, body.snapshot),
+        _snapshot(state, platform, body.snapshot),
         _policy_ref(state, platform),
         _date(body.as_of),
     )
@@ -116,7 +119,7 @@ def shadow(
         state.programme.db,
         platform,
         body.source,
-        _snapshot(state, body.snapshot),
+        _snapshot(state, platform, body.snapshot),
         _date(body.as_of),
     )
 
