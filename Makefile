@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install Byline with its development tools
 
-demo: $(STAMP) ## The main job: synthesise a platform and run the weibo preset through its phases
+demo: $(STAMP) ## The main job: run the weibo preset on a synthetic platform, then serve the console and API
 	$(BIN)/byline demo $(ARGS)
 
 test: $(STAMP) ## Run the whole test suite (what CI runs)
@@ -32,4 +32,4 @@ bench: $(STAMP) ## Benchmarks: engine vs DuckDB floor vs pandas at 10M and 100M 
 	$(BIN)/python bench/evaluate.py $(ARGS)
 
 clean: ## Remove the virtual environment, caches and demo data
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis byline-demo
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis byline-demo test-artifacts .schemathesis
