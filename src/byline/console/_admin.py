@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from byline.console._web import PREFIX, Viewer, form_of, page, query_list, redirect, render
+from byline.console._web import PREFIX, Form, Viewer, form_of, page, redirect, render
 from byline.service.access import (
     Role,
     create_api_key,
@@ -153,10 +153,10 @@ async def create_key(platform: str, request: Request, viewer: Admin) -> Response
     return await run_in_threadpool(_create_key, platform, viewer, form)
 
 
-def _create_key(platform: str, viewer: Viewer, form: dict[str, Any]) -> Response:
+def _create_key(platform: str, viewer: Viewer, form: Form) -> Response:
     try:
-        role = Role(str(form.get("role", "")))
-        label = str(form.get("label", "")).strip()
+        role = Role(form.get("role", ""))
+        label = form.get("label", "").strip()
         if len(label) > 120:
             raise ValueError("label: at most 120 characters")
         key = create_api_key(
@@ -216,12 +216,12 @@ def webhooks_page(platform: str, viewer: Admin) -> HTMLResponse:
 @router.post(PREFIX + "/{platform}/admin/webhooks")
 async def add_webhook(platform: str, request: Request, viewer: Admin) -> Response:
     form = await form_of(request, viewer)
-    url = str(form.get("url", "")).strip()
-    secret = str(form.get("secret", "")).strip()
+    url = form.get("url", "").strip()
+    secret = form.get("secret", "").strip()
     generated = not secret
     if generated:
         secret = new_secret()
-    topics = query_list(form.get("topics"))
+    topics = form.getlist("topics")
     try:
         endpoint_id = await run_in_threadpool(
             register_endpoint,
@@ -276,7 +276,7 @@ def policies_page(platform: str, viewer: Admin) -> HTMLResponse:
     )
 
 
-async def _candidate(request: Request, form: dict[str, Any]) -> str:
+async def _candidate(request: Request, form: Form) -> str:
     """The candidate's text: an uploaded file if one was sent, else the text area."""
     sent = await request.form()  # parsed once already by form_of; here for the file
     try:
@@ -291,8 +291,7 @@ async def _candidate(request: Request, form: dict[str, Any]) -> str:
                 raise ValueError("policy file: not UTF-8 text") from None
     finally:
         await sent.close()
-    source = form.get("source", "")
-    text = source if isinstance(source, str) else source[0]
+    text = form.get("source")
     if not text.strip():
         raise ValueError("policy: paste the policy's text or choose a file")
     return text.replace("\r\n", "\n")
@@ -320,12 +319,12 @@ def _snapshot_of(viewer: Viewer, platform: str, choice: str) -> Path:
     return snapshot_in(viewer.console.snapshot_dir, platform, choice)
 
 
-def _run_shadow(platform: str, viewer: Viewer, form: dict[str, Any], source: str) -> Response:
+def _run_shadow(platform: str, viewer: Viewer, form: Form, source: str) -> Response:
     back = f"{_base(platform)}/policies"
-    choice = str(form.get("snapshot", CYCLE_SNAPSHOT))
+    choice = form.get("snapshot", CYCLE_SNAPSHOT)
     try:
         path = _snapshot_of(viewer, platform, choice)
-        as_of = dt.date.fromisoformat(str(form.get("as_of", "")))
+        as_of = dt.date.fromisoformat(form.get("as_of", ""))
         result = shadow_evaluation(viewer.programme.db, platform, source, path, as_of)
     except ERRORS as exc:
         return redirect(back, error=_error(exc))
@@ -375,10 +374,10 @@ def users_page(platform: str, viewer: Admin) -> HTMLResponse:
 @router.post(PREFIX + "/{platform}/admin/users")
 async def create_user(platform: str, request: Request, viewer: Admin) -> Response:
     form = await form_of(request, viewer)
-    username = str(form.get("username", "")).strip().lower()
+    username = form.get("username", "").strip().lower()
     password = secrets.token_urlsafe(15)  # 120 bits; the user is told to keep it safe
     try:
-        role = Role(str(form.get("role", "")))
+        role = Role(form.get("role", ""))
         await run_in_threadpool(
             create_staff_user,
             viewer.programme.db,

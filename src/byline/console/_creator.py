@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from byline.console import _case_words as words
-from byline.console._web import PREFIX, Viewer, form_of, page, redirect, render
+from byline.console._web import PREFIX, Form, Viewer, form_of, page, redirect, render
 from byline.domain.vocabulary import AccountKind, Trigger
 from byline.service import errors, reviews
 from byline.service.obligations import obligation_of
@@ -171,24 +171,25 @@ def refuse_page(platform: str, viewer: Creator) -> Response:
     )
 
 
-def _text(form: dict[str, Any], key: str) -> str:
-    value = form.get(key, "")
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return str(value).strip()
+def _name_problem(name: str, form: Form) -> str | None:
+    """What is wrong with a name given with consent (an error code), or None."""
+    if not name:
+        return "me_name_required"
+    if len(name) > NAME_MAX:
+        return "me_name_too_long"
+    if form.get("consent") != "yes":
+        return "me_consent_required"
+    return None
 
 
 @router.post(PREFIX + "/{platform}/me/submit")
 async def submit(platform: str, request: Request, viewer: Creator) -> Response:
     form = await form_of(request, viewer)
-    name = _text(form, "name")
+    name = form.get("name").strip()
     back = _me_url(platform)
-    if not name:
-        return redirect(back, error="me_name_required")
-    if len(name) > NAME_MAX:
-        return redirect(back, error="me_name_too_long")
-    if form.get("consent") != "yes":
-        return redirect(back, error="me_consent_required")
+    problem = _name_problem(name, form)
+    if problem:
+        return redirect(back, error=problem)
     account_id, actor = _account(viewer), _actor(viewer)
     return await run_in_threadpool(
         _act,
@@ -202,7 +203,7 @@ async def submit(platform: str, request: Request, viewer: Creator) -> Response:
 @router.post(PREFIX + "/{platform}/me/refuse")
 async def refuse(platform: str, request: Request, viewer: Creator) -> Response:
     form = await form_of(request, viewer)
-    reason = _text(form, "reason")
+    reason = form.get("reason").strip()
     back = _me_url(platform)
     if form.get("confirm") != "yes":
         return redirect(back + "/refuse", error="me_confirm_required")
@@ -220,7 +221,7 @@ async def refuse(platform: str, request: Request, viewer: Creator) -> Response:
 @router.post(PREFIX + "/{platform}/me/appeal")
 async def appeal(platform: str, request: Request, viewer: Creator) -> Response:
     form = await form_of(request, viewer)
-    reason = _text(form, "reason")
+    reason = form.get("reason").strip()
     back = _me_url(platform)
     if not reason:
         return redirect(back, error="me_reason_required")
@@ -238,18 +239,15 @@ async def appeal(platform: str, request: Request, viewer: Creator) -> Response:
 @router.post(PREFIX + "/{platform}/me/volunteer")
 async def volunteer(platform: str, request: Request, viewer: Creator) -> Response:
     form = await form_of(request, viewer)
-    name = _text(form, "name")
+    name = form.get("name").strip()
     back = _me_url(platform)
     try:
-        kind = AccountKind(_text(form, "kind") or AccountKind.INDIVIDUAL.value)
+        kind = AccountKind(form.get("kind").strip() or AccountKind.INDIVIDUAL.value)
     except ValueError:
         return redirect(back, error="me_kind_required")
-    if not name:
-        return redirect(back, error="me_name_required")
-    if len(name) > NAME_MAX:
-        return redirect(back, error="me_name_too_long")
-    if form.get("consent") != "yes":
-        return redirect(back, error="me_consent_required")
+    problem = _name_problem(name, form)
+    if problem:
+        return redirect(back, error=problem)
     account_id, actor = _account(viewer), _actor(viewer)
     return await run_in_threadpool(
         _act,
@@ -265,7 +263,7 @@ async def volunteer(platform: str, request: Request, viewer: Creator) -> Respons
 @router.post(PREFIX + "/{platform}/me/withdraw")
 async def withdraw(platform: str, request: Request, viewer: Creator) -> Response:
     form = await form_of(request, viewer)
-    reason = _text(form, "reason")
+    reason = form.get("reason").strip()
     back = _me_url(platform)
     if len(reason) > REASON_MAX:
         return redirect(back, error="me_reason_too_long")

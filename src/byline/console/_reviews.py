@@ -26,9 +26,9 @@ from byline.console import _case_words as words
 from byline.console._web import (
     PREFIX,
     Viewer,
+    current_url,
     form_of,
     page,
-    query_list,
     redirect,
     render,
     safe_next,
@@ -139,24 +139,17 @@ def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
         tier_labels=dict(tiers),
         page_sizes=PAGE_SIZES,
         me=viewer.actor_name,
-        back=_here(request),
+        back=current_url(request),
         previous_url=page_url(max(0, offset - limit)) if offset > 0 else None,
         next_url=page_url(offset + limit) if offset + limit < result.total else None,
         case_url=lambda account_id: _case_url(platform, account_id),
     )
 
 
-def _here(request: Request) -> str:
-    url = request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
-    return url
-
-
 @router.post(PREFIX + "/{platform}/cases/{account_id}/take")
 async def take(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
-    back = safe_next(_one(form.get("next")), _queue_url(platform))
+    back = safe_next(form.get("next"), _queue_url(platform))
     return await run_in_threadpool(_take, viewer, platform, account_id, back)
 
 
@@ -171,7 +164,7 @@ def _take(viewer: Viewer, platform: str, account_id: str, back: str) -> Response
 @router.post(PREFIX + "/{platform}/cases/{account_id}/release")
 async def release(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
-    back = safe_next(_one(form.get("next")), _queue_url(platform))
+    back = safe_next(form.get("next"), _queue_url(platform))
     return await run_in_threadpool(_release, viewer, platform, account_id, back)
 
 
@@ -190,10 +183,10 @@ async def bulk(platform: str, request: Request, viewer: Reviewer) -> Response:
     """Approve or reject the ticked cases; the result page says which were done, which were
     not and why. Rendered, not redirected: the outcome of each case is the page's content."""
     form = await form_of(request, viewer)
-    back = safe_next(_one(form.get("next")), _queue_url(platform))
-    action = _one(form.get("decision"))
-    account_ids = list(dict.fromkeys(a for a in query_list(form.get("account_id")) if a))
-    reason = _one(form.get("reason")).strip()
+    back = safe_next(form.get("next"), _queue_url(platform))
+    action = form.get("decision")
+    account_ids = list(dict.fromkeys(a for a in form.getlist("account_id") if a))
+    reason = form.get("reason").strip()
     if action not in ("approve", "reject"):
         return redirect(back, error="reviews_bulk_action")
     if not account_ids:
@@ -297,7 +290,7 @@ def case_page(platform: str, account_id: str, viewer: CaseReader) -> Response:
 @router.post(PREFIX + "/{platform}/cases/{account_id}/reveal")
 async def reveal(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
-    reason = _one(form.get("reason")).strip() or viewer.t("case.reveal_reason_default")
+    reason = form.get("reason").strip() or viewer.t("case.reveal_reason_default")
     return await run_in_threadpool(_reveal, viewer, platform, account_id, reason[:REASON_MAX])
 
 
@@ -332,7 +325,7 @@ def _approve(viewer: Viewer, platform: str, account_id: str) -> Response:
 @router.post(PREFIX + "/{platform}/cases/{account_id}/reject")
 async def reject(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
-    reason = _one(form.get("reason")).strip()
+    reason = form.get("reason").strip()
     url = _case_url(platform, account_id)
     if not reason:
         return redirect(url, error="case_reason_required")
@@ -358,8 +351,8 @@ async def decide_appeal(
     platform: str, account_id: str, request: Request, viewer: Reviewer
 ) -> Response:
     form = await form_of(request, viewer)
-    decision = _one(form.get("decision"))
-    reason = _one(form.get("reason")).strip()
+    decision = form.get("decision")
+    reason = form.get("reason").strip()
     url = _case_url(platform, account_id)
     if decision not in ("uphold", "deny"):
         return redirect(url, error="case_decision_required")
@@ -386,10 +379,3 @@ def _decide_appeal(
     except ACTION_ERRORS as exc:
         return redirect(url, error=str(exc))
     return redirect(url, notice="case_appeal_upheld" if upheld else "case_appeal_denied")
-
-
-def _one(value: Any) -> str:
-    """One form value (the last, if a field came twice)."""
-    if isinstance(value, list):
-        return str(value[-1]) if value else ""
-    return "" if value is None else str(value)

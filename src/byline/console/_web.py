@@ -13,7 +13,7 @@ import hmac
 import json
 import secrets
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,7 +120,7 @@ def page(*roles: Role, creator: bool = False) -> Callable[[Request], Viewer]:
         token = request.cookies.get(SESSION_COOKIE)
         session = session_of(viewer.programme.db, token, viewer.now()) if token else None
         if session is None:
-            raise SignInRequired(_here(request))
+            raise SignInRequired(current_url(request))
         principal = session.principal
         platform = request.path_params.get("platform")
         if platform is not None and principal.platform != platform:
@@ -138,7 +138,7 @@ def page(*roles: Role, creator: bool = False) -> Callable[[Request], Viewer]:
     return dependency
 
 
-def _here(request: Request) -> str:
+def current_url(request: Request) -> str:
     url = request.url.path
     if request.url.query:
         url += "?" + request.url.query
@@ -157,17 +157,28 @@ def safe_next(url: str | None, default: str) -> str:
     return url
 
 
-async def form_of(request: Request, viewer: Viewer) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Form:
+    """A POSTed form's text fields (an uploaded file is read from the request by its taker)."""
+
+    fields: dict[str, list[str]]
+
+    def get(self, key: str, default: str = "") -> str:
+        """The field's value (the last, if it came more than once)."""
+        values = self.fields.get(key)
+        return values[-1] if values else default
+
+    def getlist(self, key: str) -> list[str]:
+        return list(self.fields.get(key, ()))
+
+
+async def form_of(request: Request, viewer: Viewer) -> Form:
     """The POSTed form, after checking its CSRF token against the session's."""
     form = await request.form()
-    sent = str(form.get("csrf", ""))
-    if not viewer.csrf or not same_token(sent, viewer.csrf):
+    sent = form.get("csrf", "")
+    if not viewer.csrf or not isinstance(sent, str) or not same_token(sent, viewer.csrf):
         raise Denied("csrf")
-    values: dict[str, Any] = {}
-    for key in form:
-        items = form.getlist(key)
-        values[key] = [str(v) for v in items] if len(items) > 1 else str(items[0])
-    return values
+    return Form({key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form})
 
 
 FLASH_COOKIE = "byline_flash"
@@ -204,7 +215,7 @@ def render(viewer: Viewer, template: str, status: int = 200, **context: Any) -> 
         platform=principal.platform if principal else None,
         csrf=viewer.csrf,
         nav=_nav(principal),
-        here=_here(viewer.request),
+        here=current_url(viewer.request),
         notice=notice,
         error=error,
         expires_at=viewer.expires_at,
@@ -297,11 +308,3 @@ def set_session_cookie(
 
 def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
-
-
-def query_list(values: Iterable[str] | str | None) -> list[str]:
-    if values is None:
-        return []
-    if isinstance(values, str):
-        return [values]
-    return list(values)
