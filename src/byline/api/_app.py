@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import sys
 import time
-import uuid
+from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any
 
 from fastapi import FastAPI
@@ -93,7 +93,7 @@ class RequestContext:
             if name == b"x-request-id":
                 request_id = value.decode("latin-1")[:64]
                 break
-        request_id = request_id or uuid.uuid4().hex
+        request_id = request_id or os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
@@ -119,18 +119,13 @@ class RequestContext:
             requests.inc()
             latency.observe(elapsed)
             if self.settings.log_requests and log.isEnabledFor(logging.INFO):
-                # Route templates only: never a path with an account id, never a body.
-                line = json.dumps(
-                    {
-                        "event": "request",
-                        "request_id": request_id,
-                        "method": scope["method"],
-                        "route": path,
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                    }
+                # Route templates only: never a path with an account id, never a body. Written by
+                # hand (every text JSON-escaped): json.dumps of a dict costs more than the lookup.
+                line = (
+                    f'{{"event":"request","request_id":{_json_text(request_id)},'
+                    f'"method":{_json_text(scope["method"])},"route":{_json_text(path)},'
+                    f'"status":{int(status)},"ms":{elapsed * 1000:.2f}}}'
                 )
-                # As log.info(line), without looking up the caller's frame on every request.
                 log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
 
     def _metrics(self, scope: Scope, path: str, status: int) -> tuple[Any, Any]:

@@ -18,6 +18,7 @@ from byline.cases._tables import (
     cycles,
     enforcement,
     enforcement_changes,
+    label_versions,
     labels,
     policy_activations,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "enforcement",
     "enforcement_changes",
     "iter_open",
+    "label_versions",
     "labels",
     "latest_case",
     "list_cases",

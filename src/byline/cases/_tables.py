@@ -94,6 +94,16 @@ labels = Table(
     Column("since", UtcDateTime, nullable=False),
 )
 
+# One counter per platform, raised by every transaction that changes what its label lookups may
+# answer (a label up or down, a name erased, a policy activated): a server process keeps the
+# platform's disclosed account ids in memory and reads them again only when this has moved.
+label_versions = Table(
+    "label_versions",
+    metadata,
+    Column("policy_id", String(80), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 cycles = Table(
     "cycles",
     metadata,

@@ -1,18 +1,42 @@
-"""What a transaction changed, for this process's caches (see ``Database.on_commit``)."""
+"""What a transaction changed: for this process's caches (see ``Database.on_commit``) and, for
+labels, for every process (a per-platform counter in the database)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 
+from byline import cases
 from byline.store import note_change
 
 LABELS = "labels"  # what a label lookup answers: live labels, their names, the viewer rules
 API_KEYS = "api_keys"  # which keys authenticate (a revocation)
 
+_RAISED = "byline.label_versions_raised"  # Connection.info: (transaction, platforms raised)
 
-def labels_changed(conn: Connection) -> None:
-    """The transaction on ``conn`` changes what a label lookup may answer."""
+
+def labels_changed(conn: Connection, platform: str) -> None:
+    """The transaction on ``conn`` changes what a label lookup on ``platform`` may answer: tell
+    this process's caches once it commits, and raise the platform's label version with it (once
+    per transaction or savepoint), so other processes see it moved."""
     note_change(conn, LABELS)
+    # The innermost transaction: a savepoint rolled back takes its raise with it.
+    transaction = conn.get_nested_transaction() or conn.get_transaction()
+    raised: tuple[object, set[str]] | None = conn.info.get(_RAISED)
+    if raised is None or raised[0] is not transaction:
+        raised = conn.info[_RAISED] = (transaction, set())
+    if platform in raised[1]:
+        return
+    table = cases.label_versions
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(
+        dialect.insert(table)
+        .values(policy_id=platform, version=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.policy_id], set_={"version": table.c.version + 1}
+        )
+    )
+    raised[1].add(platform)
 
 
 def api_keys_changed(conn: Connection) -> None:

@@ -151,7 +151,7 @@ def _record_label(
         "since": now,
     }
     _upsert(conn, cases.labels, case.account_id, values)
-    labels_changed(conn)
+    labels_changed(conn, policy.id)
     # The platform is told *that* the label changed; the name itself is only ever served by
     # the label lookup, to viewers the policy allows.
     outbox.enqueue(

@@ -6,7 +6,10 @@ viewer the policy allows. A non-disclosed account and an unknown account get the
 Lookups are the hottest path of the API, so a process may keep recent answers in a
 ``LabelCache`` for a short, configured time (default 1 s in the API): a change this process
 commits clears it at once; a change committed elsewhere (another worker, a cycle run from the
-command line) shows within that time.
+command line) shows within that time. Most accounts in a feed are not disclosed, so the cache
+also holds each platform's disclosed account ids (never names): an account outside them is
+answered without a read, and the ids are read again only when the platform's label version
+(raised by every change, see ``_changes.labels_changed``) has moved.
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ class LabelCache:
         self._old: dict[tuple[str, str], tuple[float, Label | None]] = {}
         self._period_ends = 0.0
         self._policies: dict[str, tuple[float, Policy]] = {}
+        # platform -> (checked until, label version, its disclosed account ids)
+        self._live: dict[str, tuple[float, int, frozenset[str]]] = {}
         self._generation = 0  # counts clears: a read from an older generation is not stored
         self._lock = threading.Lock()
 
@@ -81,7 +86,7 @@ class LabelCache:
     def clear(self) -> None:
         with self._lock:
             self._generation += 1
-            self._young, self._old, self._policies = {}, {}, {}
+            self._young, self._old, self._policies, self._live = {}, {}, {}, {}
 
     def __len__(self) -> int:
         return len(self._young) + len(self._old)
@@ -109,11 +114,51 @@ class LabelCache:
         hit = self._policies.get(platform)
         return hit[1] if hit is not None and hit[0] > now else None
 
-    def _fill(self, platform: str, answer: dict[str, Label | None], now: float) -> list[str]:
-        """Fill ``answer`` from memory; return the account ids that are not there."""
+    def _live_ids(self, platform: str, now: float) -> frozenset[str] | None:
+        """The platform's disclosed account ids, if checked within ``seconds``."""
+        hit = self._live.get(platform)
+        return hit[2] if hit is not None and hit[0] > now else None
+
+    def _read_live_ids(
+        self, conn: Connection, platform: str, now: float, generation: int
+    ) -> frozenset[str] | None:
+        """The disclosed account ids as ``conn`` sees them, read again only if the platform's
+        label version moved since they were last read; None when nothing is kept (``seconds``
+        is 0) or there are more than ``max_items`` (then each lookup reads its accounts)."""
+        if not self.seconds:
+            return None
+        # The version first: a change committed between the two reads leaves a newer set
+        # under an older version, which the next check reads again (never the reverse).
+        version = conn.execute(_LABEL_VERSION, {"platform": platform}).scalar_one_or_none() or 0
+        held = self._live.get(platform)
+        if held is not None and held[1] == version:
+            ids = held[2]
+        else:
+            found = conn.execute(
+                _LIVE_IDS, {"platform": platform, "limit": self.max_items + 1}
+            ).scalars()
+            ids = frozenset(found)
+            if len(ids) > self.max_items:
+                return None
+        with self._lock:
+            if generation == self._generation:
+                self._live[platform] = (now + self.seconds, version, ids)
+        return ids
+
+    def _fill(
+        self,
+        platform: str,
+        answer: dict[str, Label | None],
+        now: float,
+        live: frozenset[str] | None = None,
+    ) -> list[str]:
+        """Fill ``answer`` from memory; return the account ids that are not there. With the
+        ``live`` ids, an account outside them is answered (None) without a read."""
         missing = []
         young, old = self._young, self._old
         for account_id in answer:
+            if live is not None and account_id not in live:
+                continue
             key = (platform, account_id)
             hit = young.get(key) or old.get(key)
             if hit is not None and hit[0] > now:
@@ -161,22 +206,23 @@ def lookup_labels(
     now, generation = cache._begin()
     answer: dict[str, Label | None] = dict.fromkeys(account_ids)
     policy = cache._policy(platform, now)
-    missing: list[str] = []
-    if policy is not None:  # all from memory when every answer is there
+    live = cache._live_ids(platform, now)
+    if policy is not None and live is not None:  # all from memory when every answer is there
         rules = hidden_by(policy, viewer)
         if rules:
             return LabelLookup(answer, tuple(r.value for r in rules), 0)
-        missing = cache._fill(platform, answer, now)
-        if not missing:
+        if not cache._fill(platform, answer, now, live):
             return _looked_up(answer)
     with programme.db.reading() as conn:
         if policy is None:
             policy = active_policy(conn, platform)
             cache._keep_policy(platform, policy, now, generation)
-            rules = hidden_by(policy, viewer)
-            if rules:
-                return LabelLookup(answer, tuple(r.value for r in rules), 0)
-            missing = cache._fill(platform, answer, now)
+        rules = hidden_by(policy, viewer)
+        if rules:
+            return LabelLookup(answer, tuple(r.value for r in rules), 0)
+        if live is None:
+            live = cache._read_live_ids(conn, platform, now, generation)
+        missing = cache._fill(platform, answer, now, live)
         if missing:
             read = _read_labels(programme, conn, platform, missing)
             cache._keep_answers(platform, read, now, generation)
@@ -190,6 +236,14 @@ def _looked_up(answer: dict[str, Label | None]) -> LabelLookup:
 
 
 _table = cases.labels
+_LABEL_VERSION = select(cases.label_versions.c.version).where(
+    cases.label_versions.c.policy_id == bindparam("platform")
+)
+_LIVE_IDS = (
+    select(_table.c.account_id)
+    .where(_table.c.policy_id == bindparam("platform"), _table.c.live)
+    .limit(bindparam("limit"))
+)
 # Built once (and so compiled and cached once): the lookup's own cost, not SQLAlchemy's.
 _LIVE_LABELS = select(_table.c.account_id, _table.c.kind, _table.c.name_id, _table.c.since).where(
     _table.c.policy_id == bindparam("platform"),

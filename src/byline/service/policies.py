@@ -66,7 +66,7 @@ def activate(
             source=source,
         )
     )
-    labels_changed(conn)  # the viewer rules may have changed
+    labels_changed(conn, policy.id)  # the viewer rules may have changed
     audit.append(
         conn,
         audit.AuditEntry(

@@ -248,7 +248,7 @@ class Programme:
             erased = self.vault.erase(
                 conn, vault_subject(platform, account_id), actor.name, now, reason
             )
-            labels_changed(conn)  # a shredded name is never served again, cached or not
+            labels_changed(conn, platform)  # a shredded name is never served again, cached or not
             if case is not None:
                 policy = active_policy(conn, case.policy_id)
                 self._apply(conn, case, NamesErased(reason), policy, actor, now)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 import byline.service.labels as labels_module
+from byline.cases import label_versions
 from byline.domain.labels import Viewer
 from byline.domain.vocabulary import AccountKind
 from byline.policy import read_policy_source
@@ -113,16 +114,80 @@ def test_a_change_made_elsewhere_shows_within_the_configured_time(two: Two) -> N
     assert two.label("quiet") == {"name": "Sun Li", "kind": "individual", "since": NOW.isoformat()}
 
 
-def test_an_answer_is_served_for_the_configured_time_after_its_reading(two: Two) -> None:
+def test_an_answer_is_served_no_longer_than_the_configured_time_after_its_reading(
+    two: Two,
+) -> None:
     assert two.label("star") is not None  # the first period: 100.0 to 101.0
     two.ticks.now += 0.6
-    assert two.label("quiet") is None  # read at 100.6, served until 101.6
+    assert two.label("quiet") is None  # read at 100.6
     two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
     two.there.approve("weibo", "quiet", actor=ACTOR)
-    two.ticks.now += 0.8  # 101.4: a new period, the answer still fresh
+    two.ticks.now += 0.3  # 100.9: within the time, memory may answer
     assert two.label("quiet") is None
-    two.ticks.now += 0.3  # 101.7
+    two.ticks.now += 0.8  # 101.7: more than the time after the reading
     assert two.label("quiet") is not None
+
+
+def test_accounts_not_disclosed_are_answered_without_reading_their_labels(
+    two: Two, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = labels_module._read_labels
+    asked: list[list[str]] = []
+
+    def counted(programme: Programme, conn: object, platform: str, ids: list[str]) -> object:
+        asked.append(list(ids))
+        return read(programme, conn, platform, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(labels_module, "_read_labels", counted)
+    feed = ["quiet", "small", "never-seen", "star"]
+    looked = lookup_labels(two.here, "weibo", SEES, feed, two.cache)
+    assert [a for a, label in looked.labels.items() if label] == ["star"]
+    assert asked == [["star"]]  # only the disclosed account's label and name were read
+    for step in range(3):  # the ids are checked again each period; nothing moved: no read
+        two.ticks.now += 1.1
+        again = lookup_labels(two.here, "weibo", SEES, ["quiet", f"new-{step}"], two.cache)
+        assert set(again.labels.values()) == {None}
+    assert asked == [["star"]]
+    two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
+    two.there.approve("weibo", "quiet", actor=ACTOR)
+    two.ticks.now += 1.1  # the version moved: the ids are read again, then the new label
+    assert two.label("quiet") == {"name": "Sun Li", "kind": "individual", "since": NOW.isoformat()}
+    assert asked == [["star"], ["quiet"]]
+
+
+def test_too_many_disclosed_accounts_to_hold_are_looked_up_one_by_one(two: Two) -> None:
+    two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
+    two.there.approve("weibo", "quiet", actor=ACTOR)
+    small = LabelCache(1.0, max_items=1, clock=two.ticks)  # two disclosed: more than it holds
+    looked = lookup_labels(two.here, "weibo", SEES, ["quiet", "star", "small"], small)
+    assert {a for a, label in looked.labels.items() if label} == {"quiet", "star"}
+    assert small._live == {}
+
+
+def test_every_label_change_raises_its_platform_version_once_per_transaction(
+    two: Two, engine: Engine
+) -> None:
+    def versions() -> dict[str, int]:
+        with two.here.db.reading() as conn:
+            rows = conn.execute(select(label_versions.c.policy_id, label_versions.c.version))
+            return {platform: version for platform, version in rows}
+
+    before = versions()
+    two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
+    assert versions() == before  # a name submitted changes no label
+    two.there.approve("weibo", "quiet", actor=ACTOR)  # the label goes up: one raise
+    assert versions() == {**before, "weibo": before["weibo"] + 1}
+    two.there.erase("weibo", "quiet", actor=ACTOR, reason="erasure request")  # erase and down
+    assert versions() == {**before, "weibo": before["weibo"] + 2}
+    source, _ = read_policy_source("douyin")
+    with two.there.db.transaction() as conn:
+        newer = source.replace('version = "2023.12"', 'version = "2023.12-b"')
+        activate(conn, PolicyText(newer, "test"), actor="test", now=NOW)
+    assert versions() == {
+        **before,
+        "weibo": before["weibo"] + 2,
+        "douyin": before.get("douyin", 0) + 1,
+    }
 
 
 def test_viewer_rules_activated_here_apply_at_once_and_elsewhere_within_the_time(
@@ -180,13 +245,14 @@ def test_zero_seconds_keeps_nothing(two: Two) -> None:
 
 
 def test_the_cache_is_bounded_and_drops_what_expired(two: Two) -> None:
-    small = LabelCache(1.0, max_items=3, clock=two.ticks)
-    ids = ["star", "quiet", "a", "b"]
-    looked = lookup_labels(two.here, "weibo", SEES, ids, small)
-    assert looked.labels["star"] is not None and looked.shown == 1
+    two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
+    two.there.approve("weibo", "quiet", actor=ACTOR)
+    small = LabelCache(1.0, max_items=1, clock=two.ticks)  # too small for the disclosed ids
+    looked = lookup_labels(two.here, "weibo", SEES, ["star", "quiet", "a"], small)
+    assert looked.shown == 2 and looked.labels["a"] is None
     assert len(small) == 0  # a batch larger than the cache is answered, not kept
-    lookup_labels(two.here, "weibo", SEES, ids[:3], small)
-    assert len(small) == 3
+    lookup_labels(two.here, "weibo", SEES, ["star"], small)
+    assert len(small) == 1
     lookup_labels(two.here, "weibo", SEES, ["c"], small)
     assert len(small) == 1  # full of fresh answers: started again
     hidden = Viewer.of(False, True)  # reads nothing, keeps nothing
