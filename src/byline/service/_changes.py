@@ -18,7 +18,10 @@ _RAISED = "byline.label_versions_raised"  # Connection.info: (transaction, platf
 def labels_changed(conn: Connection, platform: str) -> None:
     """The transaction on ``conn`` changes what a label lookup on ``platform`` may answer: tell
     this process's caches once it commits, and raise the platform's label version with it (once
-    per transaction or savepoint), so other processes see it moved."""
+    per transaction or savepoint), so other processes see it moved.
+
+    Call it after the transaction's audit append: every writer then takes the audit head's lock
+    before the version row's, never the reverse, so two writers cannot deadlock on the pair."""
     note_change(conn, LABELS)
     # The innermost transaction: a savepoint rolled back takes its raise with it.
     transaction = conn.get_nested_transaction() or conn.get_transaction()

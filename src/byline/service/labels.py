@@ -73,8 +73,7 @@ class LabelCache:
         self._old: dict[tuple[str, str], tuple[float, Label | None]] = {}
         self._period_ends = 0.0
         self._policies: dict[str, tuple[float, Policy]] = {}
-        # platform -> (checked until, label version, its disclosed account ids)
-        self._live: dict[str, tuple[float, int, frozenset[str]]] = {}
+        self._live: dict[str, _LiveIds] = {}  # per platform
         self._generation = 0  # counts clears: a read from an older generation is not stored
         self._lock = threading.Lock()
 
@@ -114,36 +113,39 @@ class LabelCache:
         hit = self._policies.get(platform)
         return hit[1] if hit is not None and hit[0] > now else None
 
-    def _live_ids(self, platform: str, now: float) -> frozenset[str] | None:
+    def _live_ids(self, platform: str, now: float) -> _LiveIds | None:
         """The platform's disclosed account ids, if checked within ``seconds``."""
         hit = self._live.get(platform)
-        return hit[2] if hit is not None and hit[0] > now else None
+        return hit if hit is not None and hit.checked_until > now else None
 
     def _read_live_ids(
         self, conn: Connection, platform: str, now: float, generation: int
-    ) -> frozenset[str] | None:
-        """The disclosed account ids as ``conn`` sees them, read again only if the platform's
-        label version moved since they were last read; None when nothing is kept (``seconds``
-        is 0) or there are more than ``max_items`` (then each lookup reads its accounts)."""
+    ) -> _LiveIds | None:
+        """The disclosed account ids as ``conn`` sees them (None: ``seconds`` is 0). They are
+        read again only if the platform's label version moved since their reading, or that
+        reading is ``REREAD_S`` old (a writer too old to raise the version cannot hide a change
+        for longer)."""
         if not self.seconds:
             return None
         # The version first: a change committed between the two reads leaves a newer set
         # under an older version, which the next check reads again (never the reverse).
         version = conn.execute(_LABEL_VERSION, {"platform": platform}).scalar_one_or_none() or 0
         held = self._live.get(platform)
-        if held is not None and held[1] == version:
-            ids = held[2]
+        if held is not None and held.version == version and now - held.read_at < REREAD_S:
+            live = _LiveIds(now + self.seconds, held.read_at, version, held.ids)
         else:
             found = conn.execute(
                 _LIVE_IDS, {"platform": platform, "limit": self.max_items + 1}
             ).scalars()
             ids = frozenset(found)
-            if len(ids) > self.max_items:
-                return None
+            # Too many to hold (None): each lookup reads its own accounts.
+            live = _LiveIds(
+                now + self.seconds, now, version, ids if len(ids) <= self.max_items else None
+            )
         with self._lock:
             if generation == self._generation:
-                self._live[platform] = (now + self.seconds, version, ids)
-        return ids
+                self._live[platform] = live
+        return live
 
     def _fill(
         self,
@@ -191,6 +193,20 @@ class LabelCache:
                 self._young[(platform, account_id)] = (expires, label)
 
 
+REREAD_S = 300.0  # at the latest, the disclosed ids are read again after this many seconds
+
+
+@dataclass(frozen=True)
+class _LiveIds:
+    """A platform's disclosed account ids as read at label ``version``; ``ids`` is None when
+    there were more than the cache holds (each lookup then reads its own accounts)."""
+
+    checked_until: float
+    read_at: float
+    version: int
+    ids: frozenset[str] | None
+
+
 def lookup_labels(
     programme: Programme,
     platform: str,
@@ -211,7 +227,7 @@ def lookup_labels(
         rules = hidden_by(policy, viewer)
         if rules:
             return LabelLookup(answer, tuple(r.value for r in rules), 0)
-        if not cache._fill(platform, answer, now, live):
+        if not cache._fill(platform, answer, now, live.ids):
             return _looked_up(answer)
     with programme.db.reading() as conn:
         if policy is None:
@@ -222,7 +238,7 @@ def lookup_labels(
             return LabelLookup(answer, tuple(r.value for r in rules), 0)
         if live is None:
             live = cache._read_live_ids(conn, platform, now, generation)
-        missing = cache._fill(platform, answer, now, live)
+        missing = cache._fill(platform, answer, now, None if live is None else live.ids)
         if missing:
             read = _read_labels(programme, conn, platform, missing)
             cache._keep_answers(platform, read, now, generation)

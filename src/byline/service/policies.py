@@ -66,7 +66,6 @@ def activate(
             source=source,
         )
     )
-    labels_changed(conn, policy.id)  # the viewer rules may have changed
     audit.append(
         conn,
         audit.AuditEntry(
@@ -77,6 +76,7 @@ def activate(
             detail={"origin": origin, "digest": digest(source), "replaces": current},
         ),
     )
+    labels_changed(conn, policy.id)  # the viewer rules may have changed (after the audit append)
     return policy, True
 
 

@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select, update
 
 import byline.service.labels as labels_module
+from byline import cases
 from byline.cases import label_versions
 from byline.domain.labels import Viewer
 from byline.domain.vocabulary import AccountKind
 from byline.policy import read_policy_source
 from byline.service.cycle import run_cycle
-from byline.service.labels import LabelCache, lookup_labels
+from byline.service.labels import REREAD_S, LabelCache, lookup_labels
 from byline.service.policies import PolicyText, activate
 from byline.service.programme import Actor, Programme
 from byline.store import Database
@@ -128,8 +129,24 @@ def test_an_answer_is_served_no_longer_than_the_configured_time_after_its_readin
     assert two.label("quiet") is not None
 
 
+@pytest.fixture
+def id_reads(engine: Engine) -> Iterator[list[str]]:
+    """The statements that read a platform's disclosed account ids, as the database got them."""
+    seen: list[str] = []
+
+    wanted = str(labels_module._LIVE_IDS.compile(engine)).split()
+
+    def before(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.split() == wanted:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    yield seen
+    event.remove(engine, "before_cursor_execute", before)
+
+
 def test_accounts_not_disclosed_are_answered_without_reading_their_labels(
-    two: Two, monkeypatch: pytest.MonkeyPatch
+    two: Two, monkeypatch: pytest.MonkeyPatch, id_reads: list[str]
 ) -> None:
     read = labels_module._read_labels
     asked: list[list[str]] = []
@@ -143,25 +160,54 @@ def test_accounts_not_disclosed_are_answered_without_reading_their_labels(
     looked = lookup_labels(two.here, "weibo", SEES, feed, two.cache)
     assert [a for a, label in looked.labels.items() if label] == ["star"]
     assert asked == [["star"]]  # only the disclosed account's label and name were read
-    for step in range(3):  # the ids are checked again each period; nothing moved: no read
+    assert len(id_reads) == 1
+    for step in range(3):  # the version is checked each period; nothing moved: nothing read
         two.ticks.now += 1.1
         again = lookup_labels(two.here, "weibo", SEES, ["quiet", f"new-{step}"], two.cache)
         assert set(again.labels.values()) == {None}
-    assert asked == [["star"]]
+    assert asked == [["star"]] and len(id_reads) == 1
     two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
     two.there.approve("weibo", "quiet", actor=ACTOR)
     two.ticks.now += 1.1  # the version moved: the ids are read again, then the new label
     assert two.label("quiet") == {"name": "Sun Li", "kind": "individual", "since": NOW.isoformat()}
-    assert asked == [["star"], ["quiet"]]
+    assert asked == [["star"], ["quiet"]] and len(id_reads) == 2
 
 
-def test_too_many_disclosed_accounts_to_hold_are_looked_up_one_by_one(two: Two) -> None:
+def test_a_change_that_did_not_raise_the_version_shows_after_the_reread_time(
+    two: Two, id_reads: list[str]
+) -> None:
+    assert two.label("star") is not None
+    # As a process running code from before label versions would: the label comes down, the
+    # version stays where it was.
+    with two.there.db.transaction() as conn:
+        conn.execute(
+            update(cases.labels).where(cases.labels.c.account_id == "star").values(live=False)
+        )
+    two.ticks.now += REREAD_S - 1  # answers expire, the ids are still trusted
+    assert two.label("star") is None  # read one by one: the label row says so
+    assert len(id_reads) == 1
+    two.ticks.now += 2
+    assert two.label("star") is None and len(id_reads) == 2
+
+
+def test_too_many_disclosed_accounts_to_hold_are_looked_up_one_by_one(
+    two: Two, id_reads: list[str]
+) -> None:
     two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
     two.there.approve("weibo", "quiet", actor=ACTOR)
     small = LabelCache(1.0, max_items=1, clock=two.ticks)  # two disclosed: more than it holds
     looked = lookup_labels(two.here, "weibo", SEES, ["quiet", "star", "small"], small)
     assert {a for a, label in looked.labels.items() if label} == {"quiet", "star"}
-    assert small._live == {}
+    for _ in range(3):  # nothing moved: the ids are not read again, every answer still right
+        two.ticks.now += 1.1
+        looked = lookup_labels(two.here, "weibo", SEES, ["quiet", "star", "small"], small)
+        assert {a for a, label in looked.labels.items() if label} == {"quiet", "star"}
+    assert len(id_reads) == 1
+    two.there.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+    two.ticks.now += 1.1
+    looked = lookup_labels(two.here, "weibo", SEES, ["quiet", "star", "small"], small)
+    assert {a for a, label in looked.labels.items() if label} == {"quiet"}
+    assert len(id_reads) == 2
 
 
 def test_every_label_change_raises_its_platform_version_once_per_transaction(
