@@ -11,6 +11,13 @@ snapshot under bench/.cache/, then runs, each in a fresh process (so peak memory
 It prints seconds, accounts/s, peak RSS and the ratios engine/floor and pandas/engine. Timings are
 the median of --repeat runs. Nothing here asserts a time: these machines are noisy.
 
+With --bounds it also times what bounds any exact duplicate check built on DuckDB, each as a
+ratio to the floor:
+- ids:      DuckDB reading the account ids alone (what a second pass over the ids costs at least);
+- hashes:   one pass that streams every id's hash out of DuckDB with the rows worth keeping
+            marked (what a single-pass design costs before it has found a single duplicate);
+- dup-agg:  DuckDB's exact duplicate aggregate over the ids' hashes (the engine's own check).
+
     python bench/evaluate.py                      # 10M and 100M
     python bench/evaluate.py --sizes 10M --repeat 3
 """
@@ -68,6 +75,47 @@ def work_floor(snapshot: Path, out: Path) -> dict[str, object]:
         f"sum(followers) FROM read_parquet('{snapshot}')"
     ).fetchone()
     return {"checksum": [str(v) for v in row or ()]}
+
+
+def work_ids(snapshot: Path, out: Path) -> dict[str, object]:
+    import duckdb
+
+    row = (
+        duckdb.connect()
+        .execute(f"SELECT max(length(account_id)) FROM read_parquet('{snapshot}')")
+        .fetchone()
+    )
+    return {"checksum": [str(v) for v in row or ()]}
+
+
+def work_hashes(snapshot: Path, out: Path) -> dict[str, object]:
+    import duckdb
+
+    keep = "(followers >= 500000 OR kind NOT IN ('individual', 'organization'))"
+    reader = (
+        duckdb.connect()
+        .sql(
+            f"SELECT hash(account_id) AS h, CASE WHEN {keep} THEN file_row_number END AS kept "
+            f"FROM read_parquet('{snapshot}', file_row_number=true)"
+        )
+        .to_arrow_reader(1_000_000)
+    )
+    rows = kept = 0
+    for batch in reader:
+        rows += batch.num_rows
+        kept += batch.num_rows - batch.column(1).null_count
+    return {"rows": rows, "kept": kept}
+
+
+def work_dup_agg(snapshot: Path, out: Path) -> dict[str, object]:
+    import duckdb
+
+    con = duckdb.connect(config={"memory_limit": "4GB"})
+    row = con.execute(
+        "SELECT count(*) FROM (SELECT hash(account_id) AS h "
+        f"FROM read_parquet('{snapshot}') GROUP BY h HAVING count(*) > 1)"
+    ).fetchone()
+    return {"duplicated_hashes": row[0] if row else None}
 
 
 def work_engine(snapshot: Path, out: Path) -> dict[str, object]:
@@ -142,6 +190,8 @@ def work_pandas(snapshot: Path, out: Path) -> dict[str, object]:
 
 
 WORKERS = {"floor": work_floor, "engine": work_engine, "pandas": work_pandas}
+BOUNDS = {"ids": work_ids, "hashes": work_hashes, "dup-agg": work_dup_agg}
+ALL_WORKERS = {**WORKERS, **BOUNDS}
 
 
 def run_worker(name: str, snapshot: Path) -> dict[str, object]:
@@ -161,11 +211,11 @@ def run_worker(name: str, snapshot: Path) -> dict[str, object]:
         return result
 
 
-def bench(sizes: list[int], repeat: int, skip: set[str]) -> list[dict[str, object]]:
+def bench(sizes: list[int], repeat: int, skip: set[str], bounds: bool) -> list[dict[str, object]]:
     rows = []
     for accounts in sizes:
         snapshot = snapshot_for(accounts)
-        for name in WORKERS:
+        for name in ALL_WORKERS if bounds else WORKERS:
             if name in skip:
                 continue
             runs = [run_worker(name, snapshot) for _ in range(repeat)]
@@ -210,6 +260,10 @@ def report(rows: list[dict[str, object]]) -> None:
             line += f"; pandas/engine = {float(pandas['seconds']) / float(engine['seconds']):.2f}x"  # type: ignore[arg-type]
         if "error" in pandas:
             line += f"; pandas failed ({pandas['error']})"
+        for job in BOUNDS:
+            bound = by.get((accounts, job), {})
+            if "seconds" in bound and "seconds" in floor:
+                line += f"; {job}/floor = {float(bound['seconds']) / float(floor['seconds']):.2f}x"  # type: ignore[arg-type]
         print(line)
 
 
@@ -218,19 +272,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="10M,100M", help="comma-separated, e.g. 10M,100M")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip", default="", help="jobs to skip, e.g. pandas")
-    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--bounds", action="store_true", help="also time the bounds (above)")
+    parser.add_argument("--worker", choices=sorted(ALL_WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--snapshot", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         started = time.perf_counter()
-        result = WORKERS[args.worker](args.snapshot, args.out)
+        result = ALL_WORKERS[args.worker](args.snapshot, args.out)
         result["seconds"] = time.perf_counter() - started
         print(json.dumps(result, default=str))
         return
     sizes = [parse_size(s) for s in args.sizes.split(",") if s]
     skip = {s for s in args.skip.split(",") if s}
-    report(bench(sizes, args.repeat, skip))
+    report(bench(sizes, args.repeat, skip, args.bounds))
 
 
 if __name__ == "__main__":
