@@ -21,9 +21,16 @@ from byline.access._staff import (
     list_users,
     open_session,
     read_session,
+    spend_entry_link,
     user_exists,
 )
-from byline.access._tables import api_keys, console_sessions, creator_token_keys, staff_users
+from byline.access._tables import (
+    api_keys,
+    console_sessions,
+    creator_token_keys,
+    spent_entry_links,
+    staff_users,
+)
 from byline.access._tokens import (
     TokenError,
     issue_creator_token,
@@ -56,6 +63,8 @@ __all__ = [
     "read_session",
     "revoke_key",
     "set_creator_token_key",
+    "spend_entry_link",
+    "spent_entry_links",
     "staff_users",
     "token_expiry",
     "user_exists",

@@ -49,3 +49,13 @@ console_sessions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
 )
+
+# Creator entry links (``/console/<platform>/enter?token=``) already exchanged for a session: a
+# link works once, so one found later in a browser's history or a shared screen opens nothing.
+# Only the token's sha256 is kept, until the token would have expired anyway.
+spent_entry_links = Table(
+    "spent_entry_links",
+    metadata,
+    Column("link_hash", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import jwt
 
@@ -20,8 +21,10 @@ def issue_creator_token(
     now: dt.datetime,
     lifetime: dt.timedelta = dt.timedelta(minutes=15),
 ) -> str:
-    """What a platform does to let a creator in (used by tests, the demo and integrators)."""
+    """What a platform does to let a creator in (used by tests, the demo and integrators). The
+    ``jti`` makes each token unique: a console entry link works once."""
     claims = {
+        "jti": secrets.token_urlsafe(12),
         "sub": account_id,
         "aud": f"byline:{platform}",
         "iat": int(now.timestamp()),

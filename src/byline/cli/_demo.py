@@ -188,7 +188,11 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
                 highlight=False,
             )
         if access.creator_token:
-            say(f"A creator ({access.creator_account}), valid for an hour:", highlight=False)
+            say(
+                f"A creator ({access.creator_account}): a link that opens one session, "
+                "within the hour:",
+                highlight=False,
+            )
             link = f"{base}/console/{access.platform}/enter?token={access.creator_token}"
             say(f"  {link}", highlight=False, soft_wrap=True)
         else:

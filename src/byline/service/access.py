@@ -206,12 +206,19 @@ def sign_in_creator(
     db: Database, platform: str, token: str, now: dt.datetime, replaces: str | None = None
 ) -> str:
     """A session for the creator named by the platform's signed token; it ends when the token
-    would have expired (at most an hour). ``TokenError`` when the token is not accepted."""
+    would have expired (at most an hour). A token opens one session only: used again, it is
+    refused (``TokenError``), unless ``replaces`` is already that creator's live session, which
+    is then simply kept. ``TokenError`` too when the token is not accepted."""
     principal = creator_principal(db, platform, token, now)
     with db.reading() as conn:
         secret = access.creator_token_key(conn, platform)
+        current = access.read_session(conn, replaces, now) if replaces else None
+    if replaces and current is not None and current.principal == principal:
+        return replaces
     expires = access.token_expiry(token, secret or "")
     with db.transaction() as conn:
+        if not access.spend_entry_link(conn, token, expires, now):
+            raise TokenError("this link was used already; the platform can give a new one")
         if replaces:
             access.close_session(conn, replaces)
         return access.open_session(conn, principal, now, expires)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from byline.service.access import Role
+import pytest
+from sqlalchemy import func, select
+
+from byline.access import TokenError, issue_creator_token, spent_entry_links
+from byline.service.access import Role, sign_in_creator
 from integration.console.conftest import NOW, PASSWORD, Console, csrf_of
 
 
@@ -116,6 +120,42 @@ def test_a_bad_or_foreign_creator_link_is_refused(console: Console) -> None:
     assert client.get("/console/weibo/enter?token=garbage").status_code == 401
     link = console.creator_link("waiting", platform="douyin").replace("/douyin/", "/weibo/")
     assert client.get(link).status_code == 401
+
+
+def test_a_creator_link_opens_one_session_only(console: Console) -> None:
+    link = console.creator_link("waiting")
+    first = console.client()
+    assert first.get(link).headers["location"] == "/console/weibo/me"
+    session = first.cookies.get("byline_session")
+    # Opened again in the same browser: the session it opened goes on, no new one.
+    assert first.get(link).headers["location"] == "/console/weibo/me"
+    assert first.cookies.get("byline_session") == session
+    # Found later elsewhere (a browser's history, a shared screen): refused, says why.
+    other = console.client()
+    refused = other.get(link)
+    assert refused.status_code == 401
+    assert "byline_session" not in other.cookies
+    assert other.get("/console/weibo/me").status_code in (303, 401)
+    # A new link from the platform works, and signing out of the first leaves the old link dead.
+    assert other.get(console.creator_link("waiting")).status_code == 303
+    console.post(first, "/console/weibo/me", "/console/logout")
+    assert console.client().get(link).status_code == 401
+
+
+def test_a_spent_link_is_forgotten_once_it_has_expired(console: Console) -> None:
+    db = console.programme.db
+    for _ in range(2):
+        token = console.creator_link("waiting").split("token=", 1)[1]
+        sign_in_creator(db, "weibo", token, NOW)
+    with db.reading() as conn:
+        assert conn.execute(select(func.count()).select_from(spent_entry_links)).scalar() == 2
+    later = NOW + dt.timedelta(minutes=16)  # both tokens expired (15 minutes)
+    with pytest.raises(TokenError, match="expired"):
+        sign_in_creator(db, "weibo", token, later)
+    fresh = issue_creator_token(console.creator_secret["weibo"], "weibo", "waiting", later)
+    sign_in_creator(db, "weibo", fresh, later)
+    with db.reading() as conn:
+        assert conn.execute(select(func.count()).select_from(spent_entry_links)).scalar() == 1
 
 
 def test_staff_cannot_open_another_platforms_pages(console: Console) -> None:
