@@ -223,19 +223,19 @@ def lookup_labels(
     answer: dict[str, Label | None] = dict.fromkeys(account_ids)
     policy = cache._policy(platform, now)
     live = cache._live_ids(platform, now)
-    if policy is not None and live is not None:  # all from memory when every answer is there
+    if policy is not None:  # all from memory when every answer is there
         rules = hidden_by(policy, viewer)
         if rules:
             return LabelLookup(answer, tuple(r.value for r in rules), 0)
-        if not cache._fill(platform, answer, now, live.ids):
+        if live is not None and not cache._fill(platform, answer, now, live.ids):
             return _looked_up(answer)
     with programme.db.reading() as conn:
         if policy is None:
             policy = active_policy(conn, platform)
             cache._keep_policy(platform, policy, now, generation)
-        rules = hidden_by(policy, viewer)
-        if rules:
-            return LabelLookup(answer, tuple(r.value for r in rules), 0)
+            rules = hidden_by(policy, viewer)
+            if rules:
+                return LabelLookup(answer, tuple(r.value for r in rules), 0)
         if live is None:
             live = cache._read_live_ids(conn, platform, now, generation)
         missing = cache._fill(platform, answer, now, None if live is None else live.ids)
