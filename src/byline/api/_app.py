@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-import sys
 import time
 from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from byline.api import _problems
+from byline.api._logs import line_writer
 from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
 from byline.api._settings import ApiSettings
 from byline.api._state import AppState, Metrics
@@ -70,6 +71,24 @@ def create_app(
     return app
 
 
+class _RequestIds:
+    """Request ids unique without a system call each: a random prefix per process (drawn again
+    in a forked child) and a counter."""
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self.prefix, self.numbers = os.urandom(8).hex(), itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.numbers):016x}"
+
+
+_new_request_id = _RequestIds()
+
+
 def _observe(app: FastAPI, settings: ApiSettings) -> None:
     app.add_middleware(RequestContext, settings=settings)
 
@@ -93,7 +112,7 @@ class RequestContext:
             if name == b"x-request-id":
                 request_id = value.decode("latin-1")[:64]
                 break
-        request_id = request_id or os.urandom(16).hex()
+        request_id = request_id or _new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
@@ -126,7 +145,11 @@ class RequestContext:
                     f'"method":{_json_text(scope["method"])},"route":{_json_text(path)},'
                     f'"status":{int(status)},"ms":{elapsed * 1000:.2f}}}'
                 )
-                log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
+                write = line_writer(log)
+                if write is not None:
+                    write(line)
+                else:  # as log.info(line), without looking up the caller's frame
+                    log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
 
     def _metrics(self, scope: Scope, path: str, status: int) -> tuple[Any, Any]:
         key = (path, scope["method"], status)
@@ -140,13 +163,3 @@ class RequestContext:
             if len(self._series) < 10_000:  # methods are the client's choice: stay bounded
                 self._series[key] = series
         return series
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """JSON lines on stderr for the ``byline`` loggers."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    root = logging.getLogger("byline")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False

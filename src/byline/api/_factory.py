@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from byline.api._app import configure_logging, create_app
+from byline.api._app import create_app
+from byline.api._logs import configure_logging
 
 
 def app() -> FastAPI:

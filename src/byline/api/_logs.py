@@ -1,0 +1,108 @@
+"""The server's log: JSON lines on stderr, written in batches.
+
+A busy server writes a line per request; one write call per line costs more than the label
+lookup itself. ``LineBatchHandler`` keeps lines for at most ``delay`` seconds (or until
+``max_lines`` wait) and writes them in one call; a WARNING or worse is written at once, after
+the lines that came before it, and everything waiting is written when logging shuts down.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+
+class LineBatchHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        delay: float = 0.2,
+        max_lines: int = 512,
+        clock: Callable[[], float] = time.monotonic,
+        background: bool = True,
+    ) -> None:
+        super().__init__(stream if stream is not None else sys.stderr)
+        self.delay, self.max_lines, self._clock = delay, max_lines, clock
+        self._pending: list[str] = []
+        self._oldest = 0.0
+        if background:  # writes what waits when no new line comes to do it
+            threading.Thread(target=self._tick, name="log-lines", daemon=True).start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Called by Handler.handle with self.lock held.
+        try:
+            line = self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        now = self._clock()
+        if not self._pending:
+            self._oldest = now
+        self._pending.append(line)
+        if (
+            record.levelno >= logging.WARNING
+            or len(self._pending) >= self.max_lines
+            or now - self._oldest >= self.delay
+        ):
+            self._write()
+
+    def add_line(self, line: str) -> None:
+        """Take a line already formatted, at INFO (as ``emit`` does, without a LogRecord)."""
+        with self.lock:  # type: ignore[union-attr]
+            now = self._clock()
+            if not self._pending:
+                self._oldest = now
+            self._pending.append(line)
+            if len(self._pending) >= self.max_lines or now - self._oldest >= self.delay:
+                self._write()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write()
+
+    def _write(self) -> None:
+        if self._pending:
+            lines, self._pending = self._pending, []
+            try:
+                self.stream.write(self.terminator.join(lines) + self.terminator)
+            except Exception:
+                self.handleError(logging.makeLogRecord({"msg": f"{len(lines)} log lines"}))
+        super().flush()
+
+    def _tick(self) -> None:
+        while True:
+            time.sleep(self.delay)
+            self.flush()
+
+
+_installed: LineBatchHandler | None = None
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """JSON lines on stderr for the ``byline`` loggers, written in batches."""
+    global _installed
+    handler = LineBatchHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("byline")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+    _installed = handler
+
+
+def line_writer(logger: logging.Logger) -> Callable[[str], None] | None:
+    """Where ``logger``'s INFO lines may go without a LogRecord each: the batch of the handler
+    ``configure_logging`` installed, while it alone takes them (no other handler or filter on
+    the way). None otherwise: then log through ``logger`` as usual."""
+    handler = _installed
+    if handler is None or logger.filters or logger.handlers or not logger.propagate:
+        return None
+    parent = logger.parent
+    if parent is None or parent.name != "byline" or parent.handlers != [handler] or parent.filters:
+        return None
+    return handler.add_line
