@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-import logging
-import os
-import time
-from json.encoder import encode_basestring_ascii as _json_text
-from typing import Any
+from collections.abc import Callable
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from byline.api import _problems
-from byline.api._logs import line_writer
+from byline.api._context import RequestContext
 from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
 from byline.api._settings import ApiSettings
 from byline.api._state import AppState, Metrics
@@ -21,8 +16,6 @@ from byline.api.routes import admin, creator, labels, ops, platform, reviewer
 from byline.console import mount_console
 from byline.service.programme import Programme
 from byline.service.wiring import open_programme
-
-log = logging.getLogger("byline.api")
 
 DESCRIPTION = """
 Byline's API for a platform running a real-name disclosure programme.
@@ -49,7 +42,7 @@ def create_app(
     programme = programme or open_programme(settings.db_url)
     if limiter is None:
         limiter = RedisLimiter(settings.redis_url) if settings.redis_url else MemoryLimiter()
-    app = FastAPI(
+    app = _Api(
         title="Byline",
         version="1",
         description=DESCRIPTION,
@@ -65,101 +58,18 @@ def create_app(
     _problems.install(app)
     for module in (labels, creator, reviewer, platform, admin, ops):
         app.include_router(module.router)
-    labels.install(app)  # well-formed label lookups skip dependency injection
+    if settings.label_fast_path:  # well-formed label lookups are answered first
+        app.serve_first = labels.install(app, lambda inner: RequestContext(inner, settings))
     mount_console(app, programme, settings.snapshot_dir)
-    _observe(app, settings)
+    app.add_middleware(RequestContext, settings=settings)
     return app
 
 
-class _RequestIds:
-    """Request ids unique without a system call each: a random prefix per process (drawn again
-    in a forked child) and a counter."""
+class _Api(FastAPI):
+    """FastAPI, with an optional layer outside all of its middleware (``serve_first``)."""
 
-    def __init__(self) -> None:
-        self.reseed()
-        os.register_at_fork(after_in_child=self.reseed)
+    serve_first: Callable[[ASGIApp], ASGIApp] | None = None
 
-    def reseed(self) -> None:
-        self.prefix, self.numbers = os.urandom(8).hex(), itertools.count(1)
-
-    def __call__(self) -> str:
-        return f"{self.prefix}{next(self.numbers):016x}"
-
-
-_new_request_id = _RequestIds()
-
-
-def _observe(app: FastAPI, settings: ApiSettings) -> None:
-    app.add_middleware(RequestContext, settings=settings)
-
-
-class RequestContext:
-    """Request ids, request metrics and one JSON log line per request, as plain ASGI middleware
-    (Starlette's BaseHTTPMiddleware costs a task and a stream per request on the hot path)."""
-
-    def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
-        self.app = app
-        self.settings = settings
-        # The metric series of each (route, method, status), looked up once each.
-        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = ""
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                request_id = value.decode("latin-1")[:64]
-                break
-        request_id = request_id or _new_request_id()
-        scope.setdefault("state", {})["request_id"] = request_id
-        started = time.perf_counter()
-        status = 500
-        encoded_id = request_id.encode("latin-1")
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message = {
-                    **message,
-                    "headers": [*message.get("headers", ()), (b"x-request-id", encoded_id)],
-                }
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            route = scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            elapsed = time.perf_counter() - started
-            requests, latency = self._metrics(scope, path, status)
-            requests.inc()
-            latency.observe(elapsed)
-            if self.settings.log_requests and log.isEnabledFor(logging.INFO):
-                # Route templates only: never a path with an account id, never a body. Written by
-                # hand (every text JSON-escaped): json.dumps of a dict costs more than the lookup.
-                line = (
-                    f'{{"event":"request","request_id":{_json_text(request_id)},'
-                    f'"method":{_json_text(scope["method"])},"route":{_json_text(path)},'
-                    f'"status":{int(status)},"ms":{elapsed * 1000:.2f}}}'
-                )
-                write = line_writer(log)
-                if write is not None:
-                    write(line)
-                else:  # as log.info(line), without looking up the caller's frame
-                    log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
-
-    def _metrics(self, scope: Scope, path: str, status: int) -> tuple[Any, Any]:
-        key = (path, scope["method"], status)
-        series = self._series.get(key)
-        if series is None:
-            metrics: Metrics = scope["app"].state.byline.metrics
-            series = (
-                metrics.requests.labels(path, key[1], str(status)),
-                metrics.latency.labels(path, key[1]),
-            )
-            if len(self._series) < 10_000:  # methods are the client's choice: stay bounded
-                self._series[key] = series
-        return series
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return stack if self.serve_first is None else self.serve_first(stack)

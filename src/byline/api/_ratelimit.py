@@ -20,6 +20,9 @@ class Verdict:
     retry_after_s: int
 
 
+ALLOWED = Verdict(True, 0)
+
+
 class RateLimiter(Protocol):
     def hit(self, bucket: str, limit: int) -> Verdict: ...
 
@@ -40,7 +43,7 @@ class MemoryLimiter:
             count = self._counts.get(bucket, 0) + 1
             self._counts[bucket] = count
         if count <= limit:
-            return Verdict(True, 0)
+            return ALLOWED
         return Verdict(False, max(1, int((window + 1) * WINDOW_S - now)))
 
 
@@ -60,7 +63,7 @@ class RedisLimiter:
         pipe.expire(key, WINDOW_S * 2)
         count = int(pipe.execute()[0])
         if count <= limit:
-            return Verdict(True, 0)
+            return ALLOWED
         return Verdict(False, max(1, int((window + 1) * WINDOW_S - now)))
 
     def ping(self) -> bool:

@@ -20,6 +20,9 @@ class ApiSettings(BaseModel):
     # database). Changes made in this worker apply at once; changes made elsewhere (another
     # worker, a cycle from the command line) within this time.
     label_cache_s: float = Field(default=1.0, ge=0, le=60)
+    # Well-formed label lookups are answered before FastAPI's middleware and routing (the same
+    # answers); false: every lookup goes through the documented route (to compare, or debug).
+    label_fast_path: bool = True
     # Cycles and shadow runs through the API read snapshots from this folder only.
     snapshot_dir: Path = Field(default_factory=lambda: Path.cwd() / "snapshots")
 
@@ -39,6 +42,7 @@ class ApiSettings(BaseModel):
             "BYLINE_CREATOR_LIMIT_PER_MINUTE": "creator_limit_per_minute",
             "BYLINE_LOG_REQUESTS": "log_requests",
             "BYLINE_LABEL_CACHE_SECONDS": "label_cache_s",
+            "BYLINE_LABEL_FAST_PATH": "label_fast_path",
             "BYLINE_SNAPSHOT_DIR": "snapshot_dir",
         }
         for var, field in mapping.items():

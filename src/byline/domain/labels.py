@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import ViewerCondition
@@ -16,6 +16,15 @@ class Viewer:
     logged_in: bool
     identity_verified: bool
     flags: frozenset[ViewerCondition] = frozenset()
+    held: frozenset[ViewerCondition] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        held = set(self.flags)
+        if not self.logged_in:
+            held.add(ViewerCondition.LOGGED_OUT)
+        if not self.identity_verified:
+            held.add(ViewerCondition.UNVERIFIED)
+        object.__setattr__(self, "held", frozenset(held))
 
     @classmethod
     def of(
@@ -25,17 +34,12 @@ class Viewer:
 
     def conditions(self) -> frozenset[ViewerCondition]:
         """Every condition that holds for this viewer."""
-        held = set(self.flags)
-        if not self.logged_in:
-            held.add(ViewerCondition.LOGGED_OUT)
-        if not self.identity_verified:
-            held.add(ViewerCondition.UNVERIFIED)
-        return frozenset(held)
+        return self.held
 
 
 def hidden_by(policy: Policy, viewer: Viewer) -> tuple[ViewerCondition, ...]:
     """The policy's conditions that hide names from this viewer (empty: the viewer may see)."""
-    held = viewer.conditions()
+    held = viewer.held
     return tuple(c for c in policy.viewers.hidden_from if c in held)
 
 

@@ -248,7 +248,7 @@ def lookup_labels(
 
 
 def _looked_up(answer: dict[str, Label | None]) -> LabelLookup:
-    return LabelLookup(answer, (), sum(label is not None for label in answer.values()))
+    return LabelLookup(answer, (), len(answer) - list(answer.values()).count(None))
 
 
 _table = cases.labels

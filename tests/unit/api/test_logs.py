@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from byline.api import _logs
-from byline.api._app import _RequestIds
+from byline.api._context import _RequestIds
 from byline.api._logs import LineBatchHandler, configure_logging, line_writer
 
 

@@ -1,24 +1,26 @@
 """The label, for the platform's back end rendering profiles: batch lookups with the viewer.
 
 The hottest route by far. It is declared (and documented in OpenAPI) as a FastAPI route below,
-and that route serves every request the fast path does not: ``install`` puts in front of it a
-plain ASGI route for the common request — a JSON body that validates, a valid platform — which
-does the same checks in the same order (bearer key, tenant and role, key limit, viewer limit)
-without dependency injection or a second validation of the response, and answers the same
-bytes. Anything else (invalid JSON or fields, another content type, a malformed platform) goes
-to the FastAPI route untouched, so its errors stay exactly as documented.
+and that route serves every request the fast path does not: ``LabelsFirst``, the outermost
+layer of the app, answers the common request — a JSON body that validates, a valid platform —
+with the same checks in the same order (bearer key, tenant and role, key limit, viewer limit),
+without FastAPI's middleware, routing, dependency injection or a second validation of the
+response, and with the same bytes. Anything else (invalid JSON or fields, another content
+type, a malformed platform) goes to the FastAPI route untouched, so its errors stay exactly as
+documented.
 """
 
 from __future__ import annotations
 
-import contextlib
+import inspect
 import json
 import re
+from collections.abc import Callable
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from starlette.requests import ClientDisconnect
-from starlette.routing import Match, Route
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from byline.api._deps import (
@@ -66,64 +68,105 @@ async def labels(
 def answer(state: AppState, platform: str, body: LabelsIn) -> dict[str, Label | None]:
     """The labels for an admitted caller: the viewer's rate limit, the lookup, its metrics."""
     limit_viewer(state, platform, body.viewer.id)
-    viewer = Viewer.of(body.viewer.logged_in, body.viewer.identity_verified, body.viewer.flags)
+    seen = body.viewer
+    kind = (seen.logged_in, seen.identity_verified, *seen.flags)
+    viewer = _viewers.get(kind)
+    if viewer is None:
+        viewer = Viewer.of(seen.logged_in, seen.identity_verified, seen.flags)
+        if len(_viewers) < 1024:  # a few dozen kinds of viewer exist; the bound is for safety
+            _viewers[kind] = viewer
     result = lookup_labels(state.programme, platform, viewer, body.account_ids, state.labels)
     metrics = state.metrics
     if result.hidden_by:
         metrics.label_lookups("hidden", result.hidden_by[0]).inc(len(body.account_ids))
     else:
-        metrics.label_lookups("shown").inc(result.shown)
-        metrics.label_lookups("none").inc(len(result.labels) - result.shown)
+        if result.shown:
+            metrics.label_lookups("shown").inc(result.shown)
+        if len(result.labels) > result.shown:
+            metrics.label_lookups("none").inc(len(result.labels) - result.shown)
     return result.labels
 
 
+_viewers: dict[tuple[object, ...], Viewer] = {}  # the viewer of each (logged in, verified, flags)
+
+
 _platform = re.compile(PLATFORM_PATTERN.removeprefix("^").removesuffix("$")).fullmatch
-_FALLBACK = "byline.labels.fallback"  # scope key: let the FastAPI route serve this request
+_label_path = re.compile(r"/v1/platforms/([^/]+)/labels").fullmatch
+_LOOKUP = "byline.labels.lookup"  # scope key: the parsed lookup the fast path answers
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 # As Starlette's JSONResponse renders (FastAPI's default), with one encoder for every request.
 _encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 
 
-class FastLabels(Route):
-    """``POST`` on the label path for a well-formed request; everything else goes on to the
-    documented FastAPI route (``app.router`` is asked again, with this route stepping aside)."""
+_text = json.encoder.encode_basestring  # as the encoder above writes a string
+_LABEL_FIELDS = ("name", "kind", "since")
 
-    def __init__(self, app: FastAPI) -> None:
-        super().__init__(
-            PATH, self.serve, methods=["POST"], name="labels_fast_path", include_in_schema=False
+
+def _render(labels: dict[str, Label | None]) -> bytes:
+    """``{"labels": labels}`` exactly as ``_encode`` writes it, built directly (the answer is
+    a flat map of texts); anything else is left to ``_encode``."""
+    parts = []
+    for account_id, label in labels.items():
+        if label is None:
+            parts.append(f"{_text(account_id)}:null")
+        elif tuple(label) == _LABEL_FIELDS:
+            name, kind, since = label["name"], label["kind"], label["since"]
+            parts.append(
+                f'{_text(account_id)}:{{"name":{_text(name)},"kind":{_text(kind)},'
+                f'"since":{_text(since)}}}'
+            )
+        else:
+            return _encode({"labels": labels}).encode()
+    return ('{"labels":{' + ",".join(parts) + "}}").encode()
+
+
+class LabelsFirst:
+    """The outermost layer of the app: a well-formed label lookup (a JSON body that
+    validates, a valid platform) is answered here, inside the same request context (id,
+    metrics, log line) but without FastAPI's middleware, routing and dependency injection,
+    with the same checks in the same order and the same bytes as the documented route.
+    Everything else goes on to the app untouched, with the body replayed if it was read; an
+    error on the fast path is answered by the app's own exception handlers."""
+
+    def __init__(
+        self, app: ASGIApp, fastapi: FastAPI, observe: Callable[[ASGIApp], ASGIApp]
+    ) -> None:
+        self.app, self.fastapi = app, fastapi
+        # The documented route, whose template request metrics and logs name.
+        self.route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == PATH)
+        self.observed = observe(self._answer)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = (
+            _label_path(scope["path"])
+            if scope["type"] == "http" and scope["method"] == "POST"
+            else None
         )
-        self.app: ASGIApp = self.serve  # ASGI, not request -> response
-        self.fastapi = app
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope["method"] != "POST" or _FALLBACK in scope:
-            return Match.NONE, {}
-        match, child = super().matches(scope)
-        if match is Match.FULL:
-            child["route"] = self  # the template, for request metrics and logs
-        return match, child
-
-    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive)
-        content_type = authorization = None
-        for name, value in scope["headers"]:
-            if name == b"content-type":
-                content_type = content_type or value
-            elif name == b"authorization":
-                authorization = authorization or value
-        platform: str = scope["path_params"]["platform"]
-        parsed = None
-        if content_type is not None and _platform(platform) and _is_json(content_type):
-            with contextlib.suppress(ValidationError):  # the FastAPI route names the fields
-                parsed = LabelsIn.model_validate_json(body)
-        if parsed is None:
-            await self._fall_back(scope, body, receive, send)
+        if found is None:
+            await self.app(scope, receive, send)
             return
-        state: AppState = self.fastapi.state.byline
-        presented = bearer_token(None if authorization is None else authorization.decode("latin-1"))
-        admit_key(state, platform, presented, LABEL_ROLES)
-        labels = answer(state, platform, parsed)
-        content = _encode({"labels": labels}).encode()
+        body = await _read_body(receive)
+        lookup = _parse(scope, found.group(1), body)
+        if lookup is None:
+            await self.app(scope, _replay(body, receive), send)
+            return
+        scope["path_params"] = {"platform": found.group(1)}
+        scope["route"] = self.route
+        scope[_LOOKUP] = lookup
+        await self.observed(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        platform, parsed, authorization = scope[_LOOKUP]
+        try:
+            state: AppState = self.fastapi.state.byline
+            presented = bearer_token(
+                None if authorization is None else authorization.decode("latin-1")
+            )
+            admit_key(state, platform, presented, LABEL_ROLES)
+            content = _render(answer(state, platform, parsed))
+        except Exception as exc:
+            await self._failed(scope, receive, send, exc)
+            return
         await send(
             {
                 "type": "http.response.start",
@@ -133,23 +176,56 @@ class FastLabels(Route):
         )
         await send({"type": "http.response.body", "body": content})
 
-    async def _fall_back(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
-        replayed = False
+    async def _failed(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+        """Answer as the app's handlers answer ``exc``; an unexpected one is answered as the
+        app answers a bug, then raised for the server to log, as the app's own stack does."""
+        handlers = self.fastapi.exception_handlers
+        kind = next(k for k in type(exc).__mro__ if k in handlers or k is Exception)
+        handler = handlers.get(kind) or handlers.get(500)
+        if handler is None:
+            raise exc
+        response = handler(Request(scope, receive), exc)
+        if inspect.isawaitable(response):
+            response = await response
+        await response(scope, receive, send)
+        if kind is Exception:
+            raise exc
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        scope[_FALLBACK] = True
-        await self.fastapi.router(scope, replay, send)
+def install(app: FastAPI, observe: Callable[[ASGIApp], ASGIApp]) -> Callable[[ASGIApp], ASGIApp]:
+    """What wraps ``app``'s middleware stack so well-formed label lookups are served first
+    (after ``app.include_router(router)``)."""
+    return lambda stack: LabelsFirst(stack, app, observe)
 
 
-def install(app: FastAPI) -> None:
-    """Serve well-formed label lookups on the fast path (after ``app.include_router(router)``)."""
-    app.router.routes.insert(0, FastLabels(app))
+def _parse(scope: Scope, platform: str, body: bytes) -> tuple[str, LabelsIn, bytes | None] | None:
+    """(platform, lookup, authorization header) of a well-formed lookup; None otherwise."""
+    content_type = authorization = None
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = content_type or value
+        elif name == b"authorization":
+            authorization = authorization or value
+    if content_type is None or not _platform(platform) or not _is_json(content_type):
+        return None
+    try:
+        parsed = LabelsIn.model_validate_json(body)
+    except ValidationError:
+        return None  # the documented route names the fields
+    return platform, parsed, authorization
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -168,4 +244,4 @@ def _is_json(content_type: bytes) -> bool:
     return content_type.split(b";", 1)[0].strip().lower() == b"application/json"
 
 
-__all__ = ["PATH", "FastLabels", "answer", "install", "router"]
+__all__ = ["PATH", "LabelsFirst", "answer", "install", "router"]

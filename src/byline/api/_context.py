@@ -1,0 +1,108 @@
+"""What every HTTP request gets: a request id, request metrics and one JSON log line."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import time
+from json.encoder import encode_basestring_ascii as _json_text
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from byline.api._logs import line_writer
+from byline.api._settings import ApiSettings
+from byline.api._state import Metrics
+
+log = logging.getLogger("byline.api")
+
+
+class _RequestIds:
+    """Request ids unique without a system call each: a random prefix per process (drawn again
+    in a forked child) and a counter."""
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self.prefix, self.numbers = os.urandom(8).hex(), itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.numbers):016x}"
+
+
+_new_request_id = _RequestIds()
+
+
+class RequestContext:
+    """Request ids, request metrics and one JSON log line per request, as plain ASGI middleware
+    (Starlette's BaseHTTPMiddleware costs a task and a stream per request on the hot path)."""
+
+    def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
+        self.app = app
+        self.settings = settings
+        # The metric series of each (route, method, status), looked up once each.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = value.decode("latin-1")[:64]
+                break
+        request_id = request_id or _new_request_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+        encoded_id = request_id.encode("latin-1")
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", ()), (b"x-request-id", encoded_id)],
+                }
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            requests, latency = self._metrics(scope, path, status)
+            requests.inc()
+            latency.observe(elapsed)
+            if self.settings.log_requests and log.isEnabledFor(logging.INFO):
+                # Route templates only: never a path with an account id, never a body. Written by
+                # hand (every text JSON-escaped): json.dumps of a dict costs more than the lookup.
+                line = (
+                    f'{{"event":"request","request_id":{_json_text(request_id)},'
+                    f'"method":{_json_text(scope["method"])},"route":{_json_text(path)},'
+                    f'"status":{int(status)},"ms":{elapsed * 1000:.2f}}}'
+                )
+                write = line_writer(log)
+                if write is not None:
+                    write(line)
+                else:  # as log.info(line), without looking up the caller's frame
+                    log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
+
+    def _metrics(self, scope: Scope, path: str, status: int) -> tuple[Any, Any]:
+        key = (path, scope["method"], status)
+        series = self._series.get(key)
+        if series is None:
+            metrics: Metrics = scope["app"].state.byline.metrics
+            series = (
+                metrics.requests.labels(path, key[1], str(status)),
+                metrics.latency.labels(path, key[1]),
+            )
+            if len(self._series) < 10_000:  # methods are the client's choice: stay bounded
+                self._series[key] = series
+        return series
