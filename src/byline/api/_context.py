@@ -43,8 +43,9 @@ class RequestContext:
     def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
         self.app = app
         self.settings = settings
-        # The metric series of each (route, method, status), looked up once each.
-        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        # The metric series of each (route, method, status), looked up once each, with what
+        # the log line says of them (JSON-escaped once).
+        self._series: dict[tuple[str, str, int], tuple[Any, Any, str]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,16 +78,15 @@ class RequestContext:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             elapsed = time.perf_counter() - started
-            requests, latency = self._metrics(scope, path, status)
+            requests, latency, logged = self._metrics(scope, path, status)
             requests.inc()
             latency.observe(elapsed)
             if self.settings.log_requests and log.isEnabledFor(logging.INFO):
                 # Route templates only: never a path with an account id, never a body. Written by
                 # hand (every text JSON-escaped): json.dumps of a dict costs more than the lookup.
                 line = (
-                    f'{{"event":"request","request_id":{_json_text(request_id)},'
-                    f'"method":{_json_text(scope["method"])},"route":{_json_text(path)},'
-                    f'"status":{int(status)},"ms":{elapsed * 1000:.2f}}}'
+                    f'{{"event":"request","request_id":{_json_text(request_id)},{logged}'
+                    f'"ms":{elapsed * 1000:.2f}}}'
                 )
                 write = line_writer(log)
                 if write is not None:
@@ -94,7 +94,7 @@ class RequestContext:
                 else:  # as log.info(line), without looking up the caller's frame
                     log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
 
-    def _metrics(self, scope: Scope, path: str, status: int) -> tuple[Any, Any]:
+    def _metrics(self, scope: Scope, path: str, status: int) -> tuple[Any, Any, str]:
         key = (path, scope["method"], status)
         series = self._series.get(key)
         if series is None:
@@ -102,6 +102,7 @@ class RequestContext:
             series = (
                 metrics.requests.labels(path, key[1], str(status)),
                 metrics.latency.labels(path, key[1]),
+                f'"method":{_json_text(key[1])},"route":{_json_text(path)},"status":{status},',
             )
             if len(self._series) < 10_000:  # methods are the client's choice: stay bounded
                 self._series[key] = series
