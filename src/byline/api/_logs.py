@@ -2,8 +2,9 @@
 
 A busy server writes a line per request; one write call per line costs more than the label
 lookup itself. ``LineBatchHandler`` keeps lines for at most ``delay`` seconds (or until
-``max_lines`` wait) and writes them in one call; a WARNING or worse is written at once, after
-the lines that came before it, and everything waiting is written when logging shuts down.
+``max_lines`` wait; a thread writes what waits every ``delay``) and writes them in one call;
+a WARNING or worse is written at once, after the lines that came before it, and everything
+waiting is written when logging shuts down.
 """
 
 from __future__ import annotations
@@ -52,13 +53,11 @@ class LineBatchHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self._write()
 
     def add_line(self, line: str) -> None:
-        """Take a line already formatted, at INFO (as ``emit`` does, without a LogRecord)."""
+        """Take a line already formatted, at INFO, as ``emit`` would, without a LogRecord and
+        without reading the clock: it waits for a full batch or the next tick (``delay``)."""
         with self.lock:  # type: ignore[union-attr]
-            now = self._clock()
-            if not self._pending:
-                self._oldest = now
             self._pending.append(line)
-            if len(self._pending) >= self.max_lines or now - self._oldest >= self.delay:
+            if len(self._pending) >= self.max_lines:
                 self._write()
 
     def flush(self) -> None:
