@@ -10,6 +10,7 @@ waiting is written when logging shuts down.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -31,8 +32,18 @@ class LineBatchHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.delay, self.max_lines, self._clock = delay, max_lines, clock
         self._pending: list[str] = []
         self._oldest = 0.0
+        self._closed = False
         if background:  # writes what waits when no new line comes to do it
-            threading.Thread(target=self._tick, name="log-lines", daemon=True).start()
+            self._start_ticking()
+            os.register_at_fork(after_in_child=self._after_fork)
+
+    def _start_ticking(self) -> None:
+        threading.Thread(target=self._tick, name="log-lines", daemon=True).start()
+
+    def _after_fork(self) -> None:
+        """In a forked child: the parent writes what waited; the child ticks on its own."""
+        self._pending = []
+        self._start_ticking()
 
     def emit(self, record: logging.LogRecord) -> None:
         # Called by Handler.handle with self.lock held.
@@ -62,21 +73,35 @@ class LineBatchHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
-            self._write()
+            if not self._closed:
+                self._write()
 
     def _write(self) -> None:
-        if self._pending:
-            lines, self._pending = self._pending, []
-            try:
+        """Write what waits; a stream that fails is reported as logging reports it (never
+        raised to the code that logs)."""
+        lines, self._pending = self._pending, []
+        try:
+            if lines:
                 self.stream.write(self.terminator.join(lines) + self.terminator)
-            except Exception:
-                self.handleError(logging.makeLogRecord({"msg": f"{len(lines)} log lines"}))
-        super().flush()
+            super().flush()
+        except Exception:
+            self.handleError(logging.makeLogRecord({"msg": f"{len(lines)} log lines not written"}))
+
+    def close(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            if not self._closed:
+                self._write()
+            self._closed = True
+        super().close()
 
     def _tick(self) -> None:
-        while True:
+        while not self._closed:
             time.sleep(self.delay)
-            self.flush()
+            try:
+                if not self._closed:
+                    self.flush()
+            except Exception:  # the tick goes on whatever happens to one write
+                continue
 
 
 _installed: LineBatchHandler | None = None

@@ -4,6 +4,7 @@ it does not serve itself to that route; OpenAPI still describes the route comple
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from byline.api import ApiSettings, MemoryLimiter, create_app
+from byline.api.routes import labels as labels_route
 from byline.api.routes.labels import PATH, LabelsFirst
 from conftest import World
 
@@ -218,3 +220,69 @@ def test_openapi_still_describes_the_route_completely(pair: tuple[World, TestCli
     assert operation["security"] == [{"HTTPBearer": []}]
     assert "BYLINE_LABEL_CACHE_SECONDS" in operation["description"]
     assert [p["name"] for p in operation["parameters"]] == ["platform"]
+
+
+def test_an_unexpected_error_is_answered_like_the_documented_route(
+    pair: tuple[World, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault injected into the lookup (the database gone, say): a 500 problem that says
+    nothing of the request, the same from both routes, and the error still reaches the server
+    (which logs it)."""
+    world, documented = pair
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("the database went away (name: 王高飞)")
+
+    monkeypatch.setattr(labels_route, "lookup_labels", broken)
+    headers = {**world.key("label"), "Content-Type": "application/json"}
+    content = json.dumps(body()).encode()
+    fast = world.client.post(URL, headers=headers, content=content)
+    slow = documented.post(URL, headers=headers, content=content)
+    assert fast.status_code == slow.status_code == 500
+    fast_problem, slow_problem = fast.json(), slow.json()
+    assert fast_problem.pop("request_id") and "request_id" in slow_problem
+    slow_problem.pop("request_id")
+    assert fast_problem == slow_problem
+    assert "王高飞" not in fast.text and "database" not in fast.text
+    strict = TestClient(world.app, raise_server_exceptions=True)
+    with pytest.raises(RuntimeError, match="went away"):
+        strict.post(URL, headers=headers, content=content)
+
+
+def test_a_client_gone_before_the_end_of_its_body_is_handed_to_the_documented_route(
+    world: World,
+) -> None:
+    sent: list[dict[str, object]] = []
+    messages = [
+        {"type": "http.request", "body": b'{"viewer": {"id": "v1", ', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": URL,
+        "raw_path": URL.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            *[(k.lower().encode(), v.encode()) for k, v in world.key("label").items()],
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    asyncio.run(world.app(scope, receive, send))  # nothing escapes to the server
+    assert not messages  # the body so far and the disconnect were both read
+    starts = [m for m in sent if m["type"] == "http.response.start"]
+    assert [m["status"] for m in starts] in ([], [400])  # nobody is left to answer, or 400

@@ -109,6 +109,8 @@ def test_request_lines_skip_records_only_while_the_installed_handler_alone_takes
         root.addFilter(lambda record: True)
         assert line_writer(api) is None
     finally:
+        if _logs._installed is not None:
+            _logs._installed.close()  # its tick stops; nothing is left to write later
         root.filters.clear()
         root.handlers[:], root.level, root.propagate, _logs._installed = saved
 
@@ -120,3 +122,32 @@ def test_request_ids_are_unique_and_differ_between_processes() -> None:
     first_prefix = made[0][:16]
     ids.reseed()  # as in a forked child
     assert ids()[:16] != first_prefix
+
+
+class Broken(io.StringIO):
+    """A stream whose reader is gone (a closed pipe)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError("the reader is gone")
+
+    def flush(self) -> None:
+        raise BrokenPipeError("the reader is gone")
+
+
+def test_a_broken_stream_never_raises_into_the_code_that_logs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = LineBatchHandler(Broken(), max_lines=2, background=False)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logging.getLogger("byline-test-broken")
+    log.handlers[:] = [handler]
+    log.propagate = False
+    try:
+        log.warning("written at once: fails, reported, not raised")
+        handler.add_line("one")
+        handler.add_line("two")  # a full batch: fails, reported, not raised
+        handler.flush()
+        handler.close()  # reported too; then nothing is left for logging's shutdown to try
+    finally:
+        log.handlers[:] = []
+    assert "Logging error" in capsys.readouterr().err  # as logging reports a failed write

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from byline.api._deps import (
@@ -69,7 +69,7 @@ def answer(state: AppState, platform: str, body: LabelsIn) -> dict[str, Label | 
     """The labels for an admitted caller: the viewer's rate limit, the lookup, its metrics."""
     limit_viewer(state, platform, body.viewer.id)
     seen = body.viewer
-    kind = (seen.logged_in, seen.identity_verified, *seen.flags)
+    kind = (seen.logged_in, seen.identity_verified, frozenset(seen.flags))
     viewer = _viewers.get(kind)
     if viewer is None:
         viewer = Viewer.of(seen.logged_in, seen.identity_verified, seen.flags)
@@ -94,17 +94,15 @@ _platform = re.compile(PLATFORM_PATTERN.removeprefix("^").removesuffix("$")).ful
 _label_path = re.compile(r"/v1/platforms/([^/]+)/labels").fullmatch
 _LOOKUP = "byline.labels.lookup"  # scope key: the parsed lookup the fast path answers
 _JSON_HEADERS = [(b"content-type", b"application/json")]
-# As Starlette's JSONResponse renders (FastAPI's default), with one encoder for every request.
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 
 
-_text = json.encoder.encode_basestring  # as the encoder above writes a string
+_text = json.encoder.encode_basestring  # a JSON string, non-ASCII kept, as the route writes it
 _LABEL_FIELDS = ("name", "kind", "since")
 
 
 def _render(labels: dict[str, Label | None]) -> bytes:
-    """``{"labels": labels}`` exactly as ``_encode`` writes it, built directly (the answer is
-    a flat map of texts); anything else is left to ``_encode``."""
+    """``{"labels": labels}`` exactly as the documented route writes it, built directly (the
+    answer is a flat map of texts); any other shape is rendered by the response model."""
     parts = []
     for account_id, label in labels.items():
         if label is None:
@@ -115,8 +113,8 @@ def _render(labels: dict[str, Label | None]) -> bytes:
                 f'{_text(account_id)}:{{"name":{_text(name)},"kind":{_text(kind)},'
                 f'"since":{_text(since)}}}'
             )
-        else:
-            return _encode({"labels": labels}).encode()
+        else:  # as the documented route renders its response model
+            return LabelsOut.model_validate({"labels": labels}).model_dump_json().encode()
     return ('{"labels":{' + ",".join(parts) + "}}").encode()
 
 
@@ -145,10 +143,10 @@ class LabelsFirst:
         if found is None:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
-        lookup = _parse(scope, found.group(1), body)
-        if lookup is None:
-            await self.app(scope, _replay(body, receive), send)
+        body, complete = await _read_body(receive)
+        lookup = _parse(scope, found.group(1), body) if complete else None
+        if lookup is None:  # the documented route answers (a disconnect too, as it does)
+            await self.app(scope, _replay(body, complete, receive), send)
             return
         scope["path_params"] = {"platform": found.group(1)}
         scope["route"] = self.route
@@ -215,28 +213,31 @@ def _parse(scope: Scope, platform: str, body: bytes) -> tuple[str, LabelsIn, byt
     return platform, parsed, authorization
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    replayed = False
+def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
+    """``receive`` as if the body had not been read: the body, then (if the client left
+    before its end) the disconnect, then whatever ``receive`` says."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": not complete}]
+    if not complete:
+        pending.append({"type": "http.disconnect"})
 
     async def replay() -> Message:
-        nonlocal replayed
-        if replayed:
-            return await receive()
-        replayed = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        if pending:
+            return pending.pop(0)
+        return await receive()
 
     return replay
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The body, and whether all of it came (False: the client left before its end)."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
+            return b"".join(chunks), False
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            return b"".join(chunks)
+            return b"".join(chunks), True
 
 
 def _is_json(content_type: bytes) -> bool:
