@@ -78,7 +78,8 @@ class RequestContext:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             elapsed = time.perf_counter() - started
-            requests, latency, logged = self._metrics(scope, path, status)
+            series = self._series.get((path, scope["method"], status))
+            requests, latency, logged = series or self._metrics(scope, path, status)
             requests.inc()
             latency.observe(elapsed)
             if self.settings.log_requests and log.isEnabledFor(logging.INFO):
