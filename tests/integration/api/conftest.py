@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 from collections.abc import Iterator
@@ -23,6 +24,42 @@ from factories import write_snapshot
 
 NOW = dt.datetime(2023, 10, 25, 9, 0, tzinfo=dt.UTC)
 NAMES = {"star": "王高飞", "org": "Example News Ltd."}
+
+
+def call_app(
+    app: FastAPI,
+    method: str,
+    path: str,
+    headers: list[tuple[bytes, bytes]],
+    messages: list[dict[str, object]],
+) -> list[dict[str, object]]:
+    """Drive ``app`` as a server would, for what a test client cannot send or receive (latin-1
+    headers, a client that leaves mid-body): ``messages`` are what the client sends, in order
+    (then a disconnect); the return value is everything the app sent."""
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent
 
 
 @dataclass

@@ -4,7 +4,6 @@ it does not serve itself to that route; OpenAPI still describes the route comple
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +15,7 @@ from fastapi.testclient import TestClient
 from byline.api import ApiSettings, MemoryLimiter, create_app
 from byline.api.routes import labels as labels_route
 from byline.api.routes.labels import PATH, LabelsFirst
-from conftest import World
+from conftest import World, call_app
 
 URL = "/v1/platforms/weibo/labels"
 VIEWER = {"id": "v1", "logged_in": True, "identity_verified": True, "flags": []}
@@ -252,37 +251,15 @@ def test_an_unexpected_error_is_answered_like_the_documented_route(
 def test_a_client_gone_before_the_end_of_its_body_is_handed_to_the_documented_route(
     world: World,
 ) -> None:
-    sent: list[dict[str, object]] = []
-    messages = [
+    messages: list[dict[str, object]] = [
         {"type": "http.request", "body": b'{"viewer": {"id": "v1", ', "more_body": True},
         {"type": "http.disconnect"},
     ]
-
-    async def receive() -> dict[str, object]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": URL,
-        "raw_path": URL.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"test"),
-            (b"content-type", b"application/json"),
-            *[(k.lower().encode(), v.encode()) for k, v in world.key("label").items()],
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    asyncio.run(world.app(scope, receive, send))  # nothing escapes to the server
+    headers = [
+        (b"content-type", b"application/json"),
+        *[(k.lower().encode(), v.encode()) for k, v in world.key("label").items()],
+    ]
+    sent = call_app(world.app, "POST", URL, headers, messages)  # nothing escapes to the server
     assert not messages  # the body so far and the disconnect were both read
     starts = [m for m in sent if m["type"] == "http.response.start"]
     assert [m["status"] for m in starts] in ([], [400])  # nobody is left to answer, or 400

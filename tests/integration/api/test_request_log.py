@@ -3,7 +3,6 @@ the route template rather than the path, and never an account id, a name or a bo
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from byline.api import ApiSettings
-from conftest import NAMES, World
+from conftest import NAMES, World, call_app
 
 HOSTILE_IDS = [
     'a"b\\c',  # quotes and backslashes
@@ -78,29 +77,9 @@ def test_a_request_id_beyond_ascii_is_escaped_in_the_line(
     """Sent to the app directly: the test client cannot carry latin-1 headers back."""
     world, lines = logged
     request_id = "café-ü-\xa0-\xff"
-    sent: list[dict[str, object]] = []
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/healthz",
-        "raw_path": b"/healthz",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"test"), (b"x-request-id", request_id.encode("latin-1"))],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    asyncio.run(world.app(scope, receive, send))
+    request = {"type": "http.request", "body": b"", "more_body": False}
+    headers = [(b"x-request-id", request_id.encode("latin-1"))]
+    sent = call_app(world.app, "GET", "/healthz", headers, [request])
     assert sent[0]["status"] == 200
     assert (b"x-request-id", request_id.encode("latin-1")) in sent[0]["headers"]  # type: ignore[operator]
     assert lines[-1].isascii()
