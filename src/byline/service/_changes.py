@@ -4,10 +4,9 @@ labels, for every process (a per-platform counter in the database)."""
 from __future__ import annotations
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 
 from byline import cases
-from byline.store import note_change
+from byline.store import insert_or, note_change
 
 LABELS = "labels"  # what a label lookup answers: live labels, their names, the viewer rules
 API_KEYS = "api_keys"  # which keys authenticate (a revocation)
@@ -31,9 +30,8 @@ def labels_changed(conn: Connection, platform: str) -> None:
     if platform in raised[1]:
         return
     table = cases.label_versions
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
-        dialect.insert(table)
+        insert_or(conn, table)
         .values(policy_id=platform, version=1)
         .on_conflict_do_update(
             index_elements=[table.c.policy_id], set_={"version": table.c.version + 1}

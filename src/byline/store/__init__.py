@@ -1,6 +1,13 @@
 """Persistence: the database, the schema and its migrations."""
 
-from byline.store._db import Database, default_url, make_engine, normalise_url, note_change
+from byline.store._db import (
+    Database,
+    default_url,
+    insert_or,
+    make_engine,
+    normalise_url,
+    note_change,
+)
 from byline.store._tables import JSONValue, UtcDateTime, metadata
 
 __all__ = [
@@ -8,6 +15,7 @@ __all__ = [
     "JSONValue",
     "UtcDateTime",
     "default_url",
+    "insert_or",
     "make_engine",
     "metadata",
     "normalise_url",

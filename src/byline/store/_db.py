@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 
 DEFAULT_DB_FILE = "byline.db"
 _CHANGES = "byline.changes"  # Connection.info key: the topics the open transaction changed
@@ -21,6 +22,14 @@ def note_change(conn: Connection, topic: str) -> None:
     changes = conn.info.get(_CHANGES)
     if changes is not None:
         changes.add(topic)
+
+
+def insert_or(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into ``table`` in ``conn``'s dialect, which can say what to do on a conflict
+    (``on_conflict_do_nothing`` / ``on_conflict_do_update``): PostgreSQL and SQLite alike."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def default_url() -> str:
