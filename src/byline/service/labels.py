@@ -222,12 +222,15 @@ def lookup_labels(
     answer: dict[str, Label | None] = dict.fromkeys(account_ids)
     policy = cache._policy(platform, now)
     live = cache._live_ids(platform, now)
+    missing: list[str] | None = None  # the accounts memory cannot answer, once known
     if policy is not None:  # all from memory when every answer is there
         rules = hidden_by(policy, viewer)
         if rules:
             return LabelLookup(answer, tuple(r.value for r in rules), 0)
-        if live is not None and not cache._fill(platform, answer, now, live.ids):
-            return _looked_up(answer)
+        if live is not None:
+            missing = cache._fill(platform, answer, now, live.ids)
+            if not missing:
+                return _looked_up(answer)
     with programme.db.reading() as conn:
         if policy is None:
             policy = active_policy(conn, platform)
@@ -235,9 +238,10 @@ def lookup_labels(
             rules = hidden_by(policy, viewer)
             if rules:
                 return LabelLookup(answer, tuple(r.value for r in rules), 0)
-        if live is None:
-            live = cache._read_live_ids(conn, platform, now, generation)
-        missing = cache._fill(platform, answer, now, None if live is None else live.ids)
+        if missing is None:
+            if live is None:
+                live = cache._read_live_ids(conn, platform, now, generation)
+            missing = cache._fill(platform, answer, now, None if live is None else live.ids)
         if missing:
             read = _read_labels(programme, conn, platform, missing)
             cache._keep_answers(platform, read, now, generation)
