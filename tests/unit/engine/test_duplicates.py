@@ -1,0 +1,141 @@
+"""Both ways of finding duplicated ids (by the ids' order, by hashing) give the same answer.
+
+The order is only ever tried on Parquet files; its proof is made on the ids read, so a file
+whose ids are out of order, repeat, go missing, or whose statistics lie, still gets every
+duplicate rejected exactly as hashing rejects it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from byline.engine import SUMMARY, EngineSettings, evaluate
+from byline.policy import load_policy
+
+WEIBO = load_policy("weibo")
+AS_OF = dt.date(2023, 12, 25)
+KINDS = ["individual", "organization", "robot"]
+CATEGORIES = ["finance", "daily_life", "gossip"]
+
+
+def write_parquet(path: Path, ids: list[str | None], row_group_size: int, stats: bool) -> Path:
+    n = len(ids)
+    table = pa.table(
+        {
+            "account_id": pa.array(ids, pa.string()),
+            "kind": pa.array([KINDS[i % 7 % 3] if i % 7 < 3 else KINDS[0] for i in range(n)]),
+            "category": pa.array([CATEGORIES[i % 5 % 3] for i in range(n)]),
+            "followers": pa.array([(i * 379_001) % 1_400_000 for i in range(n)], pa.int64()),
+        }
+    )
+    pq.write_table(table, path, row_group_size=max(1, row_group_size), write_statistics=stats)
+    return path
+
+
+def outputs(snapshot: Path, out: Path, engine: EngineSettings) -> tuple[Any, ...]:
+    """Everything an evaluation writes, less its timings."""
+    result = evaluate(snapshot, WEIBO, AS_OF, out, settings=engine)
+    decisions = duckdb.sql(
+        f"SELECT * EXCLUDE (as_of) FROM read_parquet('{out / 'decisions.parquet'}') ORDER BY 1"
+    ).fetchall()
+    rejects_file = out / "rejects.csv"
+    rejects = []
+    if rejects_file.exists():
+        with rejects_file.open() as f:
+            rejects = list(csv.reader(f))
+    summary = json.loads((out / SUMMARY).read_text())
+    summary.pop("seconds")
+    return decisions, rejects, summary, sorted(result.timings)
+
+
+@st.composite
+def snapshots(draw: st.DrawFn) -> tuple[list[str | None], int, int, bool]:
+    """Ids that mostly ascend, as exports do, with what breaks the order drawn in."""
+    n = draw(st.integers(1, 60))
+    ids: list[str | None] = [f"id-{i * 3:05d}" for i in range(n)]
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["repeat", "swap", "missing", "empty", "shuffle"]))
+        i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        if kind == "repeat":
+            ids[i] = ids[j]
+        elif kind == "swap":
+            ids[i], ids[j] = ids[j], ids[i]
+        elif kind == "missing":
+            ids[i] = None
+        elif kind == "empty":
+            ids[i] = ""
+        else:
+            ids = draw(st.permutations(ids))
+    return ids, draw(st.integers(1, n + 1)), draw(st.integers(1, 4)), draw(st.booleans())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(snapshots())
+def test_order_and_hashing_find_the_same_duplicates(
+    case: tuple[list[str | None], int, int, bool],
+) -> None:
+    ids, row_group_size, threads, stats = case
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = write_parquet(Path(tmp) / "s.parquet", ids, row_group_size, stats)
+        by_hash = outputs(
+            snapshot, Path(tmp) / "hash", EngineSettings(threads=threads, duplicates="hash")
+        )
+        for check in ("order", "auto"):
+            got = outputs(
+                snapshot, Path(tmp) / check, EngineSettings(threads=threads, duplicates=check)
+            )  # type: ignore[arg-type]
+            assert got[:3] == by_hash[:3], (check, ids, row_group_size, threads)
+    present = [i for i in ids if i]
+    repeated = len(present) != len(set(present))
+    assert by_hash[2]["rejected"] >= (2 if repeated else 0)
+
+
+def test_ascending_ids_are_proved_unique_by_the_scan_that_decides(tmp_path: Path) -> None:
+    ids: list[str | None] = [f"u{i:06d}" for i in range(5_000)]
+    snapshot = write_parquet(tmp_path / "s.parquet", ids, 400, stats=True)
+    decisions, rejects, summary, steps = outputs(
+        snapshot, tmp_path / "out", EngineSettings(threads=3)
+    )
+    assert steps == ["count", "decide", "write"]  # no hashing pass
+    assert summary["read"] == 5_000 and summary["accepted"] + summary["rejected"] == 5_000
+    assert summary["rejected"] == len(rejects) - 1  # bad kinds and categories only
+    assert not [r for r in rejects[1:] if "account_id" in r[2]]
+
+
+def test_a_repeat_where_two_runs_join_is_found(tmp_path: Path) -> None:
+    """Runs are scanned by separate streams; the id where they join is compared too."""
+    ids: list[str | None] = [f"u{i:04d}" for i in range(0, 200)]
+    ids[100] = ids[99]  # row groups of 50 rows: rows 100 and 101 straddle runs of 100
+    snapshot = write_parquet(tmp_path / "s.parquet", ids, 50, stats=False)
+    _, rejects, summary, steps = outputs(
+        snapshot, tmp_path / "out", EngineSettings(threads=2, duplicates="order")
+    )
+    assert "duplicates" in steps
+    assert [r[:2] for r in rejects[1:] if "account_id" in r[2]] == [
+        ["100", "u0099"],
+        ["101", "u0099"],
+    ]
+    assert all(
+        r[2].startswith("account_id: duplicate (rows 100, 101)")
+        for r in rejects[1:]
+        if r[0] in ("100", "101")
+    )
+    assert (summary["read"], summary["accepted"] + summary["rejected"]) == (200, 200)
+
+
+def test_statistics_that_say_unordered_go_straight_to_hashing(tmp_path: Path) -> None:
+    ids: list[str | None] = [f"u{i:04d}" for i in range(300)][::-1]
+    snapshot = write_parquet(tmp_path / "s.parquet", ids, 50, stats=True)
+    *_, steps = outputs(snapshot, tmp_path / "out", EngineSettings(threads=2))
+    assert steps == ["count", "decide", "duplicates", "write"]
