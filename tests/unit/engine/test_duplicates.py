@@ -109,6 +109,7 @@ def test_ascending_ids_are_proved_unique_by_the_scan_that_decides(tmp_path: Path
     )
     assert steps == ["count", "decide", "write"]  # no hashing pass
     assert summary["read"] == 5_000 and summary["accepted"] + summary["rejected"] == 5_000
+    assert len(decisions) == summary["reported"] > 0
     assert summary["rejected"] == len(rejects) - 1  # bad kinds and categories only
     assert not [r for r in rejects[1:] if "account_id" in r[2]]
 
