@@ -6,6 +6,10 @@ snapshot under bench/.cache/, then runs, each in a fresh process (so peak memory
 - floor:  DuckDB merely reading every value of the columns the decision needs (an aggregate over
           each column; no validation, no decision);
 - engine: Byline's evaluation: validation (duplicates included), decisions, rejects, summary;
+          the snapshot's ids ascend, as synth writes them and an export by primary key does, so
+          the scan that decides also proves them unique;
+- engine-hash: the same evaluation finding duplicates by hashing, as it does for a file whose
+          ids are in no order;
 - pandas: a straightforward pandas implementation of the same validation and decision.
 
 It prints seconds, accounts/s, peak RSS and the ratios engine/floor and pandas/engine. Timings are
@@ -118,17 +122,22 @@ def work_dup_agg(snapshot: Path, out: Path) -> dict[str, object]:
     return {"duplicated_hashes": row[0] if row else None}
 
 
-def work_engine(snapshot: Path, out: Path) -> dict[str, object]:
-    from byline.engine import evaluate
+def work_engine(snapshot: Path, out: Path, duplicates: str = "auto") -> dict[str, object]:
+    from byline.engine import EngineSettings, evaluate
     from byline.policy import load_policy
 
-    result = evaluate(snapshot, load_policy(POLICY), AS_OF, out)
+    settings = EngineSettings(duplicates=duplicates)  # type: ignore[arg-type]
+    result = evaluate(snapshot, load_policy(POLICY), AS_OF, out, settings=settings)
     return {
         "required": result.summary["required"],
         "reported": result.summary["reported"],
         "rejected": result.summary["rejected"],
         "steps": result.summary["seconds"],
     }
+
+
+def work_engine_hash(snapshot: Path, out: Path) -> dict[str, object]:
+    return work_engine(snapshot, out, duplicates="hash")
 
 
 def work_pandas(snapshot: Path, out: Path) -> dict[str, object]:
@@ -189,7 +198,12 @@ def work_pandas(snapshot: Path, out: Path) -> dict[str, object]:
     }
 
 
-WORKERS = {"floor": work_floor, "engine": work_engine, "pandas": work_pandas}
+WORKERS = {
+    "floor": work_floor,
+    "engine": work_engine,
+    "engine-hash": work_engine_hash,
+    "pandas": work_pandas,
+}
 BOUNDS = {"ids": work_ids, "hashes": work_hashes, "dup-agg": work_dup_agg}
 ALL_WORKERS = {**WORKERS, **BOUNDS}
 
@@ -238,16 +252,16 @@ def bench(sizes: list[int], repeat: int, skip: set[str], bounds: bool) -> list[d
 
 def report(rows: list[dict[str, object]]) -> None:
     print()
-    print(f"{'accounts':>12} {'job':<7} {'seconds':>9} {'accounts/s':>13} {'peak MiB':>9}")
+    print(f"{'accounts':>12} {'job':<11} {'seconds':>9} {'accounts/s':>13} {'peak MiB':>9}")
     by: dict[tuple[object, object], dict[str, object]] = {
         (r["accounts"], r["job"]): r for r in rows
     }
     for r in rows:
         if "error" in r:
-            print(f"{r['accounts']:>12,} {r['job']:<7} {'failed: ' + str(r['error']):>33}")
+            print(f"{r['accounts']:>12,} {r['job']:<11} {'failed: ' + str(r['error']):>33}")
             continue
         print(
-            f"{r['accounts']:>12,} {r['job']:<7} {r['seconds']:>9.2f} "
+            f"{r['accounts']:>12,} {r['job']:<11} {r['seconds']:>9.2f} "
             f"{r['per_second']:>13,.0f} {r['peak_mib']:>9,.0f}"
         )
     print()
@@ -260,7 +274,7 @@ def report(rows: list[dict[str, object]]) -> None:
             line += f"; pandas/engine = {float(pandas['seconds']) / float(engine['seconds']):.2f}x"  # type: ignore[arg-type]
         if "error" in pandas:
             line += f"; pandas failed ({pandas['error']})"
-        for job in BOUNDS:
+        for job in ("engine-hash", *BOUNDS):
             bound = by.get((accounts, job), {})
             if "seconds" in bound and "seconds" in floor:
                 line += f"; {job}/floor = {float(bound['seconds']) / float(floor['seconds']):.2f}x"  # type: ignore[arg-type]
