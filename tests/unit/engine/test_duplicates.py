@@ -140,3 +140,17 @@ def test_statistics_that_say_unordered_go_straight_to_hashing(tmp_path: Path) ->
     snapshot = write_parquet(tmp_path / "s.parquet", ids, 50, stats=True)
     *_, steps = outputs(snapshot, tmp_path / "out", EngineSettings(threads=2))
     assert steps == ["count", "decide", "duplicates", "write"]
+
+
+def test_an_id_out_of_order_stops_the_ordered_scan_and_hashing_decides(tmp_path: Path) -> None:
+    ids: list[str | None] = [f"u{i:04d}" for i in range(300)]
+    ids[120], ids[130] = ids[130], ids[120]  # inside one row group: its statistics still ascend
+    ids[140] = ids[141]
+    snapshot = write_parquet(tmp_path / "s.parquet", ids, 50, stats=True)
+    _, rejects, summary, steps = outputs(snapshot, tmp_path / "out", EngineSettings(threads=2))
+    assert steps == ["count", "decide", "duplicates", "order check", "write"]
+    assert [r[:2] for r in rejects[1:] if "account_id" in r[2]] == [
+        ["141", "u0141"],
+        ["142", "u0141"],
+    ]
+    assert summary["read"] == summary["accepted"] + summary["rejected"] == 300
