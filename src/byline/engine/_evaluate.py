@@ -226,20 +226,18 @@ def _decide_in_order(
         # this run's last id is what joins the runs.
         upto = last if i == len(runs) - 1 else last + 1
         values = snapshot.values_sql(snapshot.rows_between_sql(first, upto))
-        # The row read just before must be the row before, with a smaller id; the first row
-        # read must be the run's first. A missing id breaks the order (hashing judges it).
-        unordered = (
-            f"NOT coalesce(_prev_row + 1 = _row AND _prev_id < account_id, "
-            f"_prev_row IS NULL AND _row = {first})"
-        )
+        # The row read just before must be the row before (the first row read, the run's
+        # first), with a smaller id. A missing or empty id breaks the order too: hashing
+        # judges those files. The first id out of order stops the scan, so nothing out of
+        # order is ever kept and a file in no order costs a few rows read, not a table.
+        in_order = "_prev_row + 1 = _row AND _prev_id < account_id"
         keep = f"_row <= {last} AND (NOT _good OR ({decision.met_any}))"
-        # The first id out of order stops the scan: nothing out of order is ever kept, so a
-        # file in no order costs a few rows read, not a table of them.
         scans.append(f"""
 SELECT * FROM (
-  SELECT v.*, lag(v.account_id) OVER () AS _prev_id, lag(v._row) OVER () AS _prev_row
+  SELECT v.*, lag(v.account_id, 1, '') OVER () AS _prev_id,
+         lag(v._row, 1, {first - 1}) OVER () AS _prev_row
   FROM ({values}) v
-) WHERE CASE WHEN {unordered} THEN error('{_OUT_OF_ORDER}')::BOOLEAN ELSE {keep} END""")
+) WHERE CASE WHEN {in_order} THEN {keep} ELSE error('{_OUT_OF_ORDER}')::BOOLEAN END""")
     try:
         # A table of its own: in one query with the filters of ``_create_kept``, DuckDB would
         # be free to apply those first and never compare the rows they drop.
