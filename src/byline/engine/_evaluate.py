@@ -226,18 +226,22 @@ def _decide_in_order(
         # this run's last id is what joins the runs.
         upto = last if i == len(runs) - 1 else last + 1
         values = snapshot.values_sql(snapshot.rows_between_sql(first, upto))
-        # The row read just before must be the row before (the first row read, the run's
-        # first), with a smaller id. A missing or empty id breaks the order too: hashing
-        # judges those files. The first id out of order stops the scan, so nothing out of
-        # order is ever kept and a file in no order costs a few rows read, not a table.
+        # Each row read must come right after the row read before it (the first read, at the
+        # run's first row), and its id must be greater than the one before: a missing or
+        # empty id breaks the order too (hashing judges such files). The run's last row is
+        # always kept, marked, so the run is known to have been read to its end. The first
+        # row out of order stops the scan: nothing out of order is ever kept, and a file in
+        # no order costs a few rows read, not a table of them.
         in_order = "_prev_row + 1 = _row AND _prev_id < account_id"
-        keep = f"_row <= {last} AND (NOT _good OR ({decision.met_any}))"
+        wanted = f"NOT _good OR ({decision.met_any})"
         scans.append(f"""
-SELECT * FROM (
+SELECT *, _row <= {last} AND ({wanted}) AS _keep, _row = {upto} AS _run_end, {i} AS _run
+FROM (
   SELECT v.*, lag(v.account_id, 1, '') OVER () AS _prev_id,
          lag(v._row, 1, {first - 1}) OVER () AS _prev_row
   FROM ({values}) v
-) WHERE CASE WHEN {in_order} THEN {keep} ELSE error('{_OUT_OF_ORDER}')::BOOLEAN END""")
+) WHERE CASE WHEN {in_order} THEN _row = {upto} OR {wanted}
+             ELSE error('{_OUT_OF_ORDER}')::BOOLEAN END""")
     try:
         # A table of its own: in one query with the filters of ``_create_kept``, DuckDB would
         # be free to apply those first and never compare the rows they drop.
@@ -246,7 +250,10 @@ SELECT * FROM (
         if _OUT_OF_ORDER not in str(exc):
             raise
         return False
-    _create_kept(con, "SELECT * FROM _scan", snapshot, decision, has_dups=False)
+    ended = _count(con, "SELECT count(DISTINCT _run) FROM _scan WHERE _run_end")
+    if ended != len(runs):  # some run was not read to its end: prove nothing
+        return False
+    _create_kept(con, "SELECT * FROM _scan WHERE _keep", snapshot, decision, has_dups=False)
     con.execute("DROP TABLE _scan")
     return True
 

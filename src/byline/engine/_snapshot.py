@@ -103,8 +103,9 @@ class Snapshot:
             f"TRY_CAST(CAST({col} AS VARCHAR) AS {name}) IS NOT NULL"
             for col, (name, _) in _ENUMS.items()
         ]
+        ident = self.id_sql()
         good = [
-            "account_id IS NOT NULL AND account_id <> ''",
+            f"{ident} IS NOT NULL AND {ident} <> ''",
             *enum_ok,
             *(f"{typed[m]} >= 0" for m in self.metrics),
         ]
@@ -203,7 +204,9 @@ def open_snapshot(
 
 def _create_enums(con: duckdb.DuckDBPyConnection) -> None:
     for name, vocabulary in _ENUMS.values():
-        con.execute(f"CREATE TYPE IF NOT EXISTS {name} AS ENUM ({_values(vocabulary)})")
+        # Temporary: nothing is written to a caller's database, and no older type of the
+        # same name there can stand in for the vocabulary.
+        con.execute(f"CREATE TEMP TYPE IF NOT EXISTS {name} AS ENUM ({_values(vocabulary)})")
 
 
 def _row_groups(con: duckdb.DuckDBPyConnection, literal: str) -> tuple[tuple[int, ...], bool]:
@@ -212,11 +215,15 @@ def _row_groups(con: duckdb.DuckDBPyConnection, literal: str) -> tuple[tuple[int
     Statistics are only a hint of the order (a writer may omit or get them wrong): the engine
     decides on what it reads, never on them.
     """
-    rows = con.execute(
-        "SELECT row_group_num_rows, stats_min_value, stats_max_value "
-        f"FROM parquet_metadata({literal}) WHERE path_in_schema = 'account_id' "
-        "ORDER BY row_group_id"
-    ).fetchall()
+    try:
+        rows = con.execute(
+            "SELECT row_group_num_rows, stats_min_value, stats_max_value "
+            f"FROM parquet_metadata({literal}) WHERE column_id = (SELECT min(column_id) "
+            f"FROM parquet_metadata({literal}) WHERE path_in_schema = 'account_id') "
+            "ORDER BY row_group_id"
+        ).fetchall()
+    except duckdb.Error:
+        return (), False  # no hint: the ids are hashed
     groups = tuple(int(n) for n, _, _ in rows)
     bounds = [(lo, hi) for n, lo, hi in rows if n]
     ordered = bool(bounds) and all(lo is not None and hi is not None for lo, hi in bounds)

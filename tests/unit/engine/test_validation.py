@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from byline.engine import SnapshotError, evaluate
+from byline.engine import EngineSettings, SnapshotError, evaluate, open_snapshot
 from byline.policy import load_policy
 
 from factories import write_snapshot
@@ -209,3 +211,47 @@ def test_stale_diff_is_removed_and_other_policies_are_not_compared(tmp_path: Pat
 
     with pytest.raises(DiffError, match="not 'douyin'"):
         evaluate(snap, load_policy("douyin"), AS_OF, tmp_path / "three", previous=tmp_path / "one")
+
+
+@pytest.mark.parametrize("duplicates", ["auto", "order", "hash"])
+def test_integer_ids_and_kinds_in_parquet_are_read_as_text(duplicates: str, tmp_path: Path) -> None:
+    """Ids stored as integers are the same ids as text; a kind stored as a number is unknown."""
+    ids = [*range(1, 12), 7]  # as integers they ascend up to the repeat; as text '10' < '9'
+    table = pa.table(
+        {
+            "account_id": pa.array(ids, pa.int64()),
+            "kind": pa.array(["individual"] * 11 + ["organization"]),
+            "category": pa.array(["finance"] * 12),
+            "followers": pa.array([600_000] * 12, pa.int64()),
+        }
+    )
+    pq.write_table(table, tmp_path / "s.parquet", row_group_size=4)
+    settings = EngineSettings(threads=2, duplicates=duplicates)  # type: ignore[arg-type]
+    result = evaluate(tmp_path / "s.parquet", WEIBO, AS_OF, tmp_path / "out", settings=settings)
+    rejects = read_rejects(tmp_path / "out")
+    assert rejects == {
+        7: "account_id: duplicate (rows 7, 12)",
+        12: "account_id: duplicate (rows 7, 12)",
+    }
+    assert (result.summary["read"], result.summary["required"]) == (12, 10)
+
+    numbered = table.set_column(1, "kind", pa.array([0] * 12, pa.int64()))
+    pq.write_table(numbered, tmp_path / "k.parquet")
+    evaluate(tmp_path / "k.parquet", WEIBO, AS_OF, tmp_path / "k", settings=settings)
+    assert set(read_rejects(tmp_path / "k").values()) >= {
+        "kind: unknown value '0' (allowed: individual, organization)"
+    }
+
+
+def test_reading_a_snapshot_writes_nothing_to_the_callers_database(tmp_path: Path) -> None:
+    """The vocabulary types the engine casts to are temporary: a read-only database will do."""
+    db = tmp_path / "analyst.duckdb"
+    duckdb.connect(str(db)).close()
+    snapshot = write_snapshot(tmp_path / "s.parquet", ROWS)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        snap = open_snapshot(con, snapshot, WEIBO.metrics)
+        good = con.execute(f"SELECT count(*) FILTER (WHERE _good) FROM ({snap.values_sql()})")
+        assert good.fetchone() == (5,)  # rows 1, 2, 7, 9, 10: duplicates are settled later
+    finally:
+        con.close()
