@@ -15,12 +15,14 @@ snapshot under bench/.cache/, then runs, each in a fresh process (so peak memory
 It prints seconds, accounts/s, peak RSS and the ratios engine/floor and pandas/engine. Timings are
 the median of --repeat runs. Nothing here asserts a time: these machines are noisy.
 
-With --bounds it also times what bounds any exact duplicate check built on DuckDB, each as a
-ratio to the floor:
+With --bounds it also times, each as a ratio to the floor:
+- no-dups:  the engine's validation and decisions with no duplicate check at all (what any
+            check adds to);
 - ids:      DuckDB reading the account ids alone (what a second pass over the ids costs at least);
 - hashes:   one pass that streams every id's hash out of DuckDB with the rows worth keeping
-            marked (what a single-pass design costs before it has found a single duplicate);
-- dup-agg:  DuckDB's exact duplicate aggregate over the ids' hashes (the engine's own check).
+            marked (what a single-pass check by hashing costs before it has found a duplicate);
+- dup-agg:  DuckDB's exact duplicate aggregate over the ids' hashes (the engine's check by
+            hashing).
 
     python bench/evaluate.py                      # 10M and 100M
     python bench/evaluate.py --sizes 10M --repeat 3
@@ -79,6 +81,21 @@ def work_floor(snapshot: Path, out: Path) -> dict[str, object]:
         f"sum(followers) FROM read_parquet('{snapshot}')"
     ).fetchone()
     return {"checksum": [str(v) for v in row or ()]}
+
+
+def work_no_dups(snapshot: Path, out: Path) -> dict[str, object]:
+    from byline.engine import _evaluate as engine
+    from byline.engine import open_snapshot
+    from byline.policy import load_policy
+
+    policy = load_policy(POLICY)
+    con = engine.connect()
+    engine._no_duplicates(con)
+    engine._decide_interesting_rows(
+        con, open_snapshot(con, snapshot, policy.metrics), policy, AS_OF
+    )
+    row = con.execute("SELECT count(*) FROM _kept").fetchone()
+    return {"kept": row[0] if row else None}
 
 
 def work_ids(snapshot: Path, out: Path) -> dict[str, object]:
@@ -204,7 +221,7 @@ WORKERS = {
     "engine-hash": work_engine_hash,
     "pandas": work_pandas,
 }
-BOUNDS = {"ids": work_ids, "hashes": work_hashes, "dup-agg": work_dup_agg}
+BOUNDS = {"no-dups": work_no_dups, "ids": work_ids, "hashes": work_hashes, "dup-agg": work_dup_agg}
 ALL_WORKERS = {**WORKERS, **BOUNDS}
 
 
