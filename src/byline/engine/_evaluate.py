@@ -8,11 +8,12 @@ Duplicated account ids are the one check that needs more than the row itself. Tw
 
 - **In order.** A Parquet snapshot whose row groups' statistics say the ids ascend (as an export
   by primary key does) is scanned in as many streams as there are threads, each over a run of
-  whole row groups plus the first row of the next run. Each stream compares every id with the
-  one read just before it (``lag``): when every id is greater than the one before, and the
-  streams met where they joined, no id can appear twice, and the same scan that decided the
-  rows has proved it. The statistics only choose this way; the proof is made on the ids read.
-- **By hashing.** Any other file, or an ordered one where some id was not greater than the one
+  whole row groups plus the first row of the next run; a CSV or JSONL file in one stream.
+  Each stream compares every id with the one read just before it (``lag``): when every id is
+  greater than the one before, and the streams met where they joined, no id can appear twice,
+  and the same scan that decided the rows has proved it. The statistics only choose this way;
+  the proof is made on the ids read.
+- **By hashing.** Any other Parquet file, or a file where some id was not greater than the one
   before (that scan stops there), is checked by aggregating the hashes of all ids (an exact
   check of the few candidates) before a scan that decides.
 """
@@ -26,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import duckdb
 
@@ -178,31 +179,42 @@ class _Stepper:
             self.timings[name] = time.perf_counter() - started
 
 
+class Run(NamedTuple):
+    """Rows (1-based, inclusive) one stream reads in order; ``last`` None: to the file's end."""
+
+    first: int
+    last: int | None
+
+
 def _ordered_runs(
     con: duckdb.DuckDBPyConnection, snapshot: Snapshot, check: DuplicateCheck
-) -> list[tuple[int, int]] | None:
-    """The runs of rows (1-based, inclusive) to scan in order, one per thread; None: hash.
+) -> list[Run] | None:
+    """The runs to scan in order, one per thread; None: hash.
 
-    Each run is whole row groups, so no two streams read the same row group (bar one row),
-    and the runs hold about as many rows each.
+    Parquet: runs of whole row groups, so no two streams read the same row group (bar one
+    row), holding about as many rows each; tried when the statistics say the ids ascend. CSV
+    and JSONL: the whole file in one run (their row numbers are counted by one thread anyway),
+    always tried: a file in no order stops the scan within its first rows.
     """
-    if check == "hash" or snapshot.format != "parquet" or not sum(snapshot.row_groups):
+    if check == "hash":
         return None
-    if check == "auto" and not snapshot.ids_look_ordered:
+    if snapshot.format != "parquet":
+        return [Run(1, None)]
+    if not sum(snapshot.row_groups) or (check == "auto" and not snapshot.ids_look_ordered):
         return None
     threads = int((con.execute("SELECT current_setting('threads')").fetchone() or (1,))[0])
     groups = snapshot.row_groups
     parts = max(1, min(threads, len(groups)))
     total = sum(groups)
-    runs: list[tuple[int, int]] = []
+    runs: list[Run] = []
     first, seen, cut = 1, 0, 1
     for n in groups:
         seen += n
         if seen >= first and seen * parts >= cut * total:  # this row group ends a run
-            runs.append((first, seen))
+            runs.append(Run(first, seen))
             first, cut = seen + 1, cut + 1
     if first <= total:
-        runs.append((first, total))
+        runs.append(Run(first, total))
     return runs
 
 
@@ -211,7 +223,7 @@ def _decide_in_order(
     snapshot: Snapshot,
     policy: Policy,
     as_of: dt.date,
-    runs: list[tuple[int, int]],
+    runs: list[Run],
 ) -> bool:
     """``_kept`` as ``_decide_interesting_rows`` makes it, in one scan that also checks the order.
 
@@ -222,10 +234,14 @@ def _decide_in_order(
     decision = compile_decision(policy, as_of)
     scans = []
     for i, (first, last) in enumerate(runs):
-        # Each run but the last reads one row more, the next run's first: comparing it with
-        # this run's last id is what joins the runs.
-        upto = last if i == len(runs) - 1 else last + 1
-        values = snapshot.values_sql(snapshot.rows_between_sql(first, upto))
+        if last is None:  # the whole file
+            values, in_run, run_end = snapshot.values_sql(), "true", "false"
+        else:
+            # Each run but the last reads one row more, the next run's first: comparing it
+            # with this run's last id is what joins the runs.
+            upto = last if i == len(runs) - 1 else last + 1
+            values = snapshot.values_sql(snapshot.rows_between_sql(first, upto))
+            in_run, run_end = f"_row <= {last}", f"_row = {upto}"
         # Each row read must come right after the row read before it (the first read, at the
         # run's first row), and its id must be greater than the one before: a missing or
         # empty id breaks the order too (hashing judges such files). The run's last row is
@@ -235,12 +251,11 @@ def _decide_in_order(
         in_order = "_prev_row + 1 = _row AND _prev_id < account_id"
         wanted = f"NOT _good OR ({decision.met_any})"
         scans.append(f"""
-SELECT *, _row <= {last} AND ({wanted}) AS _keep, _row = {upto} AS _run_end, {i} AS _run
-FROM (
+SELECT *, {in_run} AND ({wanted}) AS _keep, {run_end} AS _run_end, {i} AS _run FROM (
   SELECT v.*, lag(v.account_id, 1, '') OVER () AS _prev_id,
          lag(v._row, 1, {first - 1}) OVER () AS _prev_row
   FROM ({values}) v
-) WHERE CASE WHEN {in_order} THEN _row = {upto} OR {wanted}
+) WHERE CASE WHEN {in_order} THEN {run_end} OR {wanted}
              ELSE error('{_OUT_OF_ORDER}')::BOOLEAN END""")
     try:
         # A table of its own: in one query with the filters of ``_create_kept``, DuckDB would
@@ -251,7 +266,7 @@ FROM (
             raise
         return False
     ended = _count(con, "SELECT count(DISTINCT _run) FROM _scan WHERE _run_end")
-    if ended != len(runs):  # some run was not read to its end: prove nothing
+    if ended != sum(run.last is not None for run in runs):  # a run not read to its end
         return False
     _create_kept(con, "SELECT * FROM _scan WHERE _keep", snapshot, decision, has_dups=False)
     con.execute("DROP TABLE _scan")

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,23 @@ def write_parquet(path: Path, ids: list[str | None], row_group_size: int, stats:
         }
     )
     pq.write_table(table, path, row_group_size=max(1, row_group_size), write_statistics=stats)
+    return path
+
+
+def write_text(path: Path, ids: list[str | None]) -> Path:
+    """The rows ``write_parquet`` writes, as CSV or JSONL (a missing id: an empty field)."""
+    table = pq.read_table(write_parquet(path.with_suffix(".parquet"), ids, len(ids), True))
+    rows = table.to_pylist()
+    if path.suffix == ".csv":
+        path.write_text(
+            "account_id,kind,category,followers\n"
+            + "".join(
+                f"{r['account_id'] or ''},{r['kind']},{r['category']},{r['followers']}\n"
+                for r in rows
+            )
+        )
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 
 
@@ -99,6 +117,23 @@ def test_order_and_hashing_find_the_same_duplicates(
     present = [i for i in ids if i]
     repeated = len(present) != len(set(present))
     assert by_hash[2]["rejected"] >= (2 if repeated else 0)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=snapshots())
+def test_text_formats_too(suffix: str, case: tuple[list[str | None], int, int, bool]) -> None:
+    ids, _, threads, _ = case
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = write_text(Path(tmp) / f"s{suffix}", ids)
+        by_hash = outputs(
+            snapshot, Path(tmp) / "hash", EngineSettings(threads=threads, duplicates="hash")
+        )
+        got = outputs(snapshot, Path(tmp) / "auto", EngineSettings(threads=threads))
+        assert got[:3] == by_hash[:3], (suffix, ids, threads)
+        present = [i for i in ids if i]
+        if present == sorted(set(present)) and len(present) == len(ids):
+            assert "duplicates" not in got[3]  # ascending: proved by the scan that decided
 
 
 def test_ascending_ids_are_proved_unique_by_the_scan_that_decides(tmp_path: Path) -> None:
