@@ -14,8 +14,8 @@ Duplicated account ids are the one check that needs more than the row itself. Tw
   and the same scan that decided the rows has proved it. The statistics only choose this way;
   the proof is made on the ids read.
 - **By hashing.** Any other Parquet file, or a file where some id was not greater than the one
-  before (that scan stops there), is checked by aggregating the hashes of all ids (an exact
-  check of the few candidates) before a scan that decides.
+  before (that scan stops there), is checked by sorting the hashes of all ids and comparing
+  neighbours (the few equal ones settled on the ids themselves) before a scan that decides.
 """
 
 from __future__ import annotations
@@ -289,9 +289,13 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 def _find_duplicates(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> None:
     """``_dups``: every account id that appears on more than one row, with those rows."""
     ident = snapshot.id_sql()
+    # Sorting the hashes and comparing neighbours costs about 60% of aggregating them into a
+    # table of every id (100M ids: 6.5 s against 10.5 s, and less memory).
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _dup_hashes AS SELECT hash({ident}) AS h "
-        f"FROM ({snapshot.raw_sql}) WHERE {ident} <> '' GROUP BY h HAVING count(*) > 1"
+        "CREATE OR REPLACE TEMP TABLE _dup_hashes AS SELECT DISTINCT h FROM ("
+        "  SELECT h, lag(h) OVER (ORDER BY h) AS before FROM ("
+        f"    SELECT hash({ident}) AS h FROM ({snapshot.raw_sql}) WHERE {ident} <> '')"
+        ") WHERE h = before"
     )
     candidates = con.execute("SELECT count(*) FROM _dup_hashes").fetchone()
     if not candidates or candidates[0] == 0:
