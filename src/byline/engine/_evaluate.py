@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 import duckdb
 
@@ -62,6 +62,13 @@ class EngineSettings:
     threads: int | None = None
     temp_directory: str | None = None
     duplicates: DuplicateCheck = "auto"
+
+    def __post_init__(self) -> None:
+        allowed = get_args(DuplicateCheck)
+        if self.duplicates not in allowed:
+            raise ValueError(
+                f"EngineSettings.duplicates: {self.duplicates!r} is not one of {', '.join(allowed)}"
+            )
 
 
 @dataclass

@@ -189,3 +189,8 @@ def test_an_id_out_of_order_stops_the_ordered_scan_and_hashing_decides(tmp_path:
         ["142", "u0141"],
     ]
     assert summary["read"] == summary["accepted"] + summary["rejected"] == 300
+
+
+def test_an_unknown_way_to_find_duplicates_is_refused() -> None:
+    with pytest.raises(ValueError, match="'sort' is not one of auto, order, hash"):
+        EngineSettings(duplicates="sort")  # type: ignore[arg-type]
