@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -171,35 +172,18 @@ def open_snapshot(
         raise SnapshotError(f"{path}: not a readable {fmt} file: {_first_line(exc)}") from None
     _require(path, types, required)
     columns = ", ".join(required)
+    raw = f"SELECT {row} AS _row, {columns} FROM {source}"
+    more: dict[str, Any] = {}
     if fmt == "csv":
         extra = [c for c in types if c not in _csv_header(path)]
         if extra:
             ok = " AND ".join(f'"{c}" IS NULL' for c in extra)
             raw = f"SELECT {row} AS _row, {columns}, ({ok}) AS _ok FROM {source}"
-            return Snapshot(
-                path,
-                fmt,
-                metrics,
-                raw,
-                types,
-                record_ok="_ok",
-                record_problem="line: more fields than the header",
-            )
-    raw = f"SELECT {row} AS _row, {columns} FROM {source}"
-    if fmt == "parquet":
+            more = {"record_ok": "_ok", "record_problem": "line: more fields than the header"}
+    else:  # parquet (JSONL was opened above)
         groups, ordered = _row_groups(con, literal)
-        return Snapshot(
-            path,
-            fmt,
-            metrics,
-            raw,
-            types,
-            row_groups=groups,
-            ids_look_ordered=ordered,
-            source=source,
-            columns=columns,
-        )
-    return Snapshot(path, fmt, metrics, raw, types, source=source, columns=columns)
+        more = {"row_groups": groups, "ids_look_ordered": ordered}
+    return Snapshot(path, fmt, metrics, raw, types, source=source, columns=columns, **more)
 
 
 def _create_enums(con: duckdb.DuckDBPyConnection) -> None:
