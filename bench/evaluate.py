@@ -129,14 +129,14 @@ def work_hashes(snapshot: Path, out: Path) -> dict[str, object]:
 
 
 def work_dup_sort(snapshot: Path, out: Path) -> dict[str, object]:
-    import duckdb
+    from byline.engine import _evaluate as engine
+    from byline.engine import open_snapshot
+    from byline.policy import load_policy
 
-    con = duckdb.connect(config={"memory_limit": "4GB", "preserve_insertion_order": False})
-    row = con.execute(
-        "SELECT count(DISTINCT h) FROM (SELECT h, lag(h) OVER (ORDER BY h) AS before "
-        f"FROM (SELECT hash(account_id) AS h FROM read_parquet('{snapshot}'))) WHERE h = before"
-    ).fetchone()
-    return {"duplicated_hashes": row[0] if row else None}
+    con = engine.connect()
+    engine._find_duplicates(con, open_snapshot(con, snapshot, load_policy(POLICY).metrics))
+    row = con.execute("SELECT count(*) FROM _dups").fetchone()
+    return {"duplicated_ids": row[0] if row else None}
 
 
 def work_dup_agg(snapshot: Path, out: Path) -> dict[str, object]:

@@ -53,9 +53,9 @@ DuplicateCheck = Literal["auto", "order", "hash"]
 class EngineSettings:
     """How DuckDB may use the machine. Spills to ``temp_directory`` past ``memory_limit``.
 
-    ``duplicates`` picks how duplicated ids are found: ``auto`` tries the order where a Parquet
-    file's statistics say its ids ascend, ``order`` tries it on any Parquet file, ``hash``
-    always hashes. Every choice finds the same duplicates; only the time differs.
+    ``duplicates`` picks how duplicated ids are found: ``auto`` tries the order on CSV and JSONL
+    files and on a Parquet file whose statistics say its ids ascend, ``order`` tries it on any
+    file, ``hash`` always hashes. Every choice finds the same duplicates; only the time differs.
     """
 
     memory_limit: str = "4GB"
@@ -207,12 +207,12 @@ def _ordered_runs(
         return None
     if snapshot.format != "parquet":
         return [Run(1, None)]
-    if not sum(snapshot.row_groups) or (check == "auto" and not snapshot.ids_look_ordered):
+    groups = snapshot.row_groups
+    total = sum(groups)
+    if not total or (check == "auto" and not snapshot.ids_look_ordered):
         return None
     threads = int((con.execute("SELECT current_setting('threads')").fetchone() or (1,))[0])
-    groups = snapshot.row_groups
     parts = max(1, min(threads, len(groups)))
-    total = sum(groups)
     runs: list[Run] = []
     first, seen, cut = 1, 0, 1
     for n in groups:
@@ -272,12 +272,14 @@ SELECT *, {in_run} AND ({wanted}) AS _keep, {run_end} AS _run_end, {i} AS _run F
         if _OUT_OF_ORDER not in str(exc):
             raise
         return False
-    ended = _count(con, "SELECT count(DISTINCT _run) FROM _scan WHERE _run_end")
-    if ended != sum(run.last is not None for run in runs):  # a run not read to its end
-        return False
-    _create_kept(con, "SELECT * FROM _scan WHERE _keep", snapshot, decision, has_dups=False)
-    con.execute("DROP TABLE _scan")
-    return True
+    try:
+        ended = _count(con, "SELECT count(DISTINCT _run) FROM _scan WHERE _run_end")
+        if ended != sum(run.last is not None for run in runs):  # a run not read to its end
+            return False
+        _create_kept(con, "SELECT * FROM _scan WHERE _keep", snapshot, decision, has_dups=False)
+        return True
+    finally:
+        con.execute("DROP TABLE _scan")
 
 
 def _no_duplicates(con: duckdb.DuckDBPyConnection) -> None:
