@@ -12,7 +12,7 @@ from rich.table import Table
 
 from byline.cli._app import app, emit_json, fail, out
 from byline.cli._progress import engine_progress
-from byline.engine import DiffError, SnapshotError
+from byline.engine import DiffError, EngineSettings, SnapshotError
 from byline.policy import PolicyFileError
 from byline.service import evaluate_snapshot
 
@@ -33,9 +33,35 @@ def evaluate(
     fmt: str | None = typer.Option(
         None, "--format", help="parquet, csv or jsonl (default: from the file name)."
     ),
+    duplicates: str = typer.Option(
+        "auto",
+        "--duplicates",
+        help="How duplicated ids are found: auto (in order when the ids look sorted, else by"
+        " hashing), order (try the order on any file), hash (always hash). Same result.",
+    ),
+    memory_limit: str = typer.Option(
+        "4GB", "--memory-limit", help="DuckDB's memory limit; past it, it spills to --temp-dir."
+    ),
+    threads: int | None = typer.Option(
+        None, "--threads", min=1, help="Threads for DuckDB (default: one per core)."
+    ),
+    temp_dir: Path | None = typer.Option(
+        None, "--temp-dir", help="Where DuckDB spills (default: DuckDB's own)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Decide every account of SNAPSHOT under a policy on a date."""
+    try:
+        settings = EngineSettings(
+            memory_limit=memory_limit,
+            threads=threads,
+            temp_directory=str(temp_dir) if temp_dir else None,
+            duplicates=duplicates,  # type: ignore[arg-type]  # checked by EngineSettings
+        )
+    except ValueError as exc:  # "EngineSettings.<field>: why"
+        where, why = str(exc).split(": ", 1)
+        option = {"memory_limit": "--memory-limit", "duplicates": "--duplicates"}
+        raise typer.BadParameter(why, param_hint=option.get(where.split(".")[-1])) from exc
     try:
         with engine_progress(enabled=not as_json) as progress:
             result = evaluate_snapshot(
@@ -46,6 +72,7 @@ def evaluate(
                 previous=previous,
                 fmt=fmt,
                 progress=progress,
+                settings=settings,
             )
     except (SnapshotError, PolicyFileError, DiffError) as exc:
         fail(escape(str(exc)))

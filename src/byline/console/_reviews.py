@@ -146,7 +146,7 @@ def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
     )
 
 
-@router.post(PREFIX + "/{platform}/cases/{account_id}/take")
+@router.post(PREFIX + "/{platform}/cases/{account_id:path}/take")
 async def take(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
     back = safe_next(form.get("next"), _queue_url(platform))
@@ -161,7 +161,7 @@ def _take(viewer: Viewer, platform: str, account_id: str, back: str) -> Response
     return redirect(back, notice="reviews_taken")
 
 
-@router.post(PREFIX + "/{platform}/cases/{account_id}/release")
+@router.post(PREFIX + "/{platform}/cases/{account_id:path}/release")
 async def release(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
     back = safe_next(form.get("next"), _queue_url(platform))
@@ -282,12 +282,12 @@ def _case_page(
     )
 
 
-@router.get(PREFIX + "/{platform}/cases/{account_id}")
+@router.get(PREFIX + "/{platform}/cases/{account_id:path}")
 def case_page(platform: str, account_id: str, viewer: CaseReader) -> Response:
     return _case_page(viewer, platform, account_id)
 
 
-@router.post(PREFIX + "/{platform}/cases/{account_id}/reveal")
+@router.post(PREFIX + "/{platform}/cases/{account_id:path}/reveal")
 async def reveal(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
     reason = form.get("reason").strip() or viewer.t("case.reveal_reason_default")
@@ -304,7 +304,7 @@ def _reveal(viewer: Viewer, platform: str, account_id: str, reason: str) -> Resp
     return _case_page(viewer, platform, account_id, revealed=name)
 
 
-@router.post(PREFIX + "/{platform}/cases/{account_id}/approve")
+@router.post(PREFIX + "/{platform}/cases/{account_id:path}/approve")
 async def approve(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     await form_of(request, viewer)
     return await run_in_threadpool(_approve, viewer, platform, account_id)
@@ -322,7 +322,7 @@ def _approve(viewer: Viewer, platform: str, account_id: str) -> Response:
     return redirect(url, notice="case_approved")
 
 
-@router.post(PREFIX + "/{platform}/cases/{account_id}/reject")
+@router.post(PREFIX + "/{platform}/cases/{account_id:path}/reject")
 async def reject(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
     reason = form.get("reason").strip()
@@ -346,7 +346,7 @@ def _reject(viewer: Viewer, platform: str, account_id: str, reason: str) -> Resp
     return redirect(url, notice="case_rejected")
 
 
-@router.post(PREFIX + "/{platform}/cases/{account_id}/appeal-decision")
+@router.post(PREFIX + "/{platform}/cases/{account_id:path}/appeal-decision")
 async def decide_appeal(
     platform: str, account_id: str, request: Request, viewer: Reviewer
 ) -> Response:

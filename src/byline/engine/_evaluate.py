@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from byline.domain.policy import Policy
 from byline.domain.vocabulary import Outcome
 from byline.engine._compile import CompiledDecision, compile_decision
 from byline.engine._diff import DiffError, write_diff
+from byline.engine._ids import ascending_ids, comparable
 from byline.engine._snapshot import Snapshot, open_snapshot
 
 Progress = Callable[[str, float], None]  # (step, fraction done of that step)
@@ -47,6 +49,7 @@ _OUT_OF_ORDER = "byline: account ids out of order"  # how an ordered scan stops
 
 
 DuplicateCheck = Literal["auto", "order", "hash"]
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
 
 
 @dataclass
@@ -69,6 +72,15 @@ class EngineSettings:
             raise ValueError(
                 f"EngineSettings.duplicates: {self.duplicates!r} is not one of {', '.join(allowed)}"
             )
+        if not _MEMORY.fullmatch(self.memory_limit):
+            raise ValueError(
+                f"EngineSettings.memory_limit: {self.memory_limit!r} is not an amount of memory"
+                " such as 4GB, 512MB or 2GiB"
+            )
+        if self.threads is not None and (
+            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
+        ):
+            raise ValueError(f"EngineSettings.threads: {self.threads!r} is not a whole number >= 1")
 
 
 @dataclass
@@ -91,7 +103,7 @@ def connect(settings: EngineSettings | None = None) -> duckdb.DuckDBPyConnection
     if settings.threads:
         con.execute(f"SET threads = {int(settings.threads)}")
     if settings.temp_directory:
-        con.execute(f"SET temp_directory = '{settings.temp_directory}'")
+        con.execute("SET temp_directory = ?", [settings.temp_directory])
     return con
 
 
@@ -115,13 +127,17 @@ def evaluate(
         snapshot = open_snapshot(con, snapshot_path, policy.metrics, fmt)
         step = _Stepper(con, progress, timings)
         runs = _ordered_runs(con, snapshot, settings.duplicates)
-        if runs is None:
-            step("duplicates", _find_duplicates, snapshot)
-            step("decide", _decide_interesting_rows, snapshot, policy, as_of)
-        elif step("decide", _decide_in_order, snapshot, policy, as_of, runs):
+        proved = False
+        if runs is not None:
+            if snapshot.format == "parquet" and comparable(snapshot.path, snapshot.row_groups):
+                proved = step("decide", _decide_by_column, snapshot, policy, as_of, step)
+            else:
+                proved = step("decide", _decide_in_order, snapshot, policy, as_of, runs)
+            if not proved:  # the order broke: hash after all
+                timings["order check"] = timings.pop("decide")
+        if proved:
             _no_duplicates(con)
-        else:  # the order broke: hash after all
-            timings["order check"] = timings.pop("decide")
+        else:
             step("duplicates", _find_duplicates, snapshot)
             step("decide", _decide_interesting_rows, snapshot, policy, as_of)
         read = step("count", _count_rows, snapshot)
@@ -159,20 +175,29 @@ class _Stepper:
         self, con: duckdb.DuckDBPyConnection, progress: Progress | None, timings: dict[str, float]
     ) -> None:
         self.con, self.progress, self.timings = con, progress, timings
+        # A step of several parts says which share of it DuckDB's query is (``share``), or how
+        # far its own work has come (``done``); the watcher reports what it is told.
+        self.share = (0.0, 1.0)  # (start, width) of the step that the running query covers
+        self.done: float | None = None
 
     def __call__(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
         started = time.perf_counter()
         done = threading.Event()
         watcher = None
+        self.share, self.done = (0.0, 1.0), None
         if self.progress is not None:
             report = self.progress
             report(name, 0.0)
 
             def watch() -> None:
                 while not done.wait(0.2):
+                    if self.done is not None:
+                        report(name, min(self.done, 1.0))
+                        continue
                     fraction = self.con.query_progress()
                     if fraction >= 0:
-                        report(name, min(fraction / 100.0, 1.0))
+                        start, width = self.share
+                        report(name, start + width * min(fraction / 100.0, 1.0))
 
             watcher = threading.Thread(target=watch, daemon=True)
             watcher.start()
@@ -211,8 +236,7 @@ def _ordered_runs(
     total = sum(groups)
     if not total or (check == "auto" and not snapshot.ids_look_ordered):
         return None
-    threads = int((con.execute("SELECT current_setting('threads')").fetchone() or (1,))[0])
-    parts = max(1, min(threads, len(groups)))
+    parts = max(1, min(_threads(con), len(groups)))
     runs: list[Run] = []
     first, seen, cut = 1, 0, 1
     for n in groups:
@@ -223,6 +247,65 @@ def _ordered_runs(
     if first <= total:
         runs.append(Run(first, total))
     return runs
+
+
+def _threads(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+
+
+# How much of ``_decide_by_column``'s time DuckDB's scan takes (100M rows: 0.7 s of 2.5 s).
+_SCAN_SHARE = 0.3
+
+
+def _decide_by_column(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    policy: Policy,
+    as_of: dt.date,
+    step: _Stepper,
+) -> bool:
+    """``_kept`` as ``_decide_interesting_rows`` makes it, each column read once.
+
+    DuckDB validates and decides every row on every column but the id, keeping the rows worth
+    keeping; Arrow then reads the ids alone (``engine._ids``) and, if they are all present and
+    ascending, proves them unique and hands over the kept rows' ids. False, with no ``_kept``,
+    when it cannot.
+    """
+    decision = compile_decision(policy, as_of)
+    wanted = f"NOT _good OR ({decision.met_any})"
+    step.share = (0.0, _SCAN_SHARE)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _scan AS "
+        f"SELECT * FROM ({snapshot.values_sql(ids=False)}) WHERE {wanted}"
+    )
+    try:
+        rows = con.execute("SELECT _row FROM _scan ORDER BY _row").fetchnumpy()["_row"]
+        step.done = _SCAN_SHARE
+
+        def report(fraction: float) -> None:
+            step.done = _SCAN_SHARE + (1 - _SCAN_SHARE) * fraction
+
+        ids = ascending_ids(
+            snapshot.path, snapshot.row_groups, rows.astype("int64"), _threads(con), report
+        )
+        if ids is None:
+            return False
+        if ids.num_rows != len(rows):  # every kept row has its id, or nothing is decided
+            raise RuntimeError(f"ids for {ids.num_rows:,} of {len(rows):,} kept rows")
+        con.register("_scan_ids", ids)
+        try:
+            _create_kept(
+                con,
+                "SELECT s.*, i.account_id FROM _scan s JOIN _scan_ids i USING (_row)",
+                snapshot,
+                decision,
+                has_dups=False,
+            )
+        finally:
+            con.unregister("_scan_ids")
+        return True
+    finally:
+        con.execute("DROP TABLE _scan")
 
 
 def _decide_in_order(

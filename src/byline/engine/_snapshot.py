@@ -94,10 +94,19 @@ class Snapshot:
             f"WHERE file_row_number BETWEEN {int(first) - 1} AND {int(last) - 1}"
         )
 
-    def values_sql(self, raw_sql: str | None = None) -> str:
+    def without_ids_sql(self) -> str:
+        """``raw_sql`` of a Parquet file, every column but ``account_id`` (see ``values_sql``)."""
+        if self.format != "parquet":
+            raise ValueError("columns are left unread in Parquet files only")
+        rest = ", ".join(("kind", "category", *self.metrics))
+        return f"SELECT file_row_number + 1 AS _row, {rest} FROM {self.source}"
+
+    def values_sql(self, raw_sql: str | None = None, *, ids: bool = True) -> str:
         """Every row: ``_row``, typed columns, ``_raw_<metric>`` and the cheap ``_good`` test.
 
-        ``raw_sql`` reads fewer rows than the whole file (see ``rows_between_sql``).
+        ``raw_sql`` reads fewer rows than the whole file (see ``rows_between_sql``). With
+        ``ids`` false it reads ``without_ids_sql``: no ``account_id``, and ``_good`` leaves the
+        ids to whoever proves them.
         """
         typed = {m: _metric_value(m, self.column_types[m]) for m in self.metrics}
         enum_ok = [
@@ -106,7 +115,7 @@ class Snapshot:
         ]
         ident = self.id_sql()
         good = [
-            f"{ident} IS NOT NULL AND {ident} <> ''",
+            *([f"{ident} IS NOT NULL AND {ident} <> ''"] if ids else []),
             *enum_ok,
             *(f"{typed[m]} >= 0" for m in self.metrics),
         ]
@@ -115,8 +124,10 @@ class Snapshot:
         metric_cols = "".join(f", {typed[m]} AS {m}, {m} AS _raw_{m}" for m in self.metrics)
         if self.record_ok:
             metric_cols += f", {self.record_ok} AS _record_ok"
+        if not ids:
+            raw_sql = raw_sql or self.without_ids_sql()
         return f"""
-SELECT _row, {self.id_sql()} AS account_id,
+SELECT _row,{f" {ident} AS account_id," if ids else ""}
        CAST(kind AS VARCHAR) AS kind, CAST(category AS VARCHAR) AS category{metric_cols},
        coalesce({" AND ".join(f"({g})" for g in good)}, false) AS _good
 FROM ({raw_sql or self.raw_sql})"""
@@ -201,19 +212,30 @@ def _row_groups(con: duckdb.DuckDBPyConnection, literal: str) -> tuple[tuple[int
     """
     try:
         rows = con.execute(
-            "SELECT row_group_num_rows, stats_min_value, stats_max_value "
+            "SELECT row_group_num_rows, stats_min_value, stats_max_value, type "
             f"FROM parquet_metadata({literal}) WHERE column_id = (SELECT min(column_id) "
             f"FROM parquet_metadata({literal}) WHERE path_in_schema = 'account_id') "
             "ORDER BY row_group_id"
         ).fetchall()
     except duckdb.Error:
         return (), False  # no hint: the ids are hashed
-    groups = tuple(int(n) for n, _, _ in rows)
-    bounds = [(lo, hi) for n, lo, hi in rows if n]
+    groups = tuple(int(n) for n, *_ in rows)
+    # The statistics come as text; integers ascend as numbers ('-150' < '-101' as text).
+    number = bool(rows) and rows[0][3] in ("INT32", "INT64")
+    bounds = [(_stat(lo, number), _stat(hi, number)) for n, lo, hi, _ in rows if n]
     ordered = bool(bounds) and all(lo is not None and hi is not None for lo, hi in bounds)
     if ordered:
         ordered = all(a[1] < b[0] for a, b in itertools.pairwise(bounds))
     return groups, ordered
+
+
+def _stat(value: str | None, number: bool) -> Any:
+    if value is None or not number:
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        return None  # not a statistic we understand: no hint
 
 
 def _csv_header(path: Path) -> list[str]:

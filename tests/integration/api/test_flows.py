@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
 
 from byline import audit
+from byline.service.cycle import run_cycle
 from conftest import NAMES, World
+
+from factories import write_snapshot
 
 
 def test_creator_sees_obligation_refuses_and_sees_restrictions(world: World) -> None:
@@ -287,3 +291,27 @@ def test_errors_are_problems_without_traces(world: World) -> None:
     assert world.client.get("/readyz").json()["ready"] is True
     metrics = world.client.get("/metrics").text
     assert "byline_http_requests_total" in metrics and "byline_review_queue" in metrics
+
+
+def test_an_account_id_with_a_slash_is_reached_through_the_api(
+    world: World, tmp_path: Path
+) -> None:
+    rows = [{"account_id": "news/desk", "kind": "individual", "category": "law",
+             "followers": 1_300_000}]  # fmt: skip
+    snapshot = write_snapshot(tmp_path / "slash.parquet", rows)
+    run_cycle(world.programme.db, snapshot, "weibo", dt.date(2023, 10, 20))
+    for path in ("news%2Fdesk", "news/desk"):
+        case = world.client.get(
+            f"/v1/platforms/weibo/review/cases/{path}", headers=world.key("reviewer")
+        )
+        assert case.status_code == 200, case.text
+        assert case.json()["account_id"] == "news/desk"
+        assert case.json()["state"] == "notified"
+        enforcement = world.client.get(
+            f"/v1/platforms/weibo/enforcement/{path}", headers=world.key("platform")
+        )
+        assert enforcement.status_code == 200, enforcement.text
+    approve = world.client.post(
+        "/v1/platforms/weibo/review/cases/news%2Fdesk/approval", headers=world.key("reviewer")
+    )
+    assert approve.status_code == 409  # nothing submitted yet: refused for the right case

@@ -4,6 +4,8 @@ a new page that is not in ACCESS fails here until someone decides who may open i
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -24,13 +26,13 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/{platform}/dashboard"): LEAD,
     ("GET", "/console/{platform}/reviews"): REVIEW,
     ("POST", "/console/{platform}/reviews/bulk"): REVIEW,
-    ("GET", "/console/{platform}/cases/{account_id}"): ALL_STAFF,  # the lead reads, no actions
-    ("POST", "/console/{platform}/cases/{account_id}/take"): REVIEW,
-    ("POST", "/console/{platform}/cases/{account_id}/release"): REVIEW,
-    ("POST", "/console/{platform}/cases/{account_id}/reveal"): REVIEW,
-    ("POST", "/console/{platform}/cases/{account_id}/approve"): REVIEW,
-    ("POST", "/console/{platform}/cases/{account_id}/reject"): REVIEW,
-    ("POST", "/console/{platform}/cases/{account_id}/appeal-decision"): REVIEW,
+    ("GET", "/console/{platform}/cases/{account_id:path}"): ALL_STAFF,  # the lead reads, no actions
+    ("POST", "/console/{platform}/cases/{account_id:path}/take"): REVIEW,
+    ("POST", "/console/{platform}/cases/{account_id:path}/release"): REVIEW,
+    ("POST", "/console/{platform}/cases/{account_id:path}/reveal"): REVIEW,
+    ("POST", "/console/{platform}/cases/{account_id:path}/approve"): REVIEW,
+    ("POST", "/console/{platform}/cases/{account_id:path}/reject"): REVIEW,
+    ("POST", "/console/{platform}/cases/{account_id:path}/appeal-decision"): REVIEW,
     ("GET", "/console/{platform}/me"): CREATOR,
     ("GET", "/console/{platform}/me/refuse"): CREATOR,
     ("POST", "/console/{platform}/me/submit"): CREATOR,
@@ -84,7 +86,7 @@ def test_every_console_route_is_in_the_matrix() -> None:
 
 
 def _url(path: str, platform: str) -> str:
-    return path.format(platform=platform, **PARAMS)
+    return re.sub(r":\w+}", "}", path).format(platform=platform, **PARAMS)  # no converters
 
 
 def _home(who: str) -> str:

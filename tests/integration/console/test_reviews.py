@@ -507,3 +507,31 @@ def test_decisions_run_off_the_event_loop(
     for name, ran in {**calls, **taken}.items():
         assert ran, f"{name} was not called"
         assert not any(ran), f"{name} ran on the event loop"
+
+
+def test_an_account_id_with_a_slash_opens_and_is_decided(console: Console, tmp_path: Path) -> None:
+    law = {"kind": "individual", "category": "law"}
+    rows = [
+        {"account_id": "news/desk", **law, "followers": 1_300_000},
+        {"account_id": "waiting", **law, "followers": 1_100_000},
+    ]
+    run_cycle(console.programme.db, write_snapshot(tmp_path / "slash.parquet", rows), "weibo",
+              dt.date(2023, 10, 20))  # fmt: skip
+    console.programme.submit("weibo", "news/desk", "Wang Fang", consent=True, actor=Actor("c"))
+    client = console.staff(Role.REVIEWER)
+    queue = client.get(QUEUE).text
+    link = re.search(r'href="(/console/weibo/cases/news[^"]*)"', queue)
+    assert link, "no link to the case in the queue"
+    url = html.unescape(link.group(1))
+    assert url == "/console/weibo/cases/news%2Fdesk"
+    page = client.get(url)
+    assert page.status_code == 200 and state_of(page.text) == "submitted"
+    assert "news/desk" in page.text
+    response = console.post(client, url, url + "/take", next=url)
+    assert response.headers["location"] == url + "?notice=reviews_taken"
+    response = console.post(client, url, url + "/approve")
+    assert response.headers["location"] == url + "?notice=case_approved"
+    assert console.programme.show("weibo", "news/desk")["state"] == "disclosed"
+    assert console.programme.show("weibo", "waiting")["state"] == "submitted"  # untouched
+    # unencoded, the slash reaches the same case
+    assert state_of(client.get("/console/weibo/cases/news/desk").text) == "disclosed"

@@ -248,3 +248,45 @@ def test_demo_runs_the_programme_over_weeks(tmp_path: Path) -> None:
     # the demo's database answers the CLI
     code, out, _ = run("audit", "verify", "--db", str(tmp_path / "d" / "byline.db"), "--json")
     assert code == 0 and json.loads(out)["ok"]
+
+
+@pytest.mark.parametrize("duplicates", ["auto", "order", "hash"])
+def test_evaluate_engine_options_reach_the_engine(duplicates: str, tmp_path: Path) -> None:
+    rows = [
+        {"account_id": "b", "kind": "individual", "category": "law", "followers": 2_000_000},
+        {"account_id": "a", "kind": "individual", "category": "law", "followers": 600_000},
+        {"account_id": "b", "kind": "individual", "category": "law", "followers": 700_000},
+    ]
+    snap = write_snapshot(tmp_path / "s.csv", rows)
+    args = ["--duplicates", duplicates, "--threads", "1", "--memory-limit", "256MB"]
+    args += ["--temp-dir", str(tmp_path / "spill")]
+    code, out, err = run(
+        "evaluate", str(snap), "--policy", "weibo", "--as-of", "2024-01-15",
+        "--out", str(tmp_path / "o"), "--json", *args,
+    )  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (3, 1, 2)
+    # The order of ids broke at row 2, so only "auto" and "order" tried it first.
+    assert ("order check" in summary["seconds"]) == (duplicates != "hash")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--duplicates", "sorted", "'sorted' is not one of auto, order, hash"),
+        ("--memory-limit", "lots", "'lots' is not an amount of memory"),
+        ("--threads", "0", "greater than or equal to 1"),
+    ],
+)
+def test_evaluate_bad_engine_option_is_a_usage_error(
+    option: str, value: str, says: str, tmp_path: Path
+) -> None:
+    snap = write_snapshot(tmp_path / "s.csv", [])
+    code, _, err = run(
+        "evaluate", str(snap), "--policy", "weibo", "--as-of", "2024-01-15",
+        "--out", str(tmp_path / "o"), option, value,
+    )  # fmt: skip
+    flat = " ".join(err.replace("│", " ").split())
+    assert code == 2 and option in flat and says in flat, flat
+    assert not (tmp_path / "o").exists()

@@ -1,8 +1,9 @@
-"""Both ways of finding duplicated ids (by the ids' order, by hashing) give the same answer.
+"""Every way of finding duplicated ids (by the ids' order, in Arrow or in DuckDB; by hashing)
+gives the same answer.
 
-The order is only ever tried on Parquet files; its proof is made on the ids read, so a file
-whose ids are out of order, repeat, go missing, or whose statistics lie, still gets every
-duplicate rejected exactly as hashing rejects it.
+The order's proof is made on the ids read, so a file whose ids are out of order, repeat, go
+missing, or whose statistics lie, still gets every duplicate rejected exactly as hashing
+rejects it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import tempfile
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import duckdb
 import pyarrow as pa
@@ -21,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from byline.engine import SUMMARY, EngineSettings, evaluate
+from byline.engine import SUMMARY, EngineSettings, _ids, evaluate
 from byline.policy import load_policy
 
 WEIBO = load_policy("weibo")
@@ -99,12 +101,13 @@ def snapshots(draw: st.DrawFn) -> tuple[list[str | None], int, int, bool]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(snapshots())
+@given(snapshots(), st.integers(1, 9))
 def test_order_and_hashing_find_the_same_duplicates(
-    case: tuple[list[str | None], int, int, bool],
+    case: tuple[list[str | None], int, int, bool], batch_rows: int
 ) -> None:
     ids, row_group_size, threads, stats = case
-    with tempfile.TemporaryDirectory() as tmp:
+    # Arrow reads the ids in batches of ``batch_rows``: the order is checked across batches too.
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(_ids, "BATCH_ROWS", batch_rows):
         snapshot = write_parquet(Path(tmp) / "s.parquet", ids, row_group_size, stats)
         by_hash = outputs(
             snapshot, Path(tmp) / "hash", EngineSettings(threads=threads, duplicates="hash")
@@ -194,3 +197,53 @@ def test_an_id_out_of_order_stops_the_ordered_scan_and_hashing_decides(tmp_path:
 def test_an_unknown_way_to_find_duplicates_is_refused() -> None:
     with pytest.raises(ValueError, match="'sort' is not one of auto, order, hash"):
         EngineSettings(duplicates="sort")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("ids", "way"),
+    [
+        (pa.array([f"u{i:04d}" for i in range(300)], pa.large_string()), "arrow"),
+        (pa.array(range(-150, 150), pa.int64()), "arrow"),
+        (pa.array(range(300), pa.uint16()), "arrow"),
+        (pa.array([f"u{i:04d}".encode() for i in range(300)], pa.binary()), "duckdb"),
+    ],
+    ids=["large_string", "int64", "uint16", "binary"],
+)
+def test_ids_of_any_type_are_proved_in_order_and_read_as_text(
+    ids: pa.Array, way: str, tmp_path: Path
+) -> None:
+    """Arrow proves the ids it can compare (text, integers); DuckDB's scan proves the others."""
+    path = tmp_path / "s.parquet"
+    table = pq.read_table(write_parquet(path, ["x"] * len(ids), 50, True))
+    pq.write_table(table.set_column(0, "account_id", ids), path, row_group_size=50)
+    assert _ids.comparable(path, (50,) * 6) == (way == "arrow")
+    got = outputs(path, tmp_path / "auto", EngineSettings(threads=2))
+    by_hash = outputs(path, tmp_path / "hash", EngineSettings(threads=2, duplicates="hash"))
+    assert got[:3] == by_hash[:3]
+    assert got[3] == ["count", "decide", "write"]  # proved in order: no hashing
+    texts = duckdb.sql(f"SELECT CAST(account_id AS VARCHAR) FROM '{path}'").fetchall()
+    assert {d[0] for d in got[0]} <= {t[0] for t in texts}  # the ids as DuckDB writes them
+
+
+def test_arrow_hands_over_the_ids_of_exactly_the_rows_kept(tmp_path: Path) -> None:
+    """Kept rows straddle batch and row group edges; each gets its own row's id."""
+    n = 1_000
+    ids: list[str | None] = [f"acct-{i:05d}" for i in range(n)]
+    path = write_parquet(tmp_path / "s.parquet", ids, 97, stats=True)
+    with mock.patch.object(_ids, "BATCH_ROWS", 13):
+        decisions, rejects, summary, steps = outputs(path, tmp_path / "out", EngineSettings())
+    assert steps == ["count", "decide", "write"]
+    followers = {f"acct-{i:05d}": (i * 379_001) % 1_400_000 for i in range(n)}
+    assert decisions and all(followers[d[0]] >= 500_000 for d in decisions)
+    # every rejected row names its own id and row (row r holds id r - 1)
+    assert rejects[1:] and all(r[1] == f"acct-{int(r[0]) - 1:05d}" for r in rejects[1:])
+    assert summary["read"] == summary["accepted"] + summary["rejected"] == n
+
+
+def test_an_empty_first_id_is_missing_not_the_smallest(tmp_path: Path) -> None:
+    ids: list[str | None] = ["", *(f"u{i:04d}" for i in range(1, 200))]
+    path = write_parquet(tmp_path / "s.parquet", ids, 50, stats=True)
+    _, rejects, summary, steps = outputs(path, tmp_path / "out", EngineSettings(threads=2))
+    assert "order check" in steps and "duplicates" in steps
+    assert [r[:2] for r in rejects[1:] if "account_id" in r[2]] == [["1", ""]]
+    assert summary["read"] == summary["accepted"] + summary["rejected"] == 200

@@ -62,7 +62,7 @@ def counts(
     return apply_counts(state.programme.db, platform, updates, _date(body.as_of), actor=caller.name)
 
 
-@router.get("/enforcement/{account_id}", summary="Restrictions in force for one account")
+@router.get("/enforcement/{account_id:path}", summary="Restrictions in force for one account")
 def enforcement(
     platform: PlatformPath, account_id: str, state: StateDep, caller: PlatformCaller
 ) -> dict[str, Any]:

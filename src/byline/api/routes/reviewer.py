@@ -34,7 +34,7 @@ def queue(
     return state.programme.list_cases(platform, case_state, limit, offset)
 
 
-@router.get("/cases/{account_id}", summary="One case: facts, reasons, history (no name)")
+@router.get("/cases/{account_id:path}", summary="One case: facts, reasons, history (no name)")
 def case(
     platform: PlatformPath, account_id: str, state: StateDep, caller: ReviewerCaller
 ) -> dict[str, Any]:
@@ -42,7 +42,8 @@ def case(
 
 
 @router.post(
-    "/cases/{account_id}/name-reveal", summary="Decrypt the submitted name for review (audited)"
+    "/cases/{account_id:path}/name-reveal",
+    summary="Decrypt the submitted name for review (audited)",
 )
 def reveal(
     platform: PlatformPath, account_id: str, body: RevealIn, state: StateDep, caller: ReviewerCaller
@@ -53,7 +54,7 @@ def reveal(
     return {"account_id": account_id, "name": name}
 
 
-@router.post("/cases/{account_id}/approval", summary="Verify the submitted name")
+@router.post("/cases/{account_id:path}/approval", summary="Verify the submitted name")
 def approve(
     platform: PlatformPath, account_id: str, state: StateDep, caller: ReviewerCaller
 ) -> dict[str, Any]:
@@ -61,7 +62,9 @@ def approve(
     return state.programme.show(platform, account_id)
 
 
-@router.post("/cases/{account_id}/rejection", summary="Reject the submitted name, with a reason")
+@router.post(
+    "/cases/{account_id:path}/rejection", summary="Reject the submitted name, with a reason"
+)
 def reject(
     platform: PlatformPath,
     account_id: str,
@@ -73,7 +76,7 @@ def reject(
     return state.programme.show(platform, account_id)
 
 
-@router.post("/cases/{account_id}/appeal-decision", summary="Uphold or deny an appeal")
+@router.post("/cases/{account_id:path}/appeal-decision", summary="Uphold or deny an appeal")
 def decide_appeal(
     platform: PlatformPath,
     account_id: str,
