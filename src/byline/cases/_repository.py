@@ -10,10 +10,11 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from byline.cases._tables import cases
 from byline.domain.cases import Case, CaseState
+from byline.domain.errors import CodedError
 from byline.domain.vocabulary import AccountKind, Trigger
 
 
-class ConcurrentUpdate(RuntimeError):
+class ConcurrentUpdate(CodedError, RuntimeError):
     """The case changed since it was read; the caller should read it again and retry."""
 
 
@@ -93,7 +94,9 @@ def save(conn: Connection, before: Case | None, after: Case, now: dt.datetime) -
         .values(**row, version=cases.c.version + 1)
     )
     if result.rowcount != 1:
-        raise ConcurrentUpdate(f"case {after.case_id} changed meanwhile; read it again")
+        raise ConcurrentUpdate(
+            f"case {after.case_id} changed meanwhile; read it again", code="changed_meanwhile"
+        )
 
 
 def open_case(

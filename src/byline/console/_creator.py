@@ -21,7 +21,16 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from byline.console import _case_words as words
-from byline.console._web import PREFIX, Form, Viewer, form_of, page, redirect, render
+from byline.console._web import (
+    PREFIX,
+    Form,
+    Viewer,
+    form_of,
+    page,
+    redirect,
+    render,
+    worded,
+)
 from byline.domain.vocabulary import AccountKind, Trigger
 from byline.service import errors, reviews
 from byline.service.obligations import obligation_of
@@ -122,6 +131,8 @@ def _act(back: str, notice: str, work: Callable[[], object], name: str = "") -> 
     try:
         work()
     except ACTION_ERRORS as exc:
+        if worded(exc):  # said from its code and facts, which never hold a name
+            return redirect(back, error=exc)
         return redirect(back, error=_error_text(exc, name) if name else str(exc))
     return redirect(back, notice=notice)
 

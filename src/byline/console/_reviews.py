@@ -27,6 +27,7 @@ from byline.console._web import (
     PREFIX,
     Viewer,
     current_url,
+    explain,
     form_of,
     page,
     redirect,
@@ -157,7 +158,7 @@ def _take(viewer: Viewer, platform: str, account_id: str, back: str) -> Response
     try:
         reviews.assign(viewer.programme, platform, account_id, viewer.actor_name, at=viewer.now())
     except ACTION_ERRORS as exc:
-        return redirect(back, error=str(exc))
+        return redirect(back, error=exc)
     return redirect(back, notice="reviews_taken")
 
 
@@ -174,7 +175,7 @@ def _release(viewer: Viewer, platform: str, account_id: str, back: str) -> Respo
             viewer.programme, platform, account_id, viewer.actor_name, anyone=_is_admin(viewer)
         )
     except ACTION_ERRORS as exc:
-        return redirect(back, error=str(exc))
+        return redirect(back, error=exc)
     return redirect(back, notice="reviews_released")
 
 
@@ -218,7 +219,7 @@ def _bulk(
             else:
                 viewer.programme.reject(platform, account_id, reason, actor=_actor(viewer))
         except ACTION_ERRORS as exc:
-            failed.append((account_id, str(exc)))
+            failed.append((account_id, explain(viewer.t, exc)))
         else:
             done.append(account_id)
     return render(
@@ -300,7 +301,7 @@ def _reveal(viewer: Viewer, platform: str, account_id: str, reason: str) -> Resp
             platform, account_id, actor=_actor(viewer), reason=reason
         )
     except ACTION_ERRORS as exc:
-        return redirect(_case_url(platform, account_id), error=str(exc))
+        return redirect(_case_url(platform, account_id), error=exc)
     return _case_page(viewer, platform, account_id, revealed=name)
 
 
@@ -318,7 +319,7 @@ def _approve(viewer: Viewer, platform: str, account_id: str) -> Response:
     except reviews.TakenByAnother:
         return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
-        return redirect(url, error=str(exc))
+        return redirect(url, error=exc)
     return redirect(url, notice="case_approved")
 
 
@@ -342,7 +343,7 @@ def _reject(viewer: Viewer, platform: str, account_id: str, reason: str) -> Resp
     except reviews.TakenByAnother:
         return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
-        return redirect(url, error=str(exc))
+        return redirect(url, error=exc)
     return redirect(url, notice="case_rejected")
 
 
@@ -377,5 +378,5 @@ def _decide_appeal(
     except reviews.TakenByAnother:
         return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
-        return redirect(url, error=str(exc))
+        return redirect(url, error=exc)
     return redirect(url, notice="case_appeal_upheld" if upheld else "case_appeal_denied")

@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from byline.console import _i18n
 from byline.console._text import inert, neutralise
 from byline.console._throttle import SignInThrottle
+from byline.domain.errors import CodedError
 from byline.service.access import Principal, Role, session_of
 from byline.service.programme import Programme
 
@@ -196,10 +197,17 @@ def _flash(viewer: Viewer, kind: str) -> tuple[str | None, bool]:
             stored = json.loads(urllib.parse.unquote(viewer.request.cookies.get(FLASH_COOKIE, "")))
         except ValueError:
             return None, False
+        if isinstance(stored, list) and len(stored) == 4 and stored[0] == kind:
+            _, text, code, facts = stored
+            if isinstance(facts, dict) and viewer.t.has(f"error.service.{code}"):
+                return _worded(viewer.t, str(code), facts), True
+            return str(text), True
         if isinstance(stored, list) and len(stored) == 2 and stored[0] == kind:
             return str(stored[1]), True
         return None, False
     key = f"{kind}.{value}"
+    if key.startswith("error.service."):  # said only with their facts, from the cookie
+        return None, False
     return (viewer.t(key), False) if viewer.t.has(key) else (None, False)
 
 
@@ -237,14 +245,48 @@ def _now_iso(viewer: Viewer) -> str:
         return ""
 
 
-def redirect(url: str, **query: str) -> RedirectResponse:
+def worded(exc: Exception) -> bool:
+    """Whether the console can say ``exc`` in the viewer's language (its catalogue knows it)."""
+    return isinstance(exc, CodedError) and (
+        f"error.service.{exc.code}" in _i18n.catalogue(_i18n.DEFAULT)
+    )
+
+
+def explain(t: _i18n.Translator, exc: Exception) -> str:
+    """``exc`` in the viewer's language when the catalogue knows it, else its own message."""
+    if isinstance(exc, CodedError) and worded(exc):
+        return _worded(t, exc.code, exc.facts)
+    return str(exc)
+
+
+def _worded(t: _i18n.Translator, code: str, facts: dict[str, Any]) -> str:
+    said = {
+        k: t(f"case.state.{v}") if k == "state" and t.has(f"case.state.{v}") else v
+        for k, v in facts.items()
+    }
+    try:
+        return t(f"error.service.{code}", **said)
+    except (KeyError, IndexError, ValueError):  # a fact the message needs is missing
+        return t("error.service.unknown")
+
+
+def redirect(url: str, **query: str | Exception) -> RedirectResponse:
     """A 303 to ``url``. ``notice``/``error`` that are catalogue codes travel in the query;
-    any other text (an error's message) travels in a short-lived cookie, never in the URL."""
-    flash: list[str] | None = None
+    any other text (an error's message) travels in a short-lived cookie, never in the URL. An
+    error the service raised travels there with its code and facts, to be said in the language
+    of the page that shows it (``CodedError``); its English message is kept for the others."""
+    flash: list[Any] | None = None
     known = _i18n.catalogue(_i18n.DEFAULT)
     for kind in ("notice", "error"):
         value = query.get(kind)
-        if value is not None and f"{kind}.{value}" not in known:
+        if isinstance(value, Exception):
+            exc = value
+            if isinstance(exc, CodedError) and worded(exc):
+                flash = [kind, str(exc), exc.code, exc.facts]
+            else:
+                flash = [kind, str(exc)]
+            query[kind] = "flash"
+        elif value is not None and f"{kind}.{value}" not in known:
             flash, query[kind] = [kind, value], "flash"
     if query:
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)

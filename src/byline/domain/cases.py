@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from byline.domain.enforcement import ActiveRestriction, incentives_for, restrictions_for
+from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, AuditAction, Trigger
 
@@ -38,8 +39,8 @@ class CaseState(StrEnum):
 CLOSED_STATES = frozenset({CaseState.RELEASED, CaseState.WITHDRAWN})
 
 
-class TransitionError(ValueError):
-    """An event that is not allowed in the case's state; the message says why."""
+class TransitionError(CodedError, ValueError):
+    """An event that is not allowed in the case's state; the message says why, the code which."""
 
 
 @dataclass(frozen=True)
@@ -281,9 +282,11 @@ def transition(case: Case | None, event: Event, now: dt.datetime, policy: Policy
     if isinstance(event, (Open, Volunteer)):
         return _with_consequences(None, _create(case, event, now, policy), policy)
     if case is None:
-        raise TransitionError(f"no case to apply {type(event).__name__.lower()} to")
+        raise TransitionError(f"no case to apply {type(event).__name__.lower()} to", code="no_case")
     if not case.is_open:
-        raise TransitionError(f"the case is closed ({case.state.value})")
+        raise TransitionError(
+            f"the case is closed ({case.state.value})", code="case_closed", state=case.state.value
+        )
     handler = _HANDLERS[type(event)]
     return _with_consequences(case, handler(case, event, now, policy), policy)
 
@@ -293,7 +296,9 @@ def _create(
 ) -> Transition:
     if case is not None and case.is_open:
         raise TransitionError(
-            f"account already has an open case ({case.state.value}); act on that case instead"
+            f"account already has an open case ({case.state.value}); act on that case instead",
+            code="open_case_exists",
+            state=case.state.value,
         )
     if isinstance(event, Open):
         new = Case(
@@ -311,7 +316,9 @@ def _create(
         )
         return Transition(new, (AuditAction.CASE_OPENED,), (), {"cycle": event.cycle_id})
     if not policy.voluntary.allowed:
-        raise TransitionError("this policy does not offer voluntary disclosure")
+        raise TransitionError(
+            "this policy does not offer voluntary disclosure", code="no_voluntary"
+        )
     _require_consent(event.consent, policy)
     new = Case(
         event.case_id,
@@ -332,15 +339,24 @@ def _create(
 def _require_consent(consent: bool, policy: Policy) -> None:
     if policy.display.requires_consent and not consent:
         raise TransitionError(
-            "the policy shows a name only with the holder's consent; submit with consent, or refuse"
+            "the policy shows a name only with the holder's consent;"
+            " submit with consent, or refuse",
+            code="consent_required",
         )
 
 
 def _notify(case: Case, event: Notify, now: dt.datetime, policy: Policy) -> Transition:
     if case.state is not CaseState.REQUIRED:
-        raise TransitionError(f"a notice goes only to a required case, not {case.state.value}")
+        raise TransitionError(
+            f"a notice goes only to a required case, not {case.state.value}",
+            code="notice_not_required",
+            state=case.state.value,
+        )
     if not at_or_above_floor(case.metrics, policy):
-        raise TransitionError("no notice below the floor: the account's last counts are under it")
+        raise TransitionError(
+            "no notice below the floor: the account's last counts are under it",
+            code="notice_below_floor",
+        )
     deadline = deadline_for(policy, case.tier, now)
     new = replace(
         case,
@@ -377,7 +393,11 @@ _SUBMITTABLE = frozenset(
 
 def _submit(case: Case, event: Submit, now: dt.datetime, policy: Policy) -> Transition:
     if case.state not in _SUBMITTABLE:
-        raise TransitionError(f"a name cannot be submitted while the case is {case.state.value}")
+        raise TransitionError(
+            f"a name cannot be submitted while the case is {case.state.value}",
+            code="submit_not_allowed",
+            state=case.state.value,
+        )
     _require_consent(event.consent, policy)
     # A name change after verification waits for re-verification; the old name stays shown.
     keeps_state = case.state in (CaseState.VERIFIED, CaseState.DISCLOSED)
@@ -391,7 +411,11 @@ def _submit(case: Case, event: Submit, now: dt.datetime, policy: Policy) -> Tran
 
 def _approve(case: Case, event: Approve, now: dt.datetime, policy: Policy) -> Transition:
     if case.pending_name_id is None:
-        raise TransitionError(f"no name is waiting for verification ({case.state.value})")
+        raise TransitionError(
+            f"no name is waiting for verification ({case.state.value})",
+            code="nothing_to_verify",
+            state=case.state.value,
+        )
     verified = replace(case, name_id=case.pending_name_id, pending_name_id=None)
     actions: tuple[AuditAction, ...]
     if may_show(verified, policy):
@@ -422,7 +446,11 @@ def _comply(case: Case, policy: Policy) -> Case:
 
 def _reject(case: Case, event: Reject, now: dt.datetime, policy: Policy) -> Transition:
     if case.pending_name_id is None:
-        raise TransitionError(f"no name is waiting for verification ({case.state.value})")
+        raise TransitionError(
+            f"no name is waiting for verification ({case.state.value})",
+            code="nothing_to_verify",
+            state=case.state.value,
+        )
     if case.state in (CaseState.VERIFIED, CaseState.DISCLOSED):  # a rejected name change
         new = replace(case, pending_name_id=None)
     else:
@@ -448,9 +476,15 @@ _REFUSABLE = frozenset(
 
 def _refuse(case: Case, event: Refuse, now: dt.datetime, policy: Policy) -> Transition:
     if case.voluntary:
-        raise TransitionError("a voluntary disclosure is withdrawn, not refused")
+        raise TransitionError(
+            "a voluntary disclosure is withdrawn, not refused", code="withdraw_not_refuse"
+        )
     if case.state not in _REFUSABLE:
-        raise TransitionError(f"cannot refuse while the case is {case.state.value}")
+        raise TransitionError(
+            f"cannot refuse while the case is {case.state.value}",
+            code="refuse_not_allowed",
+            state=case.state.value,
+        )
     new = replace(
         case,
         state=CaseState.REFUSED,
@@ -474,7 +508,11 @@ _APPEALABLE = frozenset(
 
 def _appeal(case: Case, event: Appeal, now: dt.datetime, policy: Policy) -> Transition:
     if case.voluntary or case.state not in _APPEALABLE:
-        raise TransitionError(f"cannot appeal while the case is {case.state.value}")
+        raise TransitionError(
+            f"cannot appeal while the case is {case.state.value}",
+            code="appeal_not_allowed",
+            state=case.state.value,
+        )
     remaining = case.deadline - now if case.deadline and case.deadline > now else None
     new = replace(
         case,
@@ -488,7 +526,11 @@ def _appeal(case: Case, event: Appeal, now: dt.datetime, policy: Policy) -> Tran
 
 def _decide_appeal(case: Case, event: DecideAppeal, now: dt.datetime, policy: Policy) -> Transition:
     if case.state is not CaseState.APPEALED:
-        raise TransitionError(f"there is no appeal to decide ({case.state.value})")
+        raise TransitionError(
+            f"there is no appeal to decide ({case.state.value})",
+            code="no_appeal",
+            state=case.state.value,
+        )
     detail = {"by": event.by, "reason": event.reason}
     if event.upheld:
         new = replace(
@@ -526,7 +568,10 @@ def _decide_appeal(case: Case, event: DecideAppeal, now: dt.datetime, policy: Po
 
 def _withdraw(case: Case, event: Withdraw, now: dt.datetime, policy: Policy) -> Transition:
     if not case.voluntary:
-        raise TransitionError("only a voluntary disclosure can be withdrawn; refuse instead")
+        raise TransitionError(
+            "only a voluntary disclosure can be withdrawn; refuse instead",
+            code="withdraw_not_allowed",
+        )
     new = replace(case, state=CaseState.WITHDRAWN, pending_name_id=None, closed_at=now)
     return Transition(new, (AuditAction.CASE_WITHDRAWN,), (), {"reason": event.reason})
 

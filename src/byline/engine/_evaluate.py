@@ -4,18 +4,24 @@ No Python object per account. One scan validates every row and keeps only what i
 rejected rows and rows that meet some tier's threshold. Everything written is computed from that
 small table.
 
-Duplicated account ids are the one check that needs more than the row itself. Two ways:
+Duplicated account ids are the one check that needs more than the row itself. Three ways:
 
-- **In order.** A Parquet snapshot whose row groups' statistics say the ids ascend (as an export
-  by primary key does) is scanned in as many streams as there are threads, each over a run of
-  whole row groups plus the first row of the next run; a CSV or JSONL file in one stream.
-  Each stream compares every id with the one read just before it (``lag``): when every id is
-  greater than the one before, and the streams met where they joined, no id can appear twice,
-  and the same scan that decided the rows has proved it. The statistics only choose this way;
-  the proof is made on the ids read.
+- **In order, by column.** A Parquet snapshot whose row groups' statistics say the ids ascend
+  (as an export by primary key does), with ids Arrow can compare (text, integers): DuckDB
+  validates and decides on every other column, and ``engine._ids`` reads the ids alone, proving
+  each present and greater than the one before, and hands over the kept rows' ids. Each column
+  is read once, and the comparisons run in Arrow's kernels, not through ``lag``.
+- **In order, in DuckDB.** Any other Parquet file with ascending statistics is scanned in as
+  many streams as there are threads, each over a run of whole row groups plus the first row of
+  the next run; a CSV or JSONL file in one stream. Each stream compares every id with the one
+  read just before it (``lag``): when every id is greater than the one before, and the streams
+  met where they joined, no id can appear twice, and the scan that decided has proved it.
 - **By hashing.** Any other Parquet file, or a file where some id was not greater than the one
-  before (that scan stops there), is checked by sorting the hashes of all ids and comparing
-  neighbours (the few equal ones settled on the ids themselves) before a scan that decides.
+  before (either ordered check stops there), is checked by sorting the hashes of all ids and
+  comparing neighbours (the few equal ones settled on the ids themselves) before a scan that
+  decides.
+
+The statistics only choose the way; the proof is made on the ids read.
 """
 
 from __future__ import annotations

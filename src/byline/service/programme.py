@@ -29,6 +29,7 @@ from byline.domain.cases import (
     transition,
 )
 from byline.domain.enforcement import incentives_for, restrictions_for
+from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, DisplayField
 from byline.service._changes import labels_changed
@@ -44,7 +45,7 @@ def wall_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class NoCase(LookupError):
+class NoCase(CodedError, LookupError):
     """The account has no case to act on."""
 
 
@@ -131,7 +132,9 @@ class Programme:
             if before is not None and before.is_open:
                 raise TransitionError(
                     f"account already has an open case ({before.state.value})"
-                    "; submit a name on that case instead"
+                    "; submit a name on that case instead",
+                    code="open_case_exists",
+                    state=before.state.value,
                 )
             probe = Volunteer("probe", account_id, kind, "probe", metrics or {}, consent)
             self._check(None, probe, now, policy)
@@ -225,7 +228,7 @@ class Programme:
         with self.db.transaction() as conn:
             case = cases.latest_case(conn, platform, account_id)
             if case is None or (case.pending_name_id or case.name_id) is None:
-                raise NoCase(f"no name on file for account {account_id}")
+                raise NoCase(f"no name on file for account {account_id}", code="no_name")
             name_id = case.pending_name_id or case.name_id
             assert name_id is not None
             return self.vault.reveal_for_staff(
@@ -261,7 +264,7 @@ class Programme:
         with self.db.reading() as conn:
             case = cases.latest_case(conn, platform, account_id)
             if case is None:
-                raise NoCase(f"no case for account {account_id}")
+                raise NoCase(f"no case for account {account_id}", code="no_case")
             policy = active_policy(conn, case.policy_id)
             history = [
                 {
@@ -367,7 +370,7 @@ class Programme:
     def _open(self, conn: Connection, platform: str, account_id: str) -> tuple[Case, Policy]:
         case = cases.open_case(conn, platform, account_id, lock=True)
         if case is None:
-            raise NoCase(f"account {account_id} has no open case")
+            raise NoCase(f"account {account_id} has no open case", code="no_open_case")
         return case, active_policy(conn, case.policy_id)
 
     @staticmethod

@@ -18,13 +18,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from byline import audit, cases
 from byline.domain.cases import CaseState
+from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AuditAction
 from byline.service.policies import active_policy
 from byline.service.programme import NoCase, Programme, vault_subject
 
 
-class AssignmentConflict(ValueError):
+class AssignmentConflict(CodedError, ValueError):
     """The case is taken by another reviewer (or is not taken by the one releasing it)."""
 
 
@@ -150,7 +151,7 @@ def queue(
 def _open_case_id(conn: Connection, platform: str, account_id: str) -> str:
     found = cases.open_case(conn, platform, account_id)
     if found is None:
-        raise NoCase(f"account {account_id} has no open case")
+        raise NoCase(f"account {account_id} has no open case", code="no_open_case")
     return found.case_id
 
 
@@ -195,7 +196,9 @@ def check_may_decide(
         return
     holder = assignee_of(programme, platform, account_id)
     if holder is not None and holder != reviewer:
-        raise TakenByAnother(f"case of account {account_id} is taken by another reviewer")
+        raise TakenByAnother(
+            f"case of account {account_id} is taken by another reviewer", code="taken_by_other"
+        )
 
 
 def assign(
@@ -212,14 +215,20 @@ def assign(
             if holder == reviewer:
                 return
             if holder is not None:
-                raise AssignmentConflict(f"case of account {account_id} is taken by {holder}")
+                raise AssignmentConflict(
+                    f"case of account {account_id} is taken by {holder}",
+                    code="taken_by",
+                    holder=holder,
+                )
             conn.execute(
                 insert(cases.case_assignments).values(
                     case_id=case_id, policy_id=platform, reviewer=reviewer, assigned_at=at
                 )
             )
     except IntegrityError as exc:  # another reviewer took it at the same moment
-        raise AssignmentConflict(f"case of account {account_id} was just taken") from exc
+        raise AssignmentConflict(
+            f"case of account {account_id} was just taken", code="just_taken"
+        ) from exc
 
 
 def release(
@@ -233,7 +242,9 @@ def release(
         if not anyone:
             condition = and_(condition, a.reviewer == reviewer)
         if conn.execute(delete(cases.case_assignments).where(condition)).rowcount == 0:
-            raise AssignmentConflict(f"case of account {account_id} is not taken by you")
+            raise AssignmentConflict(
+                f"case of account {account_id} is not taken by you", code="not_yours"
+            )
 
 
 def trail(programme: Programme, platform: str, account_id: str) -> list[dict[str, Any]]:
@@ -243,7 +254,7 @@ def trail(programme: Programme, platform: str, account_id: str) -> list[dict[str
     with programme.db.reading() as conn:
         case = cases.latest_case(conn, platform, account_id)
         if case is None:
-            raise NoCase(f"no case for account {account_id}")
+            raise NoCase(f"no case for account {account_id}", code="no_case")
         reads = and_(
             log.action == AuditAction.NAME_DECRYPTED.value,
             log.account_id == vault_subject(platform, account_id),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from byline.domain.errors import CodedError
+
 
 class VaultError(Exception):
     """Base of every vault error."""
 
 
-class NameRejected(VaultError, ValueError):
+class NameRejected(VaultError, CodedError, ValueError):
     """A submitted name is not acceptable (empty, too long, control characters).
 
     The message says why, never what: the rejected name is not repeated.

@@ -44,20 +44,26 @@ def validate_name(name: str) -> str:
     are kept as given). Raises ``NameRejected``, whose message never contains the name.
     """
     if not isinstance(name, str):
-        raise NameRejected("a name must be text")
+        raise NameRejected("a name must be text", code="name_not_text")
     stripped = name.strip()
     if not stripped:
-        raise NameRejected("the name is empty")
+        raise NameRejected("the name is empty", code="name_empty")
     if len(stripped) > MAX_NAME_CHARS:
         raise NameRejected(
-            f"the name is {len(stripped)} characters long; at most {MAX_NAME_CHARS} are allowed"
+            f"the name is {len(stripped)} characters long; at most {MAX_NAME_CHARS} are allowed",
+            code="name_too_long",
+            length=len(stripped),
+            most=MAX_NAME_CHARS,
         )
     for position, char in enumerate(stripped, start=1):
         if char in _BIDI_CONTROLS or unicodedata.category(char) in _REFUSED_CATEGORIES:
             raise NameRejected(
                 f"the name contains a control character (U+{ord(char):04X} at position "
                 f"{position}); control, line-break and direction-override characters are "
-                "not allowed"
+                "not allowed",
+                code="name_control_character",
+                character=f"U+{ord(char):04X}",
+                position=position,
             )
     return stripped
 

@@ -270,3 +270,18 @@ def test_actions_run_off_the_event_loop(console: Console, monkeypatch: pytest.Mo
     for name, ran in calls.items():
         assert ran, f"{name} was not called"
         assert not any(ran), f"{name} ran on the event loop"
+
+
+def test_the_services_refusals_are_said_in_the_pages_language(console: Console) -> None:
+    client = console.creator("quiet")
+    for lang, expected in (
+        ("en", "The name contains a control character (U+202E at position 5)"),
+        ("zh-CN", "姓名含有控制字符（第 5 个字符，U+202E）"),
+    ):
+        client.cookies.set("byline_lang", lang, path="/console")
+        response = console.post(client, ME, ME + "/submit", name="Zhao\u202eMin", consent="yes")
+        assert error_after(client, response).startswith(expected), lang
+    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    # a crafted link cannot show a service message (they come only with their facts)
+    page = client.get(ME + "?error=service.case_closed").text
+    assert 'data-testid="error"' not in page

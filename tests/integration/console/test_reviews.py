@@ -245,7 +245,10 @@ def test_bulk_approve_reports_what_was_done_and_what_was_not(console: Console) -
     )
     assert 'data-testid="bulk-failed-star"' in response.text
     assert 'data-testid="bulk-failed-nobody"' in response.text
-    assert "no name is waiting" in response.text and "no open case" in response.text
+    assert (
+        "No name is waiting for verification (the case is disclosed)" in response.text
+        and "no open case" in response.text
+    )
     for name in ("Zhao Min", "Liu Yang", "王高飞"):
         assert name not in response.text
     states = {a: programme.show("weibo", a)["state"] for a in ("waiting", "quiet", "star")}
@@ -535,3 +538,24 @@ def test_an_account_id_with_a_slash_opens_and_is_decided(console: Console, tmp_p
     assert console.programme.show("weibo", "waiting")["state"] == "submitted"  # untouched
     # unencoded, the slash reaches the same case
     assert state_of(client.get("/console/weibo/cases/news/desk").text) == "disclosed"
+
+
+def test_a_refused_decision_is_said_in_the_pages_language(console: Console) -> None:
+    client = console.staff(Role.REVIEWER)
+    url = CASE.format("quiet")  # notified: no name waits for review
+    for lang, expected in (
+        ("en", "No name is waiting for verification (the case is notified)."),
+        ("zh-CN", "没有等待核验的姓名（案件状态：已通知）。"),
+    ):
+        client.cookies.set("byline_lang", lang, path="/console")
+        response = console.post(client, url, url + "/approve")
+        assert error_after(client, response) == expected, lang
+    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    # bulk results say it in the page's language too
+    page = client.get(QUEUE).text
+    response = client.post(
+        QUEUE + "/bulk",
+        data={"csrf": csrf_of(page), "decision": "approve", "account_id": ["quiet"]},
+    )
+    assert response.status_code == 200
+    assert "没有等待核验的姓名（案件状态：已通知）。" in html.unescape(response.text)
