@@ -12,7 +12,7 @@ from rich.table import Table
 
 from byline.cli._app import app, emit_json, fail, out
 from byline.cli._progress import engine_progress
-from byline.engine import DiffError, EngineSettings, SnapshotError
+from byline.engine import DiffError, EngineSettings, SettingError, SnapshotError
 from byline.policy import PolicyFileError
 from byline.service import evaluate_snapshot
 
@@ -58,10 +58,9 @@ def evaluate(
             temp_directory=str(temp_dir) if temp_dir else None,
             duplicates=duplicates,  # type: ignore[arg-type]  # checked by EngineSettings
         )
-    except ValueError as exc:  # "EngineSettings.<field>: why"
-        where, why = str(exc).split(": ", 1)
-        option = {"memory_limit": "--memory-limit", "duplicates": "--duplicates"}
-        raise typer.BadParameter(why, param_hint=option.get(where.split(".")[-1])) from exc
+    except SettingError as exc:
+        option = "--" + exc.field.replace("_", "-")  # the checked fields share their options' names
+        raise typer.BadParameter(exc.why, param_hint=option) from exc
     try:
         with engine_progress(enabled=not as_json) as progress:
             result = evaluate_snapshot(

@@ -16,7 +16,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import jinja2
 from fastapi import Request
@@ -245,7 +245,7 @@ def _now_iso(viewer: Viewer) -> str:
         return ""
 
 
-def worded(exc: Exception) -> bool:
+def worded(exc: Exception) -> TypeGuard[CodedError]:
     """Whether the console can say ``exc`` in the viewer's language (its catalogue knows it)."""
     return isinstance(exc, CodedError) and (
         f"error.service.{exc.code}" in _i18n.catalogue(_i18n.DEFAULT)
@@ -254,9 +254,7 @@ def worded(exc: Exception) -> bool:
 
 def explain(t: _i18n.Translator, exc: Exception) -> str:
     """``exc`` in the viewer's language when the catalogue knows it, else its own message."""
-    if isinstance(exc, CodedError) and worded(exc):
-        return _worded(t, exc.code, exc.facts)
-    return str(exc)
+    return _worded(t, exc.code, exc.facts) if worded(exc) else str(exc)
 
 
 def _worded(t: _i18n.Translator, code: str, facts: dict[str, Any]) -> str:
@@ -280,11 +278,7 @@ def redirect(url: str, **query: str | Exception) -> RedirectResponse:
     for kind in ("notice", "error"):
         value = query.get(kind)
         if isinstance(value, Exception):
-            exc = value
-            if isinstance(exc, CodedError) and worded(exc):
-                flash = [kind, str(exc), exc.code, exc.facts]
-            else:
-                flash = [kind, str(exc)]
+            flash = [kind, str(value), *((value.code, value.facts) if worded(value) else ())]
             query[kind] = "flash"
         elif value is not None and f"{kind}.{value}" not in known:
             flash, query[kind] = [kind, value], "flash"

@@ -10,6 +10,7 @@ from byline.engine._evaluate import (
     EngineSettings,
     Evaluation,
     Progress,
+    SettingError,
     connect,
     evaluate,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "Evaluation",
     "Progress",
     "Reported",
+    "SettingError",
     "Snapshot",
     "SnapshotError",
     "compile_decision",

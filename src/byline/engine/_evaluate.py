@@ -58,6 +58,14 @@ DuplicateCheck = Literal["auto", "order", "hash"]
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
 
 
+class SettingError(ValueError):
+    """An ``EngineSettings`` value that cannot be used: which field, and why."""
+
+    def __init__(self, field_name: str, why: str) -> None:
+        super().__init__(f"EngineSettings.{field_name}: {why}")
+        self.field, self.why = field_name, why
+
+
 @dataclass
 class EngineSettings:
     """How DuckDB may use the machine. Spills to ``temp_directory`` past ``memory_limit``.
@@ -75,18 +83,18 @@ class EngineSettings:
     def __post_init__(self) -> None:
         allowed = get_args(DuplicateCheck)
         if self.duplicates not in allowed:
-            raise ValueError(
-                f"EngineSettings.duplicates: {self.duplicates!r} is not one of {', '.join(allowed)}"
+            raise SettingError(
+                "duplicates", f"{self.duplicates!r} is not one of {', '.join(allowed)}"
             )
         if not _MEMORY.fullmatch(self.memory_limit):
-            raise ValueError(
-                f"EngineSettings.memory_limit: {self.memory_limit!r} is not an amount of memory"
-                " such as 4GB, 512MB or 2GiB"
+            raise SettingError(
+                "memory_limit",
+                f"{self.memory_limit!r} is not an amount of memory such as 4GB, 512MB or 2GiB",
             )
         if self.threads is not None and (
             isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
         ):
-            raise ValueError(f"EngineSettings.threads: {self.threads!r} is not a whole number >= 1")
+            raise SettingError("threads", f"{self.threads!r} is not a whole number >= 1")
 
 
 @dataclass
@@ -181,16 +189,16 @@ class _Stepper:
         self, con: duckdb.DuckDBPyConnection, progress: Progress | None, timings: dict[str, float]
     ) -> None:
         self.con, self.progress, self.timings = con, progress, timings
-        # A step of several parts says which share of it DuckDB's query is (``share``), or how
-        # far its own work has come (``done``); the watcher reports what it is told.
-        self.share = (0.0, 1.0)  # (start, width) of the step that the running query covers
+        # A step of several parts says which share of it, from its start, DuckDB's query is
+        # (``share``), or how far its own work has come (``done``); the watcher reports that.
+        self.share = 1.0
         self.done: float | None = None
 
     def __call__(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
         started = time.perf_counter()
         done = threading.Event()
         watcher = None
-        self.share, self.done = (0.0, 1.0), None
+        self.share, self.done = 1.0, None
         if self.progress is not None:
             report = self.progress
             report(name, 0.0)
@@ -202,8 +210,7 @@ class _Stepper:
                         continue
                     fraction = self.con.query_progress()
                     if fraction >= 0:
-                        start, width = self.share
-                        report(name, start + width * min(fraction / 100.0, 1.0))
+                        report(name, self.share * min(fraction / 100.0, 1.0))
 
             watcher = threading.Thread(target=watch, daemon=True)
             watcher.start()
@@ -279,7 +286,7 @@ def _decide_by_column(
     """
     decision = compile_decision(policy, as_of)
     wanted = f"NOT _good OR ({decision.met_any})"
-    step.share = (0.0, _SCAN_SHARE)
+    step.share = _SCAN_SHARE
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _scan AS "
         f"SELECT * FROM ({snapshot.values_sql(ids=False)}) WHERE {wanted}"
