@@ -1,4 +1,5 @@
-"""The audit trail: every change and every staff read of a name, append-only, hash-chained."""
+"""The audit trail: every change and every staff read of a name, append-only, hash-chained,
+its head sealed with a key the database does not hold."""
 
 from byline.audit._actions import AuditAction
 from byline.audit._log import (
@@ -9,17 +10,33 @@ from byline.audit._log import (
     audit_log,
     entries_for,
     head,
+    verify_chain,
+)
+from byline.audit._seals import (
+    MUST_BE_SEALED,
+    Seal,
+    Sealer,
+    audit_seals,
+    seal,
+    seals,
     verify,
 )
 
 __all__ = [
+    "MUST_BE_SEALED",
     "AuditAction",
     "AuditEntry",
     "ChainReport",
+    "Seal",
+    "Sealer",
     "append",
     "audit_head",
     "audit_log",
+    "audit_seals",
     "entries_for",
     "head",
+    "seal",
+    "seals",
     "verify",
+    "verify_chain",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +144,8 @@ class ChainReport:
     entries: int
     first_bad_seq: int | None = None
     problem: str = ""
+    last_must_be_sealed: int = 0  # the newest entry whose action must be sealed (0: none)
+    seals: dict[str, Any] | None = None  # what the seals said, when they were checked
 
 
 def head(conn: Connection) -> tuple[int, str]:
@@ -151,20 +154,34 @@ def head(conn: Connection) -> tuple[int, str]:
     return (int(row.seq), str(row.hash)) if row else (0, GENESIS)
 
 
-def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> ChainReport:
+def verify_chain(
+    conn: Connection,
+    anchor: tuple[int, str] | None = None,
+    *,
+    sealed: Mapping[int, set[str]] | None = None,
+    must_be_sealed: frozenset[str] = frozenset(),
+) -> ChainReport:
     """Walk the chain from the start; report the first entry that does not fit.
 
     A chain alone cannot show that its newest entries were cut off (and its head rewritten):
     ``anchor`` is a head seen earlier by an outside witness (the platform receives one after
-    every cycle); the chain must still hold that entry with that hash.
+    every cycle); the chain must still hold that entry with that hash. ``sealed`` maps entry
+    numbers to the hashes seals recorded for them: the chain must still hold each.
     """
-    prev, expected_seq, count = GENESIS, 1, 0
+    prev, expected_seq, count, last_must = GENESIS, 1, 0, 0
     anchor_ok = anchor is None
+    sealed = sealed or {}
     result = conn.execute(select(audit_log).order_by(audit_log.c.seq)).mappings()
     for row in result:
         seq = int(row["seq"])
         if anchor is not None and seq == anchor[0]:
             anchor_ok = row["hash"] == anchor[1]
+        if seq in sealed and sealed[seq] != {row["hash"]}:
+            return ChainReport(
+                False, count, seq, f"entry {seq} is not the one that was sealed: rewritten"
+            )
+        if row["action"] in must_be_sealed:
+            last_must = seq
         if seq != expected_seq:
             return ChainReport(
                 False, count, expected_seq, f"entry {expected_seq} is missing (next is {seq})"
@@ -174,6 +191,14 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> ChainRepo
         if _digest(seq, prev, dict(row)) != row["hash"]:
             return ChainReport(False, count, seq, f"entry {seq} was altered after it was written")
         prev, expected_seq, count = row["hash"], seq + 1, count + 1
+    beyond = [seq for seq in sealed if seq > count]
+    if beyond:
+        return ChainReport(
+            False,
+            count,
+            min(beyond),
+            f"a seal names entry {min(beyond)}, but the log ends at entry {count}: it was cut",
+        )
     last = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
     if last is not None and (int(last.seq) != count or last.hash != prev):
         return ChainReport(
@@ -189,7 +214,7 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> ChainRepo
             anchor[0],
             f"entry {anchor[0]} is not the one the witness saw: the log was cut or rewritten",
         )
-    return ChainReport(True, count)
+    return ChainReport(True, count, last_must_be_sealed=last_must)
 
 
 def entries_for(

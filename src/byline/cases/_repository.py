@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from byline.cases._tables import cases
+from byline.cases._tables import cases, cycles, observations
 from byline.domain.cases import Case, CaseState
 from byline.domain.errors import CodedError
 from byline.domain.vocabulary import AccountKind, Trigger
+from byline.store import insert_or
 
 
 class ConcurrentUpdate(CodedError, RuntimeError):
@@ -203,3 +204,62 @@ def list_cases(
     if state is not None:
         query = query.where(cases.c.state == state.value)
     return [_from_row(r) for r in conn.execute(query)]
+
+
+# --- observations: how new the counts on file are ---------------------------------------------
+
+
+def newest_cycle_as_of(
+    conn: Connection, platform: str, *, other_than: str | None = None
+) -> dt.date | None:
+    """The ``as_of`` of the platform's newest cycle (running or finished), ``other_than`` one."""
+    query = select(func.max(cycles.c.as_of)).where(cycles.c.policy_id == platform)
+    if other_than is not None:
+        query = query.where(cycles.c.cycle_id != other_than)
+    value: dt.date | None = conn.execute(query).scalar_one()
+    return value
+
+
+def observed_on(conn: Connection, platform: str, account_ids: Iterable[str]) -> dict[str, dt.date]:
+    """The date of the newest pushed count on file for each of ``account_ids`` that has one."""
+    ids = list(account_ids)
+    found: dict[str, dt.date] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            select(observations.c.account_id, observations.c.observed_on).where(
+                observations.c.policy_id == platform, observations.c.account_id.in_(chunk)
+            )
+        )
+        found.update({r.account_id: r.observed_on for r in rows})
+    return found
+
+
+def observed_after(conn: Connection, platform: str, on: dt.date) -> dict[str, dt.date]:
+    """Every account whose newest pushed count is newer than ``on``, with its date."""
+    rows = conn.execute(
+        select(observations.c.account_id, observations.c.observed_on).where(
+            observations.c.policy_id == platform, observations.c.observed_on > on
+        )
+    )
+    return {r.account_id: r.observed_on for r in rows}
+
+
+def note_observed(
+    conn: Connection, platform: str, account_ids: Iterable[str], on: dt.date, source: str
+) -> None:
+    """Record that counts of ``account_ids`` as of ``on`` were applied (the newest stays)."""
+    rows = [
+        {"policy_id": platform, "account_id": a, "observed_on": on, "source": source}
+        for a in account_ids
+    ]
+    if not rows:
+        return
+    statement = insert_or(conn, observations)
+    statement = statement.on_conflict_do_update(
+        index_elements=[observations.c.policy_id, observations.c.account_id],
+        set_={"observed_on": statement.excluded.observed_on, "source": statement.excluded.source},
+        where=observations.c.observed_on <= statement.excluded.observed_on,
+    )
+    for start in range(0, len(rows), 500):
+        conn.execute(statement, rows[start : start + 500])

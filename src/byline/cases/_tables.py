@@ -130,6 +130,18 @@ policy_activations = Table(
     Column("source", Text, nullable=False),
 )
 
+# The newest count on file for each account that the platform pushed between cycles (the API's
+# follower counts, the stream): an observation older than it moves nothing. A cycle's snapshot
+# observes the whole platform at once; its date is the cycle's ``as_of``.
+observations = Table(
+    "observations",
+    metadata,
+    Column("policy_id", String(80), primary_key=True),
+    Column("account_id", String(200), primary_key=True),
+    Column("observed_on", Date, nullable=False),
+    Column("source", String(40), nullable=False),
+)
+
 case_assignments = Table(
     "case_assignments",
     metadata,

@@ -24,6 +24,7 @@ from byline.service.cycle import run_cycle
 from byline.service.operations import (
     MessageStatus,
     audit_head,
+    audit_seal,
     audit_verify,
     db_upgrade,
     deliver_outbox,
@@ -33,7 +34,12 @@ from byline.service.operations import (
     rotate_keys,
 )
 from byline.service.programme import Actor, Programme
-from byline.service.wiring import Database, open_database, open_programme
+from byline.service.wiring import (
+    Database,
+    existing_key_provider,
+    open_database,
+    open_programme,
+)
 
 cases_app = typer.Typer(help="List cases.", no_args_is_help=True)
 case_app = typer.Typer(help="Show or act on one account's case.", no_args_is_help=True)
@@ -161,15 +167,19 @@ def cycle(
     as_json: bool = JsonOption,
 ) -> None:
     """Evaluate a snapshot and move every case: open, notify, observe, sweep, release."""
+    with _errors():
+        programme = open_programme(db)
+    on_close(programme.db.dispose)
     with _errors(), engine_progress(enabled=not as_json) as progress:
         report = run_cycle(
-            _database(db, create=True),
+            programme.db,
             snapshot,
             policy,
             as_of.date(),
             transaction_size=transaction_size,
             progress=progress,
             keep=keep,
+            sealer=programme.vault.sealer,
         )
     if as_json:
         emit_json(report.as_dict())
@@ -529,11 +539,15 @@ def enforcement(
 def audit_verify_cmd(
     db: str | None = DbOption,
     anchor: str | None = typer.Option(
-        None, "--anchor", help="SEQ:HASH of a head a witness kept (the platform gets one per cycle)"
+        None,
+        "--anchor",
+        help="SEQ:HASH of a head a witness kept (the platform gets a seal per cycle and per"
+        " staff read of a name)",
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Exit 0 when the hash chain is intact; else name the first bad entry and exit 1."""
+    """Exit 0 when the hash chain is intact and its seals check out under the key ring; else
+    name the first bad entry and exit 1."""
     expected = None
     if anchor is not None:
         seq, _, digest = anchor.partition(":")
@@ -541,7 +555,9 @@ def audit_verify_cmd(
             fail("--anchor: give SEQ:HASH, e.g. 1532:9f2c... (64 hex characters)", code=2)
         expected = (int(seq), digest)
     with _errors():
-        report = audit_verify(_database(db), expected)
+        database = _database(db)
+        sealer = existing_key_provider(db)
+        report = audit_verify(database, expected, sealer)
     if as_json:
         emit_json(
             {
@@ -549,16 +565,40 @@ def audit_verify_cmd(
                 "entries": report.entries,
                 "first_bad_seq": report.first_bad_seq,
                 "problem": report.problem,
+                "seals": report.seals,
             }
         )
     elif report.ok:
-        out.print(f"audit chain intact: {report.entries:,} entries")
+        sealed = (
+            f"; sealed to entry {report.seals['sealed_to']:,} ({report.seals['checked']:,} seals"
+            " checked with the key)"
+            if report.seals is not None
+            else "; seals not checked: no key (BYLINE_KEY_FILE or BYLINE_MASTER_KEY)"
+        )
+        out.print(f"audit chain intact: {report.entries:,} entries{sealed}")
     else:
         out.print(
             f"[red]audit chain broken[/] at entry {report.first_bad_seq}: {escape(report.problem)}"
         )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("seal")
+def audit_seal_cmd(
+    db: str | None = DbOption,
+    actor: str = typer.Option(..., "--actor", help="Who seals (recorded)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Seal the chain's head with the key ring now (once after upgrading a database whose log
+    predates seals; cycles and staff reads of a name seal it by themselves)."""
+    programme = _programme(db)
+    with _errors():
+        sealed = audit_seal(programme.db, programme.vault.sealer, actor)
+    if as_json:
+        emit_json(sealed.as_dict())
+        return
+    out.print(f"sealed entry {sealed.seq:,} under master key {sealed.key_id}")
 
 
 @audit_app.command("head")

@@ -244,6 +244,12 @@ def at_or_above_floor(metrics: Mapping[str, int], policy: Policy) -> bool:
     return all(metrics.get(m, 0) >= v for m, v in policy.floor.threshold.items())
 
 
+def is_stale(on: dt.date, newest_on_file: dt.date | None) -> bool:
+    """Counts as of ``on`` are stale when newer ones are on file: they move no case and no
+    label. Counts as of the same day apply, in the order they arrive."""
+    return newest_on_file is not None and on < newest_on_file
+
+
 def may_show(case: Case, policy: Policy) -> bool:
     """Whether a verified name may be on the label: the threshold promise."""
     if case.voluntary:
@@ -593,6 +599,10 @@ def _names_erased(case: Case, event: NamesErased, now: dt.datetime, policy: Poli
 
 
 def _observe(case: Case, event: Observe, now: dt.datetime, policy: Policy) -> Transition:
+    if is_stale(event.on, case.observed_on):
+        # An older reading never moves the case: recorded, and nothing else.
+        stale = {"observed_on": event.on.isoformat(), "newest_on_file": str(case.observed_on)}
+        return Transition(case, (AuditAction.OBSERVATION_STALE,), (), stale)
     effects: list[Effect] = []
     flags = case.flags
     detail: dict[str, Any] = {}

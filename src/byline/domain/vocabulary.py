@@ -105,9 +105,11 @@ class AuditAction(StrEnum):
     CASE_NAME_ERASED = "case:name_erased"
     CASE_OBSERVED = "case:observed"
     CASE_FLAGGED = "case:flagged"
+    OBSERVATION_STALE = "observation:stale"  # counts older than the newest on file: not applied
     NAME_DECRYPTED = "name:decrypted"
     NAME_ERASED = "name:erased"
     KEYS_ROTATED = "keys:rotated"
+    AUDIT_SEALED = "audit:sealed"  # an operator sealed the head by hand
     POLICY_ACTIVATED = "policy:activated"
     API_KEY_CREATED = "api_key:created"
     API_KEY_REVOKED = "api_key:revoked"

@@ -60,7 +60,8 @@ class BatchRunner:
                 if event is None:
                     continue
                 result: Transition = transition(case, event, self.now, self.policy)
-                if case is not None and result.case == case and not result.effects:
+                unchanged = case is not None and result.case == case
+                if unchanged and not (result.effects or result.actions):
                     continue
                 record(
                     conn,

@@ -1,20 +1,32 @@
 """Follower counts pushed by the platform between cycles: each touched account is decided at
-once and its case opened or observed (notices still go out in cycles, in phase order)."""
+once and its case opened or observed (notices still go out in cycles, in phase order).
+
+A count older than the newest one on file for its account (a late push, or one older than the
+platform's newest cycle) is stale: it moves no case and no label, and is recorded and reported.
+Rows that share an account id in one batch are all rejected, as a snapshot rejects them: which
+one is right cannot be known.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from byline.domain.cases import Event, Observe, Open
+from sqlalchemy import Connection
+
+from byline import audit, cases
+from byline.domain.cases import Event, Observe, Open, is_stale
 from byline.domain.decision import Account, decide
-from byline.domain.vocabulary import AccountKind, Category, Outcome
+from byline.domain.vocabulary import AccountKind, AuditAction, Category, Outcome
 from byline.service._batches import BatchRunner
 from byline.service.policies import active_policy
 from byline.store import Database
+
+STALE_LISTED = 100  # account ids named in one stale audit entry (the count is always whole)
 
 
 @dataclass(frozen=True)
@@ -27,16 +39,50 @@ class CountUpdate:
 
 def apply_counts(
     db: Database, platform: str, updates: Sequence[CountUpdate], on: dt.date, *, actor: str
-) -> dict[str, int]:
+) -> dict[str, Any]:
+    """Apply one batch of counts as of ``on``; return what happened to every row:
+    ``read`` = ``accepted`` + ``rejected``; ``stale`` of the accepted moved nothing."""
     with db.reading() as conn:
         policy = active_policy(conn, platform)
     missing = [m for m in policy.metrics if any(m not in u.metrics for u in updates)]
     if missing:
         raise ValueError(f"every update needs the policy's metrics: missing {', '.join(missing)}")
+    rows: defaultdict[str, list[int]] = defaultdict(list)
+    for index, u in enumerate(updates):
+        rows[u.account_id].append(index)
+    rejects = [
+        {
+            "index": index,
+            "field": f"counts.{index}.account_id",
+            "reason": f"the account appears in rows {', '.join(map(str, where))} of this batch;"
+            " none of them is applied",
+        }
+        for where in rows.values()
+        if len(where) > 1
+        for index in where
+    ]
+    by_id = {a: updates[where[0]] for a, where in rows.items() if len(where) == 1}
+
     now = dt.datetime.combine(on, dt.time(), dt.UTC)
+    with db.transaction() as conn:
+        stale = _stale(conn, platform, sorted(by_id), on)
+        fresh = sorted(by_id.keys() - stale.keys())
+        # Recorded before the cases move: a crash in between leaves nothing older able to pass.
+        cases.note_observed(conn, platform, fresh, on, "counts")
+        if stale:
+            record_stale(
+                conn,
+                platform,
+                policy_label=f"{policy.id} {policy.version}",
+                stale=stale,
+                on=on,
+                now=now,
+                actor=actor,
+                source="counts",
+            )
+
     actions: Counter[str] = Counter()
     runner = BatchRunner(db, policy, now, f"counts:{on.isoformat()}", 200, actions, actor)
-    by_id = {u.account_id: u for u in updates}
 
     def event(account_id: str, case: object) -> Event | None:
         u = by_id[account_id]
@@ -48,5 +94,61 @@ def apply_counts(
             return Open(str(uuid.uuid4()), u.account_id, u.kind, d.tier, u.metrics, on)
         return None
 
-    runner.run(sorted(by_id), event, key=lambda a: a)
-    return {"accepted": len(by_id), **dict(sorted(actions.items()))}
+    runner.run(fresh, event, key=lambda a: a)
+    late = actions.pop(AuditAction.OBSERVATION_STALE.value, 0)  # older than its case's counts
+    return {
+        "read": len(updates),
+        "accepted": len(by_id),
+        "rejected": len(rejects),
+        "stale": len(stale) + late,
+        **dict(sorted(actions.items())),
+        "rejects": rejects,
+    }
+
+
+def _stale(
+    conn: Connection, platform: str, account_ids: Sequence[str], on: dt.date
+) -> dict[str, dt.date]:
+    """The accounts whose counts on file are newer than ``on``, with the newest date: a pushed
+    count of the account's own, or the platform's newest cycle (its snapshot observed all)."""
+    cycle = cases.newest_cycle_as_of(conn, platform)
+    pushed = cases.observed_on(conn, platform, account_ids)
+    stale: dict[str, dt.date] = {}
+    for account_id in account_ids:
+        newest = max((d for d in (cycle, pushed.get(account_id)) if d is not None), default=None)
+        if newest is not None and is_stale(on, newest):
+            stale[account_id] = newest
+    return stale
+
+
+def record_stale(
+    conn: Connection,
+    platform: str,
+    *,
+    policy_label: str,
+    stale: Mapping[str, dt.date],
+    on: dt.date,
+    now: dt.datetime,
+    actor: str,
+    source: str,
+    request_id: str | None = None,
+) -> None:
+    """One audit entry for the counts a batch or a cycle did not apply because they were stale."""
+    audit.append(
+        conn,
+        audit.AuditEntry(
+            at=now,
+            actor=actor,
+            action=AuditAction.OBSERVATION_STALE,
+            policy_version=policy_label,
+            request_id=request_id,
+            detail={
+                "source": source,
+                "platform": platform,
+                "as_of": on.isoformat(),
+                "newest_on_file": max(stale.values()).isoformat(),
+                "count": len(stale),
+                "accounts": sorted(stale)[:STALE_LISTED],
+            },
+        ),
+    )

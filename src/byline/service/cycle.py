@@ -29,14 +29,23 @@ from byline.domain.cases import (
     Open,
     Sweep,
     at_or_above_floor,
+    is_stale,
 )
+from byline.domain.errors import CodedError
 from byline.domain.vocabulary import AccountKind, AuditAction, Outcome
 from byline.engine import Progress, SnapshotError, current_metrics, evaluate, reported_accounts
 from byline.service._batches import BatchRunner
+from byline.service._sealing import seal_and_send
+from byline.service.counts import record_stale
 from byline.service.policies import PolicyText, activate, active_source, digest
 from byline.store import Database
 
 ACTOR = "cycle"
+
+
+class StaleSnapshot(CodedError, ValueError):
+    """A cycle as of a date older than the platform's newest cycle: its snapshot would move
+    cases back to older counts, so it is refused (and the refusal is audited)."""
 
 
 @dataclass
@@ -49,6 +58,7 @@ class CycleReport:
     actions: dict[str, int] = field(default_factory=dict)
     funnel: dict[str, int] = field(default_factory=dict)
     missing_from_snapshot: int = 0
+    stale: int = 0  # required or open accounts whose pushed counts on file are newer: untouched
     restricted_accounts: int = 0
     seconds: float = 0.0
     outputs: str | None = None  # where the evaluation's outputs (and rejects) were kept
@@ -76,9 +86,12 @@ def run_cycle(
     progress: Progress | None = None,
     on_step: Callable[[str], None] | None = None,
     keep: Path | None = None,
+    sealer: audit.Sealer | None = None,
 ) -> CycleReport:
     """Run one cycle. With ``keep``, the evaluation's outputs (decisions, summary, and every
-    rejected row with its reason) stay in ``keep/<cycle id>/``; nothing is dropped unseen."""
+    rejected row with its reason) stay in ``keep/<cycle id>/``; nothing is dropped unseen.
+    With ``sealer`` (the vault's key provider: every front door passes it), the audit chain's
+    head is sealed when the cycle finishes."""
     started = time.perf_counter()
     now = dt.datetime.combine(as_of, dt.time(), dt.UTC)
     say = on_step or (lambda _: None)
@@ -90,7 +103,26 @@ def run_cycle(
         done = conn.execute(select(cases.cycles).where(cases.cycles.c.cycle_id == cycle_id)).first()
         if done is not None and done.status == "finished":
             return CycleReport(**{**done.summary, "already_done": True})
-        if done is None:
+        newest = cases.newest_cycle_as_of(conn, policy.id, other_than=cycle_id)
+        refused = done is None and is_stale(as_of, newest)
+        if refused:
+            audit.append(
+                conn,
+                audit.AuditEntry(
+                    at=now,
+                    actor=ACTOR,
+                    action=AuditAction.OBSERVATION_STALE,
+                    policy_version=f"{policy.id} {policy.version}",
+                    request_id=cycle_id,
+                    detail={
+                        "source": "cycle",
+                        "snapshot": snapshot.name,
+                        "as_of": as_of.isoformat(),
+                        "newest_on_file": str(newest),
+                    },
+                ),
+            )
+        elif done is None:
             conn.execute(
                 insert(cases.cycles).values(
                     cycle_id=cycle_id,
@@ -113,6 +145,14 @@ def run_cycle(
                     detail={"snapshot": snapshot.name, "as_of": as_of.isoformat()},
                 ),
             )
+    if refused:
+        raise StaleSnapshot(
+            f"{snapshot.name}: a cycle as of {as_of} is older than the platform's newest cycle"
+            f" (as of {newest}); its counts would move cases back, so it is not run",
+            code="stale_snapshot",
+            as_of=as_of.isoformat(),
+            newest=str(newest),
+        )
     report = CycleReport(cycle_id, as_of.isoformat(), f"{policy.id} {policy.version}", False)
     actions: Counter[str] = Counter()
     runner = BatchRunner(db, policy, now, cycle_id, transaction_size, actions)
@@ -129,11 +169,29 @@ def run_cycle(
     say("open")
     with db.reading() as conn:
         open_ids = cases.open_account_ids(conn, policy.id)
+        pushed_later = cases.observed_after(conn, policy.id, as_of)
     newly = [
         r
         for r in reported.values()
         if r.outcome == Outcome.REQUIRED.value and r.account_id not in open_ids
     ]
+    # An account the platform pushed newer counts for is not opened on this older snapshot.
+    stale = {r.account_id: pushed_later[r.account_id] for r in newly
+             if r.account_id in pushed_later}
+    if stale:
+        newly = [r for r in newly if r.account_id not in stale]
+        with db.transaction() as conn:
+            record_stale(
+                conn,
+                policy.id,
+                policy_label=f"{policy.id} {policy.version}",
+                stale=stale,
+                on=as_of,
+                now=now,
+                actor=ACTOR,
+                source="cycle",
+                request_id=cycle_id,
+            )
     runner.run(
         newly,
         lambda r, case: (
@@ -207,6 +265,8 @@ def run_cycle(
             if (n := cases.state_counts(conn, policy.id).get(st.value, 0))
         }
         report.restricted_accounts = _restricted(conn, policy.id)
+        # Open cases with newer pushed counts were left as they are, each audited.
+        report.stale = len(stale) + actions.pop(AuditAction.OBSERVATION_STALE.value, 0)
         report.actions = dict(sorted(actions.items()))
         report.seconds = round(time.perf_counter() - started, 3)
         summary = report.as_dict()
@@ -227,16 +287,27 @@ def run_cycle(
             ),
         )
         # The platform keeps the chain's head: later, `audit verify --anchor` proves that
-        # nothing was cut off the end of the log since.
-        seq, digest_ = audit.head(conn)
-        outbox.enqueue(
-            conn,
-            platform=policy.id,
-            topic=outbox.Topic.AUDIT,
-            at=now,
-            key=f"audit-head:{cycle_id}",
-            payload={"seq": seq, "hash": digest_, "cycle_id": cycle_id},
-        )
+        # nothing was cut off the end of the log since; sealed, it cannot be forged either.
+        if sealer is not None:
+            seal_and_send(
+                conn,
+                sealer,
+                policy.id,
+                now,
+                "cycle",
+                key=f"audit-head:{cycle_id}",
+                extra={"cycle_id": cycle_id},
+            )
+        else:
+            seq, digest_ = audit.head(conn)
+            outbox.enqueue(
+                conn,
+                platform=policy.id,
+                topic=outbox.Topic.AUDIT,
+                at=now,
+                key=f"audit-head:{cycle_id}",
+                payload={"seq": seq, "hash": digest_, "cycle_id": cycle_id},
+            )
     return report
 
 

@@ -10,6 +10,7 @@ from byline.cases import ConcurrentUpdate
 from byline.domain.cases import TransitionError
 from byline.engine import DiffError, SnapshotError
 from byline.policy import PolicyFileError
+from byline.service.cycle import StaleSnapshot
 from byline.service.policies import NoActivePolicy
 from byline.service.programme import NoCase
 from byline.service.wiring import NoDatabase
@@ -23,13 +24,14 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     NoCase,
     PolicyFileError,
     SnapshotError,
+    StaleSnapshot,
     TransitionError,
     VaultError,
 )
 
 # For adapters that map errors to statuses (the API): what kind of mistake each is.
 NotFoundError: tuple[type[Exception], ...] = (NoActivePolicy, NoCase)
-ConflictError: tuple[type[Exception], ...] = (TransitionError, ConcurrentUpdate)
+ConflictError: tuple[type[Exception], ...] = (TransitionError, ConcurrentUpdate, StaleSnapshot)
 InvalidInputError: tuple[type[Exception], ...] = (
     PolicyFileError,
     SnapshotError,

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from byline import cases
 from byline.domain.cases import Case
+from byline.service._sealing import seal_and_send
 from byline.service.programme import Actor, NoCase, Programme
 
 
@@ -76,6 +77,7 @@ def verify_with_provider(
         name = programme.vault.reveal_for_staff(
             conn, case.pending_name_id, actor=actor.name, reason="identity verification", at=now
         )
+        seal_and_send(conn, programme.vault.sealer, platform, now, "name_read")
     result = verifier.verify(account_id, name)
     del name
     if result.matched:

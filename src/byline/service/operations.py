@@ -13,9 +13,26 @@ from byline.store.migrate import revisions, upgrade
 from byline.vault import LocalKeyProvider
 
 
-def audit_verify(db: Database, anchor: tuple[int, str] | None = None) -> audit.ChainReport:
+def audit_verify(
+    db: Database, anchor: tuple[int, str] | None = None, sealer: audit.Sealer | None = None
+) -> audit.ChainReport:
+    """The chain, its seals and (with the key provider) their MACs; see ``audit.verify``."""
     with db.reading() as conn:
-        return audit.verify(conn, anchor)
+        return audit.verify(conn, anchor, sealer)
+
+
+def audit_seal(db: Database, sealer: audit.Sealer, actor: str) -> audit.Seal:
+    """Seal the head now (after upgrading a database whose log predates seals, say); the
+    chain must be intact, so a seal never vouches for a log already rewritten."""
+    with db.transaction() as conn:
+        report = audit.verify(conn, None, None)
+        if not report.ok:
+            raise ValueError(f"not sealed: the audit chain is broken ({report.problem})")
+        audit.append(
+            conn,
+            audit.AuditEntry(at=wall_clock(), actor=actor, action=audit.AuditAction.AUDIT_SEALED),
+        )
+        return audit.seal(conn, sealer, wall_clock(), "by_hand")
 
 
 def audit_head(db: Database) -> tuple[int, str]:
@@ -77,6 +94,10 @@ def rotate_keys(programme: Programme, actor: str) -> dict[str, Any]:
         total += done
         if done == 0:
             break
+    # Seals under the old key stay checkable only while it is in the ring: a seal under the
+    # new one vouches for everything before it, so the old key may leave.
+    with programme.db.transaction() as conn:
+        audit.seal(conn, programme.vault.sealer, programme.clock(), "keys_rotated")
     return {"key_id": key_id, "rewrapped": total}
 
 

@@ -34,6 +34,7 @@ from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, DisplayField
 from byline.service._changes import labels_changed
 from byline.service._record import record
+from byline.service._sealing import seal_and_send
 from byline.service.policies import active_policy, active_policy_ids
 from byline.store import Database
 from byline.vault import KeyProvider, Vault
@@ -231,9 +232,11 @@ class Programme:
                 raise NoCase(f"no name on file for account {account_id}", code="no_name")
             name_id = case.pending_name_id or case.name_id
             assert name_id is not None
-            return self.vault.reveal_for_staff(
+            name = self.vault.reveal_for_staff(
                 conn, name_id, actor=actor.name, reason=reason, at=now, request_id=actor.request_id
             )
+            seal_and_send(conn, self.vault.sealer, platform, now, "name_read")
+            return name
 
     def erase(
         self,

@@ -136,7 +136,7 @@ def simulate(
             week_snapshot = evolve(
                 snapshot, workdir / "weeks" / f"{day}.parquet", week, purged, metric
             )
-            cycle = run_cycle(db, week_snapshot, policy_ref, day)
+            cycle = run_cycle(db, week_snapshot, policy_ref, day, sealer=programme.vault.sealer)
             actions: dict[str, int] = {}
             if week == 1:
                 _volunteer(programme, snapshot, policy, volunteers, rng, actions)

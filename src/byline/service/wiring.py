@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -9,7 +10,13 @@ from sqlalchemy.engine import make_url
 from byline.service.programme import Clock, Programme, wall_clock
 from byline.store import Database, default_url, normalise_url
 from byline.store.migrate import revisions, upgrade
-from byline.vault import Vault, key_provider_from_env
+from byline.vault import (
+    ENV_KEY_FILE,
+    ENV_MASTER_KEY,
+    KeyProvider,
+    Vault,
+    key_provider_from_env,
+)
 
 
 def default_key_file(db_url: str) -> Path:
@@ -63,8 +70,28 @@ def open_programme(
 ) -> Programme:
     url = db_url or default_url()
     db = open_database(url, must_exist=must_exist)
-    provider = key_provider_from_env(key_file or default_key_file(url))
+    try:
+        provider = key_provider_from_env(key_file or default_key_file(url))
+    except BaseException:
+        db.dispose()  # a key ring that cannot be read leaves no connection behind
+        raise
     return Programme(db, Vault(provider), clock, provider)
 
 
-__all__ = ["Database", "NoDatabase", "default_key_file", "open_database", "open_programme"]
+def existing_key_provider(db_url: str | None = None) -> KeyProvider | None:
+    """The key provider ``open_programme`` would use, without creating a key file: None when
+    there is none (``BYLINE_MASTER_KEY``, ``BYLINE_KEY_FILE`` or the default file)."""
+    path = default_key_file(db_url or default_url())
+    if not (os.environ.get(ENV_MASTER_KEY) or os.environ.get(ENV_KEY_FILE) or path.exists()):
+        return None
+    return key_provider_from_env(path)
+
+
+__all__ = [
+    "Database",
+    "NoDatabase",
+    "default_key_file",
+    "existing_key_provider",
+    "open_database",
+    "open_programme",
+]

@@ -19,6 +19,7 @@ import binascii
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -26,6 +27,9 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from byline.vault._crypto import KEY_BYTES, NONCE_BYTES, new_key, open_sealed, seal
 from byline.vault._errors import DecryptionFailed, KeyRingError
@@ -35,6 +39,11 @@ ENV_KEY_FILE = "BYLINE_KEY_FILE"
 KEY_FILE_FORMAT = "byline-master-keys/1"
 _WRAP_VERSION = b"\x01"
 _MAX_KEY_ID = 64  # vault_keys.master_key_id
+_MAC_KEY_INFO = b"byline audit seal key/1"
+
+
+def _hmac(key: bytes, message: bytes) -> bytes:
+    return hmac.new(key, message, hashlib.sha256).digest()
 
 
 @runtime_checkable
@@ -55,6 +64,17 @@ class KeyProvider(Protocol):
         ...
 
     def unwrap(self, wrapped: bytes, master_key_id: str, *, associated_data: bytes) -> bytes: ...
+
+    def mac(self, message: bytes) -> tuple[bytes, str]:
+        """(a MAC of ``message`` under a key only the provider holds, derived from its current
+        master key; that master key's id) — what seals the audit log's head, the way a KMS's
+        GenerateMac does."""
+        ...
+
+    def check_mac(self, message: bytes, tag: bytes, master_key_id: str) -> bool | None:
+        """Whether ``tag`` is ``message``'s MAC under ``master_key_id``; None when the provider
+        does not hold that key (retired after a rotation, or a wrong key file)."""
+        ...
 
 
 class LocalKeyProvider:
@@ -153,6 +173,20 @@ class LocalKeyProvider:
                 "(altered, or moved to another account)"
             )
         return data_key
+
+    def mac(self, message: bytes) -> tuple[bytes, str]:
+        return _hmac(self._mac_key(self._current), message), self._current
+
+    def check_mac(self, message: bytes, tag: bytes, master_key_id: str) -> bool | None:
+        if master_key_id not in self._keys:
+            return None
+        return hmac.compare_digest(_hmac(self._mac_key(master_key_id), message), tag)
+
+    def _mac_key(self, master_key_id: str) -> bytes:
+        """A key for MACs only, derived from the master key (HKDF): never used to wrap."""
+        return HKDF(
+            algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=_MAC_KEY_INFO
+        ).derive(self._keys[master_key_id])
 
     # -- managing the ring -------------------------------------------------------------------
 

@@ -86,6 +86,11 @@ class Vault:
     def __repr__(self) -> str:
         return f"Vault(provider={self._keys.provider!r})"
 
+    @property
+    def sealer(self) -> KeyProvider:
+        """The key provider, for MACs over the audit chain's head (it never decrypts a name)."""
+        return self._keys.provider
+
     # -- names in ----------------------------------------------------------------------------
 
     def submit_name(

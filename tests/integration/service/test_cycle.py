@@ -242,3 +242,47 @@ def test_a_new_version_must_keep_the_tiers_of_open_cases(db: Database, tmp_path:
     renamed.write_text(preset_path("weibo").read_text().replace("weibo.tier.1m", "weibo.tier.top"))
     with pytest.raises(ValueError, match=r"drops tiers that open cases are in: weibo\.tier\.1m"):
         run_cycle(db, snap, renamed, PHASE_1M + dt.timedelta(days=7))
+
+
+def test_a_cycle_opens_no_case_on_counts_older_than_a_push(db: Database, tmp_path: Path) -> None:
+    from byline.service.counts import CountUpdate, apply_counts
+
+    run_cycle(db, snapshot(tmp_path, "s1", BASE), "weibo", PHASE_1M)
+    pushed = apply_counts(
+        db,
+        "weibo",
+        [CountUpdate("rising", "individual", "finance", {"followers": 200_000})],  # type: ignore[arg-type]
+        PHASE_1M + dt.timedelta(days=20),
+        actor="platform",
+    )
+    assert pushed["stale"] == 0 and "case:opened" not in pushed
+    # A snapshot as of an earlier day, newer than the last cycle, says 5,000,000.
+    older = snapshot(tmp_path, "s2", {**BASE, "rising": 5_000_000})
+    report = run_cycle(db, older, "weibo", PHASE_1M + dt.timedelta(days=5))
+    assert report.stale == 1 and "rising" not in states(db)
+    with db.reading() as conn:
+        [entry] = [e for e in audit.entries_for(conn) if e["action"] == "observation:stale"]
+    assert entry["detail"]["accounts"] == ["rising"] and entry["detail"]["source"] == "cycle"
+    # A snapshot as of the push's day or later decides as usual.
+    later = run_cycle(db, older, "weibo", PHASE_1M + dt.timedelta(days=20))
+    assert later.stale == 0 and states(db)["rising"] == "notified"
+
+
+def test_a_cycle_older_than_the_newest_is_refused_and_audited(
+    db: Database, tmp_path: Path
+) -> None:
+    import pytest
+
+    from byline.service.cycle import StaleSnapshot
+
+    snap = snapshot(tmp_path, "s", BASE)
+    run_cycle(db, snap, "weibo", PHASE_1M + dt.timedelta(days=3))
+    before = states(db)
+    with pytest.raises(StaleSnapshot, match="older than the platform's newest cycle"):
+        run_cycle(db, snapshot(tmp_path, "s2", {**BASE, "tiny": 9_000_000}), "weibo", PHASE_1M)
+    assert states(db) == before
+    with db.reading() as conn:
+        actions = [e["action"] for e in audit.entries_for(conn)]
+    assert actions.count("observation:stale") == 1
+    # The same cycle again (a re-run after a crash) is not refused by its own date.
+    assert run_cycle(db, snap, "weibo", PHASE_1M + dt.timedelta(days=3)).already_done

@@ -30,7 +30,7 @@ from byline.domain.cases import (
     transition,
 )
 from byline.domain.decision import Account, decide
-from byline.domain.vocabulary import AccountKind, Category, Outcome
+from byline.domain.vocabulary import AccountKind, AuditAction, Category, Outcome
 from byline.policy import load_policy, preset_names
 
 FOLLOWERS = st.one_of(
@@ -105,6 +105,23 @@ class CaseMachine(RuleBasedStateMachine):
             self.apply(Notify("cycle"))
         if self.case is not None and self.case.is_open:
             self.apply(Sweep())
+
+    @rule(followers=FOLLOWERS, days=st.integers(1, 400))
+    @precondition(
+        lambda self: self.case is not None and self.case.is_open and self.case.observed_on
+    )
+    def stale_count(self, followers: int, days: int) -> None:
+        """A count older than the newest on file, from any door, claiming the account is
+        required at the top tier: it is recorded as stale and moves nothing."""
+        assert self.case is not None and self.case.observed_on is not None
+        metrics = {m: followers for m in self.policy.metrics}
+        on = self.case.observed_on - dt.timedelta(days=days)
+        before = self.case
+        result = transition(
+            before, Observe(metrics, on, True, self.policy.tiers[0].id), self.now, self.policy
+        )
+        assert result.case == before and result.effects == ()
+        assert result.actions == (AuditAction.OBSERVATION_STALE,)
 
     @rule(consent=st.booleans())
     def creator_submits(self, consent: bool) -> None:

@@ -50,7 +50,7 @@ def _date(text: str) -> dt.date:
 @router.post("/follower-counts", summary="Push counts; touched accounts are decided at once")
 def counts(
     platform: PlatformPath, body: CountsIn, state: StateDep, caller: PlatformCaller
-) -> dict[str, int]:
+) -> dict[str, Any]:
     updates = []
     for i, c in enumerate(body.counts):
         metrics = dict(c.metrics)
@@ -107,6 +107,7 @@ def cycles(
         _snapshot(state, platform, body.snapshot),
         _policy_ref(state, platform),
         _date(body.as_of),
+        sealer=state.programme.vault.sealer,
     )
     return report.as_dict()
 
