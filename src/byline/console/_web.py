@@ -140,9 +140,12 @@ def page(*roles: Role, creator: bool = False) -> Callable[[Request], Viewer]:
 
 
 def current_url(request: Request) -> str:
+    """The page's path and query, to come back to; never a creator's entry ``token`` (a page
+    refusing a link must not repeat it, e.g. in the language switch's ``next``)."""
     url = request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
     return url
 
 
