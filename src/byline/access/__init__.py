@@ -32,6 +32,7 @@ from byline.access._tables import (
     staff_users,
 )
 from byline.access._tokens import (
+    CLOCK_SKEW,
     TokenError,
     issue_creator_token,
     read_creator_token,
@@ -39,6 +40,7 @@ from byline.access._tokens import (
 )
 
 __all__ = [
+    "CLOCK_SKEW",
     "STAFF_SESSION",
     "Principal",
     "Role",

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import jwt
 from sqlalchemy import select
 
 from byline import audit
+from byline.access import CLOCK_SKEW
+from byline.service.access import issue_creator_token
 from byline.service.cycle import run_cycle
-from conftest import NAMES, World
+from conftest import NAMES, NOW, World
 
 from factories import write_snapshot
 
@@ -55,6 +58,37 @@ def test_creator_token_rules(world: World) -> None:
     assert response.status_code == 401 and "too long" in response.json()["detail"]
     other = world.creator("quiet", platform="douyin")
     assert world.client.get("/v1/platforms/weibo/me", headers=other).status_code == 401
+
+
+def test_a_creator_token_from_the_future_is_refused(world: World) -> None:
+    """Signed with the platform's real creator key, but issued ten years ahead (so it could be
+    kept and used for ten years), or valid only from later: refused, without echoing it."""
+    secret = world.creator_secret["weibo"]
+    ahead = NOW + dt.timedelta(days=3650)
+    for token in (
+        issue_creator_token(secret, "weibo", "quiet", ahead),
+        issue_creator_token(secret, "weibo", "quiet", NOW + CLOCK_SKEW + dt.timedelta(seconds=1)),
+        jwt.encode(
+            {
+                "sub": "quiet",
+                "aud": "byline:weibo",
+                "iat": int(NOW.timestamp()),
+                "nbf": int((NOW + dt.timedelta(minutes=5)).timestamp()),
+                "exp": int((NOW + dt.timedelta(minutes=15)).timestamp()),
+            },
+            secret,
+            algorithm="HS256",
+        ),
+    ):
+        response = world.client.get(
+            "/v1/platforms/weibo/me", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 401, response.text
+        assert "future" in response.json()["detail"] or "not valid yet" in response.json()["detail"]
+        assert token not in response.text
+    within = issue_creator_token(secret, "weibo", "quiet", NOW + CLOCK_SKEW)
+    me = world.client.get("/v1/platforms/weibo/me", headers={"Authorization": f"Bearer {within}"})
+    assert me.status_code == 200
 
 
 def test_creator_cannot_act_out_of_turn(world: World) -> None:

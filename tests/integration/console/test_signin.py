@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import jwt
 import pytest
 from sqlalchemy import func, select
 
@@ -120,6 +121,34 @@ def test_a_bad_or_foreign_creator_link_is_refused(console: Console) -> None:
     assert client.get("/console/weibo/enter?token=garbage").status_code == 401
     link = console.creator_link("waiting", platform="douyin").replace("/douyin/", "/weibo/")
     assert client.get(link).status_code == 401
+
+
+def test_a_creator_link_from_the_future_is_refused(console: Console) -> None:
+    """A link the platform's real creator key signed, but issued ten years ahead or valid only
+    from later: no session, and the token is not repeated in the page."""
+    secret = console.creator_secret["weibo"]
+    for token in (
+        issue_creator_token(secret, "weibo", "waiting", NOW + dt.timedelta(days=3650)),
+        jwt.encode(
+            {
+                "sub": "waiting",
+                "aud": "byline:weibo",
+                "iat": int(NOW.timestamp()),
+                "nbf": int((NOW + dt.timedelta(minutes=5)).timestamp()),
+                "exp": int((NOW + dt.timedelta(minutes=15)).timestamp()),
+            },
+            secret,
+            algorithm="HS256",
+        ),
+    ):
+        client = console.client()
+        refused = client.get(f"/console/weibo/enter?token={token}")
+        assert refused.status_code == 401
+        assert token not in refused.text
+        assert "byline_session" not in client.cookies
+        assert client.get("/console/weibo/me").status_code in (303, 401)
+    with console.programme.db.reading() as conn:
+        assert conn.execute(select(func.count()).select_from(spent_entry_links)).scalar() == 0
 
 
 def test_a_creator_link_opens_one_session_only(console: Console) -> None:
