@@ -16,6 +16,12 @@ from byline.domain.policy import Policy
 _PRESET_PACKAGE = "byline.policy"
 _PRESET_DIR = "presets"
 
+# A policy file is a few kilobytes with values nested two or three deep. Anything far beyond
+# that is not a policy, and a deep enough nesting exhausts the TOML parser's recursion (and
+# the validator's), so both are refused before parsing.
+MAX_POLICY_BYTES = 1_000_000
+MAX_NESTING = 16
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -82,6 +88,7 @@ def read_policy_source(name_or_path: str | Path) -> tuple[str, str]:
 
 
 def parse_policy(text: str, origin: str) -> Policy:
+    _check_shape(text, origin)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -89,12 +96,61 @@ def parse_policy(text: str, origin: str) -> Policy:
         line = int(match.group(1)) if match else None
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise PolicyFileError(origin, [Problem(line, "", f"not valid TOML: {message}")]) from None
+    except RecursionError:  # the nesting check above should make this unreachable
+        raise PolicyFileError(origin, [Problem(None, "", _TOO_DEEP)]) from None
     try:
         return Policy.model_validate(data)
+    except RecursionError:
+        raise PolicyFileError(origin, [Problem(None, "", _TOO_DEEP)]) from None
     except ValidationError as exc:
         lines = _key_lines(text)
         problems = [_problem(err, lines) for err in exc.errors()]
         raise PolicyFileError(origin, problems) from None
+
+
+_TOO_DEEP = f"values nested more than {MAX_NESTING} deep; a policy needs two or three"
+
+
+def _check_shape(text: str, origin: str) -> None:
+    """Refuse a text too large, or with arrays or inline tables nested too deep, to be a policy.
+
+    Counts ``[``/``{`` against ``]``/``}`` outside strings and comments, one pass, no recursion;
+    a table header (``[a]``, ``[[a]]``) counts too, which is at most two."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_POLICY_BYTES:
+        raise PolicyFileError(
+            origin,
+            [Problem(None, "", f"{size} bytes; a policy file is at most {MAX_POLICY_BYTES}")],
+        )
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "\"'":
+            quote = text[i : i + 3] if text.startswith(c * 3, i) else c
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                if text[i] == "\n":
+                    line += 1
+                    if len(quote) == 1:  # an unclosed one-line string: the parser says so
+                        break
+                elif text[i] == "\\" and c == '"':
+                    i += 1
+                i += 1
+            i += len(quote)
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise PolicyFileError(origin, [Problem(line, "", _TOO_DEEP)])
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
 
 
 def _problem(err: Any, lines: dict[tuple[str | int, ...], int]) -> Problem:

@@ -290,3 +290,19 @@ def test_evaluate_bad_engine_option_is_a_usage_error(
     flat = " ".join(err.replace("│", " ").split())
     assert code == 2 and option in flat and says in flat, flat
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a = " + "[" * 500 + "]" * 500, "a = " + "{ b = " * 500 + "1" + " }" * 500],
+    ids=["arrays", "inline-tables"],
+)
+def test_policy_check_deeply_nested_file_is_one_clear_error(tmp_path: Path, text: str) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text(text)
+    code, out, err = run("policy", "check", str(deep))
+    assert code == 1 and out == ""
+    assert f"{deep}:1: values nested more than 16 deep" in err.replace("\n", "")
+    assert "Traceback" not in err and "RecursionError" not in err
+    code, out, _ = run("policy", "check", str(deep), "--json")
+    assert code == 1 and json.loads(out)["valid"] is False

@@ -127,3 +127,37 @@ def test_a_scope_with_no_category_is_refused(tmp_path: Path) -> None:
     path.write_text(text)
     _, field, message = problem(path)
     assert field == "scope" and "no category is in scope" in message
+
+
+DEEP = [
+    "a = " + "[" * 500 + "]" * 500,
+    "a = " + "{ b = " * 500 + "1" + " }" * 500,
+    "[policy]\nid = 'x'\n\n[floor]\nthreshold = { followers = " + "[" * 100_000 + "]" * 100_000,
+]
+
+
+@pytest.mark.parametrize("text", DEEP, ids=["arrays", "inline-tables", "huge"])
+def test_deep_nesting_is_refused_not_a_recursion_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(text)
+    line, _, message = problem(path)
+    assert line == text.count("\n") + 1  # the line where the nesting goes too deep
+    assert "nested more than 16 deep" in message
+
+
+def test_nesting_inside_strings_and_comments_does_not_count(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        WEIBO_TEXT.replace('title = "', 'title = "' + "[" * 40 + "{" * 40 + '\\" ', 1)
+        + "# "
+        + "[" * 40
+        + "\n"
+    )
+    assert "[" * 40 in load_policy(path).policy.title
+
+
+def test_a_file_too_large_to_be_a_policy_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.toml"
+    path.write_text(WEIBO_TEXT + "#" * 1_000_001 + "\n")
+    _, _, message = problem(path)
+    assert "a policy file is at most 1000000" in message
