@@ -31,7 +31,8 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, get_args
@@ -43,7 +44,7 @@ from byline.domain.vocabulary import Outcome
 from byline.engine._compile import CompiledDecision, compile_decision
 from byline.engine._diff import DiffError, write_diff
 from byline.engine._ids import ascending_ids, comparable
-from byline.engine._snapshot import Snapshot, open_snapshot
+from byline.engine._snapshot import Snapshot, SnapshotError, first_line, open_snapshot
 
 Progress = Callable[[str, float], None]  # (step, fraction done of that step)
 
@@ -138,23 +139,10 @@ def evaluate(
     con = connect(settings)
     timings: dict[str, float] = {}
     try:
-        snapshot = open_snapshot(con, snapshot_path, policy.metrics, fmt)
+        with _reading(snapshot_path):
+            snapshot = open_snapshot(con, snapshot_path, policy.metrics, fmt)
+            read = _read_and_decide(con, snapshot, policy, as_of, settings, progress, timings)
         step = _Stepper(con, progress, timings)
-        runs = _ordered_runs(con, snapshot, settings.duplicates)
-        proved = False
-        if runs is not None:
-            if snapshot.format == "parquet" and comparable(snapshot.path, snapshot.row_groups):
-                proved = step("decide", _decide_by_column, snapshot, policy, as_of, step)
-            else:
-                proved = step("decide", _decide_in_order, snapshot, policy, as_of, runs)
-            if not proved:  # the order broke: hash after all
-                timings["order check"] = timings.pop("decide")
-        if proved:
-            _no_duplicates(con)
-        else:
-            step("duplicates", _find_duplicates, snapshot)
-            step("decide", _decide_interesting_rows, snapshot, policy, as_of)
-        read = step("count", _count_rows, snapshot)
         step("write", _write_outputs, policy, as_of, out_dir)
         summary = _summarise(con, snapshot, policy, as_of, read)
         if previous is None and (out_dir / DIFF).exists():
@@ -169,6 +157,46 @@ def evaluate(
         return Evaluation(out_dir, summary, timings)
     finally:
         con.close()
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """DuckDB's refusal of the file's contents (a CSV line it cannot parse, bytes that are not
+    UTF-8, a damaged Parquet page), found anywhere in the reading, said as the file's problem.
+
+    Only input errors: running out of memory or disk while reading is not the file's fault."""
+    try:
+        yield
+    except duckdb.InvalidInputException as exc:
+        raise SnapshotError(f"{path}: cannot be read: {first_line(exc)}") from None
+
+
+def _read_and_decide(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    policy: Policy,
+    as_of: dt.date,
+    settings: EngineSettings,
+    progress: Progress | None,
+    timings: dict[str, float],
+) -> int:
+    """Fill ``_kept`` with the rejected rows and the rows worth deciding; the rows read."""
+    step = _Stepper(con, progress, timings)
+    runs = _ordered_runs(con, snapshot, settings.duplicates)
+    proved = False
+    if runs is not None:
+        if snapshot.format == "parquet" and comparable(snapshot.path, snapshot.row_groups):
+            proved = step("decide", _decide_by_column, snapshot, policy, as_of, step)
+        else:
+            proved = step("decide", _decide_in_order, snapshot, policy, as_of, runs)
+        if not proved:  # the order broke: hash after all
+            timings["order check"] = timings.pop("decide")
+    if proved:
+        _no_duplicates(con)
+    else:
+        step("duplicates", _find_duplicates, snapshot)
+        step("decide", _decide_interesting_rows, snapshot, policy, as_of)
+    return int(step("count", _count_rows, snapshot))
 
 
 def _check_comparable(previous: Path, policy: Policy) -> None:

@@ -43,6 +43,7 @@ _INTEGER_TYPES = (
 )
 _FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 _JSON_SAMPLE_LINES = 1000
+_ROW_NUMBER = "file_row_number"  # DuckDB's row number in a Parquet file (0-based)
 # The vocabularies as temporary ENUM types, made on each connection that reads a snapshot.
 _ENUMS: dict[str, tuple[str, type[AccountKind] | type[Category]]] = {
     "kind": ("_byline_kind", AccountKind),
@@ -165,22 +166,33 @@ def open_snapshot(
     _create_enums(con)
     try:
         if fmt == "parquet":
-            source = f"read_parquet({literal}, file_row_number=true)"
-            types = _describe(con, f"SELECT * FROM {source}")
-            row = "file_row_number + 1"
+            # The file's own columns: ``file_row_number`` is how DuckDB numbers the rows, not
+            # something the file has, so it is never named to the user as if it were.
+            types = _describe(con, f"SELECT * FROM read_parquet({literal})")
+            if _ROW_NUMBER in types:
+                raise SnapshotError(
+                    f"{path}: a column named {_ROW_NUMBER!r} is reserved (the engine numbers "
+                    "rows under that name); rename or drop it"
+                )
+            source = f"read_parquet({literal}, {_ROW_NUMBER}=true)"
+            row = f"{_ROW_NUMBER} + 1"
         elif fmt == "csv":
             # Short rows are padded (their missing fields reject them); long rows get extra
-            # columns, which reject them too: one bad line is one rejected row.
+            # columns, which reject them too: one bad line is one rejected row. One reader,
+            # not DuckDB's parallel one: it alone reads a line break inside a quoted field
+            # (RFC 4180) with padding on, and it reads the records in file order, which is
+            # what numbers them (a record is one row however many lines it spans). The
+            # engine's ordered scan reads a text file in one stream anyway: no slower.
             source = (
                 f"read_csv({literal}, all_varchar=true, header=true, null_padding=true, "
-                "strict_mode=false)"
+                "strict_mode=false, parallel=false)"
             )
             types = _describe(con, f"SELECT * FROM {source}")
             row = "row_number() OVER ()"
         else:
             return _open_jsonl(con, path, metrics, literal)
     except duckdb.Error as exc:
-        raise SnapshotError(f"{path}: not a readable {fmt} file: {_first_line(exc)}") from None
+        raise SnapshotError(f"{path}: not a readable {fmt} file: {first_line(exc)}") from None
     _require(path, types, required)
     columns = ", ".join(required)
     raw = f"SELECT {row} AS _row, {columns} FROM {source}"
@@ -241,7 +253,8 @@ def _stat(value: str | None, number: bool) -> Any:
 def _csv_header(path: Path) -> list[str]:
     import csv
 
-    with path.open(newline="", encoding="utf-8", errors="replace") as f:
+    # utf-8-sig: a byte-order mark is not part of the first column's name (DuckDB drops it too)
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as f:
         return next(csv.reader(f), [])
 
 
@@ -342,5 +355,5 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

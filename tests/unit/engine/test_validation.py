@@ -255,3 +255,78 @@ def test_reading_a_snapshot_writes_nothing_to_the_callers_database(tmp_path: Pat
         assert good.fetchone() == (5,)  # rows 1, 2, 7, 9, 10: duplicates are settled later
     finally:
         con.close()
+
+
+def test_csv_line_break_inside_a_quoted_field_is_one_row(tmp_path: Path) -> None:
+    # RFC 4180: a quoted field may hold a line break. The record is one row, and the rows
+    # after it keep their numbers (records in file order, header not counted).
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "account_id,kind,category,followers,handle\n"
+        'a,individual,finance,600000,"first line\nsecond line"\n'
+        '"b",individual,finance,700000,"x\r\ny"\n'
+        "c,individual,finance,-1,c\n"
+        "d,individual,finance,800000,d\n"
+    )
+    result = evaluate(path, WEIBO, AS_OF, tmp_path / "out")
+    assert read_rejects(tmp_path / "out") == {3: "followers: negative (-1)"}
+    s = result.summary
+    assert (s["read"], s["accepted"], s["rejected"], s["required"]) == (4, 3, 1, 3)
+
+
+def test_csv_line_break_inside_the_id_is_kept_in_the_id(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        'account_id,kind,category,followers\n"a\nb",individual,finance,600000\n'
+        '"a\nb",individual,finance,700000\n'
+    )
+    evaluate(path, WEIBO, AS_OF, tmp_path / "out")
+    assert read_rejects(tmp_path / "out") == {
+        1: "account_id: duplicate (rows 1, 2)",
+        2: "account_id: duplicate (rows 1, 2)",
+    }
+
+
+def test_csv_with_a_byte_order_mark_reads_as_without(tmp_path: Path) -> None:
+    plain = write_snapshot(tmp_path / "plain.csv", ROWS)
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    with_mark = evaluate(marked, WEIBO, AS_OF, tmp_path / "marked")
+    without = evaluate(plain, WEIBO, AS_OF, tmp_path / "plain")
+    assert read_rejects(tmp_path / "marked") == read_rejects(tmp_path / "plain")
+    assert sorted(read_rejects(tmp_path / "marked")) == sorted(EXPECTED_REJECTS)
+    for key in ("read", "accepted", "rejected", "by_outcome", "by_tier"):
+        assert with_mark.summary[key] == without.summary[key], key
+
+
+def test_csv_the_reader_refuses_late_in_the_file_is_one_clear_error(tmp_path: Path) -> None:
+    # Past the sample DuckDB sniffs at opening: the refusal comes in the middle of the scan.
+    path = tmp_path / "s.csv"
+    lines = [f"a{i:06d},individual,finance,600000\n" for i in range(60_000)]
+    path.write_bytes(
+        ("account_id,kind,category,followers\n" + "".join(lines)).encode()
+        + b"z\xff,individual,finance,1\n"
+    )
+    with pytest.raises(SnapshotError) as info:
+        evaluate(path, WEIBO, AS_OF, tmp_path / "out")
+    assert str(info.value).startswith(f"{path}: cannot be read: ")
+    assert "CSV Error on Line: 60002" in str(info.value)
+
+
+def test_parquet_errors_name_only_the_files_own_columns(tmp_path: Path) -> None:
+    path = write_snapshot(tmp_path / "s.parquet", [{"account_id": "a", "followers": 1}])
+    with pytest.raises(SnapshotError) as info:
+        evaluate(path, WEIBO, AS_OF, tmp_path / "out")
+    assert str(info.value) == (
+        f"{path}: missing required columns kind, category (found: account_id, followers)"
+    )
+    clash = write_snapshot(
+        tmp_path / "clash.parquet",
+        [{**ROWS[0], "file_row_number": 7}, {**ROWS[1], "file_row_number": 3}],
+    )
+    with pytest.raises(SnapshotError) as info:
+        evaluate(clash, WEIBO, AS_OF, tmp_path / "out")
+    assert str(info.value) == (
+        f"{clash}: a column named 'file_row_number' is reserved (the engine numbers rows"
+        " under that name); rename or drop it"
+    )

@@ -1,0 +1,73 @@
+"""Input built to break the command line (issue #12): each is one clear line and a non-zero
+exit, or is read correctly; never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from byline.cli import app
+
+runner = CliRunner()
+
+HEADER = "account_id,kind,category,followers,handle\n"
+QUOTED_BREAK = (
+    HEADER + 'a,individual,finance,1200000,"two\nlines"\n'
+    "b,individual,finance,-5,b\n"
+    "c,individual,finance,1100000,c\n"
+)
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=stdin)
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(autouse=True)
+def _here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BYLINE_KEY_FILE", "")
+    monkeypatch.delenv("BYLINE_MASTER_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "bom"])
+def test_evaluate_and_cycle_read_a_quoted_line_break(tmp_path: Path, bom: bytes) -> None:
+    snap = tmp_path / "s.csv"
+    snap.write_bytes(bom + QUOTED_BREAK.encode())
+    code, out, err = run(
+        "evaluate", str(snap), "-p", "weibo", "--as-of", "2023-10-16", "-o", "out", "--json"
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert (summary["read"], summary["accepted"], summary["required"]) == (3, 2, 2)
+    assert (tmp_path / "out" / "rejects.csv").read_text().splitlines()[1:] == [
+        "2,b,followers: negative (-5)"
+    ]
+    code, out, err = run(
+        "cycle", "--db", str(tmp_path / "b.db"), "--snapshot", str(snap), "--policy", "weibo",
+        "--as-of", "2023-10-16", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["evaluation"]["read"] == 3 and report["funnel"] == {"notified": 2}
+
+
+def test_evaluate_and_cycle_refuse_an_unreadable_csv_in_one_line(tmp_path: Path) -> None:
+    snap = tmp_path / "s.csv"
+    rows = "".join(f"a{i:06d},individual,finance,600000,h\n" for i in range(60_000))
+    snap.write_bytes((HEADER + rows).encode() + b"z\xff,individual,finance,1,h\n")
+    code, _, err = run("evaluate", str(snap), "-p", "weibo", "--as-of", "2023-10-16", "-o", "o")
+    assert code == 1 and "Traceback" not in err
+    assert err.strip().startswith(f"error: {snap}: cannot be read: ") and "Line: 60002" in err
+    code, _, err = run(
+        "cycle", "--db", str(tmp_path / "b.db"), "--snapshot", str(snap), "--policy", "weibo",
+        "--as-of", "2023-10-16",
+    )  # fmt: skip
+    assert code == 1 and "Traceback" not in err
+    assert err.strip().replace("\n", "").startswith(f"error: {snap}: cannot be read: ")
