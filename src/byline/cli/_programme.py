@@ -270,9 +270,25 @@ def case_show(
         out.print(f"  {h['at']}  {h['action']:<22} {h['actor']}  -> {h['state']}", highlight=False)
 
 
+# More than any name (the vault allows 200 characters): what is read from stdin, at most.
+_NAME_STDIN_CHARS = 4096
+
+
 def _read_name(name: str | None, name_stdin: bool) -> str:
     if name_stdin:
-        return sys.stdin.readline().rstrip("\n")
+        # All of stdin, not its first line: a name is one line, and what follows it would
+        # otherwise be dropped unseen. One final line break (as echo adds) is not the name's.
+        text = sys.stdin.read(_NAME_STDIN_CHARS + 1)
+        if len(text) > _NAME_STDIN_CHARS:
+            fail(f"--name-stdin: more than {_NAME_STDIN_CHARS} characters; a name is one line")
+        text = text.removesuffix("\n").removesuffix("\r")
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+        if lines > 1:
+            fail(
+                f"--name-stdin: {lines} lines; a name is one line"
+                " (only a final line break is allowed)"
+            )
+        return text
     if name is None:
         fail(
             "give the name with --name-stdin (preferred: it stays out of shell history) or --name",

@@ -71,3 +71,49 @@ def test_evaluate_and_cycle_refuse_an_unreadable_csv_in_one_line(tmp_path: Path)
     )  # fmt: skip
     assert code == 1 and "Traceback" not in err
     assert err.strip().replace("\n", "").startswith(f"error: {snap}: cannot be read: ")
+
+
+@pytest.fixture
+def notified(tmp_path: Path) -> str:
+    """A database where account 'a' was notified by a cycle."""
+    snap = tmp_path / "s.csv"
+    snap.write_text(HEADER + "a,individual,finance,1200000,a\n")
+    db = str(tmp_path / "b.db")
+    code, _, err = run(
+        "cycle", "--db", db, "--snapshot", str(snap), "--policy", "weibo", "--as-of", "2023-10-16"
+    )
+    assert code == 0, err
+    return db
+
+
+@pytest.mark.parametrize(
+    "stdin, message",
+    [
+        ("Chen Jing\nsecond line\n", "--name-stdin: 2 lines; a name is one line"),
+        ("Chen Jing\r\nWang\r\n", "--name-stdin: 2 lines; a name is one line"),
+        ("Chen Jing\n\n", "--name-stdin: 2 lines; a name is one line"),
+        ("", "the name is empty"),
+        ("\n", "the name is empty"),
+        ("x" * 5000, "--name-stdin: more than 4096 characters; a name is one line"),
+    ],
+    ids=["two-lines", "crlf", "blank-line", "nothing", "just-a-newline", "huge"],
+)
+def test_case_submit_name_stdin_refuses_what_is_not_one_line(
+    notified: str, stdin: str, message: str
+) -> None:
+    code, out, err = run("case", "submit", "a", "--name-stdin", "--db", notified, stdin=stdin)
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert message in err and "Chen" not in err and "Wang" not in err
+    code, out, _ = run("case", "show", "a", "--db", notified, "--json")
+    assert json.loads(out)["state"] == "notified"  # nothing was submitted
+
+
+@pytest.mark.parametrize("stdin", ["Chen Jing\n", "Chen Jing\r\n", "Chen Jing"])
+def test_case_submit_name_stdin_takes_one_line(notified: str, stdin: str) -> None:
+    code, out, err = run(
+        "case", "submit", "a", "--name-stdin", "--db", notified, "--json", stdin=stdin
+    )
+    assert code == 0, err
+    assert json.loads(out)["state"] == "submitted"
+    revealed = run("case", "reveal", "a", "--actor", "ann", "--reason", "check", "--db", notified)
+    assert "Chen Jing" in revealed[1] and "\r" not in revealed[1]
