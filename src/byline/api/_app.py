@@ -40,8 +40,9 @@ def create_app(
 ) -> FastAPI:
     settings = settings or ApiSettings.from_env()
     programme = programme or open_programme(settings.db_url)
-    if limiter is None:
-        limiter = RedisLimiter(settings.redis_url) if settings.redis_url else MemoryLimiter()
+    if limiter is None and settings.redis_url:
+        limiter = RedisLimiter(settings.redis_url, workers=settings.workers)
+    limiter = limiter or MemoryLimiter()
     app = _Api(
         title="Byline",
         version="1",
@@ -55,6 +56,8 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.byline = AppState(programme, limiter, settings, Metrics())
+    if isinstance(limiter, RedisLimiter):
+        limiter.on_fallback = app.state.byline.metrics.limited_in_memory.inc
     _problems.install(app)
     for module in (labels, creator, reviewer, platform, admin, ops):
         app.include_router(module.router)

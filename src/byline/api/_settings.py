@@ -12,6 +12,9 @@ from pydantic import BaseModel, Field
 class ApiSettings(BaseModel):
     db_url: str | None = None  # default: BYLINE_DB or ./byline.db
     redis_url: str | None = None  # shared rate limits across workers; None: in memory
+    # The server's worker processes (``byline serve --workers`` sets it): while Redis cannot
+    # be reached, each worker allows this share of every limit, counted in its own memory.
+    workers: int = Field(default=1, ge=1)
     viewer_limit_per_minute: int = Field(default=600, ge=1)  # label lookups per viewer
     key_limit_per_minute: int = Field(default=60_000, ge=1)  # requests per API key
     creator_limit_per_minute: int = Field(default=60, ge=1)  # requests per creator
@@ -37,6 +40,7 @@ class ApiSettings(BaseModel):
         mapping = {
             "BYLINE_DB": "db_url",
             "BYLINE_REDIS_URL": "redis_url",
+            "BYLINE_WORKERS": "workers",
             "BYLINE_VIEWER_LIMIT_PER_MINUTE": "viewer_limit_per_minute",
             "BYLINE_KEY_LIMIT_PER_MINUTE": "key_limit_per_minute",
             "BYLINE_CREATOR_LIMIT_PER_MINUTE": "creator_limit_per_minute",

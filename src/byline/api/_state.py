@@ -37,6 +37,11 @@ class Metrics:
         self.rate_limited = Counter(
             "byline_rate_limited_total", "Requests refused for rate", ["bucket"], registry=r
         )
+        self.limited_in_memory = Counter(
+            "byline_rate_limit_in_memory_total",
+            "Requests rate-limited in this process's memory because Redis could not be reached",
+            registry=r,
+        )
         self.queue = Gauge(
             "byline_review_queue", "Cases waiting for review", ["platform"], registry=r
         )

@@ -35,6 +35,7 @@ def serve(
 
     if db:
         os.environ["BYLINE_DB"] = db
+    os.environ["BYLINE_WORKERS"] = str(workers)  # each worker's share of a limit without Redis
     open_database(db).dispose()  # migrate once before workers start
     uvicorn.run(
         "byline.api._factory:app",

@@ -7,6 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from byline.api._deps import StateDep
 from byline.api._problems import problem_response
+from byline.api._ratelimit import RedisLimiter
 from byline.service.health import readiness
 
 router = APIRouter(tags=["operations"])
@@ -17,9 +18,18 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Database reachable and migrations current", response_model=None)
+@router.get(
+    "/readyz",
+    summary="Database reachable, migrations current, Redis reachable when configured",
+    response_model=None,
+)
 def readyz(state: StateDep) -> dict[str, object] | Response:
     ready = readiness(state.programme.db)
+    if ready["ready"] and isinstance(state.limiter, RedisLimiter):
+        # Requests are still answered (limits counted per process), but not as configured.
+        problem = state.limiter.ready()
+        if problem:
+            ready = {"ready": False, "problem": f"{problem}; limits counted per process"}
     if not ready["ready"]:
         return problem_response(503, "Not ready", str(ready["problem"]), "/readyz")
     return ready
