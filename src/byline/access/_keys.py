@@ -32,6 +32,7 @@ class Principal:
     key_id: str | None = None
     account_id: str | None = None  # set for creators
     username: str | None = None  # set for staff signed in to the console
+    name_budget: int | None = None  # a key's own budget of distinct names per hour
 
     @property
     def name(self) -> str:
@@ -47,7 +48,12 @@ def _digest(secret: str) -> str:
 
 
 def create_key(
-    conn: Connection, platform: str, role: Role, at: dt.datetime, label: str = ""
+    conn: Connection,
+    platform: str,
+    role: Role,
+    at: dt.datetime,
+    label: str = "",
+    name_budget: int | None = None,
 ) -> str:
     """Create a key and return it; it is never shown again (only its hash is kept)."""
     key_id = f"{PREFIX}_{secrets.token_hex(6)}"
@@ -60,6 +66,7 @@ def create_key(
             role=role.value,
             label=label,
             created_at=at,
+            name_budget_per_hour=name_budget,
         )
     )
     return secret
@@ -72,7 +79,7 @@ def authenticate(conn: Connection, presented: str) -> Principal | None:
         return None
     if not hmac.compare_digest(row.secret_hash, _digest(presented)):
         return None
-    return Principal(row.platform, Role(row.role), key_id)
+    return Principal(row.platform, Role(row.role), key_id, name_budget=row.name_budget_per_hour)
 
 
 def revoke_key(conn: Connection, platform: str, key_id: str, at: dt.datetime) -> bool:
@@ -99,6 +106,7 @@ def list_keys(conn: Connection, platform: str) -> list[dict[str, object]]:
             "label": r.label,
             "created_at": r.created_at.isoformat(),
             "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
+            "name_budget_per_hour": r.name_budget_per_hour,
         }
         for r in rows
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, String, Table
+from sqlalchemy import Column, Integer, String, Table
 
 from byline.store import UtcDateTime, metadata
 
@@ -16,6 +16,8 @@ api_keys = Table(
     Column("label", String(120), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    # Distinct disclosed names this key may be shown per hour (NULL: the server's default).
+    Column("name_budget_per_hour", Integer),
 )
 
 creator_token_keys = Table(

@@ -42,7 +42,7 @@ def create_app(
     programme = programme or open_programme(settings.db_url)
     if limiter is None and settings.redis_url:
         limiter = RedisLimiter(settings.redis_url, workers=settings.workers)
-    limiter = limiter or MemoryLimiter()
+    limiter = limiter or MemoryLimiter(workers=settings.workers)
     app = _Api(
         title="Byline",
         version="1",

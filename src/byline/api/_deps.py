@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -137,3 +137,28 @@ CreatorCaller = Annotated[Principal, Depends(creator)]
 
 def limit_viewer(state: AppState, platform: str, viewer_id: str) -> None:
     _limited(state, f"viewer:{platform}:{viewer_id}", state.settings.viewer_limit_per_minute)
+
+
+def spend_names(
+    state: AppState, caller: Principal, platform: str, viewer_id: str, names: Collection[str]
+) -> None:
+    """Count the distinct names about to be shown against the key's budget (its own, or the
+    server's) and the viewer's; 429 with ``Retry-After`` when either would be passed."""
+    if not names:
+        return
+    settings = state.settings
+    key_budget = caller.name_budget or settings.key_name_budget_per_hour
+    budgets = [
+        (f"key:{caller.key_id}", key_budget),
+        (f"viewer:{platform}:{viewer_id}", settings.viewer_name_budget_per_hour),
+    ]
+    verdict = state.limiter.spend(budgets, names)
+    if not verdict.allowed:
+        state.metrics.over_budget.labels(verdict.bucket.split(":", 1)[0]).inc()
+        raise Problem(
+            429,
+            "Too many names",
+            "this key or viewer has been shown its budget of distinct names for this hour;"
+            " retry after the given seconds",
+            headers={"Retry-After": str(verdict.retry_after_s)},
+        )

@@ -12,32 +12,58 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 WINDOW_S = 60
+# Budgets of distinct disclosed names: what a harvester wants is names, not requests, so what
+# is counted is how many different names each key and each viewer has been shown this hour.
+BUDGET_WINDOW_S = 3600
 
 
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
     retry_after_s: int
+    bucket: str = ""  # the budget that would have been passed (refused spends)
 
 
 ALLOWED = Verdict(True, 0)
 
 
 class RateLimiter(Protocol):
-    def hit(self, bucket: str, limit: int) -> Verdict: ...
+    def hit(self, bucket: str, limit: int) -> Verdict:
+        """Count one request in ``bucket``; refused past ``limit`` in this minute."""
+        ...
+
+    def spend(self, budgets: Sequence[tuple[str, int]], names: Collection[str]) -> Verdict:
+        """Show ``names`` (account ids) against every (bucket, budget): allowed, and counted in
+        each, only if no bucket would then hold more distinct names this hour than its budget.
+        Names a bucket was already shown this hour cost nothing again."""
+        ...
+
+
+def _retry(now: float, window_s: int, bucket: str = "") -> Verdict:
+    return Verdict(False, max(1, int((int(now // window_s) + 1) * window_s - now)), bucket)
 
 
 class MemoryLimiter:
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    """Limits and budgets counted in this process; with several workers (and no Redis), each
+    allows its share, the limit divided by ``workers``, so together they allow about the limit.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time, *, workers: int = 1) -> None:
         self._clock = clock
+        self._workers = max(1, workers)
         self._window = -1
         self._counts: dict[str, int] = {}  # bucket -> hits in the current window
+        self._budget_window = -1
+        self._shown: dict[str, set[str]] = {}  # bucket -> names shown in the current hour
         self._lock = threading.Lock()
+
+    def share(self, limit: int) -> int:
+        return max(1, limit // self._workers)
 
     def hit(self, bucket: str, limit: int) -> Verdict:
         now = self._clock()
@@ -47,9 +73,46 @@ class MemoryLimiter:
                 self._window, self._counts = window, {}
             count = self._counts.get(bucket, 0) + 1
             self._counts[bucket] = count
-        if count <= limit:
+        if count <= self.share(limit):
             return ALLOWED
-        return Verdict(False, max(1, int((window + 1) * WINDOW_S - now)))
+        return _retry(now, WINDOW_S)
+
+    def spend(self, budgets: Sequence[tuple[str, int]], names: Collection[str]) -> Verdict:
+        if not names:
+            return ALLOWED
+        now = self._clock()
+        window = int(now // BUDGET_WINDOW_S)
+        wanted = set(names)
+        with self._lock:
+            if window != self._budget_window:
+                self._budget_window, self._shown = window, {}
+            for bucket, budget in budgets:
+                shown = self._shown.get(bucket, set())
+                if len(shown | wanted) > self.share(budget):
+                    return _retry(now, BUDGET_WINDOW_S, bucket)
+            for bucket, _ in budgets:
+                self._shown.setdefault(bucket, set()).update(wanted)
+        return ALLOWED
+
+
+# Checks every budget, then counts the names in all of them, in one step: KEYS are the buckets'
+# sets, ARGV[1] the set's lifetime, ARGV[2..n+1] the budgets, the rest the names. Returns 0
+# when allowed, else the number (from 1) of the first budget that would be passed.
+_SPEND = """
+local n = #KEYS
+for i = 1, n do
+  local new = 0
+  for j = n + 2, #ARGV do
+    if redis.call('SISMEMBER', KEYS[i], ARGV[j]) == 0 then new = new + 1 end
+  end
+  if redis.call('SCARD', KEYS[i]) + new > tonumber(ARGV[i + 1]) then return i end
+end
+for i = 1, n do
+  redis.call('SADD', KEYS[i], unpack(ARGV, n + 2))
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
+end
+return 0
+"""
 
 
 log = logging.getLogger("byline.api")
@@ -78,7 +141,8 @@ class RedisLimiter:
         self._prefix = prefix
         self._workers = max(1, workers)
         self._clock = clock
-        self._memory = MemoryLimiter()
+        self._memory = MemoryLimiter(workers=self._workers)  # while Redis cannot be reached
+        self._spend = self._redis.register_script(_SPEND)
         self._lock = threading.Lock()
         self._down_since: float | None = None  # when Redis was lost (None: it answers)
         self._retry_at = 0.0
@@ -106,9 +170,32 @@ class RedisLimiter:
             return ALLOWED
         return Verdict(False, max(1, int((window + 1) * WINDOW_S - now)))
 
+    def spend(self, budgets: Sequence[tuple[str, int]], names: Collection[str]) -> Verdict:
+        if not names:
+            return ALLOWED
+        if self._down_since is not None and self._clock() < self._retry_at:
+            self.on_fallback()
+            return self._memory.spend(budgets, names)
+        now = time.time()
+        window = int(now // BUDGET_WINDOW_S)
+        keys = [f"{self._prefix}names:{bucket}:{window}" for bucket, _ in budgets]
+        try:
+            passed = int(
+                self._spend(
+                    keys=keys, args=[BUDGET_WINDOW_S * 2, *(b for _, b in budgets), *sorted(names)]
+                )
+            )
+        except self._errors as exc:
+            self._lost(exc)
+            self.on_fallback()
+            return self._memory.spend(budgets, names)
+        if self._down_since is not None:
+            self._back()
+        return ALLOWED if passed == 0 else _retry(now, BUDGET_WINDOW_S, budgets[passed - 1][0])
+
     def _in_memory(self, bucket: str, limit: int) -> Verdict:
         self.on_fallback()
-        return self._memory.hit(bucket, max(1, limit // self._workers))
+        return self._memory.hit(bucket, limit)
 
     def _lost(self, exc: Exception) -> None:
         with self._lock:

@@ -288,6 +288,13 @@ class ApiKeyIn(_Body):
     model_config = _examples({"role": "label", "label": "profile pages (production)"})
     role: Literal["label", "platform", "reviewer", "admin"]
     label: str = Field(default="", max_length=120)
+    name_budget_per_hour: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000_000,
+        description="Distinct disclosed names this key may be shown per hour, whatever viewers"
+        " it claims (default: the server's BYLINE_KEY_NAME_BUDGET_PER_HOUR)",
+    )
 
 
 class CaseOut(BaseModel):

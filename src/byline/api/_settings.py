@@ -18,6 +18,10 @@ class ApiSettings(BaseModel):
     viewer_limit_per_minute: int = Field(default=600, ge=1)  # label lookups per viewer
     key_limit_per_minute: int = Field(default=60_000, ge=1)  # requests per API key
     creator_limit_per_minute: int = Field(default=60, ge=1)  # requests per creator
+    # Distinct disclosed names shown per hour: per key (the hard cap, whatever viewer ids the
+    # key claims; a key may carry its own) and per viewer id.
+    key_name_budget_per_hour: int = Field(default=20_000, ge=1)
+    viewer_name_budget_per_hour: int = Field(default=300, ge=1)
     log_requests: bool = True
     # How long a worker may answer a label lookup from memory (seconds; 0: always read the
     # database). Changes made in this worker apply at once; changes made elsewhere (another
@@ -44,6 +48,8 @@ class ApiSettings(BaseModel):
             "BYLINE_VIEWER_LIMIT_PER_MINUTE": "viewer_limit_per_minute",
             "BYLINE_KEY_LIMIT_PER_MINUTE": "key_limit_per_minute",
             "BYLINE_CREATOR_LIMIT_PER_MINUTE": "creator_limit_per_minute",
+            "BYLINE_KEY_NAME_BUDGET_PER_HOUR": "key_name_budget_per_hour",
+            "BYLINE_VIEWER_NAME_BUDGET_PER_HOUR": "viewer_name_budget_per_hour",
             "BYLINE_LOG_REQUESTS": "log_requests",
             "BYLINE_LABEL_CACHE_SECONDS": "label_cache_s",
             "BYLINE_LABEL_FAST_PATH": "label_fast_path",

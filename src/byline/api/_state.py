@@ -37,6 +37,12 @@ class Metrics:
         self.rate_limited = Counter(
             "byline_rate_limited_total", "Requests refused for rate", ["bucket"], registry=r
         )
+        self.over_budget = Counter(
+            "byline_name_budget_exceeded_total",
+            "Label lookups refused because a key or viewer was shown its hour's budget of names",
+            ["scope"],
+            registry=r,
+        )
         self.limited_in_memory = Counter(
             "byline_rate_limit_in_memory_total",
             "Requests rate-limited in this process's memory because Redis could not be reached",

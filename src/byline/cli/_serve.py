@@ -53,13 +53,28 @@ def api_key_create(
     platform: str = typer.Option(..., "--platform", help="The platform (policy id) it serves."),
     role: Role = typer.Option(..., "--role"),
     label: str = typer.Option("", "--label", help="What the key is for."),
+    name_budget: int | None = typer.Option(
+        None,
+        "--name-budget",
+        min=1,
+        help="Distinct disclosed names this key may be shown per hour, whatever viewers it"
+        " claims (default: BYLINE_KEY_NAME_BUDGET_PER_HOUR of the server).",
+    ),
     db: str | None = typer.Option(None, "--db", envvar="BYLINE_DB"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     database = open_database(db)
     try:
-        key = create_api_key(database, platform, role, actor="cli", now=wall_clock(), label=label)
+        key = create_api_key(
+            database,
+            platform,
+            role,
+            actor="cli",
+            now=wall_clock(),
+            label=label,
+            name_budget=name_budget,
+        )
     finally:
         database.dispose()
     if as_json:

@@ -37,18 +37,37 @@ __all__ = [
 issue_creator_token = access.issue_creator_token
 
 
+MAX_NAME_BUDGET = 100_000_000
+
+
 def create_api_key(
-    db: Database, platform: str, role: Role, *, actor: str, now: dt.datetime, label: str = ""
+    db: Database,
+    platform: str,
+    role: Role,
+    *,
+    actor: str,
+    now: dt.datetime,
+    label: str = "",
+    name_budget: int | None = None,
 ) -> str:
+    """Create a key (shown once). ``name_budget``: the distinct disclosed names it may be shown
+    per hour, whatever viewers it claims to serve (None: the server's default)."""
+    if name_budget is not None and not 1 <= name_budget <= MAX_NAME_BUDGET:
+        raise ValueError(f"name budget: give 1 to {MAX_NAME_BUDGET:,} names per hour")
     with db.transaction() as conn:
-        key = access.create_key(conn, platform, role, now, label)
+        key = access.create_key(conn, platform, role, now, label, name_budget)
         audit.append(
             conn,
             audit.AuditEntry(
                 at=now,
                 actor=actor,
                 action=AuditAction.API_KEY_CREATED,
-                detail={"platform": platform, "role": role.value, "key_id": key.split(".")[0]},
+                detail={
+                    "platform": platform,
+                    "role": role.value,
+                    "key_id": key.split(".")[0],
+                    "name_budget_per_hour": name_budget,
+                },
             ),
         )
         return key

@@ -31,6 +31,7 @@ def create_key(
         actor=caller.name,
         now=state.programme.clock(),
         label=body.label,
+        name_budget=body.name_budget_per_hour,
     )
     return {
         "key": key,

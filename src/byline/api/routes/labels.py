@@ -32,11 +32,13 @@ from byline.api._deps import (
     admit_key,
     bearer_token,
     limit_viewer,
+    spend_names,
 )
 from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import LabelsIn, LabelsOut
 from byline.api._state import AppState
 from byline.domain.labels import Viewer
+from byline.service.access import Principal
 from byline.service.labels import Label, lookup_labels
 
 PATH = "/v1/platforms/{platform}/labels"
@@ -62,11 +64,14 @@ async def labels(
     from the command line) appears within that time."""
     # Async on purpose: the lookup is a few indexed reads (or none), cheaper inline on the event
     # loop than a hop to the thread pool.
-    return LabelsOut.model_validate({"labels": answer(state, platform, body)})
+    return LabelsOut.model_validate({"labels": answer(state, caller, platform, body)})
 
 
-def answer(state: AppState, platform: str, body: LabelsIn) -> dict[str, Label | None]:
-    """The labels for an admitted caller: the viewer's rate limit, the lookup, its metrics."""
+def answer(
+    state: AppState, caller: Principal, platform: str, body: LabelsIn
+) -> dict[str, Label | None]:
+    """The labels for an admitted caller: the viewer's rate limit, the lookup, the names it
+    would show counted against the key's and the viewer's budgets, its metrics."""
     limit_viewer(state, platform, body.viewer.id)
     seen = body.viewer
     kind = (seen.logged_in, seen.identity_verified, frozenset(seen.flags))
@@ -76,6 +81,9 @@ def answer(state: AppState, platform: str, body: LabelsIn) -> dict[str, Label | 
         if len(_viewers) < 1024:  # a few dozen kinds of viewer exist; the bound is for safety
             _viewers[kind] = viewer
     result = lookup_labels(state.programme, platform, viewer, body.account_ids, state.labels)
+    if result.shown:
+        names = [a for a, label in result.labels.items() if label is not None]
+        spend_names(state, caller, platform, seen.id, names)
     metrics = state.metrics
     if result.hidden_by:
         metrics.label_lookups("hidden", result.hidden_by[0]).inc(len(body.account_ids))
@@ -160,8 +168,8 @@ class LabelsFirst:
             presented = bearer_token(
                 None if authorization is None else authorization.decode("latin-1")
             )
-            admit_key(state, platform, presented, LABEL_ROLES)
-            content = _render(answer(state, platform, parsed))
+            caller = admit_key(state, platform, presented, LABEL_ROLES)
+            content = _render(answer(state, caller, platform, parsed))
         except Exception as exc:
             await self._failed(scope, receive, send, exc)
             return
