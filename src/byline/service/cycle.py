@@ -6,7 +6,9 @@ transitions commits whole; a re-run skips what is done), with time taken from ``
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import functools
 import hashlib
 import tempfile
 import time
@@ -15,9 +17,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from byline import audit, cases, outbox
 from byline.domain.cases import (
@@ -32,13 +34,14 @@ from byline.domain.cases import (
     is_stale,
 )
 from byline.domain.errors import CodedError
+from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, AuditAction, Outcome
 from byline.engine import Progress, SnapshotError, current_metrics, evaluate, reported_accounts
 from byline.service._batches import BatchRunner
 from byline.service._sealing import seal_and_send
 from byline.service.counts import record_stale
 from byline.service.policies import PolicyText, activate, active_source, digest
-from byline.store import Database
+from byline.store import Database, Exclusive, Held, insert_or
 
 ACTOR = "cycle"
 
@@ -46,6 +49,18 @@ ACTOR = "cycle"
 class StaleSnapshot(CodedError, ValueError):
     """A cycle as of a date older than the platform's newest cycle: its snapshot would move
     cases back to older counts, so it is refused (and the refusal is audited)."""
+
+
+class CycleRunning(CodedError):
+    """The same cycle is being run by another process (or thread) now."""
+
+    def __init__(self, cycle_id: str) -> None:
+        super().__init__(
+            f"cycle {cycle_id} is running elsewhere; it was not started again here"
+            " (once that run ends, running it again reports it done)",
+            code="cycle_running",
+            cycle_id=cycle_id,
+        )
 
 
 @dataclass
@@ -76,6 +91,29 @@ def cycle_id_for(snapshot: Path, policy_source_digest: str, as_of: dt.date) -> s
     return hashlib.sha256(f"{identity}|{as_of.isoformat()}".encode()).hexdigest()[:32]
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_locks: contextvars.ContextVar[Exclusive] = contextvars.ContextVar("byline.cycle.locks")
+
+
+def _one_run_at_a_time(run: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``run``, with the locks its ``_claim_cycle`` takes released however it ends."""
+
+    @functools.wraps(run)
+    def running(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        db = args[0] if args else kwargs["db"]
+        assert isinstance(db, Database)
+        with Exclusive(db) as locks:
+            token = _locks.set(locks)
+            try:
+                return run(*args, **kwargs)
+            finally:
+                _locks.reset(token)
+
+    return running
+
+
+@_one_run_at_a_time
 def run_cycle(
     db: Database,
     snapshot: Path,
@@ -99,60 +137,9 @@ def run_cycle(
         policy, _ = activate(conn, policy_ref, actor=ACTOR, now=now)
         source = active_source(conn, policy.id).source
     cycle_id = cycle_id_for(snapshot, digest(source), as_of)
-    with db.transaction() as conn:
-        done = conn.execute(select(cases.cycles).where(cases.cycles.c.cycle_id == cycle_id)).first()
-        if done is not None and done.status == "finished":
-            return CycleReport(**{**done.summary, "already_done": True})
-        newest = cases.newest_cycle_as_of(conn, policy.id, other_than=cycle_id)
-        refused = done is None and is_stale(as_of, newest)
-        if refused:
-            audit.append(
-                conn,
-                audit.AuditEntry(
-                    at=now,
-                    actor=ACTOR,
-                    action=AuditAction.OBSERVATION_STALE,
-                    policy_version=f"{policy.id} {policy.version}",
-                    request_id=cycle_id,
-                    detail={
-                        "source": "cycle",
-                        "snapshot": snapshot.name,
-                        "as_of": as_of.isoformat(),
-                        "newest_on_file": str(newest),
-                    },
-                ),
-            )
-        elif done is None:
-            conn.execute(
-                insert(cases.cycles).values(
-                    cycle_id=cycle_id,
-                    as_of=as_of,
-                    policy_id=policy.id,
-                    policy_version=policy.version,
-                    snapshot=str(snapshot),
-                    started_at=now,
-                    status="running",
-                )
-            )
-            audit.append(
-                conn,
-                audit.AuditEntry(
-                    at=now,
-                    actor=ACTOR,
-                    action=AuditAction.CYCLE_STARTED,
-                    policy_version=f"{policy.id} {policy.version}",
-                    request_id=cycle_id,
-                    detail={"snapshot": snapshot.name, "as_of": as_of.isoformat()},
-                ),
-            )
-    if refused:
-        raise StaleSnapshot(
-            f"{snapshot.name}: a cycle as of {as_of} is older than the platform's newest cycle"
-            f" (as of {newest}); its counts would move cases back, so it is not run",
-            code="stale_snapshot",
-            as_of=as_of.isoformat(),
-            newest=str(newest),
-        )
+    done = _claim_cycle(db, cycle_id, policy, snapshot, as_of, now)
+    if done is not None:
+        return done
     report = CycleReport(cycle_id, as_of.isoformat(), f"{policy.id} {policy.version}", False)
     actions: Counter[str] = Counter()
     runner = BatchRunner(db, policy, now, cycle_id, transaction_size, actions)
@@ -269,12 +256,8 @@ def run_cycle(
         report.stale = len(stale) + actions.pop(AuditAction.OBSERVATION_STALE.value, 0)
         report.actions = dict(sorted(actions.items()))
         report.seconds = round(time.perf_counter() - started, 3)
-        summary = report.as_dict()
-        conn.execute(
-            update(cases.cycles)
-            .where(cases.cycles.c.cycle_id == cycle_id)
-            .values(status="finished", finished_at=now, summary=summary)
-        )
+        if not _finish_cycle(conn, cycle_id, now, report.as_dict()):
+            return report
         audit.append(
             conn,
             audit.AuditEntry(
@@ -309,6 +292,93 @@ def run_cycle(
                 payload={"seq": seq, "hash": digest_, "cycle_id": cycle_id},
             )
     return report
+
+
+def _claim_cycle(
+    db: Database, cycle_id: str, policy: Policy, snapshot: Path, as_of: dt.date, now: dt.datetime
+) -> CycleReport | None:
+    """Take the cycle for this run: its report if it is already done (None: run it).
+
+    Only one run of a cycle at a time (``CycleRunning`` for another), held until the run
+    ends; a run that died leaves the cycle ``running``, and the next run takes it over. The
+    row is inserted or left as it is, so ``cycle:started`` is audited once, whoever gets there.
+    """
+    try:
+        _locks.get().take(f"cycle:{cycle_id}")
+    except Held:
+        raise CycleRunning(cycle_id) from None
+    with db.transaction() as conn:
+        done = conn.execute(select(cases.cycles).where(cases.cycles.c.cycle_id == cycle_id)).first()
+        if done is not None and done.status == "finished":
+            return CycleReport(**{**done.summary, "already_done": True})
+        newest = cases.newest_cycle_as_of(conn, policy.id, other_than=cycle_id)
+        refused = done is None and is_stale(as_of, newest)
+        if refused:  # audited, then refused once the entry has committed
+            audit.append(
+                conn,
+                audit.AuditEntry(
+                    at=now,
+                    actor=ACTOR,
+                    action=AuditAction.OBSERVATION_STALE,
+                    policy_version=f"{policy.id} {policy.version}",
+                    request_id=cycle_id,
+                    detail={
+                        "source": "cycle",
+                        "snapshot": snapshot.name,
+                        "as_of": as_of.isoformat(),
+                        "newest_on_file": str(newest),
+                    },
+                ),
+            )
+            started = 0
+        else:
+            started = conn.execute(
+                insert_or(conn, cases.cycles)
+                .values(
+                    cycle_id=cycle_id,
+                    as_of=as_of,
+                    policy_id=policy.id,
+                    policy_version=policy.version,
+                    snapshot=str(snapshot),
+                    started_at=now,
+                    status="running",
+                )
+                .on_conflict_do_nothing(index_elements=["cycle_id"])
+            ).rowcount
+        if started:
+            audit.append(
+                conn,
+                audit.AuditEntry(
+                    at=now,
+                    actor=ACTOR,
+                    action=AuditAction.CYCLE_STARTED,
+                    policy_version=f"{policy.id} {policy.version}",
+                    request_id=cycle_id,
+                    detail={"snapshot": snapshot.name, "as_of": as_of.isoformat()},
+                ),
+            )
+    if refused:
+        raise StaleSnapshot(
+            f"{snapshot.name}: a cycle as of {as_of} is older than the platform's newest cycle"
+            f" (as of {newest}); its counts would move cases back, so it is not run",
+            code="stale_snapshot",
+            as_of=as_of.isoformat(),
+            newest=str(newest),
+        )
+    return None
+
+
+def _finish_cycle(
+    conn: Connection, cycle_id: str, now: dt.datetime, summary: dict[str, Any]
+) -> bool:
+    """Mark the cycle finished; False when it already was (then nothing more is recorded):
+    only the transaction that moves it from running to finished audits ``cycle:finished``."""
+    finished = conn.execute(
+        update(cases.cycles)
+        .where(cases.cycles.c.cycle_id == cycle_id, cases.cycles.c.status == "running")
+        .values(status="finished", finished_at=now, summary=summary)
+    ).rowcount
+    return bool(finished == 1)
 
 
 def _restricted(conn: Connection, platform: str) -> int:

@@ -10,7 +10,7 @@ from byline.cases import ConcurrentUpdate
 from byline.domain.cases import TransitionError
 from byline.engine import DiffError, SnapshotError
 from byline.policy import PolicyFileError
-from byline.service.cycle import StaleSnapshot
+from byline.service.cycle import CycleRunning, StaleSnapshot
 from byline.service.policies import NoActivePolicy
 from byline.service.programme import NoCase
 from byline.service.wiring import NoDatabase
@@ -19,6 +19,7 @@ from byline.vault import VaultError
 USER_ERRORS: tuple[type[Exception], ...] = (
     NoDatabase,
     ConcurrentUpdate,
+    CycleRunning,
     DiffError,
     NoActivePolicy,
     NoCase,
@@ -31,7 +32,12 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 
 # For adapters that map errors to statuses (the API): what kind of mistake each is.
 NotFoundError: tuple[type[Exception], ...] = (NoActivePolicy, NoCase)
-ConflictError: tuple[type[Exception], ...] = (TransitionError, ConcurrentUpdate, StaleSnapshot)
+ConflictError: tuple[type[Exception], ...] = (
+    TransitionError,
+    ConcurrentUpdate,
+    CycleRunning,
+    StaleSnapshot,
+)
 InvalidInputError: tuple[type[Exception], ...] = (
     PolicyFileError,
     SnapshotError,

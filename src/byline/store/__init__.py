@@ -8,10 +8,13 @@ from byline.store._db import (
     normalise_url,
     note_change,
 )
+from byline.store._locks import Exclusive, Held
 from byline.store._tables import JSONValue, UtcDateTime, metadata
 
 __all__ = [
     "Database",
+    "Exclusive",
+    "Held",
     "JSONValue",
     "UtcDateTime",
     "default_url",
