@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from byline.api import _problems
+from byline.api._bodylimit import BodyLimit
 from byline.api._context import RequestContext
 from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
 from byline.api._settings import ApiSettings
@@ -65,6 +66,7 @@ def create_app(
         app.serve_first = labels.install(app, lambda inner: RequestContext(inner, settings))
     mount_console(app, programme, settings.snapshot_dir)
     app.add_middleware(RequestContext, settings=settings)
+    app.max_body_bytes = settings.max_body_bytes
     return app
 
 
@@ -72,7 +74,9 @@ class _Api(FastAPI):
     """FastAPI, with an optional layer outside all of its middleware (``serve_first``)."""
 
     serve_first: Callable[[ASGIApp], ASGIApp] | None = None
+    max_body_bytes: int = 1 << 20
 
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
-        return stack if self.serve_first is None else self.serve_first(stack)
+        stack = stack if self.serve_first is None else self.serve_first(stack)
+        return BodyLimit(stack, self.max_body_bytes)  # outermost: the fast path too

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
 from byline.api._problems import Problem
+from byline.api._schemas import ACCOUNT_ID_PATTERN
 from byline.api._state import AppState
 from byline.service.access import (
     Principal,
@@ -29,6 +30,16 @@ async def get_state(request: Request) -> AppState:
 
 StateDep = Annotated[AppState, Depends(get_state)]
 PLATFORM_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
+AccountPath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=ACCOUNT_ID_PATTERN,
+        description="The account id",
+        examples=["weibo-000000344462"],
+    ),
+]
 PlatformPath = Annotated[
     str,
     Path(

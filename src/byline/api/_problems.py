@@ -111,6 +111,13 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def too_large(exc: Exception, instance: str) -> JSONResponse:
+    """413 for a body over the limit; the connection closes, the rest of the body unread."""
+    return problem_response(
+        413, "Request body too large", str(exc), instance, {"Connection": "close"}
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -145,6 +152,13 @@ def install(app: FastAPI) -> None:
     ):
         for kind in kinds:
             app.add_exception_handler(kind, handler(status, title))
+
+    from byline.api._bodylimit import BodyTooLarge
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        # A body that passed the limit while a route read it (see _bodylimit).
+        return too_large(exc, request.url.path)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:

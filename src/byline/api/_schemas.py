@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict, JsonValue
 
 from byline.domain.vocabulary import AccountKind, Category, ViewerCondition
 
-AccountId = Field(min_length=1, max_length=200, examples=["weibo-000000344462"])
+# An account id, wherever a request names one (bodies and paths): 1 to 200 characters, no
+# control characters (NUL, line breaks, C1). A bad one is refused naming the field, without
+# repeating the input.
+ACCOUNT_ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+AccountId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        pattern=ACCOUNT_ID_PATTERN,
+        examples=["weibo-000000344462"],
+    ),
+]
+MAX_METRIC = 10**12  # follower counts and other metrics, as a platform could report them
+Metric = Annotated[int, Field(ge=0, le=MAX_METRIC)]
 
 # A candidate policy as an example body: the Weibo preset, condensed (valid as it stands).
 EXAMPLE_POLICY = """\
@@ -116,7 +130,7 @@ class LabelsIn(_Body):
         {"viewer": _VIEWER, "account_ids": ["weibo-000000344462", "weibo-000000000017"]}
     )
     viewer: ViewerIn
-    account_ids: list[str] = Field(
+    account_ids: list[AccountId] = Field(
         min_length=1, max_length=100, examples=[["weibo-000000344462", "weibo-000000426542"]]
     )
 
@@ -191,7 +205,7 @@ class BulkIn(_Body):
         },
     )
     action: Literal["approve", "reject"]
-    account_ids: list[str] = Field(min_length=1, max_length=100)
+    account_ids: list[AccountId] = Field(min_length=1, max_length=100)
     reason: str = Field(default="", max_length=500)
 
 
@@ -215,11 +229,11 @@ class CountIn(_Body):
             "metrics": {"sales_12m": 540, "revenue_12m_usd": 27500},
         },
     )
-    account_id: str = AccountId
+    account_id: AccountId
     kind: AccountKind = Field(examples=["individual"])
     category: Category = Field(examples=["finance"])
-    followers: int | None = Field(default=None, ge=0, le=10**12)
-    metrics: dict[str, int] = Field(
+    followers: Metric | None = None
+    metrics: dict[str, Metric] = Field(
         default_factory=dict, description="Other metrics a policy uses (e.g. sales_12m)"
     )
 

@@ -23,6 +23,8 @@ class ApiSettings(BaseModel):
     key_name_budget_per_hour: int = Field(default=20_000, ge=1)
     viewer_name_budget_per_hour: int = Field(default=300, ge=1)
     log_requests: bool = True
+    # The largest request body read (bytes); a larger one is refused with 413 before it is read.
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)
     # How long a worker may answer a label lookup from memory (seconds; 0: always read the
     # database). Changes made in this worker apply at once; changes made elsewhere (another
     # worker, a cycle from the command line) within this time.
@@ -51,6 +53,7 @@ class ApiSettings(BaseModel):
             "BYLINE_KEY_NAME_BUDGET_PER_HOUR": "key_name_budget_per_hour",
             "BYLINE_VIEWER_NAME_BUDGET_PER_HOUR": "viewer_name_budget_per_hour",
             "BYLINE_LOG_REQUESTS": "log_requests",
+            "BYLINE_MAX_BODY_BYTES": "max_body_bytes",
             "BYLINE_LABEL_CACHE_SECONDS": "label_cache_s",
             "BYLINE_LABEL_FAST_PATH": "label_fast_path",
             "BYLINE_SNAPSHOT_DIR": "snapshot_dir",

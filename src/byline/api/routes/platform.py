@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from byline.api._deps import AdminCaller, PlatformCaller, PlatformPath, StateDep
+from byline.api._deps import AccountPath, AdminCaller, PlatformCaller, PlatformPath, StateDep
 from byline.api._problems import PROBLEM_RESPONSES, Problem
 from byline.api._schemas import CountsIn, CycleIn, PolicyIn, ShadowIn, WebhookIn
 from byline.service.counts import CountUpdate, apply_counts
@@ -64,7 +64,7 @@ def counts(
 
 @router.get("/enforcement/{account_id:path}", summary="Restrictions in force for one account")
 def enforcement(
-    platform: PlatformPath, account_id: str, state: StateDep, caller: PlatformCaller
+    platform: PlatformPath, account_id: AccountPath, state: StateDep, caller: PlatformCaller
 ) -> dict[str, Any]:
     return state.programme.enforcement(platform, account_id)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from byline.api._deps import PlatformPath, ReviewerCaller, StateDep
+from byline.api._deps import AccountPath, PlatformPath, ReviewerCaller, StateDep
 from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import AppealDecisionIn, BulkIn, RequiredReasonIn, RevealIn
 from byline.domain.cases import CaseState
@@ -36,7 +36,7 @@ def queue(
 
 @router.get("/cases/{account_id:path}", summary="One case: facts, reasons, history (no name)")
 def case(
-    platform: PlatformPath, account_id: str, state: StateDep, caller: ReviewerCaller
+    platform: PlatformPath, account_id: AccountPath, state: StateDep, caller: ReviewerCaller
 ) -> dict[str, Any]:
     return state.programme.show(platform, account_id)
 
@@ -46,7 +46,11 @@ def case(
     summary="Decrypt the submitted name for review (audited)",
 )
 def reveal(
-    platform: PlatformPath, account_id: str, body: RevealIn, state: StateDep, caller: ReviewerCaller
+    platform: PlatformPath,
+    account_id: AccountPath,
+    body: RevealIn,
+    state: StateDep,
+    caller: ReviewerCaller,
 ) -> dict[str, str]:
     name = state.programme.reveal_name(
         platform, account_id, actor=_actor(caller), reason=body.reason
@@ -56,7 +60,7 @@ def reveal(
 
 @router.post("/cases/{account_id:path}/approval", summary="Verify the submitted name")
 def approve(
-    platform: PlatformPath, account_id: str, state: StateDep, caller: ReviewerCaller
+    platform: PlatformPath, account_id: AccountPath, state: StateDep, caller: ReviewerCaller
 ) -> dict[str, Any]:
     state.programme.approve(platform, account_id, actor=_actor(caller))
     return state.programme.show(platform, account_id)
@@ -67,7 +71,7 @@ def approve(
 )
 def reject(
     platform: PlatformPath,
-    account_id: str,
+    account_id: AccountPath,
     body: RequiredReasonIn,
     state: StateDep,
     caller: ReviewerCaller,
@@ -79,7 +83,7 @@ def reject(
 @router.post("/cases/{account_id:path}/appeal-decision", summary="Uphold or deny an appeal")
 def decide_appeal(
     platform: PlatformPath,
-    account_id: str,
+    account_id: AccountPath,
     body: AppealDecisionIn,
     state: StateDep,
     caller: ReviewerCaller,
