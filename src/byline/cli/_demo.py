@@ -23,7 +23,7 @@ from byline.service.demo import (
     running_clock,
 )
 from byline.service.simulation import SimulationReport, WeekReport
-from byline.service.wiring import open_programme
+from byline.service.wiring import open_programme, webhook_guard
 
 
 @app.command()
@@ -169,8 +169,12 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
 
     policy = load_policy(policy_ref)
     db_url = f"sqlite:///{workdir / 'byline.db'}"
+    # an admin trying the console may register a receiver on this machine, as the demo's is
     programme = open_programme(
-        db_url, clock=running_clock(demo_now(policy)), key_file=workdir / "byline.keys.json"
+        db_url,
+        clock=running_clock(demo_now(policy)),
+        key_file=workdir / "byline.keys.json",
+        webhooks=webhook_guard(also="127.0.0.1"),
     )
     try:
         access = demo_access(programme, policy)

@@ -33,12 +33,14 @@ from byline.service.operations import (
     register_webhook,
     rotate_keys,
 )
-from byline.service.programme import Actor, Programme
+from byline.service.programme import Actor, Programme, wall_clock
+from byline.service.webhooks_admin import list_endpoints, set_endpoint_active
 from byline.service.wiring import (
     Database,
     existing_key_provider,
     open_database,
     open_programme,
+    webhook_guard,
 )
 
 cases_app = typer.Typer(help="List cases.", no_args_is_help=True)
@@ -662,9 +664,10 @@ def outbox_deliver(
     rounds: int = typer.Option(1, "--rounds", min=1),
     as_json: bool = JsonOption,
 ) -> None:
-    """Deliver due messages to the registered webhook endpoints (one pass per round)."""
+    """Deliver due messages to the registered webhook endpoints (one pass per round). Each
+    endpoint's address is checked again before each attempt (BYLINE_WEBHOOK_ALLOW)."""
     with _errors():
-        stats = deliver_outbox(_database(db), rounds)
+        stats = deliver_outbox(_database(db), rounds, guard=webhook_guard())
     if as_json:
         emit_json(stats)
         return
@@ -684,14 +687,81 @@ def outbox_add_endpoint(
     topics: str = typer.Option("notice,enforcement,label,audit", "--topics"),
     db: str | None = DbOption,
 ) -> None:
-    """Register a webhook endpoint for one platform's messages of some topics."""
+    """Register a webhook endpoint for one platform's messages of some topics. Its URL must
+    lead to a public address, or to one allowed by BYLINE_WEBHOOK_ALLOW."""
     database = _database(db)
     with _errors():
+        guard = webhook_guard()
         try:
-            endpoint_id = register_webhook(database, platform, url, secret, topics.split(","))
-        except ValueError as exc:  # a bad platform, url, secret or topic
+            endpoint_id = register_webhook(
+                database, platform, url, secret, topics.split(","), guard=guard
+            )
+        except ValueError as exc:  # a bad platform, url (or where it leads), secret or topic
             fail(escape(str(exc)), code=2)
     out.print(endpoint_id)
+
+
+@outbox_app.command("endpoints")
+def outbox_endpoints(
+    db: str | None = DbOption,
+    platform: str | None = typer.Option(
+        None,
+        "--platform",
+        envvar="BYLINE_PLATFORM",
+        help="Only this platform's endpoints; default: every platform's.",
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """The webhook endpoints (never their secrets), oldest first."""
+    with _errors():
+        endpoints = list_endpoints(_database(db), platform)
+    if as_json:
+        emit_json(endpoints)
+        return
+    for e in endpoints:
+        state = "active" if e["active"] else "disabled"
+        out.print(
+            f"{e['endpoint_id']}  {escape(e['platform']):<12} {state:<8} {escape(e['url'])}  "
+            f"{','.join(e['topics'])}",
+            highlight=False,
+        )
+
+
+def _set_endpoint(
+    endpoint_id: str, active: bool, db: str | None, actor: str, as_json: bool
+) -> None:
+    with _errors():
+        result = set_endpoint_active(
+            _database(db), endpoint_id, active, actor=actor, now=wall_clock()
+        )
+    if as_json:
+        emit_json(result)
+        return
+    was = "already " if result["was_active"] == active else ""
+    out.print(f"endpoint {endpoint_id} {was}{'enabled' if active else 'disabled'}")
+
+
+@outbox_app.command("disable-endpoint")
+def outbox_disable_endpoint(
+    endpoint_id: str,
+    db: str | None = DbOption,
+    actor: str = ActorOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Stop delivering to an endpoint (audited): it gets no new deliveries; what it is owed
+    waits, and is delivered if it is enabled again."""
+    _set_endpoint(endpoint_id, False, db, actor, as_json)
+
+
+@outbox_app.command("enable-endpoint")
+def outbox_enable_endpoint(
+    endpoint_id: str,
+    db: str | None = DbOption,
+    actor: str = ActorOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Deliver to a disabled endpoint again (audited), including what it missed."""
+    _set_endpoint(endpoint_id, True, db, actor, as_json)
 
 
 @db_app.command("upgrade")

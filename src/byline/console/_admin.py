@@ -50,6 +50,7 @@ from byline.service.errors import USER_ERRORS
 from byline.service.policy_admin import activate_source, active_source_file, shadow_evaluation
 from byline.service.webhooks_admin import (
     TOPICS,
+    AddressRefused,
     delivery_log,
     list_endpoints,
     new_secret,
@@ -232,7 +233,10 @@ async def add_webhook(platform: str, request: Request, viewer: Admin) -> Respons
             topics,
             actor=viewer.actor_name,
             now=viewer.now(),
+            guard=viewer.programme.webhooks,
         )
+    except AddressRefused as exc:  # said in the page's language
+        return redirect(f"{_base(platform)}/webhooks", error=exc)
     except ERRORS as exc:
         return redirect(f"{_base(platform)}/webhooks", error=_error(exc))
     if not generated:

@@ -119,5 +119,7 @@ class AuditAction(StrEnum):
     STAFF_SIGN_IN_FAILED = "staff:sign_in_failed"
     CREATOR_KEY_SET = "creator_key:set"
     WEBHOOK_REGISTERED = "webhook:registered"
+    WEBHOOK_DISABLED = "webhook:disabled"
+    WEBHOOK_ENABLED = "webhook:enabled"
     CYCLE_STARTED = "cycle:started"
     CYCLE_FINISHED = "cycle:finished"

@@ -10,6 +10,11 @@ the pair. A delivery is due when its ``next_attempt_at`` has come; a 2xx answer 
 anything else (or no answer) schedules the next attempt after an exponential backoff. Nothing
 is ever given up: a message stays pending until its endpoint takes it.
 
+Before each attempt the endpoint's URL is checked again (``WebhookGuard``): its host is resolved
+now, and an address no longer allowed (DNS rebinding to a private or metadata address) is not
+sent to; the attempt is recorded as failed with the reason and retried on the same backoff.
+The sink connects to the very address that was checked.
+
 Time is passed in (``now``), never read here. The HTTP call happens outside any transaction;
 claiming a batch and recording each attempt are short transactions of their own. A claimed
 delivery is leased (its ``next_attempt_at`` moved ``lease_s`` ahead) so that a second
@@ -28,6 +33,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
 from sqlalchemy.dialects import postgresql
 
+from byline.outbox._addresses import AddressRefused, WebhookGuard
 from byline.outbox._signing import MESSAGE_ID_HEADER, SIGNATURE_HEADER, TOPIC_HEADER, sign
 from byline.outbox._sinks import DeliveryError, WebhookSink
 from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
@@ -100,6 +106,7 @@ class Dispatcher:
         lease_s: float = 120,
         jitter: float = 0.0,
         rng: random.Random | None = None,
+        guard: WebhookGuard | None = None,
     ) -> None:
         if batch < 1 or base_delay_s <= 0 or max_delay_s < base_delay_s or lease_s <= 0:
             raise ValueError("batch >= 1, 0 < base_delay_s <= max_delay_s and lease_s > 0")
@@ -113,6 +120,8 @@ class Dispatcher:
         self.lease_s = lease_s
         self.jitter = jitter
         self._rng = rng or random.Random()
+        # where webhooks may go (default: public addresses only, resolved by the system)
+        self.guard = guard or WebhookGuard()
 
     def retry_delay(self, attempts: int) -> dt.timedelta:
         """How long to wait after the ``attempts``-th failed attempt."""
@@ -202,7 +211,11 @@ class Dispatcher:
             TOPIC_HEADER: item.topic,
         }
         try:
-            status = self.sink.send(item.url, item.body, headers)
+            destination = self.guard.destination(item.url)
+        except AddressRefused as exc:
+            return None, exc.reason
+        try:
+            status = self.sink.send(item.url, item.body, headers, str(destination.address))
         except DeliveryError as exc:
             return None, str(exc) or type(exc).__name__
         return status, None if 200 <= status < 300 else f"HTTP {status}"

@@ -10,10 +10,11 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
+from byline.outbox._addresses import check_url
 from byline.outbox._messages import check_platform
 from byline.outbox._tables import webhook_endpoints
 from byline.outbox._vocabulary import Topic
@@ -52,11 +53,11 @@ def register_endpoint(
     The endpoint receives every message of its platform and topics still in the outbox,
     including those written before it was registered: a receiver that joins late catches up,
     and tells repeats apart by ``Byline-Message-Id``. It never receives another platform's.
+    Only the URL's form is checked here (``check_url``); callers check where it leads with a
+    ``WebhookGuard`` first, outside the transaction (resolving a host takes time).
     """
     check_platform(platform)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"endpoint url must be http(s)://host/...: {url!r}")
+    check_url(url)  # its form; where it leads is checked by the service, before this transaction
     if len(url) > _MAX_URL_LENGTH:
         raise ValueError(f"endpoint url is longer than {_MAX_URL_LENGTH} characters")
     if not MIN_SECRET_LENGTH <= len(secret) <= _MAX_SECRET_LENGTH:
@@ -81,6 +82,14 @@ def register_endpoint(
     return endpoint_id
 
 
+def get_endpoint(conn: Connection, endpoint_id: str) -> Endpoint | None:
+    """One endpoint by id, or None."""
+    row = conn.execute(
+        select(webhook_endpoints).where(webhook_endpoints.c.endpoint_id == endpoint_id)
+    ).first()
+    return None if row is None else _endpoint(row)
+
+
 def list_endpoints(
     conn: Connection, *, platform: str | None = None, active_only: bool = False
 ) -> list[Endpoint]:
@@ -92,18 +101,19 @@ def list_endpoints(
         query = query.where(webhook_endpoints.c.platform == platform)
     if active_only:
         query = query.where(webhook_endpoints.c.active.is_(True))
-    return [
-        Endpoint(
-            endpoint_id=row.endpoint_id,
-            platform=row.platform,
-            url=row.url,
-            topics=tuple(Topic(t) for t in row.topics),
-            active=bool(row.active),
-            created_at=row.created_at,
-            secret=row.secret,
-        )
-        for row in conn.execute(query)
-    ]
+    return [_endpoint(row) for row in conn.execute(query)]
+
+
+def _endpoint(row: Row[Any]) -> Endpoint:
+    return Endpoint(
+        endpoint_id=row.endpoint_id,
+        platform=row.platform,
+        url=row.url,
+        topics=tuple(Topic(t) for t in row.topics),
+        active=bool(row.active),
+        created_at=row.created_at,
+        secret=row.secret,
+    )
 
 
 def deactivate_endpoint(conn: Connection, endpoint_id: str) -> bool:
@@ -112,5 +122,15 @@ def deactivate_endpoint(conn: Connection, endpoint_id: str) -> bool:
         update(webhook_endpoints)
         .where(webhook_endpoints.c.endpoint_id == endpoint_id)
         .values(active=False)
+    )
+    return result.rowcount == 1
+
+
+def activate_endpoint(conn: Connection, endpoint_id: str) -> bool:
+    """Deliver to an endpoint again (what it missed is owed to it); False if there is none."""
+    result = conn.execute(
+        update(webhook_endpoints)
+        .where(webhook_endpoints.c.endpoint_id == endpoint_id)
+        .values(active=True)
     )
     return result.rowcount == 1

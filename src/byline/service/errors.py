@@ -13,6 +13,7 @@ from byline.policy import PolicyFileError
 from byline.service.cycle import CycleRunning, StaleSnapshot
 from byline.service.policies import NoActivePolicy
 from byline.service.programme import NoCase
+from byline.service.webhooks_admin import NoEndpoint
 from byline.service.wiring import NoDatabase
 from byline.vault import VaultError
 
@@ -23,6 +24,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     DiffError,
     NoActivePolicy,
     NoCase,
+    NoEndpoint,
     PolicyFileError,
     SnapshotError,
     StaleSnapshot,
@@ -31,7 +33,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 )
 
 # For adapters that map errors to statuses (the API): what kind of mistake each is.
-NotFoundError: tuple[type[Exception], ...] = (NoActivePolicy, NoCase)
+NotFoundError: tuple[type[Exception], ...] = (NoActivePolicy, NoCase, NoEndpoint)
 ConflictError: tuple[type[Exception], ...] = (
     TransitionError,
     ConcurrentUpdate,

@@ -57,8 +57,12 @@ def deliver_outbox(
     rounds: int = 1,
     sink: outbox.WebhookSink | None = None,
     now: dt.datetime | None = None,
+    *,
+    guard: outbox.WebhookGuard,
 ) -> dict[str, int]:
-    dispatcher = outbox.Dispatcher(db, sink or outbox.HttpSink())
+    """Deliver due messages; each endpoint's address is checked by ``guard`` before each
+    attempt (a refused one is recorded as a failed attempt, and retried)."""
+    dispatcher = outbox.Dispatcher(db, sink or outbox.HttpSink(), guard=guard)
     totals: dict[str, int] = {}
     for _ in range(rounds):
         stats = dispatcher.deliver_due(now or wall_clock())
@@ -67,9 +71,19 @@ def deliver_outbox(
     return totals
 
 
-def register_webhook(db: Database, platform: str, url: str, secret: str, topics: list[str]) -> str:
+def register_webhook(
+    db: Database,
+    platform: str,
+    url: str,
+    secret: str,
+    topics: list[str],
+    *,
+    guard: outbox.WebhookGuard,
+) -> str:
     """Register an endpoint that receives ``platform``'s messages of ``topics`` (and no one
-    else's); return its id."""
+    else's); return its id. ``outbox.AddressRefused`` (a ``ValueError``) when ``guard`` does
+    not allow where the URL leads."""
+    guard.destination(url)  # resolving takes time: before the transaction
     with db.transaction() as conn:
         return outbox.register_endpoint(conn, platform, url, secret, topics, wall_clock())
 

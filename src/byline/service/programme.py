@@ -32,6 +32,7 @@ from byline.domain.enforcement import incentives_for, restrictions_for
 from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, DisplayField
+from byline.outbox import WebhookGuard
 from byline.service._changes import labels_changed
 from byline.service._record import record
 from byline.service._sealing import seal_and_send
@@ -62,12 +63,19 @@ class Programme:
     """Use cases over one database and vault. The CLI and the API call these, nothing else."""
 
     def __init__(
-        self, db: Database, vault: Vault, clock: Clock = wall_clock, keys: KeyProvider | None = None
+        self,
+        db: Database,
+        vault: Vault,
+        clock: Clock = wall_clock,
+        keys: KeyProvider | None = None,
+        webhooks: WebhookGuard | None = None,
     ) -> None:
         self.db = db
         self.vault = vault
         self.clock = clock
         self.keys = keys  # the vault's key provider, for rotation
+        # where webhook endpoints may lead (default: public addresses only)
+        self.webhooks = webhooks or WebhookGuard()
 
     # --- creators -----------------------------------------------------------------------
 

@@ -129,7 +129,10 @@ def simulate(
                 ["notice", "enforcement", "label"],
                 clock_now[0],
             )
-        dispatcher = outbox.Dispatcher(db, sink, batch=500)
+        # the demo's own receiver listens on loopback: its address is allowed, nothing else is
+        host = outbox.check_url(receiver.url)[0]
+        guard = outbox.WebhookGuard(outbox.AllowList.parse(host))
+        dispatcher = outbox.Dispatcher(db, sink, batch=500, guard=guard)
         for week, day in enumerate(weekly_dates(policy)):
             now = dt.datetime.combine(day, dt.time(), dt.UTC)
             clock_now[0] = now

@@ -7,19 +7,23 @@ import datetime as dt
 from typing import Any
 
 from byline import audit, outbox
+from byline.domain.errors import CodedError
 from byline.domain.vocabulary import AuditAction
 from byline.store import Database
 
 TOPICS: tuple[str, ...] = tuple(t.value for t in outbox.Topic)
 new_secret = outbox.new_secret
+AddressRefused = outbox.AddressRefused  # a webhook url that leads where it may not
 
 
-def list_endpoints(db: Database, platform: str) -> list[dict[str, Any]]:
-    """``platform``'s endpoints, oldest first, without their signing secrets."""
+def list_endpoints(db: Database, platform: str | None) -> list[dict[str, Any]]:
+    """``platform``'s endpoints (every platform's for None), oldest first, without their
+    signing secrets."""
     with db.reading() as conn:
         return [
             {
                 "endpoint_id": e.endpoint_id,
+                "platform": e.platform,
                 "url": e.url,
                 "topics": [str(t) for t in e.topics],
                 "active": e.active,
@@ -38,12 +42,15 @@ def register_endpoint(
     *,
     actor: str,
     now: dt.datetime,
+    guard: outbox.WebhookGuard,
 ) -> str:
     """Register an endpoint for ``platform``'s messages of ``topics``; audited. ``ValueError``
-    for a bad url, secret or topic."""
+    for a bad url, secret or topic; ``outbox.AddressRefused`` (one) when ``guard`` does not
+    allow where the url leads."""
     unknown = sorted(set(topics) - set(TOPICS))
     if unknown:
         raise ValueError(f"topics: unknown topic {unknown[0]!r}")
+    guard.destination(url)  # resolving takes time: before the transaction
     with db.transaction() as conn:
         endpoint_id = outbox.register_endpoint(conn, platform, url, secret, topics, now)
         audit.append(
@@ -60,6 +67,54 @@ def register_endpoint(
             ),
         )
         return endpoint_id
+
+
+class NoEndpoint(CodedError, LookupError):
+    """No webhook endpoint with this id (or not of this platform)."""
+
+
+def set_endpoint_active(
+    db: Database,
+    endpoint_id: str,
+    active: bool,
+    *,
+    actor: str,
+    now: dt.datetime,
+    platform: str | None = None,
+) -> dict[str, Any]:
+    """Disable an endpoint (it gets no new deliveries; what it is owed waits) or enable it
+    again; audited, even when it was already so. ``platform``: only that platform's.
+    ``NoEndpoint`` when there is no such endpoint."""
+    with db.transaction() as conn:
+        endpoint = outbox.get_endpoint(conn, endpoint_id)
+        if endpoint is None or (platform is not None and endpoint.platform != platform):
+            raise NoEndpoint(
+                f"no webhook endpoint {endpoint_id[:40]}", code="webhook_no_endpoint"
+            )
+        if active:
+            outbox.activate_endpoint(conn, endpoint_id)
+        else:
+            outbox.deactivate_endpoint(conn, endpoint_id)
+        audit.append(
+            conn,
+            audit.AuditEntry(
+                at=now,
+                actor=actor,
+                action=AuditAction.WEBHOOK_ENABLED if active else AuditAction.WEBHOOK_DISABLED,
+                detail={
+                    "platform": endpoint.platform,
+                    "endpoint_id": endpoint_id,
+                    "was_active": endpoint.active,
+                },
+            ),
+        )
+    return {
+        "endpoint_id": endpoint_id,
+        "platform": endpoint.platform,
+        "url": endpoint.url,
+        "active": active,
+        "was_active": endpoint.active,
+    }
 
 
 def delivery_log(db: Database, platform: str, limit: int = 50) -> dict[str, Any]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from byline.outbox import ALLOW_VARIABLE, AllowList, WebhookGuard
 from byline.service.programme import Clock, Programme, wall_clock
 from byline.store import Database, default_url, normalise_url
 from byline.store.migrate import revisions, upgrade
@@ -61,21 +64,50 @@ def open_database(
     return db
 
 
+def webhook_allow_list(environ: Mapping[str, str] | None = None, also: str = "") -> AllowList:
+    """What webhooks may reach beyond public addresses: ``BYLINE_WEBHOOK_ALLOW``, else ``allow``
+    in the ``[webhooks]`` table of the ``BYLINE_CONFIG`` file (a comma-separated string or a
+    list), plus ``also``. ``ValueError`` names a bad entry."""
+    env = os.environ if environ is None else environ
+    entries: list[str] = []
+    if env.get(ALLOW_VARIABLE):
+        entries.append(env[ALLOW_VARIABLE])
+    elif env.get("BYLINE_CONFIG"):
+        with Path(env["BYLINE_CONFIG"]).open("rb") as f:
+            configured = tomllib.load(f).get("webhooks", {}).get("allow", "")
+        if isinstance(configured, str):
+            entries.append(configured)
+        elif isinstance(configured, list) and all(isinstance(e, str) for e in configured):
+            entries.extend(configured)
+        else:
+            raise ValueError("[webhooks] allow: a comma-separated string or a list of strings")
+    entries.append(also)
+    return AllowList.parse(",".join(entries))
+
+
+def webhook_guard(environ: Mapping[str, str] | None = None, also: str = "") -> WebhookGuard:
+    """Where webhooks may go, as configured (``webhook_allow_list``), resolved by the system."""
+    return WebhookGuard(webhook_allow_list(environ, also))
+
+
 def open_programme(
     db_url: str | None = None,
     *,
     clock: Clock = wall_clock,
     key_file: Path | None = None,
     must_exist: bool = False,
+    webhooks: WebhookGuard | None = None,
 ) -> Programme:
+    """``webhooks``: where endpoints may lead; default as configured (``webhook_guard``)."""
     url = db_url or default_url()
+    guard = webhooks or webhook_guard()
     db = open_database(url, must_exist=must_exist)
     try:
         provider = key_provider_from_env(key_file or default_key_file(url))
     except BaseException:
         db.dispose()  # a key ring that cannot be read leaves no connection behind
         raise
-    return Programme(db, Vault(provider), clock, provider)
+    return Programme(db, Vault(provider), clock, provider, guard)
 
 
 def existing_key_provider(db_url: str | None = None) -> KeyProvider | None:
@@ -94,4 +126,6 @@ __all__ = [
     "existing_key_provider",
     "open_database",
     "open_programme",
+    "webhook_allow_list",
+    "webhook_guard",
 ]

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from byline.api import ApiSettings, MemoryLimiter, create_app
+from byline.outbox import AllowList, StaticResolver, WebhookGuard
 from byline.service.access import Role, create_api_key, issue_creator_token, register_creator_key
 from byline.service.cycle import run_cycle
 from byline.service.programme import Actor, Programme
@@ -24,6 +25,13 @@ from factories import write_snapshot
 
 NOW = dt.datetime(2023, 10, 25, 9, 0, tzinfo=dt.UTC)
 NAMES = {"star": "王高飞", "org": "Example News Ltd."}
+# Where the tests' webhooks may go: the receivers on loopback (allowed, as an operator would),
+# and a few example hosts, answered by a resolver the tests control as if they were public.
+PUBLIC = "93.184.216.34"
+WEBHOOKS = WebhookGuard(
+    AllowList.parse("127.0.0.1"),
+    StaticResolver({h: [PUBLIC] for h in ("hooks.example", "x.example", "platform.example")}),
+)
 
 
 def call_app(
@@ -88,7 +96,7 @@ class World:
 
 def seed(db: Database, tmp_path: Path) -> tuple[Programme, Path]:
     provider = LocalKeyProvider.ephemeral()
-    programme = Programme(db, Vault(provider), lambda: NOW, provider)
+    programme = Programme(db, Vault(provider), lambda: NOW, provider, WEBHOOKS)
     rows = [
         {"account_id": "star", "kind": "individual", "category": "finance", "followers": 3_000_000},
         {

@@ -151,7 +151,7 @@ def test_users_are_checked_and_an_admin_cannot_lock_themselves_out(console: Cons
 class Refusing:
     """A receiver that answers 503 to everything."""
 
-    def send(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+    def send(self, url: str, body: bytes, headers: dict[str, str], address: str) -> int:
         return 503
 
 
@@ -166,7 +166,7 @@ def test_an_endpoint_with_a_generated_secret_and_its_delivery_log(console: Conso
     listing = admin.get(page).text
     assert "https://hooks.example/byline" in listing and secret not in listing
 
-    deliver_outbox(console.programme.db, sink=Refusing(), now=NOW)  # type: ignore[arg-type]
+    deliver_outbox(console.programme.db, sink=Refusing(), now=NOW, guard=console.programme.webhooks)
     log = admin.get(page).text.split('data-testid="deliveries"')[1]
     errors = re.findall(r'data-label="Last error">([^<]*)</td>', log)
     assert errors and set(errors) == {"HTTP 503"}  # once, not "HTTP 503 HTTP 503"

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from outbox_helpers import PLATFORM, SECRET, T0, SimulatedClock
+from outbox_helpers import LOCAL, PLATFORM, SECRET, T0, SimulatedClock
 from sqlalchemy import select
 
 from byline.outbox import (
@@ -73,7 +73,7 @@ def test_happy_path_delivers_signed_json_once(
     add_endpoint(db, receiver, ["notice"])
     ids = add_messages(db, 3)
 
-    stats = Dispatcher(db, sink).deliver_due(clock.now)
+    stats = Dispatcher(db, sink, guard=LOCAL).deliver_due(clock.now)
 
     assert stats == DeliveryStats(attempted=3, delivered=3, failed=0, pending=0)
     assert [r.message_id for r in receiver.received] == ids  # outbox order
@@ -101,7 +101,7 @@ def test_happy_path_delivers_signed_json_once(
         (1, 200, T0)
     }
     # nothing more to do, and nothing is sent again
-    assert Dispatcher(db, sink).deliver_due(clock.advance(3600)) == DeliveryStats()
+    assert Dispatcher(db, sink, guard=LOCAL).deliver_due(clock.advance(3600)) == DeliveryStats()
     assert receiver.requests == 3
 
 
@@ -110,7 +110,7 @@ def test_a_receiver_down_for_an_hour_loses_nothing(
 ) -> None:
     add_endpoint(db, receiver, ["notice", "enforcement"])
     ids = add_messages(db, 4) + add_messages(db, 2, topic="enforcement")
-    dispatcher = Dispatcher(db, sink, base_delay_s=10, max_delay_s=600)
+    dispatcher = Dispatcher(db, sink, guard=LOCAL, base_delay_s=10, max_delay_s=600)
     watched = ids[0]
     waits: list[float] = []  # next_attempt_at - attempt time, after each failed attempt
 
@@ -159,7 +159,7 @@ def test_a_lost_ack_is_seen_twice_and_recognised_as_a_duplicate(
 ) -> None:
     add_endpoint(db, receiver, ["enforcement"])
     [message_id] = add_messages(db, 1, topic="enforcement")
-    dispatcher = Dispatcher(db, sink)
+    dispatcher = Dispatcher(db, sink, guard=LOCAL)
 
     receiver.lose_acks(1)  # takes the message, answers 500
     assert dispatcher.deliver_due(clock.now) == DeliveryStats(1, 0, 1, 1)
@@ -190,7 +190,7 @@ def test_each_endpoint_gets_only_its_topics(
         enforcement_ids = add_messages(db, 2, topic="enforcement")
         label_ids = add_messages(db, 1, topic="label")
 
-        stats = Dispatcher(db, sink).deliver_due(clock.now)
+        stats = Dispatcher(db, sink, guard=LOCAL).deliver_due(clock.now)
 
         assert stats == DeliveryStats(attempted=5, delivered=5, failed=0, pending=0)
         assert [r.message_id for r in notices.messages] == notice_ids
@@ -214,7 +214,7 @@ def test_each_platform_gets_only_its_own_messages(
             for platform in sent:
                 sent[platform] += add_messages(db, 2, topic=topic, platform=platform)
 
-        stats = Dispatcher(db, sink).deliver_due(clock.now)
+        stats = Dispatcher(db, sink, guard=LOCAL).deliver_due(clock.now)
 
         assert stats == DeliveryStats(attempted=12, delivered=12, failed=0, pending=0)
         assert [r.message_id for r in weibo.messages] == sent["weibo"]
@@ -237,7 +237,7 @@ def test_each_platform_gets_only_its_own_messages(
         assert all(m["deliveries"] == [] for m in kuaishou)
 
         # nothing more for anyone, however often the dispatcher runs
-        assert Dispatcher(db, sink).deliver_due(clock.advance(3600)) == DeliveryStats()
+        assert Dispatcher(db, sink, guard=LOCAL).deliver_due(clock.advance(3600)) == DeliveryStats()
         assert (weibo.requests, douyin.requests) == (6, 6)
 
 
@@ -265,7 +265,7 @@ def test_a_delivery_pairing_two_platforms_is_never_sent(
             )
         )
 
-    assert Dispatcher(db, sink).deliver_due(clock.now) == DeliveryStats()
+    assert Dispatcher(db, sink, guard=LOCAL).deliver_due(clock.now) == DeliveryStats()
     assert receiver.requests == 0
     with db.reading() as conn:
         [listed] = list_messages(conn)
@@ -282,7 +282,7 @@ def test_an_inactive_endpoint_gets_nothing(
         deactivate_endpoint(conn, endpoint_id)
     add_messages(db, 2)
 
-    assert Dispatcher(db, sink).deliver_due(clock.now) == DeliveryStats()
+    assert Dispatcher(db, sink, guard=LOCAL).deliver_due(clock.now) == DeliveryStats()
     assert receiver.requests == 0 and deliveries(db) == {}
 
 
@@ -291,7 +291,7 @@ def test_deactivating_an_endpoint_stops_its_retries(
 ) -> None:
     endpoint_id = add_endpoint(db, receiver, ["notice"])
     add_messages(db, 1)
-    dispatcher = Dispatcher(db, sink)
+    dispatcher = Dispatcher(db, sink, guard=LOCAL)
     receiver.down()
     assert dispatcher.deliver_due(clock.now).failed == 1
     with db.transaction() as conn:
@@ -305,7 +305,7 @@ def test_a_late_endpoint_catches_up_on_the_backlog(
     db: Database, receiver: WebhookReceiver, sink: HttpSink, clock: SimulatedClock
 ) -> None:
     ids = add_messages(db, 2)
-    dispatcher = Dispatcher(db, sink)
+    dispatcher = Dispatcher(db, sink, guard=LOCAL)
     assert dispatcher.deliver_due(clock.now) == DeliveryStats()  # nobody listening yet
     add_endpoint(db, receiver, ["notice"])
     assert dispatcher.deliver_due(clock.advance(60)).delivered == 2
@@ -321,7 +321,7 @@ def test_an_unreachable_endpoint_is_retried_and_its_error_kept_without_the_paylo
         register_endpoint(conn, PLATFORM, url, SECRET, ["notice"], T0)
     [message_id] = add_messages(db, 1)
 
-    assert Dispatcher(db, sink).deliver_due(clock.now) == DeliveryStats(1, 0, 1, 1)
+    assert Dispatcher(db, sink, guard=LOCAL).deliver_due(clock.now) == DeliveryStats(1, 0, 1, 1)
 
     row = deliveries(db)[message_id]
     assert row["status"] == "pending" and row["attempts"] == 1
@@ -335,7 +335,7 @@ def test_a_batch_takes_the_oldest_first(
 ) -> None:
     add_endpoint(db, receiver, ["notice"])
     ids = add_messages(db, 5)
-    dispatcher = Dispatcher(db, sink, batch=2)
+    dispatcher = Dispatcher(db, sink, guard=LOCAL, batch=2)
     assert dispatcher.deliver_due(clock.now) == DeliveryStats(2, 2, 0, 3)
     assert dispatcher.deliver_due(clock.now) == DeliveryStats(2, 2, 0, 1)
     assert dispatcher.deliver_due(clock.now) == DeliveryStats(1, 1, 0, 0)
@@ -349,11 +349,11 @@ class CrashingSink:
         self.inner = inner
         self.crash_after = crash_after
 
-    def send(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+    def send(self, url: str, body: bytes, headers: dict[str, str], address: str) -> int:
         if self.crash_after == 0:
             raise KeyboardInterrupt  # the process is killed
         self.crash_after -= 1
-        return self.inner.send(url, body, headers)
+        return self.inner.send(url, body, headers, address)
 
 
 def test_a_dispatcher_that_dies_mid_batch_loses_nothing(
@@ -363,7 +363,8 @@ def test_a_dispatcher_that_dies_mid_batch_loses_nothing(
     ids = add_messages(db, 3)
 
     with pytest.raises(KeyboardInterrupt):
-        Dispatcher(db, CrashingSink(sink, crash_after=1), lease_s=120).deliver_due(clock.now)
+        crashing = CrashingSink(sink, crash_after=1)
+        Dispatcher(db, crashing, guard=LOCAL, lease_s=120).deliver_due(clock.now)
     rows = deliveries(db)
     assert rows[ids[0]]["status"] == "delivered"
     # the other two were claimed: leased for two minutes, not attempted
@@ -371,7 +372,7 @@ def test_a_dispatcher_that_dies_mid_batch_loses_nothing(
         (0, T0 + dt.timedelta(seconds=120))
     }
 
-    restarted = Dispatcher(db, sink, lease_s=120)
+    restarted = Dispatcher(db, sink, guard=LOCAL, lease_s=120)
     assert restarted.deliver_due(clock.advance(60)).attempted == 0  # still leased
     assert restarted.deliver_due(clock.advance(60)) == DeliveryStats(2, 2, 0, 0)
     assert [r.message_id for r in receiver.received] == ids
@@ -382,7 +383,7 @@ def test_listing_shows_each_message_per_endpoint(
 ) -> None:
     endpoint_id = add_endpoint(db, receiver, ["notice"])
     delivered, stuck = add_messages(db, 2)
-    dispatcher = Dispatcher(db, sink)
+    dispatcher = Dispatcher(db, sink, guard=LOCAL)
     receiver.down()
     dispatcher.deliver_due(clock.now)  # both fail once
     receiver.up()

@@ -124,7 +124,7 @@ def test_the_http_sink_reports_a_closed_port_as_a_delivery_error(clock: Simulate
     with WebhookReceiver(SECRET, clock=clock) as gone:
         url = gone.url
     with HttpSink(timeout_s=2) as sink, pytest.raises(DeliveryError, match="ConnectError"):
-        sink.send(url, BODY, headers())
+        sink.send(url, BODY, headers(), "127.0.0.1")
 
 
 def test_url_needs_a_running_receiver() -> None:

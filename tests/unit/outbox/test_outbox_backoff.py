@@ -13,7 +13,7 @@ from byline.store import Database
 
 
 class NoSink:
-    def send(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+    def send(self, url: str, body: bytes, headers: dict[str, str], address: str) -> int:
         raise AssertionError("nothing is sent here")
 
 

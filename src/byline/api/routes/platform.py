@@ -88,7 +88,12 @@ def webhooks(
 
     secret = body.secret or secrets.token_urlsafe(32)
     endpoint_id = register_webhook(
-        state.programme.db, platform, body.url, secret, list(body.topics)
+        state.programme.db,
+        platform,
+        body.url,
+        secret,
+        list(body.topics),
+        guard=state.programme.webhooks,
     )
     return {
         "endpoint_id": endpoint_id,
