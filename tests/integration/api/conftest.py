@@ -30,7 +30,12 @@ NAMES = {"star": "王高飞", "org": "Example News Ltd."}
 PUBLIC = "93.184.216.34"
 WEBHOOKS = WebhookGuard(
     AllowList.parse("127.0.0.1"),
-    StaticResolver({h: [PUBLIC] for h in ("hooks.example", "x.example", "platform.example")}),
+    StaticResolver(
+        {
+            **{h: [PUBLIC] for h in ("hooks.example", "x.example", "platform.example")},
+            "internal.example": ["192.168.1.10"],  # a name that leads inside the network
+        }
+    ),
 )
 
 

@@ -187,6 +187,47 @@ def test_a_bad_endpoint_is_refused_with_the_reason(console: Console) -> None:
     assert 'data-testid="no-endpoints"' in admin.get(page).text
 
 
+@pytest.mark.parametrize(
+    "url, en, zh",
+    [
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "The webhook's address 169.254.169.254 is not allowed (link-local)",
+            "Webhook 地址 169.254.169.254 不被允许（link-local）",
+        ),
+        ("http://10.0.0.1/h", "address 10.0.0.1 is not allowed (private)", "10.0.0.1 不被允许"),
+        ("http://[::1]:8080/h", "address ::1 is not allowed (loopback)", "::1 不被允许"),
+        ("https://internal.example/h", "192.168.1.10 is not allowed (private)", "192.168.1.10"),
+        ("http://localhost/h", "The webhook's host localhost is this machine", "指向本机"),
+        ("http://ops:pa55word@hooks.example/h", "must not carry a user name", "用户名或密码"),
+    ],
+)
+def test_an_endpoint_leading_inside_the_network_is_refused_with_the_reason(
+    console: Console, url: str, en: str, zh: str
+) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/webhooks"
+    for lang, expected in (("en", en), ("zh-CN", zh)):
+        admin.cookies.set("byline_lang", lang, path="/console")
+        response = console.post(admin, page, page, url=url, secret="s" * 20, topics="label")
+        assert response.status_code == 303, response.text
+        shown = admin.get(response.headers["location"]).text
+        found = re.search(r'data-testid="error">([^<]*)<', shown)
+        assert found and expected in unescape(found.group(1)), (lang, found and found.group(1))
+        assert "pa55word" not in shown and "pa55word" not in response.headers["location"]
+    assert 'data-testid="no-endpoints"' in admin.get(page).text
+
+
+def test_an_allowed_local_receiver_is_registered(console: Console) -> None:
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/webhooks"
+    response = console.post(
+        admin, page, page, url="http://127.0.0.1:9/h", secret="s" * 20, topics="label"
+    )
+    assert "notice=admin.webhook_registered" in response.headers["location"]
+    assert "http://127.0.0.1:9/h" in admin.get(page).text
+
+
 # --- policies ------------------------------------------------------------------------------
 
 

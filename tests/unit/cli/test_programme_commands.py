@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from byline.audit import audit_log
+from byline.audit import audit_log, entries_for
 from byline.cli import app
+from byline.outbox import WebhookReceiver
+from byline.service.wiring import open_database
 from byline.store import Database
 from support.postgres import scratch_database
 
@@ -227,3 +229,93 @@ def test_a_cycle_keeps_its_rejected_rows(db_url: str, tmp_path: Path) -> None:
     )
     rejects = Path(report["outputs"]) / "rejects.csv"  # type: ignore[index]
     assert "robot" in rejects.read_text()
+
+
+SECRET = "whsec-cli-0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("http://169.254.169.254/latest/meta-data/", "address 169.254.169.254 not allowed"),
+        ("http://10.0.0.1/h", "address 10.0.0.1 not allowed: private"),
+        ("http://[::1]:8080/h", "address ::1 not allowed: loopback"),
+        ("http://localhost:8080/h", "host localhost is this machine"),
+        ("http://127.0.0.1:9/h", "address 127.0.0.1 not allowed: loopback"),
+        ("http://me:pa55word@hooks.example/h", "user name or password"),
+        ("file:///etc/passwd", "only http and https"),
+    ],
+)
+def test_add_endpoint_refuses_an_address_inside_the_network(
+    cycled: str, monkeypatch: pytest.MonkeyPatch, url: str, reason: str
+) -> None:
+    monkeypatch.delenv("BYLINE_WEBHOOK_ALLOW", raising=False)
+    monkeypatch.delenv("BYLINE_CONFIG", raising=False)
+    args = ("outbox", "add-endpoint", url, "--platform", "weibo", "--db", cycled)
+    code, out, err = run(*args, "--secret", SECRET)
+    assert code == 2 and "url: " in err and reason in err, err
+    assert "pa55word" not in err + out
+    assert cli_json("outbox", "endpoints", "--db", cycled) == []
+
+
+def test_add_endpoint_takes_what_the_operator_allows(
+    cycled: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("BYLINE_WEBHOOK_ALLOW", raising=False)
+    config = tmp_path / "byline.toml"
+    config.write_text('[webhooks]\nallow = ["10.0.0.0/8"]\n')
+    monkeypatch.setenv("BYLINE_CONFIG", str(config))
+    add = ("outbox", "add-endpoint", "--platform", "weibo", "--secret", SECRET, "--db", cycled)
+    assert run(*add, "http://10.1.2.3/h")[0] == 0
+    assert run(*add, "http://127.0.0.1:9/h")[0] == 2
+    monkeypatch.setenv("BYLINE_WEBHOOK_ALLOW", "127.0.0.1")  # the environment wins
+    assert run(*add, "http://127.0.0.1:9/h")[0] == 0
+    assert run(*add, "http://10.1.2.3/h")[0] == 2
+    monkeypatch.setenv("BYLINE_WEBHOOK_ALLOW", "not a host!")
+    code, _, err = run(*add, "http://127.0.0.1:9/h")
+    assert code == 1 and "BYLINE_WEBHOOK_ALLOW" in err
+    listed = cli_json("outbox", "endpoints", "--db", cycled)
+    assert [e["url"] for e in listed] == ["http://10.1.2.3/h", "http://127.0.0.1:9/h"]  # type: ignore[index]
+    assert all("secret" not in e for e in listed)  # type: ignore[union-attr]
+
+
+def test_a_disabled_endpoint_gets_no_new_deliveries(
+    cycled: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BYLINE_WEBHOOK_ALLOW", "127.0.0.1")
+    with WebhookReceiver(SECRET) as receiver:
+        code, out, err = run(
+            "outbox", "add-endpoint", receiver.url, "--platform", "weibo", "--secret", SECRET,
+            "--db", cycled,
+        )  # fmt: skip
+        assert code == 0, err
+        endpoint_id = out.strip()
+        disabled = cli_json(
+            "outbox", "disable-endpoint", endpoint_id, "--actor", "ops:ann", "--db", cycled
+        )
+        assert disabled == {  # type: ignore[comparison-overlap]
+            "endpoint_id": endpoint_id,
+            "platform": "weibo",
+            "url": receiver.url,
+            "active": False,
+            "was_active": True,
+        }
+        stats = cli_json("outbox", "deliver", "--db", cycled)
+        assert stats["attempted"] == 0 and receiver.requests == 0  # type: ignore[index]
+        [listed] = cli_json("outbox", "endpoints", "--db", cycled)  # type: ignore[misc]
+        assert listed["active"] is False
+        cli_json("outbox", "enable-endpoint", endpoint_id, "--actor", "ops:ann", "--db", cycled)
+        stats = cli_json("outbox", "deliver", "--db", cycled)
+        assert stats["delivered"] == len(receiver.messages)  # type: ignore[index]
+        assert len(receiver.payloads("notice")) == 3  # the cycle's notices, caught up
+    code, _, err = run("outbox", "disable-endpoint", "no-such-id", "--db", cycled)
+    assert code == 1 and "no webhook endpoint" in err
+    db = open_database(cycled)
+    try:
+        with db.reading() as conn:
+            actions = [
+                (e["action"], e["actor"]) for e in entries_for(conn) if "webhook" in e["action"]
+            ]
+    finally:
+        db.dispose()
+    assert actions == [("webhook:disabled", "ops:ann"), ("webhook:enabled", "ops:ann")]
