@@ -8,7 +8,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict, JsonValue
 
-from byline.domain.vocabulary import AccountKind, Category, ViewerCondition
+from byline.domain.vocabulary import (
+    MAX_NOTE_CHARS,
+    AccountKind,
+    AppealDecisionReason,
+    AppealReason,
+    Category,
+    RefusalReason,
+    RejectionReason,
+    StaffReadReason,
+    ViewerCondition,
+    WithdrawalReason,
+)
 
 # An account id, wherever a request names one (bodies and paths): 1 to 200 characters, no
 # control characters (NUL, line breaks, C1). A bad one is refused naming the field, without
@@ -169,14 +180,41 @@ class SubmissionIn(_Body):
     consent: bool = Field(description="The holder consents to the name being displayed")
 
 
-class ReasonIn(_Body):
-    model_config = _examples({"reason": "my account is mainly daily life"}, {})
-    reason: str = Field(default="", max_length=500, examples=["my account is mainly daily life"])
+# Reasons are codes from closed lists (OpenAPI lists the values); words beside a code go in
+# ``note``, which is kept only in the vault, encrypted, and read only through an audited reveal.
+Note = Field(
+    default=None,
+    max_length=MAX_NOTE_CHARS,
+    description="Optional words beside the code. Kept only in the vault, encrypted; never in"
+    " the audit log, a notice or a case view; staff read it through the audited note-reveal",
+    examples=["posts since March are recipes"],
+)
 
 
-class RequiredReasonIn(_Body):
-    model_config = _examples({"reason": "name does not match the ID"})
-    reason: str = Field(min_length=1, max_length=500, examples=["name does not match the ID"])
+class RefusalIn(_Body):
+    model_config = _examples({"reason": "privacy"}, {})
+    reason: RefusalReason | None = Field(default=None, description="Why, as a code (optional)")
+    note: str | None = Note
+
+
+class AppealIn(_Body):
+    model_config = _examples(
+        {"reason": "wrong_category", "note": "my account is mainly daily life"}, {}
+    )
+    reason: AppealReason = Field(default=AppealReason.OTHER, description="What is contested")
+    note: str | None = Note
+
+
+class WithdrawalIn(_Body):
+    model_config = _examples({"reason": "no_longer_wanted"}, {})
+    reason: WithdrawalReason | None = Field(default=None, description="Why, as a code (optional)")
+    note: str | None = Note
+
+
+class RejectionIn(_Body):
+    model_config = _examples({"reason": "name_mismatch"}, {"reason": "other", "note": "blurred"})
+    reason: RejectionReason = Field(description="Why the name is rejected, as a code")
+    note: str | None = Note
 
 
 class VolunteerIn(_Body):
@@ -188,11 +226,12 @@ class VolunteerIn(_Body):
 
 class AppealDecisionIn(_Body):
     model_config = _examples(
-        {"upheld": True, "reason": "posts are about cooking"},
-        {"upheld": False, "reason": "most posts analyse listed companies"},
+        {"upheld": True, "reason": "category_corrected", "note": "posts are about cooking"},
+        {"upheld": False, "reason": "category_confirmed"},
     )
     upheld: bool
-    reason: str = Field(min_length=1, max_length=500, examples=["posts are about cooking"])
+    reason: AppealDecisionReason = Field(description="Why, as a code")
+    note: str | None = Note
 
 
 class BulkIn(_Body):
@@ -201,17 +240,31 @@ class BulkIn(_Body):
         {
             "action": "reject",
             "account_ids": ["weibo-000000518230"],
-            "reason": "name does not match the ID",
+            "reason": "name_mismatch",
         },
     )
     action: Literal["approve", "reject"]
     account_ids: list[AccountId] = Field(min_length=1, max_length=100)
-    reason: str = Field(default="", max_length=500)
+    reason: RejectionReason = Field(
+        default=RejectionReason.OTHER, description="For a rejection: why, as a code"
+    )
+    note: str | None = Note
 
 
 class RevealIn(_Body):
-    model_config = _examples({"reason": "checking against the ID scan"})
-    reason: str = Field(min_length=1, max_length=500, examples=["checking against the ID scan"])
+    model_config = _examples({"reason": "review"}, {"reason": "complaint", "note": "ticket 8812"})
+    reason: StaffReadReason = Field(description="Why the name is read (audited), as a code")
+    note: str | None = Note
+
+
+class NoteRevealIn(_Body):
+    model_config = _examples(
+        {"note_id": "0b7c6c38-7a8e-4a5e-9d55-1f0c2f6f6a10", "reason": "review"}
+    )
+    note_id: str = Field(
+        min_length=1, max_length=36, description="The note's id, from the case's history"
+    )
+    reason: StaffReadReason = Field(description="Why the note is read (audited), as a code")
 
 
 class CountIn(_Body):

@@ -22,8 +22,8 @@ from byline.audit._log import ChainReport, audit_head, head, verify_chain
 from byline.domain.vocabulary import AuditAction
 from byline.store import UtcDateTime, metadata
 
-# Entries that must be followed by a seal: a staff read of a name can never quietly vanish.
-MUST_BE_SEALED = frozenset({AuditAction.NAME_DECRYPTED.value})
+# Entries that must be followed by a seal: a staff read of a name or a note never quietly vanishes.
+MUST_BE_SEALED = frozenset({AuditAction.NAME_DECRYPTED.value, AuditAction.NOTE_DECRYPTED.value})
 
 audit_seals = Table(
     "audit_seals",

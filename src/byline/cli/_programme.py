@@ -18,7 +18,18 @@ from rich.table import Table
 from byline.cli._app import app, emit_json, fail, on_close, out
 from byline.cli._progress import engine_progress
 from byline.domain.cases import CaseState
-from byline.domain.vocabulary import AccountKind
+from byline.domain.explain import reason_in_words
+from byline.domain.vocabulary import (
+    MAX_NOTE_CHARS,
+    AccountKind,
+    AppealDecisionReason,
+    AppealReason,
+    ErasureReason,
+    RefusalReason,
+    RejectionReason,
+    StaffReadReason,
+    WithdrawalReason,
+)
 from byline.service import errors
 from byline.service.cycle import run_cycle
 from byline.service.operations import (
@@ -269,7 +280,15 @@ def case_show(
     ):
         out.print(f"{key:>13}: {escape(str(view[key]))}", highlight=False)
     for h in view["history"]:
-        out.print(f"  {h['at']}  {h['action']:<22} {h['actor']}  -> {h['state']}", highlight=False)
+        detail = h["detail"] or {}
+        why = reason_in_words(h["action"], detail.get("reason"))
+        if detail.get("note_id"):
+            why += f" (note {detail['note_id']} on file)"
+        out.print(
+            f"  {h['at']}  {h['action']:<22} {escape(h['actor'])}  -> {h['state']}"
+            + (f"  {escape(why.strip())}" if why.strip() else ""),
+            highlight=False,
+        )
 
 
 # More than any name (the vault allows 200 characters): what is read from stdin, at most.
@@ -297,6 +316,19 @@ def _read_name(name: str | None, name_stdin: bool) -> str:
             code=2,
         )
     return name
+
+
+NoteStdinOption = typer.Option(
+    False,
+    "--note-stdin",
+    help=f"Read a note (at most {MAX_NOTE_CHARS} characters) from stdin: kept only in the vault,"
+    " encrypted, read through the audited `case reveal-note`.",
+)
+
+
+def _read_note(note_stdin: bool) -> str | None:
+    """A note from stdin (so it stays out of shell history), or None."""
+    return sys.stdin.read() if note_stdin else None
 
 
 @case_app.command("submit")
@@ -358,18 +390,22 @@ def case_approve(
 def case_reject(
     account_id: str,
     reviewer: str = typer.Option(..., "--reviewer"),
-    reason: str = typer.Option(..., "--reason"),
+    reason: RejectionReason = typer.Option(..., "--reason", help="Why, as a code."),
+    note_stdin: bool = NoteStdinOption,
     at: str | None = AtOption,
     platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Reject the submitted name with a reason; the holder may submit again."""
+    """Reject the submitted name with a coded reason; the holder may submit again."""
+    note = _read_note(note_stdin)
     _case_action(
         db,
         platform,
         as_json,
-        lambda p, pl: p.reject(pl, account_id, reason, actor=_as(reviewer), at=_when(at)),
+        lambda p, pl: p.reject(
+            pl, account_id, reason, actor=_as(reviewer), note=note, at=_when(at)
+        ),
         account_id,
     )
 
@@ -377,7 +413,8 @@ def case_reject(
 @case_app.command("refuse")
 def case_refuse(
     account_id: str,
-    reason: str = typer.Option("", "--reason"),
+    reason: RefusalReason | None = typer.Option(None, "--reason", help="Why, as a code."),
+    note_stdin: bool = NoteStdinOption,
     actor: str = ActorOption,
     at: str | None = AtOption,
     platform: str | None = PlatformOption,
@@ -385,11 +422,14 @@ def case_refuse(
     as_json: bool = JsonOption,
 ) -> None:
     """The holder declines: the policy's penalties apply."""
+    note = _read_note(note_stdin)
     _case_action(
         db,
         platform,
         as_json,
-        lambda p, pl: p.refuse(pl, account_id, actor=_as(actor), reason=reason, at=_when(at)),
+        lambda p, pl: p.refuse(
+            pl, account_id, actor=_as(actor), reason=reason, note=note, at=_when(at)
+        ),
         account_id,
     )
 
@@ -397,7 +437,8 @@ def case_refuse(
 @case_app.command("appeal")
 def case_appeal(
     account_id: str,
-    reason: str = typer.Option(..., "--reason"),
+    reason: AppealReason = typer.Option(..., "--reason", help="What is contested, as a code."),
+    note_stdin: bool = NoteStdinOption,
     actor: str = ActorOption,
     at: str | None = AtOption,
     platform: str | None = PlatformOption,
@@ -405,11 +446,12 @@ def case_appeal(
     as_json: bool = JsonOption,
 ) -> None:
     """The holder contests the obligation (e.g. wrong category); the deadline pauses."""
+    note = _read_note(note_stdin)
     _case_action(
         db,
         platform,
         as_json,
-        lambda p, pl: p.appeal(pl, account_id, reason, actor=_as(actor), at=_when(at)),
+        lambda p, pl: p.appeal(pl, account_id, reason, actor=_as(actor), note=note, at=_when(at)),
         account_id,
     )
 
@@ -419,13 +461,15 @@ def case_decide_appeal(
     account_id: str,
     uphold: bool = typer.Option(..., "--uphold/--deny", help="Uphold (withdraw) or deny."),
     reviewer: str = typer.Option(..., "--reviewer"),
-    reason: str = typer.Option(..., "--reason"),
+    reason: AppealDecisionReason = typer.Option(..., "--reason", help="Why, as a code."),
+    note_stdin: bool = NoteStdinOption,
     at: str | None = AtOption,
     platform: str | None = PlatformOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Decide an appeal: upheld withdraws the obligation; denied restarts the deadline."""
+    note = _read_note(note_stdin)
     _case_action(
         db,
         platform,
@@ -436,6 +480,7 @@ def case_decide_appeal(
             upheld=uphold,
             reason=reason,
             actor=_as(reviewer),
+            note=note,
             at=_when(at),
         ),
         account_id,
@@ -468,7 +513,8 @@ def case_volunteer(
 @case_app.command("withdraw")
 def case_withdraw(
     account_id: str,
-    reason: str = typer.Option("", "--reason"),
+    reason: WithdrawalReason | None = typer.Option(None, "--reason", help="Why, as a code."),
+    note_stdin: bool = NoteStdinOption,
     actor: str = ActorOption,
     at: str | None = AtOption,
     platform: str | None = PlatformOption,
@@ -476,11 +522,14 @@ def case_withdraw(
     as_json: bool = JsonOption,
 ) -> None:
     """Withdraw a voluntary disclosure: the label comes down."""
+    note = _read_note(note_stdin)
     _case_action(
         db,
         platform,
         as_json,
-        lambda p, pl: p.withdraw(pl, account_id, actor=_as(actor), reason=reason, at=_when(at)),
+        lambda p, pl: p.withdraw(
+            pl, account_id, actor=_as(actor), reason=reason, note=note, at=_when(at)
+        ),
         account_id,
     )
 
@@ -489,11 +538,15 @@ def case_withdraw(
 def case_reveal(
     account_id: str,
     actor: str = typer.Option(..., "--actor", help="The staff member."),
-    reason: str = typer.Option(..., "--reason", help="Why the name is read (audited)."),
+    reason: StaffReadReason = typer.Option(
+        ..., "--reason", help="Why the name is read (audited), as a code."
+    ),
+    note_stdin: bool = NoteStdinOption,
     db: str | None = DbOption,
     platform: str | None = PlatformOption,
 ) -> None:
     """Decrypt the name under review for a member of staff. Audited as name:decrypted."""
+    note = _read_note(note_stdin)
     programme = _programme(db)
     with _errors():
         name = programme.reveal_name(
@@ -501,8 +554,31 @@ def case_reveal(
             account_id,
             actor=_as(actor),
             reason=reason,
+            note=note,
         )
     out.print(escape(name), highlight=False)
+
+
+@case_app.command("reveal-note")
+def case_reveal_note(
+    account_id: str,
+    note_id: str = typer.Option(
+        ..., "--note-id", help="The note's id (a history entry's note_id in `case show --json`)."
+    ),
+    actor: str = typer.Option(..., "--actor", help="The staff member."),
+    reason: StaffReadReason = typer.Option(
+        ..., "--reason", help="Why the note is read (audited), as a code."
+    ),
+    db: str | None = DbOption,
+    platform: str | None = PlatformOption,
+) -> None:
+    """Decrypt a note kept beside a reason for a member of staff. Audited as note:decrypted."""
+    programme = _programme(db)
+    with _errors():
+        note = programme.reveal_note(
+            _platform(programme, platform), account_id, note_id, actor=_as(actor), reason=reason
+        )
+    out.print(escape(note), highlight=False)
 
 
 # --- enforcement, audit, outbox ---------------------------------------------------------------
@@ -789,11 +865,11 @@ def keys_rotate(
 def name_erase(
     account_id: str,
     actor: str = typer.Option(..., "--actor"),
-    reason: str = typer.Option(..., "--reason"),
+    reason: ErasureReason = typer.Option(..., "--reason", help="Why, as a code."),
     db: str | None = DbOption,
     platform: str | None = PlatformOption,
 ) -> None:
-    """Crypto-shred an account's names: its data key is deleted (audited)."""
+    """Crypto-shred an account's names and notes: its data key is deleted (audited)."""
     programme = _programme(db)
     with _errors():
         count = erase_name(programme, _platform(programme, platform), account_id, actor, reason)

@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from byline.console import _case_words as words
+from byline.console._reasons import BadReason, note_of, reason_of
 from byline.console._web import (
     PREFIX,
     Form,
@@ -31,7 +32,13 @@ from byline.console._web import (
     render,
     worded,
 )
-from byline.domain.vocabulary import AccountKind, Trigger
+from byline.domain.vocabulary import (
+    AccountKind,
+    AppealReason,
+    RefusalReason,
+    Trigger,
+    WithdrawalReason,
+)
 from byline.service import errors, reviews
 from byline.service.obligations import obligation_of
 from byline.service.programme import Actor
@@ -40,7 +47,6 @@ router = APIRouter(include_in_schema=False)
 Creator = Annotated[Viewer, Depends(page(creator=True))]
 
 NAME_MAX = 200
-REASON_MAX = 500
 ACTION_ERRORS: tuple[type[Exception], ...] = (*errors.USER_ERRORS, ValueError)
 
 # Which actions the page offers in each state (the case's state machine has the last word:
@@ -214,36 +220,40 @@ async def submit(platform: str, request: Request, viewer: Creator) -> Response:
 @router.post(PREFIX + "/{platform}/me/refuse")
 async def refuse(platform: str, request: Request, viewer: Creator) -> Response:
     form = await form_of(request, viewer)
-    reason = form.get("reason").strip()
     back = _me_url(platform)
     if form.get("confirm") != "yes":
         return redirect(back + "/refuse", error="me_confirm_required")
-    if len(reason) > REASON_MAX:
-        return redirect(back + "/refuse", error="me_reason_too_long")
+    try:
+        reason, note = reason_of(form.get("reason"), RefusalReason), note_of(form.get("note"))
+    except BadReason as bad:
+        return redirect(back + "/refuse", error=bad.key)
     account_id, actor = _account(viewer), _actor(viewer)
     return await run_in_threadpool(
         _act,
         back,
         "me_refused",
-        lambda: viewer.programme.refuse(platform, account_id, actor=actor, reason=reason),
+        lambda: viewer.programme.refuse(
+            platform, account_id, actor=actor, reason=reason, note=note
+        ),
     )
 
 
 @router.post(PREFIX + "/{platform}/me/appeal")
 async def appeal(platform: str, request: Request, viewer: Creator) -> Response:
     form = await form_of(request, viewer)
-    reason = form.get("reason").strip()
     back = _me_url(platform)
-    if not reason:
+    try:
+        reason, note = reason_of(form.get("reason"), AppealReason), note_of(form.get("note"))
+    except BadReason as bad:
+        return redirect(back, error=bad.key)
+    if reason is None:
         return redirect(back, error="me_reason_required")
-    if len(reason) > REASON_MAX:
-        return redirect(back, error="me_reason_too_long")
     account_id, actor = _account(viewer), _actor(viewer)
     return await run_in_threadpool(
         _act,
         back,
         "me_appealed",
-        lambda: viewer.programme.appeal(platform, account_id, reason, actor=actor),
+        lambda: viewer.programme.appeal(platform, account_id, reason, actor=actor, note=note),
     )
 
 
@@ -274,14 +284,17 @@ async def volunteer(platform: str, request: Request, viewer: Creator) -> Respons
 @router.post(PREFIX + "/{platform}/me/withdraw")
 async def withdraw(platform: str, request: Request, viewer: Creator) -> Response:
     form = await form_of(request, viewer)
-    reason = form.get("reason").strip()
     back = _me_url(platform)
-    if len(reason) > REASON_MAX:
-        return redirect(back, error="me_reason_too_long")
+    try:
+        reason, note = reason_of(form.get("reason"), WithdrawalReason), note_of(form.get("note"))
+    except BadReason as bad:
+        return redirect(back, error=bad.key)
     account_id, actor = _account(viewer), _actor(viewer)
     return await run_in_threadpool(
         _act,
         back,
         "me_withdrawn",
-        lambda: viewer.programme.withdraw(platform, account_id, actor=actor, reason=reason),
+        lambda: viewer.programme.withdraw(
+            platform, account_id, actor=actor, reason=reason, note=note
+        ),
     )

@@ -23,6 +23,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from byline.console import _case_words as words
+from byline.console import _reasons
+from byline.console._reasons import BadReason, note_of, reason_of
 from byline.console._web import (
     PREFIX,
     Viewer,
@@ -35,6 +37,7 @@ from byline.console._web import (
     safe_next,
 )
 from byline.domain.cases import CaseState
+from byline.domain.vocabulary import AppealDecisionReason, RejectionReason, StaffReadReason
 from byline.service import errors, reviews
 from byline.service.access import Role
 from byline.service.programme import Actor
@@ -47,7 +50,6 @@ ACTING_ROLES = (Role.REVIEWER, Role.ADMIN)
 
 PAGE_SIZES = (25, 50, 100)
 BULK_MAX = 100
-REASON_MAX = 500
 # Errors a reviewer can cause by acting on a case (shown as they are: they never carry a name).
 ACTION_ERRORS: tuple[type[Exception], ...] = (
     *errors.USER_ERRORS,
@@ -187,22 +189,38 @@ async def bulk(platform: str, request: Request, viewer: Reviewer) -> Response:
     back = safe_next(form.get("next"), _queue_url(platform))
     action = form.get("decision")
     account_ids = list(dict.fromkeys(a for a in form.getlist("account_id") if a))
-    reason = form.get("reason").strip()
     if action not in ("approve", "reject"):
         return redirect(back, error="reviews_bulk_action")
     if not account_ids:
         return redirect(back, error="reviews_bulk_none")
     if len(account_ids) > BULK_MAX:
         return redirect(back, error="reviews_bulk_too_many")
-    if action == "reject" and not reason:
+    try:
+        reason, note = reason_of(form.get("reason"), RejectionReason), note_of(form.get("note"))
+    except BadReason as bad:
+        return redirect(back, error=bad.key)
+    if action == "reject" and reason is None:
         return redirect(back, error="case_reason_required")
-    if len(reason) > REASON_MAX:
-        return redirect(back, error="case_reason_too_long")
-    return await run_in_threadpool(_bulk, viewer, platform, action, account_ids, reason, back)
+    return await run_in_threadpool(
+        _bulk,
+        viewer,
+        platform,
+        action,
+        account_ids,
+        reason or RejectionReason.OTHER,
+        note,
+        back,
+    )
 
 
 def _bulk(
-    viewer: Viewer, platform: str, action: str, account_ids: list[str], reason: str, back: str
+    viewer: Viewer,
+    platform: str,
+    action: str,
+    account_ids: list[str],
+    reason: RejectionReason,
+    note: str | None,
+    back: str,
 ) -> Response:
     done: list[str] = []
     failed: list[tuple[str, str]] = []
@@ -217,7 +235,9 @@ def _bulk(
             if action == "approve":
                 viewer.programme.approve(platform, account_id, actor=_actor(viewer))
             else:
-                viewer.programme.reject(platform, account_id, reason, actor=_actor(viewer))
+                viewer.programme.reject(
+                platform, account_id, reason, actor=_actor(viewer), note=note
+            )
         except ACTION_ERRORS as exc:
             failed.append((account_id, explain(viewer.t, exc)))
         else:
@@ -243,7 +263,11 @@ def _not_found(viewer: Viewer, body_key: str) -> Response:
 
 
 def _case_page(
-    viewer: Viewer, platform: str, account_id: str, revealed: str | None = None
+    viewer: Viewer,
+    platform: str,
+    account_id: str,
+    revealed: str | None = None,
+    revealed_note: tuple[str, str] | None = None,
 ) -> Response:
     """The case; its forms (take, reveal, decide) only for those who may act on it."""
     programme = viewer.programme
@@ -276,6 +300,8 @@ def _case_page(
         open=view["closed_at"] is None,
         appealed=view["state"] == CaseState.APPEALED.value,
         revealed=revealed,
+        revealed_note=revealed_note,
+        reason_words=lambda action, code: _reasons.in_words(t, action, code),
         word=lambda group, value: words.word(t, group, value),
         case_url=_case_url(platform, account_id),
         back_url=_queue_url(platform) if can_act else f"{PREFIX}/{platform}/dashboard",
@@ -291,18 +317,54 @@ def case_page(platform: str, account_id: str, viewer: CaseReader) -> Response:
 @router.post(PREFIX + "/{platform}/cases/{account_id:path}/reveal")
 async def reveal(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
-    reason = form.get("reason").strip() or viewer.t("case.reveal_reason_default")
-    return await run_in_threadpool(_reveal, viewer, platform, account_id, reason[:REASON_MAX])
+    try:
+        reason = reason_of(form.get("reason"), StaffReadReason) or StaffReadReason.REVIEW
+        note = note_of(form.get("note"))
+    except BadReason as bad:
+        return redirect(_case_url(platform, account_id), error=bad.key)
+    return await run_in_threadpool(_reveal, viewer, platform, account_id, reason, note)
 
 
-def _reveal(viewer: Viewer, platform: str, account_id: str, reason: str) -> Response:
+def _reveal(
+    viewer: Viewer,
+    platform: str,
+    account_id: str,
+    reason: StaffReadReason,
+    note: str | None,
+) -> Response:
     try:
         name = viewer.programme.reveal_name(
-            platform, account_id, actor=_actor(viewer), reason=reason
+            platform, account_id, actor=_actor(viewer), reason=reason, note=note
         )
     except ACTION_ERRORS as exc:
         return redirect(_case_url(platform, account_id), error=exc)
     return _case_page(viewer, platform, account_id, revealed=name)
+
+
+@router.post(PREFIX + "/{platform}/cases/{account_id:path}/reveal-note")
+async def reveal_note(
+    platform: str, account_id: str, request: Request, viewer: Reviewer
+) -> Response:
+    """A note kept beside a reason, decrypted (audited) and rendered in this response alone."""
+    form = await form_of(request, viewer)
+    note_id = form.get("note_id").strip()
+    try:
+        reason = reason_of(form.get("reason"), StaffReadReason) or StaffReadReason.REVIEW
+    except BadReason as bad:
+        return redirect(_case_url(platform, account_id), error=bad.key)
+    return await run_in_threadpool(_reveal_note, viewer, platform, account_id, note_id, reason)
+
+
+def _reveal_note(
+    viewer: Viewer, platform: str, account_id: str, note_id: str, reason: StaffReadReason
+) -> Response:
+    try:
+        text = viewer.programme.reveal_note(
+            platform, account_id, note_id, actor=_actor(viewer), reason=reason
+        )
+    except ACTION_ERRORS as exc:
+        return redirect(_case_url(platform, account_id), error=exc)
+    return _case_page(viewer, platform, account_id, revealed_note=(note_id, text))
 
 
 @router.post(PREFIX + "/{platform}/cases/{account_id:path}/approve")
@@ -326,20 +388,23 @@ def _approve(viewer: Viewer, platform: str, account_id: str) -> Response:
 @router.post(PREFIX + "/{platform}/cases/{account_id:path}/reject")
 async def reject(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
-    reason = form.get("reason").strip()
     url = _case_url(platform, account_id)
-    if not reason:
+    try:
+        reason, note = reason_of(form.get("reason"), RejectionReason), note_of(form.get("note"))
+    except BadReason as bad:
+        return redirect(url, error=bad.key)
+    if reason is None:
         return redirect(url, error="case_reason_required")
-    if len(reason) > REASON_MAX:
-        return redirect(url, error="case_reason_too_long")
-    return await run_in_threadpool(_reject, viewer, platform, account_id, reason)
+    return await run_in_threadpool(_reject, viewer, platform, account_id, reason, note)
 
 
-def _reject(viewer: Viewer, platform: str, account_id: str, reason: str) -> Response:
+def _reject(
+    viewer: Viewer, platform: str, account_id: str, reason: RejectionReason, note: str | None
+) -> Response:
     url = _case_url(platform, account_id)
     try:
         _may_decide(viewer, platform, account_id)
-        viewer.programme.reject(platform, account_id, reason, actor=_actor(viewer))
+        viewer.programme.reject(platform, account_id, reason, actor=_actor(viewer), note=note)
     except reviews.TakenByAnother:
         return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
@@ -353,27 +418,34 @@ async def decide_appeal(
 ) -> Response:
     form = await form_of(request, viewer)
     decision = form.get("decision")
-    reason = form.get("reason").strip()
     url = _case_url(platform, account_id)
     if decision not in ("uphold", "deny"):
         return redirect(url, error="case_decision_required")
-    if not reason:
+    try:
+        reason = reason_of(form.get("reason"), AppealDecisionReason)
+        note = note_of(form.get("note"))
+    except BadReason as bad:
+        return redirect(url, error=bad.key)
+    if reason is None:
         return redirect(url, error="case_reason_required")
-    if len(reason) > REASON_MAX:
-        return redirect(url, error="case_reason_too_long")
     return await run_in_threadpool(
-        _decide_appeal, viewer, platform, account_id, decision == "uphold", reason
+        _decide_appeal, viewer, platform, account_id, decision == "uphold", reason, note
     )
 
 
 def _decide_appeal(
-    viewer: Viewer, platform: str, account_id: str, upheld: bool, reason: str
+    viewer: Viewer,
+    platform: str,
+    account_id: str,
+    upheld: bool,
+    reason: AppealDecisionReason,
+    note: str | None,
 ) -> Response:
     url = _case_url(platform, account_id)
     try:
         _may_decide(viewer, platform, account_id)
         viewer.programme.decide_appeal(
-            platform, account_id, upheld=upheld, reason=reason, actor=_actor(viewer)
+            platform, account_id, upheld=upheld, reason=reason, actor=_actor(viewer), note=note
         )
     except reviews.TakenByAnother:
         return redirect(url, error="case_taken_by_other")

@@ -22,7 +22,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from byline.console import _i18n
+from byline.console import _i18n, _reasons
 from byline.console._text import inert, neutralise
 from byline.console._throttle import SignInThrottle
 from byline.domain.errors import CodedError
@@ -231,6 +231,7 @@ def render(viewer: Viewer, template: str, status: int = 200, **context: Any) -> 
         error=error,
         expires_at=viewer.expires_at,
         now_iso=_now_iso(viewer),
+        reason_choices=lambda group: _reasons.choices(viewer.t, group),
         **context,
     )
     response = HTMLResponse(body, status_code=status)

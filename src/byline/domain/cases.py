@@ -18,7 +18,17 @@ from typing import Any
 from byline.domain.enforcement import ActiveRestriction, incentives_for, restrictions_for
 from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
-from byline.domain.vocabulary import AccountKind, AuditAction, Trigger
+from byline.domain.vocabulary import (
+    AccountKind,
+    AppealDecisionReason,
+    AppealReason,
+    AuditAction,
+    ErasureReason,
+    RefusalReason,
+    RejectionReason,
+    Trigger,
+    WithdrawalReason,
+)
 
 
 class CaseState(StrEnum):
@@ -120,27 +130,35 @@ class Approve:
     method: str = "reviewer"
 
 
+# Reasons are codes from the vocabulary's closed lists, never free text; ``note_id`` points at
+# words kept beside the code in the vault (encrypted, read only through an audited reveal).
+
+
 @dataclass(frozen=True)
 class Reject:
     by: str
-    reason: str
+    reason: RejectionReason
+    note_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Refuse:
-    reason: str = ""
+    reason: RefusalReason | None = None  # None: the holder gave no reason
+    note_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Appeal:
-    reason: str
+    reason: AppealReason
+    note_id: str | None = None
 
 
 @dataclass(frozen=True)
 class DecideAppeal:
     upheld: bool
     by: str
-    reason: str
+    reason: AppealDecisionReason
+    note_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,14 +173,15 @@ class Volunteer:
 
 @dataclass(frozen=True)
 class Withdraw:
-    reason: str = ""
+    reason: WithdrawalReason | None = None  # None: the holder gave no reason
+    note_id: str | None = None
 
 
 @dataclass(frozen=True)
 class NamesErased:
     """The holder's names were erased from the vault (crypto-shredding)."""
 
-    reason: str
+    reason: ErasureReason
 
 
 @dataclass(frozen=True)
@@ -238,6 +257,14 @@ class Transition:
 
 
 # --- rules ------------------------------------------------------------------------------------
+
+
+def why(reason: StrEnum | None, note_id: str | None) -> dict[str, Any]:
+    """What an audit entry keeps of a reason: the code, and the vault's id of a note if any."""
+    detail: dict[str, Any] = {"reason": reason.value if reason is not None else None}
+    if note_id is not None:
+        detail["note_id"] = note_id
+    return detail
 
 
 def at_or_above_floor(metrics: Mapping[str, int], policy: Policy) -> bool:
@@ -461,9 +488,12 @@ def _reject(case: Case, event: Reject, now: dt.datetime, policy: Policy) -> Tran
         new = replace(case, pending_name_id=None)
     else:
         new = replace(case, pending_name_id=None, state=CaseState.REJECTED)
-    message = CreatorMessage("rejected", {"reason": event.reason})
+    message = CreatorMessage("rejected", {"reason": event.reason.value})  # the code, no note
     return Transition(
-        new, (AuditAction.CASE_REJECTED,), (message,), {"by": event.by, "reason": event.reason}
+        new,
+        (AuditAction.CASE_REJECTED,),
+        (message,),
+        {"by": event.by, **why(event.reason, event.note_id)},
     )
 
 
@@ -498,7 +528,7 @@ def _refuse(case: Case, event: Refuse, now: dt.datetime, policy: Policy) -> Tran
         pending_name_id=None,
         deadline=None,
     )
-    return Transition(new, (AuditAction.CASE_REFUSED,), (), {"reason": event.reason})
+    return Transition(new, (AuditAction.CASE_REFUSED,), (), why(event.reason, event.note_id))
 
 
 _APPEALABLE = frozenset(
@@ -527,7 +557,7 @@ def _appeal(case: Case, event: Appeal, now: dt.datetime, policy: Policy) -> Tran
         paused_remaining=remaining,
         deadline=None,
     )
-    return Transition(new, (AuditAction.CASE_APPEALED,), (), {"reason": event.reason})
+    return Transition(new, (AuditAction.CASE_APPEALED,), (), why(event.reason, event.note_id))
 
 
 def _decide_appeal(case: Case, event: DecideAppeal, now: dt.datetime, policy: Policy) -> Transition:
@@ -537,7 +567,7 @@ def _decide_appeal(case: Case, event: DecideAppeal, now: dt.datetime, policy: Po
             code="no_appeal",
             state=case.state.value,
         )
-    detail = {"by": event.by, "reason": event.reason}
+    detail = {"by": event.by, **why(event.reason, event.note_id)}
     if event.upheld:
         new = replace(
             case,
@@ -548,7 +578,7 @@ def _decide_appeal(case: Case, event: DecideAppeal, now: dt.datetime, policy: Po
             paused_remaining=None,
             pending_name_id=None,
         )
-        message = CreatorMessage("appeal_upheld", {"reason": event.reason})
+        message = CreatorMessage("appeal_upheld", {"reason": event.reason.value})
         return Transition(new, (AuditAction.CASE_APPEAL_UPHELD,), (message,), detail)
     previous = case.appeal_from or CaseState.NOTIFIED
     if previous is CaseState.REFUSED:
@@ -567,7 +597,10 @@ def _decide_appeal(case: Case, event: DecideAppeal, now: dt.datetime, policy: Po
         )
     message = CreatorMessage(
         "appeal_denied",
-        {"reason": event.reason, "deadline": new.deadline.isoformat() if new.deadline else None},
+        {
+            "reason": event.reason.value,
+            "deadline": new.deadline.isoformat() if new.deadline else None,
+        },
     )
     return Transition(new, (AuditAction.CASE_APPEAL_DENIED,), (message,), detail)
 
@@ -579,7 +612,7 @@ def _withdraw(case: Case, event: Withdraw, now: dt.datetime, policy: Policy) -> 
             code="withdraw_not_allowed",
         )
     new = replace(case, state=CaseState.WITHDRAWN, pending_name_id=None, closed_at=now)
-    return Transition(new, (AuditAction.CASE_WITHDRAWN,), (), {"reason": event.reason})
+    return Transition(new, (AuditAction.CASE_WITHDRAWN,), (), why(event.reason, event.note_id))
 
 
 def _names_erased(case: Case, event: NamesErased, now: dt.datetime, policy: Policy) -> Transition:
@@ -595,7 +628,7 @@ def _names_erased(case: Case, event: NamesErased, now: dt.datetime, policy: Poli
         )
     else:
         new = cleared
-    return Transition(new, (AuditAction.CASE_NAME_ERASED,), (), {"reason": event.reason})
+    return Transition(new, (AuditAction.CASE_NAME_ERASED,), (), why(event.reason, None))
 
 
 def _observe(case: Case, event: Observe, now: dt.datetime, policy: Policy) -> Transition:

@@ -15,13 +15,22 @@ from dataclasses import dataclass
 
 from byline.domain.policy import Penalty, Policy, Threshold
 from byline.domain.vocabulary import (
+    REASON_LISTS,
     AccountKind,
+    AppealDecisionReason,
+    AppealReason,
+    AuditAction,
     Category,
     DisplayField,
+    ErasureReason,
     Incentive,
+    RefusalReason,
+    RejectionReason,
     Restriction,
+    StaffReadReason,
     Trigger,
     ViewerCondition,
+    WithdrawalReason,
 )
 
 LANGUAGES = ("en", "zh-CN")
@@ -594,3 +603,66 @@ def one_line(policy: Policy, lang: str = "en") -> str:
         floor=describe_threshold(policy.floor.threshold, lang),
         rules=len(policy.rule_ids()),
     )
+
+
+# --- reasons in words (English, for the CLI; the console has its catalogues) ------------------
+
+REASON_WORDS: Mapping[type, Mapping[str, str]] = {
+    RejectionReason: {
+        RejectionReason.NAME_MISMATCH: "the name does not match the identity document",
+        RejectionReason.DOCUMENT_UNREADABLE: "the identity document cannot be read",
+        RejectionReason.NOT_A_REAL_NAME: "not a real name",
+        RejectionReason.INCOMPLETE: "the name is incomplete",
+        RejectionReason.NO_IDENTITY_RECORD: "no identity on record for the holder",
+        RejectionReason.OTHER: "other",
+    },
+    RefusalReason: {
+        RefusalReason.PRIVACY: "privacy",
+        RefusalReason.SAFETY: "fears for their safety",
+        RefusalReason.DISAGREE: "disagrees with the programme",
+        RefusalReason.OTHER: "other",
+    },
+    AppealReason: {
+        AppealReason.WRONG_CATEGORY: "the account's category is wrong",
+        AppealReason.WRONG_COUNT: "the counts are wrong",
+        AppealReason.NOT_SELF_MEDIA: "not a self-media account",
+        AppealReason.OTHER: "other",
+    },
+    AppealDecisionReason: {
+        AppealDecisionReason.CATEGORY_CONFIRMED: "the category was confirmed",
+        AppealDecisionReason.CATEGORY_CORRECTED: "the category was corrected",
+        AppealDecisionReason.COUNTS_CONFIRMED: "the counts were confirmed",
+        AppealDecisionReason.COUNTS_CORRECTED: "the counts were corrected",
+        AppealDecisionReason.OTHER: "other",
+    },
+    WithdrawalReason: {
+        WithdrawalReason.PRIVACY: "privacy",
+        WithdrawalReason.SAFETY: "fears for their safety",
+        WithdrawalReason.NO_LONGER_WANTED: "no longer wants the name shown",
+        WithdrawalReason.OTHER: "other",
+    },
+    StaffReadReason: {
+        StaffReadReason.REVIEW: "review",
+        StaffReadReason.IDENTITY_CHECK: "identity check",
+        StaffReadReason.COMPLAINT: "a complaint",
+        StaffReadReason.LEGAL_REQUEST: "a legal request",
+        StaffReadReason.OTHER: "other",
+    },
+    ErasureReason: {
+        ErasureReason.ERASURE_REQUEST: "the holder asked for erasure",
+        ErasureReason.LEGAL_ORDER: "a legal order",
+        ErasureReason.OTHER: "other",
+    },
+}
+
+
+def reason_in_words(action: str, code: str | None) -> str:
+    """An audit entry's reason code in English words ("" for none; an unknown code as it is)."""
+    if not code:
+        return ""
+    try:
+        kind = REASON_LISTS[AuditAction(action)]
+    except (KeyError, ValueError):
+        return code
+    return REASON_WORDS[kind].get(code, code)
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
 
 
 class Category(StrEnum):
@@ -107,6 +108,7 @@ class AuditAction(StrEnum):
     CASE_FLAGGED = "case:flagged"
     OBSERVATION_STALE = "observation:stale"  # counts older than the newest on file: not applied
     NAME_DECRYPTED = "name:decrypted"
+    NOTE_DECRYPTED = "note:decrypted"  # a staff read of a free-text note kept in the vault
     NAME_ERASED = "name:erased"
     KEYS_ROTATED = "keys:rotated"
     AUDIT_SEALED = "audit:sealed"  # an operator sealed the head by hand
@@ -123,3 +125,105 @@ class AuditAction(StrEnum):
     WEBHOOK_ENABLED = "webhook:enabled"
     CYCLE_STARTED = "cycle:started"
     CYCLE_FINISHED = "cycle:finished"
+
+
+# --- reasons ----------------------------------------------------------------------------------
+# Every reason a person gives is a code from one of these closed lists: free text is where a
+# name slips in. Words beside a code (a "note") are kept only in the vault, encrypted, and read
+# only through an audited reveal. Each list ends with ``other`` (say more in a note).
+
+
+class RejectionReason(StrEnum):
+    """Why a reviewer (or an identity provider) rejects a submitted name."""
+
+    NAME_MISMATCH = "name_mismatch"  # does not match the identity document
+    DOCUMENT_UNREADABLE = "document_unreadable"
+    NOT_A_REAL_NAME = "not_a_real_name"  # a nickname, a brand, a placeholder
+    INCOMPLETE = "incomplete"
+    NO_IDENTITY_RECORD = "no_identity_record"  # the provider has no record of the holder
+    OTHER = "other"
+
+
+class RefusalReason(StrEnum):
+    """Why a holder declines to disclose."""
+
+    PRIVACY = "privacy"
+    SAFETY = "safety"  # fears harassment or harm
+    DISAGREE = "disagree"  # disagrees with the programme
+    OTHER = "other"
+
+
+class AppealReason(StrEnum):
+    """What a holder contests."""
+
+    WRONG_CATEGORY = "wrong_category"  # the account mainly publishes something out of scope
+    WRONG_COUNT = "wrong_count"  # the counts are wrong (bought, purged, miscounted)
+    NOT_SELF_MEDIA = "not_self_media"  # not the kind of account the policy covers
+    OTHER = "other"
+
+
+class AppealDecisionReason(StrEnum):
+    """Why a reviewer upholds or denies an appeal."""
+
+    CATEGORY_CONFIRMED = "category_confirmed"
+    CATEGORY_CORRECTED = "category_corrected"
+    COUNTS_CONFIRMED = "counts_confirmed"
+    COUNTS_CORRECTED = "counts_corrected"
+    OTHER = "other"
+
+
+class WithdrawalReason(StrEnum):
+    """Why a holder withdraws a voluntary disclosure."""
+
+    PRIVACY = "privacy"
+    SAFETY = "safety"
+    NO_LONGER_WANTED = "no_longer_wanted"
+    OTHER = "other"
+
+
+class StaffReadReason(StrEnum):
+    """Why a member of staff (or an identity provider) reads a name or a note: audited."""
+
+    REVIEW = "review"
+    IDENTITY_CHECK = "identity_check"
+    COMPLAINT = "complaint"
+    LEGAL_REQUEST = "legal_request"
+    OTHER = "other"
+
+
+class ErasureReason(StrEnum):
+    """Why a holder's names are crypto-shredded."""
+
+    ERASURE_REQUEST = "erasure_request"  # the holder asked
+    LEGAL_ORDER = "legal_order"
+    OTHER = "other"
+
+
+# How long a note beside a reason may be (characters).
+MAX_NOTE_CHARS = 500
+
+_Code = TypeVar("_Code", bound=StrEnum)
+
+
+def coded(kind: type[_Code], value: str) -> _Code:
+    """``value`` as a code of ``kind``; a ``ValueError`` that lists the codes and never repeats
+    what was given (free text where a code belongs may hold a name)."""
+    try:
+        return kind(value)
+    except ValueError:
+        codes = ", ".join(c.value for c in kind)
+        raise ValueError(f"a {kind.__name__} is one of: {codes}") from None
+
+# Which list an audit entry's ``reason`` code comes from.
+REASON_LISTS: dict[AuditAction, type[StrEnum]] = {
+    AuditAction.CASE_REJECTED: RejectionReason,
+    AuditAction.CASE_REFUSED: RefusalReason,
+    AuditAction.CASE_APPEALED: AppealReason,
+    AuditAction.CASE_APPEAL_UPHELD: AppealDecisionReason,
+    AuditAction.CASE_APPEAL_DENIED: AppealDecisionReason,
+    AuditAction.CASE_WITHDRAWN: WithdrawalReason,
+    AuditAction.CASE_NAME_ERASED: ErasureReason,
+    AuditAction.NAME_ERASED: ErasureReason,
+    AuditAction.NAME_DECRYPTED: StaffReadReason,
+    AuditAction.NOTE_DECRYPTED: StaffReadReason,
+}

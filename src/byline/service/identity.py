@@ -14,6 +14,7 @@ from typing import Protocol
 
 from byline import cases
 from byline.domain.cases import Case
+from byline.domain.vocabulary import RejectionReason, StaffReadReason
 from byline.service._sealing import seal_and_send
 from byline.service.programme import Actor, NoCase, Programme
 
@@ -22,7 +23,7 @@ from byline.service.programme import Actor, NoCase, Programme
 class VerificationResult:
     matched: bool
     reference: str  # the provider's reference for this check
-    reason: str = ""  # why it did not match (no personal data)
+    reason: RejectionReason | None = None  # why it did not match: a code
     document_number: str | None = None  # kept by the vault only as a keyed hash
 
 
@@ -46,10 +47,10 @@ class RegistryVerifier:
         reference = f"{self.name}-{self._checks:06d}"
         record = self._registry.get(account_id)
         if record is None:
-            return VerificationResult(False, reference, "no identity on record for the account")
+            return VerificationResult(False, reference, RejectionReason.NO_IDENTITY_RECORD)
         legal_name, document_number = record
         if " ".join(name.split()) != " ".join(legal_name.split()):
-            return VerificationResult(False, reference, "name does not match the identity document")
+            return VerificationResult(False, reference, RejectionReason.NAME_MISMATCH)
         return VerificationResult(True, reference, document_number=document_number)
 
     def __repr__(self) -> str:
@@ -75,7 +76,11 @@ def verify_with_provider(
         if case is None or case.pending_name_id is None:
             raise NoCase(f"account {account_id} has no name waiting for verification")
         name = programme.vault.reveal_for_staff(
-            conn, case.pending_name_id, actor=actor.name, reason="identity verification", at=now
+            conn,
+            case.pending_name_id,
+            actor=actor.name,
+            reason=StaffReadReason.IDENTITY_CHECK,
+            at=now,
         )
         seal_and_send(conn, programme.vault.sealer, platform, now, "name_read")
     result = verifier.verify(account_id, name)
@@ -90,4 +95,5 @@ def verify_with_provider(
             at=now,
             document_number=result.document_number,
         )
-    return programme.reject(platform, account_id, result.reason, actor=actor, at=now)
+    reason = result.reason or RejectionReason.OTHER
+    return programme.reject(platform, account_id, reason, actor=actor, at=now)

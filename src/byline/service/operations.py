@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from byline import audit, outbox
+from byline.domain.vocabulary import ErasureReason
 from byline.service.programme import Actor, Programme, wall_clock
 from byline.service.wiring import open_database
 from byline.store import Database
@@ -116,6 +117,6 @@ def rotate_keys(programme: Programme, actor: str) -> dict[str, Any]:
 
 
 def erase_name(
-    programme: Programme, platform: str, account_id: str, actor: str, reason: str
+    programme: Programme, platform: str, account_id: str, actor: str, reason: ErasureReason
 ) -> int:
     return programme.erase(platform, account_id, actor=Actor(actor), reason=reason)

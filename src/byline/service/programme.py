@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -31,14 +31,25 @@ from byline.domain.cases import (
 from byline.domain.enforcement import incentives_for, restrictions_for
 from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
-from byline.domain.vocabulary import AccountKind, DisplayField
+from byline.domain.vocabulary import (
+    AccountKind,
+    AppealDecisionReason,
+    AppealReason,
+    DisplayField,
+    ErasureReason,
+    RefusalReason,
+    RejectionReason,
+    StaffReadReason,
+    WithdrawalReason,
+    coded,
+)
 from byline.outbox import WebhookGuard
 from byline.service._changes import labels_changed
 from byline.service._record import record
 from byline.service._sealing import seal_and_send
 from byline.service.policies import active_policy, active_policy_ids
 from byline.store import Database
-from byline.vault import KeyProvider, Vault
+from byline.vault import KeyProvider, NoteNotFound, Vault
 
 Clock = Callable[[], dt.datetime]
 
@@ -105,21 +116,26 @@ class Programme:
         account_id: str,
         *,
         actor: Actor,
-        reason: str = "",
+        reason: RefusalReason | None = None,
+        note: str | None = None,
         at: dt.datetime | None = None,
     ) -> Case:
-        return self._act(platform, account_id, Refuse(reason), actor, at)
+        """The holder declines, with a coded reason (or none) and an optional note (vault)."""
+        code = coded(RefusalReason, reason) if reason is not None else None
+        return self._act(platform, account_id, lambda n: Refuse(code, n), note, actor, at)
 
     def appeal(
         self,
         platform: str,
         account_id: str,
-        reason: str,
+        reason: AppealReason,
         *,
         actor: Actor,
+        note: str | None = None,
         at: dt.datetime | None = None,
     ) -> Case:
-        return self._act(platform, account_id, Appeal(reason), actor, at)
+        code = coded(AppealReason, reason)
+        return self._act(platform, account_id, lambda n: Appeal(code, n), note, actor, at)
 
     def volunteer(
         self,
@@ -159,10 +175,12 @@ class Programme:
         account_id: str,
         *,
         actor: Actor,
-        reason: str = "",
+        reason: WithdrawalReason | None = None,
+        note: str | None = None,
         at: dt.datetime | None = None,
     ) -> Case:
-        return self._act(platform, account_id, Withdraw(reason), actor, at)
+        code = coded(WithdrawalReason, reason) if reason is not None else None
+        return self._act(platform, account_id, lambda n: Withdraw(code, n), note, actor, at)
 
     # --- reviewers ----------------------------------------------------------------------
 
@@ -197,18 +215,22 @@ class Programme:
         self,
         platform: str,
         account_id: str,
-        reason: str,
+        reason: RejectionReason,
         *,
         actor: Actor,
+        note: str | None = None,
         at: dt.datetime | None = None,
     ) -> Case:
+        """Reject the name under review with a coded reason and an optional note (vault)."""
         now = at or self.clock()
+        code = coded(RejectionReason, reason)
         with self.db.transaction() as conn:
             case, policy = self._open(conn, platform, account_id)
-            self._check(case, Reject(actor.name, reason), now, policy)
+            self._check(case, Reject(actor.name, code), now, policy)
             assert case.pending_name_id is not None
             self.vault.reject_name(conn, case.pending_name_id, at=now, by=actor.name)
-            event = self._redacted(conn, platform, account_id, Reject(actor.name, reason))
+            note_id = self._keep_note(conn, platform, account_id, note, now)
+            event = Reject(actor.name, code, note_id)
             return self._apply(conn, case, event, policy, actor, now)
 
     def decide_appeal(
@@ -217,11 +239,20 @@ class Programme:
         account_id: str,
         *,
         upheld: bool,
-        reason: str,
+        reason: AppealDecisionReason,
         actor: Actor,
+        note: str | None = None,
         at: dt.datetime | None = None,
     ) -> Case:
-        return self._act(platform, account_id, DecideAppeal(upheld, actor.name, reason), actor, at)
+        code = coded(AppealDecisionReason, reason)
+        return self._act(
+            platform,
+            account_id,
+            lambda n: DecideAppeal(upheld, actor.name, code, n),
+            note,
+            actor,
+            at,
+        )
 
     def reveal_name(
         self,
@@ -229,22 +260,61 @@ class Programme:
         account_id: str,
         *,
         actor: Actor,
-        reason: str,
+        reason: StaffReadReason,
+        note: str | None = None,
         at: dt.datetime | None = None,
     ) -> str:
-        """Decrypt the name under review (or in force) for staff; audited."""
+        """Decrypt the name under review (or in force) for staff; audited and sealed."""
         now = at or self.clock()
+        code = coded(StaffReadReason, reason)
         with self.db.transaction() as conn:
             case = cases.latest_case(conn, platform, account_id)
             if case is None or (case.pending_name_id or case.name_id) is None:
                 raise NoCase(f"no name on file for account {account_id}", code="no_name")
             name_id = case.pending_name_id or case.name_id
             assert name_id is not None
+            note_id = self._keep_note(conn, platform, account_id, note, now)
             name = self.vault.reveal_for_staff(
-                conn, name_id, actor=actor.name, reason=reason, at=now, request_id=actor.request_id
+                conn,
+                name_id,
+                actor=actor.name,
+                reason=code,
+                at=now,
+                request_id=actor.request_id,
+                note_id=note_id,
             )
             seal_and_send(conn, self.vault.sealer, platform, now, "name_read")
             return name
+
+    def reveal_note(
+        self,
+        platform: str,
+        account_id: str,
+        note_id: str,
+        *,
+        actor: Actor,
+        reason: StaffReadReason,
+        at: dt.datetime | None = None,
+    ) -> str:
+        """Decrypt a note kept beside a reason on the account's case for staff: audited as
+        ``note:decrypted`` and sealed, like a name read."""
+        now = at or self.clock()
+        code = coded(StaffReadReason, reason)
+        with self.db.transaction() as conn:
+            try:
+                text = self.vault.reveal_note(
+                    conn,
+                    vault_subject(platform, account_id),
+                    note_id,
+                    actor=actor.name,
+                    reason=code,
+                    at=now,
+                    request_id=actor.request_id,
+                )
+            except NoteNotFound as exc:
+                raise NoCase(f"no such note for account {account_id}", code="no_note") from exc
+            seal_and_send(conn, self.vault.sealer, platform, now, "note_read")
+            return text
 
     def erase(
         self,
@@ -252,11 +322,12 @@ class Programme:
         account_id: str,
         *,
         actor: Actor,
-        reason: str,
+        reason: ErasureReason,
         at: dt.datetime | None = None,
     ) -> int:
         """Crypto-shred the holder's names; the label comes down in the same transaction."""
         now = at or self.clock()
+        reason = coded(ErasureReason, reason)
         with self.db.transaction() as conn:
             case = cases.open_case(conn, platform, account_id, lock=True)
             erased = self.vault.erase(
@@ -362,21 +433,27 @@ class Programme:
     # --- plumbing -----------------------------------------------------------------------
 
     def _act(
-        self, platform: str, account_id: str, event: Event, actor: Actor, at: dt.datetime | None
+        self,
+        platform: str,
+        account_id: str,
+        event: Callable[[str | None], Event],
+        note: str | None,
+        actor: Actor,
+        at: dt.datetime | None,
     ) -> Case:
+        """Apply ``event(note_id)``: a note given beside the reason goes into the vault first
+        (in the same transaction), and the case and its audit entry keep only its id."""
         now = at or self.clock()
         with self.db.transaction() as conn:
             case, policy = self._open(conn, platform, account_id)
-            event = self._redacted(conn, platform, account_id, event)
-            return self._apply(conn, case, event, policy, actor, now)
+            self._check(case, event(None), now, policy)
+            note_id = self._keep_note(conn, platform, account_id, note, now)
+            return self._apply(conn, case, event(note_id), policy, actor, now)
 
-    def _redacted(self, conn: Connection, platform: str, account_id: str, event: Event) -> Event:
-        """The event with any name on file taken out of its free-text reason."""
-        reason = getattr(event, "reason", None)
-        if not reason:
-            return event
-        clean = self.vault.redact(conn, vault_subject(platform, account_id), reason)
-        return replace(event, reason=clean) if clean != reason else event  # type: ignore[arg-type]
+    def _keep_note(
+        self, conn: Connection, platform: str, account_id: str, note: str | None, now: dt.datetime
+    ) -> str | None:
+        return self.vault.keep_note(conn, vault_subject(platform, account_id), note, now)
 
     def _open(self, conn: Connection, platform: str, account_id: str) -> tuple[Case, Policy]:
         case = cases.open_case(conn, platform, account_id, lock=True)

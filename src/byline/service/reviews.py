@@ -249,14 +249,18 @@ def release(
 
 def trail(programme: Programme, platform: str, account_id: str) -> list[dict[str, Any]]:
     """The latest case's audit trail, oldest first: its changes, and every staff read of the
-    account's names since it opened (those entries name the vault's subject, not the case)."""
+    account's names and notes since it opened (those entries name the vault's subject, not the
+    case). Each entry's reason is a code; ``note_id`` says a note is kept beside it (in the
+    vault, read through ``Programme.reveal_note``)."""
     log = audit.audit_log.c
     with programme.db.reading() as conn:
         case = cases.latest_case(conn, platform, account_id)
         if case is None:
             raise NoCase(f"no case for account {account_id}", code="no_case")
         reads = and_(
-            log.action == AuditAction.NAME_DECRYPTED.value,
+            log.action.in_(
+                [AuditAction.NAME_DECRYPTED.value, AuditAction.NOTE_DECRYPTED.value]
+            ),
             log.account_id == vault_subject(platform, account_id),
             log.at >= case.opened_at,
         )
@@ -273,6 +277,10 @@ def trail(programme: Programme, platform: str, account_id: str) -> list[dict[str
             "actor": r.actor,
             "state": (r.after or {}).get("state"),
             "reason": (r.detail or {}).get("reason"),
+            # a read of a note names the note it read; that is not a note kept beside a reason
+            "note_id": None
+            if r.action == AuditAction.NOTE_DECRYPTED.value
+            else (r.detail or {}).get("note_id"),
         }
         for r in rows
     ]

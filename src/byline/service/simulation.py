@@ -19,7 +19,13 @@ import duckdb
 from byline import cases, outbox
 from byline.domain.cases import CaseState, TransitionError
 from byline.domain.policy import Policy
-from byline.domain.vocabulary import AccountKind
+from byline.domain.vocabulary import (
+    AccountKind,
+    AppealDecisionReason,
+    AppealReason,
+    RefusalReason,
+    RejectionReason,
+)
 from byline.service.cycle import CycleReport, run_cycle
 from byline.service.programme import Actor, Programme
 from byline.store.migrate import upgrade
@@ -256,14 +262,22 @@ def _creators_and_reviewers(
                     at=at,
                 )
             elif p == "refuse":
-                act("refused", programme.refuse, pid, a, actor=who, reason="declines", at=at)
+                act(
+                    "refused",
+                    programme.refuse,
+                    pid,
+                    a,
+                    actor=who,
+                    reason=RefusalReason.PRIVACY,
+                    at=at,
+                )
             elif p == "appeal":
                 act(
                     "appealed",
                     programme.appeal,
                     pid,
                     a,
-                    "my account is mainly daily life",
+                    AppealReason.WRONG_CATEGORY,
                     actor=who,
                     at=at,
                 )
@@ -292,7 +306,7 @@ def _creators_and_reviewers(
                     programme.reject,
                     pid,
                     a,
-                    "name does not match the ID",
+                    RejectionReason.NAME_MISMATCH,
                     actor=reviewer,
                     at=at,
                 )
@@ -304,7 +318,9 @@ def _creators_and_reviewers(
                 pid,
                 a,
                 upheld=upheld,
-                reason="reviewed the account's posts",
+                reason=AppealDecisionReason.CATEGORY_CORRECTED
+                if upheld
+                else AppealDecisionReason.CATEGORY_CONFIRMED,
                 actor=reviewer,
                 at=at,
             )

@@ -7,6 +7,7 @@ from byline.vault._errors import (
     NameNotFound,
     NameRejected,
     NameStatusError,
+    NoteNotFound,
     VaultError,
 )
 from byline.vault._keys import (
@@ -23,7 +24,7 @@ from byline.vault._names import (
     normalise_document_number,
     validate_name,
 )
-from byline.vault._tables import vault_keys, vault_names
+from byline.vault._tables import vault_keys, vault_names, vault_notes
 from byline.vault._vault import NameRecord, Vault
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "NameRejected",
     "NameStatus",
     "NameStatusError",
+    "NoteNotFound",
     "Vault",
     "VaultError",
     "key_provider_from_env",
@@ -48,4 +50,5 @@ __all__ = [
     "validate_name",
     "vault_keys",
     "vault_names",
+    "vault_notes",
 ]

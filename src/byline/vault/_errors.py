@@ -20,6 +20,10 @@ class NameNotFound(VaultError, LookupError):
     """No name with this id (or not for this account)."""
 
 
+class NoteNotFound(VaultError, LookupError):
+    """No note with this id (or not for this account)."""
+
+
 class NameErased(VaultError):
     """The name was crypto-shredded: its data key is gone and it can never be read again."""
 

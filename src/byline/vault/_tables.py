@@ -1,4 +1,5 @@
-"""Vault tables: one data key per account (wrapped by a master key) and the encrypted names."""
+"""Vault tables: one data key per account (wrapped by a master key), the encrypted names and
+the encrypted notes (free text given beside a coded reason)."""
 
 from __future__ import annotations
 
@@ -34,4 +35,18 @@ vault_names = Table(
     Column("verified_at", UtcDateTime),
     Column("verified_by", String(120)),
     Column("document_hash", String(64)),  # salted hash only, never the number itself
+)
+
+# Free text beside a coded reason (a reviewer's, a holder's, a reader's): encrypted under the
+# account's data key like its names, read only through an audited reveal, shredded with them.
+vault_notes = Table(
+    "vault_notes",
+    metadata,
+    Column("note_id", String(36), primary_key=True),
+    Column("account_id", String(200), nullable=False, index=True),
+    Column("key_id", String(36), ForeignKey("vault_keys.key_id", ondelete="SET NULL")),
+    Column("nonce", LargeBinary, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("erased_at", UtcDateTime),  # set when shredded: the ciphertext is blanked
 )

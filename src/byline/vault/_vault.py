@@ -8,7 +8,6 @@ case change, the audit entry and the outbox message commit or roll back together
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from byline.audit import AuditAction, AuditEntry, append
+from byline.domain.vocabulary import MAX_NOTE_CHARS, ErasureReason, StaffReadReason, coded
 from byline.vault._crypto import associated_data, open_sealed, seal
 from byline.vault._data_keys import RESERVED_ACCOUNT_PREFIX, DataKeys
 from byline.vault._errors import (
@@ -24,7 +24,7 @@ from byline.vault._errors import (
     NameErased,
     NameNotFound,
     NameStatusError,
-    VaultError,
+    NoteNotFound,
 )
 from byline.vault._keys import KeyProvider
 from byline.vault._names import (
@@ -34,7 +34,7 @@ from byline.vault._names import (
     squash,
     validate_name,
 )
-from byline.vault._tables import vault_keys, vault_names
+from byline.vault._tables import vault_keys, vault_names, vault_notes
 
 # The label's read (hot: every label lookup that misses the cache), built once: only the
 # columns it needs, the names and their data keys in one query.
@@ -58,7 +58,6 @@ _MAX_ACCOUNT_ID = 200
 _MAX_METHOD = 40
 _MAX_REFERENCE = 120
 _MAX_ACTOR = 120
-_MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -176,21 +175,26 @@ class Vault:
         conn: Connection,
         name_id: str,
         actor: str,
-        reason: str,
+        reason: StaffReadReason | str,
         at: dt.datetime,
         request_id: str | None = None,
+        note_id: str | None = None,
     ) -> str:
         """Decrypt a name for a member of staff, writing a ``name:decrypted`` audit entry (actor,
-        account, reason; never the name) in the same transaction.
+        account, the reason's code and the id of a note kept beside it; never the name) in the
+        same transaction.
 
         This is the only way staff read a name. Show the name only after the transaction has
-        committed, so that no read goes unrecorded. Any part of the name found in ``reason`` is
-        replaced by ``[name]`` before the reason is recorded.
+        committed, so that no read goes unrecorded. ``reason`` is a code (``StaffReadReason``),
+        never free text; words beside it go in a note (``keep_note``).
         """
         _check_text("actor", actor, _MAX_ACTOR)
-        _check_text("reason", reason, _MAX_REASON)
+        code = coded(StaffReadReason, reason)
         row = self._name_row(conn, name_id)
         name = self._decrypt(conn, row)
+        detail: dict[str, Any] = {"name_id": name_id, "reason": code.value}
+        if note_id is not None:
+            detail["note_id"] = note_id
         append(
             conn,
             AuditEntry(
@@ -199,31 +203,89 @@ class Vault:
                 action=AuditAction.NAME_DECRYPTED,
                 account_id=row.account_id,
                 request_id=request_id,
-                detail={"name_id": name_id, "reason": _redact(reason.strip(), name)},
+                detail=detail,
             ),
         )
         return name
 
-    def redact(self, conn: Connection, account_id: str, text: str) -> str:
-        """``text`` with every name on file for ``account_id`` replaced by ``[name]``.
+    # -- notes -------------------------------------------------------------------------------
 
-        For free text that is about to be kept (a reviewer's or creator's reason): the names are
-        decrypted inside the vault only to be matched, and nothing leaves it, so this is not a
-        read and is not audited."""
-        if not text:
-            return text
-        rows = conn.execute(
-            select(vault_names).where(
-                vault_names.c.account_id == account_id,
-                vault_names.c.status != NameStatus.ERASED.value,
+    def keep_note(
+        self, conn: Connection, account_id: str, text: str | None, at: dt.datetime
+    ) -> str | None:
+        """Encrypt free text given beside a coded reason under ``account_id``'s data key; return
+        the note's id (None for no text). The text may hold anything, a name included: it never
+        leaves the vault except through ``reveal_note``, and ``erase`` shreds it."""
+        if text is None or not text.strip():
+            return None
+        note = text.strip()
+        if len(note) > MAX_NOTE_CHARS:
+            raise ValueError(f"a note is at most {MAX_NOTE_CHARS} characters")
+        _check_account_id(account_id)
+        key_id, data_key = self._keys.for_account(conn, account_id, at)
+        note_id = str(uuid.uuid4())
+        nonce, ciphertext = seal(data_key, note.encode(), _note_aad(account_id, note_id))
+        conn.execute(
+            insert(vault_notes).values(
+                note_id=note_id,
+                account_id=account_id,
+                key_id=key_id,
+                nonce=nonce,
+                ciphertext=ciphertext,
+                created_at=at,
             )
-        ).all()
-        for row in rows:
-            try:
-                text = _redact(text, self._decrypt(conn, row))
-            except VaultError:
-                continue  # an unreadable name cannot be in the text by way of the vault
-        return text
+        )
+        return note_id
+
+    def reveal_note(
+        self,
+        conn: Connection,
+        account_id: str,
+        note_id: str,
+        actor: str,
+        reason: StaffReadReason | str,
+        at: dt.datetime,
+        request_id: str | None = None,
+    ) -> str:
+        """Decrypt one of ``account_id``'s notes for a member of staff, writing a
+        ``note:decrypted`` audit entry (actor, account, note id, the reason's code; never the
+        text) in the same transaction. A note of another account is not found."""
+        _check_text("actor", actor, _MAX_ACTOR)
+        code = coded(StaffReadReason, reason)
+        row = conn.execute(
+            select(vault_notes).where(
+                vault_notes.c.note_id == note_id, vault_notes.c.account_id == account_id
+            )
+        ).first()
+        if row is None:
+            raise NoteNotFound(f"no note {note_id} for the account")
+        if row.erased_at is not None or row.key_id is None:
+            raise NameErased(f"note {note_id} was erased")
+        key_row = self._keys.row(conn, row.key_id)
+        if key_row is None:
+            raise NameErased(f"note {note_id} was erased")
+        if key_row.account_id != row.account_id:
+            raise DecryptionFailed(f"note {note_id} points at another account's data key")
+        plaintext = open_sealed(
+            self._keys.unwrap(key_row),
+            row.nonce,
+            row.ciphertext,
+            _note_aad(row.account_id, row.note_id),
+        )
+        if plaintext is None:
+            raise DecryptionFailed(f"note {note_id} failed authentication")
+        append(
+            conn,
+            AuditEntry(
+                at=at,
+                actor=actor,
+                action=AuditAction.NOTE_DECRYPTED,
+                account_id=account_id,
+                request_id=request_id,
+                detail={"note_id": note_id, "reason": code.value},
+            ),
+        )
+        return plaintext.decode()
 
     def label_name(self, conn: Connection, account_id: str, name_id: str) -> str | None:
         """The name shown on ``account_id``'s public label: only a verified name of that account;
@@ -307,21 +369,25 @@ class Vault:
         return self._keys.in_use(conn)
 
     def erase(
-        self, conn: Connection, account_id: str, actor: str, at: dt.datetime, reason: str
+        self,
+        conn: Connection,
+        account_id: str,
+        actor: str,
+        at: dt.datetime,
+        reason: ErasureReason | str,
     ) -> int:
-        """Crypto-shred every name of ``account_id``: delete its data key, blank the ciphertexts,
-        drop the verification reference and document hash, mark the names erased. Return how
-        many names were erased; audited as ``name:erased``.
+        """Crypto-shred every name and note of ``account_id``: delete its data key, blank the
+        ciphertexts, drop the verification reference and document hash, mark the names erased.
+        Return how many names were erased; audited as ``name:erased`` with the reason's code.
 
-        ``reason`` is recorded as given: a short code or phrase, never the name.
-        Afterwards ``reveal_for_staff`` raises ``NameErased`` and ``label_name`` returns None.
-        Copies made before (database backups, not-yet-vacuumed row versions) hold the
-        ciphertext and the wrapped key but never the master key, so they cannot be read once
-        the master keys in use at the time are retired by rotation.
+        Afterwards ``reveal_for_staff`` and ``reveal_note`` raise ``NameErased`` and
+        ``label_name`` returns None. Copies made before (database backups, not-yet-vacuumed row
+        versions) hold the ciphertext and the wrapped key but never the master key, so they
+        cannot be read once the master keys in use at the time are retired by rotation.
         """
         _check_account_id(account_id)
         _check_text("actor", actor, _MAX_ACTOR)
-        _check_text("reason", reason, _MAX_REASON)
+        code = coded(ErasureReason, reason)
         result = conn.execute(
             update(vault_names)
             .where(
@@ -338,6 +404,11 @@ class Vault:
             )
         )
         erased = result.rowcount
+        notes = conn.execute(
+            update(vault_notes)
+            .where(vault_notes.c.account_id == account_id, vault_notes.c.erased_at.is_(None))
+            .values(key_id=None, nonce=b"", ciphertext=b"", erased_at=at)
+        ).rowcount
         self._keys.shred(conn, account_id)
         append(
             conn,
@@ -346,7 +417,7 @@ class Vault:
                 actor=actor,
                 action=AuditAction.NAME_ERASED,
                 account_id=account_id,
-                detail={"names": erased, "reason": reason.strip()},
+                detail={"names": erased, "notes": notes, "reason": code.value},
             ),
         )
         return erased
@@ -408,6 +479,10 @@ def _name_aad(account_id: str, name_id: str) -> bytes:
     return associated_data("byline/vault/name/v1", account_id, name_id)
 
 
+def _note_aad(account_id: str, note_id: str) -> bytes:
+    return associated_data("byline/vault/note/v1", account_id, note_id)
+
+
 def _check_account_id(account_id: str) -> None:
     if not account_id or len(account_id) > _MAX_ACCOUNT_ID:
         raise ValueError(f"an account id is 1 to {_MAX_ACCOUNT_ID} characters")
@@ -420,10 +495,3 @@ def _check_text(what: str, value: str, limit: int) -> None:
         raise ValueError(f"the {what} is required")
     if len(value) > limit:
         raise ValueError(f"the {what} is longer than {limit} characters")
-
-
-def _redact(text: str, name: str) -> str:
-    """``text`` with the name, and each word of it of two or more characters, made ``[name]``."""
-    parts = sorted({name, *(w for w in name.split() if len(w) >= 2)}, key=len, reverse=True)
-    pattern = "|".join(re.escape(p) for p in parts)
-    return re.sub(pattern, "[name]", text, flags=re.IGNORECASE)

@@ -25,7 +25,7 @@ def test_creator_sees_obligation_refuses_and_sees_restrictions(world: World) -> 
     assert any("1,000,000 or more followers" in r for r in body["reasons"])
     assert any("recommendation feed" in p for p in body["penalties_if_refused"])
     refused = world.client.post(
-        "/v1/platforms/weibo/me/refusal", headers=world.creator("quiet"), json={"reason": "no"}
+        "/v1/platforms/weibo/me/refusal", headers=world.creator("quiet"), json={"reason": "privacy"}
     )
     assert refused.status_code == 200 and refused.json()["state"] == "refused"
     enforcement = world.client.get(
@@ -133,7 +133,7 @@ def test_reviewer_queue_reveal_is_audited_and_decisions(world: World) -> None:
     revealed = world.client.post(
         "/v1/platforms/weibo/review/cases/waiting/name-reveal",
         headers=world.key("reviewer"),
-        json={"reason": "check ID"},
+        json={"reason": "review"},
     )
     assert revealed.json()["name"] == "Liu Yang"
     with world.programme.db.reading() as conn:
@@ -142,7 +142,7 @@ def test_reviewer_queue_reveal_is_audited_and_decisions(world: World) -> None:
     rejected = world.client.post(
         "/v1/platforms/weibo/review/cases/waiting/rejection",
         headers=world.key("reviewer"),
-        json={"reason": "mismatch"},
+        json={"reason": "name_mismatch"},
     )
     assert rejected.json()["state"] == "rejected"
     bulk = world.client.post(
@@ -157,12 +157,12 @@ def test_appeal_and_decision(world: World) -> None:
     world.client.post(
         "/v1/platforms/weibo/me/appeal",
         headers=world.creator("quiet"),
-        json={"reason": "I post about food"},
+        json={"reason": "wrong_category"},
     )
     decided = world.client.post(
         "/v1/platforms/weibo/review/cases/quiet/appeal-decision",
         headers=world.key("reviewer"),
-        json={"upheld": True, "reason": "food blog"},
+        json={"upheld": True, "reason": "category_corrected"},
     )
     assert decided.json()["state"] == "exempted"
 

@@ -92,7 +92,18 @@ def test_only_enum_schemas_go_without_examples(document: dict[str, Any]) -> None
         if "examples" not in schema
     }
     assert all(schema.get("type") == "string" and schema.get("enum") for schema in bare.values())
-    assert set(bare) == {"AccountKind", "CaseState", "Category", "ViewerCondition"}
+    assert set(bare) == {
+        "AccountKind",
+        "AppealDecisionReason",
+        "AppealReason",
+        "CaseState",
+        "Category",
+        "RefusalReason",
+        "RejectionReason",
+        "StaffReadReason",
+        "ViewerCondition",
+        "WithdrawalReason",
+    }
 
 
 def test_an_invalid_example_is_caught(document: dict[str, Any]) -> None:

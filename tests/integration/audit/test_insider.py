@@ -61,7 +61,7 @@ def revealed(db_url: str, tmp_path: Path) -> str:
         code, said = cli("case", "submit", account, "--name-stdin", "--db", db_url, stdin=name)
         assert code == 0, said
         code, said = cli(
-            "case", "reveal", account, "--actor", "mallory", "--reason", "look", "--db", db_url
+            "case", "reveal", account, "--actor", "mallory", "--reason", "review", "--db", db_url
         )
         assert code == 0 and said.strip() == name
     code, said = cli("audit", "verify", "--db", db_url)

@@ -10,6 +10,7 @@ import re
 from sqlalchemy import func, select
 
 from byline import cases
+from byline.domain.vocabulary import RefusalReason
 from byline.service.access import Role
 from byline.service.counts import CountUpdate, apply_counts
 from byline.service.programme import Actor
@@ -37,7 +38,7 @@ def open_cases_by_tier(console: Console, platform: str) -> dict[str, int]:
 
 
 def test_funnel_numbers_are_the_programmes(console: Console) -> None:
-    console.programme.refuse("weibo", "quiet", actor=Actor("creator"), reason="no")
+    console.programme.refuse("weibo", "quiet", actor=Actor("creator"), reason=RefusalReason.PRIVACY)
     html = console.staff(Role.PLATFORM).get(DASHBOARD).text
     funnel = console.programme.funnel("weibo")
     assert funnel["refused"] == 1 and funnel["disclosed"] == 2
@@ -74,7 +75,7 @@ def test_deadlines_in_the_next_fortnight_nearest_first_linking_to_the_case(
 
 def test_restrictions_in_force_are_counted_per_restriction(console: Console) -> None:
     assert text_of(console.staff(Role.ADMIN).get(DASHBOARD).text, "restricted-accounts") == "0"
-    console.programme.refuse("weibo", "quiet", actor=Actor("creator"), reason="no")
+    console.programme.refuse("weibo", "quiet", actor=Actor("creator"), reason=RefusalReason.PRIVACY)
     html = console.staff(Role.ADMIN).get(DASHBOARD).text
     with console.programme.db.reading() as conn:
         rows = conn.execute(

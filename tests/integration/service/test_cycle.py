@@ -9,6 +9,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from byline import audit, cases, outbox
+from byline.domain.vocabulary import (
+    ErasureReason,
+    RefusalReason,
+    RejectionReason,
+    StaffReadReason,
+)
 from byline.service.cycle import run_cycle
 from byline.service.programme import Actor, Programme
 from byline.store import Database
@@ -154,7 +160,10 @@ def test_no_plaintext_name_outside_the_vault(
     name = "Li Xiaolong 李小龙"
     programme.submit("weibo", "big", name, consent=True, actor=Actor("creator"))
     programme.approve("weibo", "big", actor=Actor("rev"))
-    assert programme.reveal_name("weibo", "big", actor=Actor("rev"), reason="check") == name
+    assert (
+        programme.reveal_name("weibo", "big", actor=Actor("rev"), reason=StaffReadReason.REVIEW)
+        == name
+    )
     with db.reading() as conn:
         from byline.store.migrate import full_metadata
 
@@ -189,28 +198,57 @@ def test_platforms_are_tenants_even_with_the_same_account_ids(
     assert programme.enforcement_changes("weibo")["changes"] == []
 
 
-def test_reasons_are_kept_without_the_name(
+def test_reasons_are_codes_and_notes_stay_in_the_vault(
     programme: Programme, db: Database, tmp_path: Path
 ) -> None:
     run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
     programme.submit("weibo", "big", "Zhang Wei", consent=True, actor=Actor("creator"))
-    programme.reject("weibo", "big", "ID card says ZHANG WEI, not Zhang Wei", actor=Actor("rev"))
-    programme.refuse("weibo", "big", actor=Actor("creator"), reason="I am Zhang Wei, leave me be")
+    programme.reject(
+        "weibo",
+        "big",
+        RejectionReason.NAME_MISMATCH,
+        actor=Actor("rev"),
+        note="ID card says ZHANG WEI, not Zhang Wei",
+    )
+    programme.refuse(
+        "weibo",
+        "big",
+        actor=Actor("creator"),
+        reason=RefusalReason.SAFETY,
+        note="I am Zhang Wei, leave me be",
+    )
     with db.reading() as conn:
-        kept = repr(audit.entries_for(conn, account_id="big")) + repr(
-            outbox.list_messages(conn, limit=1000)
-        )
-        payloads = repr([r.payload for r in conn.execute(select(outbox.outbox))])
+        entries = audit.entries_for(conn, account_id="big")
+        kept = repr(entries) + repr(outbox.list_messages(conn, limit=1000))
+        bodies = [r.payload for r in conn.execute(select(outbox.outbox))]
+        payloads = repr(bodies)
     for text in (kept, payloads):
         assert "Zhang" not in text and "ZHANG" not in text
-    assert "[name]" in kept
+    rejected = next(e for e in entries if e["action"] == "case:rejected")
+    assert rejected["detail"]["reason"] == "name_mismatch"
+    notice = next(b for b in bodies if b.get("template") == "rejected")
+    assert notice["reason"] == "name_mismatch" and "note_id" not in notice
+    note_id = rejected["detail"]["note_id"]
+    assert (
+        programme.reveal_note(
+            "weibo", "big", note_id, actor=Actor("rev"), reason=StaffReadReason.REVIEW
+        )
+        == "ID card says ZHANG WEI, not Zhang Wei"
+    )
+    with db.reading() as conn:
+        read = audit.entries_for(conn, account_id="weibo/big")[-1]
+        assert read["action"] == "note:decrypted" and read["detail"]["note_id"] == note_id
+        assert audit.verify(conn).ok
 
 
 def test_erasure_takes_the_label_down(programme: Programme, db: Database, tmp_path: Path) -> None:
     run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
     programme.submit("weibo", "big", "Zhang Wei", consent=True, actor=Actor("creator"))
     programme.approve("weibo", "big", actor=Actor("rev"))
-    assert programme.erase("weibo", "big", actor=Actor("dpo"), reason="erasure request") == 1
+    assert (
+        programme.erase("weibo", "big", actor=Actor("dpo"), reason=ErasureReason.ERASURE_REQUEST)
+        == 1
+    )
     view = programme.show("weibo", "big")
     assert view["state"] == "notified" and not view["name_on_file"]
     with db.reading() as conn:
@@ -268,9 +306,7 @@ def test_a_cycle_opens_no_case_on_counts_older_than_a_push(db: Database, tmp_pat
     assert later.stale == 0 and states(db)["rising"] == "notified"
 
 
-def test_a_cycle_older_than_the_newest_is_refused_and_audited(
-    db: Database, tmp_path: Path
-) -> None:
+def test_a_cycle_older_than_the_newest_is_refused_and_audited(db: Database, tmp_path: Path) -> None:
     import pytest
 
     from byline.service.cycle import StaleSnapshot

@@ -15,7 +15,7 @@ import byline.service.labels as labels_module
 from byline import cases
 from byline.cases import label_versions
 from byline.domain.labels import Viewer
-from byline.domain.vocabulary import AccountKind
+from byline.domain.vocabulary import AccountKind, ErasureReason
 from byline.policy import read_policy_source
 from byline.service.cycle import run_cycle
 from byline.service.labels import REREAD_S, LabelCache, lookup_labels
@@ -85,7 +85,7 @@ def two(engine: Engine, tmp_path: Path) -> Iterator[Two]:
 
 def test_a_label_erased_here_disappears_at_once(two: Two) -> None:
     assert two.label("star") == {"name": "王高飞", "kind": "individual", "since": NOW.isoformat()}
-    two.here.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+    two.here.erase("weibo", "star", actor=ACTOR, reason=ErasureReason.ERASURE_REQUEST)
     assert two.label("star") is None  # same instant: no stale name from memory
 
 
@@ -105,7 +105,7 @@ def test_a_label_withdrawn_here_disappears_at_once(two: Two) -> None:
 def test_a_change_made_elsewhere_shows_within_the_configured_time(two: Two) -> None:
     assert two.label("star") is not None
     assert two.label("quiet") is None  # not disclosed: the "none" answer is kept too
-    two.there.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+    two.there.erase("weibo", "star", actor=ACTOR, reason=ErasureReason.ERASURE_REQUEST)
     two.there.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
     two.there.approve("weibo", "quiet", actor=ACTOR)
     two.ticks.now += 0.9
@@ -203,7 +203,7 @@ def test_too_many_disclosed_accounts_to_hold_are_looked_up_one_by_one(
         looked = lookup_labels(two.here, "weibo", SEES, ["quiet", "star", "small"], small)
         assert {a for a, label in looked.labels.items() if label} == {"quiet", "star"}
     assert len(id_reads) == 1
-    two.there.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+    two.there.erase("weibo", "star", actor=ACTOR, reason=ErasureReason.ERASURE_REQUEST)
     two.ticks.now += 1.1
     looked = lookup_labels(two.here, "weibo", SEES, ["quiet", "star", "small"], small)
     assert {a for a, label in looked.labels.items() if label} == {"quiet"}
@@ -223,7 +223,9 @@ def test_every_label_change_raises_its_platform_version_once_per_transaction(
     assert versions() == before  # a name submitted changes no label
     two.there.approve("weibo", "quiet", actor=ACTOR)  # the label goes up: one raise
     assert versions() == {**before, "weibo": before["weibo"] + 1}
-    two.there.erase("weibo", "quiet", actor=ACTOR, reason="erasure request")  # erase and down
+    two.there.erase(
+        "weibo", "quiet", actor=ACTOR, reason=ErasureReason.ERASURE_REQUEST
+    )  # erase and down
     assert versions() == {**before, "weibo": before["weibo"] + 2}
     source, _ = read_policy_source("douyin")
     with two.there.db.transaction() as conn:
@@ -273,7 +275,7 @@ def test_an_answer_read_before_a_change_here_is_not_kept(
 
     def erased_while_reading(*args: object) -> object:
         answer = read(*args)  # type: ignore[arg-type]
-        two.here.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+        two.here.erase("weibo", "star", actor=ACTOR, reason=ErasureReason.ERASURE_REQUEST)
         return answer
 
     monkeypatch.setattr(labels_module, "_read_labels", erased_while_reading)
@@ -285,7 +287,7 @@ def test_an_answer_read_before_a_change_here_is_not_kept(
 def test_zero_seconds_keeps_nothing(two: Two) -> None:
     uncached = LabelCache(0).follow(two.here.db)
     assert lookup_labels(two.here, "weibo", SEES, ["star"], uncached).labels["star"]
-    two.there.erase("weibo", "star", actor=ACTOR, reason="erasure request")
+    two.there.erase("weibo", "star", actor=ACTOR, reason=ErasureReason.ERASURE_REQUEST)
     assert lookup_labels(two.here, "weibo", SEES, ["star"], uncached).labels["star"] is None
     assert len(uncached) == 0
 

@@ -106,7 +106,7 @@ def test_case_lifecycle_from_the_command_line(cycled: str) -> None:
     enforcement = cli_json("enforcement", "beta", "--db", db)
     assert len(enforcement["restrictions"]) == 4  # type: ignore[index]
     assert (
-        cli_json("case", "appeal", "gamma", "--reason", "wrong category", "--db", db)["state"]
+        cli_json("case", "appeal", "gamma", "--reason", "wrong_category", "--db", db)["state"]
         == "appealed"
     )  # type: ignore[index]
     assert (
@@ -118,7 +118,7 @@ def test_case_lifecycle_from_the_command_line(cycled: str) -> None:
             "--reviewer",
             "ann",
             "--reason",
-            "food blog",
+            "category_corrected",
             "--db",
             db,
         )["state"]
@@ -157,10 +157,12 @@ def test_staff_reveal_is_audited_and_erasure_shreds(cycled: str) -> None:
     )
     assert code == 0 and out.strip() == NAME
     code, out, _ = run(
-        "name", "erase", "alpha", "--actor", "dpo", "--reason", "request", "--db", db
+        "name", "erase", "alpha", "--actor", "dpo", "--reason", "erasure_request", "--db", db
     )
     assert code == 0 and "erased 1" in out
-    code, _, err = run("case", "reveal", "alpha", "--actor", "ann", "--reason", "again", "--db", db)
+    code, _, err = run(
+        "case", "reveal", "alpha", "--actor", "ann", "--reason", "review", "--db", db
+    )
     assert code == 1 and NAME not in err
 
 
@@ -169,7 +171,9 @@ def test_keys_rotate_keeps_names_readable(cycled: str) -> None:
     cli_json("case", "submit", "alpha", "--name-stdin", "--db", db, stdin=NAME + "\n")
     rotated = cli_json("keys", "rotate", "--db", db)
     assert rotated["rewrapped"] >= 1  # type: ignore[index]
-    code, out, _ = run("case", "reveal", "alpha", "--actor", "ann", "--reason", "check", "--db", db)
+    code, out, _ = run(
+        "case", "reveal", "alpha", "--actor", "ann", "--reason", "identity_check", "--db", db
+    )
     assert code == 0 and out.strip() == NAME
 
 

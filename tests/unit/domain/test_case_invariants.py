@@ -30,7 +30,15 @@ from byline.domain.cases import (
     transition,
 )
 from byline.domain.decision import Account, decide
-from byline.domain.vocabulary import AccountKind, AuditAction, Category, Outcome
+from byline.domain.vocabulary import (
+    AccountKind,
+    AppealDecisionReason,
+    AppealReason,
+    AuditAction,
+    Category,
+    Outcome,
+    RejectionReason,
+)
 from byline.policy import load_policy, preset_names
 
 FOLLOWERS = st.one_of(
@@ -147,11 +155,11 @@ class CaseMachine(RuleBasedStateMachine):
 
     @rule()
     def creator_appeals(self) -> None:
-        self.apply(Appeal("wrong category"))
+        self.apply(Appeal(AppealReason.WRONG_CATEGORY))
 
     @rule(upheld=st.booleans())
     def reviewer_decides_appeal(self, upheld: bool) -> None:
-        self.apply(DecideAppeal(upheld, "rev", "reason"))
+        self.apply(DecideAppeal(upheld, "rev", AppealDecisionReason.OTHER))
 
     @rule()
     def reviewer_approves(self) -> None:
@@ -159,7 +167,7 @@ class CaseMachine(RuleBasedStateMachine):
 
     @rule()
     def reviewer_rejects(self) -> None:
-        self.apply(Reject("rev", "mismatch"))
+        self.apply(Reject("rev", RejectionReason.NAME_MISMATCH))
 
     @invariant()
     def threshold_promise(self) -> None:

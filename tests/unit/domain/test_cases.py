@@ -28,7 +28,14 @@ from byline.domain.cases import (
     Withdraw,
     transition,
 )
-from byline.domain.vocabulary import AccountKind, AuditAction
+from byline.domain.vocabulary import (
+    AccountKind,
+    AppealDecisionReason,
+    AppealReason,
+    AuditAction,
+    RefusalReason,
+    RejectionReason,
+)
 from byline.policy import load_policy
 
 WEIBO = load_policy("weibo")
@@ -101,15 +108,16 @@ def test_consent_is_required_where_the_policy_says() -> None:
 
 
 def test_reject_then_resubmit() -> None:
-    result = transition(submitted(), Reject("rev", "name does not match the ID"), T0, WEIBO)
+    result = transition(submitted(), Reject("rev", RejectionReason.NAME_MISMATCH), T0, WEIBO)
     assert result.case.state is CaseState.REJECTED and result.case.pending_name_id is None
-    assert effects_of(CreatorMessage, result)[0].data == {"reason": "name does not match the ID"}  # type: ignore[attr-defined]
+    assert effects_of(CreatorMessage, result)[0].data == {"reason": "name_mismatch"}  # type: ignore[attr-defined]
     again = transition(result.case, Submit("n2", consent=True), T0, WEIBO).case
     assert again.state is CaseState.SUBMITTED and again.pending_name_id == "n2"
 
 
 @pytest.mark.parametrize(
-    "state_of", [notified, lambda: transition(submitted(), Reject("r", "x"), T0, WEIBO).case]
+    "state_of",
+    [notified, lambda: transition(submitted(), Reject("r", RejectionReason.OTHER), T0, WEIBO).case],
 )
 def test_past_deadline_goes_overdue_with_penalties(state_of) -> None:  # type: ignore[no-untyped-def]
     case = state_of()
@@ -132,7 +140,7 @@ def test_submitted_is_not_overdue_while_awaiting_review() -> None:
 
 
 def test_refuse_penalises_and_compliance_lifts() -> None:
-    result = transition(notified(), Refuse("no"), T0, WEIBO)
+    result = transition(notified(), Refuse(RefusalReason.PRIVACY), T0, WEIBO)
     assert result.case.state is CaseState.REFUSED
     assert restrictions(result) == {
         "recommendation_feed",
@@ -166,30 +174,37 @@ def test_penalties_not_lifted_on_compliance_linger() -> None:
 
 def test_appeal_upheld_withdraws_obligation_and_lifts_penalties() -> None:
     overdue = transition(notified(), Sweep(), T0 + 30 * DAY, WEIBO).case
-    appealed = transition(overdue, Appeal("I only post about food"), T0 + 31 * DAY, WEIBO)
+    appealed = transition(overdue, Appeal(AppealReason.WRONG_CATEGORY), T0 + 31 * DAY, WEIBO)
     assert appealed.case.state is CaseState.APPEALED and appealed.case.appeal_from is (
         CaseState.OVERDUE
     )
-    result = transition(appealed.case, DecideAppeal(True, "rev", "daily life"), T0, WEIBO)
+    result = transition(
+        appealed.case, DecideAppeal(True, "rev", AppealDecisionReason.CATEGORY_CORRECTED), T0, WEIBO
+    )
     assert result.case.state is CaseState.EXEMPTED
     assert effects_of(EnforcementChanged, result)[0].restrictions == ()  # type: ignore[attr-defined]
 
 
 def test_appeal_denied_restarts_deadline() -> None:
-    appealed = transition(notified(), Appeal("wrong category"), T0 + DAY, WEIBO).case
+    appealed = transition(notified(), Appeal(AppealReason.WRONG_CATEGORY), T0 + DAY, WEIBO).case
     assert appealed.deadline is None and appealed.paused_remaining is not None
     decided_at = T0 + 5 * DAY
-    result = transition(appealed, DecideAppeal(False, "rev", "finance posts"), decided_at, WEIBO)
+    result = transition(
+        appealed,
+        DecideAppeal(False, "rev", AppealDecisionReason.CATEGORY_CONFIRMED),
+        decided_at,
+        WEIBO,
+    )
     assert result.case.state is CaseState.NOTIFIED
     assert result.case.deadline == decided_at + 9 * DAY
 
 
 def test_appeal_denied_after_refusal_stays_refused() -> None:
     refused = transition(notified(), Refuse(), T0, WEIBO).case
-    appealed = transition(refused, Appeal("x"), T0, WEIBO).case
-    assert transition(appealed, DecideAppeal(False, "rev", "no"), T0, WEIBO).case.state is (
-        CaseState.REFUSED
-    )
+    appealed = transition(refused, Appeal(AppealReason.OTHER), T0, WEIBO).case
+    assert transition(
+        appealed, DecideAppeal(False, "rev", AppealDecisionReason.OTHER), T0, WEIBO
+    ).case.state is (CaseState.REFUSED)
 
 
 def test_release_after_days_below_but_not_during_anti_purge_hold() -> None:
@@ -268,7 +283,7 @@ def test_name_change_after_disclosure_shows_only_after_reverification() -> None:
     approved = transition(changed.case, Approve("rev"), T0, WEIBO)
     assert approved.case.name_id == "n2"
     assert effects_of(LabelChanged, approved) == [LabelChanged(True, "n2")]
-    rejected = transition(changed.case, Reject("rev", "no"), T0, WEIBO)
+    rejected = transition(changed.case, Reject("rev", RejectionReason.OTHER), T0, WEIBO)
     assert rejected.case.name_id == "n1" and rejected.case.state is CaseState.DISCLOSED
 
 
@@ -295,8 +310,8 @@ def test_verify_only_tier_verifies_without_showing() -> None:
         (Approve("rev"), notified),
         (Notify("x"), notified),
         (Withdraw(), notified),
-        (DecideAppeal(True, "r", "x"), notified),
-        (Appeal("x"), disclosed),
+        (DecideAppeal(True, "r", AppealDecisionReason.OTHER), notified),
+        (Appeal(AppealReason.OTHER), disclosed),
     ],
 )
 def test_disallowed_events_say_why(event, state_of) -> None:  # type: ignore[no-untyped-def]
@@ -327,8 +342,10 @@ def test_no_notice_below_the_floor() -> None:
 
 def test_denied_appeal_never_shortens_the_deadline() -> None:
     case = notified()  # deadline 1 Jan 2024 00:00: 9 days 22 hours away, more than 9 days
-    appealed = transition(case, Appeal("x"), T0, WEIBO).case
-    result = transition(appealed, DecideAppeal(False, "rev", "no"), T0 + 2 * DAY, WEIBO)
+    appealed = transition(case, Appeal(AppealReason.OTHER), T0, WEIBO).case
+    result = transition(
+        appealed, DecideAppeal(False, "rev", AppealDecisionReason.OTHER), T0 + 2 * DAY, WEIBO
+    )
     remaining = case.deadline - T0  # type: ignore[operator]
     assert remaining > dt.timedelta(days=9)
     assert result.case.deadline == T0 + 2 * DAY + remaining
@@ -342,6 +359,6 @@ def test_volunteer_who_comes_to_qualify_gets_notice_and_deadline() -> None:
     )
     assert not result.case.voluntary and result.case.deadline is not None
     assert [e.template for e in effects_of(CreatorMessage, result)] == ["notice"]  # type: ignore[attr-defined]
-    rejected = transition(result.case, Reject("rev", "mismatch"), T0, WEIBO).case
+    rejected = transition(result.case, Reject("rev", RejectionReason.NAME_MISMATCH), T0, WEIBO).case
     overdue = transition(rejected, Sweep(), result.case.deadline, WEIBO)  # type: ignore[arg-type]
     assert overdue.case.state is CaseState.OVERDUE

@@ -8,7 +8,14 @@ from fastapi import APIRouter
 
 from byline.api._deps import CreatorCaller, PlatformPath, StateDep
 from byline.api._problems import PROBLEM_RESPONSES, Problem
-from byline.api._schemas import Obligation, ReasonIn, SubmissionIn, VolunteerIn
+from byline.api._schemas import (
+    AppealIn,
+    Obligation,
+    RefusalIn,
+    SubmissionIn,
+    VolunteerIn,
+    WithdrawalIn,
+)
 from byline.service.obligations import obligation_of
 from byline.service.programme import Actor
 
@@ -49,18 +56,20 @@ def submit(
 
 @router.post("/refusal", response_model=Obligation, summary="Decline to show my name")
 def refuse(
-    platform: PlatformPath, body: ReasonIn, state: StateDep, caller: CreatorCaller
+    platform: PlatformPath, body: RefusalIn, state: StateDep, caller: CreatorCaller
 ) -> Obligation:
-    state.programme.refuse(platform, _account(caller), actor=_actor(caller), reason=body.reason)
+    state.programme.refuse(
+        platform, _account(caller), actor=_actor(caller), reason=body.reason, note=body.note
+    )
     return me(platform, state, caller)
 
 
 @router.post("/appeal", response_model=Obligation, summary="Contest the obligation")
 def appeal(
-    platform: PlatformPath, body: ReasonIn, state: StateDep, caller: CreatorCaller
+    platform: PlatformPath, body: AppealIn, state: StateDep, caller: CreatorCaller
 ) -> Obligation:
     state.programme.appeal(
-        platform, _account(caller), body.reason or "no reason given", actor=_actor(caller)
+        platform, _account(caller), body.reason, actor=_actor(caller), note=body.note
     )
     return me(platform, state, caller)
 
@@ -84,9 +93,11 @@ def volunteer(
 
 @router.post("/withdrawal", response_model=Obligation, summary="Withdraw my voluntary disclosure")
 def withdraw(
-    platform: PlatformPath, body: ReasonIn, state: StateDep, caller: CreatorCaller
+    platform: PlatformPath, body: WithdrawalIn, state: StateDep, caller: CreatorCaller
 ) -> Obligation:
-    state.programme.withdraw(platform, _account(caller), actor=_actor(caller), reason=body.reason)
+    state.programme.withdraw(
+        platform, _account(caller), actor=_actor(caller), reason=body.reason, note=body.note
+    )
     return me(platform, state, caller)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from byline.api._deps import AccountPath, PlatformPath, ReviewerCaller, StateDep
 from byline.api._problems import PROBLEM_RESPONSES
-from byline.api._schemas import AppealDecisionIn, BulkIn, RequiredReasonIn, RevealIn
+from byline.api._schemas import AppealDecisionIn, BulkIn, NoteRevealIn, RejectionIn, RevealIn
 from byline.domain.cases import CaseState
 from byline.service import errors
 from byline.service.programme import Actor
@@ -53,9 +53,26 @@ def reveal(
     caller: ReviewerCaller,
 ) -> dict[str, str]:
     name = state.programme.reveal_name(
-        platform, account_id, actor=_actor(caller), reason=body.reason
+        platform, account_id, actor=_actor(caller), reason=body.reason, note=body.note
     )
     return {"account_id": account_id, "name": name}
+
+
+@router.post(
+    "/cases/{account_id:path}/note-reveal",
+    summary="Decrypt a note kept beside a reason (audited)",
+)
+def reveal_note(
+    platform: PlatformPath,
+    account_id: AccountPath,
+    body: NoteRevealIn,
+    state: StateDep,
+    caller: ReviewerCaller,
+) -> dict[str, str]:
+    note = state.programme.reveal_note(
+        platform, account_id, body.note_id, actor=_actor(caller), reason=body.reason
+    )
+    return {"account_id": account_id, "note_id": body.note_id, "note": note}
 
 
 @router.post("/cases/{account_id:path}/approval", summary="Verify the submitted name")
@@ -72,11 +89,11 @@ def approve(
 def reject(
     platform: PlatformPath,
     account_id: AccountPath,
-    body: RequiredReasonIn,
+    body: RejectionIn,
     state: StateDep,
     caller: ReviewerCaller,
 ) -> dict[str, Any]:
-    state.programme.reject(platform, account_id, body.reason, actor=_actor(caller))
+    state.programme.reject(platform, account_id, body.reason, actor=_actor(caller), note=body.note)
     return state.programme.show(platform, account_id)
 
 
@@ -89,7 +106,12 @@ def decide_appeal(
     caller: ReviewerCaller,
 ) -> dict[str, Any]:
     state.programme.decide_appeal(
-        platform, account_id, upheld=body.upheld, reason=body.reason, actor=_actor(caller)
+        platform,
+        account_id,
+        upheld=body.upheld,
+        reason=body.reason,
+        actor=_actor(caller),
+        note=body.note,
     )
     return state.programme.show(platform, account_id)
 
@@ -105,7 +127,7 @@ def bulk(
                 state.programme.approve(platform, account_id, actor=_actor(caller))
             else:
                 state.programme.reject(
-                    platform, account_id, body.reason or "rejected in bulk", actor=_actor(caller)
+                    platform, account_id, body.reason, actor=_actor(caller), note=body.note
                 )
             results[account_id] = "done"
         except errors.USER_ERRORS as exc:
