@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from byline.domain.vocabulary import Trigger
+from byline.domain.vocabulary import AppealDecisionReason, Trigger
 from byline.service.access import Role, issue_creator_token, register_creator_key
 from byline.service.programme import Actor, Programme
 from byline.service.reviews import policy_in_force
@@ -121,7 +121,9 @@ def test_a_creator_appeals_with_a_reason(console: Console) -> None:
     client = console.creator("quiet")
     response = console.post(client, ME, ME + "/appeal", reason=" ")
     assert response.headers["location"] == ME + "?error=me_reason_required"
-    response = console.post(client, ME, ME + "/appeal", reason="my account is about cooking")
+    response = console.post(
+        client, ME, ME + "/appeal", reason="wrong_category", note="my account is about cooking"
+    )
     assert response.headers["location"] == ME + "?notice=me_appealed"
     view = console.programme.show("weibo", "quiet")
     assert view["state"] == "appealed" and view["deadline"] is None
@@ -129,7 +131,11 @@ def test_a_creator_appeals_with_a_reason(console: Console) -> None:
     assert "deadline is paused" in page and 'data-testid="countdown"' not in page
     assert 'data-testid="appeal"' not in page and 'data-testid="refuse"' not in page
     console.programme.decide_appeal(
-        "weibo", "quiet", upheld=True, reason="posts are about cooking", actor=Actor("staff:ann")
+        "weibo",
+        "quiet",
+        upheld=True,
+        reason=AppealDecisionReason.CATEGORY_CORRECTED,
+        actor=Actor("staff:ann"),
     )
     page = client.get(ME).text
     assert "Nothing is required of you" in page and "appeal was upheld" in page
@@ -149,7 +155,9 @@ def test_a_creator_volunteers_and_withdraws(console: Console) -> None:
     page = client.get(ME).text
     assert 'data-testid="withdraw"' in page and 'data-testid="refuse"' not in page
     assert 'data-testid="volunteer"' not in page
-    response = console.post(client, ME, ME + "/withdraw", reason="changed my mind")
+    response = console.post(
+        client, ME, ME + "/withdraw", reason="no_longer_wanted", note="changed my mind"
+    )
     assert response.headers["location"] == ME + "?notice=me_withdrawn"
     assert console.programme.show("weibo", "small")["state"] == "withdrawn"
     again = client.get(ME).text
@@ -208,21 +216,21 @@ def test_without_a_policy_in_force_the_page_says_so(console: Console) -> None:
         assert chinese.status_code == 404 and "本平台尚无生效的政策" in chinese.text
 
 
-def test_free_text_fields_say_not_to_write_a_name(console: Console) -> None:
-    hints = {"en": "Do not write anyone&#39;s name here", "zh-CN": "请勿在此填写任何人的姓名"}
+def test_note_fields_say_they_are_kept_encrypted(console: Console) -> None:
+    hints = {"en": "Kept encrypted", "zh-CN": "加密保存"}
     volunteer = console.creator("small")
     console.post(volunteer, ME, ME + "/volunteer", name="Small", kind="individual", consent="yes")
     for client, url, field in (
-        (console.creator("quiet"), ME, "appeal-reason"),
-        (console.creator("quiet"), ME + "/refuse", "refuse-reason"),
-        (volunteer, ME, "withdraw-reason"),
+        (console.creator("quiet"), ME, "appeal-note"),
+        (console.creator("quiet"), ME + "/refuse", "refuse-note"),
+        (volunteer, ME, "withdraw-note"),
     ):
         for lang, hint in hints.items():
             page = client.get(url, headers={"Accept-Language": lang}).text
             described = re.search(rf'aria-describedby="([^"]+)" data-testid="{field}"', page)
             assert described, (url, field)
             assert re.search(
-                rf'id="{described.group(1)}" data-testid="no-names-hint">{hint}', page
+                rf'id="{described.group(1)}" data-testid="note-hint">{hint}', page
             ), (url, field, lang)
 
 
@@ -258,9 +266,15 @@ def test_an_error_never_repeats_the_name_that_was_typed(
 def test_actions_run_off_the_event_loop(console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = watch(monkeypatch, Programme, "submit", "refuse", "appeal", "volunteer", "withdraw")
     quiet, small = console.creator("quiet"), console.creator("small")
-    console.post(quiet, ME, ME + "/appeal", reason="my account is about cooking")
+    console.post(
+        quiet, ME, ME + "/appeal", reason="wrong_category", note="my account is about cooking"
+    )
     console.programme.decide_appeal(
-        "weibo", "quiet", upheld=False, reason="finance", actor=Actor("staff:ann")
+        "weibo",
+        "quiet",
+        upheld=False,
+        reason=AppealDecisionReason.CATEGORY_CONFIRMED,
+        actor=Actor("staff:ann"),
     )
     console.post(quiet, ME + "/refuse", ME + "/refuse", confirm="yes", reason="")
     console.post(quiet, ME, ME + "/submit", name="Zhao Min", consent="yes")

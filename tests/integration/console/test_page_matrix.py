@@ -30,6 +30,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/{platform}/cases/{account_id:path}/take"): REVIEW,
     ("POST", "/console/{platform}/cases/{account_id:path}/release"): REVIEW,
     ("POST", "/console/{platform}/cases/{account_id:path}/reveal"): REVIEW,
+    ("POST", "/console/{platform}/cases/{account_id:path}/reveal-note"): REVIEW,
     ("POST", "/console/{platform}/cases/{account_id:path}/approve"): REVIEW,
     ("POST", "/console/{platform}/cases/{account_id:path}/reject"): REVIEW,
     ("POST", "/console/{platform}/cases/{account_id:path}/appeal-decision"): REVIEW,

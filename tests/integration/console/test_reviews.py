@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from byline import audit
-from byline.domain.vocabulary import AccountKind
+from byline.domain.vocabulary import AccountKind, AppealReason
 from byline.service import reviews
 from byline.service.access import Role, create_staff_user
 from byline.service.cycle import run_cycle
@@ -162,12 +162,14 @@ def test_reject_needs_a_reason(console: Console) -> None:
     response = console.post(client, url, url + "/reject", reason="   ")
     assert response.headers["location"] == url + "?error=case_reason_required"
     assert console.programme.show("weibo", "waiting")["state"] == "submitted"
-    response = console.post(client, url, url + "/reject", reason="name does not match the ID")
+    response = console.post(
+        client, url, url + "/reject", reason="name_mismatch", note="ID says otherwise"
+    )
     assert response.headers["location"] == url + "?notice=case_rejected"
     view = console.programme.show("weibo", "waiting")
     assert view["state"] == "rejected"
-    assert view["history"][-1]["detail"]["reason"] == "name does not match the ID"
-    assert "name does not match the ID" in client.get(url).text  # in the trail
+    assert view["history"][-1]["detail"]["reason"] == "name_mismatch"
+    assert "The name does not match the identity document" in client.get(url).text  # trail
 
 
 def test_the_name_is_shown_only_on_request_and_every_showing_is_audited(
@@ -180,7 +182,9 @@ def test_the_name_is_shown_only_on_request_and_every_showing_is_audited(
     assert 'data-testid="reveal"' in before.text
     reads_before = before.text.count('data-action="name:decrypted"')
     assert reads_before == 0
-    response = console.post(client, url, url + "/reveal", reason="checking against the ID")
+    response = console.post(
+        client, url, url + "/reveal", reason="identity_check", note="checking against the ID"
+    )
     assert response.status_code == 200  # rendered, never a redirect to a URL with the name
     assert response.headers["cache-control"] == "no-store"
     assert re.search(r'data-testid="revealed-name"><bdi class="name">Liu Yang</bdi>', response.text)
@@ -189,7 +193,8 @@ def test_the_name_is_shown_only_on_request_and_every_showing_is_audited(
     again = client.get(url)
     assert "Liu Yang" not in again.text
     assert again.text.count('data-action="name:decrypted"') == 1
-    assert "weibo-reviewer" in again.text and "checking against the ID" in again.text
+    assert "weibo-reviewer" in again.text and "Identity check" in again.text
+    assert "checking against the ID" not in again.text  # the note stays in the vault
     with console.programme.db.reading() as conn:
         reads = [e for e in audit.entries_for(conn) if e["action"] == "name:decrypted"]
     assert reads[-1]["actor"] == "staff:weibo-reviewer"
@@ -269,7 +274,7 @@ def test_bulk_reject_needs_a_reason(console: Console) -> None:
         QUEUE + "/bulk",
         decision="reject",
         account_id="waiting",
-        reason="blurred scan",
+        reason="document_unreadable",
         next=QUEUE,
     )
     assert "1 rejected, 0 not done" in response.text
@@ -278,7 +283,7 @@ def test_bulk_reject_needs_a_reason(console: Console) -> None:
 
 def test_an_appeal_is_decided_on_the_case_page(console: Console) -> None:
     programme = console.programme
-    programme.appeal("weibo", "quiet", "my account is about cooking", actor=Actor("creator"))
+    programme.appeal("weibo", "quiet", AppealReason.WRONG_CATEGORY, actor=Actor("creator"))
     client = console.staff(Role.REVIEWER)
     url = CASE.format("quiet")
     page = client.get(url)
@@ -287,7 +292,7 @@ def test_an_appeal_is_decided_on_the_case_page(console: Console) -> None:
     response = console.post(client, url, url + "/appeal-decision", decision="uphold", reason="")
     assert "error=case_reason_required" in response.headers["location"]
     response = console.post(
-        client, url, url + "/appeal-decision", decision="uphold", reason="posts are about cooking"
+        client, url, url + "/appeal-decision", decision="uphold", reason="category_corrected"
     )
     assert response.headers["location"] == url + "?notice=case_appeal_upheld"
     assert programme.show("weibo", "quiet")["state"] == "exempted"
@@ -358,7 +363,7 @@ def test_a_steep_drop_is_flagged_in_the_queue_and_explained_on_the_case(
 
 def test_a_case_taken_by_another_reviewer_is_theirs_to_decide(console: Console) -> None:
     programme = console.programme
-    programme.appeal("weibo", "quiet", "my account is about cooking", actor=Actor("creator"))
+    programme.appeal("weibo", "quiet", AppealReason.WRONG_CATEGORY, actor=Actor("creator"))
     holder, other = console.staff(Role.REVIEWER), second_reviewer(console)
     admin = console.staff(Role.ADMIN)
     for account in ("waiting", "quiet"):
@@ -375,13 +380,13 @@ def test_a_case_taken_by_another_reviewer_is_theirs_to_decide(console: Console) 
     response = console.post(other, url, url + "/approve")
     assert response.headers["location"] == url + "?error=case_taken_by_other"
     assert refused in error_after(other, response)
-    response = console.post(other, url, url + "/reject", reason="blurred scan")
+    response = console.post(other, url, url + "/reject", reason="document_unreadable")
     assert response.headers["location"] == url + "?error=case_taken_by_other"
     assert programme.show("weibo", "waiting")["state"] == "submitted"
     appeal = CASE.format("quiet")
     assert 'data-testid="appeal-uphold"' not in other.get(appeal).text
     response = console.post(
-        other, appeal, appeal + "/appeal-decision", decision="uphold", reason="cooking"
+        other, appeal, appeal + "/appeal-decision", decision="uphold", reason="category_corrected"
     )
     assert response.headers["location"] == appeal + "?error=case_taken_by_other"
     assert programme.show("weibo", "quiet")["state"] == "appealed"
@@ -392,7 +397,7 @@ def test_a_case_taken_by_another_reviewer_is_theirs_to_decide(console: Console) 
         QUEUE,
         QUEUE + "/bulk",
         decision="reject",
-        reason="blurred scan",
+        reason="document_unreadable",
         account_id=["waiting", "small"],
         next=QUEUE,
     )
@@ -410,7 +415,7 @@ def test_a_case_taken_by_another_reviewer_is_theirs_to_decide(console: Console) 
     assert response.headers["location"] == url + "?notice=case_approved"
     assert programme.show("weibo", "waiting")["state"] == "disclosed"
     response = console.post(
-        admin, appeal, appeal + "/appeal-decision", decision="deny", reason="finance posts"
+        admin, appeal, appeal + "/appeal-decision", decision="deny", reason="category_confirmed"
     )
     assert response.headers["location"] == appeal + "?notice=case_appeal_denied"
     assert programme.show("weibo", "quiet")["state"] == "notified"
@@ -441,9 +446,9 @@ def test_the_compliance_lead_reads_a_case_but_cannot_act_on_it(console: Console)
     # the forms stay closed to the lead
     csrf = csrf_of(page.text)
     for action in ("reveal", "approve", "take", "release", "appeal-decision"):
-        response = lead.post(f"{url}/{action}", data={"csrf": csrf, "reason": "x"})
+        response = lead.post(f"{url}/{action}", data={"csrf": csrf, "reason": "other"})
         assert response.status_code == 403, action
-    response = lead.post(url + "/reject", data={"csrf": csrf, "reason": "x"})
+    response = lead.post(url + "/reject", data={"csrf": csrf, "reason": "other"})
     assert response.status_code == 403
     response = lead.post(QUEUE + "/bulk", data={"csrf": csrf, "decision": "approve"})
     assert response.status_code == 403
@@ -462,24 +467,24 @@ def programme_history(programme: Programme, account: str) -> list[dict[str, obje
 # --- free text --------------------------------------------------------------------------------
 
 
-def test_reason_fields_say_not_to_write_a_name(console: Console) -> None:
-    console.programme.appeal("weibo", "quiet", "my account is about cooking", actor=Actor("c"))
+def test_note_fields_say_they_are_kept_encrypted(console: Console) -> None:
+    console.programme.appeal("weibo", "quiet", AppealReason.WRONG_CATEGORY, actor=Actor("c"))
     client = console.staff(Role.REVIEWER)
     for url, fields in (
-        (CASE.format("waiting"), ("reject-reason",)),
-        (CASE.format("quiet"), ("appeal-reason",)),
-        (QUEUE, ("bulk-reason",)),
+        (CASE.format("waiting"), ("reject-note",)),
+        (CASE.format("quiet"), ("appeal-note",)),
+        (QUEUE, ("bulk-note",)),
     ):
         for lang, hint in (
-            ("en", "Do not write anyone&#39;s name here"),
-            ("zh-CN", "请勿在此填写任何人的姓名"),
+            ("en", "Kept encrypted"),
+            ("zh-CN", "加密保存"),
         ):
             page = client.get(url, headers={"Accept-Language": lang}).text
             for field in fields:
                 described = re.search(rf'aria-describedby="([^"]+)" data-testid="{field}"', page)
                 assert described, (url, field)
                 assert re.search(
-                    rf'id="{described.group(1)}" data-testid="no-names-hint">{hint}', page
+                    rf'id="{described.group(1)}" data-testid="note-hint">{hint}', page
                 ), (url, field, lang)
 
 
@@ -494,7 +499,7 @@ def test_decisions_run_off_the_event_loop(
     )
     taken = watch(monkeypatch, reviews, "assign", "release", "holders", "check_may_decide")
     programme = console.programme
-    programme.appeal("weibo", "quiet", "my account is about cooking", actor=Actor("creator"))
+    programme.appeal("weibo", "quiet", AppealReason.WRONG_CATEGORY, actor=Actor("creator"))
     programme.volunteer("weibo", "small", "Zhao Min", AccountKind.INDIVIDUAL, actor=Actor("c"))
     for name in calls:
         calls[name].clear()
@@ -502,9 +507,14 @@ def test_decisions_run_off_the_event_loop(
     waiting, quiet = CASE.format("waiting"), CASE.format("quiet")
     console.post(client, waiting, waiting + "/take", next=waiting)
     console.post(client, waiting, waiting + "/release", next=waiting)
-    assert console.post(client, waiting, waiting + "/reveal", reason="id").status_code == 200
-    console.post(client, waiting, waiting + "/reject", reason="blurred scan")
-    console.post(client, quiet, quiet + "/appeal-decision", decision="deny", reason="finance")
+    assert (
+        console.post(client, waiting, waiting + "/reveal", reason="identity_check").status_code
+        == 200
+    )
+    console.post(client, waiting, waiting + "/reject", reason="document_unreadable")
+    console.post(
+        client, quiet, quiet + "/appeal-decision", decision="deny", reason="category_confirmed"
+    )
     console.post(client, QUEUE, QUEUE + "/bulk", decision="approve", account_id="small", next=QUEUE)
     assert programme.show("weibo", "small")["state"] == "disclosed"
     for name, ran in {**calls, **taken}.items():
