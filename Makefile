@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck bench clean
+.PHONY: help install demo test lint typecheck bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ lint: $(STAMP) ## ruff and mypy (strict)
 
 bench: $(STAMP) ## Benchmarks: engine vs DuckDB floor vs pandas at 10M and 100M accounts (slow)
 	$(BIN)/python bench/evaluate.py $(ARGS)
+
+soak: $(STAMP) ## Sustained label load on PostgreSQL for 10 minutes: errors, p50/p99, RSS at start and end
+	BYLINE_LOAD_SECONDS=600 $(BIN)/pytest tests/load -q
 
 clean: ## Remove the virtual environment, caches and demo data
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis byline-demo test-artifacts .schemathesis
