@@ -114,3 +114,68 @@ def test_a_very_long_name_wraps_on_a_phone(site: Site, visit: Visit) -> None:
     assert visit.text("revealed-name").replace("\n", "") == long_name
     width = visit.page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
     assert width <= 391, f"a long name makes the page scroll sideways ({width}px)"
+
+
+NOTE = "the ID card reads Liu Yan, not Liu Yang"
+
+
+def test_a_rejection_takes_a_coded_reason_and_keeps_the_note_for_staff(
+    site: Site, visit: Visit
+) -> None:
+    visit.sign_in("weibo-reviewer")
+    visit.goto("/console/weibo/cases/waiting", "case")
+    reject = visit.page.get_by_test_id("reject")  # type: ignore[attr-defined]
+    reject.click()  # no reason chosen: the browser keeps the form (the select is required)
+    assert site.programme.show("weibo", "waiting")["state"] == "submitted"
+    visit.page.get_by_test_id("reject-reason").select_option("name_mismatch")  # type: ignore[attr-defined]
+    visit.page.get_by_test_id("reject-note").fill(NOTE)  # type: ignore[attr-defined]
+    visit.click("reject", "rejected")
+    view = site.programme.show("weibo", "waiting")
+    assert view["state"] == "rejected"
+    body = visit.page.inner_text("body")  # type: ignore[attr-defined]
+    assert "The name does not match the identity document" in body  # the code, in words
+    assert NOTE not in body and "Liu Yan," not in body
+    row = visit.page.locator("tr[data-action='case:rejected']")  # type: ignore[attr-defined]
+    assert row.count() == 1
+    with visit.page.expect_navigation():  # type: ignore[attr-defined]
+        row.locator("button").click()
+    visit.shot("note-revealed")
+    assert visit.text("revealed-note") == NOTE
+    visit.goto("/console/weibo/cases/waiting", "case-again")  # shown in that response alone
+    assert NOTE not in visit.page.inner_text("body")  # type: ignore[attr-defined]
+
+    visit.page.context.clear_cookies()  # type: ignore[attr-defined]
+    visit.goto(site.creator_link("waiting"), "creator-rejected")
+    assert NOTE not in visit.page.inner_text("body")  # type: ignore[attr-defined]
+
+
+def test_an_appeal_and_its_decision_take_coded_reasons(site: Site, visit: Visit) -> None:
+    visit.goto(site.creator_link("quiet"), "my-obligation")
+    visit.page.get_by_test_id("appeal").click()  # type: ignore[attr-defined]
+    assert site.programme.show("weibo", "quiet")["state"] == "notified"  # a code is required
+    visit.page.get_by_test_id("appeal-reason").select_option("wrong_category")  # type: ignore[attr-defined]
+    visit.page.get_by_test_id("appeal-note").fill("my posts are about recipes")  # type: ignore[attr-defined]
+    visit.click("appeal", "appealed")
+    assert site.programme.show("weibo", "quiet")["state"] == "appealed"
+
+    visit.page.context.clear_cookies()  # type: ignore[attr-defined]
+    visit.sign_in("weibo-reviewer")
+    visit.goto("/console/weibo/cases/quiet", "case-appealed")
+    assert "My account's category is wrong" in visit.page.inner_text("body")  # type: ignore[attr-defined]
+    assert "recipes" not in visit.page.inner_text("body")  # type: ignore[attr-defined]
+    visit.page.get_by_test_id("appeal-reason").select_option("category_confirmed")  # type: ignore[attr-defined]
+    visit.click("appeal-deny", "appeal-denied")
+    view = site.programme.show("weibo", "quiet")
+    assert view["state"] != "appealed"
+    assert "The category was confirmed" in visit.page.inner_text("body")  # type: ignore[attr-defined]
+
+
+def test_a_refusal_may_give_a_coded_reason(site: Site, visit: Visit) -> None:
+    visit.goto(site.creator_link("quiet"), "my-obligation")
+    visit.click("refuse", "refuse-consequences")
+    visit.page.get_by_test_id("refuse-reason").select_option("safety")  # type: ignore[attr-defined]
+    visit.click("confirm-refuse", "refused")
+    view = site.programme.show("weibo", "quiet")
+    assert view["state"] == "refused"
+    refused = [h for h in view["history"] if (h["detail"] or {}).get("reason") == "safety"]
+    assert refused, view["history"]

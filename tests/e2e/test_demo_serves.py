@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import byline
 from e2e.conftest import Visit, _visits, free_port
 
 
@@ -20,10 +21,15 @@ def test_the_demo_serves_what_it_prints(
     tmp_path: Path, browser: object, request: pytest.FixtureRequest
 ) -> None:
     port = free_port()
-    exe = Path(sys.executable).parent / "byline"
+    # ``python -m byline.cli`` with this tree's source first on the path: the installed
+    # ``byline`` script may import another checkout's package.
+    src = str(Path(byline.__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
     process = subprocess.Popen(
         [
-            str(exe),
+            sys.executable,
+            "-m",
+            "byline.cli",
             "demo",
             "--accounts",
             "200000",
@@ -35,7 +41,7 @@ def test_the_demo_serves_what_it_prints(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", "PYTHONPATH": path},
     )
     assert process.stdout is not None
     lines: list[str] = []
