@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from byline.domain.vocabulary import (
     RejectionReason,
     StaffReadReason,
     WithdrawalReason,
+    coded,
 )
 from byline.service import errors
 from byline.service.cycle import run_cycle
@@ -86,6 +88,24 @@ PlatformOption = typer.Option(
 )
 
 T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+
+def _code(kind: type[E]) -> dict[str, Any]:
+    """The ``--reason`` option's parsing for a code of ``kind``. A value that is not a code is
+    refused with the list of codes, never repeating what was given (click's own choice error
+    would): free text typed where a code belongs may be a name, and the error lands in
+    terminals, shell histories and CI logs."""
+
+    def parse(value: str | E) -> E:
+        if isinstance(value, kind):
+            return value
+        try:
+            return coded(kind, str(value))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return {"parser": parse, "metavar": "[" + "|".join(c.value for c in kind) + "]"}
 
 
 @contextmanager
@@ -390,7 +410,9 @@ def case_approve(
 def case_reject(
     account_id: str,
     reviewer: str = typer.Option(..., "--reviewer"),
-    reason: RejectionReason = typer.Option(..., "--reason", help="Why, as a code."),
+    reason: RejectionReason = typer.Option(
+        ..., "--reason", **_code(RejectionReason), help="Why, as a code."
+    ),
     note_stdin: bool = NoteStdinOption,
     at: str | None = AtOption,
     platform: str | None = PlatformOption,
@@ -413,7 +435,9 @@ def case_reject(
 @case_app.command("refuse")
 def case_refuse(
     account_id: str,
-    reason: RefusalReason | None = typer.Option(None, "--reason", help="Why, as a code."),
+    reason: RefusalReason | None = typer.Option(
+        None, "--reason", **_code(RefusalReason), help="Why, as a code."
+    ),
     note_stdin: bool = NoteStdinOption,
     actor: str = ActorOption,
     at: str | None = AtOption,
@@ -437,7 +461,9 @@ def case_refuse(
 @case_app.command("appeal")
 def case_appeal(
     account_id: str,
-    reason: AppealReason = typer.Option(..., "--reason", help="What is contested, as a code."),
+    reason: AppealReason = typer.Option(
+        ..., "--reason", **_code(AppealReason), help="What is contested, as a code."
+    ),
     note_stdin: bool = NoteStdinOption,
     actor: str = ActorOption,
     at: str | None = AtOption,
@@ -461,7 +487,9 @@ def case_decide_appeal(
     account_id: str,
     uphold: bool = typer.Option(..., "--uphold/--deny", help="Uphold (withdraw) or deny."),
     reviewer: str = typer.Option(..., "--reviewer"),
-    reason: AppealDecisionReason = typer.Option(..., "--reason", help="Why, as a code."),
+    reason: AppealDecisionReason = typer.Option(
+        ..., "--reason", **_code(AppealDecisionReason), help="Why, as a code."
+    ),
     note_stdin: bool = NoteStdinOption,
     at: str | None = AtOption,
     platform: str | None = PlatformOption,
@@ -513,7 +541,9 @@ def case_volunteer(
 @case_app.command("withdraw")
 def case_withdraw(
     account_id: str,
-    reason: WithdrawalReason | None = typer.Option(None, "--reason", help="Why, as a code."),
+    reason: WithdrawalReason | None = typer.Option(
+        None, "--reason", **_code(WithdrawalReason), help="Why, as a code."
+    ),
     note_stdin: bool = NoteStdinOption,
     actor: str = ActorOption,
     at: str | None = AtOption,
@@ -539,7 +569,10 @@ def case_reveal(
     account_id: str,
     actor: str = typer.Option(..., "--actor", help="The staff member."),
     reason: StaffReadReason = typer.Option(
-        ..., "--reason", help="Why the name is read (audited), as a code."
+        ...,
+        "--reason",
+        **_code(StaffReadReason),
+        help="Why the name is read (audited), as a code.",
     ),
     note_stdin: bool = NoteStdinOption,
     db: str | None = DbOption,
@@ -567,7 +600,10 @@ def case_reveal_note(
     ),
     actor: str = typer.Option(..., "--actor", help="The staff member."),
     reason: StaffReadReason = typer.Option(
-        ..., "--reason", help="Why the note is read (audited), as a code."
+        ...,
+        "--reason",
+        **_code(StaffReadReason),
+        help="Why the note is read (audited), as a code.",
     ),
     db: str | None = DbOption,
     platform: str | None = PlatformOption,
@@ -865,7 +901,9 @@ def keys_rotate(
 def name_erase(
     account_id: str,
     actor: str = typer.Option(..., "--actor"),
-    reason: ErasureReason = typer.Option(..., "--reason", help="Why, as a code."),
+    reason: ErasureReason = typer.Option(
+        ..., "--reason", **_code(ErasureReason), help="Why, as a code."
+    ),
     db: str | None = DbOption,
     platform: str | None = PlatformOption,
 ) -> None:

@@ -323,3 +323,27 @@ def test_a_disabled_endpoint_gets_no_new_deliveries(
     finally:
         db.dispose()
     assert actions == [("webhook:disabled", "ops:ann"), ("webhook:enabled", "ops:ann")]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["case", "reject", "alpha", "--reviewer", "ann"],
+        ["case", "refuse", "alpha"],
+        ["case", "appeal", "alpha"],
+        ["case", "decide-appeal", "alpha", "--deny", "--reviewer", "ann"],
+        ["case", "withdraw", "alpha"],
+        ["case", "reveal", "alpha", "--actor", "ann"],
+        ["case", "reveal-note", "alpha", "--note-id", "x", "--actor", "ann"],
+        ["name", "erase", "alpha", "--actor", "dpo"],
+    ],
+)
+def test_a_reason_that_is_not_a_code_is_refused_without_repeating_it(
+    command: list[str],
+) -> None:
+    """Words where a code belongs may be a name: the error lists the codes, not the words."""
+    for words in ("Zhang Wei", "王高飞"):
+        code, out, err = run(*command, "--reason", words, "--db", "never-opened.db")
+        assert code == 2, (out, err)
+        assert "--reason" in err and "one of:" in err and "other" in err
+        assert words not in out + err and words.split()[0] not in out + err
