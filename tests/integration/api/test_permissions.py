@@ -26,6 +26,10 @@ ACCESS: dict[tuple[str, str], set[str]] = {
         "reviewer",
         "admin",
     },
+    ("POST", "/v1/platforms/{platform}/review/cases/{account_id}/note-reveal"): {
+        "reviewer",
+        "admin",
+    },
     ("POST", "/v1/platforms/{platform}/review/cases/{account_id}/approval"): {"reviewer", "admin"},
     ("POST", "/v1/platforms/{platform}/review/cases/{account_id}/rejection"): {"reviewer", "admin"},
     ("POST", "/v1/platforms/{platform}/review/cases/{account_id}/appeal-decision"): {
