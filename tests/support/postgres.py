@@ -47,37 +47,59 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class PrivateServer:
+    """A PostgreSQL of our own, from the machine's binaries, in a temp dir: one a test may stop
+    and start (``stop(mode)``, ``start()``) while clients are connected. Same port throughout."""
+
+    def __init__(self) -> None:
+        initdb, pg_ctl = _find_binary("initdb"), _find_binary("pg_ctl")
+        if not (initdb and pg_ctl):
+            raise RuntimeError("no initdb/pg_ctl on this machine")
+        self.pg_ctl = pg_ctl
+        self.root = Path(tempfile.mkdtemp(prefix="byline-pg-"))
+        self.data = self.root / "data"
+        self.run_as: list[str] = []
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use a system user
+            self.run_as = ["runuser", "-u", "postgres", "--"] if shutil.which("runuser") else []
+            shutil.chown(self.root, "postgres")
+        subprocess.run(
+            [*self.run_as, initdb, "-D", str(self.data), "-A", "trust", "--username", "postgres",
+             "-E", "UTF8"],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        self.port = _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            [*self.run_as, self.pg_ctl, "-D", str(self.data), "-o", options,
+             "-l", str(self.root / "log"), "-w", "-t", "60", "start"],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        subprocess.run(
+            [*self.run_as, self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"],
+            capture_output=True,
+            check=False,
+        )
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @contextmanager
 def _own_server() -> Iterator[str]:
-    initdb, pg_ctl = _find_binary("initdb"), _find_binary("pg_ctl")
-    if not (initdb and pg_ctl):
-        raise RuntimeError("no initdb/pg_ctl on this machine")
-    root = Path(tempfile.mkdtemp(prefix="byline-pg-"))
-    data = root / "data"
-    user = ["--username", "postgres"]
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use a system user
-        run_as = ["runuser", "-u", "postgres", "--"] if shutil.which("runuser") else []
-        shutil.chown(root, "postgres")
-    subprocess.run(
-        [*run_as, initdb, "-D", str(data), "-A", "trust", *user, "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        [*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
+    server = PrivateServer()
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        server.start()
+        yield server.url
     finally:
-        subprocess.run(
-            [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        server.remove()
 
 
 @contextmanager

@@ -1,0 +1,285 @@
+"""Shared by the fault and abuse suite (tests/chaos): the knobs, the `byline` command of this
+checkout as a real process, killing process groups, throwaway servers, the programme's end state.
+
+Knobs (environment): ``BYLINE_CHAOS_SEEDS`` (seeds per scenario, 2), ``BYLINE_CHAOS_SECONDS``
+(length of each load, 3), ``BYLINE_CHAOS_ACCOUNTS`` (required accounts in a killed cycle, 300),
+``BYLINE_CHAOS_KILLS`` (kills per seed, 2). ``make chaos`` raises them all.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from byline import audit, cases, outbox
+from byline.store import Database
+
+from factories import write_snapshot
+
+REPO = Path(__file__).resolve().parents[2]
+SRC = REPO / "src"
+
+
+def _knob(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    return float(raw) if raw.strip() else default
+
+
+SEEDS = int(_knob("BYLINE_CHAOS_SEEDS", 2))
+SECONDS = _knob("BYLINE_CHAOS_SECONDS", 3.0)
+ACCOUNTS = int(_knob("BYLINE_CHAOS_ACCOUNTS", 300))
+KILLS = int(_knob("BYLINE_CHAOS_KILLS", 2))
+
+
+def byline_argv(*args: str) -> list[str]:
+    """The `byline` command of this checkout (not whatever an installed script imports)."""
+    return [sys.executable, "-m", "byline.cli", *args]
+
+
+def byline_env(**extra: str) -> dict[str, str]:
+    path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, "BYLINE_LOG_REQUESTS": "", **extra}
+
+
+def run_byline(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300, **kw: Any
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        byline_argv(*args),
+        cwd=cwd,
+        env=env or byline_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        **kw,
+    )
+
+
+def ok(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 0, (done.args, done.stdout[-2000:], done.stderr[-4000:])
+    return done.stdout.strip()
+
+
+def spawn(
+    argv: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """A process in its own group, so that a kill takes its children too."""
+    out = log.open("ab") if log else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            list(argv), cwd=cwd, env=env, stdout=out, stderr=out, start_new_session=True
+        )
+    finally:
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def kill_group(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL the process and its group; wait for it (bounded)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+def one_clear_line(stderr: str) -> str:
+    """A command that failed must say why in one line, without a traceback."""
+    assert "Traceback" not in stderr, stderr[-4000:]
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr[-4000:]
+    return lines[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, every: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(every)
+    raise AssertionError(f"{what}: not within {timeout} s")
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+# --- snapshots and the programme's end state ----------------------------------------------------
+
+
+def cycle_snapshot(path: Path, required: int = ACCOUNTS, small: int = 2000) -> Path:
+    """``required`` accounts above weibo's top tier (each noticed), ``small`` ones far below."""
+    rows = [
+        {
+            "account_id": f"acct-{i:05d}",
+            "kind": "individual",
+            "category": "finance",
+            "followers": 1_000_000 + i * 997,
+        }
+        for i in range(required)
+    ]
+    rows += [
+        {"account_id": f"small-{i:05d}", "kind": "individual", "category": "finance",
+         "followers": i}
+        for i in range(small)
+    ]  # fmt: skip
+    return write_snapshot(path, rows)
+
+
+def cycle_args(db_url: str, snapshot: Path, *extra: str) -> list[str]:
+    return [
+        "cycle", "--db", db_url, "--snapshot", str(snapshot), "--policy", "weibo",
+        "--as-of", "2023-10-16", "--transaction-size", "10", "--json", *extra,
+    ]  # fmt: skip
+
+
+def end_state(db_url: str) -> dict[str, Any]:
+    """What an uninterrupted run and a crashed-then-finished one must agree on."""
+    db = Database.from_url(db_url)
+    try:
+        with db.reading() as conn:
+            case_rows = sorted(
+                (r.account_id, r.state, r.tier, str(r.deadline))
+                for r in conn.execute(select(cases.cases))
+            )
+            messages = Counter(
+                (r.topic, r.account_id, r.payload.get("template"))
+                for r in conn.execute(select(outbox.outbox))
+            )
+            actions = Counter(r.action for r in conn.execute(select(audit.audit_log)))
+            chain = audit.verify(conn)
+    finally:
+        db.dispose()
+    return {"cases": case_rows, "messages": messages, "actions": actions, "chain_ok": chain.ok}
+
+
+def assert_same_end_state(reference_url: str, crashed_url: str, accounts: int, cwd: Path) -> None:
+    reference, crashed = end_state(reference_url), end_state(crashed_url)
+    assert crashed["chain_ok"] and reference["chain_ok"]
+    assert len(reference["cases"]) == accounts
+    assert crashed["cases"] == reference["cases"]
+    # every notice exactly once: none lost, none twice
+    assert crashed["messages"] == reference["messages"]
+    assert max(crashed["messages"].values()) == 1
+    for action in ("case:opened", "case:notified"):
+        assert crashed["actions"][action] == reference["actions"][action] == accounts
+    # the cycle itself: started once, finished once, whatever the kills
+    for action in ("cycle:started", "cycle:finished"):
+        assert crashed["actions"][action] == reference["actions"][action] == 1
+    verified = run_byline("audit", "verify", "--db", crashed_url, cwd=cwd)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def kill_at_random(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    rng: random.Random,
+    within: float,
+    kills: int = KILLS,
+) -> int:
+    """Run ``argv`` up to ``kills`` times, each SIGKILLed at a random moment of the first
+    ``within`` seconds (the first kill in the first 60 % of them, so that one lands for sure);
+    stop when a run finishes. Return how many runs were killed."""
+    killed = 0
+    for attempt in range(kills):
+        proc = spawn(argv, cwd=cwd, env=env)
+        time.sleep(rng.uniform(0.05, 0.6 if attempt == 0 else 1.0) * within)
+        if proc.poll() is not None:
+            break
+        kill_group(proc)
+        killed += 1
+    return killed
+
+
+# --- throwaway servers --------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A redis-server of our own on a free loopback port, stopped and started at will."""
+
+    def __init__(self, directory: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("no redis-server on this machine")
+        self.binary, self.directory = binary, directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+        def listening() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
+                return True
+            except OSError:
+                return False
+
+        wait_until(listening, 10, "redis-server listening")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+class Served:
+    """`byline serve` of this checkout as a process on a fixed free port: killed and started
+    again on the same port."""
+
+    def __init__(self, cwd: Path, env: dict[str, str], *extra: str) -> None:
+        self.cwd, self.env, self.extra = cwd, env, extra
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = cwd / f"serve-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        argv = byline_argv("serve", "--port", str(self.port), *self.extra)
+        self.process = spawn(argv, cwd=self.cwd, env=self.env, log=self.log)
+        wait_until(lambda: answers(f"{self.base}/healthz"), 60, "byline serve answering")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            kill_group(self.process)
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                kill_group(self.process)
+            self.process = None
