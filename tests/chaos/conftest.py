@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from support.chaos import SEEDS, RedisServer
 from support.postgres import PrivateServer, scratch_database
 

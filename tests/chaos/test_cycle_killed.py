@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+
 from support.chaos import (
     ACCOUNTS,
     assert_same_end_state,

@@ -8,6 +8,9 @@ Knobs (environment): ``BYLINE_CHAOS_SEEDS`` (seeds per scenario, 2), ``BYLINE_CH
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
 import os
 import random
 import shutil
@@ -25,6 +28,11 @@ import httpx
 from sqlalchemy import select
 
 from byline import audit, cases, outbox
+from byline.outbox import MESSAGE_ID_HEADER, WebhookReceiver
+from byline.outbox._dispatch import owed_deliveries
+from byline.service.cycle import run_cycle
+from byline.service.operations import register_webhook
+from byline.service.wiring import open_database
 from byline.store import Database
 
 from factories import write_snapshot
@@ -90,10 +98,8 @@ def spawn(
 
 def kill_group(proc: subprocess.Popen[Any]) -> None:
     """SIGKILL the process and its group; wait for it (bounded)."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait(timeout=30)
 
 
@@ -283,3 +289,76 @@ class Served:
             except subprocess.TimeoutExpired:
                 kill_group(self.process)
             self.process = None
+
+
+# --- the outbox -----------------------------------------------------------------------------------
+
+
+class MovableClock:
+    """The time both sides agree on: the dispatcher is handed it (``--at``), the receiver asks."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> str:
+        self.now += dt.timedelta(seconds=seconds)
+        return self.now.isoformat()
+
+
+def outbox_with_messages(db_url: str, snapshot: Path, receivers: Sequence[WebhookReceiver]) -> int:
+    """A cycle's notices (and its audit head) in the outbox, each receiver registered for every
+    topic of the platform; return how many messages wait."""
+    db = open_database(db_url)
+    try:
+        run_cycle(db, snapshot, "weibo", dt.date(2023, 10, 16))
+        for receiver in receivers:
+            register_webhook(db, "weibo", receiver.url, receiver.secret, list(outbox.Topic))
+        with db.reading() as conn:
+            return len(conn.execute(select(outbox.outbox.c.message_id)).all())
+    finally:
+        db.dispose()
+
+
+def owed(db_url: str) -> int:
+    db = Database.from_url(db_url)
+    try:
+        with db.reading() as conn:
+            return owed_deliveries(conn)
+    finally:
+        db.dispose()
+
+
+def assert_each_delivered_once(db_url: str, receivers: Sequence[WebhookReceiver]) -> None:
+    """Every message taken by every endpoint; one ``delivered`` record per (message, endpoint);
+    every copy an endpoint saw of one message id is the same signed message."""
+    db = Database.from_url(db_url)
+    try:
+        with db.reading() as conn:
+            ids = set(conn.execute(select(outbox.outbox.c.message_id)).scalars())
+            d, e = outbox.webhook_deliveries, outbox.webhook_endpoints
+            rows = conn.execute(
+                select(d.c.message_id, e.c.url, d.c.status).join(
+                    e, e.c.endpoint_id == d.c.endpoint_id
+                )
+            ).all()
+    finally:
+        db.dispose()
+    records = Counter((r.message_id, r.url) for r in rows)
+    assert max(records.values()) == 1
+    assert {(r.message_id, r.url) for r in rows if r.status == "delivered"} == {
+        (m, receiver.url) for m in ids for receiver in receivers
+    }
+    for receiver in receivers:
+        assert receiver.rejected == []  # every request it got was well signed
+        copies: dict[str, set[bytes]] = {}
+        for got in receiver.received:
+            # the body was compact, key-sorted JSON: re-encoded, the same bytes
+            body = json.dumps(got.message, sort_keys=True, separators=(",", ":"))
+            copies.setdefault(got.message_id, set()).add(body.encode())
+            headers = {k.lower(): v for k, v in got.headers.items()}
+            assert headers[MESSAGE_ID_HEADER.lower()] == got.message_id == got.message["id"]
+        assert set(copies) == ids, "a message never reached an endpoint"
+        assert all(len(bodies) == 1 for bodies in copies.values()), "one id, two messages"

@@ -774,12 +774,20 @@ def outbox_list(
 def outbox_deliver(
     db: str | None = DbOption,
     rounds: int = typer.Option(1, "--rounds", min=1),
+    at: str | None = AtOption,
+    timeout: float = typer.Option(
+        10.0, "--timeout", min=0.01, help="Seconds to wait for an endpoint's answer."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Deliver due messages to the registered webhook endpoints (one pass per round). Each
-    endpoint's address is checked again before each attempt (BYLINE_WEBHOOK_ALLOW)."""
+    endpoint's address is checked again before each attempt (BYLINE_WEBHOOK_ALLOW). A message
+    whose answer does not come within --timeout is tried again later (the same message: an
+    endpoint that took it late sees it twice, under one Byline-Message-Id)."""
     with _errors():
-        stats = deliver_outbox(_database(db), rounds, guard=webhook_guard())
+        stats = deliver_outbox(
+            _database(db), rounds, now=_when(at), timeout_s=timeout, guard=webhook_guard()
+        )
     if as_json:
         emit_json(stats)
         return

@@ -33,12 +33,13 @@ from byline.outbox._signing import (
     sign,
     verify_signature,
 )
-from byline.outbox._sinks import DeliveryError, HttpSink, WebhookSink
+from byline.outbox._sinks import DEFAULT_TIMEOUT_S, DeliveryError, HttpSink, WebhookSink
 from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
 from byline.outbox._vocabulary import DeliveryStatus, MessageStatus, Topic
 
 __all__ = [
     "ALLOW_VARIABLE",
+    "DEFAULT_TIMEOUT_S",
     "MESSAGE_ID_HEADER",
     "SIGNATURE_HEADER",
     "TOPIC_HEADER",

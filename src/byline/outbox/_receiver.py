@@ -3,8 +3,10 @@
 It is what a careful platform would run: it checks every request's signature with the shared
 secret, refuses stale or tampered ones, and remembers each ``Byline-Message-Id`` it has taken,
 so a message delivered twice is recognised as a duplicate (and acknowledged again, so that the
-sender stops). It can be switched down (answers 503 without looking) and can lose acks (takes
-a message, then answers 500, as if the response never reached the sender).
+sender stops). It can be switched down (answers 503 without looking), can lose acks (takes
+a message, then answers 500, as if the response never reached the sender) and can be slow
+(takes a message, then waits before answering, past a sender's timeout). Give it a ``port`` to
+stop it and start it again at the same URL (an endpoint that is down: nothing listens).
 
     with WebhookReceiver(secret) as receiver:
         register_endpoint(conn, receiver.url, secret, ["notice"], at=now)
@@ -17,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,11 +82,15 @@ class WebhookReceiver:
         clock: Clock | None = None,
         tolerance_s: float = DEFAULT_TOLERANCE_S,
         path: str = "/webhooks",
+        port: int = 0,
     ) -> None:
         self.secret = secret
         self.clock: Clock = clock or _wall_clock
         self.tolerance_s = tolerance_s
         self.path = path
+        self.port = port
+        self._slow_s = 0.0
+        self._slow_count = 0
         self._lock = threading.Lock()
         self._received: list[Received] = []
         self._rejected: list[Rejection] = []
@@ -106,7 +113,9 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 headers = {k: v for k, v in self.headers.items()}
-                status = receiver._handle(self.path, headers, body)
+                status, delay = receiver._handle(self.path, headers, body)
+                if delay:
+                    time.sleep(delay)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -114,7 +123,13 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: tests read the receiver's records instead
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            allow_reuse_address = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a sender that gave up waiting (a slow answer) is not an error here
+
+        server = Server(("127.0.0.1", self.port), Handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
@@ -164,6 +179,11 @@ class WebhookReceiver:
         with self._lock:
             self._down_status = None
 
+    def slow(self, seconds: float, count: int = 1) -> None:
+        """Take the next ``count`` messages, each answered (200) only after ``seconds``."""
+        with self._lock:
+            self._slow_s, self._slow_count = seconds, self._slow_count + count
+
     def lose_acks(self, count: int = 1) -> None:
         """Take the next ``count`` messages, then answer 500 as if the ack were lost."""
         with self._lock:
@@ -208,15 +228,16 @@ class WebhookReceiver:
 
     # -- one request -----------------------------------------------------------------------
 
-    def _handle(self, path: str, headers: dict[str, str], body: bytes) -> int:
+    def _handle(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, float]:
+        """The status to answer, and how long to wait before answering."""
         with self._lock:
             self._requests += 1
             if self._down_status is not None:
-                return self._down_status
+                return self._down_status, 0.0
             status, reason, message = self._check(path, headers, body)
             if message is None:
                 self._rejected.append(Rejection(status, reason))
-                return status
+                return status, 0.0
             message_id = str(message["id"])
             self._seen[message_id] += 1
             self._received.append(
@@ -230,8 +251,11 @@ class WebhookReceiver:
             )
             if self._acks_to_lose:
                 self._acks_to_lose -= 1
-                return 500
-            return 200
+                return 500, 0.0
+            if self._slow_count:
+                self._slow_count -= 1
+                return 200, self._slow_s
+            return 200, 0.0
 
     def _check(
         self, path: str, headers: dict[str, str], body: bytes

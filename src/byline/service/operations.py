@@ -58,17 +58,27 @@ def deliver_outbox(
     rounds: int = 1,
     sink: outbox.WebhookSink | None = None,
     now: dt.datetime | None = None,
+    timeout_s: float = outbox.DEFAULT_TIMEOUT_S,
     *,
     guard: outbox.WebhookGuard,
 ) -> dict[str, int]:
-    """Deliver due messages; each endpoint's address is checked by ``guard`` before each
-    attempt (a refused one is recorded as a failed attempt, and retried)."""
-    dispatcher = outbox.Dispatcher(db, sink or outbox.HttpSink(), guard=guard)
+    """Deliver due messages, ``rounds`` passes; ``now`` (default: the wall clock) is when
+    they are sent and signed; ``timeout_s`` bounds each request of the default HTTP sink;
+    each endpoint's address is checked by ``guard`` before each attempt (a refused one is
+    recorded as a failed attempt, and retried)."""
+    own: outbox.HttpSink | None = None
+    if sink is None:
+        sink = own = outbox.HttpSink(timeout_s=timeout_s)
+    dispatcher = outbox.Dispatcher(db, sink, guard=guard)
     totals: dict[str, int] = {}
-    for _ in range(rounds):
-        stats = dispatcher.deliver_due(now or wall_clock())
-        for key, value in vars(stats).items():
-            totals[key] = totals.get(key, 0) + int(value)
+    try:
+        for _ in range(rounds):
+            stats = dispatcher.deliver_due(now or wall_clock())
+            for key, value in vars(stats).items():
+                totals[key] = totals.get(key, 0) + int(value)
+    finally:
+        if own is not None:
+            own.close()
     return totals
 
 
