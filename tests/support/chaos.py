@@ -20,9 +20,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import select
@@ -138,7 +138,7 @@ def answers(url: str) -> bool:
 
 def cycle_snapshot(path: Path, required: int = ACCOUNTS, small: int = 2000) -> Path:
     """``required`` accounts above weibo's top tier (each noticed), ``small`` ones far below."""
-    rows = [
+    rows: list[Mapping[str, Any]] = [
         {
             "account_id": f"acct-{i:05d}",
             "kind": "individual",
@@ -308,7 +308,15 @@ class MovableClock:
         return self.now.isoformat()
 
 
-def outbox_with_messages(db_url: str, snapshot: Path, receivers: Sequence[WebhookReceiver]) -> int:
+class Endpoint(Protocol):
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def secret(self) -> str: ...
+
+
+def outbox_with_messages(db_url: str, snapshot: Path, receivers: Sequence[Endpoint]) -> int:
     """A cycle's notices (and its audit head) in the outbox, each receiver registered for every
     topic of the platform; return how many messages wait."""
     db = open_database(db_url)
