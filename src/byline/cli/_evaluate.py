@@ -12,7 +12,7 @@ from rich.table import Table
 
 from byline.cli._app import app, emit_json, fail, out
 from byline.cli._progress import engine_progress
-from byline.engine import DiffError, EngineSettings, SettingError, SnapshotError
+from byline.engine import DiffError, EngineSettings, OutputError, SettingError, SnapshotError
 from byline.policy import PolicyFileError
 from byline.service import evaluate_snapshot
 
@@ -73,7 +73,7 @@ def evaluate(
                 progress=progress,
                 settings=settings,
             )
-    except (SnapshotError, PolicyFileError, DiffError) as exc:
+    except (SnapshotError, PolicyFileError, DiffError, OutputError) as exc:
         fail(escape(str(exc)))
     summary = result.summary
     if as_json:

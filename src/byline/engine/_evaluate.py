@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import threading
 import time
@@ -133,30 +134,69 @@ def evaluate(
     progress: Progress | None = None,
     settings: EngineSettings | None = None,
 ) -> Evaluation:
-    """Decide every account in ``snapshot_path`` and write decisions, rejects and a summary."""
+    """Decide every account in ``snapshot_path`` and write decisions, rejects and a summary.
+
+    Each output is written beside its final name (``NAME.partial``) and put in place only when
+    all are whole, the summary last: a run that fails (a full disk, a kill) leaves the folder's
+    earlier outputs as they were, or none, never a half-written file under an output's name.
+    A file that cannot be written is an ``OutputError`` naming it and why."""
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = settings or EngineSettings()
     con = connect(settings)
     timings: dict[str, float] = {}
+    staged: dict[str, Path] = {}
+
+    def stage(name: str) -> Path:
+        staged[name] = out_dir / f"{name}.partial"
+        return staged[name]
+
     try:
         with _reading(snapshot_path):
             snapshot = open_snapshot(con, snapshot_path, policy.metrics, fmt)
             read = _read_and_decide(con, snapshot, policy, as_of, settings, progress, timings)
         step = _Stepper(con, progress, timings)
-        step("write", _write_outputs, policy, as_of, out_dir)
+        step("write", _write_outputs, policy, as_of, out_dir, stage)
         summary = _summarise(con, snapshot, policy, as_of, read)
-        if previous is None and (out_dir / DIFF).exists():
-            (out_dir / DIFF).unlink()  # a diff from an earlier run would lie
         if previous is not None:
             _check_comparable(previous, policy)
-            summary["diff"] = step(
-                "diff", write_diff, previous / DECISIONS, out_dir / DECISIONS, out_dir / DIFF
-            )
+            with _writing(out_dir / DIFF):
+                summary["diff"] = step(
+                    "diff", write_diff, previous / DECISIONS, staged[DECISIONS], stage(DIFF)
+                )
         summary["seconds"] = {k: round(v, 3) for k, v in timings.items()}
-        (out_dir / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        with _writing(out_dir / SUMMARY):
+            stage(SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        # Every output is whole: in place, the summary (which says the set is done) last. An
+        # output this run did not write goes: one left from an earlier run would lie.
+        (out_dir / SUMMARY).unlink(missing_ok=True)
+        for name in (DECISIONS, REJECTS, DIFF):
+            if name in staged:
+                staged.pop(name).replace(out_dir / name)
+            else:
+                (out_dir / name).unlink(missing_ok=True)
+        staged.pop(SUMMARY).replace(out_dir / SUMMARY)
         return Evaluation(out_dir, summary, timings)
     finally:
+        for partial in staged.values():
+            partial.unlink(missing_ok=True)
         con.close()
+
+
+class OutputError(OSError):
+    """An output that could not be written (a full disk, a file too large, no permission):
+    which file, and why. Nothing half-written is left under its name."""
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from None
+    except duckdb.IOException as exc:
+        errno = re.search(r'"errno":"(\d+)"', str(exc))
+        why = os.strerror(int(errno.group(1))) if errno else first_line(exc)
+        raise OutputError(f"{path}: cannot be written: {why}") from None
 
 
 @contextmanager
@@ -495,28 +535,30 @@ def _count_rows(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> int:
 
 
 def _write_outputs(
-    con: duckdb.DuckDBPyConnection, policy: Policy, as_of: dt.date, out_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    policy: Policy,
+    as_of: dt.date,
+    out_dir: Path,
+    stage: Callable[[str], Path],
 ) -> None:
     metrics = ", ".join(policy.metrics)
-    decisions = out_dir / DECISIONS
-    con.execute(
-        f"""
+    with _writing(out_dir / DECISIONS):
+        con.execute(
+            f"""
 COPY (
   SELECT account_id, outcome = '{Outcome.REQUIRED.value}' AS required, tier, reasons,
          outcome, kind, category, {metrics},
          ? AS policy_id, ? AS policy_version, ?::DATE AS as_of
   FROM _kept WHERE accepted ORDER BY account_id
-) TO '{_path(decisions)}' (FORMAT parquet, COMPRESSION zstd)""",
-        [policy.id, policy.version, as_of],
-    )
-    rejects = out_dir / REJECTS
+) TO '{_path(stage(DECISIONS))}' (FORMAT parquet, COMPRESSION zstd)""",
+            [policy.id, policy.version, as_of],
+        )
     rejected = (con.execute("SELECT count(*) FROM _kept WHERE NOT accepted").fetchone() or (0,))[0]
     if rejected:
-        con.execute(f"""
+        with _writing(out_dir / REJECTS):
+            con.execute(f"""
 COPY (SELECT _row AS row, account_id, reject_reason AS reason FROM _kept
-      WHERE NOT accepted ORDER BY _row) TO '{_path(rejects)}' (HEADER, DELIMITER ',')""")
-    elif rejects.exists():
-        rejects.unlink()  # a stale file from an earlier run would lie
+      WHERE NOT accepted ORDER BY _row) TO '{_path(stage(REJECTS))}' (HEADER, DELIMITER ',')""")
 
 
 def _summarise(
