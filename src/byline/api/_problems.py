@@ -9,11 +9,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from byline.service import errors
 
 PROBLEM = "application/problem+json"
+DATABASE_RETRY_AFTER_S = 2
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """A database error that says the database cannot be reached or the connection was lost
+    (a restart, a failover, a network cut), as opposed to a statement that is wrong."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
 
 
 class ProblemOut(BaseModel):
@@ -77,6 +87,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _problem_doc("The action is not allowed in the case's state"),
     422: _problem_doc("The request is invalid; the fields are named"),
     429: _problem_doc("Too many requests; see Retry-After"),
+    503: _problem_doc("The database cannot be reached for a moment; see Retry-After"),
 }
 
 
@@ -159,6 +170,20 @@ def install(app: FastAPI) -> None:
     async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
         # A body that passed the limit while a route read it (see _bodylimit).
         return too_large(exc, request.url.path)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unreachable(exc):
+            return await _bug(request, exc)
+        # The database restarting or out of reach: a moment's unavailability, not a bug. The
+        # pool drops the dead connections, so the next request after it is back succeeds.
+        return problem_response(
+            503,
+            "Service unavailable",
+            "the database cannot be reached; try again shortly",
+            request.url.path,
+            {"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        )
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
