@@ -18,9 +18,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,9 +32,11 @@ from sqlalchemy import select
 from byline import audit, cases, outbox
 from byline.outbox import MESSAGE_ID_HEADER, WebhookReceiver
 from byline.outbox._dispatch import owed_deliveries
+from byline.service.access import Role, create_api_key
 from byline.service.cycle import run_cycle
 from byline.service.operations import register_webhook
-from byline.service.wiring import open_database
+from byline.service.programme import Actor
+from byline.service.wiring import open_database, open_programme
 from byline.store import Database
 
 from factories import write_snapshot
@@ -370,3 +374,143 @@ def assert_each_delivered_once(db_url: str, receivers: Sequence[WebhookReceiver]
             assert headers[MESSAGE_ID_HEADER.lower()] == got.message_id == got.message["id"]
         assert set(copies) == ids, "a message never reached an endpoint"
         assert all(len(bodies) == 1 for bodies in copies.values()), "one id, two messages"
+
+
+# --- the API under load ---------------------------------------------------------------------------
+
+NOW = dt.datetime(2023, 10, 20, 9, 0, tzinfo=dt.UTC)
+DISCLOSED = ("acct-00000", "acct-00001", "acct-00002")
+
+
+@dataclass
+class ApiWorld:
+    """A programme to serve: a cycle run, three accounts disclosed, a label and a platform key."""
+
+    db_url: str
+    env: dict[str, str]  # for `byline serve`: the database and the vault's key file
+    label_key: str
+    platform_key: str
+
+
+def api_world(tmp_path: Path, db_url: str, **env: str) -> ApiWorld:
+    key_file = tmp_path / "keys.json"
+    programme = open_programme(db_url, key_file=key_file, clock=lambda: NOW)
+    try:
+        snapshot = cycle_snapshot(tmp_path / "snapshot.parquet", required=20, small=10)
+        run_cycle(
+            programme.db, snapshot, "weibo", dt.date(2023, 10, 16), sealer=programme.vault.sealer
+        )
+        for account in DISCLOSED:
+            programme.submit("weibo", account, f"Name {account}", consent=True, actor=Actor("c"))
+            programme.approve("weibo", account, actor=Actor("reviewer"))
+        label, platform = (
+            create_api_key(programme.db, "weibo", role, actor="test", now=NOW)
+            for role in (Role.LABEL, Role.PLATFORM)
+        )
+    finally:
+        programme.db.dispose()
+    serve_env = byline_env(BYLINE_DB=db_url, BYLINE_KEY_FILE=str(key_file), **env)
+    return ApiWorld(db_url, serve_env, label, platform)
+
+
+@dataclass
+class Load:
+    """Threads doing label lookups and pushing counts against a served API, until stopped (or
+    ``SECONDS * 20`` at most). Connection errors (the server being killed) are counted apart
+    from answers; every answer's status is counted; an answer that is neither 200 nor expected
+    is kept whole for the failure message."""
+
+    base: str
+    world: ApiWorld
+    label_threads: int = 3
+    push_counts: bool = True
+    statuses: Counter[int] = field(default_factory=Counter)
+    connection_errors: int = 0
+    acknowledged: list[str] = field(default_factory=list)  # accounts whose counts got a 200
+    odd: list[str] = field(default_factory=list)
+    expected: frozenset[int] = frozenset({200})
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def lookup_body(self, viewer: str) -> dict[str, Any]:
+        return {
+            "viewer": {"id": viewer, "logged_in": True, "identity_verified": True},
+            "account_ids": [*DISCLOSED, "acct-00010", "nobody"],
+        }
+
+    def lookup(self, client: httpx.Client, viewer: str) -> httpx.Response | None:
+        return self._call(client, "labels", self.world.label_key, self.lookup_body(viewer))
+
+    def _labels(self, n: int) -> None:
+        with httpx.Client(timeout=10) as client:
+            for i in range(100_000):
+                if self._stop.is_set():
+                    return
+                self.lookup(client, f"viewer-{n}-{i % 40}")
+
+    def _counts(self) -> None:
+        with httpx.Client(timeout=10) as client:
+            for i in range(100_000):
+                if self._stop.is_set():
+                    return
+                account = f"push-{i:06d}"
+                count = {"account_id": account, "kind": "individual", "category": "finance",
+                         "followers": 1_200_000 + i}  # fmt: skip
+                body = {"as_of": "2023-10-20", "counts": [count]}
+                response = self._call(client, "follower-counts", self.world.platform_key, body)
+                if response is not None and response.status_code == 200:
+                    with self._lock:
+                        self.acknowledged.append(account)
+
+    def _call(
+        self, client: httpx.Client, route: str, key: str, body: dict[str, Any]
+    ) -> httpx.Response | None:
+        try:
+            response = client.post(
+                f"{self.base}/v1/platforms/weibo/{route}",
+                headers={"Authorization": f"Bearer {key}"},
+                json=body,
+            )
+        except httpx.HTTPError:
+            with self._lock:
+                self.connection_errors += 1
+            time.sleep(0.05)
+            return None
+        with self._lock:
+            self.statuses[response.status_code] += 1
+            if response.status_code not in self.expected and len(self.odd) < 5:
+                self.odd.append(f"{response.status_code} {response.headers} {response.text}")
+        return response
+
+    def __enter__(self) -> Load:
+        targets: list[tuple[Callable[..., None], tuple[int, ...]]] = [
+            (self._labels, (n,)) for n in range(self.label_threads)
+        ]
+        if self.push_counts:
+            targets.append((self._counts, ()))
+        for target, args in targets:
+            thread = threading.Thread(target=target, args=args, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+
+def counts_on_file(db_url: str, accounts: Sequence[str]) -> dict[str, int]:
+    """The followers on file for each of ``accounts`` that has a case."""
+    db = Database.from_url(db_url)
+    try:
+        with db.reading() as conn:
+            rows = conn.execute(
+                select(cases.cases.c.account_id, cases.cases.c.metrics).where(
+                    cases.cases.c.account_id.in_(list(accounts))
+                )
+            ).all()
+    finally:
+        db.dispose()
+    return {r.account_id: int(r.metrics["followers"]) for r in rows}
