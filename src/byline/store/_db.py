@@ -133,7 +133,12 @@ def _collecting(conn: Connection, changes: set[str]) -> Iterator[None]:
     try:
         yield
     finally:
-        if outer is None:
+        if conn.invalidated:
+            # The connection was lost (a database restart): touching it now would raise
+            # PendingRollbackError over the error that says why. Its record's info is cleared
+            # when the pool connects it again, so nothing is left behind.
+            pass
+        elif outer is None:
             del conn.info[_CHANGES]
         else:
             conn.info[_CHANGES] = outer
