@@ -429,6 +429,7 @@ class Load:
     acknowledged: list[str] = field(default_factory=list)  # accounts whose counts got a 200
     odd: list[str] = field(default_factory=list)
     expected: frozenset[int] = frozenset({200})
+    unavailable: int = 0  # 503 answers that are problems with Retry-After, as documented
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -479,6 +480,12 @@ class Load:
             return None
         with self._lock:
             self.statuses[response.status_code] += 1
+            if (
+                response.status_code == 503
+                and response.headers.get("content-type") == "application/problem+json"
+                and int(response.headers.get("retry-after", "0")) > 0
+            ):
+                self.unavailable += 1
             if response.status_code not in self.expected and len(self.odd) < 5:
                 self.odd.append(f"{response.status_code} {response.headers} {response.text}")
         return response
