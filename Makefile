@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck bench soak clean
+.PHONY: help install demo test chaos lint typecheck bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,11 @@ demo: $(STAMP) ## The main job: run the weibo preset on a synthetic platform, th
 
 test: $(STAMP) ## Run the whole test suite (what CI runs)
 	$(BIN)/pytest
+
+chaos: $(STAMP) ## The fault and abuse suite only, long: many seeds, more kills, longer loads
+	BYLINE_CHAOS_SEEDS=$${BYLINE_CHAOS_SEEDS:-20} BYLINE_CHAOS_KILLS=$${BYLINE_CHAOS_KILLS:-5} \
+	BYLINE_CHAOS_SECONDS=$${BYLINE_CHAOS_SECONDS:-20} BYLINE_CHAOS_ACCOUNTS=$${BYLINE_CHAOS_ACCOUNTS:-1500} \
+	$(BIN)/pytest -m chaos tests/chaos $(ARGS)
 
 lint: $(STAMP) ## ruff and mypy (strict)
 	$(BIN)/ruff check src tests bench
