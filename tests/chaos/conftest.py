@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support.chaos import SEEDS, RedisServer
+from support.chaos import HALF_SEEDS, SEEDS, RedisServer
 from support.postgres import PrivateServer, scratch_database
 
 HERE = Path(__file__).parent
@@ -23,9 +23,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test that takes ``seed`` runs once per seed: 0 .. BYLINE_CHAOS_SEEDS - 1."""
+    """A test that takes ``seed`` runs once per seed: 0 .. BYLINE_CHAOS_SEEDS - 1; one that
+    takes ``slow_seed`` (a slow scenario) on half of them."""
     if "seed" in metafunc.fixturenames:
         metafunc.parametrize("seed", range(SEEDS))
+    if "slow_seed" in metafunc.fixturenames:
+        metafunc.parametrize("slow_seed", range(HALF_SEEDS))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from support.chaos import (
-    KILLS,
+    HALF_KILLS,
     SECONDS,
     Load,
     Served,
@@ -29,7 +29,7 @@ def test_api_killed_under_load_loses_nothing_acknowledged(
     rng = random.Random(f"api-{backend}")
     try:
         with Load(served.base, world) as load:
-            for _ in range(KILLS):
+            for _ in range(HALF_KILLS):
                 time.sleep(rng.uniform(0.3, 1.0) * SECONDS)
                 served.kill()
                 served.start()

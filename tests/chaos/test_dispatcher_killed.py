@@ -32,7 +32,7 @@ from support.chaos import (
 
 T0 = dt.datetime(2023, 10, 16, 9, 0, tzinfo=dt.UTC)
 PAST_LEASE_AND_BACKOFF = 3600  # seconds: the lease (120 s) and any backoff (at most 600 s)
-MESSAGES = 150
+MESSAGES = 80
 
 
 @pytest.fixture

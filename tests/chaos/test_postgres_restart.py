@@ -1,7 +1,7 @@
 """PostgreSQL restarted (`pg_ctl stop -m fast`, then start) on a server of the test's own:
 
 - during `byline cycle`: the cycle completes, or exits non-zero with one clear line and no
-  traceback; run again, it reaches an uninterrupted run's end state (per seed);
+  traceback; run again, it reaches an uninterrupted run's end state (on half the seeds);
 - under label and count load on `byline serve`: while it is down the API answers 503
   (application/problem+json, Retry-After), never a 500; once it is back, lookups succeed
   again without restarting the API.
@@ -63,11 +63,11 @@ def restart(server: PrivateServer, down_s: float = DOWN_S) -> None:
 def test_cycle_survives_a_database_restart(
     private_postgres: PrivateServer,
     reference: tuple[str, float, Path],
-    seed: int,
+    slow_seed: int,
     tmp_path: Path,
 ) -> None:
     reference_url, seconds, snapshot = reference
-    rng = random.Random(f"pg-cycle-{seed}")
+    rng = random.Random(f"pg-cycle-{slow_seed}")
     with scratch_database(private_postgres.url) as url:
         proc = subprocess.Popen(
             byline_argv(*cycle_args(url, snapshot)),

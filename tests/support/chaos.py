@@ -3,7 +3,8 @@ checkout as a real process, killing process groups, throwaway servers, the progr
 
 Knobs (environment): ``BYLINE_CHAOS_SEEDS`` (seeds per scenario, 2), ``BYLINE_CHAOS_SECONDS``
 (length of each load, 3), ``BYLINE_CHAOS_ACCOUNTS`` (required accounts in a killed cycle, 300),
-``BYLINE_CHAOS_KILLS`` (kills per seed, 2). ``make chaos`` raises them all.
+``BYLINE_CHAOS_KILLS`` (kills per run, 2). ``make chaos`` raises them all. The slowest
+scenarios (a restart of the database, the API killed) take half the seeds or kills.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ SEEDS = int(_knob("BYLINE_CHAOS_SEEDS", 2))
 SECONDS = _knob("BYLINE_CHAOS_SECONDS", 3.0)
 ACCOUNTS = int(_knob("BYLINE_CHAOS_ACCOUNTS", 300))
 KILLS = int(_knob("BYLINE_CHAOS_KILLS", 2))
+HALF_SEEDS = max(1, SEEDS // 2)
+HALF_KILLS = max(1, KILLS // 2)
 
 
 def byline_argv(*args: str) -> list[str]:
