@@ -5,6 +5,8 @@ the default run and raised by ``make chaos``."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,8 +54,11 @@ def private_postgres() -> Iterator[PrivateServer]:
     """A PostgreSQL of the test's own, which it may stop and start."""
     try:
         server = PrivateServer()
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot start a private PostgreSQL: {exc}")
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        why = f"cannot start a private PostgreSQL: {exc}"
+        if os.environ.get("CI") or os.environ.get("BYLINE_REQUIRE_POSTGRES"):
+            pytest.fail(why)
+        pytest.skip(why)
     try:
         server.start()
         yield server
