@@ -42,6 +42,7 @@ from byline.store import Database
 
 from factories import write_snapshot
 
+LOOPBACK = outbox.WebhookGuard(outbox.AllowList.parse("127.0.0.1"))  # the test receivers
 REPO = Path(__file__).resolve().parents[2]
 SRC = REPO / "src"
 
@@ -66,7 +67,13 @@ def byline_argv(*args: str) -> list[str]:
 
 def byline_env(**extra: str) -> dict[str, str]:
     path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p)
-    return {**os.environ, "PYTHONPATH": path, "BYLINE_LOG_REQUESTS": "", **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": path,
+        "BYLINE_LOG_REQUESTS": "",
+        "BYLINE_WEBHOOK_ALLOW": "127.0.0.1",  # the receivers here listen on loopback
+        **extra,
+    }
 
 
 def run_byline(
@@ -201,7 +208,11 @@ def assert_same_end_state(reference_url: str, crashed_url: str, accounts: int, c
         assert crashed["actions"][action] == reference["actions"][action] == accounts
     # the cycle itself: started once, finished once, whatever the kills
     for action in ("cycle:started", "cycle:finished"):
-        assert crashed["actions"][action] == reference["actions"][action] == 1
+        assert crashed["actions"][action] == reference["actions"][action] == 1, (
+            action,
+            crashed["actions"],
+            reference["actions"],
+        )
     verified = run_byline("audit", "verify", "--db", crashed_url, cwd=cwd)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
@@ -330,7 +341,9 @@ def outbox_with_messages(db_url: str, snapshot: Path, receivers: Sequence[Endpoi
     try:
         run_cycle(db, snapshot, "weibo", dt.date(2023, 10, 16))
         for receiver in receivers:
-            register_webhook(db, "weibo", receiver.url, receiver.secret, list(outbox.Topic))
+            register_webhook(
+                db, "weibo", receiver.url, receiver.secret, list(outbox.Topic), guard=LOOPBACK
+            )
         with db.reading() as conn:
             return len(conn.execute(select(outbox.outbox.c.message_id)).all())
     finally:

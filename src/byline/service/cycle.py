@@ -330,7 +330,7 @@ def _claim_cycle(
                     },
                 ),
             )
-            started = 0
+            started = False
         else:
             started = conn.execute(
                 insert_or(conn, cases.cycles)
@@ -344,7 +344,8 @@ def _claim_cycle(
                     status="running",
                 )
                 .on_conflict_do_nothing(index_elements=["cycle_id"])
-            ).rowcount
+                .returning(cases.cycles.c.cycle_id)  # rowcount is -1 here on PostgreSQL
+            ).first() is not None
         if started:
             audit.append(
                 conn,
