@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
 from byline.api._problems import Problem
+from byline.api._ratelimit import VIEWER_PREFIX
 from byline.api._schemas import ACCOUNT_ID_PATTERN
 from byline.api._state import AppState
 from byline.service.access import (
@@ -161,7 +162,7 @@ def spend_names(
     key_budget = caller.name_budget or settings.key_name_budget_per_hour
     budgets = [
         (f"key:{caller.key_id}", key_budget),
-        (f"viewer:{platform}:{viewer_id}", settings.viewer_name_budget_per_hour),
+        (f"{VIEWER_PREFIX}{platform}:{viewer_id}", settings.viewer_name_budget_per_hour),
     ]
     verdict = state.limiter.spend(budgets, names)
     if not verdict.allowed:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,6 +21,9 @@ WINDOW_S = 60
 # Budgets of distinct disclosed names: what a harvester wants is names, not requests, so what
 # is counted is how many different names each key and each viewer has been shown this hour.
 BUDGET_WINDOW_S = 3600
+VIEWER_PREFIX = "viewer:"  # buckets of viewer ids (a key's bucket is never forgotten)
+# Names a process holds for viewers' budgets at most (about 100 MB); see MemoryLimiter.
+MAX_NAMES_HELD = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -53,13 +57,23 @@ class MemoryLimiter:
     allows its share, the limit divided by ``workers``, so together they allow about the limit.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.time, *, workers: int = 1) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        *,
+        workers: int = 1,
+        max_names_held: int = MAX_NAMES_HELD,
+    ) -> None:
         self._clock = clock
         self._workers = max(1, workers)
         self._window = -1
         self._counts: dict[str, int] = {}  # bucket -> hits in the current window
         self._budget_window = -1
-        self._shown: dict[str, set[str]] = {}  # bucket -> names shown in the current hour
+        # bucket -> names shown in the current hour; viewers' buckets in the order last used
+        self._shown: dict[str, set[str]] = {}
+        self._viewers: OrderedDict[str, None] = OrderedDict()
+        self._held = 0  # names held in viewers' buckets
+        self._max_held = max_names_held
         self._lock = threading.Lock()
 
     def share(self, limit: int) -> int:
@@ -86,13 +100,32 @@ class MemoryLimiter:
         with self._lock:
             if window != self._budget_window:
                 self._budget_window, self._shown = window, {}
+                self._viewers, self._held = OrderedDict(), 0
             for bucket, budget in budgets:
                 shown = self._shown.get(bucket, set())
                 if len(shown | wanted) > self.share(budget):
                     return _retry(now, BUDGET_WINDOW_S, bucket)
             for bucket, _ in budgets:
-                self._shown.setdefault(bucket, set()).update(wanted)
+                shown = self._shown.setdefault(bucket, set())
+                if bucket.startswith(VIEWER_PREFIX):
+                    self._held -= len(shown)
+                    shown.update(wanted)
+                    self._held += len(shown)
+                    self._viewers[bucket] = None
+                    self._viewers.move_to_end(bucket)
+                else:
+                    shown.update(wanted)
+            self._forget_viewers()
         return ALLOWED
+
+    def _forget_viewers(self) -> None:
+        """Past ``max_names_held``, forget the viewers' buckets least recently used. A scraper
+        inventing a viewer id per request would otherwise fill the memory; what it gains is a
+        fresh budget for a viewer id it already dropped, while the key's budget (never
+        forgotten) still caps what the key is shown."""
+        while self._held > self._max_held and len(self._viewers) > 1:
+            oldest, _ = self._viewers.popitem(last=False)
+            self._held -= len(self._shown.pop(oldest, ()))
 
 
 # Checks every budget, then counts the names in all of them, in one step: KEYS are the buckets'
