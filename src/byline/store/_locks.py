@@ -30,7 +30,7 @@ class Held(Exception):
 
 _guard = threading.Lock()
 _held_here: set[tuple[str, str]] = set()  # (lock file or database, name) held by this process
-_files: dict[str, IO[bytes]] = {}  # one descriptor per lock file, kept while the process lives
+_files: dict[str, IO[bytes]] = {}  # one descriptor per lock file, kept while a lock is held
 
 
 def _number(name: str) -> int:
@@ -89,6 +89,8 @@ class Exclusive:
                 try:
                     fcntl.lockf(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
                 except OSError:
+                    if not any(p == path for p, _ in _held_here):
+                        _files.pop(path).close()
                     raise Held(name) from None
             _held_here.add(key)
 
@@ -97,6 +99,9 @@ class Exclusive:
                 _held_here.discard(key)
                 if on_disk:
                     fcntl.lockf(_files[path], fcntl.LOCK_UN, 1, offset)
+                    if not any(p == path for p, _ in _held_here):
+                        # Nothing else held on the file: closing it releases nothing more.
+                        _files.pop(path).close()
 
         self._releases.append(release)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import World
+from conftest import World, call_app
 
 DEEP = {
     "arrays": "a = " + "[" * 500 + "]" * 500,
@@ -76,7 +76,6 @@ def _problem(answer: object, status: int) -> dict[str, object]:
 @pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "route"])
 def test_a_body_over_the_limit_is_413_before_it_is_read(world_factory, fast_path: bool) -> None:  # type: ignore[no-untyped-def]
     from byline.api import ApiSettings
-    from conftest import call_app
 
     world = world_factory(ApiSettings(log_requests=False, label_fast_path=fast_path))
     huge = b'{"viewer": {}, "account_ids": ["' + b"x" * (2 << 20) + b'"]}'

@@ -115,5 +115,5 @@ def test_case_submit_name_stdin_takes_one_line(notified: str, stdin: str) -> Non
     )
     assert code == 0, err
     assert json.loads(out)["state"] == "submitted"
-    revealed = run("case", "reveal", "a", "--actor", "ann", "--reason", "check", "--db", notified)
+    revealed = run("case", "reveal", "a", "--actor", "ann", "--reason", "review", "--db", notified)
     assert "Chen Jing" in revealed[1] and "\r" not in revealed[1]
