@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from byline.audit._actions import AuditAction
-from byline.store import JSONValue, UtcDateTime, metadata
+from byline.store import JSONValue, UtcDateTime, insert_or, metadata
 
 GENESIS = "0" * 64
 
@@ -102,14 +102,16 @@ def _digest(seq: int, prev_hash: str, row: dict[str, Any]) -> str:
 
 def append(conn: Connection, entry: AuditEntry) -> int:
     """Append ``entry`` in the caller's transaction; return its sequence number."""
-    head = conn.execute(
-        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-    ).first()
-    if head is None:
-        conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
-        seq, prev = 0, GENESIS
-    else:
-        seq, prev = int(head.seq), str(head.hash)
+    locked = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+    head = conn.execute(locked.with_for_update()).first()
+    if head is None:  # the first entry ever: two writers may get here at once
+        conn.execute(
+            insert_or(conn, audit_head)
+            .values(id=1, seq=0, hash=GENESIS)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        head = conn.execute(locked.with_for_update()).one()
+    seq, prev = int(head.seq), str(head.hash)
     row = {
         "at": entry.at,
         "actor": entry.actor,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, select, update
@@ -114,3 +116,62 @@ def test_a_cut_tail_with_a_rewritten_head_is_caught_by_the_witness(db: Database)
         assert verify(conn).ok  # the chain alone cannot tell
         report = verify(conn, witnessed)
     assert not report.ok and report.first_bad_seq == 5
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
+    """A new database of its own (separate connections, no rolled-back outer transaction)."""
+    from byline.store.migrate import upgrade
+    from support.postgres import scratch_database
+
+    if request.param == "sqlite":
+        database = Database.from_url(f"sqlite:///{tmp_path / 'fresh.db'}")
+        upgrade(database.engine)
+        yield database
+        database.dispose()
+        return
+    admin = request.getfixturevalue("postgres_url").rsplit("/", 1)[0] + "/postgres"
+    with scratch_database(admin) as url:
+        database = Database.from_url(url)
+        upgrade(database.engine)
+        yield database
+        database.dispose()
+
+
+def test_two_writers_of_the_very_first_entry_both_land_in_one_chain(fresh_db: Database) -> None:
+    """The first append of a new database creates the head row: a second writer arriving at
+    the same moment waits for it instead of failing on its key (two cycles started together)."""
+    import threading
+    import time
+
+    at = dt.datetime(2023, 12, 22, tzinfo=dt.UTC)
+    errors: list[BaseException] = []
+    first_appended = threading.Event()
+
+    def first() -> None:
+        try:
+            with fresh_db.transaction() as conn:
+                append(conn, AuditEntry(at=at, actor="a", action=AuditAction.CYCLE_STARTED))
+                first_appended.set()
+                time.sleep(0.5)  # the second writer arrives before this commits
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+            first_appended.set()
+
+    def second() -> None:
+        first_appended.wait(10)
+        try:
+            with fresh_db.transaction() as conn:
+                append(conn, AuditEntry(at=at, actor="b", action=AuditAction.CYCLE_STARTED))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with fresh_db.reading() as conn:
+        assert sorted(e["actor"] for e in entries_for(conn)) == ["a", "b"]
+        assert verify(conn).ok
