@@ -35,10 +35,13 @@ class BodyLimit:
                 try:
                     declared = int(value)
                 except ValueError:
-                    declared = 0  # the server refuses a malformed length itself
+                    break  # the server refuses a malformed length itself; counted below
                 if declared > self.limit:
                     await self._refuse(scope, receive, send)
                     return
+                # The server reads no more than the declared length: nothing left to count.
+                await self.app(scope, receive, send)
+                return
         seen = 0
         started = False
 

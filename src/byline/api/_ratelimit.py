@@ -102,8 +102,10 @@ class MemoryLimiter:
                 self._budget_window, self._shown = window, {}
                 self._viewers, self._held = OrderedDict(), 0
             for bucket, budget in budgets:
-                shown = self._shown.get(bucket, set())
-                if len(shown | wanted) > self.share(budget):
+                shown = self._shown.get(bucket)
+                # Only the names not shown yet are looked at (the key's set may be large).
+                fresh = len(wanted) if shown is None else len(wanted.difference(shown))
+                if fresh and (len(shown) if shown else 0) + fresh > self.share(budget):
                     return _retry(now, BUDGET_WINDOW_S, bucket)
             for bucket, _ in budgets:
                 shown = self._shown.setdefault(bucket, set())
