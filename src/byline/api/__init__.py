@@ -1,6 +1,6 @@
 """The HTTP API: labels, creators, reviewers, the platform's integration, administration."""
 
-from byline.api._app import create_app
+from byline.api._app import create_api
 from byline.api._logs import configure_logging
 from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
 from byline.api._settings import ApiSettings
@@ -11,5 +11,5 @@ __all__ = [
     "RateLimiter",
     "RedisLimiter",
     "configure_logging",
-    "create_app",
+    "create_api",
 ]

@@ -14,9 +14,7 @@ from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
 from byline.api._settings import ApiSettings
 from byline.api._state import AppState, Metrics
 from byline.api.routes import admin, creator, labels, ops, platform, reviewer
-from byline.console import mount_console
-from byline.service.programme import Programme
-from byline.service.wiring import open_programme
+from byline.service import Services
 
 DESCRIPTION = """
 Byline's API for a platform running a real-name disclosure programme.
@@ -34,13 +32,11 @@ Authenticate with `Authorization: Bearer <API key>` (roles `label`, `platform`, 
 """
 
 
-def create_app(
-    programme: Programme | None = None,
-    settings: ApiSettings | None = None,
-    limiter: RateLimiter | None = None,
+def create_api(
+    services: Services, settings: ApiSettings, limiter: RateLimiter | None = None
 ) -> FastAPI:
-    settings = settings or ApiSettings.from_env()
-    programme = programme or open_programme(settings.db_url)
+    """The API's routes over ``services`` (the composition root builds both and mounts the
+    console beside them: ``byline.web.create_app``)."""
     if limiter is None and settings.redis_url:
         limiter = RedisLimiter(settings.redis_url, workers=settings.workers)
     limiter = limiter or MemoryLimiter(workers=settings.workers)
@@ -56,7 +52,7 @@ def create_app(
         # a name. Off, they also cost nothing per request.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
-    app.state.byline = AppState(programme, limiter, settings, Metrics())
+    app.state.byline = AppState(services, limiter, settings, Metrics())
     if isinstance(limiter, RedisLimiter):
         limiter.on_fallback = app.state.byline.metrics.limited_in_memory.inc
     _problems.install(app)
@@ -64,7 +60,6 @@ def create_app(
         app.include_router(module.router)
     if settings.label_fast_path:  # well-formed label lookups are answered first
         app.serve_first = labels.install(app, lambda inner: RequestContext(inner, settings))
-    mount_console(app, programme, settings.snapshot_dir)
     app.add_middleware(RequestContext, settings=settings)
     app.max_body_bytes = settings.max_body_bytes
     return app

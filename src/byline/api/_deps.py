@@ -13,12 +13,21 @@ from byline.api._problems import Problem
 from byline.api._ratelimit import VIEWER_PREFIX
 from byline.api._schemas import ACCOUNT_ID_PATTERN
 from byline.api._state import AppState
-from byline.service.access import (
+from byline.service import (
+    Access,
+    Cases,
+    Creators,
+    Cycles,
+    Dashboard,
+    Labels,
+    Operations,
+    Policies,
     Principal,
+    Reviews,
     Role,
+    Services,
     TokenError,
-    authenticate,
-    creator_principal,
+    Webhooks,
 )
 
 bearer = HTTPBearer(auto_error=False, description="An API key, or a creator token")
@@ -30,6 +39,64 @@ async def get_state(request: Request) -> AppState:
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
+
+
+# The service floor, one dependency per service (built once, with the app).
+def _access(request: Request) -> Access:
+    return get_services(request).access
+
+
+def _cases(request: Request) -> Cases:
+    return get_services(request).cases
+
+
+def _creators(request: Request) -> Creators:
+    return get_services(request).creators
+
+
+def _cycles(request: Request) -> Cycles:
+    return get_services(request).cycles
+
+
+def _dashboard(request: Request) -> Dashboard:
+    return get_services(request).dashboard
+
+
+def _labels(request: Request) -> Labels:
+    return get_services(request).labels
+
+
+def _operations(request: Request) -> Operations:
+    return get_services(request).operations
+
+
+def _policies(request: Request) -> Policies:
+    return get_services(request).policies
+
+
+def _reviews(request: Request) -> Reviews:
+    return get_services(request).reviews
+
+
+def _webhooks(request: Request) -> Webhooks:
+    return get_services(request).webhooks
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.byline.services
+    return services
+
+
+AccessDep = Annotated[Access, Depends(_access)]
+CasesDep = Annotated[Cases, Depends(_cases)]
+CreatorsDep = Annotated[Creators, Depends(_creators)]
+CyclesDep = Annotated[Cycles, Depends(_cycles)]
+DashboardDep = Annotated[Dashboard, Depends(_dashboard)]
+LabelsDep = Annotated[Labels, Depends(_labels)]
+OperationsDep = Annotated[Operations, Depends(_operations)]
+PoliciesDep = Annotated[Policies, Depends(_policies)]
+ReviewsDep = Annotated[Reviews, Depends(_reviews)]
+WebhooksDep = Annotated[Webhooks, Depends(_webhooks)]
 PLATFORM_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
 AccountPath = Annotated[
     str,
@@ -101,7 +168,7 @@ def staff(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 def admit_key(state: AppState, platform: str, presented: str, roles: tuple[Role, ...]) -> Principal:
     """The key's principal if it is a key of ``platform`` with one of ``roles`` and within its
     rate limit; else the 401, 403 or 429 problem."""
-    principal = state.keys.get(presented, lambda: authenticate(state.programme.db, presented))
+    principal = state.keys.get(presented, lambda: state.services.access.authenticate(presented))
     if principal is None:
         raise Problem(
             401,
@@ -128,7 +195,7 @@ def creator(
 ) -> Principal:
     token = _credentials(credentials)
     try:
-        principal = creator_principal(state.programme.db, platform, token, state.programme.clock())
+        principal = state.services.access.creator(platform, token)
     except TokenError as exc:
         raise Problem(
             401, "Authentication required", str(exc), headers={"WWW-Authenticate": "Bearer"}

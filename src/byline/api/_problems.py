@@ -152,7 +152,10 @@ def install(app: FastAPI) -> None:
 
     def handler(status: int, title: str) -> Any:
         async def _handle(request: Request, exc: Exception) -> JSONResponse:
-            return problem_response(status, title, str(exc), request.url.path)
+            # a coded refusal carries its code, the same from every door
+            code = getattr(exc, "code", "")
+            extra = {"code": code} if isinstance(code, str) and code else {}
+            return problem_response(status, title, str(exc), request.url.path, None, **extra)
 
         return _handle
 

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict, JsonValue
 
 from byline.domain.vocabulary import (
-    MAX_NOTE_CHARS,
     AccountKind,
     AppealDecisionReason,
     AppealReason,
@@ -20,6 +19,7 @@ from byline.domain.vocabulary import (
     ViewerCondition,
     WithdrawalReason,
 )
+from byline.service import limits
 
 # An account id, wherever a request names one (bodies and paths): 1 to 200 characters, no
 # control characters (NUL, line breaks, C1). A bad one is refused naming the field, without
@@ -176,7 +176,7 @@ class LabelsOut(BaseModel):
 
 class SubmissionIn(_Body):
     model_config = _examples({"name": "王高飞", "consent": True})
-    name: str = Field(min_length=1, max_length=200, examples=["王高飞"])
+    name: str = Field(min_length=1, max_length=limits.NAME_MAX, examples=["王高飞"])
     consent: bool = Field(description="The holder consents to the name being displayed")
 
 
@@ -184,7 +184,7 @@ class SubmissionIn(_Body):
 # ``note``, which is kept only in the vault, encrypted, and read only through an audited reveal.
 Note = Field(
     default=None,
-    max_length=MAX_NOTE_CHARS,
+    max_length=limits.NOTE_MAX,
     description="Optional words beside the code. Kept only in the vault, encrypted; never in"
     " the audit log, a notice or a case view; staff read it through the audited note-reveal",
     examples=["posts since March are recipes"],
@@ -219,7 +219,7 @@ class RejectionIn(_Body):
 
 class VolunteerIn(_Body):
     model_config = _examples({"name": "王高飞", "kind": "individual", "consent": True})
-    name: str = Field(min_length=1, max_length=200, examples=["王高飞"])
+    name: str = Field(min_length=1, max_length=limits.NAME_MAX, examples=["王高飞"])
     kind: AccountKind = Field(default=AccountKind.INDIVIDUAL, examples=["individual"])
     consent: bool = True
 
@@ -244,9 +244,12 @@ class BulkIn(_Body):
         },
     )
     action: Literal["approve", "reject"]
-    account_ids: list[AccountId] = Field(min_length=1, max_length=100)
-    reason: RejectionReason = Field(
-        default=RejectionReason.OTHER, description="For a rejection: why, as a code"
+    # the service checks the count (at most BULK_MAX), with the same code from every door
+    account_ids: list[AccountId] = Field(
+        min_length=1, description=f"At most {limits.BULK_MAX} accounts"
+    )
+    reason: RejectionReason | None = Field(
+        default=None, description="For a rejection (required there): why, as a code"
     )
     note: str | None = Note
 
@@ -312,7 +315,7 @@ class CountsIn(_Body):
         }
     )
     as_of: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2023-12-22"])
-    counts: list[CountIn] = Field(min_length=1, max_length=1000)
+    counts: list[CountIn] = Field(min_length=1, max_length=limits.COUNTS_MAX)
 
 
 class WebhookIn(_Body):
@@ -320,12 +323,18 @@ class WebhookIn(_Body):
         {"url": "https://platform.example/hooks/byline", "topics": ["notice", "enforcement"]}
     )
     url: str = Field(
-        pattern=r"^https?://", max_length=500, examples=["https://platform.example/hooks/byline"]
+        pattern=r"^https?://",
+        max_length=limits.WEBHOOK_URL_MAX,
+        examples=["https://platform.example/hooks/byline"],
     )
     topics: list[Literal["notice", "enforcement", "label", "audit"]] = Field(
         default=["notice", "enforcement", "label", "audit"], min_length=1
     )
-    secret: str | None = Field(default=None, min_length=16, max_length=200)
+    secret: str | None = Field(
+        default=None,
+        description=f"{limits.WEBHOOK_SECRET_MIN} to {limits.WEBHOOK_SECRET_MAX} characters"
+        " (default: one is generated and shown once)",
+    )
 
 
 class CycleIn(_Body):
@@ -338,7 +347,11 @@ class CycleIn(_Body):
 
 class PolicyIn(_Body):
     model_config = _examples({"source": EXAMPLE_POLICY})
-    source: str = Field(min_length=1, max_length=200_000, description="The policy file (TOML)")
+    source: str = Field(
+        min_length=1,
+        description=f"The policy file (TOML), at most {limits.POLICY_MAX_BYTES // 1024} KiB"
+        " (checked by the service)",
+    )
 
 
 class ShadowIn(PolicyIn):
@@ -354,7 +367,10 @@ class ShadowIn(PolicyIn):
 class ApiKeyIn(_Body):
     model_config = _examples({"role": "label", "label": "profile pages (production)"})
     role: Literal["label", "platform", "reviewer", "admin"]
-    label: str = Field(default="", max_length=120)
+    label: str = Field(
+        default="",
+        description=f"At most {limits.KEY_LABEL_MAX} characters (checked by the service)",
+    )
     name_budget_per_hour: int | None = Field(
         default=None,
         ge=1,

@@ -10,9 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from byline.api._cache import TtlCache
 from byline.api._ratelimit import RateLimiter
 from byline.api._settings import ApiSettings
-from byline.service.access import Principal, on_key_revoked
-from byline.service.labels import LabelCache
-from byline.service.programme import Programme
+from byline.service import LabelCache, Principal, Services
 
 
 @dataclass
@@ -64,7 +62,7 @@ class Metrics:
 
 @dataclass
 class AppState:
-    programme: Programme
+    services: Services
     limiter: RateLimiter
     settings: ApiSettings
     metrics: Metrics
@@ -74,6 +72,6 @@ class AppState:
     labels: LabelCache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.labels = LabelCache(self.settings.label_cache_s).follow(self.programme.db)
+        self.labels = self.services.labels.cache(self.settings.label_cache_s)
         # a key revoked by this process (API, console, CLI in-process) stops here at once
-        on_key_revoked(self.programme.db, self.keys.clear)
+        self.services.access.on_key_revoked(self.keys.clear)

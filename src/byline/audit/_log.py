@@ -21,7 +21,9 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    and_,
     insert,
+    or_,
     select,
     update,
 )
@@ -228,3 +230,22 @@ def entries_for(
     if account_id is not None:
         query = query.where(audit_log.c.account_id == account_id)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def case_trail(
+    conn: Connection, case_id: str, subject: str, since: dt.datetime
+) -> list[dict[str, Any]]:
+    """A case's entries and every staff read of ``subject``'s names and notes since ``since``
+    (those name the vault's subject, not the case), oldest first."""
+    log = audit_log.c
+    reads = and_(
+        log.action.in_([AuditAction.NAME_DECRYPTED.value, AuditAction.NOTE_DECRYPTED.value]),
+        log.account_id == subject,
+        log.at >= since,
+    )
+    rows = conn.execute(
+        select(log.seq, log.at, log.action, log.actor, log.after, log.detail)
+        .where(or_(log.case_id == case_id, reads))
+        .order_by(log.seq)
+    ).mappings()
+    return [dict(r) for r in rows]

@@ -1,5 +1,18 @@
 """Cases, enforcement and labels in the database."""
 
+from byline.cases._assignments import (
+    AlreadyTaken,
+    Assignee,
+    QueuePage,
+    QueueRow,
+    QueueView,
+    assign,
+    holder_of,
+    holders,
+    queue,
+    unassign,
+)
+from byline.cases._enforcement import changes_after, in_force
 from byline.cases._repository import (
     ConcurrentUpdate,
     cases_in,
@@ -29,14 +42,24 @@ from byline.cases._tables import (
 )
 
 __all__ = [
+    "AlreadyTaken",
+    "Assignee",
     "ConcurrentUpdate",
+    "QueuePage",
+    "QueueRow",
+    "QueueView",
+    "assign",
     "case_assignments",
     "cases",
     "cases_in",
+    "changes_after",
     "count_notified_in_cycle",
     "cycles",
     "enforcement",
     "enforcement_changes",
+    "holder_of",
+    "holders",
+    "in_force",
     "iter_open",
     "label_versions",
     "labels",
@@ -50,6 +73,8 @@ __all__ = [
     "open_account_ids",
     "open_case",
     "policy_activations",
+    "queue",
     "save",
     "state_counts",
+    "unassign",
 ]

@@ -1,10 +1,12 @@
 """The ``byline`` command line: thin adapters that parse, call one service, and render."""
 
 from byline.cli import (  # noqa: F401  (each registers its commands)
+    _cases,
+    _cycle,
     _demo,
     _evaluate,
+    _operations,
     _policy,
-    _programme,
     _serve,
     _synth,
 )

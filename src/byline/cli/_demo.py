@@ -12,18 +12,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 
 from byline.cli._app import app, emit_json, err, fail, out
-from byline.engine import SnapshotError
-from byline.policy import PolicyFileError, load_policy
-from byline.service.demo import (
+from byline.service import (
     DemoStep,
+    PolicyFileError,
+    SimulationReport,
+    SnapshotError,
+    WeekReport,
     demo_access,
     demo_now,
     demo_snapshot_dir,
+    load_policy,
+    open_services,
     run_demo,
     running_clock,
+    webhook_guard,
 )
-from byline.service.simulation import SimulationReport, WeekReport
-from byline.service.wiring import open_programme, webhook_guard
 
 
 @app.command()
@@ -165,22 +168,24 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
     simulation and runs in real time, until Ctrl-C."""
     import uvicorn
 
-    from byline.api import ApiSettings, create_app
+    from byline.api import ApiSettings
+    from byline.web import create_app
 
     policy = load_policy(policy_ref)
     db_url = f"sqlite:///{workdir / 'byline.db'}"
     # an admin trying the console may register a receiver on this machine, as the demo's is
-    programme = open_programme(
+    snapshots = demo_snapshot_dir(workdir, policy.id)
+    floor = open_services(
         db_url,
         clock=running_clock(demo_now(policy)),
         key_file=workdir / "byline.keys.json",
         webhooks=webhook_guard(also="127.0.0.1"),
+        snapshot_dir=snapshots,
     )
     try:
-        access = demo_access(programme, policy)
-        snapshots = demo_snapshot_dir(workdir, policy.id)
+        access = demo_access(floor, policy)
         settings = ApiSettings(db_url=db_url, snapshot_dir=snapshots, log_requests=False)
-        app = create_app(programme, settings)
+        app = create_app(floor, settings)
         base = f"http://{host}:{port}"
         say = out.print
         say(f"\n[bold]Serving the demo[/] at {base}/console (API docs at {base}/docs)")
@@ -218,7 +223,7 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
     finally:
-        programme.db.dispose()
+        floor.close()
     out.print("Stopped. The data stays in " + escape(str(workdir)) + " until the next run.")
 
 

@@ -12,9 +12,15 @@ from rich.table import Table
 
 from byline.cli._app import app, emit_json, fail, out
 from byline.cli._progress import engine_progress
-from byline.engine import DiffError, EngineSettings, OutputError, SettingError, SnapshotError
-from byline.policy import PolicyFileError
-from byline.service import evaluate_snapshot
+from byline.service import (
+    DiffError,
+    EngineSettings,
+    OutputError,
+    PolicyFileError,
+    SettingError,
+    SnapshotError,
+    evaluate_snapshot,
+)
 
 
 @app.command()

@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from byline.cli._app import emit_json, fail, out, policy_app
 from byline.domain.explain import LANGUAGES, explain, one_line
-from byline.policy import PolicyFileError, load_policy, preset_names
+from byline.service import PolicyFileError, load_policy, preset_names
 
 
 @policy_app.command("list")

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from byline.cli._app import err
-from byline.engine import Progress as ProgressCallback
+from byline.service import Progress as ProgressCallback
 
 
 @contextmanager

@@ -5,15 +5,8 @@ from __future__ import annotations
 import typer
 
 from byline.cli._app import app, emit_json, fail, out
-from byline.service.access import (
-    Role,
-    create_api_key,
-    create_staff_user,
-    disable_staff_user,
-    register_creator_key,
-)
-from byline.service.programme import wall_clock
-from byline.service.wiring import open_database
+from byline.cli._common import errors_as_lines, services
+from byline.service import NoUser, Role, open_services
 
 api_key_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
@@ -36,9 +29,10 @@ def serve(
     if db:
         os.environ["BYLINE_DB"] = db
     os.environ["BYLINE_WORKERS"] = str(workers)  # each worker's share of a limit without Redis
-    open_database(db).dispose()  # migrate once before workers start
+    with errors_as_lines():
+        open_services(db, keys=False).close()  # migrate once before workers start
     uvicorn.run(
-        "byline.api._factory:app",
+        "byline.web:app",
         factory=True,
         host=host,
         port=port,
@@ -64,19 +58,10 @@ def api_key_create(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
-    database = open_database(db)
-    try:
-        key = create_api_key(
-            database,
-            platform,
-            role,
-            actor="cli",
-            now=wall_clock(),
-            label=label,
-            name_budget=name_budget,
+    with errors_as_lines():
+        key = services(db, keys=False, create=True).access.create_api_key(
+            platform, role, actor="cli", label=label, name_budget=name_budget
         )
-    finally:
-        database.dispose()
     if as_json:
         emit_json({"key": key, "platform": platform, "role": role.value})
         return
@@ -89,13 +74,11 @@ def creator_key(
     db: str | None = typer.Option(None, "--db", envvar="BYLINE_DB"),
 ) -> None:
     """Register a new creator-token signing key for a platform and print it once."""
-    database = open_database(db)
+    access = services(db, keys=False, create=True).access
     try:
-        out.print(register_creator_key(database, platform, actor="cli", now=wall_clock()))
+        out.print(access.register_creator_key(platform, actor="cli"))
     except ValueError as exc:
         fail(str(exc))
-    finally:
-        database.dispose()
 
 
 staff_app = typer.Typer(
@@ -116,19 +99,14 @@ def staff_user_create(
 ) -> None:
     """Create a console user. Without --password-stdin a password is generated and printed once;
     only its scrypt hash is stored."""
-    import secrets
     import sys
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
-    database = open_database(db)
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    access = services(db, keys=False, create=True).access
     try:
-        create_staff_user(
-            database, platform, username, password, role, actor="cli", now=wall_clock()
-        )
+        password = access.create_staff_user(platform, username, role, actor="cli", password=given)
     except ValueError as exc:
         fail(str(exc))
-    finally:
-        database.dispose()
     if not password_stdin:
         out.print(password, highlight=False)
 
@@ -140,10 +118,9 @@ def staff_user_disable(
     db: str | None = typer.Option(None, "--db", envvar="BYLINE_DB"),
 ) -> None:
     """Disable a console user: their sessions stop working at once."""
-    database = open_database(db)
+    access = services(db, keys=False, create=True).access
     try:
-        if not disable_staff_user(database, platform, username, actor="cli", now=wall_clock()):
-            fail(f"no active user {username!r} on platform {platform!r}")
-    finally:
-        database.dispose()
+        access.disable_staff_user(platform, username, actor="cli")
+    except NoUser:
+        fail(f"no active user {username!r} on platform {platform!r}")
     out.print(f"disabled {username}")

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from byline.cli._app import app, emit_json, err, fail, out
-from byline.service.synthesis import synthesise
+from byline.service import synthesise
 
 
 @app.command()

@@ -19,15 +19,16 @@ from byline.console._web import (
     redirect,
     render,
 )
-from byline.service.programme import Programme
+from byline.service import Services
 
 __all__ = ["ConsoleState", "mount_console"]
 
 PAGES = (_signin, _dashboard, _reviews, _creator, _preview, _admin)
 
 
-def mount_console(app: FastAPI, programme: Programme, snapshot_dir: Path | None = None) -> None:
-    app.state.byline_console = ConsoleState(programme, snapshot_dir)
+def mount_console(app: FastAPI, services: Services) -> None:
+    """The console's pages on ``app``, over ``services`` (the API's, in the same process)."""
+    app.state.byline_console = ConsoleState(services)
     for module in PAGES:
         app.include_router(module.router)
     app.mount(

@@ -20,9 +20,7 @@ run evaluates a whole snapshot twice) runs in the thread pool, off the event loo
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -31,30 +29,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from byline.console._web import PREFIX, Form, Viewer, form_of, page, redirect, render
-from byline.service.access import (
-    Role,
-    create_api_key,
-    create_staff_user,
-    disable_staff_user,
-    list_api_keys,
-    list_staff_users,
-    revoke_api_key,
-)
-from byline.service.dashboard import (
-    latest_cycle_snapshot,
-    policy_activations,
-    snapshot_files,
-    snapshot_in,
-)
-from byline.service.errors import USER_ERRORS
-from byline.service.policy_admin import activate_source, active_source_file, shadow_evaluation
-from byline.service.webhooks_admin import (
+from byline.service import (
+    LATEST_CYCLE,
     TOPICS,
     AddressRefused,
-    delivery_log,
-    list_endpoints,
-    new_secret,
-    register_endpoint,
+    NoKey,
+    NoUser,
+    Role,
+    errors,
+    limits,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -62,9 +45,8 @@ Admin = Annotated[Viewer, Depends(page(Role.ADMIN))]
 
 KEY_ROLES = (Role.LABEL, Role.PLATFORM, Role.REVIEWER, Role.ADMIN)
 USER_ROLES = (Role.PLATFORM, Role.REVIEWER, Role.ADMIN)
-CYCLE_SNAPSHOT = "@cycle"  # the form's value for "the latest cycle's snapshot"
-MAX_POLICY_BYTES = 256 * 1024
-ERRORS: tuple[type[Exception], ...] = (*USER_ERRORS, ValueError)
+CYCLE_SNAPSHOT = LATEST_CYCLE  # the form's value for "the latest cycle's snapshot"
+ERRORS: tuple[type[Exception], ...] = (*errors.USER_ERRORS, ValueError)
 
 
 def _base(platform: str) -> str:
@@ -117,11 +99,11 @@ def latest_shadow(viewer: Viewer, platform: str) -> ShadowRun | None:
 
 @router.get(PREFIX + "/{platform}/admin")
 def admin_home(platform: str, viewer: Admin) -> HTMLResponse:
-    db = viewer.programme.db
-    keys = list_api_keys(db, platform)
-    users = list_staff_users(db, platform)
-    endpoints = list_endpoints(db, platform)
-    activations = policy_activations(db, platform, 1)
+    services = viewer.services
+    keys = services.access.api_keys(platform)
+    users = services.access.staff_users(platform)
+    endpoints = services.webhooks.endpoints(platform)
+    activations = services.dashboard.activations(platform, 1)
     return render(
         viewer,
         "admin.html",
@@ -130,7 +112,7 @@ def admin_home(platform: str, viewer: Admin) -> HTMLResponse:
         users_active=sum(1 for u in users if not u["disabled_at"]),
         endpoints_active=sum(1 for e in endpoints if e["active"]),
         activation=activations[0] if activations else None,
-        backlog=delivery_log(db, platform, 0)["backlog"],
+        backlog=services.webhooks.deliveries(platform, 0)["backlog"],
     )
 
 
@@ -143,7 +125,7 @@ def keys_page(platform: str, viewer: Admin) -> HTMLResponse:
         viewer,
         "admin_keys.html",
         section="keys",
-        keys=list_api_keys(viewer.programme.db, platform),
+        keys=viewer.services.access.api_keys(platform),
         roles=[r.value for r in KEY_ROLES],
     )
 
@@ -158,16 +140,11 @@ def _create_key(platform: str, viewer: Viewer, form: Form) -> Response:
     try:
         role = Role(form.get("role", ""))
         label = form.get("label", "").strip()
-        if len(label) > 120:
-            raise ValueError("label: at most 120 characters")
-        key = create_api_key(
-            viewer.programme.db,
-            platform,
-            role,
-            actor=viewer.actor_name,
-            now=viewer.now(),
-            label=label,
+        key = viewer.services.access.create_api_key(
+            platform, role, actor=viewer.actor_name, label=label
         )
+    except limits.LimitExceeded as exc:  # said in the page's language
+        return redirect(f"{_base(platform)}/keys", error=exc)
     except ERRORS as exc:
         return redirect(f"{_base(platform)}/keys", error=_error(exc))
     # The key is on this page only: not in a URL, not in a log, never shown again.
@@ -185,15 +162,11 @@ def _create_key(platform: str, viewer: Viewer, form: Form) -> Response:
 @router.post(PREFIX + "/{platform}/admin/keys/{key_id}/revoke")
 async def revoke_key(platform: str, key_id: str, request: Request, viewer: Admin) -> Response:
     await form_of(request, viewer)
-    done = await run_in_threadpool(
-        revoke_api_key,
-        viewer.programme.db,
-        platform,
-        key_id,
-        actor=viewer.actor_name,
-        now=viewer.now(),
-    )
-    if not done:
+    try:
+        await run_in_threadpool(
+            viewer.services.access.revoke_api_key, platform, key_id, actor=viewer.actor_name
+        )
+    except NoKey:
         return redirect(f"{_base(platform)}/keys", error="admin.no_such_key")
     return redirect(f"{_base(platform)}/keys", notice="admin.key_revoked")
 
@@ -203,13 +176,13 @@ async def revoke_key(platform: str, key_id: str, request: Request, viewer: Admin
 
 @router.get(PREFIX + "/{platform}/admin/webhooks")
 def webhooks_page(platform: str, viewer: Admin) -> HTMLResponse:
-    db = viewer.programme.db
+    hooks = viewer.services.webhooks
     return render(
         viewer,
         "admin_webhooks.html",
         section="webhooks",
-        endpoints=list_endpoints(db, platform),
-        log=delivery_log(db, platform, 50),
+        endpoints=hooks.endpoints(platform),
+        log=hooks.deliveries(platform, 50),
         topics=TOPICS,
     )
 
@@ -219,35 +192,29 @@ async def add_webhook(platform: str, request: Request, viewer: Admin) -> Respons
     form = await form_of(request, viewer)
     url = form.get("url", "").strip()
     secret = form.get("secret", "").strip()
-    generated = not secret
-    if generated:
-        secret = new_secret()
     topics = form.getlist("topics")
     try:
-        endpoint_id = await run_in_threadpool(
-            register_endpoint,
-            viewer.programme.db,
-            platform,
-            url,
-            secret,
-            topics,
-            actor=viewer.actor_name,
-            now=viewer.now(),
-            guard=viewer.programme.webhooks,
+        registered = await run_in_threadpool(
+            lambda: viewer.services.webhooks.register(
+                platform, url, topics, actor=viewer.actor_name, secret=secret or None
+            )
         )
-    except AddressRefused as exc:  # said in the page's language
+    except (AddressRefused, limits.LimitExceeded) as exc:  # said in the page's language
         return redirect(f"{_base(platform)}/webhooks", error=exc)
     except ERRORS as exc:
         return redirect(f"{_base(platform)}/webhooks", error=_error(exc))
-    if not generated:
+    if not registered.generated:
         return redirect(f"{_base(platform)}/webhooks", notice="admin.webhook_registered")
     return render(
         viewer,
         "admin_secret.html",
         section="webhooks",
         kind="webhook",
-        secret=secret,
-        detail=[("admin.webhooks.endpoint", endpoint_id), ("admin.webhooks.url", url)],
+        secret=registered.secret,
+        detail=[
+            ("admin.webhooks.endpoint", registered.endpoint_id),
+            ("admin.webhooks.url", url),
+        ],
         back=f"{_base(platform)}/webhooks",
     )
 
@@ -257,13 +224,13 @@ async def add_webhook(platform: str, request: Request, viewer: Admin) -> Respons
 
 @router.get(PREFIX + "/{platform}/admin/policies")
 def policies_page(platform: str, viewer: Admin) -> HTMLResponse:
-    db = viewer.programme.db
-    activations = policy_activations(db, platform, 10)
+    services = viewer.services
+    activations = services.dashboard.activations(platform, 10)
     try:
-        source: str | None = active_source_file(db, platform).source
-    except USER_ERRORS:
+        source: str | None = services.policies.source(platform).source
+    except errors.USER_ERRORS:
         source = None
-    cycle = latest_cycle_snapshot(db, platform)
+    cycle = services.dashboard.latest_cycle(platform)
     shadow = latest_shadow(viewer, platform)
     return render(
         viewer,
@@ -274,7 +241,7 @@ def policies_page(platform: str, viewer: Admin) -> HTMLResponse:
         candidate=shadow.source if shadow else (source or ""),
         cycle=cycle,
         cycle_value=CYCLE_SNAPSHOT,
-        files=snapshot_files(viewer.console.snapshot_dir, platform),
+        files=services.dashboard.snapshot_files(platform),
         as_of=(cycle.as_of if cycle else viewer.now().date()).isoformat(),
         shadow=shadow,
     )
@@ -286,9 +253,10 @@ async def _candidate(request: Request, form: Form) -> str:
     try:
         upload = sent.get("file")
         if isinstance(upload, UploadFile) and upload.filename:
-            data = await upload.read(MAX_POLICY_BYTES + 1)
-            if len(data) > MAX_POLICY_BYTES:
-                raise ValueError(f"policy file: larger than {MAX_POLICY_BYTES // 1024} KiB")
+            # read no more than the limit allows (the service checks the text again)
+            data = await upload.read(limits.POLICY_MAX_BYTES + 1)
+            if len(data) > limits.POLICY_MAX_BYTES:
+                limits.check_policy_source(data.decode("utf-8", "replace"))
             try:
                 return data.decode("utf-8").replace("\r\n", "\n")
             except UnicodeDecodeError:
@@ -312,24 +280,12 @@ async def run_shadow(platform: str, request: Request, viewer: Admin) -> Response
     return await run_in_threadpool(_run_shadow, platform, viewer, form, source)
 
 
-def _snapshot_of(viewer: Viewer, platform: str, choice: str) -> Path:
-    """The snapshot the admin chose: this platform's latest cycle's, or a file in this
-    platform's own folder (``ValueError`` for anything else)."""
-    if choice == CYCLE_SNAPSHOT:
-        cycle = latest_cycle_snapshot(viewer.programme.db, platform)
-        if cycle is None:
-            raise ValueError("snapshot: no finished cycle's snapshot is on this server")
-        return cycle.path
-    return snapshot_in(viewer.console.snapshot_dir, platform, choice)
-
-
 def _run_shadow(platform: str, viewer: Viewer, form: Form, source: str) -> Response:
     back = f"{_base(platform)}/policies"
     choice = form.get("snapshot", CYCLE_SNAPSHOT)
     try:
-        path = _snapshot_of(viewer, platform, choice)
         as_of = dt.date.fromisoformat(form.get("as_of", ""))
-        result = shadow_evaluation(viewer.programme.db, platform, source, path, as_of)
+        result = viewer.services.policies.shadow(platform, source, choice, as_of)
     except ERRORS as exc:
         return redirect(back, error=_error(exc))
     _shadows(viewer.request)[platform] = ShadowRun(
@@ -345,12 +301,7 @@ async def activate(platform: str, request: Request, viewer: Admin) -> Response:
     try:
         source = await _candidate(request, form)
         done = await run_in_threadpool(
-            activate_source,
-            viewer.programme.db,
-            platform,
-            source,
-            actor=viewer.actor_name,
-            now=viewer.now(),
+            lambda: viewer.services.policies.activate(platform, source, actor=viewer.actor_name)
         )
     except ERRORS as exc:
         return redirect(back, error=_error(exc))
@@ -369,7 +320,7 @@ def users_page(platform: str, viewer: Admin) -> HTMLResponse:
         viewer,
         "admin_users.html",
         section="users",
-        users=list_staff_users(viewer.programme.db, platform),
+        users=viewer.services.access.staff_users(platform),
         roles=[r.value for r in USER_ROLES],
         me=viewer.principal.username if viewer.principal else None,
     )
@@ -379,18 +330,12 @@ def users_page(platform: str, viewer: Admin) -> HTMLResponse:
 async def create_user(platform: str, request: Request, viewer: Admin) -> Response:
     form = await form_of(request, viewer)
     username = form.get("username", "").strip().lower()
-    password = secrets.token_urlsafe(15)  # 120 bits; the user is told to keep it safe
     try:
         role = Role(form.get("role", ""))
-        await run_in_threadpool(
-            create_staff_user,
-            viewer.programme.db,
-            platform,
-            username,
-            password,
-            role,
-            actor=viewer.actor_name,
-            now=viewer.now(),
+        password = await run_in_threadpool(
+            lambda: viewer.services.access.create_staff_user(
+                platform, username, role, actor=viewer.actor_name
+            )
         )
     except ERRORS as exc:
         return redirect(f"{_base(platform)}/users", error=_error(exc))
@@ -411,14 +356,10 @@ async def disable_user(platform: str, username: str, request: Request, viewer: A
     back = f"{_base(platform)}/users"
     if viewer.principal is not None and username == viewer.principal.username:
         return redirect(back, error="admin.not_yourself")
-    done = await run_in_threadpool(
-        disable_staff_user,
-        viewer.programme.db,
-        platform,
-        username,
-        actor=viewer.actor_name,
-        now=viewer.now(),
-    )
-    if not done:
+    try:
+        await run_in_threadpool(
+            viewer.services.access.disable_staff_user, platform, username, actor=viewer.actor_name
+        )
+    except NoUser:
         return redirect(back, error="admin.no_such_user")
     return redirect(back, notice="admin.user_disabled")

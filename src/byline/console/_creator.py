@@ -39,14 +39,11 @@ from byline.domain.vocabulary import (
     Trigger,
     WithdrawalReason,
 )
-from byline.service import errors, reviews
-from byline.service.obligations import obligation_of
-from byline.service.programme import Actor
+from byline.service import Actor, errors, limits
 
 router = APIRouter(include_in_schema=False)
 Creator = Annotated[Viewer, Depends(page(creator=True))]
 
-NAME_MAX = 200
 ACTION_ERRORS: tuple[type[Exception], ...] = (*errors.USER_ERRORS, ValueError)
 
 # Which actions the page offers in each state (the case's state machine has the last word:
@@ -99,9 +96,9 @@ def _countdown(viewer: Viewer, deadline: str | None) -> str | None:
 def _duty(viewer: Viewer, platform: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The obligation in words, and the case itself (None when there is none)."""
     account_id = _account(viewer)
-    duty = obligation_of(viewer.programme, platform, account_id)
+    duty = viewer.services.creators.obligation(platform, account_id)
     try:
-        view: dict[str, Any] | None = viewer.programme.show(platform, account_id)
+        view: dict[str, Any] | None = viewer.services.creators.show(platform, account_id)
     except errors.NotFoundError:
         view = None
     duty["voluntary"] = bool(view and view["voluntary"])
@@ -147,7 +144,7 @@ def _act(back: str, notice: str, work: Callable[[], object], name: str = "") -> 
 def me_page(platform: str, viewer: Creator) -> Response:
     try:
         duty, view = _duty(viewer, platform)
-        policy = reviews.policy_in_force(viewer.programme, platform)
+        policy = viewer.services.policies.in_force(platform)
     except errors.NotFoundError:
         return _no_policy(viewer)
     t = viewer.t
@@ -174,7 +171,7 @@ def refuse_page(platform: str, viewer: Creator) -> Response:
     """What refusing costs, before the creator confirms it."""
     try:
         duty, _ = _duty(viewer, platform)
-        policy = reviews.policy_in_force(viewer.programme, platform)
+        policy = viewer.services.policies.in_force(platform)
     except errors.NotFoundError:
         return _no_policy(viewer)
     if not _actions(duty)["refuse"]:
@@ -192,7 +189,7 @@ def _name_problem(name: str, form: Form) -> str | None:
     """What is wrong with a name given with consent (an error code), or None."""
     if not name:
         return "me_name_required"
-    if len(name) > NAME_MAX:
+    if len(name) > limits.NAME_MAX:
         return "me_name_too_long"
     if form.get("consent") != "yes":
         return "me_consent_required"
@@ -212,7 +209,9 @@ async def submit(platform: str, request: Request, viewer: Creator) -> Response:
         _act,
         back,
         "me_submitted",
-        lambda: viewer.programme.submit(platform, account_id, name, consent=True, actor=actor),
+        lambda: viewer.services.creators.submit(
+            platform, account_id, name, consent=True, actor=actor
+        ),
         name,
     )
 
@@ -232,7 +231,7 @@ async def refuse(platform: str, request: Request, viewer: Creator) -> Response:
         _act,
         back,
         "me_refused",
-        lambda: viewer.programme.refuse(
+        lambda: viewer.services.creators.refuse(
             platform, account_id, actor=actor, reason=reason, note=note
         ),
     )
@@ -253,7 +252,9 @@ async def appeal(platform: str, request: Request, viewer: Creator) -> Response:
         _act,
         back,
         "me_appealed",
-        lambda: viewer.programme.appeal(platform, account_id, reason, actor=actor, note=note),
+        lambda: viewer.services.creators.appeal(
+            platform, account_id, reason, actor=actor, note=note
+        ),
     )
 
 
@@ -274,7 +275,7 @@ async def volunteer(platform: str, request: Request, viewer: Creator) -> Respons
         _act,
         back,
         "me_volunteered",
-        lambda: viewer.programme.volunteer(
+        lambda: viewer.services.creators.volunteer(
             platform, account_id, name, kind, actor=actor, consent=True
         ),
         name,
@@ -294,7 +295,7 @@ async def withdraw(platform: str, request: Request, viewer: Creator) -> Response
         _act,
         back,
         "me_withdrawn",
-        lambda: viewer.programme.withdraw(
+        lambda: viewer.services.creators.withdraw(
             platform, account_id, actor=actor, reason=reason, note=note
         ),
     )

@@ -15,8 +15,7 @@ from byline.console._charts import bar_chart
 from byline.console._web import PREFIX, Viewer, page, render
 from byline.domain.cases import CaseState
 from byline.domain.explain import describe_threshold, explain
-from byline.service.access import Role
-from byline.service.dashboard import overview
+from byline.service import Role
 
 router = APIRouter(include_in_schema=False)
 Lead = Annotated[Viewer, Depends(page(Role.ADMIN, Role.PLATFORM))]
@@ -39,8 +38,8 @@ ASIDE = tuple(s for s in CaseState if s not in FUNNEL)
 def dashboard(platform: str, viewer: Lead) -> HTMLResponse:
     t = viewer.t
     now = viewer.now()
-    data = overview(viewer.programme.db, platform, now)
-    counts = viewer.programme.funnel(platform)
+    data = viewer.services.dashboard.overview(platform)
+    counts = viewer.services.cases.funnel(platform)
     charts = [
         {
             "cycle": cycle,

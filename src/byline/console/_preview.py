@@ -15,9 +15,7 @@ from fastapi.responses import HTMLResponse
 from byline.console._web import PREFIX, Viewer, page, render
 from byline.domain.labels import Viewer as LabelViewer
 from byline.domain.vocabulary import ViewerCondition
-from byline.service.access import Role
-from byline.service.errors import NotFoundError
-from byline.service.labels import lookup_labels
+from byline.service import Role, errors
 
 router = APIRouter(include_in_schema=False)
 Staff = Annotated[Viewer, Depends(page(Role.ADMIN, Role.PLATFORM, Role.REVIEWER))]
@@ -43,7 +41,7 @@ def preview(platform: str, viewer: Staff, account: str = "") -> HTMLResponse:
     if account_id:
         try:
             for name, who in VIEWERS:
-                found = lookup_labels(viewer.programme, platform, who, [account_id])
+                found = viewer.services.labels.lookup(platform, who, [account_id])
                 cards.append(
                     {
                         "viewer": name,
@@ -51,7 +49,7 @@ def preview(platform: str, viewer: Staff, account: str = "") -> HTMLResponse:
                         "hidden_by": found.hidden_by,
                     }
                 )
-        except NotFoundError:
+        except errors.NotFoundError:
             return render(
                 viewer,
                 "message.html",

@@ -29,7 +29,7 @@ from byline.console._web import (
     PREFIX,
     Viewer,
     current_url,
-    explain,
+    explain_code,
     form_of,
     page,
     redirect,
@@ -38,9 +38,15 @@ from byline.console._web import (
 )
 from byline.domain.cases import CaseState
 from byline.domain.vocabulary import AppealDecisionReason, RejectionReason, StaffReadReason
-from byline.service import errors, reviews
-from byline.service.access import Role
-from byline.service.programme import Actor
+from byline.service import (
+    Actor,
+    Assignee,
+    LimitExceeded,
+    QueueView,
+    Role,
+    TakenByAnother,
+    errors,
+)
 
 router = APIRouter(include_in_schema=False)
 Reviewer = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN))]
@@ -49,28 +55,20 @@ CaseReader = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN, Role.PLAT
 ACTING_ROLES = (Role.REVIEWER, Role.ADMIN)
 
 PAGE_SIZES = (25, 50, 100)
-BULK_MAX = 100
 # Errors a reviewer can cause by acting on a case (shown as they are: they never carry a name).
 ACTION_ERRORS: tuple[type[Exception], ...] = (
     *errors.USER_ERRORS,
     ValueError,
-    reviews.AssignmentConflict,
 )
 
 
 def _actor(viewer: Viewer) -> Actor:
-    return Actor(viewer.actor_name, getattr(viewer.request.state, "request_id", None))
+    request_id = getattr(viewer.request.state, "request_id", None)
+    return Actor(viewer.actor_name, request_id, admin=_is_admin(viewer))
 
 
 def _is_admin(viewer: Viewer) -> bool:
     return viewer.principal is not None and viewer.principal.role is Role.ADMIN
-
-
-def _may_decide(viewer: Viewer, platform: str, account_id: str) -> None:
-    """Raise ``reviews.TakenByAnother`` if another reviewer has taken the case."""
-    reviews.check_may_decide(
-        viewer.programme, platform, account_id, viewer.actor_name, anyone=_is_admin(viewer)
-    )
 
 
 def _queue_url(platform: str) -> str:
@@ -102,20 +100,19 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 @router.get(PREFIX + "/{platform}/reviews")
 def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
     params = request.query_params
-    view = _choice(params.get("state"), reviews.QueueView, reviews.QueueView.SUBMITTED)
-    assigned = _choice(params.get("assigned"), reviews.Assignee, reviews.Assignee.ANYONE)
+    view = _choice(params.get("state"), QueueView, QueueView.SUBMITTED)
+    assigned = _choice(params.get("assigned"), Assignee, Assignee.ANYONE)
     limit = _int(params.get("limit"), 50, 1, max(PAGE_SIZES))
     offset = _int(params.get("offset"), 0, 0, 10_000_000)
     try:
-        policy = reviews.policy_in_force(viewer.programme, platform)
+        policy = viewer.services.policies.in_force(platform)
     except errors.NotFoundError:
         return _not_found(viewer, "reviews.no_policy")
     tiers = [(tier.id, tier.label) for tier in policy.tiers]
     tier = params.get("tier") or ""
     if tier not in {tier_id for tier_id, _ in tiers}:
         tier = ""
-    result = reviews.queue(
-        viewer.programme,
+    result = viewer.services.reviews.queue(
         platform,
         reviewer=viewer.actor_name,
         view=view,
@@ -136,8 +133,8 @@ def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
         "reviews.html",
         page=result,
         filters=filters,
-        views=[v.value for v in reviews.QueueView],
-        assignees=[a.value for a in reviews.Assignee],
+        views=[v.value for v in QueueView],
+        assignees=[a.value for a in Assignee],
         tiers=tiers,
         tier_labels=dict(tiers),
         page_sizes=PAGE_SIZES,
@@ -158,7 +155,7 @@ async def take(platform: str, account_id: str, request: Request, viewer: Reviewe
 
 def _take(viewer: Viewer, platform: str, account_id: str, back: str) -> Response:
     try:
-        reviews.assign(viewer.programme, platform, account_id, viewer.actor_name, at=viewer.now())
+        viewer.services.reviews.take(platform, account_id, actor=_actor(viewer))
     except ACTION_ERRORS as exc:
         return redirect(back, error=exc)
     return redirect(back, notice="reviews_taken")
@@ -173,9 +170,7 @@ async def release(platform: str, account_id: str, request: Request, viewer: Revi
 
 def _release(viewer: Viewer, platform: str, account_id: str, back: str) -> Response:
     try:
-        reviews.release(
-            viewer.programme, platform, account_id, viewer.actor_name, anyone=_is_admin(viewer)
-        )
+        viewer.services.reviews.release(platform, account_id, actor=_actor(viewer))
     except ACTION_ERRORS as exc:
         return redirect(back, error=exc)
     return redirect(back, notice="reviews_released")
@@ -187,67 +182,40 @@ async def bulk(platform: str, request: Request, viewer: Reviewer) -> Response:
     not and why. Rendered, not redirected: the outcome of each case is the page's content."""
     form = await form_of(request, viewer)
     back = safe_next(form.get("next"), _queue_url(platform))
-    action = form.get("decision")
-    account_ids = list(dict.fromkeys(a for a in form.getlist("account_id") if a))
-    if action not in ("approve", "reject"):
-        return redirect(back, error="reviews_bulk_action")
-    if not account_ids:
-        return redirect(back, error="reviews_bulk_none")
-    if len(account_ids) > BULK_MAX:
-        return redirect(back, error="reviews_bulk_too_many")
     try:
         reason, note = reason_of(form.get("reason"), RejectionReason), note_of(form.get("note"))
     except BadReason as bad:
         return redirect(back, error=bad.key)
-    if action == "reject" and reason is None:
-        return redirect(back, error="case_reason_required")
+    account_ids = [a for a in form.getlist("account_id") if a]
     return await run_in_threadpool(
-        _bulk,
-        viewer,
-        platform,
-        action,
-        account_ids,
-        reason or RejectionReason.OTHER,
-        note,
-        back,
+        _bulk, viewer, platform, form.get("decision"), account_ids, reason, note, back
     )
 
 
 def _bulk(
     viewer: Viewer,
     platform: str,
-    action: str,
+    action: Any,
     account_ids: list[str],
-    reason: RejectionReason,
+    reason: RejectionReason | None,
     note: str | None,
     back: str,
 ) -> Response:
-    done: list[str] = []
-    failed: list[tuple[str, str]] = []
-    # Cases another reviewer has taken are theirs to decide (an admin may decide any).
-    held = {} if _is_admin(viewer) else reviews.holders(viewer.programme, platform, account_ids)
-    for account_id in account_ids:
-        holder = held.get(account_id)
-        if holder is not None and holder != viewer.actor_name:
-            failed.append((account_id, viewer.t("error.case_taken_by_other")))
-            continue
-        try:
-            if action == "approve":
-                viewer.programme.approve(platform, account_id, actor=_actor(viewer))
-            else:
-                viewer.programme.reject(
-                platform, account_id, reason, actor=_actor(viewer), note=note
-            )
-        except ACTION_ERRORS as exc:
-            failed.append((account_id, explain(viewer.t, exc)))
-        else:
-            done.append(account_id)
+    try:
+        outcome = viewer.services.reviews.bulk(
+            platform, account_ids, action, actor=_actor(viewer), reason=reason, note=note
+        )
+    except LimitExceeded as exc:
+        return redirect(back, error=exc)
     return render(
         viewer,
         "reviews_bulk.html",
-        action=action,
-        done=done,
-        failed=failed,
+        action=outcome.action,
+        done=outcome.done,
+        failed=[
+            (r.account_id, explain_code(viewer.t, r.code, r.facts, r.message))
+            for r in outcome.refused
+        ],
         back=back,
         case_url=lambda account_id: _case_url(platform, account_id),
     )
@@ -270,11 +238,11 @@ def _case_page(
     revealed_note: tuple[str, str] | None = None,
 ) -> Response:
     """The case; its forms (take, reveal, decide) only for those who may act on it."""
-    programme = viewer.programme
+    reviews = viewer.services.reviews
     try:
-        view = programme.show(platform, account_id)
-        trail = reviews.trail(programme, platform, account_id)
-        policy = reviews.policy_in_force(programme, platform)
+        view = reviews.show(platform, account_id)
+        trail = reviews.trail(platform, account_id)
+        policy = reviews.policy_in_force(platform)
     except errors.NotFoundError:
         return _not_found(viewer, "reviews.no_case")
     t = viewer.t
@@ -283,7 +251,7 @@ def _case_page(
         tier_label = next((x.label for x in policy.tiers if x.id == view["tier"]), view["tier"])
     assert viewer.principal is not None
     can_act = viewer.principal.role in ACTING_ROLES
-    assignee = reviews.assignee_of(programme, platform, account_id)
+    assignee = reviews.holder(platform, account_id)
     me = viewer.actor_name
     return render(
         viewer,
@@ -333,7 +301,7 @@ def _reveal(
     note: str | None,
 ) -> Response:
     try:
-        name = viewer.programme.reveal_name(
+        name = viewer.services.reviews.reveal_name(
             platform, account_id, actor=_actor(viewer), reason=reason, note=note
         )
     except ACTION_ERRORS as exc:
@@ -359,7 +327,7 @@ def _reveal_note(
     viewer: Viewer, platform: str, account_id: str, note_id: str, reason: StaffReadReason
 ) -> Response:
     try:
-        text = viewer.programme.reveal_note(
+        text = viewer.services.reviews.reveal_note(
             platform, account_id, note_id, actor=_actor(viewer), reason=reason
         )
     except ACTION_ERRORS as exc:
@@ -376,9 +344,8 @@ async def approve(platform: str, account_id: str, request: Request, viewer: Revi
 def _approve(viewer: Viewer, platform: str, account_id: str) -> Response:
     url = _case_url(platform, account_id)
     try:
-        _may_decide(viewer, platform, account_id)
-        viewer.programme.approve(platform, account_id, actor=_actor(viewer))
-    except reviews.TakenByAnother:
+        viewer.services.reviews.approve(platform, account_id, actor=_actor(viewer))
+    except TakenByAnother:
         return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
         return redirect(url, error=exc)
@@ -403,9 +370,10 @@ def _reject(
 ) -> Response:
     url = _case_url(platform, account_id)
     try:
-        _may_decide(viewer, platform, account_id)
-        viewer.programme.reject(platform, account_id, reason, actor=_actor(viewer), note=note)
-    except reviews.TakenByAnother:
+        viewer.services.reviews.reject(
+            platform, account_id, reason, actor=_actor(viewer), note=note
+        )
+    except TakenByAnother:
         return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
         return redirect(url, error=exc)
@@ -443,11 +411,10 @@ def _decide_appeal(
 ) -> Response:
     url = _case_url(platform, account_id)
     try:
-        _may_decide(viewer, platform, account_id)
-        viewer.programme.decide_appeal(
+        viewer.services.reviews.decide_appeal(
             platform, account_id, upheld=upheld, reason=reason, actor=_actor(viewer), note=note
         )
-    except reviews.TakenByAnother:
+    except TakenByAnother:
         return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
         return redirect(url, error=exc)

@@ -26,15 +26,7 @@ from byline.console._web import (
     same_token,
     set_session_cookie,
 )
-from byline.service.access import (
-    Role,
-    SignInError,
-    TokenError,
-    session_of,
-    sign_in,
-    sign_in_creator,
-    sign_out,
-)
+from byline.service import Role, SignInError, TokenError
 
 router = APIRouter(include_in_schema=False)
 Anonymous = Annotated[Viewer, Depends(anonymous)]
@@ -47,7 +39,7 @@ AnyoneSignedIn = Annotated[
 @router.get(PREFIX + "/")
 def root(request: Request, viewer: Anonymous) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
-    session = session_of(viewer.programme.db, token, viewer.now()) if token else None
+    session = viewer.services.access.session(token) if token else None
     if session is None:
         return redirect(f"{PREFIX}/login")
     return redirect(home_of(session.principal))
@@ -55,7 +47,7 @@ def root(request: Request, viewer: Anonymous) -> Response:
 
 @router.get(PREFIX + "/login")
 def login_form(viewer: Anonymous, next: str | None = None) -> HTMLResponse:
-    csrf = new_login_csrf()
+    csrf = new_login_csrf(viewer)
     viewer.csrf = csrf
     response = render(viewer, "login.html", next=safe_next(next, ""), failed=False, throttled=False)
     response.set_cookie(
@@ -87,11 +79,9 @@ async def login(request: Request, viewer: Anonymous) -> Response:
     try:
         # scrypt takes tens of milliseconds: off the event loop that also serves the API
         token = await run_in_threadpool(
-            sign_in,
-            viewer.programme.db,
+            viewer.services.access.sign_in,
             username,
             password,
-            now,
             request.cookies.get(SESSION_COOKIE),
         )
     except SignInError:
@@ -99,7 +89,7 @@ async def login(request: Request, viewer: Anonymous) -> Response:
         viewer.csrf = expected
         return render(viewer, "login.html", status=401, next=next_url, failed=True, throttled=False)
     throttle.succeeded(keys[0])
-    session = session_of(viewer.programme.db, token, now)
+    session = viewer.services.access.session(token)
     assert session is not None
     signed_in = redirect(next_url or home_of(session.principal))
     set_session_cookie(signed_in, request, token, session.expires_at, now)
@@ -112,7 +102,7 @@ async def logout(request: Request, viewer: AnyoneSignedIn) -> Response:
     await form_of(request, viewer)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        sign_out(viewer.programme.db, token)
+        viewer.services.access.sign_out(token)
     response = redirect(f"{PREFIX}/login", notice="signed_out")
     response.delete_cookie(SESSION_COOKIE, path=PREFIX)
     return response
@@ -124,8 +114,8 @@ def creator_entry(request: Request, platform: str, viewer: Anonymous, token: str
     The token is exchanged for a session at once and never appears in a page."""
     now = viewer.now()
     try:
-        session_token = sign_in_creator(
-            viewer.programme.db, platform, token, now, request.cookies.get(SESSION_COOKIE)
+        session_token = viewer.services.access.sign_in_creator(
+            platform, token, request.cookies.get(SESSION_COOKIE)
         )
     except TokenError:
         return render(
@@ -135,7 +125,7 @@ def creator_entry(request: Request, platform: str, viewer: Anonymous, token: str
             title_key="entry.failed_title",
             body_key="entry.failed",
         )
-    session = session_of(viewer.programme.db, session_token, now)
+    session = viewer.services.access.session(session_token)
     assert session is not None
     response = redirect(f"{PREFIX}/{platform}/me")
     set_session_cookie(response, request, session_token, session.expires_at, now)

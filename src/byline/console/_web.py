@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-import secrets
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,8 +25,7 @@ from byline.console import _i18n, _reasons
 from byline.console._text import inert, neutralise
 from byline.console._throttle import SignInThrottle
 from byline.domain.errors import CodedError
-from byline.service.access import Principal, Role, session_of
-from byline.service.programme import Programme
+from byline.service import Principal, Role, Services
 
 SESSION_COOKIE = "byline_session"
 LOGIN_CSRF_COOKIE = "byline_login_csrf"
@@ -57,8 +55,7 @@ SECURITY_HEADERS = {
 
 @dataclass
 class ConsoleState:
-    programme: Programme
-    snapshot_dir: Path | None = None  # where cycles' outputs are kept (shadow runs read it)
+    services: Services
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
@@ -85,8 +82,8 @@ class Viewer:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def programme(self) -> Programme:
-        return self.console.programme
+    def services(self) -> Services:
+        return self.console.services
 
     @property
     def actor_name(self) -> str:
@@ -94,7 +91,8 @@ class Viewer:
         return self.principal.name
 
     def now(self) -> dt.datetime:
-        return self.programme.clock()
+        """The service floor's time (pages show deadlines relative to it)."""
+        return self.services.access.now()
 
 
 def console_state(request: Request) -> ConsoleState:
@@ -119,7 +117,7 @@ def page(*roles: Role, creator: bool = False) -> Callable[[Request], Viewer]:
     def dependency(request: Request) -> Viewer:
         viewer = anonymous(request)
         token = request.cookies.get(SESSION_COOKIE)
-        session = session_of(viewer.programme.db, token, viewer.now()) if token else None
+        session = viewer.services.access.session(token) if token else None
         if session is None:
             raise SignInRequired(current_url(request))
         principal = session.principal
@@ -261,6 +259,13 @@ def explain(t: _i18n.Translator, exc: Exception) -> str:
     return _worded(t, exc.code, exc.facts) if worded(exc) else str(exc)
 
 
+def explain_code(t: _i18n.Translator, code: str, facts: dict[str, Any], message: str) -> str:
+    """A refusal given as its code and facts (a bulk decision's), in the viewer's language
+    when the catalogue knows the code, else its own ``message``."""
+    known = bool(code) and f"error.service.{code}" in _i18n.catalogue(_i18n.DEFAULT)
+    return _worded(t, code, facts) if known else message
+
+
 def _worded(t: _i18n.Translator, code: str, facts: dict[str, Any]) -> str:
     said = {
         k: t(f"case.state.{v}") if k == "state" and t.has(f"case.state.{v}") else v
@@ -346,5 +351,5 @@ def set_session_cookie(
     )
 
 
-def new_login_csrf() -> str:
-    return secrets.token_urlsafe(24)
+def new_login_csrf(viewer: Viewer) -> str:
+    return viewer.services.access.login_csrf()

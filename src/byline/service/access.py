@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 
 from byline import access, audit
 from byline.access import Principal, Role, Session, SignInError, TokenError
+from byline.domain.errors import CodedError
 from byline.domain.vocabulary import AuditAction
+from byline.service import limits
+from byline.service._base import Service
 from byline.service._changes import API_KEYS, api_keys_changed
 from byline.store import Database
 
@@ -251,3 +255,97 @@ def session_of(db: Database, token: str, now: dt.datetime) -> Session | None:
 def sign_out(db: Database, token: str) -> None:
     with db.transaction() as conn:
         access.close_session(conn, token)
+
+
+class NoKey(CodedError, LookupError):
+    """No active API key with this id for the platform."""
+
+
+class NoUser(CodedError, LookupError):
+    """No active console user with this name on the platform."""
+
+
+class Access(Service):
+    """API keys, staff users, sessions and creator tokens: who may call, and as what. Every
+    change is audited; every secret is generated here."""
+
+    def create_api_key(
+        self,
+        platform: str,
+        role: Role,
+        *,
+        actor: str,
+        label: str = "",
+        name_budget: int | None = None,
+    ) -> str:
+        limits.check_key_label(label)
+        return create_api_key(
+            self.db,
+            platform,
+            role,
+            actor=actor,
+            now=self.clock(),
+            label=label,
+            name_budget=name_budget,
+        )
+
+    def revoke_api_key(self, platform: str, key_id: str, *, actor: str) -> None:
+        """Revoke an active key of ``platform`` (audited); ``NoKey`` when there is none."""
+        if not revoke_api_key(self.db, platform, key_id, actor=actor, now=self.clock()):
+            raise NoKey(f"no active key {key_id[:40]} for this platform", code="no_key")
+
+    def api_keys(self, platform: str) -> list[dict[str, object]]:
+        return list_api_keys(self.db, platform)
+
+    def on_key_revoked(self, listener: Callable[[], None]) -> None:
+        on_key_revoked(self.db, listener)
+
+    def authenticate(self, presented: str) -> Principal | None:
+        return authenticate(self.db, presented)
+
+    def register_creator_key(self, platform: str, *, actor: str, secret: str | None = None) -> str:
+        return register_creator_key(self.db, platform, actor=actor, now=self.clock(), secret=secret)
+
+    def creator(self, platform: str, token: str) -> Principal:
+        return creator_principal(self.db, platform, token, self.clock())
+
+    def create_staff_user(
+        self,
+        platform: str,
+        username: str,
+        role: Role,
+        *,
+        actor: str,
+        password: str | None = None,
+    ) -> str:
+        """A console user (audited); returns the password, generated when none is given
+        (120 random bits: the user is told to keep it safe)."""
+        password = password or secrets.token_urlsafe(15)
+        create_staff_user(
+            self.db, platform, username, password, role, actor=actor, now=self.clock()
+        )
+        return password
+
+    def disable_staff_user(self, platform: str, username: str, *, actor: str) -> None:
+        """Disable a console user (audited); ``NoUser`` when there is no such active user."""
+        if not disable_staff_user(self.db, platform, username, actor=actor, now=self.clock()):
+            raise NoUser(f"no active console user {username[:80]} on this platform", code="no_user")
+
+    def staff_users(self, platform: str) -> list[dict[str, object]]:
+        return list_staff_users(self.db, platform)
+
+    def sign_in(self, username: str, password: str, replaces: str | None = None) -> str:
+        return sign_in(self.db, username, password, self.clock(), replaces)
+
+    def sign_in_creator(self, platform: str, token: str, replaces: str | None = None) -> str:
+        return sign_in_creator(self.db, platform, token, self.clock(), replaces)
+
+    def session(self, token: str) -> Session | None:
+        return session_of(self.db, token, self.clock())
+
+    def sign_out(self, token: str) -> None:
+        sign_out(self.db, token)
+
+    def login_csrf(self) -> str:
+        """A fresh token for the sign-in form (before there is a session to hold one)."""
+        return secrets.token_urlsafe(24)

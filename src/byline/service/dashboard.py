@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Text, cast, func, select
 from byline import cases
 from byline.domain.policy import Policy
 from byline.engine import SUMMARY
+from byline.service._base import Service
 from byline.service.policies import NoActivePolicy, active_policy
 from byline.store import Database
 
@@ -346,3 +347,26 @@ def snapshot_in(root: Path | None, platform: str, name: str) -> Path:
     if not name or not _inside(path, folder):
         raise ValueError(f"snapshot: no such file in this platform's snapshot folder ({platform}/)")
     return path.resolve()
+
+
+class Dashboard(Service):
+    """What the compliance lead watches: the overview, the cycles, the policy history, and the
+    snapshot folder staff may pick a shadow run's snapshot from."""
+
+    def overview(self, platform: str) -> Overview:
+        return overview(self.db, platform, self.clock())
+
+    def activations(self, platform: str, limit: int = 20) -> list[Activation]:
+        return policy_activations(self.db, platform, limit)
+
+    def latest_cycle(self, platform: str) -> CycleSnapshot | None:
+        return latest_cycle_snapshot(self.db, platform)
+
+    def snapshot_files(self, platform: str) -> list[str]:
+        return snapshot_files(self.deps.snapshot_dir, platform)
+
+    def snapshot(self, platform: str, name: str) -> Path:
+        return snapshot_in(self.deps.snapshot_dir, platform, name)
+
+    def has_snapshot_folder(self, platform: str) -> bool:
+        return platform_folder(self.deps.snapshot_dir, platform) is not None

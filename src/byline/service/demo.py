@@ -17,14 +17,9 @@ from byline.domain.explain import one_line
 from byline.domain.policy import Policy
 from byline.engine import Progress, evaluate, floor_violations
 from byline.policy import load_policy
-from byline.service.access import (
-    Role,
-    create_api_key,
-    create_staff_user,
-    issue_creator_token,
-    register_creator_key,
-)
-from byline.service.programme import Clock, Programme
+from byline.service._base import Clock
+from byline.service.access import Role, issue_creator_token
+from byline.service.floor import Services
 from byline.service.simulation import SimulationReport, WeekReport, simulate, weekly_dates
 from byline.synth import write_snapshot
 
@@ -150,22 +145,24 @@ def running_clock(start: dt.datetime) -> Clock:
     return lambda: start + dt.timedelta(seconds=time.monotonic() - origin)
 
 
-def demo_access(programme: Programme, policy: Policy) -> DemoAccess:
+def demo_access(services: Services, policy: Policy) -> DemoAccess:
     """Console users for each staff role, a label key, and a creator's sign-in token (valid for
     an hour) for an account whose case asks something of its holder."""
-    now = programme.clock()
+    access = services.access
+    now = access.now()
     staff = []
     for username, role in DEMO_STAFF:
-        password = secrets.token_urlsafe(9)
-        create_staff_user(programme.db, policy.id, username, password, role, actor="demo", now=now)
+        password = access.create_staff_user(
+            policy.id, username, role, actor="demo", password=secrets.token_urlsafe(9)
+        )
         staff.append((username, password, role))
-    label_key = create_api_key(
-        programme.db, policy.id, Role.LABEL, actor="demo", now=now, label="demo label lookups"
+    label_key = access.create_api_key(
+        policy.id, Role.LABEL, actor="demo", label="demo label lookups"
     )
-    secret = register_creator_key(programme.db, policy.id, actor="demo", now=now)
+    secret = access.register_creator_key(policy.id, actor="demo")
     account = None
     for state in (*_CREATOR_STATES, None):  # None: any case, e.g. a disclosed holder
-        found = programme.list_cases(policy.id, CaseState(state) if state else None, limit=1)
+        found = services.cases.list_cases(policy.id, CaseState(state) if state else None, limit=1)
         if found:
             account = found[0]["account_id"]
             break

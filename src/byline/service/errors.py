@@ -10,21 +10,31 @@ from byline.cases import ConcurrentUpdate
 from byline.domain.cases import TransitionError
 from byline.engine import DiffError, SnapshotError
 from byline.policy import PolicyFileError
+from byline.service._desk import AssignmentConflict, NoCase
+from byline.service.access import NoKey, NoUser
 from byline.service.cycle import CycleRunning, StaleSnapshot
+from byline.service.limits import LimitExceeded
 from byline.service.policies import NoActivePolicy
-from byline.service.programme import NoCase
 from byline.service.webhooks_admin import NoEndpoint
-from byline.service.wiring import NoDatabase
 from byline.vault import VaultError
+
+
+class NoDatabase(LookupError):
+    """The database named does not exist (yet): a mistyped --db must not look like an empty one."""
+
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     NoDatabase,
+    AssignmentConflict,
     ConcurrentUpdate,
+    LimitExceeded,
     CycleRunning,
     DiffError,
     NoActivePolicy,
     NoCase,
     NoEndpoint,
+    NoKey,
+    NoUser,
     PolicyFileError,
     SnapshotError,
     StaleSnapshot,
@@ -33,14 +43,22 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 )
 
 # For adapters that map errors to statuses (the API): what kind of mistake each is.
-NotFoundError: tuple[type[Exception], ...] = (NoActivePolicy, NoCase, NoEndpoint)
+NotFoundError: tuple[type[Exception], ...] = (
+    NoActivePolicy,
+    NoCase,
+    NoEndpoint,
+    NoKey,
+    NoUser,
+)
 ConflictError: tuple[type[Exception], ...] = (
+    AssignmentConflict,
     TransitionError,
     ConcurrentUpdate,
     CycleRunning,
     StaleSnapshot,
 )
 InvalidInputError: tuple[type[Exception], ...] = (
+    LimitExceeded,
     PolicyFileError,
     SnapshotError,
     DiffError,

@@ -25,9 +25,10 @@ from sqlalchemy import Connection, bindparam, select
 from byline import cases
 from byline.domain.labels import Viewer, hidden_by
 from byline.domain.policy import Policy
+from byline.service._base import Service
 from byline.service._changes import LABELS
+from byline.service._desk import vault_subject
 from byline.service.policies import active_policy
-from byline.service.programme import Programme, vault_subject
 from byline.store import Database
 
 MAX_BATCH = 100
@@ -207,7 +208,7 @@ class _LiveIds:
 
 
 def lookup_labels(
-    programme: Programme,
+    programme: Service,
     platform: str,
     viewer: Viewer,
     account_ids: Sequence[str],
@@ -272,7 +273,7 @@ _LIVE_LABELS = select(_table.c.account_id, _table.c.kind, _table.c.name_id, _tab
 
 
 def _read_labels(
-    programme: Programme, conn: Connection, platform: str, account_ids: list[str]
+    programme: Service, conn: Connection, platform: str, account_ids: list[str]
 ) -> dict[str, Label | None]:
     """The live labels of ``account_ids``, with their names from the vault (None: no label)."""
     rows = conn.execute(_LIVE_LABELS, {"platform": platform, "account_ids": account_ids}).all()
@@ -288,3 +289,21 @@ def _read_labels(
 
 
 _NO_CACHE = LabelCache(0)
+
+
+class Labels(Service):
+    """The label path: what a viewer sees on up to ``MAX_BATCH`` profiles, from memory when
+    the cache can answer (``cache``: one per process, following this database's changes)."""
+
+    def cache(self, seconds: float) -> LabelCache:
+        """A cache of answers for ``seconds``, cleared by this process's label changes."""
+        return LabelCache(seconds).follow(self.db)
+
+    def lookup(
+        self,
+        platform: str,
+        viewer: Viewer,
+        account_ids: Sequence[str],
+        cache: LabelCache | None = None,
+    ) -> LabelLookup:
+        return lookup_labels(self, platform, viewer, account_ids, cache)

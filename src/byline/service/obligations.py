@@ -6,8 +6,9 @@ from typing import Any
 
 from byline.domain.explain import describe_penalty, describe_threshold
 from byline.domain.vocabulary import Trigger
+from byline.service._desk import CaseDesk as Programme
+from byline.service._desk import NoCase
 from byline.service.policies import active_policy
-from byline.service.programme import NoCase, Programme
 
 
 def obligation_of(programme: Programme, platform: str, account_id: str | None) -> dict[str, Any]:

@@ -6,9 +6,8 @@ import datetime as dt
 from typing import Any
 
 from byline import audit, outbox
-from byline.domain.vocabulary import ErasureReason
-from byline.service.programme import Actor, Programme, wall_clock
-from byline.service.wiring import open_database
+from byline.service._base import Service, wall_clock
+from byline.service.health import gauges, readiness
 from byline.store import Database
 from byline.store.migrate import revisions, upgrade
 from byline.vault import LocalKeyProvider
@@ -20,20 +19,6 @@ def audit_verify(
     """The chain, its seals and (with the key provider) their MACs; see ``audit.verify``."""
     with db.reading() as conn:
         return audit.verify(conn, anchor, sealer)
-
-
-def audit_seal(db: Database, sealer: audit.Sealer, actor: str) -> audit.Seal:
-    """Seal the head now (after upgrading a database whose log predates seals, say); the
-    chain must be intact, so a seal never vouches for a log already rewritten."""
-    with db.transaction() as conn:
-        report = audit.verify(conn, None, None)
-        if not report.ok:
-            raise ValueError(f"not sealed: the audit chain is broken ({report.problem})")
-        audit.append(
-            conn,
-            audit.AuditEntry(at=wall_clock(), actor=actor, action=audit.AuditAction.AUDIT_SEALED),
-        )
-        return audit.seal(conn, sealer, wall_clock(), "by_hand")
 
 
 def audit_head(db: Database) -> tuple[int, str]:
@@ -82,51 +67,68 @@ def deliver_outbox(
     return totals
 
 
-def register_webhook(
-    db: Database,
-    platform: str,
-    url: str,
-    secret: str,
-    topics: list[str],
-    *,
-    guard: outbox.WebhookGuard,
-) -> str:
-    """Register an endpoint that receives ``platform``'s messages of ``topics`` (and no one
-    else's); return its id. ``outbox.AddressRefused`` (a ``ValueError``) when ``guard`` does
-    not allow where the URL leads."""
-    guard.destination(url)  # resolving takes time: before the transaction
-    with db.transaction() as conn:
-        return outbox.register_endpoint(conn, platform, url, secret, topics, wall_clock())
-
-
 def db_upgrade(url: str | None) -> tuple[str | None, str | None]:
+    from byline.service.wiring import open_database
+
     db = open_database(url, migrate=False)
     before, _ = revisions(db.engine)
     upgrade(db.engine)
     return before, revisions(db.engine)[0]
 
 
-def rotate_keys(programme: Programme, actor: str) -> dict[str, Any]:
-    """Add a master key to the ring, re-wrap every data key under it (in batches)."""
-    provider = programme.keys
-    if not isinstance(provider, LocalKeyProvider):
-        raise TypeError("rotation here needs a local key ring; rotate in your KMS instead")
-    key_id = provider.add_key()
-    total = 0
-    while True:
-        with programme.db.transaction() as conn:
-            done = programme.vault.rotate(conn, programme.clock(), actor, limit=1000)
-        total += done
-        if done == 0:
-            break
-    # Seals under the old key stay checkable only while it is in the ring: a seal under the
-    # new one vouches for everything before it, so the old key may leave.
-    with programme.db.transaction() as conn:
-        audit.seal(conn, programme.vault.sealer, programme.clock(), "keys_rotated")
-    return {"key_id": key_id, "rewrapped": total}
+class Operations(Service):
+    """What operations staff run over one database: the audit chain (verify, seal, head), the
+    outbox's state, key rotation, readiness and gauges."""
 
+    def audit_verify(
+        self, anchor: tuple[int, str] | None = None, *, with_seals: bool = True
+    ) -> audit.ChainReport:
+        """The chain and its seals; with the key provider at hand, the seals' MACs too."""
+        sealer = self.vault.sealer if with_seals and self.deps.keys is not None else None
+        return audit_verify(self.db, anchor, sealer)
 
-def erase_name(
-    programme: Programme, platform: str, account_id: str, actor: str, reason: ErasureReason
-) -> int:
-    return programme.erase(platform, account_id, actor=Actor(actor), reason=reason)
+    def audit_seal(self, actor: str) -> audit.Seal:
+        """Seal the head now; the chain must be intact."""
+        with self.db.transaction() as conn:
+            report = audit.verify(conn, None, None)
+            if not report.ok:
+                raise ValueError(f"not sealed: the audit chain is broken ({report.problem})")
+            now = self.clock()
+            audit.append(
+                conn,
+                audit.AuditEntry(at=now, actor=actor, action=audit.AuditAction.AUDIT_SEALED),
+            )
+            return audit.seal(conn, self.vault.sealer, now, "by_hand")
+
+    def audit_head(self) -> tuple[int, str]:
+        return audit_head(self.db)
+
+    def outbox(
+        self, status: MessageStatus | None, limit: int, platform: str | None = None
+    ) -> dict[str, Any]:
+        return list_outbox(self.db, status, limit, platform)
+
+    def rotate_keys(self, actor: str) -> dict[str, Any]:
+        """Add a master key to the ring, re-wrap every data key under it (in batches)."""
+        provider = self.deps.keys
+        if not isinstance(provider, LocalKeyProvider):
+            raise TypeError("rotation here needs a local key ring; rotate in your KMS instead")
+        key_id = provider.add_key()
+        total = 0
+        while True:
+            with self.db.transaction() as conn:
+                done = self.vault.rotate(conn, self.clock(), actor, limit=1000)
+            total += done
+            if done == 0:
+                break
+        # Seals under the old key stay checkable only while it is in the ring: a seal under
+        # the new one vouches for everything before it, so the old key may leave.
+        with self.db.transaction() as conn:
+            audit.seal(conn, self.vault.sealer, self.clock(), "keys_rotated")
+        return {"key_id": key_id, "rewrapped": total}
+
+    def readiness(self) -> dict[str, Any]:
+        return readiness(self.db)
+
+    def gauges(self) -> dict[str, Any]:
+        return gauges(self.db)

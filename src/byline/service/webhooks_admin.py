@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from byline import audit, outbox
 from byline.domain.errors import CodedError
 from byline.domain.vocabulary import AuditAction
+from byline.service import limits
+from byline.service._base import Service
 from byline.store import Database
 
 TOPICS: tuple[str, ...] = tuple(t.value for t in outbox.Topic)
@@ -88,9 +91,7 @@ def set_endpoint_active(
     with db.transaction() as conn:
         endpoint = outbox.get_endpoint(conn, endpoint_id)
         if endpoint is None or (platform is not None and endpoint.platform != platform):
-            raise NoEndpoint(
-                f"no webhook endpoint {endpoint_id[:40]}", code="webhook_no_endpoint"
-            )
+            raise NoEndpoint(f"no webhook endpoint {endpoint_id[:40]}", code="webhook_no_endpoint")
         if active:
             outbox.activate_endpoint(conn, endpoint_id)
         else:
@@ -125,3 +126,77 @@ def delivery_log(db: Database, platform: str, limit: int = 50) -> dict[str, Any]
             "backlog": outbox.backlog(conn, platform).as_dict(),
             "messages": outbox.list_messages(conn, None, limit, platform),
         }
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A new endpoint; its secret is shown this once (``generated``: Byline made it)."""
+
+    endpoint_id: str
+    secret: str
+    topics: list[str]
+    generated: bool
+
+
+class Webhooks(Service):
+    """A platform's webhook endpoints: registration (topics checked, the secret generated when
+    none is given, audited, whichever door), the list (never a secret), disabling and enabling
+    (audited), the delivery log, and delivering what is due."""
+
+    def register(
+        self,
+        platform: str,
+        url: str,
+        topics: list[str],
+        *,
+        actor: str,
+        secret: str | None = None,
+    ) -> Registered:
+        generated = not secret
+        secret = secret or outbox.new_secret()
+        if len(secret) < limits.WEBHOOK_SECRET_MIN or len(secret) > limits.WEBHOOK_SECRET_MAX:
+            raise limits.LimitExceeded(
+                f"secret: {limits.WEBHOOK_SECRET_MIN} to {limits.WEBHOOK_SECRET_MAX} characters",
+                code="webhook_secret_length",
+                least=limits.WEBHOOK_SECRET_MIN,
+                most=limits.WEBHOOK_SECRET_MAX,
+            )
+        endpoint_id = register_endpoint(
+            self.db,
+            platform,
+            url,
+            secret,
+            topics,
+            actor=actor,
+            now=self.clock(),
+            guard=self.deps.webhooks,
+        )
+        return Registered(endpoint_id, secret, sorted(set(topics)), generated)
+
+    def endpoints(self, platform: str | None) -> list[dict[str, Any]]:
+        return list_endpoints(self.db, platform)
+
+    def set_active(
+        self, endpoint_id: str, active: bool, *, actor: str, platform: str | None = None
+    ) -> dict[str, Any]:
+        return set_endpoint_active(
+            self.db, endpoint_id, active, actor=actor, now=self.clock(), platform=platform
+        )
+
+    def deliveries(self, platform: str, limit: int = 50) -> dict[str, Any]:
+        return delivery_log(self.db, platform, limit)
+
+    def deliver(
+        self,
+        rounds: int = 1,
+        sink: outbox.WebhookSink | None = None,
+        timeout_s: float = outbox.DEFAULT_TIMEOUT_S,
+        at: dt.datetime | None = None,
+    ) -> dict[str, int]:
+        """Deliver due messages, ``rounds`` passes, at ``at`` (default now); each endpoint's
+        address is checked before each attempt."""
+        from byline.service.operations import deliver_outbox
+
+        return deliver_outbox(
+            self.db, rounds, sink, at or self.clock(), timeout_s, guard=self.deps.webhooks
+        )

@@ -5,18 +5,23 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from byline.outbox import ALLOW_VARIABLE, AllowList, WebhookGuard
-from byline.service.programme import Clock, Programme, wall_clock
+from byline.service._base import Clock, Deps, wall_clock
+from byline.service.errors import NoDatabase
+from byline.service.floor import Services
+from byline.service.programme import Programme
 from byline.store import Database, default_url, normalise_url
 from byline.store.migrate import revisions, upgrade
 from byline.vault import (
     ENV_KEY_FILE,
     ENV_MASTER_KEY,
     KeyProvider,
+    NoKeyRing,
     Vault,
     key_provider_from_env,
 )
@@ -29,10 +34,6 @@ def default_key_file(db_url: str) -> Path:
     if url.get_backend_name() == "sqlite" and url.database:
         return Path(url.database).with_suffix(".keys.json")
     return Path.cwd() / "byline.keys.json"
-
-
-class NoDatabase(LookupError):
-    """The database named does not exist (yet): a mistyped --db must not look like an empty one."""
 
 
 def open_database(
@@ -110,6 +111,34 @@ def open_programme(
     return Programme(db, Vault(provider), clock, provider, guard)
 
 
+def open_services(
+    db_url: str | None = None,
+    *,
+    clock: Clock = wall_clock,
+    key_file: Path | None = None,
+    must_exist: bool = False,
+    webhooks: WebhookGuard | None = None,
+    snapshot_dir: Path | None = None,
+    keys: bool = True,
+    configured_webhooks: bool = True,
+) -> Services:
+    """The service floor over the database at ``db_url`` (migrated), with its vault.
+    ``keys=False``: only key material already there (none is created); without any, the vault
+    can neither decrypt nor seal (to read the audit chain or the outbox, say). With
+    ``configured_webhooks=False`` too, ``BYLINE_WEBHOOK_ALLOW`` is not read (webhooks may lead
+    to public addresses only): for commands that neither register nor deliver."""
+    if not keys:
+        provider = existing_key_provider(db_url)
+        db = open_database(db_url, must_exist=must_exist)
+        vault = Vault(provider if provider is not None else NoKeyRing())
+        guard = webhooks or (webhook_guard() if configured_webhooks else WebhookGuard())
+        return Services.of(Deps(db, vault, clock, provider, guard, snapshot_dir))
+    programme = open_programme(
+        db_url, clock=clock, key_file=key_file, must_exist=must_exist, webhooks=webhooks
+    )
+    return Services.of(replace(programme.deps, snapshot_dir=snapshot_dir))
+
+
 def existing_key_provider(db_url: str | None = None) -> KeyProvider | None:
     """The key provider ``open_programme`` would use, without creating a key file: None when
     there is none (``BYLINE_MASTER_KEY``, ``BYLINE_KEY_FILE`` or the default file)."""
@@ -126,6 +155,7 @@ __all__ = [
     "existing_key_provider",
     "open_database",
     "open_programme",
+    "open_services",
     "webhook_allow_list",
     "webhook_guard",
 ]

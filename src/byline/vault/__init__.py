@@ -15,6 +15,7 @@ from byline.vault._keys import (
     ENV_MASTER_KEY,
     KeyProvider,
     LocalKeyProvider,
+    NoKeyRing,
     key_provider_from_env,
 )
 from byline.vault._names import (
@@ -42,6 +43,7 @@ __all__ = [
     "NameRejected",
     "NameStatus",
     "NameStatusError",
+    "NoKeyRing",
     "NoteNotFound",
     "Vault",
     "VaultError",

@@ -239,6 +239,30 @@ class LocalKeyProvider:
         )
 
 
+class NoKeyRing:
+    """The provider of a database opened without key material (to read its audit chain or
+    its outbox, say): it holds no key, so nothing can be encrypted, decrypted or sealed
+    through it, and no seal checks (``check_mac`` is None: the key is not held)."""
+
+    _WHY = "no master key here: set BYLINE_MASTER_KEY or BYLINE_KEY_FILE, or use the key file"
+
+    @property
+    def current_key_id(self) -> str:
+        raise KeyRingError(self._WHY)
+
+    def wrap(self, data_key: bytes, *, associated_data: bytes) -> tuple[bytes, str]:
+        raise KeyRingError(self._WHY)
+
+    def unwrap(self, wrapped: bytes, master_key_id: str, *, associated_data: bytes) -> bytes:
+        raise KeyRingError(self._WHY)
+
+    def mac(self, message: bytes) -> tuple[bytes, str]:
+        raise KeyRingError(self._WHY)
+
+    def check_mac(self, message: bytes, tag: bytes, master_key_id: str) -> bool | None:
+        return None
+
+
 def key_provider_from_env(
     default_key_file: Path, *, environ: Mapping[str, str] | None = None
 ) -> LocalKeyProvider:

@@ -322,7 +322,11 @@ def test_a_disabled_endpoint_gets_no_new_deliveries(
             ]
     finally:
         db.dispose()
-    assert actions == [("webhook:disabled", "ops:ann"), ("webhook:enabled", "ops:ann")]
+    assert actions == [
+        ("webhook:registered", "cli"),  # every door audits a registration
+        ("webhook:disabled", "ops:ann"),
+        ("webhook:enabled", "ops:ann"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -6,30 +6,22 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from byline.api._deps import AdminCaller, PlatformPath, StateDep
-from byline.api._problems import PROBLEM_RESPONSES, Problem
+from byline.api._deps import AccessDep, AdminCaller, PlatformPath, StateDep
+from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import ApiKeyIn
-from byline.service.access import (
-    Role,
-    create_api_key,
-    list_api_keys,
-    register_creator_key,
-    revoke_api_key,
-)
+from byline.service import Role
 
 router = APIRouter(prefix="/v1/platforms/{platform}", tags=["admin"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/api-keys", status_code=201, summary="Create an API key (shown once)")
 def create_key(
-    platform: PlatformPath, body: ApiKeyIn, state: StateDep, caller: AdminCaller
+    platform: PlatformPath, body: ApiKeyIn, access: AccessDep, caller: AdminCaller
 ) -> dict[str, Any]:
-    key = create_api_key(
-        state.programme.db,
+    key = access.create_api_key(
         platform,
         Role(body.role),
         actor=caller.name,
-        now=state.programme.clock(),
         label=body.label,
         name_budget=body.name_budget_per_hour,
     )
@@ -42,18 +34,15 @@ def create_key(
 
 
 @router.get("/api-keys", summary="The platform's keys (never the secrets)")
-def keys(platform: PlatformPath, state: StateDep, caller: AdminCaller) -> list[dict[str, Any]]:
-    return list_api_keys(state.programme.db, platform)
+def keys(platform: PlatformPath, access: AccessDep, caller: AdminCaller) -> list[dict[str, Any]]:
+    return access.api_keys(platform)
 
 
 @router.delete("/api-keys/{key_id}", summary="Revoke a key")
 def revoke(
-    platform: PlatformPath, key_id: str, state: StateDep, caller: AdminCaller
+    platform: PlatformPath, key_id: str, access: AccessDep, state: StateDep, caller: AdminCaller
 ) -> dict[str, Any]:
-    if not revoke_api_key(
-        state.programme.db, platform, key_id, actor=caller.name, now=state.programme.clock()
-    ):
-        raise Problem(404, "Not found", f"no active key {key_id} for this platform")
+    access.revoke_api_key(platform, key_id, actor=caller.name)
     state.keys.clear()  # revoked through this process: effective at once here
     return {"key_id": key_id, "revoked": True}
 
@@ -63,10 +52,8 @@ def revoke(
     status_code=201,
     summary="Register a new key to sign creator tokens with (shown once)",
 )
-def creator_key(platform: PlatformPath, state: StateDep, caller: AdminCaller) -> dict[str, Any]:
-    secret = register_creator_key(
-        state.programme.db, platform, actor=caller.name, now=state.programme.clock()
-    )
+def creator_key(platform: PlatformPath, access: AccessDep, caller: AdminCaller) -> dict[str, Any]:
+    secret = access.register_creator_key(platform, actor=caller.name)
     return {
         "secret": secret,
         "algorithm": "HS256",

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from byline.api._deps import CreatorCaller, PlatformPath, StateDep
+from byline.api._deps import CasesDep, CreatorCaller, CreatorsDep, PlatformPath
 from byline.api._problems import PROBLEM_RESPONSES, Problem
 from byline.api._schemas import (
     AppealIn,
@@ -16,8 +16,7 @@ from byline.api._schemas import (
     VolunteerIn,
     WithdrawalIn,
 )
-from byline.service.obligations import obligation_of
-from byline.service.programme import Actor
+from byline.service import Actor
 
 router = APIRouter(
     prefix="/v1/platforms/{platform}/me", tags=["creator"], responses=PROBLEM_RESPONSES
@@ -36,8 +35,8 @@ def _account(caller: Any) -> str:
 
 
 @router.get("", response_model=Obligation, summary="My obligation, reasons, deadline, penalties")
-def me(platform: PlatformPath, state: StateDep, caller: CreatorCaller) -> Obligation:
-    return Obligation.model_validate(obligation_of(state.programme, platform, caller.account_id))
+def me(platform: PlatformPath, creators: CreatorsDep, caller: CreatorCaller) -> Obligation:
+    return Obligation.model_validate(creators.obligation(platform, caller.account_id))
 
 
 @router.post(
@@ -46,41 +45,39 @@ def me(platform: PlatformPath, state: StateDep, caller: CreatorCaller) -> Obliga
     summary="Consent and submit my name (also a name change)",
 )
 def submit(
-    platform: PlatformPath, body: SubmissionIn, state: StateDep, caller: CreatorCaller
+    platform: PlatformPath, body: SubmissionIn, creators: CreatorsDep, caller: CreatorCaller
 ) -> Obligation:
-    state.programme.submit(
+    creators.submit(
         platform, _account(caller), body.name, consent=body.consent, actor=_actor(caller)
     )
-    return me(platform, state, caller)
+    return me(platform, creators, caller)
 
 
 @router.post("/refusal", response_model=Obligation, summary="Decline to show my name")
 def refuse(
-    platform: PlatformPath, body: RefusalIn, state: StateDep, caller: CreatorCaller
+    platform: PlatformPath, body: RefusalIn, creators: CreatorsDep, caller: CreatorCaller
 ) -> Obligation:
-    state.programme.refuse(
+    creators.refuse(
         platform, _account(caller), actor=_actor(caller), reason=body.reason, note=body.note
     )
-    return me(platform, state, caller)
+    return me(platform, creators, caller)
 
 
 @router.post("/appeal", response_model=Obligation, summary="Contest the obligation")
 def appeal(
-    platform: PlatformPath, body: AppealIn, state: StateDep, caller: CreatorCaller
+    platform: PlatformPath, body: AppealIn, creators: CreatorsDep, caller: CreatorCaller
 ) -> Obligation:
-    state.programme.appeal(
-        platform, _account(caller), body.reason, actor=_actor(caller), note=body.note
-    )
-    return me(platform, state, caller)
+    creators.appeal(platform, _account(caller), body.reason, actor=_actor(caller), note=body.note)
+    return me(platform, creators, caller)
 
 
 @router.post(
     "/volunteer", response_model=Obligation, summary="Choose to show my name although not required"
 )
 def volunteer(
-    platform: PlatformPath, body: VolunteerIn, state: StateDep, caller: CreatorCaller
+    platform: PlatformPath, body: VolunteerIn, creators: CreatorsDep, caller: CreatorCaller
 ) -> Obligation:
-    state.programme.volunteer(
+    creators.volunteer(
         platform,
         _account(caller),
         body.name,
@@ -88,22 +85,21 @@ def volunteer(
         actor=_actor(caller),
         consent=body.consent,
     )
-    return me(platform, state, caller)
+    return me(platform, creators, caller)
 
 
 @router.post("/withdrawal", response_model=Obligation, summary="Withdraw my voluntary disclosure")
 def withdraw(
-    platform: PlatformPath, body: WithdrawalIn, state: StateDep, caller: CreatorCaller
+    platform: PlatformPath, body: WithdrawalIn, creators: CreatorsDep, caller: CreatorCaller
 ) -> Obligation:
-    state.programme.withdraw(
+    creators.withdraw(
         platform, _account(caller), actor=_actor(caller), reason=body.reason, note=body.note
     )
-    return me(platform, state, caller)
+    return me(platform, creators, caller)
 
 
 @router.get("/enforcement", summary="The restrictions on my account and how to lift them")
 def my_enforcement(
-    platform: PlatformPath, state: StateDep, caller: CreatorCaller
+    platform: PlatformPath, cases: CasesDep, caller: CreatorCaller
 ) -> dict[str, Any]:
-    assert caller.account_id is not None
-    return state.programme.enforcement(platform, caller.account_id)
+    return cases.enforcement(platform, _account(caller))

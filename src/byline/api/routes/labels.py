@@ -38,8 +38,7 @@ from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import LabelsIn, LabelsOut
 from byline.api._state import AppState
 from byline.domain.labels import Viewer
-from byline.service.access import Principal
-from byline.service.labels import Label, lookup_labels
+from byline.service import Label, Principal
 
 PATH = "/v1/platforms/{platform}/labels"
 
@@ -80,7 +79,7 @@ def answer(
         viewer = Viewer.of(seen.logged_in, seen.identity_verified, seen.flags)
         if len(_viewers) < 1024:  # a few dozen kinds of viewer exist; the bound is for safety
             _viewers[kind] = viewer
-    result = lookup_labels(state.programme, platform, viewer, body.account_ids, state.labels)
+    result = state.services.labels.lookup(platform, viewer, body.account_ids, state.labels)
     if result.shown:
         names = [a for a, label in result.labels.items() if label is not None]
         spend_names(state, caller, platform, seen.id, names)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from byline.api._deps import StateDep
+from byline.api._deps import OperationsDep, StateDep
 from byline.api._problems import problem_response
 from byline.api._ratelimit import RedisLimiter
-from byline.service.health import readiness
 
 router = APIRouter(tags=["operations"])
 
@@ -23,8 +22,8 @@ def healthz() -> dict[str, str]:
     summary="Database reachable, migrations current, Redis reachable when configured",
     response_model=None,
 )
-def readyz(state: StateDep) -> dict[str, object] | Response:
-    ready = readiness(state.programme.db)
+def readyz(state: StateDep, ops: OperationsDep) -> dict[str, object] | Response:
+    ready = ops.readiness()
     if ready["ready"] and isinstance(state.limiter, RedisLimiter):
         # Requests are still answered (limits counted per process), but not as configured.
         problem = state.limiter.ready()
@@ -36,10 +35,8 @@ def readyz(state: StateDep) -> dict[str, object] | Response:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-def metrics(state: StateDep) -> Response:
-    from byline.service.health import gauges
-
-    values = gauges(state.programme.db)
+def metrics(state: StateDep, ops: OperationsDep) -> Response:
+    values = ops.gauges()
     state.metrics.outbox_backlog.set(values["outbox_pending"])
     for platform, n in values["review_queue"].items():
         state.metrics.queue.labels(platform).set(n)

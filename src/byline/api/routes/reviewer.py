@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from byline.api._deps import AccountPath, PlatformPath, ReviewerCaller, StateDep
+from byline.api._deps import AccountPath, CasesDep, PlatformPath, ReviewerCaller, ReviewsDep
 from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import AppealDecisionIn, BulkIn, NoteRevealIn, RejectionIn, RevealIn
 from byline.domain.cases import CaseState
-from byline.service import errors
-from byline.service.programme import Actor
+from byline.service import Actor, Role
 
 router = APIRouter(
     prefix="/v1/platforms/{platform}/review", tags=["reviewer"], responses=PROBLEM_RESPONSES
@@ -19,26 +18,26 @@ router = APIRouter(
 
 
 def _actor(caller: Any, request_id: str | None = None) -> Actor:
-    return Actor(caller.name, request_id)
+    return Actor(caller.name, request_id, admin=caller.role is Role.ADMIN)
 
 
 @router.get("/queue", summary="Cases, nearest deadline first")
 def queue(
     platform: PlatformPath,
-    state: StateDep,
+    cases: CasesDep,
     caller: ReviewerCaller,
     case_state: CaseState = Query(CaseState.SUBMITTED, alias="state", examples=["appealed"]),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[dict[str, Any]]:
-    return state.programme.list_cases(platform, case_state, limit, offset)
+    return cases.list_cases(platform, case_state, limit, offset)
 
 
 @router.get("/cases/{account_id:path}", summary="One case: facts, reasons, history (no name)")
 def case(
-    platform: PlatformPath, account_id: AccountPath, state: StateDep, caller: ReviewerCaller
+    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, caller: ReviewerCaller
 ) -> dict[str, Any]:
-    return state.programme.show(platform, account_id)
+    return reviews.show(platform, account_id)
 
 
 @router.post(
@@ -49,10 +48,10 @@ def reveal(
     platform: PlatformPath,
     account_id: AccountPath,
     body: RevealIn,
-    state: StateDep,
+    reviews: ReviewsDep,
     caller: ReviewerCaller,
 ) -> dict[str, str]:
-    name = state.programme.reveal_name(
+    name = reviews.reveal_name(
         platform, account_id, actor=_actor(caller), reason=body.reason, note=body.note
     )
     return {"account_id": account_id, "name": name}
@@ -66,10 +65,10 @@ def reveal_note(
     platform: PlatformPath,
     account_id: AccountPath,
     body: NoteRevealIn,
-    state: StateDep,
+    reviews: ReviewsDep,
     caller: ReviewerCaller,
 ) -> dict[str, str]:
-    note = state.programme.reveal_note(
+    note = reviews.reveal_note(
         platform, account_id, body.note_id, actor=_actor(caller), reason=body.reason
     )
     return {"account_id": account_id, "note_id": body.note_id, "note": note}
@@ -77,10 +76,10 @@ def reveal_note(
 
 @router.post("/cases/{account_id:path}/approval", summary="Verify the submitted name")
 def approve(
-    platform: PlatformPath, account_id: AccountPath, state: StateDep, caller: ReviewerCaller
+    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, caller: ReviewerCaller
 ) -> dict[str, Any]:
-    state.programme.approve(platform, account_id, actor=_actor(caller))
-    return state.programme.show(platform, account_id)
+    reviews.approve(platform, account_id, actor=_actor(caller))
+    return reviews.show(platform, account_id)
 
 
 @router.post(
@@ -90,11 +89,11 @@ def reject(
     platform: PlatformPath,
     account_id: AccountPath,
     body: RejectionIn,
-    state: StateDep,
+    reviews: ReviewsDep,
     caller: ReviewerCaller,
 ) -> dict[str, Any]:
-    state.programme.reject(platform, account_id, body.reason, actor=_actor(caller), note=body.note)
-    return state.programme.show(platform, account_id)
+    reviews.reject(platform, account_id, body.reason, actor=_actor(caller), note=body.note)
+    return reviews.show(platform, account_id)
 
 
 @router.post("/cases/{account_id:path}/appeal-decision", summary="Uphold or deny an appeal")
@@ -102,10 +101,10 @@ def decide_appeal(
     platform: PlatformPath,
     account_id: AccountPath,
     body: AppealDecisionIn,
-    state: StateDep,
+    reviews: ReviewsDep,
     caller: ReviewerCaller,
 ) -> dict[str, Any]:
-    state.programme.decide_appeal(
+    reviews.decide_appeal(
         platform,
         account_id,
         upheld=body.upheld,
@@ -113,23 +112,48 @@ def decide_appeal(
         actor=_actor(caller),
         note=body.note,
     )
-    return state.programme.show(platform, account_id)
+    return reviews.show(platform, account_id)
 
 
 @router.post("/bulk", summary="Approve or reject many submissions; each result is reported")
 def bulk(
-    platform: PlatformPath, body: BulkIn, state: StateDep, caller: ReviewerCaller
+    platform: PlatformPath, body: BulkIn, reviews: ReviewsDep, caller: ReviewerCaller
 ) -> dict[str, Any]:
-    results: dict[str, str] = {}
-    for account_id in body.account_ids:
-        try:
-            if body.action == "approve":
-                state.programme.approve(platform, account_id, actor=_actor(caller))
-            else:
-                state.programme.reject(
-                    platform, account_id, body.reason, actor=_actor(caller), note=body.note
-                )
-            results[account_id] = "done"
-        except errors.USER_ERRORS as exc:
-            results[account_id] = f"not done: {exc}"
-    return {"results": results}
+    outcome = reviews.bulk(
+        platform,
+        list(body.account_ids),
+        body.action,
+        actor=_actor(caller),
+        reason=body.reason,
+        note=body.note,
+    )
+    results = {account_id: "done" for account_id in outcome.done}
+    for refused in outcome.refused:
+        results[refused.account_id] = f"not done: {refused.message}"
+    return {
+        "results": results,
+        "done": outcome.done,
+        "refused": [
+            {"account_id": r.account_id, "code": r.code, "detail": r.message}
+            for r in outcome.refused
+        ],
+    }
+
+
+@router.put(
+    "/cases/{account_id:path}/assignment",
+    summary="Take the case: its decisions are reserved to the caller",
+)
+def take(
+    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, caller: ReviewerCaller
+) -> dict[str, Any]:
+    reviews.take(platform, account_id, actor=_actor(caller))
+    return {"account_id": account_id, "assignee": caller.name}
+
+
+@router.delete("/cases/{account_id:path}/assignment", summary="Give the case back")
+def release(
+    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, caller: ReviewerCaller
+) -> dict[str, Any]:
+    reviews.release(platform, account_id, actor=_actor(caller))
+    return {"account_id": account_id, "assignee": None}

@@ -1,0 +1,141 @@
+"""The case desk every case service stands on: open a case under lock, check a transition
+before anything is written, apply it with its effects in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection
+
+from byline import audit, cases
+from byline.domain.cases import Case, CaseState, Event, transition
+from byline.domain.enforcement import incentives_for, restrictions_for
+from byline.domain.errors import CodedError
+from byline.domain.policy import Policy
+from byline.domain.vocabulary import AccountKind, DisplayField
+from byline.service._base import Actor, Service
+from byline.service._record import record
+from byline.service.policies import active_policy
+
+
+class NoCase(CodedError, LookupError):
+    """The account has no case to act on."""
+
+
+class AssignmentConflict(CodedError, ValueError):
+    """The case is taken by another reviewer (or is not taken by the one releasing it)."""
+
+
+class TakenByAnother(AssignmentConflict):
+    """A reviewer tried to decide a case another reviewer has taken."""
+
+
+class CaseDesk(Service):
+    """Plumbing shared by the services that change cases (creators, reviewers, erasure)."""
+
+    def show(self, platform: str, account_id: str) -> dict[str, Any]:
+        """A case as support staff see it: state, tier, deadline, restrictions, history."""
+        with self.db.reading() as conn:
+            case = cases.latest_case(conn, platform, account_id)
+            if case is None:
+                raise NoCase(f"no case for account {account_id}", code="no_case")
+            policy = active_policy(conn, case.policy_id)
+            history = [
+                {
+                    "seq": e["seq"],
+                    "at": e["at"].isoformat(),
+                    "action": e["action"],
+                    "actor": e["actor"],
+                    "state": (e["after"] or {}).get("state"),
+                    "detail": e["detail"],
+                }
+                for e in audit.entries_for(conn, case_id=case.case_id)
+            ]
+            return {**case_view(case, policy), "history": history}
+
+    def _act(
+        self,
+        platform: str,
+        account_id: str,
+        event: Callable[[str | None], Event],
+        note: str | None,
+        actor: Actor,
+        at: dt.datetime | None,
+    ) -> Case:
+        """Apply ``event(note_id)``: a note given beside the reason goes into the vault first
+        (in the same transaction), and the case and its audit entry keep only its id."""
+        now = at or self.clock()
+        with self.db.transaction() as conn:
+            case, policy = self._open(conn, platform, account_id)
+            self._check(case, event(None), now, policy)
+            note_id = self._keep_note(conn, platform, account_id, note, now)
+            return self._apply(conn, case, event(note_id), policy, actor, now)
+
+    def _keep_note(
+        self, conn: Connection, platform: str, account_id: str, note: str | None, now: dt.datetime
+    ) -> str | None:
+        return self.vault.keep_note(conn, vault_subject(platform, account_id), note, now)
+
+    def _open(self, conn: Connection, platform: str, account_id: str) -> tuple[Case, Policy]:
+        case = cases.open_case(conn, platform, account_id, lock=True)
+        if case is None:
+            raise NoCase(f"account {account_id} has no open case", code="no_open_case")
+        return case, active_policy(conn, case.policy_id)
+
+    @staticmethod
+    def _check(case: Case | None, event: Event, now: dt.datetime, policy: Policy) -> None:
+        """Raise the domain's error before anything (a name) is written."""
+        transition(case, event, now, policy)
+
+    @staticmethod
+    def _apply(
+        conn: Connection,
+        case: Case | None,
+        event: Event,
+        policy: Policy,
+        actor: Actor,
+        now: dt.datetime,
+    ) -> Case:
+        result = transition(case, event, now, policy)
+        record(conn, case, result, policy, actor=actor.name, now=now, request_id=actor.request_id)
+        return result.case
+
+
+def vault_subject(platform: str, account_id: str) -> str:
+    """The vault's id for an account: accounts of different platforms never share a key."""
+    return f"{platform}/{account_id}"
+
+
+def name_field(kind: AccountKind) -> DisplayField:
+    """Which label field a holder's name fills: a person's real name, or an organisation's."""
+    if kind is AccountKind.ORGANIZATION:
+        return DisplayField.ORGANIZATION_NAME
+    return DisplayField.REAL_NAME
+
+
+def case_view(case: Case, policy: Policy) -> dict[str, Any]:
+    """A case for display and JSON: no names, no name ids."""
+    restrictions = restrictions_for(case.penalised_for, case.lingering, policy)
+    return {
+        "case_id": case.case_id,
+        "account_id": case.account_id,
+        "policy": f"{case.policy_id} {case.policy_version}",
+        "state": case.state.value,
+        "tier": case.tier,
+        "voluntary": case.voluntary,
+        "kind": case.kind.value,
+        "opened_at": case.opened_at.isoformat(),
+        "notified_at": case.notified_at.isoformat() if case.notified_at else None,
+        "deadline": case.deadline.isoformat() if case.deadline else None,
+        "metrics": dict(case.metrics),
+        "observed_on": case.observed_on.isoformat() if case.observed_on else None,
+        "below_since": case.below_since.isoformat() if case.below_since else None,
+        "name_on_file": case.name_id is not None,
+        "name_pending": case.pending_name_id is not None,
+        "flags": list(case.flags),
+        "restrictions": [r.as_dict() for r in restrictions],
+        "incentives": list(incentives_for(case.state is CaseState.DISCLOSED, policy)),
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+    }

@@ -1,0 +1,53 @@
+"""The service floor: every service, built once from one ``Deps``. Each front door (the API, the
+console, the CLI) is handed a ``Services`` and calls its methods, the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from byline.service._base import Deps
+from byline.service.access import Access
+from byline.service.cases import Cases
+from byline.service.creators import Creators
+from byline.service.cycles import Cycles
+from byline.service.dashboard import Dashboard
+from byline.service.labels import Labels
+from byline.service.operations import Operations
+from byline.service.policy_admin import Policies
+from byline.service.reviews import Reviews
+from byline.service.webhooks_admin import Webhooks
+
+
+@dataclass(frozen=True)
+class Services:
+    deps: Deps
+    access: Access
+    cases: Cases
+    creators: Creators
+    cycles: Cycles
+    dashboard: Dashboard
+    labels: Labels
+    operations: Operations
+    policies: Policies
+    reviews: Reviews
+    webhooks: Webhooks
+
+    @classmethod
+    def of(cls, deps: Deps) -> Services:
+        return cls(
+            deps=deps,
+            access=Access(deps),
+            cases=Cases(deps),
+            creators=Creators(deps),
+            cycles=Cycles(deps),
+            dashboard=Dashboard(deps),
+            labels=Labels(deps),
+            operations=Operations(deps),
+            policies=Policies(deps),
+            reviews=Reviews(deps),
+            webhooks=Webhooks(deps),
+        )
+
+    def close(self) -> None:
+        """Release the database's connections."""
+        self.deps.db.dispose()
