@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from byline.api import ApiSettings, MemoryLimiter, create_app
+from byline.api import ApiSettings, MemoryLimiter
+from byline.service import Services
 from byline.service.access import (
     Role,
     create_staff_user,
@@ -30,6 +31,7 @@ from byline.service.access import (
 )
 from byline.service.programme import Programme
 from byline.service.wiring import open_database
+from byline.web import create_app
 from integration.api.conftest import NOW, seed
 
 PASSWORD = "correct horse battery"
@@ -100,7 +102,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
             )
     secrets = {p: register_creator_key(db, p, actor="test", now=NOW) for p in PLATFORMS}
     app = create_app(
-        programme,
+        Services.of(programme.deps),
         ApiSettings(log_requests=False, snapshot_dir=tmp_path),
         MemoryLimiter(),
     )

@@ -43,10 +43,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from byline.api import ApiSettings, MemoryLimiter, create_app
+from byline.api import ApiSettings, MemoryLimiter
 from byline.cli import app as cli_app
 from byline.domain.cases import CaseState
 from byline.outbox import Dispatcher, HttpSink, WebhookReceiver
+from byline.service import Services
 from byline.service.access import (
     Role,
     create_api_key,
@@ -55,13 +56,14 @@ from byline.service.access import (
     register_creator_key,
 )
 from byline.service.cycle import run_cycle
-from byline.service.operations import register_webhook
 from byline.service.programme import Actor, Programme
 from byline.service.reviews import QueueView
+from byline.service.webhooks_admin import register_endpoint
 from byline.service.wiring import open_database
 from byline.store import Database
 from byline.store.migrate import full_metadata
 from byline.vault import LocalKeyProvider, Vault
+from byline.web import create_app
 from integration.api.conftest import NOW, WEBHOOKS
 from support.postgres import scratch_database
 
@@ -310,7 +312,7 @@ def world(db_url: str, tmp_path: Path, logs: list[str]) -> Iterator[World]:
             )
     secrets = {p: register_creator_key(db, p, actor="test", now=NOW) for p in PLATFORMS}
     app = create_app(
-        programme,
+        Services.of(programme.deps),
         ApiSettings(log_requests=True, snapshot_dir=tmp_path),
         MemoryLimiter(),
     )
@@ -643,16 +645,18 @@ def deliver_webhooks(world: World, sinks: Sinks) -> int:
     it received (its bodies and headers)."""
     with WebhookReceiver(SECRET, clock=lambda: NOW) as receiver:
         for platform in PLATFORMS:
-            register_webhook(
+            register_endpoint(
                 world.db,
                 platform,
                 receiver.url,
                 SECRET,
                 ["notice", "enforcement", "label", "audit"],
+                actor="test",
+                now=NOW,
                 guard=WEBHOOKS,
             )
         with HttpSink(timeout_s=5) as sink:
-            dispatcher = Dispatcher(world.db, sink, guard=WEBHOOKS)
+            dispatcher = Dispatcher(world.db, sink, actor="test", now=NOW, guard=WEBHOOKS)
             for _ in range(50):
                 if not dispatcher.deliver_due(NOW).attempted:
                     break

@@ -35,8 +35,8 @@ from byline.outbox import MESSAGE_ID_HEADER, WebhookReceiver
 from byline.outbox._dispatch import owed_deliveries
 from byline.service.access import Role, create_api_key
 from byline.service.cycle import run_cycle
-from byline.service.operations import register_webhook
 from byline.service.programme import Actor
+from byline.service.webhooks_admin import register_endpoint
 from byline.service.wiring import open_database, open_programme
 from byline.store import Database
 
@@ -341,7 +341,7 @@ def outbox_with_messages(db_url: str, snapshot: Path, receivers: Sequence[Endpoi
     try:
         run_cycle(db, snapshot, "weibo", dt.date(2023, 10, 16))
         for receiver in receivers:
-            register_webhook(
+            register_endpoint(
                 db, "weibo", receiver.url, receiver.secret, list(outbox.Topic), guard=LOOPBACK
             )
         with db.reading() as conn:

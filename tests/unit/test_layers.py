@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -36,13 +37,14 @@ ALLOWED = {
         "vault",
         "outbox",
     },
-    # adapters reach the system through the service (and name domain and engine types)
-    # the demo command composes the API app to serve it
-    "cli": {"service", "domain", "engine", "policy", "api"},
+    # front doors reach the system through the service floor's face (and name domain types)
+    "cli": {"service", "domain", "web", "api"},  # serve: the web root and the API's settings
     "console": {"service", "domain"},
-    # the API app mounts the console beside its routes
-    "api": {"service", "domain", "console"},
+    "api": {"service", "domain"},
+    # the composition root of the web server: the API and the console side by side
+    "web": {"service", "api", "console"},
 }
+FRONT_DOORS = ("api", "console", "cli")
 # third-party packages the pure domain may use
 DOMAIN_THIRD_PARTY = {"pydantic"}
 
@@ -61,9 +63,14 @@ def imports(path: Path) -> set[str]:
     return names
 
 
+def _modules(layer: str) -> list[Path]:
+    single = PACKAGE / f"{layer}.py"
+    return [single] if single.exists() else sorted((PACKAGE / layer).rglob("*.py"))
+
+
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
 def test_layer_imports_only_what_it_may(layer: str) -> None:
-    files = sorted((PACKAGE / layer).rglob("*.py"))
+    files = _modules(layer)
     assert files, f"no modules in byline.{layer}"
     for path in files:
         for name in imports(path):
@@ -81,7 +88,8 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
 
 def test_every_package_has_a_layer() -> None:
     packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
-    assert packages == set(ALLOWED)
+    modules = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    assert packages | modules == set(ALLOWED)
 
 
 def test_domain_reads_no_clock() -> None:
@@ -89,3 +97,35 @@ def test_domain_reads_no_clock() -> None:
         text = path.read_text()
         for call in ("date.today(", "datetime.now(", "time.time(", "utcnow("):
             assert call not in text, f"{path.name} reads the clock ({call})"
+
+
+@pytest.mark.parametrize("door", FRONT_DOORS)
+def test_front_doors_use_only_the_service_floors_face(door: str) -> None:
+    """A front door imports ``byline.service`` itself (its sorted ``__all__``), never one of
+    its modules: the floor's face is the whole of what a door may call."""
+    for path in _modules(door):
+        for name in imports(path):
+            if name.startswith("byline.service."):
+                pytest.fail(f"{path.relative_to(PACKAGE)} imports {name}: use byline.service")
+
+
+@pytest.mark.parametrize("door", FRONT_DOORS)
+def test_front_doors_never_touch_the_database_the_clock_or_a_secret(door: str) -> None:
+    """Adapters parse, authorise, call one service method and render: no database, no
+    connection, no SQL, no clock, no secret generator."""
+    # (``time`` stays allowed: a process's own monotonic timers, for caches and throttles)
+    banned = {"sqlalchemy", "duckdb", "secrets"}
+    for path in _modules(door):
+        for name in imports(path):
+            assert name.split(".")[0] not in banned, f"{path.relative_to(PACKAGE)} imports {name}"
+        text = path.read_text()
+        for needle in (r"\w\.db\b(?!\")", r"datetime\.now\(", r"\.transaction\(", r"\.reading\("):
+            found = re.search(needle, text.replace("byline.db", ""))
+            assert found is None, f"{path.relative_to(PACKAGE)} holds {found.group()!r}"
+
+
+def test_the_floors_face_is_sorted_and_complete() -> None:
+    import byline.service as face
+
+    assert face.__all__ == sorted(face.__all__, key=lambda n: (not n.isupper(), n))
+    assert all(hasattr(face, n) for n in face.__all__)

@@ -9,21 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from byline.service import errors
 
 PROBLEM = "application/problem+json"
 DATABASE_RETRY_AFTER_S = 2
-
-
-def database_unreachable(exc: BaseException) -> bool:
-    """A database error that says the database cannot be reached or the connection was lost
-    (a restart, a failover, a network cut), as opposed to a statement that is wrong."""
-    return isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    )
 
 
 class ProblemOut(BaseModel):
@@ -174,9 +165,9 @@ def install(app: FastAPI) -> None:
         # A body that passed the limit while a route read it (see _bodylimit).
         return too_large(exc, request.url.path)
 
-    @app.exception_handler(DBAPIError)
+    @app.exception_handler(errors.DatabaseError)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
-        if not database_unreachable(exc):
+        if not errors.database_unreachable(exc):
             return await _bug(request, exc)
         # The database restarting or out of reach: a moment's unavailability, not a bug. The
         # pool drops the dead connections, so the next request after it is back succeeds.

@@ -13,13 +13,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from byline.api import ApiSettings, MemoryLimiter, create_app
+from byline.api import ApiSettings, MemoryLimiter
 from byline.outbox import AllowList, StaticResolver, WebhookGuard
+from byline.service import Services
 from byline.service.access import Role, create_api_key, issue_creator_token, register_creator_key
 from byline.service.cycle import run_cycle
 from byline.service.programme import Actor, Programme
 from byline.store import Database
 from byline.vault import LocalKeyProvider, Vault
+from byline.web import create_app
 
 from factories import write_snapshot
 
@@ -152,7 +154,7 @@ def world_factory(db: Database, tmp_path: Path) -> Iterator[object]:
             for p in ("weibo", "douyin", "bilibili")
         }
         app = create_app(
-            programme,
+            Services.of(programme.deps),
             (settings or ApiSettings(log_requests=False)).model_copy(
                 update={"snapshot_dir": tmp_path}
             ),

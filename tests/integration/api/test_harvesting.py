@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from byline.api import ApiSettings, RedisLimiter, create_app
+from byline.api import ApiSettings, RedisLimiter
+from byline.service import Services
 from byline.service.access import Role, create_api_key
 from byline.service.cycle import run_cycle
 from byline.service.programme import Actor, Programme
 from byline.store import Database
 from byline.vault import LocalKeyProvider, Vault
+from byline.web import create_app
 from conftest import NOW
 
 from factories import write_snapshot
@@ -37,7 +39,9 @@ class Site:
         self, limiter: Any = None, **settings: Any
     ) -> TestClient:  # one server process (worker)
         # Without a limiter the app makes its own, as a server does (in memory: its share).
-        app = create_app(self.programme, ApiSettings(log_requests=False, **settings), limiter)
+        app = create_app(
+            Services.of(self.programme.deps), ApiSettings(log_requests=False, **settings), limiter
+        )
         return TestClient(app, raise_server_exceptions=False)
 
     def key(self, budget: int | None = None) -> dict[str, str]:

@@ -12,9 +12,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from byline.api import ApiSettings, MemoryLimiter, create_app
+from byline.api import ApiSettings, MemoryLimiter
 from byline.api.routes import labels as labels_route
 from byline.api.routes.labels import PATH, LabelsFirst
+from byline.service import Services
+from byline.web import create_app
 from conftest import World, call_app
 
 URL = "/v1/platforms/weibo/labels"
@@ -28,7 +30,7 @@ def body(**changes: Any) -> dict[str, Any]:
 def reference(world: World, settings: ApiSettings) -> FastAPI:
     """The same programme served by the documented FastAPI route alone."""
     documented = settings.model_copy(update={"label_fast_path": False})
-    return create_app(world.programme, documented, MemoryLimiter())
+    return create_app(Services.of(world.programme.deps), documented, MemoryLimiter())
 
 
 @pytest.fixture
@@ -173,7 +175,7 @@ def test_other_methods_and_paths_are_untouched(pair: tuple[World, TestClient]) -
 @pytest.mark.parametrize("limit", ["key_limit_per_minute", "viewer_limit_per_minute"])
 def test_rate_limits_answer_like_the_documented_route(world: World, limit: str) -> None:
     settings = ApiSettings(log_requests=False, **{limit: 2})  # type: ignore[arg-type]
-    fast_app = create_app(world.programme, settings, MemoryLimiter())
+    fast_app = create_app(Services.of(world.programme.deps), settings, MemoryLimiter())
     answers = []
     for app in (fast_app, reference(world, settings)):
         with TestClient(app) as client:

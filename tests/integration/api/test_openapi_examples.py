@@ -18,12 +18,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
-from byline.api import ApiSettings, MemoryLimiter, _problems, _schemas, create_app
+from byline.api import ApiSettings, MemoryLimiter, _problems, _schemas
 from byline.policy import parse_policy
+from byline.service import Services
 from byline.service.access import Role, create_api_key
 from byline.service.programme import Programme, wall_clock
 from byline.service.wiring import open_database
 from byline.vault import LocalKeyProvider, Vault
+from byline.web import create_app
 
 MODELS: dict[str, type[BaseModel]] = {
     name: model
@@ -41,7 +43,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     db = open_database(f"sqlite:///{root / 'byline.db'}")
     provider = LocalKeyProvider.ephemeral()
     yield create_app(
-        Programme(db, Vault(provider), wall_clock, provider),
+        Services.of(Programme(db, Vault(provider), wall_clock, provider).deps),
         ApiSettings(log_requests=False, snapshot_dir=root),
         MemoryLimiter(),
     )
@@ -152,7 +154,7 @@ def test_the_example_policy_is_a_valid_policy_for_its_platform() -> None:
 
 def test_the_problem_examples_are_what_the_api_answers(app: FastAPI) -> None:
     key = create_api_key(
-        app.state.byline.programme.db, "weibo", Role.LABEL, actor="test", now=wall_clock()
+        app.state.byline.services.deps.db, "weibo", Role.LABEL, actor="test", now=wall_clock()
     )
     invalid, unknown_key = _problems.ProblemOut.model_json_schema()["examples"]
     viewer = {"id": "v-81231", "logged_in": True, "identity_verified": True}

@@ -14,7 +14,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from byline.api import ApiSettings, MemoryLimiter, create_app
+from byline.api import ApiSettings, MemoryLimiter
+from byline.service import Services
 from byline.service.access import (
     Role,
     create_staff_user,
@@ -23,6 +24,7 @@ from byline.service.access import (
 )
 from byline.service.programme import Programme
 from byline.store import Database
+from byline.web import create_app
 from integration.api.conftest import NAMES, NOW, seed
 
 __all__ = ["NAMES", "NOW", "PASSWORD", "Console", "csrf_of"]
@@ -99,7 +101,7 @@ def console(db: Database, tmp_path: Path) -> Iterator[Console]:
             )
     secrets = {p: register_creator_key(db, p, actor="test", now=NOW) for p in PLATFORMS}
     app = create_app(
-        programme,
+        Services.of(programme.deps),
         ApiSettings(log_requests=False).model_copy(update={"snapshot_dir": tmp_path}),
         MemoryLimiter(),
     )

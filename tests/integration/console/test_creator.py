@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from byline.domain.vocabulary import AppealDecisionReason, Trigger
 from byline.service.access import Role, issue_creator_token, register_creator_key
 from byline.service.programme import Actor, Programme
-from byline.service.reviews import policy_in_force
 from integration.console.conftest import NOW, Console
 from integration.console.threads import watch
 
@@ -90,7 +89,7 @@ def test_a_creator_refuses_after_seeing_the_consequences(console: Console) -> No
     confirm = client.get(ME + "/refuse")
     assert confirm.status_code == 200
     consequences = items(confirm.text, "consequences")
-    policy = policy_in_force(console.programme, "weibo")
+    policy = console.programme.policy_in_force("weibo")
     refused_penalties = [p.id for p in policy.penalties if Trigger.REFUSED in p.on]
     assert len(consequences) == len(refused_penalties) == 4
     for penalty_id, line in zip(refused_penalties, consequences, strict=True):
@@ -229,9 +228,11 @@ def test_note_fields_say_they_are_kept_encrypted(console: Console) -> None:
             page = client.get(url, headers={"Accept-Language": lang}).text
             described = re.search(rf'aria-describedby="([^"]+)" data-testid="{field}"', page)
             assert described, (url, field)
-            assert re.search(
-                rf'id="{described.group(1)}" data-testid="note-hint">{hint}', page
-            ), (url, field, lang)
+            assert re.search(rf'id="{described.group(1)}" data-testid="note-hint">{hint}', page), (
+                url,
+                field,
+                lang,
+            )
 
 
 def refusing(message: str) -> Any:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from byline import audit
 from byline.domain.vocabulary import AccountKind, AppealReason
-from byline.service import reviews
+from byline.service import Reviews
 from byline.service.access import Role, create_staff_user
 from byline.service.cycle import run_cycle
 from byline.service.programme import Actor, Programme
@@ -495,9 +495,9 @@ def test_decisions_run_off_the_event_loop(
     console: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = watch(
-        monkeypatch, Programme, "approve", "reject", "decide_appeal", "reveal_name", "show"
+        monkeypatch, Reviews, "approve", "reject", "decide_appeal", "reveal_name", "show"
     )
-    taken = watch(monkeypatch, reviews, "assign", "release", "holders", "check_may_decide")
+    taken = watch(monkeypatch, Reviews, "take", "release", "bulk", "holder")
     programme = console.programme
     programme.appeal("weibo", "quiet", AppealReason.WRONG_CATEGORY, actor=Actor("creator"))
     programme.volunteer("weibo", "small", "Zhao Min", AccountKind.INDIVIDUAL, actor=Actor("c"))

@@ -26,8 +26,7 @@ from byline.outbox import (
     webhook_deliveries,
 )
 from byline.outbox._addresses import IPAddress
-from byline.service.operations import register_webhook
-from byline.service.webhooks_admin import NoEndpoint, set_endpoint_active
+from byline.service.webhooks_admin import NoEndpoint, register_endpoint, set_endpoint_active
 from byline.store import Database
 
 PUBLIC = "93.184.216.34"
@@ -72,7 +71,16 @@ def test_dns_rebinding_to_the_metadata_address_is_not_followed(
     url = f"http://hooks.example:{port}/webhooks"  # a name only the test's DNS knows
     dns = CountingResolver({"hooks.example": [PUBLIC]})
     guard = WebhookGuard(AllowList.parse("127.0.0.1"), dns)  # the operator allows loopback
-    register_webhook(db, PLATFORM, url, SECRET, ["notice"], guard=guard)  # public: allowed
+    register_endpoint(
+        db,
+        PLATFORM,
+        url,
+        SECRET,
+        ["notice"],
+        actor="test",
+        now=dt.datetime.now(dt.UTC),
+        guard=guard,
+    )  # public: allowed
     message_id = add_message(db)
     dispatcher = Dispatcher(db, sink, guard=guard, base_delay_s=10)
 
@@ -116,17 +124,44 @@ def test_registration_refuses_what_delivery_would_refuse(db: Database) -> None:
         "http://admin@hooks.example/h",
     ):
         with pytest.raises(AddressRefused, match=r"^url: "):
-            register_webhook(db, PLATFORM, url, SECRET, ["notice"], guard=guard)
+            register_endpoint(
+                db,
+                PLATFORM,
+                url,
+                SECRET,
+                ["notice"],
+                actor="test",
+                now=dt.datetime.now(dt.UTC),
+                guard=guard,
+            )
     good = "https://hooks.example/h"
-    assert register_webhook(db, PLATFORM, good, SECRET, ["notice"], guard=guard)
+    assert register_endpoint(
+        db,
+        PLATFORM,
+        good,
+        SECRET,
+        ["notice"],
+        actor="test",
+        now=dt.datetime.now(dt.UTC),
+        guard=guard,
+    )
 
 
 def test_a_disabled_endpoint_gets_nothing_new_and_catches_up_when_enabled(
     db: Database, receiver: WebhookReceiver, sink: HttpSink, clock: SimulatedClock
 ) -> None:
     guard = WebhookGuard(AllowList.parse("127.0.0.1"))
-    endpoint_id = register_webhook(db, PLATFORM, receiver.url, SECRET, ["notice"], guard=guard)
-    dispatcher = Dispatcher(db, sink, guard=guard)
+    endpoint_id = register_endpoint(
+        db,
+        PLATFORM,
+        receiver.url,
+        SECRET,
+        ["notice"],
+        actor="test",
+        now=dt.datetime.now(dt.UTC),
+        guard=guard,
+    )
+    dispatcher = Dispatcher(db, sink, actor="test", now=dt.datetime.now(dt.UTC), guard=guard)
     first = add_message(db, "1")
     assert dispatcher.deliver_due(clock.now).delivered == 1
 
