@@ -13,9 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from byline.api import ApiSettings, MemoryLimiter
-from byline.api.routes import labels as labels_route
 from byline.api.routes.labels import PATH, LabelsFirst
-from byline.service import Services
+from byline.service import Labels, Services
 from byline.web import create_app
 from conftest import World, call_app
 
@@ -234,7 +233,7 @@ def test_an_unexpected_error_is_answered_like_the_documented_route(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("the database went away (name: 王高飞)")
 
-    monkeypatch.setattr(labels_route, "lookup_labels", broken)
+    monkeypatch.setattr(Labels, "lookup", broken)
     headers = {**world.key("label"), "Content-Type": "application/json"}
     content = json.dumps(body()).encode()
     fast = world.client.post(URL, headers=headers, content=content)

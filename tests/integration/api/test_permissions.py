@@ -37,6 +37,11 @@ ACCESS: dict[tuple[str, str], set[str]] = {
         "admin",
     },
     ("POST", "/v1/platforms/{platform}/review/bulk"): {"reviewer", "admin"},
+    ("PUT", "/v1/platforms/{platform}/review/cases/{account_id}/assignment"): {"reviewer", "admin"},
+    ("DELETE", "/v1/platforms/{platform}/review/cases/{account_id}/assignment"): {
+        "reviewer",
+        "admin",
+    },
     ("POST", "/v1/platforms/{platform}/follower-counts"): {"platform", "admin"},
     ("GET", "/v1/platforms/{platform}/enforcement/{account_id}"): {"platform", "admin"},
     ("GET", "/v1/platforms/{platform}/enforcement"): {"platform", "admin"},

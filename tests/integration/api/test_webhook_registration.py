@@ -4,10 +4,13 @@ it; the problem names the field and why, and nothing is registered."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import func, select
 
 from byline.outbox import AllowList, WebhookGuard, webhook_endpoints
+from byline.service import Services
 from conftest import WEBHOOKS, World
 
 HOOKS = "/v1/platforms/weibo/webhooks"
@@ -48,9 +51,9 @@ def test_an_operator_allows_a_host_or_a_range(world: World) -> None:
         json={"url": "http://127.0.0.1:9/hook", "topics": ["label"]},  # the fixture allows it
     )
     assert allowed.status_code == 201, allowed.text
-    world.programme.webhooks = WebhookGuard(
-        AllowList.parse("192.168.0.0/16, 10.0.0.1"), WEBHOOKS.resolver
-    )
+    state = world.app.state.byline  # the operator restarts the server with an allow list
+    guard = WebhookGuard(AllowList.parse("192.168.0.0/16, 10.0.0.1"), WEBHOOKS.resolver)
+    state.services = Services.of(dataclasses.replace(state.services.deps, webhooks=guard))
     for url in ("https://internal.example/hook", "http://10.0.0.1/hook"):
         response = world.client.post(
             HOOKS, headers=world.key("platform"), json={"url": url, "topics": ["label"]}
