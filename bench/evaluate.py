@@ -92,16 +92,15 @@ def work_floor(snapshot: Path, out: Path) -> dict[str, object]:
 
 
 def work_no_dups(snapshot: Path, out: Path) -> dict[str, object]:
-    from byline.engine import _evaluate as engine
-    from byline.engine import open_snapshot
+    from byline.engine import connect, open_snapshot
+    from byline.engine._duplicates import no_duplicates
+    from byline.engine._kept import decide_interesting_rows
     from byline.policy import load_policy
 
     policy = load_policy(POLICY)
-    con = engine.connect()
-    engine._no_duplicates(con)
-    engine._decide_interesting_rows(
-        con, open_snapshot(con, snapshot, policy.metrics), policy, AS_OF
-    )
+    con = connect()
+    no_duplicates(con)
+    decide_interesting_rows(con, open_snapshot(con, snapshot, policy.metrics), policy, AS_OF)
     row = con.execute("SELECT count(*) FROM _kept").fetchone()
     return {"kept": row[0] if row else None}
 
@@ -120,28 +119,28 @@ def work_ids(snapshot: Path, out: Path) -> dict[str, object]:
 def work_arrow_ids(snapshot: Path, out: Path) -> dict[str, object]:
     import numpy as np
 
-    from byline.engine import _evaluate as engine
-    from byline.engine import open_snapshot
+    from byline.engine import connect, open_snapshot
     from byline.engine._ids import ascending_ids
+    from byline.engine._settings import threads
     from byline.policy import load_policy
 
-    con = engine.connect()
+    con = connect()
     groups = open_snapshot(con, snapshot, load_policy(POLICY).metrics).row_groups
-    found = ascending_ids(snapshot, groups, np.array([1], np.int64), engine._threads(con))
+    found = ascending_ids(snapshot, groups, np.array([1], np.int64), threads(con))
     return {"proved": found is not None}
 
 
 def work_lag_scan(snapshot: Path, out: Path) -> dict[str, object]:
-    from byline.engine import _evaluate as engine
-    from byline.engine import open_snapshot
+    from byline.engine import connect, open_snapshot
+    from byline.engine._ordered import decide_in_order, ordered_runs
     from byline.policy import load_policy
 
     policy = load_policy(POLICY)
-    con = engine.connect()
+    con = connect()
     opened = open_snapshot(con, snapshot, policy.metrics)
-    runs = engine._ordered_runs(con, opened, "order")
+    runs = ordered_runs(con, opened, "order")
     assert runs is not None
-    return {"proved": engine._decide_in_order(con, opened, policy, AS_OF, runs)}
+    return {"proved": decide_in_order(con, opened, policy, AS_OF, runs)}
 
 
 def work_hashes(snapshot: Path, out: Path) -> dict[str, object]:
@@ -164,12 +163,12 @@ def work_hashes(snapshot: Path, out: Path) -> dict[str, object]:
 
 
 def work_dup_sort(snapshot: Path, out: Path) -> dict[str, object]:
-    from byline.engine import _evaluate as engine
-    from byline.engine import open_snapshot
+    from byline.engine import connect, open_snapshot
+    from byline.engine._duplicates import find_duplicates
     from byline.policy import load_policy
 
-    con = engine.connect()
-    engine._find_duplicates(con, open_snapshot(con, snapshot, load_policy(POLICY).metrics))
+    con = connect()
+    find_duplicates(con, open_snapshot(con, snapshot, load_policy(POLICY).metrics))
     row = con.execute("SELECT count(*) FROM _dups").fetchone()
     return {"duplicated_ids": row[0] if row else None}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich import box
@@ -13,6 +14,7 @@ from rich.table import Column, Table
 
 from byline.cli._app import app, emit_json, err, fail, out
 from byline.service import (
+    DemoReport,
     DemoStep,
     PolicyFileError,
     SimulationReport,
@@ -54,18 +56,9 @@ def demo(
     and the API with a sign-in for each role and a creator's link."""
     if serve and programme:
         _check_port_free(host, port)
-    bar = Progress(
-        TextColumn("{task.description:<12}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    )
     steps: list[DemoStep] = []
     weeks: list[WeekReport] = []
-
+    bar = _progress_bar(as_json)
     try:
         with bar:
             task = bar.add_task("synthesise", total=accounts)
@@ -82,27 +75,58 @@ def demo(
     except (PolicyFileError, SnapshotError, ValueError) as exc:
         fail(escape(str(exc)))
     if as_json:
-        emit_json(
-            {
-                "workdir": str(workdir),
-                "policy": report.policy,
-                "snapshot": str(report.snapshot),
-                "accounts": report.accounts,
-                "synth_seconds": round(report.synth_seconds, 3),
-                "steps": [
-                    {
-                        "as_of": s.date.as_of,
-                        "label": s.date.label,
-                        "out_dir": str(s.out_dir),
-                        "floor_violations": s.floor_violations,
-                        "summary": s.summary,
-                    }
-                    for s in report.steps
-                ],
-                "programme": programme_json(report.programme),
-            }
-        )
+        emit_json(demo_json(report, workdir))
         return
+    render_evaluations(report, steps, seed, workdir)
+    if report.programme is not None:
+        render_programme(report.programme, workdir)
+    out.print(
+        f"Next: byline policy show {escape(policy)}  ·  byline evaluate --help", highlight=False
+    )
+    if serve and programme:
+        serve_demo(workdir, policy, host, port)
+    elif serve:
+        out.print("Nothing to serve without the programme (--no-programme): done.")
+
+
+def _progress_bar(as_json: bool) -> Progress:
+    """The bar shown on stderr while the platform is synthesised (none with ``--json``)."""
+    return Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    )
+
+
+def demo_json(report: DemoReport, workdir: Path) -> dict[str, object]:
+    """The whole demo's report, for ``--json``."""
+    return {
+        "workdir": str(workdir),
+        "policy": report.policy,
+        "snapshot": str(report.snapshot),
+        "accounts": report.accounts,
+        "synth_seconds": round(report.synth_seconds, 3),
+        "steps": [
+            {
+                "as_of": s.date.as_of,
+                "label": s.date.label,
+                "out_dir": str(s.out_dir),
+                "floor_violations": s.floor_violations,
+                "summary": s.summary,
+            }
+            for s in report.steps
+        ],
+        "programme": programme_json(report.programme),
+    }
+
+
+def render_evaluations(report: DemoReport, steps: list[DemoStep], seed: int, workdir: Path) -> None:
+    """The platform, the evaluation of each date, the last one by category, and the promise
+    checked on every output."""
     out.print(f"[bold]Policy[/]   {escape(report.policy)}", highlight=False)
     out.print(
         f"[bold]Platform[/] {report.accounts:,} synthetic accounts, seed {seed} "
@@ -112,7 +136,21 @@ def demo(
     out.print(evaluations_table(steps))
     for step in steps:
         out.print(f"  {step.date.as_of.isoformat()}  {escape(step.date.label)}", highlight=False)
-    last = steps[-1].summary
+    out.print(categories_table(steps[-1].summary))
+    held = all(s.floor_violations == 0 for s in steps)
+    out.print(
+        ("[green]Threshold promise held[/]" if held else "[red]Threshold promise BROKEN[/]")
+        + ": no account below the floor is required on any date (checked on the output)."
+    )
+    out.print(
+        f"Outputs in {escape(str(workdir))}/evaluation-<date>/: decisions.parquet, "
+        "summary.json, diff.parquet.",
+        highlight=False,
+    )
+
+
+def categories_table(last: dict[str, Any]) -> Table:
+    """An evaluation's accounts at or above a threshold, by category."""
     cats = Table(
         "category",
         "required",
@@ -129,26 +167,7 @@ def demo(
             f"{counts.get('phase_not_started', 0):,}",
             f"{excluded:,}",
         )
-    out.print(cats)
-    held = all(s.floor_violations == 0 for s in steps)
-    out.print(
-        ("[green]Threshold promise held[/]" if held else "[red]Threshold promise BROKEN[/]")
-        + ": no account below the floor is required on any date (checked on the output)."
-    )
-    out.print(
-        f"Outputs in {escape(str(workdir))}/evaluation-<date>/: decisions.parquet, "
-        "summary.json, diff.parquet.",
-        highlight=False,
-    )
-    if report.programme is not None:
-        render_programme(report.programme, workdir)
-    out.print(
-        f"Next: byline policy show {escape(policy)}  ·  byline evaluate --help", highlight=False
-    )
-    if serve and programme:
-        serve_demo(workdir, policy, host, port)
-    elif serve:
-        out.print("Nothing to serve without the programme (--no-programme): done.")
+    return cats
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -2,22 +2,13 @@
 
 from byline.engine._compile import CompiledDecision, compile_decision
 from byline.engine._diff import DiffError, write_diff
-from byline.engine._evaluate import (
-    DECISIONS,
-    DIFF,
-    REJECTS,
-    SUMMARY,
-    EngineSettings,
-    Evaluation,
-    OutputError,
-    Progress,
-    SettingError,
-    connect,
-    evaluate,
-)
+from byline.engine._evaluate import Evaluation, evaluate
 from byline.engine._lookup import Reported, current_metrics, reported_accounts
+from byline.engine._outputs import DECISIONS, DIFF, REJECTS, SUMMARY, OutputError
 from byline.engine._promise import floor_violations
+from byline.engine._settings import EngineSettings, SettingError, connect
 from byline.engine._snapshot import FORMATS, Snapshot, SnapshotError, open_snapshot
+from byline.engine._steps import Progress
 
 __all__ = [
     "DECISIONS",

@@ -10,7 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from byline.domain.policy import Policy
-from byline.engine._evaluate import DECISIONS, connect
+from byline.engine._outputs import DECISIONS
+from byline.engine._settings import connect
 from byline.engine._snapshot import open_snapshot
 
 

@@ -38,6 +38,7 @@ from byline.service.dashboard import (
     TierRow,
 )
 from byline.service.demo import (
+    DemoReport,
     DemoStep,
     demo_access,
     demo_now,
@@ -98,6 +99,7 @@ __all__ = [
     "CycleSnapshot",
     "Cycles",
     "Dashboard",
+    "DemoReport",
     "DemoStep",
     "Deps",
     "DiffError",

@@ -36,7 +36,14 @@ from byline.domain.cases import (
 from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, AuditAction, Outcome
-from byline.engine import Progress, SnapshotError, current_metrics, evaluate, reported_accounts
+from byline.engine import (
+    Progress,
+    Reported,
+    SnapshotError,
+    current_metrics,
+    evaluate,
+    reported_accounts,
+)
 from byline.service._batches import BatchRunner
 from byline.service._sealing import seal_and_send
 from byline.service.counts import record_stale
@@ -113,6 +120,18 @@ def _one_run_at_a_time(run: Callable[_P, _R]) -> Callable[_P, _R]:
     return running
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every phase of one cycle's run shares."""
+
+    db: Database
+    policy: Policy
+    as_of: dt.date
+    now: dt.datetime
+    cycle_id: str
+    runner: BatchRunner
+
+
 @_one_run_at_a_time
 def run_cycle(
     db: Database,
@@ -129,7 +148,10 @@ def run_cycle(
     """Run one cycle. With ``keep``, the evaluation's outputs (decisions, summary, and every
     rejected row with its reason) stay in ``keep/<cycle id>/``; nothing is dropped unseen.
     With ``sealer`` (the vault's key provider: every front door passes it), the audit chain's
-    head is sealed when the cycle finishes."""
+    head is sealed when the cycle finishes.
+
+    The phases, in order: claim the cycle, evaluate the snapshot, open the newly required
+    cases, observe the open ones, notify (a batch), sweep the deadlines, finish and seal."""
     started = time.perf_counter()
     now = dt.datetime.combine(as_of, dt.time(), dt.UTC)
     say = on_step or (lambda _: None)
@@ -143,18 +165,50 @@ def run_cycle(
     report = CycleReport(cycle_id, as_of.isoformat(), f"{policy.id} {policy.version}", False)
     actions: Counter[str] = Counter()
     runner = BatchRunner(db, policy, now, cycle_id, transaction_size, actions)
+    run = _Run(db, policy, as_of, now, cycle_id, runner)
 
     say("evaluate")
+    reported = _evaluate_snapshot(run, snapshot, report, keep, progress)
+    say("open")
+    stale = _open_cases(run, reported)
+    say("observe")
+    report.missing_from_snapshot = _observe_cases(run, snapshot, reported)
+    say("notify")
+    _notify_cases(run)
+    say("sweep")
+    _sweep_deadlines(run)
+
+    # Open cases with newer pushed counts were left as they are, each audited.
+    report.stale = stale + actions.pop(AuditAction.OBSERVATION_STALE.value, 0)
+    report.actions = dict(sorted(actions.items()))
+    _finish(run, report, started, sealer)
+    return report
+
+
+def _evaluate_snapshot(
+    run: _Run,
+    snapshot: Path,
+    report: CycleReport,
+    keep: Path | None,
+    progress: Progress | None,
+) -> dict[str, Reported]:
+    """Evaluate the snapshot (outputs kept in ``keep/<cycle id>/`` when asked); the accounts
+    it reports, by id. The evaluation's counts go on ``report``."""
     with tempfile.TemporaryDirectory(prefix="byline-cycle-") as tmp:
-        out_dir = keep / cycle_id if keep is not None else Path(tmp)
-        evaluation = evaluate(snapshot, policy, as_of, out_dir, progress=progress)
-        reported = {r.account_id: r for r in reported_accounts(out_dir, policy)}
+        out_dir = keep / run.cycle_id if keep is not None else Path(tmp)
+        evaluation = evaluate(snapshot, run.policy, run.as_of, out_dir, progress=progress)
+        reported = {r.account_id: r for r in reported_accounts(out_dir, run.policy)}
     s = evaluation.summary
     report.evaluation = {k: s[k] for k in ("read", "accepted", "rejected", "required")}
     report.outputs = str(out_dir) if keep is not None else None
+    return reported
 
-    say("open")
-    with db.reading() as conn:
+
+def _open_cases(run: _Run, reported: dict[str, Reported]) -> int:
+    """Open a case for every newly required account; how many were left unopened because
+    the platform pushed newer counts for them (each audited as stale)."""
+    policy, as_of = run.policy, run.as_of
+    with run.db.reading() as conn:
         open_ids = cases.open_account_ids(conn, policy.id)
         pushed_later = cases.observed_after(conn, policy.id, as_of)
     newly = [
@@ -163,23 +217,24 @@ def run_cycle(
         if r.outcome == Outcome.REQUIRED.value and r.account_id not in open_ids
     ]
     # An account the platform pushed newer counts for is not opened on this older snapshot.
-    stale = {r.account_id: pushed_later[r.account_id] for r in newly
-             if r.account_id in pushed_later}
+    stale = {
+        r.account_id: pushed_later[r.account_id] for r in newly if r.account_id in pushed_later
+    }
     if stale:
         newly = [r for r in newly if r.account_id not in stale]
-        with db.transaction() as conn:
+        with run.db.transaction() as conn:
             record_stale(
                 conn,
                 policy.id,
                 policy_label=f"{policy.id} {policy.version}",
                 stale=stale,
                 on=as_of,
-                now=now,
+                now=run.now,
                 actor=ACTOR,
                 source="cycle",
-                request_id=cycle_id,
+                request_id=run.cycle_id,
             )
-    runner.run(
+    run.runner.run(
         newly,
         lambda r, case: (
             None
@@ -191,17 +246,20 @@ def run_cycle(
                 str(r.tier),
                 r.metrics,
                 as_of,
-                cycle_id,
+                run.cycle_id,
             )
         ),
         key=lambda r: r.account_id,
     )
+    return len(stale)
 
-    say("observe")
-    with db.reading() as conn:
-        open_ids = cases.open_account_ids(conn, policy.id)
-    elsewhere = current_metrics(snapshot, policy, open_ids - reported.keys())
-    report.missing_from_snapshot = len(open_ids - reported.keys() - elsewhere.keys())
+
+def _observe_cases(run: _Run, snapshot: Path, reported: dict[str, Reported]) -> int:
+    """Give every open case this snapshot's counts of its account (reported, or read back for
+    accounts below every threshold); how many open cases' accounts the snapshot lacks."""
+    with run.db.reading() as conn:
+        open_ids = cases.open_account_ids(conn, run.policy.id)
+    elsewhere = current_metrics(snapshot, run.policy, open_ids - reported.keys())
 
     def observation(account_id: str, case: Case | None) -> Event | None:
         if case is None:
@@ -209,17 +267,22 @@ def run_cycle(
         if account_id in reported:
             r = reported[account_id]
             required = r.outcome == Outcome.REQUIRED.value
-            return Observe(r.metrics, as_of, required, r.tier if required else None)
+            return Observe(r.metrics, run.as_of, required, r.tier if required else None)
         if account_id in elsewhere:
-            return Observe(elsewhere[account_id], as_of, False, None)
+            return Observe(elsewhere[account_id], run.as_of, False, None)
         return None  # not in this snapshot: nothing to observe
 
-    runner.run(sorted(open_ids), observation, key=lambda a: a)
+    run.runner.run(sorted(open_ids), observation, key=lambda a: a)
+    return len(open_ids - reported.keys() - elsewhere.keys())
 
-    say("notify")
-    with db.reading() as conn:
+
+def _notify_cases(run: _Run) -> None:
+    """Notify required cases, highest tier and largest accounts first, up to the policy's
+    batch size for this cycle."""
+    policy = run.policy
+    with run.db.reading() as conn:
         waiting = cases.cases_in(conn, policy.id, [CaseState.REQUIRED])
-        already = cases.count_notified_in_cycle(conn, cycle_id)
+        already = cases.count_notified_in_cycle(conn, run.cycle_id)
     rank = {t.id: i for i, t in enumerate(policy.tiers)}
     metric = next(iter(policy.floor.threshold))
     waiting.sort(
@@ -228,36 +291,40 @@ def run_cycle(
     # Only accounts still at or above the floor are told; the others wait for release.
     waiting = [c for c in waiting if at_or_above_floor(c.metrics, policy)]
     batch = waiting[: max(0, policy.notice.batch_size - already)]
-    runner.run(
+    run.runner.run(
         [c.account_id for c in batch],
         lambda a, case: (
-            Notify(cycle_id) if case is not None and case.state is CaseState.REQUIRED else None
+            Notify(run.cycle_id) if case is not None and case.state is CaseState.REQUIRED else None
         ),
         key=lambda a: a,
     )
 
-    say("sweep")
-    with db.reading() as conn:
+
+def _sweep_deadlines(run: _Run) -> None:
+    """Sweep every notified or rejected case whose deadline has passed."""
+    with run.db.reading() as conn:
         due = [
             c.account_id
-            for c in cases.cases_in(conn, policy.id, [CaseState.NOTIFIED, CaseState.REJECTED])
-            if c.deadline is not None and c.deadline <= now
+            for c in cases.cases_in(conn, run.policy.id, [CaseState.NOTIFIED, CaseState.REJECTED])
+            if c.deadline is not None and c.deadline <= run.now
         ]
-    runner.run(due, lambda a, case: Sweep() if case is not None else None, key=lambda a: a)
+    run.runner.run(due, lambda a, case: Sweep() if case is not None else None, key=lambda a: a)
 
-    with db.transaction() as conn:
+
+def _finish(run: _Run, report: CycleReport, started: float, sealer: audit.Sealer | None) -> None:
+    """Count the funnel, mark the cycle finished and audit it; then seal the audit chain's
+    head (or send it unsealed). Nothing more is recorded when another run finished it first."""
+    policy, cycle_id, now = run.policy, run.cycle_id, run.now
+    with run.db.transaction() as conn:
         report.funnel = {
             st.value: n
             for st in CaseState
             if (n := cases.state_counts(conn, policy.id).get(st.value, 0))
         }
         report.restricted_accounts = _restricted(conn, policy.id)
-        # Open cases with newer pushed counts were left as they are, each audited.
-        report.stale = len(stale) + actions.pop(AuditAction.OBSERVATION_STALE.value, 0)
-        report.actions = dict(sorted(actions.items()))
         report.seconds = round(time.perf_counter() - started, 3)
         if not _finish_cycle(conn, cycle_id, now, report.as_dict()):
-            return report
+            return
         audit.append(
             conn,
             audit.AuditEntry(
@@ -291,7 +358,6 @@ def run_cycle(
                 key=f"audit-head:{cycle_id}",
                 payload={"seq": seq, "hash": digest_, "cycle_id": cycle_id},
             )
-    return report
 
 
 def _claim_cycle(

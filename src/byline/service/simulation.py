@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from byline import cases, outbox
-from byline.domain.cases import CaseState, TransitionError
+from byline.domain.cases import Case, CaseState, TransitionError
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import (
     AccountKind,
@@ -225,33 +225,65 @@ def _creators_and_reviewers(
     purged: dict[str, int],
     actions: dict[str, int],
 ) -> None:
+    """One week's simulated people at work on every open case, each at some hour of the week:
+    holders by their persona (kept from week to week in ``persona``), reviewers at random.
+    What they did is counted in ``actions``; followers purged go in ``purged``."""
     base = dt.datetime.combine(day, dt.time(), dt.UTC)
-    pid = policy.id
     with db.reading() as conn:
-        open_cases = [c for batch in cases.iter_open(conn, pid) for c in batch]
+        open_cases = [c for batch in cases.iter_open(conn, policy.id) for c in batch]
+    week = _Week(programme, policy, rng, purged, actions)
+    for case in open_cases:
+        at = base + dt.timedelta(hours=rng.randint(1, 60))
+        if case.voluntary:
+            week.volunteer_acts(case, at)
+            continue
+        p = persona.setdefault(case.account_id, _pick(rng))
+        if case.state in (CaseState.SUBMITTED, CaseState.APPEALED):
+            week.reviewer_acts(case, at)
+        else:
+            week.creator_acts(case, p, at)
 
-    def act(kind: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+
+@dataclass
+class _Week:
+    """The simulated holders and reviewers of one week, and what they did."""
+
+    programme: Programme
+    policy: Policy
+    rng: random.Random
+    purged: dict[str, int]
+    actions: dict[str, int]
+    reviewer: Actor = field(default_factory=lambda: Actor("reviewer:sim"))
+
+    def act(self, kind: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Do it, and count it as ``kind``; an action the case refuses is not counted."""
         try:
             fn(*args, **kwargs)
         except TransitionError:
             return
-        actions[kind] = actions.get(kind, 0) + 1
+        self.actions[kind] = self.actions.get(kind, 0) + 1
 
-    reviewer = Actor("reviewer:sim")
-    metric = next(iter(policy.floor.threshold))
-    for case in open_cases:
-        a = case.account_id
+    def volunteer_acts(self, case: Case, at: dt.datetime) -> None:
+        """A few volunteers withdraw their disclosure."""
+        if case.state is CaseState.DISCLOSED and self.rng.random() < 0.05:
+            who = Actor(f"creator:{case.account_id}")
+            self.act(
+                "withdrawn",
+                self.programme.withdraw,
+                self.policy.id,
+                case.account_id,
+                actor=who,
+                at=at,
+            )
+
+    def creator_acts(self, case: Case, p: str, at: dt.datetime) -> None:
+        """The holder of a required case acts as their persona ``p`` does."""
+        programme, pid, a, rng = self.programme, self.policy.id, case.account_id, self.rng
         who = Actor(f"creator:{a}")
-        at = base + dt.timedelta(hours=rng.randint(1, 60))
-        if case.voluntary:
-            if case.state is CaseState.DISCLOSED and rng.random() < 0.05:
-                act("withdrawn", programme.withdraw, pid, a, actor=who, at=at)
-            continue
-        p = persona.setdefault(a, _pick(rng))
         state = case.state
         if state is CaseState.NOTIFIED:
             if p == "comply":
-                act(
+                self.act(
                     "submitted",
                     programme.submit,
                     pid,
@@ -262,7 +294,7 @@ def _creators_and_reviewers(
                     at=at,
                 )
             elif p == "refuse":
-                act(
+                self.act(
                     "refused",
                     programme.refuse,
                     pid,
@@ -272,7 +304,7 @@ def _creators_and_reviewers(
                     at=at,
                 )
             elif p == "appeal":
-                act(
+                self.act(
                     "appealed",
                     programme.appeal,
                     pid,
@@ -281,11 +313,12 @@ def _creators_and_reviewers(
                     actor=who,
                     at=at,
                 )
-            elif p == "purge" and a not in purged:
-                purged[a] = int(case.metrics.get(metric, 0) * 0.3)
-                actions["purged followers"] = actions.get("purged followers", 0) + 1
+            elif p == "purge" and a not in self.purged:
+                metric = next(iter(self.policy.floor.threshold))
+                self.purged[a] = int(case.metrics.get(metric, 0) * 0.3)
+                self.actions["purged followers"] = self.actions.get("purged followers", 0) + 1
         elif state is CaseState.OVERDUE and p == "late":
-            act(
+            self.act(
                 "submitted late",
                 programme.submit,
                 pid,
@@ -296,12 +329,23 @@ def _creators_and_reviewers(
                 at=at,
             )
         elif state is CaseState.REJECTED:
-            act("resubmitted", programme.submit, pid, a, _name(rng), consent=True, actor=who, at=at)
-        elif state is CaseState.SUBMITTED:
+            self.act(
+                "resubmitted", programme.submit, pid, a, _name(rng), consent=True, actor=who, at=at
+            )
+        elif state is CaseState.DISCLOSED and rng.random() < 0.03:
+            self.act(
+                "name change", programme.submit, pid, a, _name(rng), consent=True, actor=who, at=at
+            )
+
+    def reviewer_acts(self, case: Case, at: dt.datetime) -> None:
+        """A reviewer approves most submissions and rejects the rest, and decides appeals."""
+        programme, pid, a, rng = self.programme, self.policy.id, case.account_id, self.rng
+        reviewer = self.reviewer
+        if case.state is CaseState.SUBMITTED:
             if rng.random() < 0.85:
-                act("approved", programme.approve, pid, a, actor=reviewer, at=at)
+                self.act("approved", programme.approve, pid, a, actor=reviewer, at=at)
             else:
-                act(
+                self.act(
                     "rejected",
                     programme.reject,
                     pid,
@@ -310,9 +354,9 @@ def _creators_and_reviewers(
                     actor=reviewer,
                     at=at,
                 )
-        elif state is CaseState.APPEALED:
+        elif case.state is CaseState.APPEALED:
             upheld = rng.random() < 0.4
-            act(
+            self.act(
                 "appeal upheld" if upheld else "appeal denied",
                 programme.decide_appeal,
                 pid,
@@ -324,8 +368,6 @@ def _creators_and_reviewers(
                 actor=reviewer,
                 at=at,
             )
-        elif state is CaseState.DISCLOSED and rng.random() < 0.03:
-            act("name change", programme.submit, pid, a, _name(rng), consent=True, actor=who, at=at)
 
 
 def _pick(rng: random.Random) -> str:

@@ -1,0 +1,60 @@
+"""``_kept``: the small table everything written is computed from, the rejected rows with their
+reasons and the accepted rows that meet some tier's threshold, decided."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from byline.domain.policy import Policy
+from byline.engine._compile import CompiledDecision, compile_decision
+from byline.engine._duplicates import has_duplicates
+from byline.engine._snapshot import Snapshot
+
+
+def decide_interesting_rows(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, policy: Policy, as_of: dt.date
+) -> None:
+    """``_kept``: rejected rows with their reasons, and decided rows that meet a threshold.
+
+    The filter uses only the cheap ``_good`` test and the thresholds, so messages and decisions
+    are worked out for the few rows kept, not for every row read.
+    """
+    decision = compile_decision(policy, as_of)
+    create_kept(con, snapshot.values_sql(), snapshot, decision, has_duplicates(con))
+
+
+def create_kept(
+    con: duckdb.DuckDBPyConnection,
+    rows_sql: str,
+    snapshot: Snapshot,
+    decision: CompiledDecision,
+    has_dups: bool,
+) -> None:
+    """``_kept`` from ``rows_sql`` (rows shaped as ``Snapshot.values_sql`` makes them)."""
+    # Joined only when there are duplicates: the common case pays nothing for the check.
+    dup_join = "LEFT JOIN _dups d ON d.dup_id = v.account_id" if has_dups else ""
+    accepted = "v._good AND d.rows IS NULL" if has_dups else "v._good"
+    dup_problem = (
+        "CASE WHEN d.rows IS NOT NULL THEN 'account_id: duplicate (rows ' || "
+        "array_to_string(list_slice(d.rows, 1, 5), ', ') || "
+        "CASE WHEN len(d.rows) > 5 THEN ', ...' ELSE '' END || ')' END"
+        if has_dups
+        else "NULL"
+    )
+    metrics = "".join(f", {m}" for m in snapshot.metrics)
+    con.execute(f"""
+CREATE OR REPLACE TEMP TABLE _kept AS
+SELECT _row, account_id, kind, category{metrics}, accepted,
+       CASE WHEN NOT accepted THEN reject_reason END AS reject_reason,
+       CASE WHEN accepted THEN {decision.outcome} END AS outcome,
+       CASE WHEN accepted THEN {decision.tier} END AS tier,
+       CASE WHEN accepted THEN {decision.reasons} END AS reasons
+FROM (
+  SELECT v._row, v.account_id, v.kind, v.category{"".join(f", v.{m}" for m in snapshot.metrics)},
+         {accepted} AS accepted,
+         concat_ws('; ', {dup_problem}, {snapshot.problems_sql()}) AS reject_reason
+  FROM ({rows_sql}) v {dup_join}
+  WHERE NOT ({accepted}) OR ({decision.met_any})
+)""")

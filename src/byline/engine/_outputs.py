@@ -1,0 +1,126 @@
+"""What an evaluation writes: the decisions, the rejected rows and the summary, each file's
+failure said as that file's; and the check that a previous evaluation may be compared."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from byline.domain.policy import Policy
+from byline.domain.vocabulary import Outcome
+from byline.engine._diff import DiffError
+from byline.engine._snapshot import Snapshot, first_line
+from byline.engine._sql import sql_path
+
+DECISIONS = "decisions.parquet"
+
+
+SUMMARY = "summary.json"
+
+
+REJECTS = "rejects.csv"
+
+
+DIFF = "diff.parquet"
+
+
+class OutputError(OSError):
+    """An output that could not be written (a full disk, a file too large, no permission):
+    which file, and why. Nothing half-written is left under its name."""
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written: {exc.strerror or exc}") from None
+    except duckdb.IOException as exc:
+        errno = re.search(r'"errno":"(\d+)"', str(exc))
+        why = os.strerror(int(errno.group(1))) if errno else first_line(exc)
+        raise OutputError(f"{path}: cannot be written: {why}") from None
+
+
+def write_outputs(
+    con: duckdb.DuckDBPyConnection,
+    policy: Policy,
+    as_of: dt.date,
+    out_dir: Path,
+    stage: Callable[[str], Path],
+) -> None:
+    metrics = ", ".join(policy.metrics)
+    with writing(out_dir / DECISIONS):
+        con.execute(
+            f"""
+COPY (
+  SELECT account_id, outcome = '{Outcome.REQUIRED.value}' AS required, tier, reasons,
+         outcome, kind, category, {metrics},
+         ? AS policy_id, ? AS policy_version, ?::DATE AS as_of
+  FROM _kept WHERE accepted ORDER BY account_id
+) TO '{sql_path(stage(DECISIONS))}' (FORMAT parquet, COMPRESSION zstd)""",
+            [policy.id, policy.version, as_of],
+        )
+    rejected = (con.execute("SELECT count(*) FROM _kept WHERE NOT accepted").fetchone() or (0,))[0]
+    if rejected:
+        with writing(out_dir / REJECTS):
+            con.execute(f"""
+COPY (SELECT _row AS row, account_id, reject_reason AS reason FROM _kept
+      WHERE NOT accepted ORDER BY _row) TO '{sql_path(stage(REJECTS))}' (HEADER, DELIMITER ',')""")
+
+
+def summarise(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, policy: Policy, as_of: dt.date, read: int
+) -> dict[str, Any]:
+    def grouped(sql: str) -> dict[str, int]:
+        return {str(k): int(v) for k, v in con.execute(sql).fetchall()}
+
+    rejected = grouped("SELECT 'n', count(*) FROM _kept WHERE NOT accepted").get("n", 0)
+    accepted = read - rejected
+    by_outcome = grouped("SELECT outcome, count(*) FROM _kept WHERE accepted GROUP BY 1")
+    reported = sum(by_outcome.values())
+    by_outcome[Outcome.BELOW_THRESHOLD.value] = accepted - reported
+    by_tier = grouped("SELECT tier, count(*) FROM _kept WHERE tier IS NOT NULL GROUP BY 1")
+    by_category: dict[str, dict[str, int]] = {}
+    for category, outcome, n in con.execute(
+        "SELECT category, outcome, count(*) FROM _kept WHERE accepted GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall():
+        by_category.setdefault(category, {})[outcome] = int(n)
+    return {
+        "snapshot": str(snapshot.path),
+        "format": snapshot.format,
+        "policy_id": policy.id,
+        "policy_version": policy.version,
+        "as_of": as_of.isoformat(),
+        "read": read,
+        "accepted": accepted,
+        "rejected": rejected,
+        "decided": accepted,
+        "required": by_outcome.get(Outcome.REQUIRED.value, 0),
+        "reported": reported,
+        "by_outcome": {o.value: by_outcome.get(o.value, 0) for o in Outcome},
+        "by_tier": {t.id: by_tier.get(t.id, 0) for t in policy.tiers},
+        "by_category": by_category,
+        "rejected_by_field": grouped(
+            "SELECT split_part(unnest(string_split(reject_reason, '; ')), ':', 1) AS f, count(*) "
+            "FROM _kept WHERE NOT accepted GROUP BY 1 ORDER BY 1"
+        ),
+    }
+
+
+def check_comparable(previous: Path, policy: Policy) -> None:
+    summary = previous / SUMMARY
+    if summary.is_file():
+        earlier = json.loads(summary.read_text()).get("policy_id")
+        if earlier and earlier != policy.id:
+            raise DiffError(
+                f"{previous}: evaluated under policy {earlier!r}, not {policy.id!r};"
+                " a diff between different policies would mislead"
+            )
