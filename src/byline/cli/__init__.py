@@ -4,6 +4,7 @@ from byline.cli import (  # noqa: F401  (each registers its commands)
     _cases,
     _cycle,
     _demo,
+    _enforcement,
     _evaluate,
     _operations,
     _policy,

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from byline.cli._app import app, emit_json, fail, out
+from byline.cli._app import emit_json, fail, out
 from byline.cli._common import (
     ActorOption,
     AtOption,
@@ -416,54 +416,6 @@ def case_reveal_note(
             platform_of(floor, platform), account_id, note_id, actor=as_actor(actor), reason=reason
         )
     out.print(escape(note), highlight=False)
-
-
-# --- enforcement, audit, outbox ---------------------------------------------------------------
-
-
-@app.command()
-def enforcement(
-    account_id: str | None = typer.Argument(None, help="One account (or all changes)."),
-    changed_since: int | None = typer.Option(
-        None, "--changed-since", help="All changes after this cursor."
-    ),
-    limit: int = typer.Option(1000, "--limit", min=1),
-    db: str | None = DbOption,
-    platform: str | None = PlatformOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Restrictions in force for an account, or every change since a cursor."""
-    floor = services(db)
-    with errors_as_lines():
-        tenant = platform_of(floor, platform)
-        if account_id is not None:
-            data = floor.cases.enforcement(tenant, account_id)
-        else:
-            data = floor.cases.enforcement_changes(tenant, changed_since or 0, limit)
-    if as_json:
-        emit_json(data)
-        return
-    if account_id is not None:
-        restrictions = data["restrictions"] or []
-        out.print(
-            f"{escape(account_id)}: {len(restrictions)} restriction(s) since "
-            f"{data['since'] or '-'} ({data['reason'] or 'none'})",
-            highlight=False,
-        )
-        for r in restrictions:
-            out.print(
-                f"  {r['restriction']} (kept {r['factor']:.0%}) by {r['penalty_id']} "
-                f"on {r['trigger']}",
-                highlight=False,
-            )
-        return
-    for c in data["changes"]:
-        out.print(
-            f"{c['cursor']:>8}  {c['at']}  {escape(c['account_id'])}  "
-            f"{len(c['restrictions'])} restriction(s)  {c['reason']}",
-            highlight=False,
-        )
-    out.print(f"next cursor: {data['next_cursor']}")
 
 
 @case_app.command("take")
