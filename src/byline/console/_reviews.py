@@ -192,6 +192,15 @@ async def bulk(platform: str, request: Request, viewer: Reviewer) -> Response:
     )
 
 
+# The service's refusals of a whole bulk decision, as the queue page says them.
+_BULK_REFUSALS = {
+    "bulk_action": "reviews_bulk_action",
+    "bulk_none": "reviews_bulk_none",
+    "bulk_too_many": "reviews_bulk_too_many",
+    "reason_required": "case_reason_required",
+}
+
+
 def _bulk(
     viewer: Viewer,
     platform: str,
@@ -205,8 +214,8 @@ def _bulk(
         outcome = viewer.services.reviews.bulk(
             platform, account_ids, action, actor=_actor(viewer), reason=reason, note=note
         )
-    except LimitExceeded as exc:
-        return redirect(back, error=exc)
+    except LimitExceeded as exc:  # the queue's own messages, in the address as before
+        return redirect(back, error=_BULK_REFUSALS.get(exc.code, exc))
     return render(
         viewer,
         "reviews_bulk.html",

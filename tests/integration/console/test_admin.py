@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from byline import audit
-from byline.console import _admin
-from byline.service import access
+from byline.service import Access, Policies, Webhooks, access
 from byline.service.access import Role, authenticate
 from byline.service.dashboard import policy_activations
 from byline.service.operations import deliver_outbox
@@ -400,18 +399,18 @@ def test_without_a_folder_of_its_own_only_the_cycles_snapshot_is_offered(
 def test_admin_changes_run_off_the_event_loop(
     console: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = watch(
-        monkeypatch,
-        _admin,
-        "shadow_evaluation",
-        "activate_source",
-        "latest_cycle_snapshot",
-        "create_api_key",
-        "revoke_api_key",
-        "register_endpoint",
-        "create_staff_user",
-        "disable_staff_user",
-    )
+    calls = {
+        **watch(monkeypatch, Policies, "shadow", "activate"),
+        **watch(
+            monkeypatch,
+            Access,
+            "create_api_key",
+            "revoke_api_key",
+            "create_staff_user",
+            "disable_staff_user",
+        ),
+        **watch(monkeypatch, Webhooks, "register"),
+    }
     admin = console.staff(Role.ADMIN)
     page = f"{ADMIN}/policies"
     candidate = lower_threshold(console)

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from byline.domain.vocabulary import AppealDecisionReason, Trigger
+from byline.service import Creators
 from byline.service.access import Role, issue_creator_token, register_creator_key
 from byline.service.programme import Actor, Programme
 from integration.console.conftest import NOW, Console
@@ -258,14 +259,14 @@ def test_an_error_never_repeats_the_name_that_was_typed(
         ("王高飞", "高飞 looks wrong", general),
         ("Zhao Min", "at most 200 characters", "at most 200 characters"),  # no name: as it is
     ):
-        monkeypatch.setattr(Programme, "submit", refusing(message))
+        monkeypatch.setattr(Creators, "submit", refusing(message))
         response = console.post(client, ME, ME + "/submit", name=typed, consent="yes")
         assert error_after(client, response) == expected, message
     assert console.programme.show("weibo", "quiet")["state"] == "notified"
 
 
 def test_actions_run_off_the_event_loop(console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = watch(monkeypatch, Programme, "submit", "refuse", "appeal", "volunteer", "withdraw")
+    calls = watch(monkeypatch, Creators, "submit", "refuse", "appeal", "volunteer", "withdraw")
     quiet, small = console.creator("quiet"), console.creator("small")
     console.post(
         quiet, ME, ME + "/appeal", reason="wrong_category", note="my account is about cooking"

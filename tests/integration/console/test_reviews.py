@@ -494,9 +494,7 @@ def test_note_fields_say_they_are_kept_encrypted(console: Console) -> None:
 def test_decisions_run_off_the_event_loop(
     console: Console, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = watch(
-        monkeypatch, Reviews, "approve", "reject", "decide_appeal", "reveal_name", "show"
-    )
+    calls = watch(monkeypatch, Reviews, "approve", "reject", "decide_appeal", "reveal_name", "show")
     taken = watch(monkeypatch, Reviews, "take", "release", "bulk", "holder")
     programme = console.programme
     programme.appeal("weibo", "quiet", AppealReason.WRONG_CATEGORY, actor=Actor("creator"))

@@ -3,6 +3,7 @@ needs the session's CSRF token; pages check the role and the tenant."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import jwt
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from byline.access import TokenError, issue_creator_token, spent_entry_links
+from byline.service import Services
 from byline.service.access import Role, sign_in_creator
 from integration.console.conftest import NOW, PASSWORD, Console, csrf_of
 
@@ -87,7 +89,11 @@ def test_the_next_parameter_cannot_leave_the_console(console: Console) -> None:
 def test_a_session_expires(console: Console) -> None:
     client = console.staff(Role.REVIEWER)
     assert client.get("/console/").headers["location"] == "/console/weibo/reviews"
-    console.programme.clock = lambda: NOW + dt.timedelta(hours=8, seconds=1)
+    state = console.app.state.byline_console  # eight hours and a second later
+    later = dataclasses.replace(
+        state.services.deps, clock=lambda: NOW + dt.timedelta(hours=8, seconds=1)
+    )
+    state.services = Services.of(later)
     assert client.get("/console/").headers["location"] == "/console/login"
 
 
