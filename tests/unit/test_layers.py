@@ -17,6 +17,8 @@ ALLOWED = {
     "policy": {"domain"},
     "engine": {"domain"},
     "synth": {"domain"},
+    # the words (catalogues, the policy in plain words) for every front door
+    "words": {"domain"},
     # persistence: each may use the store and the audit trail, nothing above
     "store": {"domain"},
     "audit": STORE_LEVEL,
@@ -26,6 +28,7 @@ ALLOWED = {
     "access": STORE_LEVEL,
     "service": {
         "access",
+        "words",
         "domain",
         "engine",
         "policy",
@@ -38,10 +41,10 @@ ALLOWED = {
     },
     # adapters reach the system through the service (and name domain and engine types)
     # the demo command composes the API app to serve it
-    "cli": {"service", "domain", "engine", "policy", "api"},
-    "console": {"service", "domain"},
+    "cli": {"service", "domain", "engine", "policy", "api", "words"},
+    "console": {"service", "domain", "words"},
     # the API app mounts the console beside its routes
-    "api": {"service", "domain", "console"},
+    "api": {"service", "domain", "console", "words"},
 }
 # third-party packages the pure domain may use
 DOMAIN_THIRD_PARTY = {"pydantic"}

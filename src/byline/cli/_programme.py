@@ -19,7 +19,6 @@ from rich.table import Table
 from byline.cli._app import app, emit_json, fail, on_close, out
 from byline.cli._progress import engine_progress
 from byline.domain.cases import CaseState
-from byline.domain.explain import reason_in_words
 from byline.domain.vocabulary import (
     MAX_NOTE_CHARS,
     AccountKind,
@@ -55,6 +54,7 @@ from byline.service.wiring import (
     open_programme,
     webhook_guard,
 )
+from byline.words import reason_in_words
 
 cases_app = typer.Typer(help="List cases.", no_args_is_help=True)
 case_app = typer.Typer(help="Show or act on one account's case.", no_args_is_help=True)

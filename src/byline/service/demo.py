@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from byline.domain.cases import CaseState
-from byline.domain.explain import one_line
+from byline.words import one_line
 from byline.domain.policy import Policy
 from byline.engine import Progress, evaluate, floor_violations
 from byline.policy import load_policy

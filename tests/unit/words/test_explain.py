@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from byline.domain.explain import explain, one_line
+from byline.words import explain, one_line
 from byline.policy import load_policy, preset_names
 
 
