@@ -79,8 +79,8 @@ def test_same_sections_lines_and_rule_ids_as_english(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", preset_names())
-def test_no_english_but_rule_ids_and_policy_file_text(name: str) -> None:
-    policy = load_policy(name)
+def test_without_chinese_text_only_rule_ids_and_policy_file_text_are_english(name: str) -> None:
+    policy = load_policy(name).model_copy(update={"text": {}})
     texts = [
         *(s.title for s in explain(policy, ZH)),
         *lines_of(policy, ZH),
@@ -91,6 +91,19 @@ def test_no_english_but_rule_ids_and_policy_file_text(name: str) -> None:
         left = without_quoted_text(text, policy)
         # The id at the head of one_line is the policy's rule id, unbracketed.
         left = left.replace(policy.id, " ")
+        assert re.findall(r"[A-Za-z]+", left) == [], text
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_in_chinese_shows_no_english(name: str) -> None:
+    """The presets carry their own Chinese text: a Chinese page shows no English word, only
+    rule ids, the policy's id and version, and acronyms (INFORM)."""
+    policy = load_policy(name)
+    assert policy.text.get(ZH) is not None
+    texts = [*(s.title for s in explain(policy, ZH)), *lines_of(policy, ZH), one_line(policy, ZH)]
+    for text in texts:
+        left = RULE.sub(" ", text).replace(policy.id, " ").replace(policy.version, " ")
+        left = re.sub(r"\b[A-Z]{2,}\b", " ", left)
         assert re.findall(r"[A-Za-z]+", left) == [], text
 
 
@@ -129,24 +142,23 @@ def test_weibo_in_chinese() -> None:
         "自愿公示",
     ]
     assert sections["政策"][0] == (
-        "Weibo self-media real-name display (2023)——Weibo，版本 2023.12，2023年10月31日公布"
+        "微博自媒体账号实名信息展示（2023）——微博，版本 2023.12，2023年10月31日公布"
     )
     assert sections["档位与阶段"] == (
-        "1,000,000+ followers：粉丝数 100 万及以上；自 2023年10月16日起，"
+        "粉丝 100 万及以上：粉丝数 100 万及以上；自 2023年10月16日起，"
         "须在 2023年10月31日前完成；收到通知后 9 天内完成；公示实名信息 [weibo.tier.1m]",
-        "500,000+ followers：粉丝数 50 万及以上；自 2023年12月22日起，"
+        "粉丝 50 万及以上：粉丝数 50 万及以上；自 2023年12月22日起，"
         "须在 2023年12月31日前完成；收到通知后 9 天内完成；公示实名信息 [weibo.tier.500k]",
     )
     assert sections["适用对象"][:3] == (
         "主体类型：个人、机构 [weibo.subjects]",
         "适用的内容类别：时政、军事、财经、法律、医疗 [weibo.scope]——"
-        "'and other professional fields' is not enumerated; accounts mainly sharing daily "
-        "life and ordinary users are excluded.",
-        "平台用语“current affairs”归入时政类",
+        "公告中的“等专业领域”未逐一列明；以分享日常生活为主的账号和普通用户不在范围内。",
+        "平台用语“时政”归入时政类",
     )
     assert sections["门槛底线（门槛承诺）"][0].startswith(
         "只有粉丝数 50 万及以上的账号才可能被要求公示实名信息，低于此门槛的一律不要求 "
-        "[weibo.floor]——Weibo's CEO pledged"
+        "[weibo.floor]——微博首席执行官承诺"
     )
     assert sections["通知"] == (
         "通过私信通知，每批 5,000 个账号；除档位另有规定外，须在收到通知后 9 天内完成 "
@@ -161,7 +173,7 @@ def test_weibo_in_chinese() -> None:
         "热搜曝光：拒绝公示或逾期未完成时取消；合规后恢复 [weibo.penalty.hot-search]",
         "广告收益分成：拒绝公示或逾期未完成时取消；合规后恢复 [weibo.penalty.ad-share]",
         "打赏收入：拒绝公示或逾期未完成时取消；合规后恢复 [weibo.penalty.tipping]"
-        "（Basic functions are unaffected.）",
+        "（基础功能不受影响。）",
     )
     assert sections["粉丝数下降时"] == (
         "连续 30 天低于档位门槛后解除公示义务 [weibo.drop]",
@@ -170,8 +182,8 @@ def test_weibo_in_chinese() -> None:
     )
     assert sections["自愿公示"] == ("低于门槛底线的账号可自愿公示，并可随时撤回 [weibo.voluntary]",)
     assert one_line(policy, ZH) == (
-        "weibo 2023.12（Weibo）：2 个档位（1,000,000+ followers 自 2023年10月16日起；"
-        "500,000+ followers 自 2023年12月22日起）；9 个内容类别中 5 个在适用范围内；"
+        "weibo 2023.12（微博）：2 个档位（粉丝 100 万及以上 自 2023年10月16日起；"
+        "粉丝 50 万及以上 自 2023年12月22日起）；9 个内容类别中 5 个在适用范围内；"
         "门槛底线为粉丝数 50 万及以上；共 16 条规则"
     )
 
