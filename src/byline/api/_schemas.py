@@ -411,6 +411,7 @@ _FEED_COST = {
 
 
 class Worded(BaseModel):
+    model_config = _examples(_TIER_REASON, _FEED_COST)
     code: str = Field(description="What the line says, as a code (a reason, a restriction)")
     rule: str = Field(description="The policy rule it comes from ('' for none)")
     text: str = Field(description="The line in the answer's language")
