@@ -396,13 +396,13 @@ class CaseOut(BaseModel):
     restrictions: list[dict[str, Any]]
 
 
-_TIER_REASON = {
+_TIER_REASON: JsonDict = {
     "code": "tier",
     "rule": "weibo.tier.1m",
     "text": "1,000,000+ followers: the policy requires accounts with 1,000,000 or more followers"
     " to disclose, from 2023-10-16.",
 }
-_FEED_COST = {
+_FEED_COST: JsonDict = {
     "code": "recommendation_feed",
     "rule": "weibo.penalty.feed",
     "text": "exposure in the recommendation feed: withdrawn when refused or overdue;"

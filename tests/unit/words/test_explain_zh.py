@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from byline.domain.policy import Policy
+from byline.policy import load_policy, preset_names
 from byline.words import (
     LANGUAGES,
     catalogue,
@@ -15,8 +17,6 @@ from byline.words import (
     explain,
     one_line,
 )
-from byline.domain.policy import Policy
-from byline.policy import load_policy, preset_names
 
 ZH = "zh-CN"
 RULE = re.compile(r"\[([a-z0-9][a-z0-9._-]*)\]")
