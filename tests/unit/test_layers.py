@@ -18,6 +18,8 @@ ALLOWED = {
     "policy": {"domain"},
     "engine": {"domain"},
     "synth": {"domain"},
+    # the words (catalogues, the policy in plain words) for every front door
+    "words": {"domain"},
     # persistence: each may use the store and the audit trail, nothing above
     "store": {"domain"},
     "audit": STORE_LEVEL,
@@ -27,6 +29,7 @@ ALLOWED = {
     "access": STORE_LEVEL,
     "service": {
         "access",
+        "words",
         "domain",
         "engine",
         "policy",
@@ -37,10 +40,11 @@ ALLOWED = {
         "vault",
         "outbox",
     },
-    # front doors reach the system through the service floor's face (and name domain types)
-    "cli": {"service", "domain", "web", "api"},  # serve: the web root and the API's settings
-    "console": {"service", "domain"},
-    "api": {"service", "domain"},
+    # front doors reach the system through the service floor's face (and name domain types,
+    # and say them with the catalogue of words)
+    "cli": {"service", "domain", "words", "web", "api"},  # serve: the web root, API settings
+    "console": {"service", "domain", "words"},
+    "api": {"service", "domain", "words"},
     # the composition root of the web server: the API and the console side by side
     "web": {"service", "api", "console"},
 }

@@ -412,6 +412,27 @@ class CaseOut(BaseModel):
     restrictions: list[dict[str, Any]]
 
 
+_TIER_REASON: JsonDict = {
+    "code": "tier",
+    "rule": "weibo.tier.1m",
+    "text": "1,000,000+ followers: the policy requires accounts with 1,000,000 or more followers"
+    " to disclose, from 2023-10-16.",
+}
+_FEED_COST: JsonDict = {
+    "code": "recommendation_feed",
+    "rule": "weibo.penalty.feed",
+    "text": "exposure in the recommendation feed: withdrawn when refused or overdue;"
+    " lifted on compliance [weibo.penalty.feed]",
+}
+
+
+class Worded(BaseModel):
+    model_config = _examples(_TIER_REASON, _FEED_COST)
+    code: str = Field(description="What the line says, as a code (a reason, a restriction)")
+    rule: str = Field(description="The policy rule it comes from ('' for none)")
+    text: str = Field(description="The line in the answer's language")
+
+
 class Obligation(BaseModel):
     model_config = _examples(
         {
@@ -420,14 +441,11 @@ class Obligation(BaseModel):
             "state": "notified",
             "tier": "weibo.tier.1m",
             "deadline": "2023-11-01T00:00:00+00:00",
-            "reasons": [
-                "1,000,000+ followers: the policy requires 1,000,000 or more followers"
-                " from 2023-10-16"
-            ],
-            "penalties_if_refused": [
-                "exposure in the recommendation feed: withdrawn when refused or overdue;"
-                " lifted on compliance [weibo.penalty.feed]"
-            ],
+            "lang": "en",
+            "reasons": [_TIER_REASON["text"]],
+            "why": [dict(_TIER_REASON)],
+            "penalties_if_refused": [_FEED_COST["text"]],
+            "costs_if_refused": [dict(_FEED_COST)],
             "restrictions": [],
             "voluntary_allowed": True,
         },
@@ -437,14 +455,11 @@ class Obligation(BaseModel):
             "state": "overdue",
             "tier": "weibo.tier.1m",
             "deadline": "2023-11-01T00:00:00+00:00",
-            "reasons": [
-                "1,000,000+ followers: the policy requires 1,000,000 or more followers"
-                " from 2023-10-16"
-            ],
-            "penalties_if_refused": [
-                "exposure in the recommendation feed: withdrawn when refused or overdue;"
-                " lifted on compliance [weibo.penalty.feed]"
-            ],
+            "lang": "en",
+            "reasons": [_TIER_REASON["text"]],
+            "why": [dict(_TIER_REASON)],
+            "penalties_if_refused": [_FEED_COST["text"]],
+            "costs_if_refused": [dict(_FEED_COST)],
             "restrictions": [_RESTRICTION],
             "voluntary_allowed": True,
         },
@@ -454,7 +469,12 @@ class Obligation(BaseModel):
     state: str | None
     tier: str | None
     deadline: str | None
-    reasons: list[str] = Field(description="Why, in words")
-    penalties_if_refused: list[str]
+    lang: str = Field("en", description="The language of every text: en or zh-CN")
+    reasons: list[str] = Field(description="Why, in words (the texts of ``why``)")
+    why: list[Worded] = Field(default_factory=list, description="Why: code, rule and words")
+    penalties_if_refused: list[str] = Field(description="The texts of ``costs_if_refused``")
+    costs_if_refused: list[Worded] = Field(
+        default_factory=list, description="What refusing costs: restriction, rule and words"
+    )
     restrictions: list[dict[str, Any]]
     voluntary_allowed: bool

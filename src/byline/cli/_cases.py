@@ -27,7 +27,6 @@ from byline.cli._common import (
     when,
 )
 from byline.domain.cases import CaseState
-from byline.domain.explain import reason_in_words
 from byline.domain.vocabulary import (
     AccountKind,
     AppealDecisionReason,
@@ -38,6 +37,7 @@ from byline.domain.vocabulary import (
     WithdrawalReason,
 )
 from byline.service import limits
+from byline.words import reason_in_words
 
 # --- cases ------------------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ import typer
 from rich.markup import escape
 
 from byline.cli._app import emit_json, fail, out, policy_app
-from byline.domain.explain import LANGUAGES, explain, one_line
 from byline.service import PolicyFileError, load_policy, preset_names
+from byline.words import LANGUAGES, explain, one_line
 
 
 @policy_app.command("list")

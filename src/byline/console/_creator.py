@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from byline.console import _case_words as words
+from byline import words
 from byline.console._reasons import BadReason, note_of, reason_of
 from byline.console._web import (
     PREFIX,
@@ -96,7 +96,7 @@ def _countdown(viewer: Viewer, deadline: str | None) -> str | None:
 def _duty(viewer: Viewer, platform: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The obligation in words, and the case itself (None when there is none)."""
     account_id = _account(viewer)
-    duty = viewer.services.creators.obligation(platform, account_id)
+    duty = viewer.services.creators.obligation(platform, account_id, viewer.t.lang)
     try:
         view: dict[str, Any] | None = viewer.services.creators.show(platform, account_id)
     except errors.NotFoundError:
@@ -157,10 +157,12 @@ def me_page(platform: str, viewer: Creator) -> Response:
         kind=kind,
         actions=_actions(duty),
         countdown=_countdown(viewer, duty["deadline"]),
-        reasons=words.reasons(t, view, policy, meaning=False) if view else [],
-        restrictions=words.restrictions(t, duty["restrictions"], policy),
+        reasons=(
+            words.case_reasons(policy, t.lang, view, meaning=False, date=t.date) if view else []
+        ),
+        restrictions=words.restriction_lines(policy, t.lang, duty["restrictions"]),
         incentives=[i for i in policy.incentives if view and i.id in view["incentives"]],
-        word=lambda group, value: words.word(t, group, value),
+        quoted=words.Quoted.of(policy, t.lang),
         kinds=[k.value for k in AccountKind],
         me_url=_me_url(platform),
     )
@@ -180,7 +182,7 @@ def refuse_page(platform: str, viewer: Creator) -> Response:
         viewer,
         "me_refuse.html",
         duty=duty,
-        consequences=words.penalties_on(viewer.t, policy, Trigger.REFUSED),
+        consequences=words.penalties_on(policy, viewer.t.lang, Trigger.REFUSED),
         me_url=_me_url(platform),
     )
 

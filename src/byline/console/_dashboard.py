@@ -4,17 +4,16 @@ the latest shadow run against it."""
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
+from byline import words
 from byline.console._admin import latest_shadow
 from byline.console._charts import bar_chart
 from byline.console._web import PREFIX, Viewer, page, render
 from byline.domain.cases import CaseState
-from byline.domain.explain import describe_threshold, explain
 from byline.service import Role
 
 router = APIRouter(include_in_schema=False)
@@ -59,8 +58,9 @@ def dashboard(platform: str, viewer: Lead) -> HTMLResponse:
         funnel=[(s.value, counts.get(s.value, 0)) for s in FUNNEL],
         aside=[(s.value, counts.get(s.value, 0)) for s in ASIDE],
         charts=charts,
-        sections=explain(data.policy, t.lang) if data.policy else (),
-        describe_threshold=functools.partial(describe_threshold, lang=t.lang),
+        sections=words.explain(data.policy, t.lang) if data.policy else (),
+        describe_threshold=lambda threshold: words.describe_threshold(threshold, t.lang),
+        quoted=words.Quoted.of(data.policy, t.lang) if data.policy else None,
         today=now.date(),
         now=now,
         shadow=latest_shadow(viewer, platform),

@@ -1,5 +1,6 @@
 """Reasons on the console's forms: a select of the codes of one closed list, worded in the
-page's language (``reason.<list>.<code>`` in the catalogues), and an optional note.
+page's language (the list's section of the one catalogue, ``byline.words``), and an optional
+note.
 
 The code is what the case, the audit trail and the creator's notice keep; the note goes to the
 vault (encrypted) and is read only through the audited note reveal. Nothing typed in a reason
@@ -11,13 +12,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
+from byline import words
 from byline.console._i18n import Translator
 from byline.domain.vocabulary import (
     MAX_NOTE_CHARS,
-    REASON_LISTS,
     AppealDecisionReason,
     AppealReason,
-    AuditAction,
     ErasureReason,
     RefusalReason,
     RejectionReason,
@@ -27,7 +27,7 @@ from byline.domain.vocabulary import (
 
 E = TypeVar("E", bound=StrEnum)
 
-# Each list's name in the catalogues (``reason.<group>.<code>``).
+# Each list's name on the console's forms (``reason_choices("rejection")``).
 GROUPS: dict[type[StrEnum], str] = {
     RejectionReason: "rejection",
     RefusalReason: "refusal",
@@ -50,19 +50,12 @@ class BadReason(ValueError):
 
 def choices(t: Translator, group: str) -> list[tuple[str, str]]:
     """(code, words) for each code of the list named ``group``, in the list's order."""
-    return [(code.value, t(f"reason.{group}.{code.value}")) for code in _BY_GROUP[group]]
+    return [(code.value, words.term(t.lang, code)) for code in _BY_GROUP[group]]
 
 
 def in_words(t: Translator, action: str, code: str | None) -> str:
     """An audit entry's reason code in the page's language ("" for none)."""
-    if not code:
-        return ""
-    try:
-        group = GROUPS[REASON_LISTS[AuditAction(action)]]
-    except (KeyError, ValueError):
-        return code
-    key = f"reason.{group}.{code}"
-    return t(key) if t.has(key) else code
+    return words.reason_in_words(action, code, t.lang)
 
 
 def reason_of(value: str, kind: type[E]) -> E | None:

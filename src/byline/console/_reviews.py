@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from byline.console import _case_words as words
+from byline import words
 from byline.console import _reasons
 from byline.console._reasons import BadReason, note_of, reason_of
 from byline.console._web import (
@@ -257,7 +257,8 @@ def _case_page(
     t = viewer.t
     tier_label = None
     if view["tier"]:
-        tier_label = next((x.label for x in policy.tiers if x.id == view["tier"]), view["tier"])
+        label = next((x.label for x in policy.tiers if x.id == view["tier"]), view["tier"])
+        tier_label = words.tier_label(policy, t.lang, view["tier"], label)
     assert viewer.principal is not None
     can_act = viewer.principal.role in ACTING_ROLES
     assignee = reviews.holder(platform, account_id)
@@ -267,8 +268,8 @@ def _case_page(
         "case.html",
         view=view,
         tier_label=tier_label,
-        reasons=words.reasons(t, view, policy),
-        restrictions=words.restrictions(t, view["restrictions"], policy),
+        reasons=words.case_reasons(policy, t.lang, view, date=t.date),
+        restrictions=words.restriction_lines(policy, t.lang, view["restrictions"]),
         trail=trail,
         assignee=assignee,
         me=me,
@@ -279,7 +280,6 @@ def _case_page(
         revealed=revealed,
         revealed_note=revealed_note,
         reason_words=lambda action, code: _reasons.in_words(t, action, code),
-        word=lambda group, value: words.word(t, group, value),
         case_url=_case_url(platform, account_id),
         back_url=_queue_url(platform) if can_act else f"{PREFIX}/{platform}/dashboard",
         back_key="reviews.back" if can_act else "case.back_dashboard",

@@ -21,6 +21,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from byline import words
 from byline.console import _i18n, _reasons
 from byline.console._text import inert, neutralise
 from byline.console._throttle import SignInThrottle
@@ -40,6 +41,8 @@ _env = jinja2.Environment(
 )
 _env.filters["inert"] = inert
 _env.filters["neutralise"] = neutralise
+# A vocabulary word at the head of a label or a sentence ("required" -> "Required").
+_env.filters["sentence"] = lambda text: str(text)[:1].upper() + str(text)[1:]
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -230,6 +233,7 @@ def render(viewer: Viewer, template: str, status: int = 200, **context: Any) -> 
         expires_at=viewer.expires_at,
         now_iso=_now_iso(viewer),
         reason_choices=lambda group: _reasons.choices(viewer.t, group),
+        term=lambda section, value: words.word(viewer.t.lang, section, str(value)),
         **context,
     )
     response = HTMLResponse(body, status_code=status)
@@ -268,7 +272,7 @@ def explain_code(t: _i18n.Translator, code: str, facts: dict[str, Any], message:
 
 def _worded(t: _i18n.Translator, code: str, facts: dict[str, Any]) -> str:
     said = {
-        k: t(f"case.state.{v}") if k == "state" and t.has(f"case.state.{v}") else v
+        k: words.word(t.lang, "case_state", v) if k == "state" and isinstance(v, str) else v
         for k, v in facts.items()
     }
     try:

@@ -185,6 +185,34 @@ class Voluntary(_Model):
     allowed: bool
 
 
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+
+
+class HeaderText(_Model):
+    """The header's own words in another language."""
+
+    title: str | None = None
+    platform: str | None = None
+
+
+class RuleText(_Model):
+    """One rule's own words in another language: only the fields that rule carries."""
+
+    label: str | None = None  # a tier's
+    note: str | None = None  # the scope's, display's, viewers', a penalty's or an incentive's
+    pledge: str | None = None  # the floor's
+    where: str | None = None  # the display's
+    platform_terms: dict[str, str] = Field(default_factory=dict)  # the scope's, term -> term
+
+
+class PolicyText(_Model):
+    """A policy file's own text in one language (``[text.zh-CN]``): whatever is left out is
+    quoted as written in the rules."""
+
+    policy: HeaderText = HeaderText()
+    rules: dict[RuleId, RuleText] = Field(default_factory=dict)
+
+
 class Policy(_Model):
     """A whole policy file."""
 
@@ -200,6 +228,7 @@ class Policy(_Model):
     incentives: tuple[IncentiveRule, ...] = ()
     drop: DropRule
     voluntary: Voluntary
+    text: dict[LanguageTag, PolicyText] = Field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -238,6 +267,18 @@ class Policy(_Model):
             )
         )
 
+    def rules(self) -> dict[str, BaseModel]:
+        """Every rule by its id, in :meth:`rule_ids` order."""
+        every: tuple[BaseModel, ...] = (
+            *(self.floor, self.subjects, self.scope, self.notice, self.display, self.viewers),
+            *self.tiers,
+            *self.penalties,
+            *self.incentives,
+            self.drop,
+            self.voluntary,
+        )
+        return dict(zip(self.rule_ids(), every, strict=True))
+
     def tier(self, tier_id: str) -> Tier:
         for t in self.tiers:
             if t.id == tier_id:
@@ -264,7 +305,28 @@ class Policy(_Model):
                         f"the floor is {floor_value}"
                     )
         _check_penalty_triggers(self.penalties)
+        _check_text(self)
         return self
+
+
+def _check_text(policy: Policy) -> None:
+    """Localized text names rules the policy has, and only fields those rules carry."""
+    rules = policy.rules()
+    for lang, text in policy.text.items():
+        for rule_id, words in text.rules.items():
+            rule = rules.get(rule_id)
+            if rule is None:
+                raise ValueError(f"text.{lang}: no rule {rule_id!r} in this policy")
+            for field in sorted(words.model_fields_set):
+                if not isinstance(getattr(rule, field, None), (str, dict)):
+                    raise ValueError(
+                        f"text.{lang}: rule {rule_id!r} has no {field!r} to put in other words"
+                    )
+            unknown = sorted(set(words.platform_terms) - set(policy.scope.platform_terms))
+            if unknown:
+                raise ValueError(
+                    f"text.{lang}: {', '.join(unknown)} not among the scope's platform_terms"
+                )
 
 
 def _check_penalty_triggers(penalties: tuple[Penalty, ...]) -> None:

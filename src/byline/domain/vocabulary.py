@@ -227,3 +227,9 @@ REASON_LISTS: dict[AuditAction, type[StrEnum]] = {
     AuditAction.NAME_DECRYPTED: StaffReadReason,
     AuditAction.NOTE_DECRYPTED: StaffReadReason,
 }
+
+
+class CaseFlag(StrEnum):
+    """Why an open case is marked for a reviewer's attention."""
+
+    STEEP_DROP = "steep_drop"  # the counts fell steeply within the policy's window

@@ -116,8 +116,9 @@ class Creators(CaseDesk):
         code = coded(WithdrawalReason, reason) if reason is not None else None
         return self._act(platform, account_id, lambda n: Withdraw(code, n), note, actor, at)
 
-    def obligation(self, platform: str, account_id: str | None) -> dict[str, Any]:
-        """What the holder is told: whether they must disclose, why, by when, the stakes."""
+    def obligation(self, platform: str, account_id: str | None, lang: str = "en") -> dict[str, Any]:
+        """What the holder is told: whether they must disclose, why, by when, the stakes, in
+        ``lang``'s words."""
         from byline.service.obligations import obligation_of
 
-        return obligation_of(self, platform, account_id)
+        return obligation_of(self, platform, account_id, lang)

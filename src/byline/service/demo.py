@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from byline.domain.cases import CaseState
-from byline.domain.explain import one_line
 from byline.domain.policy import Policy
 from byline.engine import Progress, evaluate, floor_violations
 from byline.policy import load_policy
@@ -22,6 +21,7 @@ from byline.service.access import Role, issue_creator_token
 from byline.service.floor import Services
 from byline.service.simulation import SimulationReport, WeekReport, simulate, weekly_dates
 from byline.synth import write_snapshot
+from byline.words import one_line
 
 _MARKER = ".byline-demo"
 

@@ -17,6 +17,30 @@ from conftest import NAMES, NOW, World
 from factories import write_snapshot
 
 
+def test_a_creator_is_told_why_in_codes_and_in_the_asked_language(world: World) -> None:
+    headers = world.creator("quiet")
+    english = world.client.get("/v1/platforms/weibo/me", headers=headers).json()
+    assert english["lang"] == "en"
+    codes = [(w["code"], w["rule"]) for w in english["why"]]
+    assert ("tier", "weibo.tier.1m") in codes and ("counts", "weibo.floor") in codes
+    assert english["reasons"] == [w["text"] for w in english["why"]]
+    feed = english["costs_if_refused"][0]
+    assert (feed["code"], feed["rule"]) == ("recommendation_feed", "weibo.penalty.feed")
+    for asked in ({"params": {"lang": "zh-CN"}}, {"headers": {"Accept-Language": "zh-CN,en"}}):
+        extra = asked.get("headers", {})
+        chinese = world.client.get(
+            "/v1/platforms/weibo/me",
+            headers={**headers, **extra},
+            params=asked.get("params", {}),
+        ).json()
+        assert chinese["lang"] == "zh-CN"
+        assert [(w["code"], w["rule"]) for w in chinese["why"]] == codes
+        assert any("粉丝 100 万及以上" in r for r in chinese["reasons"])
+        assert any("推荐流曝光" in p for p in chinese["penalties_if_refused"])
+    unknown = world.client.get("/v1/platforms/weibo/me", headers=headers, params={"lang": "fr"})
+    assert unknown.status_code == 400
+
+
 def test_creator_sees_obligation_refuses_and_sees_restrictions(world: World) -> None:
     me = world.client.get("/v1/platforms/weibo/me", headers=world.creator("quiet"))
     assert me.status_code == 200

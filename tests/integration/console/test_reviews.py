@@ -352,7 +352,7 @@ def test_a_steep_drop_is_flagged_in_the_queue_and_explained_on_the_case(
     client = console.staff(Role.REVIEWER)
     queue = client.get(QUEUE + "?state=notified").text
     row = queue.split('data-testid="case-row-quiet"', 1)[1].split("</tr>", 1)[0]
-    assert "steep drop" in row
+    assert "steep follower drop" in row  # the one wording of the flag (byline.words)
     page = client.get(CASE.format("quiet")).text
     assert "fell by 50% or more within 7 days" in page and "weibo.drop" in page
     assert "300,000" in page

@@ -161,3 +161,26 @@ def test_a_file_too_large_to_be_a_policy_is_refused(tmp_path: Path) -> None:
     path.write_text(WEIBO_TEXT + "#" * 1_000_001 + "\n")
     _, _, message = problem(path)
     assert "a policy file is at most 1000000" in message
+
+
+def test_localized_text_names_rules_the_policy_has(tmp_path: Path) -> None:
+    path = broken(tmp_path, '"weibo.tier.1m" = { label', '"weibo.tier.2m" = { label')
+    _, _, message = problem(path)
+    assert "text.zh-CN" in message and "weibo.tier.2m" in message
+
+
+def test_localized_text_gives_only_fields_the_rule_carries(tmp_path: Path) -> None:
+    path = broken(tmp_path, '"weibo.tier.1m" = { label', '"weibo.tier.1m" = { pledge')
+    _, _, message = problem(path)
+    assert "weibo.tier.1m" in message and "pledge" in message
+    path = broken(tmp_path, '{ "current affairs" = "时政"', '{ "politics" = "时政"')
+    _, _, message = problem(path)
+    assert "politics" in message and "platform_terms" in message
+
+
+def test_localized_text_replaces_the_files_words_in_its_language_only() -> None:
+    weibo = load_policy("weibo")
+    zh = weibo.text["zh-CN"]
+    assert zh.policy.platform == "微博" and zh.rules["weibo.tier.1m"].label == "粉丝 100 万及以上"
+    assert weibo.policy.platform == "Weibo" and weibo.tiers[0].label == "1,000,000+ followers"
+    assert set(zh.rules) <= set(weibo.rule_ids())

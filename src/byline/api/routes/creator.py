@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Header, Query
 
 from byline.api._deps import CasesDep, CreatorCaller, CreatorsDep, PlatformPath
 from byline.api._problems import PROBLEM_RESPONSES, Problem
@@ -17,10 +17,35 @@ from byline.api._schemas import (
     WithdrawalIn,
 )
 from byline.service import Actor
+from byline.words import LANGUAGES
 
 router = APIRouter(
     prefix="/v1/platforms/{platform}/me", tags=["creator"], responses=PROBLEM_RESPONSES
 )
+
+
+def _language(
+    lang: Annotated[
+        str | None, Query(description="The language of the answer's words: en or zh-CN")
+    ] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> str:
+    """``?lang=`` when given (one of the catalogue's languages), else the first language of
+    ``Accept-Language`` the catalogue speaks, else English."""
+    if lang is not None:
+        if lang not in LANGUAGES:
+            raise Problem(400, "Unknown language", f"lang is one of: {', '.join(LANGUAGES)}")
+        return lang
+    for part in (accept_language or "").split(","):
+        tag = part.split(";", 1)[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+Language = Annotated[str, Depends(_language)]
 
 
 def _actor(caller: Any) -> Actor:
@@ -35,8 +60,10 @@ def _account(caller: Any) -> str:
 
 
 @router.get("", response_model=Obligation, summary="My obligation, reasons, deadline, penalties")
-def me(platform: PlatformPath, creators: CreatorsDep, caller: CreatorCaller) -> Obligation:
-    return Obligation.model_validate(creators.obligation(platform, caller.account_id))
+def me(
+    platform: PlatformPath, creators: CreatorsDep, caller: CreatorCaller, lang: Language
+) -> Obligation:
+    return Obligation.model_validate(creators.obligation(platform, caller.account_id, lang))
 
 
 @router.post(
@@ -45,37 +72,53 @@ def me(platform: PlatformPath, creators: CreatorsDep, caller: CreatorCaller) -> 
     summary="Consent and submit my name (also a name change)",
 )
 def submit(
-    platform: PlatformPath, body: SubmissionIn, creators: CreatorsDep, caller: CreatorCaller
+    platform: PlatformPath,
+    body: SubmissionIn,
+    creators: CreatorsDep,
+    caller: CreatorCaller,
+    lang: Language,
 ) -> Obligation:
     creators.submit(
         platform, _account(caller), body.name, consent=body.consent, actor=_actor(caller)
     )
-    return me(platform, creators, caller)
+    return me(platform, creators, caller, lang)
 
 
 @router.post("/refusal", response_model=Obligation, summary="Decline to show my name")
 def refuse(
-    platform: PlatformPath, body: RefusalIn, creators: CreatorsDep, caller: CreatorCaller
+    platform: PlatformPath,
+    body: RefusalIn,
+    creators: CreatorsDep,
+    caller: CreatorCaller,
+    lang: Language,
 ) -> Obligation:
     creators.refuse(
         platform, _account(caller), actor=_actor(caller), reason=body.reason, note=body.note
     )
-    return me(platform, creators, caller)
+    return me(platform, creators, caller, lang)
 
 
 @router.post("/appeal", response_model=Obligation, summary="Contest the obligation")
 def appeal(
-    platform: PlatformPath, body: AppealIn, creators: CreatorsDep, caller: CreatorCaller
+    platform: PlatformPath,
+    body: AppealIn,
+    creators: CreatorsDep,
+    caller: CreatorCaller,
+    lang: Language,
 ) -> Obligation:
     creators.appeal(platform, _account(caller), body.reason, actor=_actor(caller), note=body.note)
-    return me(platform, creators, caller)
+    return me(platform, creators, caller, lang)
 
 
 @router.post(
     "/volunteer", response_model=Obligation, summary="Choose to show my name although not required"
 )
 def volunteer(
-    platform: PlatformPath, body: VolunteerIn, creators: CreatorsDep, caller: CreatorCaller
+    platform: PlatformPath,
+    body: VolunteerIn,
+    creators: CreatorsDep,
+    caller: CreatorCaller,
+    lang: Language,
 ) -> Obligation:
     creators.volunteer(
         platform,
@@ -85,17 +128,21 @@ def volunteer(
         actor=_actor(caller),
         consent=body.consent,
     )
-    return me(platform, creators, caller)
+    return me(platform, creators, caller, lang)
 
 
 @router.post("/withdrawal", response_model=Obligation, summary="Withdraw my voluntary disclosure")
 def withdraw(
-    platform: PlatformPath, body: WithdrawalIn, creators: CreatorsDep, caller: CreatorCaller
+    platform: PlatformPath,
+    body: WithdrawalIn,
+    creators: CreatorsDep,
+    caller: CreatorCaller,
+    lang: Language,
 ) -> Obligation:
     creators.withdraw(
         platform, _account(caller), actor=_actor(caller), reason=body.reason, note=body.note
     )
-    return me(platform, creators, caller)
+    return me(platform, creators, caller, lang)
 
 
 @router.get("/enforcement", summary="The restrictions on my account and how to lift them")

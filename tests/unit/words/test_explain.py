@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from byline.domain.explain import explain, one_line
 from byline.policy import load_policy, preset_names
+from byline.words import explain, one_line
 
 
 @pytest.mark.parametrize("name", preset_names())
