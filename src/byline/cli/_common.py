@@ -71,10 +71,14 @@ def code_option(kind: type[E]) -> dict[str, Any]:
 
 @contextmanager
 def errors_as_lines() -> Iterator[None]:
+    """An operator's error as one line on stderr, exit 1; a refusal the service coded ends
+    with its code, ``(code: taken_by_other)``, the same code the API and the console give."""
     try:
         yield
     except errors.OPERATOR_ERRORS as exc:
-        fail(escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        code = getattr(exc, "code", "")
+        fail(escape(f"{line} (code: {code})" if isinstance(code, str) and code else line))
 
 
 def as_actor(name: str) -> Actor:

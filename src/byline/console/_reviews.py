@@ -44,7 +44,6 @@ from byline.service import (
     LimitExceeded,
     QueueView,
     Role,
-    TakenByAnother,
     errors,
 )
 
@@ -192,15 +191,6 @@ async def bulk(platform: str, request: Request, viewer: Reviewer) -> Response:
     )
 
 
-# The service's refusals of a whole bulk decision, as the queue page says them.
-_BULK_REFUSALS = {
-    "bulk_action": "reviews_bulk_action",
-    "bulk_none": "reviews_bulk_none",
-    "bulk_too_many": "reviews_bulk_too_many",
-    "reason_required": "case_reason_required",
-}
-
-
 def _bulk(
     viewer: Viewer,
     platform: str,
@@ -214,15 +204,15 @@ def _bulk(
         outcome = viewer.services.reviews.bulk(
             platform, account_ids, action, actor=_actor(viewer), reason=reason, note=note
         )
-    except LimitExceeded as exc:  # the queue's own messages, in the address as before
-        return redirect(back, error=_BULK_REFUSALS.get(exc.code, exc))
+    except LimitExceeded as exc:  # said from its code, as every door gives it
+        return redirect(back, error=exc)
     return render(
         viewer,
         "reviews_bulk.html",
         action=outcome.action,
         done=outcome.done,
         failed=[
-            (r.account_id, explain_code(viewer.t, r.code, r.facts, r.message))
+            (r.account_id, explain_code(viewer.t, r.code, r.facts, r.message), r.code)
             for r in outcome.refused
         ],
         back=back,
@@ -354,8 +344,6 @@ def _approve(viewer: Viewer, platform: str, account_id: str) -> Response:
     url = _case_url(platform, account_id)
     try:
         viewer.services.reviews.approve(platform, account_id, actor=_actor(viewer))
-    except TakenByAnother:
-        return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
         return redirect(url, error=exc)
     return redirect(url, notice="case_approved")
@@ -382,8 +370,6 @@ def _reject(
         viewer.services.reviews.reject(
             platform, account_id, reason, actor=_actor(viewer), note=note
         )
-    except TakenByAnother:
-        return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
         return redirect(url, error=exc)
     return redirect(url, notice="case_rejected")
@@ -423,8 +409,6 @@ def _decide_appeal(
         viewer.services.reviews.decide_appeal(
             platform, account_id, upheld=upheld, reason=reason, actor=_actor(viewer), note=note
         )
-    except TakenByAnother:
-        return redirect(url, error="case_taken_by_other")
     except ACTION_ERRORS as exc:
         return redirect(url, error=exc)
     return redirect(url, notice="case_appeal_upheld" if upheld else "case_appeal_denied")
