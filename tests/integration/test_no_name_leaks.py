@@ -656,7 +656,7 @@ def deliver_webhooks(world: World, sinks: Sinks) -> int:
                 guard=WEBHOOKS,
             )
         with HttpSink(timeout_s=5) as sink:
-            dispatcher = Dispatcher(world.db, sink, actor="test", now=NOW, guard=WEBHOOKS)
+            dispatcher = Dispatcher(world.db, sink, guard=WEBHOOKS)
             for _ in range(50):
                 if not dispatcher.deliver_due(NOW).attempted:
                     break

@@ -128,10 +128,11 @@ def open_services(
     ``configured_webhooks=False`` too, ``BYLINE_WEBHOOK_ALLOW`` is not read (webhooks may lead
     to public addresses only): for commands that neither register nor deliver."""
     if not keys:
-        provider = existing_key_provider(db_url)
-        db = open_database(db_url, must_exist=must_exist)
-        vault = Vault(provider if provider is not None else NoKeyRing())
+        # everything that can fail on configuration first: no connection is left behind
         guard = webhooks or (webhook_guard() if configured_webhooks else WebhookGuard())
+        provider = existing_key_provider(db_url)
+        vault = Vault(provider if provider is not None else NoKeyRing())
+        db = open_database(db_url, must_exist=must_exist)
         return Services.of(Deps(db, vault, clock, provider, guard, snapshot_dir))
     programme = open_programme(
         db_url, clock=clock, key_file=key_file, must_exist=must_exist, webhooks=webhooks

@@ -161,7 +161,7 @@ def test_a_disabled_endpoint_gets_nothing_new_and_catches_up_when_enabled(
         now=dt.datetime.now(dt.UTC),
         guard=guard,
     )
-    dispatcher = Dispatcher(db, sink, actor="test", now=dt.datetime.now(dt.UTC), guard=guard)
+    dispatcher = Dispatcher(db, sink, guard=guard)
     first = add_message(db, "1")
     assert dispatcher.deliver_due(clock.now).delivered == 1
 
@@ -181,6 +181,7 @@ def test_a_disabled_endpoint_gets_nothing_new_and_catches_up_when_enabled(
             if e["action"].startswith("webhook:")
         ]
     assert actions == [
+        ("webhook:registered", "test", endpoint_id),  # a registration is audited too
         ("webhook:disabled", "ops:ann", endpoint_id),
         ("webhook:enabled", "ops:ann", endpoint_id),
     ]
