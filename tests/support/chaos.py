@@ -342,7 +342,14 @@ def outbox_with_messages(db_url: str, snapshot: Path, receivers: Sequence[Endpoi
         run_cycle(db, snapshot, "weibo", dt.date(2023, 10, 16))
         for receiver in receivers:
             register_endpoint(
-                db, "weibo", receiver.url, receiver.secret, list(outbox.Topic), guard=LOOPBACK
+                db,
+                "weibo",
+                receiver.url,
+                receiver.secret,
+                list(outbox.Topic),
+                actor="test",
+                now=dt.datetime.now(dt.UTC),
+                guard=LOOPBACK,
             )
         with db.reading() as conn:
             return len(conn.execute(select(outbox.outbox.c.message_id)).all())
