@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from byline.api import ApiSettings, MemoryLimiter, create_app
-from byline.api.routes import labels as labels_route
-from byline.api.routes.labels import PATH, LabelsFirst
+from byline.api import _label_path
+from byline.api._label_path import LabelsFirst
+from byline.api.routes.labels import PATH
 from conftest import World, call_app
 
 URL = "/v1/platforms/weibo/labels"
@@ -232,7 +233,7 @@ def test_an_unexpected_error_is_answered_like_the_documented_route(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("the database went away (name: 王高飞)")
 
-    monkeypatch.setattr(labels_route, "lookup_labels", broken)
+    monkeypatch.setattr(_label_path, "lookup_labels", broken)
     headers = {**world.key("label"), "Content-Type": "application/json"}
     content = json.dumps(body()).encode()
     fast = world.client.post(URL, headers=headers, content=content)
