@@ -25,7 +25,7 @@ from byline.vault._names import (
     validate_name,
 )
 from byline.vault._tables import vault_keys, vault_names, vault_notes
-from byline.vault._vault import NameRecord, Vault
+from byline.vault._vault import NameRecord, SealedName, Vault
 
 __all__ = [
     "ENV_KEY_FILE",
@@ -43,6 +43,7 @@ __all__ = [
     "NameStatus",
     "NameStatusError",
     "NoteNotFound",
+    "SealedName",
     "Vault",
     "VaultError",
     "key_provider_from_env",

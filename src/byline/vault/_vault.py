@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, insert, select, update
@@ -58,6 +58,20 @@ _MAX_ACCOUNT_ID = 200
 _MAX_METHOD = 40
 _MAX_REFERENCE = 120
 _MAX_ACTOR = 120
+
+
+@dataclass(frozen=True, slots=True)
+class SealedName:
+    """A verified name as the label reads it, still encrypted: its ciphertext and its data key
+    wrapped by a master key (``Vault.open_label`` opens it). Holds nothing readable without
+    the master key."""
+
+    account_id: str
+    name_id: str
+    nonce: bytes
+    ciphertext: bytes = field(repr=False)
+    wrapped_key: bytes = field(repr=False)
+    master_key_id: str
 
 
 @dataclass(frozen=True)
@@ -308,19 +322,45 @@ class Vault:
         """``label_name`` for a batch: ``wanted`` maps account id -> name id; the answer maps
         each account id whose name is verified to that name (others are left out). One query
         for the names and their data keys together."""
+        return {a: self.open_label(s) for a, s in self.sealed_label_names(conn, wanted).items()}
+
+    def sealed_label_names(
+        self, conn: Connection, wanted: Mapping[str, str]
+    ) -> dict[str, SealedName]:
+        """What ``label_names`` would decrypt, still sealed: each account id whose name is
+        verified maps to its name's ciphertext and wrapped data key, which only ``open_label``
+        (and the master key) turns into the name. For a caller that keeps label reads for a
+        while (the label cache): it holds no name, and opens each when it shows it."""
         if not wanted:
             return {}
         rows = conn.execute(_LABEL_NAMES, {"name_ids": list(set(wanted.values()))}).all()
-        shown: dict[str, str] = {}
+        sealed: dict[str, SealedName] = {}
         for row in rows:
             if wanted.get(row.account_id) != row.name_id:
                 continue  # another account's name: never shown on this label
             if row.key_account_id != row.account_id:
                 raise DecryptionFailed(f"name {row.name_id} points at another account's data key")
-            shown[row.account_id] = self._open(
-                row, self._keys.unwrap_parts(row.key_account_id, row.wrapped_key, row.master_key_id)
+            sealed[row.account_id] = SealedName(
+                row.account_id, row.name_id, row.nonce, row.ciphertext, row.wrapped_key,
+                row.master_key_id,
+            )  # fmt: skip
+        return sealed
+
+    def open_label(self, sealed: SealedName) -> str:
+        """The name in ``sealed`` (from ``sealed_label_names``); ``DecryptionFailed`` if it or
+        its data key was altered, or the data key is not this account's."""
+        data_key = self._keys.unwrap_parts(
+            sealed.account_id, sealed.wrapped_key, sealed.master_key_id
+        )
+        plaintext = open_sealed(
+            data_key, sealed.nonce, sealed.ciphertext, _name_aad(sealed.account_id, sealed.name_id)
+        )
+        if plaintext is None:
+            raise DecryptionFailed(
+                f"name {sealed.name_id} failed authentication: its ciphertext was altered or "
+                "moved from another row"
             )
-        return shown
+        return plaintext.decode()
 
     def record(self, conn: Connection, name_id: str) -> NameRecord:
         """The name's metadata (status, verification), without decrypting anything."""
