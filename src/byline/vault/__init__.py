@@ -17,6 +17,7 @@ from byline.vault._keys import (
     LocalKeyProvider,
     key_provider_from_env,
 )
+from byline.vault._label_names import SealedName
 from byline.vault._names import (
     MAX_NAME_CHARS,
     NameKind,
@@ -25,7 +26,7 @@ from byline.vault._names import (
     validate_name,
 )
 from byline.vault._tables import vault_keys, vault_names, vault_notes
-from byline.vault._vault import NameRecord, SealedName, Vault
+from byline.vault._vault import NameRecord, Vault
 
 __all__ = [
     "ENV_KEY_FILE",
