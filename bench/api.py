@@ -1,18 +1,26 @@
 """Benchmark: label lookups per second and latency against `byline serve`, side by side with a
 bare Starlette endpoint returning a constant on the same server stack (uvicorn, one worker).
 
-The load comes from separate processes (keep-alive HTTP/1.1 connections over plain sockets,
-requests made ahead, so that the clients take as little of the machine as they can; the bare
-endpoint gets the same requests as the single lookups):
-first closed-loop at full concurrency for the maximum rate, then open-loop at half of that rate
-for p50/p99 latency. The accounts looked up are as a feed mixes them: one in five is one of the
+The programme is Weibo-sized: 20,000 disclosed accounts (``--disclosed``), each disclosed
+through the programme's own path (a cycle, then a name submitted with consent and approved;
+see bench/label_programme.py, which keeps the prepared programme under bench/.cache/ for the
+next run). The server is warmed with one lookup of each disclosed account, as one long in
+service is by its traffic. The load comes from separate processes (keep-alive HTTP/1.1
+connections over plain sockets, requests made ahead, so that the clients take as little of the
+machine as they can; the bare endpoint gets the same requests as the single lookups): first
+closed-loop at full concurrency for the maximum rate, then open-loop at half of that rate for
+p50/p99 latency. The accounts looked up are as a feed mixes them: one in five is one of the
 disclosed accounts, the others are drawn from all 2M accounts of the snapshot (nearly all of
-them not disclosed, and too many to be answered from a cache of recent answers). It runs on the
-embedded default (SQLite) and on PostgreSQL when a server answers on localhost. Nothing is
-asserted: it prints figures and ratios.
+them not disclosed). It runs on the embedded default (SQLite) and on PostgreSQL when a server
+answers on 127.0.0.1:5432, and prints each backend's rates beside its bare endpoint's. With
+``--soak S``, single lookups then go on at half the maximum rate for S seconds while the
+server's resident memory is sampled: at start, middle and end. Nothing is asserted: it prints
+figures and ratios.
 
-    python bench/api.py                 # both backends, 8 s per measurement
-    python bench/api.py --seconds 4 --backends sqlite
+    python bench/api.py                              # both backends, 8 s per measurement
+    python bench/api.py --seconds 30                 # steadier figures
+    python bench/api.py --backends postgresql --soak 300   # and memory over five minutes
+    python bench/api.py --backends sqlite --disclosed 2000 --fresh   # prepare again
 """
 
 from __future__ import annotations
@@ -29,13 +37,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import label_programme
+from label_programme import ACCOUNTS, PLATFORM
+
 BIN = Path(sys.executable).parent
-ACCOUNTS = 2_000_000  # in the synthetic snapshot
 DISCLOSED_SHARE = 0.2  # of the accounts looked up
 HERE = Path(__file__).parent
+LABELS_PATH = f"/v1/platforms/{PLATFORM}/labels"
+CONNECTIONS = 8  # load processes, each with one keep-alive connection
 
 
 def free_port() -> int:
@@ -56,29 +69,17 @@ def wait_for(port: int) -> None:
     raise RuntimeError(f"server on {port} did not start")
 
 
-def prepare(db_url: str, root: Path) -> tuple[str, list[str]]:
-    """A programme with disclosed accounts and a label key; return the key and account ids."""
+def label_key(db_url: str, key_file: Path) -> str:
+    """A new label key of the prepared programme (through the service, as an admin makes one)."""
     from byline.service.access import Role, create_api_key
-    from byline.service.cycle import run_cycle
-    from byline.service.programme import Actor
     from byline.service.wiring import open_programme
-    from byline.synth import write_snapshot
 
-    snapshot = write_snapshot(root / "snap", "weibo", ACCOUNTS, 7)
-    programme = open_programme(db_url, key_file=root / "keys.json")
-    report = run_cycle(programme.db, snapshot, "weibo", dt.date(2023, 12, 22))
-    ids = [c["account_id"] for c in programme.list_cases("weibo", limit=1000)]
-    for account in ids:
-        programme.submit(
-            "weibo", account, f"Name {account[-4:]}", consent=True, actor=Actor("bench")
-        )
-        programme.approve("weibo", account, actor=Actor("bench"))
+    programme = open_programme(db_url, key_file=key_file)
     key = create_api_key(
-        programme.db, "weibo", Role.LABEL, actor="bench", now=dt.datetime.now(dt.UTC)
+        programme.db, PLATFORM, Role.LABEL, actor="bench", now=dt.datetime.now(dt.UTC)
     )
     programme.db.dispose()
-    print(f"  prepared {len(ids)} disclosed accounts ({report.evaluation['read']:,} read)")
-    return key, ids
+    return key
 
 
 def _body(ids: list[str], batch: int, rng: random.Random) -> bytes:
@@ -92,7 +93,7 @@ def _body(ids: list[str], batch: int, rng: random.Random) -> bytes:
     accounts = [
         rng.choice(ids)
         if rng.random() < DISCLOSED_SHARE
-        else f"weibo-{rng.randrange(ACCOUNTS):012d}"  # the synthetic snapshot's ids
+        else f"{PLATFORM}-{rng.randrange(ACCOUNTS):012d}"  # the synthetic snapshot's ids
         for _ in range(batch)
     ]
     return json.dumps({"viewer": viewer, "account_ids": accounts}).encode()
@@ -230,11 +231,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def serve_byline(db_url: str, root: Path, port: int) -> subprocess.Popen[bytes]:
+def serve_byline(db_url: str, key_file: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "BYLINE_DB": db_url,
-        "BYLINE_KEY_FILE": str(root / "keys.json"),
+        "BYLINE_KEY_FILE": str(key_file),
         "BYLINE_VIEWER_LIMIT_PER_MINUTE": "100000000",
         "BYLINE_KEY_LIMIT_PER_MINUTE": "100000000",
         # throughput, not harvesting, is measured here (bench/harvest.py measures budgets)
@@ -268,87 +269,171 @@ def serve_bare(port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def postgres_url() -> str | None:
+def warm(port: int, auth: dict[str, str], ids: list[str]) -> None:
+    """One lookup of every disclosed account (100 a request), as a server long in service has
+    had from its traffic: its memory holds what it may hold of each label."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    viewer = {"id": "warm", "logged_in": True, "identity_verified": True, "flags": []}
+    for start in range(0, len(ids), 100):
+        body = json.dumps({"viewer": viewer, "account_ids": ids[start : start + 100]})
+        conn.request("POST", LABELS_PATH, body=body, headers=auth)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"warming up: {response.status}")
+    conn.close()
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory now, in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def soak(
+    port: int, pid: int, auth: dict[str, str], ids: list[str], seconds: float, rate: float
+) -> dict[str, object]:
+    """Single lookups at ``rate`` for ``seconds``; the server's RSS sampled every few seconds."""
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        began = time.perf_counter()
+        while not done.is_set():
+            samples.append((time.perf_counter() - began, rss_mb(pid)))
+            done.wait(min(10.0, seconds / 10))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        result = load(port, LABELS_PATH, auth, ids, 1, seconds, CONNECTIONS, rate=rate)
+    finally:
+        done.set()
+        sampler.join()
+    samples.append((seconds, rss_mb(pid)))
+    middle = min(samples, key=lambda s: abs(s[0] - seconds / 2))
+    return {
+        **result,
+        "seconds": seconds,
+        "rss_start_mb": samples[0][1],
+        "rss_middle_mb": middle[1],
+        "rss_end_mb": samples[-1][1],
+        "rss_max_mb": max(mb for _, mb in samples),
+    }
+
+
+def run(
+    backend: str, db_url: str, key_file: Path, seconds: float, soak_s: float
+) -> list[dict[str, object]]:
+    """Measure the bare endpoint and the label route on one prepared programme."""
+    rows: list[dict[str, object]] = []
+    ids = label_programme.disclosed_ids(db_url, key_file)
+    key = label_key(db_url, key_file)
+    print(f"  {len(ids):,} disclosed accounts", flush=True)
+    port, bare_port = free_port(), free_port()
+    server = serve_byline(db_url, key_file, port)
+    bare = serve_bare(bare_port)
+    try:
+        wait_for(port)
+        wait_for(bare_port)
+        auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        warm(port, auth, ids)
+        cases = [
+            ("bare endpoint", bare, bare_port, "/", 1),  # the same requests as batch 1
+            ("labels, batch 1", server, port, LABELS_PATH, 1),
+            ("labels, batch 20", server, port, LABELS_PATH, 20),
+        ]
+        for label, proc, p, route, batch in cases:
+            load(p, route, auth, ids, batch, 1.0, CONNECTIONS)  # warm up
+            cpu_before = cpu_seconds(proc.pid)
+            peak = load(p, route, auth, ids, batch, seconds, CONNECTIONS)
+            cpu_used = cpu_seconds(proc.pid) - cpu_before
+            half = load(p, route, auth, ids, batch, seconds, CONNECTIONS, rate=peak["rps"] / 2)
+            row = {
+                "backend": backend,
+                "case": label,
+                "max_rps": peak["rps"],
+                "server_cpu_us": 1e6 * cpu_used / max(peak["requests"], 1),
+                "errors": peak["errors"] + half["errors"],
+                "half_rate": peak["rps"] / 2,
+                "p50_ms": half["p50_ms"],
+                "p99_ms": half["p99_ms"],
+            }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        if soak_s:
+            single = next(r for r in rows if r["case"] == "labels, batch 1")
+            rate = float(single["half_rate"])  # type: ignore[arg-type]
+            print(f"  memory: single lookups at {rate:.0f}/s for {soak_s:.0f} s ...", flush=True)
+            memory = soak(port, server.pid, auth, ids, soak_s, rate)
+            row = {"backend": backend, "case": "memory", **memory}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    finally:
+        for proc in (server, bare):
+            proc.terminate()
+            proc.wait(timeout=10)
+    return rows
+
+
+def postgres_admin_url() -> str | None:
+    url = "postgresql://postgres@127.0.0.1:5432/postgres"
     try:
         import psycopg
 
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=2
-        ) as conn:
-            name = f"byline_bench_{os.getpid()}"
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return f"postgresql://postgres@127.0.0.1:5432/{name}"
+        with psycopg.connect(url, autocommit=True, connect_timeout=2):
+            return url
     except Exception as exc:
         print(f"PostgreSQL skipped: {exc}")
         return None
 
 
-def run(backend: str, db_url: str, seconds: float, connections: int) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
+def on_sqlite(args: argparse.Namespace) -> list[dict[str, object]]:
     with tempfile.TemporaryDirectory(prefix="byline-bench-api-") as tmp:
-        root = Path(tmp)
-        print(f"[{backend}] preparing ...", flush=True)
-        key, ids = prepare(db_url, root)
-        port, bare_port = free_port(), free_port()
-        server, bare = serve_byline(db_url, root, port), serve_bare(bare_port)
+        db, key_file = Path(tmp) / "bench.db", Path(tmp) / "keys.json"
+        print("[sqlite] preparing ...", flush=True)
+        began = time.perf_counter()
+        label_programme.prepare_sqlite(db, key_file, args.disclosed, args.fresh)
+        print(f"  ready in {time.perf_counter() - began:.0f} s", flush=True)
+        return run("sqlite", f"sqlite:///{db}", key_file, args.seconds, args.soak)
+
+
+def on_postgresql(args: argparse.Namespace) -> list[dict[str, object]]:
+    admin = postgres_admin_url()
+    if admin is None:
+        return []
+    import psycopg
+
+    name = f"byline_bench_{os.getpid()}"
+    with tempfile.TemporaryDirectory(prefix="byline-bench-api-") as tmp:
+        key_file = Path(tmp) / "keys.json"
+        print("[postgresql] preparing ...", flush=True)
+        began = time.perf_counter()
+        url = label_programme.prepare_postgresql(admin, name, key_file, args.disclosed, args.fresh)
+        print(f"  ready in {time.perf_counter() - began:.0f} s", flush=True)
         try:
-            wait_for(port)
-            wait_for(bare_port)
-            auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-            path = "/v1/platforms/weibo/labels"
-            cases = [
-                ("bare endpoint", bare, bare_port, "/", auth, 1),  # the same requests as batch 1
-                ("labels, batch 1", server, port, path, auth, 1),
-                ("labels, batch 20", server, port, path, auth, 20),
-            ]
-            for label, proc, p, route, headers, batch in cases:
-                load(p, route, headers, ids, batch, 1.0, connections)  # warm up
-                cpu_before = cpu_seconds(proc.pid)
-                peak = load(p, route, headers, ids, batch, seconds, connections)
-                cpu_used = cpu_seconds(proc.pid) - cpu_before
-                half = load(
-                    p, route, headers, ids, batch, seconds, connections, rate=peak["rps"] / 2
-                )
-                row = {
-                    "backend": backend,
-                    "case": label,
-                    "max_rps": peak["rps"],
-                    "server_cpu_us": 1e6 * cpu_used / max(peak["requests"], 1),
-                    "errors": peak["errors"] + half["errors"],
-                    "half_rate": peak["rps"] / 2,
-                    "p50_ms": half["p50_ms"],
-                    "p99_ms": half["p99_ms"],
-                }
-                rows.append(row)
-                print(json.dumps(row), flush=True)
+            return run("postgresql", url, key_file, args.seconds, args.soak)
         finally:
-            for proc in (server, bare):
-                proc.terminate()
-                proc.wait(timeout=10)
-    return rows
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    args = parser.parse_args()
-    rows = []
-    for backend in args.backends.split(","):
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as tmp:
-                rows += run("sqlite", f"sqlite:///{tmp}/bench.db", args.seconds, args.connections)
-        elif backend == "postgresql" and (url := postgres_url()):
-            rows += run("postgresql", url, args.seconds, args.connections)
+def report(rows: list[dict[str, object]], disclosed: int) -> None:
     print(
-        f"\n{'backend':<11} {'case':<17} {'max req/s':>10} {'vs bare':>8} "
+        f"\n{disclosed:,} disclosed accounts, one lookup in {round(1 / DISCLOSED_SHARE)} of them"
+        f" (the others from {ACCOUNTS:,}); latency at half the max rate; the server's CPU per"
+        " request at the max"
+    )
+    print(
+        f"{'backend':<11} {'case':<17} {'max req/s':>10} {'vs bare':>8} "
         f"{'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} {'vs bare':>8}"
-        "  (latency at half the max rate; the server's CPU per request at the max)"
     )
     bare = {r["backend"]: r for r in rows if r["case"] == "bare endpoint"}
     for r in rows:
+        if r["case"] == "memory":
+            continue
         base = bare[r["backend"]]
         ratio = float(r["max_rps"]) / float(base["max_rps"])  # type: ignore[arg-type]
         cpu_ratio = float(base["server_cpu_us"]) / float(r["server_cpu_us"])  # type: ignore[arg-type]
@@ -356,6 +441,42 @@ def main() -> None:
             f"{r['backend']:<11} {r['case']:<17} {r['max_rps']:>10.0f} {ratio:>7.0%} "
             f"{r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['server_cpu_us']:>11.0f} {cpu_ratio:>7.0%}"
         )
+    for r in rows:
+        if r["case"] == "memory":
+            print(
+                f"{r['backend']:<11} memory over {r['seconds']:.0f} s of single lookups at"
+                f" {r['rps']:.0f}/s: RSS {r['rss_start_mb']:.1f} MB at start,"
+                f" {r['rss_middle_mb']:.1f} in the middle, {r['rss_end_mb']:.1f} at the end"
+                f" (max {r['rss_max_mb']:.1f}); p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms,"
+                f" {r['errors']} errors"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--disclosed", type=int, default=20_000, help="disclosed accounts (Weibo: about 20,000)"
+    )
+    parser.add_argument(
+        "--soak",
+        type=float,
+        default=0.0,
+        help="then single lookups at half load for this "
+        "many seconds, the server's RSS at start, middle and end (300: the memory run)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="prepare the programme again")
+    args = parser.parse_args()
+    rows: list[dict[str, object]] = []
+    for backend in args.backends.split(","):
+        if backend == "sqlite":
+            rows += on_sqlite(args)
+        elif backend == "postgresql":
+            rows += on_postgresql(args)
+        else:
+            parser.error(f"unknown backend {backend!r}")
+    report(rows, args.disclosed)
 
 
 if __name__ == "__main__":

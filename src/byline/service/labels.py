@@ -9,7 +9,10 @@ commits clears it at once; a change committed elsewhere (another worker, a cycle
 command line) shows within that time. Most accounts in a feed are not disclosed, so the cache
 also holds each platform's disclosed account ids (never names): an account outside them is
 answered without a read, and the ids are read again only when the platform's label version
-(raised by every change, see ``_changes.labels_changed``) has moved.
+(raised by every change, see ``_changes.labels_changed``) has moved. The labels of those
+accounts are kept as read, their names still sealed (the vault's ciphertext and wrapped data
+key), as long as the ids are: a label read once is answered from memory, the vault opening its
+name each time, and no decrypted name outlives the answers' short time.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
@@ -30,6 +33,7 @@ from byline.service._changes import LABELS
 from byline.service._desk import vault_subject
 from byline.service.policies import active_policy
 from byline.store import Database
+from byline.vault import SealedName, Vault, VaultError
 
 MAX_BATCH = 100
 
@@ -132,7 +136,7 @@ class LabelCache:
         version = conn.execute(_LABEL_VERSION, {"platform": platform}).scalar_one_or_none() or 0
         held = self._live.get(platform)
         if held is not None and held.version == version and now - held.read_at < REREAD_S:
-            live = _LiveIds(now + self.seconds, held.read_at, version, held.ids)
+            live = _LiveIds(now + self.seconds, held.read_at, version, held.ids, held.sealed)
         else:
             found = conn.execute(
                 _LIVE_IDS, {"platform": platform, "limit": self.max_items + 1}
@@ -192,19 +196,69 @@ class LabelCache:
             for account_id, label in answers.items():
                 self._young[(platform, account_id)] = (expires, label)
 
+    def _open_sealed(
+        self, vault: Vault, live: _LiveIds, answer: dict[str, Label | None], missing: list[str]
+    ) -> list[str]:
+        """Answer the ``missing`` accounts whose labels ``live`` holds sealed (the vault opens
+        each name); return those it does not hold."""
+        sealed = live.sealed
+        unread = []
+        for account_id in missing:
+            held = sealed.get(account_id)
+            if held is None:
+                unread.append(account_id)
+                continue
+            try:
+                name = vault.open_label(held.name)
+            except VaultError:  # its data key re-wrapped, say: read it again
+                sealed.pop(account_id, None)
+                unread.append(account_id)
+                continue
+            answer[account_id] = {"name": name, "kind": held.kind, "since": held.since}
+        return unread
+
+    def _keep_sealed(
+        self,
+        platform: str,
+        live: _LiveIds | None,
+        read: dict[str, _Sealed],
+        generation: int,
+    ) -> None:
+        if live is None or live.ids is None or not read:
+            return
+        with self._lock:
+            held = self._live.get(platform)
+            # Not after a change this process committed, nor for ids no longer held (the
+            # version moved): what was read may be older than what is now held.
+            if generation == self._generation and held is not None and held.sealed is live.sealed:
+                live.sealed.update(read)
+
 
 REREAD_S = 300.0  # at the latest, the disclosed ids are read again after this many seconds
+
+
+class _Sealed(NamedTuple):
+    """A live label as read, its name still sealed (``Vault.open_label`` opens it)."""
+
+    kind: str
+    since: str
+    name: SealedName
 
 
 @dataclass(frozen=True)
 class _LiveIds:
     """A platform's disclosed account ids as read at label ``version``; ``ids`` is None when
-    there were more than the cache holds (each lookup then reads its own accounts)."""
+    there were more than the cache holds (each lookup then reads its own accounts).
+
+    ``sealed`` holds the labels of those accounts read since, their names still encrypted:
+    kept as long as the ids are (the version unmoved, at most ``REREAD_S``), each name opened
+    again by the vault whenever it is shown, so no decrypted name outlives the answers."""
 
     checked_until: float
     read_at: float
     version: int
     ids: frozenset[str] | None
+    sealed: dict[str, _Sealed] = field(default_factory=dict)
 
 
 def lookup_labels(
@@ -232,6 +286,10 @@ def lookup_labels(
             missing = cache._fill(platform, answer, now, live.ids)
             if not missing:
                 return _looked_up(answer)
+    if missing and live is not None:  # labels read before, their names still sealed
+        missing = cache._open_sealed(programme.vault, live, answer, missing)
+        if not missing:
+            return _looked_up(answer)
     with programme.db.reading() as conn:
         if policy is None:
             policy = active_policy(conn, platform)
@@ -243,9 +301,12 @@ def lookup_labels(
             if live is None:
                 live = cache._read_live_ids(conn, platform, now, generation)
             missing = cache._fill(platform, answer, now, None if live is None else live.ids)
+            if missing and live is not None:
+                missing = cache._open_sealed(programme.vault, live, answer, missing)
         if missing:
-            read = _read_labels(programme, conn, platform, missing)
+            read, sealed = _read_labels(programme, conn, platform, missing)
             cache._keep_answers(platform, read, now, generation)
+            cache._keep_sealed(platform, live, sealed, generation)
             for account_id, label in read.items():
                 answer[account_id] = None if label is None else dict(label)
     return _looked_up(answer)
@@ -274,18 +335,25 @@ _LIVE_LABELS = select(_table.c.account_id, _table.c.kind, _table.c.name_id, _tab
 
 def _read_labels(
     programme: Service, conn: Connection, platform: str, account_ids: list[str]
-) -> dict[str, Label | None]:
-    """The live labels of ``account_ids``, with their names from the vault (None: no label)."""
+) -> tuple[dict[str, Label | None], dict[str, _Sealed]]:
+    """The live labels of ``account_ids``, with their names from the vault (None: no label),
+    and the same labels with their names still sealed."""
     rows = conn.execute(_LIVE_LABELS, {"platform": platform, "account_ids": account_ids}).all()
-    names = programme.vault.label_names(
+    sealed_names = programme.vault.sealed_label_names(
         conn, {vault_subject(platform, row.account_id): row.name_id for row in rows}
     )
     read: dict[str, Label | None] = dict.fromkeys(account_ids)
+    sealed: dict[str, _Sealed] = {}
     for row in rows:
-        name = names.get(vault_subject(platform, row.account_id))
+        name = sealed_names.get(vault_subject(platform, row.account_id))
         if name is not None:
-            read[row.account_id] = {"name": name, "kind": row.kind, "since": row.since.isoformat()}
-    return read
+            held = sealed[row.account_id] = _Sealed(row.kind, row.since.isoformat(), name)
+            read[row.account_id] = {
+                "name": programme.vault.open_label(name),
+                "kind": held.kind,
+                "since": held.since,
+            }
+    return read, sealed
 
 
 _NO_CACHE = LabelCache(0)

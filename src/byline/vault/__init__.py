@@ -18,6 +18,7 @@ from byline.vault._keys import (
     NoKeyRing,
     key_provider_from_env,
 )
+from byline.vault._label_names import SealedName
 from byline.vault._names import (
     MAX_NAME_CHARS,
     NameKind,
@@ -45,6 +46,7 @@ __all__ = [
     "NameStatusError",
     "NoKeyRing",
     "NoteNotFound",
+    "SealedName",
     "Vault",
     "VaultError",
     "key_provider_from_env",

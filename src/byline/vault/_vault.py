@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from byline.audit import AuditAction, AuditEntry, append
 from byline.domain.vocabulary import MAX_NOTE_CHARS, ErasureReason, StaffReadReason, coded
@@ -27,6 +27,7 @@ from byline.vault._errors import (
     NoteNotFound,
 )
 from byline.vault._keys import KeyProvider
+from byline.vault._label_names import SealedName, name_aad, open_name, read_sealed
 from byline.vault._names import (
     NameKind,
     NameStatus,
@@ -34,26 +35,8 @@ from byline.vault._names import (
     squash,
     validate_name,
 )
-from byline.vault._tables import vault_keys, vault_names, vault_notes
+from byline.vault._tables import vault_names, vault_notes
 
-# The label's read (hot: every label lookup that misses the cache), built once: only the
-# columns it needs, the names and their data keys in one query.
-_LABEL_NAMES = (
-    select(
-        vault_names.c.account_id,
-        vault_names.c.name_id,
-        vault_names.c.nonce,
-        vault_names.c.ciphertext,
-        vault_keys.c.account_id.label("key_account_id"),
-        vault_keys.c.wrapped_key,
-        vault_keys.c.master_key_id,
-    )
-    .join(vault_keys, vault_keys.c.key_id == vault_names.c.key_id)
-    .where(
-        vault_names.c.name_id.in_(bindparam("name_ids", expanding=True)),
-        vault_names.c.status == NameStatus.VERIFIED,
-    )
-)
 _MAX_ACCOUNT_ID = 200
 _MAX_METHOD = 40
 _MAX_REFERENCE = 120
@@ -104,7 +87,7 @@ class Vault:
         kind = NameKind(kind)
         key_id, data_key = self._keys.for_account(conn, account_id, at)
         name_id = str(uuid.uuid4())
-        nonce, ciphertext = seal(data_key, stored.encode(), _name_aad(account_id, name_id))
+        nonce, ciphertext = seal(data_key, stored.encode(), name_aad(account_id, name_id))
         conn.execute(
             insert(vault_names).values(
                 name_id=name_id,
@@ -308,19 +291,23 @@ class Vault:
         """``label_name`` for a batch: ``wanted`` maps account id -> name id; the answer maps
         each account id whose name is verified to that name (others are left out). One query
         for the names and their data keys together."""
-        if not wanted:
-            return {}
-        rows = conn.execute(_LABEL_NAMES, {"name_ids": list(set(wanted.values()))}).all()
-        shown: dict[str, str] = {}
-        for row in rows:
-            if wanted.get(row.account_id) != row.name_id:
-                continue  # another account's name: never shown on this label
-            if row.key_account_id != row.account_id:
-                raise DecryptionFailed(f"name {row.name_id} points at another account's data key")
-            shown[row.account_id] = self._open(
-                row, self._keys.unwrap_parts(row.key_account_id, row.wrapped_key, row.master_key_id)
-            )
-        return shown
+        return {a: self.open_label(s) for a, s in self.sealed_label_names(conn, wanted).items()}
+
+    def sealed_label_names(
+        self, conn: Connection, wanted: Mapping[str, str]
+    ) -> dict[str, SealedName]:
+        """What ``label_names`` would decrypt, still sealed (see ``SealedName``): for a caller
+        that keeps label reads for a while (the label cache) and opens each name as it shows it
+        (``open_label``)."""
+        return read_sealed(conn, wanted)
+
+    def open_label(self, sealed: SealedName) -> str:
+        """The name in ``sealed``; ``DecryptionFailed`` if it or its data key was altered, or
+        the data key is not this account's; ``KeyRingError`` if its master key left the ring."""
+        data_key = self._keys.unwrap_parts(
+            sealed.account_id, sealed.wrapped_key, sealed.master_key_id
+        )
+        return open_name(sealed, data_key)
 
     def record(self, conn: Connection, name_id: str) -> NameRecord:
         """The name's metadata (status, verification), without decrypting anything."""
@@ -436,7 +423,7 @@ class Vault:
 
     def _open(self, row: Row[*tuple[Any, ...]], data_key: bytes) -> str:
         plaintext = open_sealed(
-            data_key, row.nonce, row.ciphertext, _name_aad(row.account_id, row.name_id)
+            data_key, row.nonce, row.ciphertext, name_aad(row.account_id, row.name_id)
         )
         if plaintext is None:
             raise DecryptionFailed(
@@ -473,10 +460,6 @@ class Vault:
         if current == NameStatus.ERASED:
             raise NameErased(f"name {name_id} was erased")
         raise NameStatusError(f"name {name_id} is {current}; it cannot become {status}")
-
-
-def _name_aad(account_id: str, name_id: str) -> bytes:
-    return associated_data("byline/vault/name/v1", account_id, name_id)
 
 
 def _note_aad(account_id: str, note_id: str) -> bytes:

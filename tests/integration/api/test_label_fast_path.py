@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from byline.api import ApiSettings, MemoryLimiter
-from byline.api.routes.labels import PATH, LabelsFirst
+from byline.api._label_path import LabelsFirst
+from byline.api.routes.labels import PATH
 from byline.service import Labels, Services
 from byline.web import create_app
 from conftest import World, call_app

@@ -183,11 +183,45 @@ def test_a_change_that_did_not_raise_the_version_shows_after_the_reread_time(
         conn.execute(
             update(cases.labels).where(cases.labels.c.account_id == "star").values(live=False)
         )
-    two.ticks.now += REREAD_S - 1  # answers expire, the ids are still trusted
-    assert two.label("star") is None  # read one by one: the label row says so
+    # Answers expire; the ids, and the labels read with them (names sealed), are still
+    # trusted while the version stands, for at most REREAD_S.
+    two.ticks.now += REREAD_S - 1
+    two.label("star")
     assert len(id_reads) == 1
     two.ticks.now += 2
     assert two.label("star") is None and len(id_reads) == 2
+
+
+def test_disclosed_labels_read_once_are_answered_from_their_sealed_names(
+    two: Two, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the answers' time, a label read before is answered without reading it again while
+    the version stands: the vault opens its sealed name each time; no decrypted name is kept."""
+    read = labels_module._read_labels
+    asked: list[list[str]] = []
+
+    def counted(programme: Programme, conn: object, platform: str, ids: list[str]) -> object:
+        asked.append(list(ids))
+        return read(programme, conn, platform, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(labels_module, "_read_labels", counted)
+    star = {"name": "王高飞", "kind": "individual", "since": NOW.isoformat()}
+    assert two.label("star") == star
+    for _ in range(3):
+        two.ticks.now += 2.5  # every answer expired and dropped
+        assert two.label("star") == star
+    assert asked == [["star"]]
+    held = repr(two.cache._live["weibo"])
+    assert "王高飞" not in held and "王高飞".encode() not in held.encode()
+    two.there.erase("weibo", "star", actor=ACTOR, reason=ErasureReason.ERASURE_REQUEST)
+    two.ticks.now += 1.1  # the version moved: nothing read before it is served
+    assert two.label("star") is None
+    two.here.submit("weibo", "quiet", "Sun Li", consent=True, actor=ACTOR)
+    two.here.approve("weibo", "quiet", actor=ACTOR)
+    assert two.label("quiet") is not None
+    two.here.erase("weibo", "quiet", actor=ACTOR, reason=ErasureReason.ERASURE_REQUEST)
+    assert not two.cache._live  # here: at once, sealed names too
+    assert two.label("quiet") is None
 
 
 def test_too_many_disclosed_accounts_to_hold_are_looked_up_one_by_one(

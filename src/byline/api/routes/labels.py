@@ -1,44 +1,25 @@
 """The label, for the platform's back end rendering profiles: batch lookups with the viewer.
 
-The hottest route by far. It is declared (and documented in OpenAPI) as a FastAPI route below,
-and that route serves every request the fast path does not: ``LabelsFirst``, the outermost
-layer of the app, answers the common request — a JSON body that validates, a valid platform —
-with the same checks in the same order (bearer key, tenant and role, key limit, viewer limit),
-without FastAPI's middleware, routing, dependency injection or a second validation of the
-response, and with the same bytes. Anything else (invalid JSON or fields, another content
-type, a malformed platform) goes to the FastAPI route untouched, so its errors stay exactly as
-documented.
+The hottest route by far. It is declared (and documented in OpenAPI) as a FastAPI route here,
+and it serves every request the fast path (``byline.api._label_path``) does not: that path
+answers well-formed lookups before FastAPI's stack, with the same checks in the same order and
+the same bytes; anything else (invalid JSON or fields, another content type, a malformed
+platform) comes here untouched, so its errors stay exactly as documented.
 """
 
 from __future__ import annotations
 
-import inspect
-import json
-import re
 from collections.abc import Callable
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
-from pydantic import ValidationError
-from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from byline.api._deps import (
-    LABEL_ROLES,
-    PLATFORM_PATTERN,
-    LabelCaller,
-    PlatformPath,
-    StateDep,
-    admit_key,
-    bearer_token,
-    limit_viewer,
-    spend_names,
-)
+from byline.api import _label_path
+from byline.api._deps import LabelCaller, PlatformPath, StateDep
+from byline.api._label_path import answer
 from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import LabelsIn, LabelsOut
-from byline.api._state import AppState
-from byline.domain.labels import Viewer
-from byline.service import Label, Principal
 
 PATH = "/v1/platforms/{platform}/labels"
 
@@ -66,190 +47,11 @@ async def labels(
     return LabelsOut.model_validate({"labels": answer(state, caller, platform, body)})
 
 
-def answer(
-    state: AppState, caller: Principal, platform: str, body: LabelsIn
-) -> dict[str, Label | None]:
-    """The labels for an admitted caller: the viewer's rate limit, the lookup, the names it
-    would show counted against the key's and the viewer's budgets, its metrics."""
-    limit_viewer(state, platform, body.viewer.id)
-    seen = body.viewer
-    kind = (seen.logged_in, seen.identity_verified, frozenset(seen.flags))
-    viewer = _viewers.get(kind)
-    if viewer is None:
-        viewer = Viewer.of(seen.logged_in, seen.identity_verified, seen.flags)
-        if len(_viewers) < 1024:  # a few dozen kinds of viewer exist; the bound is for safety
-            _viewers[kind] = viewer
-    result = state.services.labels.lookup(platform, viewer, body.account_ids, state.labels)
-    if result.shown:
-        names = [a for a, label in result.labels.items() if label is not None]
-        spend_names(state, caller, platform, seen.id, names)
-    metrics = state.metrics
-    if result.hidden_by:
-        metrics.label_lookups("hidden", result.hidden_by[0]).inc(len(body.account_ids))
-    else:
-        if result.shown:
-            metrics.label_lookups("shown").inc(result.shown)
-        if len(result.labels) > result.shown:
-            metrics.label_lookups("none").inc(len(result.labels) - result.shown)
-    return result.labels
-
-
-_viewers: dict[tuple[object, ...], Viewer] = {}  # the viewer of each (logged in, verified, flags)
-
-
-_platform = re.compile(PLATFORM_PATTERN.removeprefix("^").removesuffix("$")).fullmatch
-_label_path = re.compile(r"/v1/platforms/([^/]+)/labels").fullmatch
-_LOOKUP = "byline.labels.lookup"  # scope key: the parsed lookup the fast path answers
-_JSON_HEADERS = [(b"content-type", b"application/json")]
-
-
-_text = json.encoder.encode_basestring  # a JSON string, non-ASCII kept, as the route writes it
-_LABEL_FIELDS = ("name", "kind", "since")
-
-
-def _render(labels: dict[str, Label | None]) -> bytes:
-    """``{"labels": labels}`` exactly as the documented route writes it, built directly (the
-    answer is a flat map of texts); any other shape is rendered by the response model."""
-    parts = []
-    for account_id, label in labels.items():
-        if label is None:
-            parts.append(f"{_text(account_id)}:null")
-        elif tuple(label) == _LABEL_FIELDS:
-            name, kind, since = label["name"], label["kind"], label["since"]
-            parts.append(
-                f'{_text(account_id)}:{{"name":{_text(name)},"kind":{_text(kind)},'
-                f'"since":{_text(since)}}}'
-            )
-        else:  # as the documented route renders its response model
-            return LabelsOut.model_validate({"labels": labels}).model_dump_json().encode()
-    return ('{"labels":{' + ",".join(parts) + "}}").encode()
-
-
-class LabelsFirst:
-    """The outermost layer of the app: a well-formed label lookup (a JSON body that
-    validates, a valid platform) is answered here, inside the same request context (id,
-    metrics, log line) but without FastAPI's middleware, routing and dependency injection,
-    with the same checks in the same order and the same bytes as the documented route.
-    Everything else goes on to the app untouched, with the body replayed if it was read; an
-    error on the fast path is answered by the app's own exception handlers."""
-
-    def __init__(
-        self, app: ASGIApp, fastapi: FastAPI, observe: Callable[[ASGIApp], ASGIApp]
-    ) -> None:
-        self.app, self.fastapi = app, fastapi
-        # The documented route, whose template request metrics and logs name.
-        self.route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == PATH)
-        self.observed = observe(self._answer)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = (
-            _label_path(scope["path"])
-            if scope["type"] == "http" and scope["method"] == "POST"
-            else None
-        )
-        if found is None:
-            await self.app(scope, receive, send)
-            return
-        body, complete = await _read_body(receive)
-        lookup = _parse(scope, found.group(1), body) if complete else None
-        if lookup is None:  # the documented route answers (a disconnect too, as it does)
-            await self.app(scope, _replay(body, complete, receive), send)
-            return
-        scope["path_params"] = {"platform": found.group(1)}
-        scope["route"] = self.route
-        scope[_LOOKUP] = lookup
-        await self.observed(scope, receive, send)
-
-    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
-        platform, parsed, authorization = scope[_LOOKUP]
-        try:
-            state: AppState = self.fastapi.state.byline
-            presented = bearer_token(
-                None if authorization is None else authorization.decode("latin-1")
-            )
-            caller = admit_key(state, platform, presented, LABEL_ROLES)
-            content = _render(answer(state, caller, platform, parsed))
-        except Exception as exc:
-            await self._failed(scope, receive, send, exc)
-            return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [*_JSON_HEADERS, (b"content-length", str(len(content)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": content})
-
-    async def _failed(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
-        """Answer as the app's handlers answer ``exc``; an unexpected one is answered as the
-        app answers a bug, then raised for the server to log, as the app's own stack does."""
-        handlers = self.fastapi.exception_handlers
-        kind = next(k for k in type(exc).__mro__ if k in handlers or k is Exception)
-        handler = handlers.get(kind) or handlers.get(500)
-        if handler is None:
-            raise exc
-        response = handler(Request(scope, receive), exc)
-        if inspect.isawaitable(response):
-            response = await response
-        await response(scope, receive, send)
-        if kind is Exception:
-            raise exc
-
-
 def install(app: FastAPI, observe: Callable[[ASGIApp], ASGIApp]) -> Callable[[ASGIApp], ASGIApp]:
     """What wraps ``app``'s middleware stack so well-formed label lookups are served first
-    (after ``app.include_router(router)``)."""
-    return lambda stack: LabelsFirst(stack, app, observe)
+    (after ``app.include_router(router)``): see ``byline.api._label_path``."""
+    route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == PATH)
+    return _label_path.install(app, route, observe)
 
 
-def _parse(scope: Scope, platform: str, body: bytes) -> tuple[str, LabelsIn, bytes | None] | None:
-    """(platform, lookup, authorization header) of a well-formed lookup; None otherwise."""
-    content_type = authorization = None
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            content_type = content_type or value
-        elif name == b"authorization":
-            authorization = authorization or value
-    if content_type is None or not _platform(platform) or not _is_json(content_type):
-        return None
-    try:
-        parsed = LabelsIn.model_validate_json(body)
-    except ValidationError:
-        return None  # the documented route names the fields
-    return platform, parsed, authorization
-
-
-def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
-    """``receive`` as if the body had not been read: the body, then (if the client left
-    before its end) the disconnect, then whatever ``receive`` says."""
-    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": not complete}]
-    if not complete:
-        pending.append({"type": "http.disconnect"})
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    """The body, and whether all of it came (False: the client left before its end)."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(chunks), False
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
-
-
-def _is_json(content_type: bytes) -> bool:
-    """``application/json`` (with parameters or not): FastAPI reads such a body as JSON."""
-    return content_type.split(b";", 1)[0].strip().lower() == b"application/json"
-
-
-__all__ = ["PATH", "LabelsFirst", "answer", "install", "router"]
+__all__ = ["PATH", "install", "router"]
