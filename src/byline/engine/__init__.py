@@ -3,6 +3,16 @@
 from byline.engine._compile import CompiledDecision, compile_decision
 from byline.engine._diff import DiffError, write_diff
 from byline.engine._evaluate import Evaluation, evaluate
+from byline.engine._live import BELOW_ZERO, OLD_SEQ, Crossing, LiveAccounts, LiveCounters, Refused
+from byline.engine._live_state import (
+    Checkpoint,
+    ids_digest,
+    live_metrics,
+    load_checkpoint,
+    load_live,
+    new_seq,
+    save_checkpoint,
+)
 from byline.engine._lookup import Reported, current_metrics, reported_accounts
 from byline.engine._outputs import DECISIONS, DIFF, REJECTS, SUMMARY, OutputError
 from byline.engine._promise import floor_violations
@@ -11,17 +21,24 @@ from byline.engine._snapshot import FORMATS, Snapshot, SnapshotError, open_snaps
 from byline.engine._steps import Progress
 
 __all__ = [
+    "BELOW_ZERO",
     "DECISIONS",
     "DIFF",
     "FORMATS",
+    "OLD_SEQ",
     "REJECTS",
     "SUMMARY",
+    "Checkpoint",
     "CompiledDecision",
+    "Crossing",
     "DiffError",
     "EngineSettings",
     "Evaluation",
+    "LiveAccounts",
+    "LiveCounters",
     "OutputError",
     "Progress",
+    "Refused",
     "Reported",
     "SettingError",
     "Snapshot",
@@ -31,7 +48,13 @@ __all__ = [
     "current_metrics",
     "evaluate",
     "floor_violations",
+    "ids_digest",
+    "live_metrics",
+    "load_checkpoint",
+    "load_live",
+    "new_seq",
     "open_snapshot",
     "reported_accounts",
+    "save_checkpoint",
     "write_diff",
 ]

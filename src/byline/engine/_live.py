@@ -1,0 +1,277 @@
+"""The live counter: every account's counts in memory, moved by events in vectorised batches,
+and the accounts whose decision a batch changed (its crossings).
+
+Nothing here knows where the events come from (a Redis stream, a file, a Spark job): a caller
+turns each batch into arrays of account rows and applies them in stream order, one run of
+same-shaped events at a time, so the result is the one of applying every event in order:
+
+- a follow event moves ``followers`` by one; an unfollow that would take it below zero is
+  refused (and reported) while the events around it still apply;
+- a count event sets the metrics it names, unless its ``seq`` is not above the newest ``seq``
+  already applied for that account (then it is ignored and reported).
+
+A decision depends on the counts only through the policy's thresholds (``metric >= value``), so
+a batch can change an account's decision only where some metric moved across one of those
+values: those rows alone are decided again, with ``domain.decide``, at the batch's end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from byline.domain.decision import Account, decide
+from byline.domain.policy import Policy
+from byline.domain.vocabulary import AccountKind, Category
+
+FOLLOWERS = "followers"  # the metric follow events move
+
+# reasons an event of a batch is refused (the caller names the reasons of shape itself)
+BELOW_ZERO = "unfollow_below_zero"
+OLD_SEQ = "older_seq"
+
+
+@dataclass(frozen=True)
+class LiveAccounts:
+    """The accounts a live counter knows: ids in row order, and each one's kind and category."""
+
+    ids: np.ndarray  # object array of str, row order
+    kinds: np.ndarray  # int8 codes into KINDS
+    categories: np.ndarray  # int8 codes into CATEGORIES
+    index: dict[str, int] = field(repr=False, compare=False)
+
+    KINDS = tuple(AccountKind)
+    CATEGORIES = tuple(Category)
+
+    @classmethod
+    def of(
+        cls, ids: Sequence[str], kinds: Sequence[str], categories: Sequence[str]
+    ) -> LiveAccounts:
+        kind_code = {k.value: i for i, k in enumerate(cls.KINDS)}
+        category_code = {c.value: i for i, c in enumerate(cls.CATEGORIES)}
+        index = {a: i for i, a in enumerate(ids)}
+        if len(index) != len(ids):
+            raise ValueError("accounts: an account id appears more than once")
+        return cls(
+            np.array(ids, dtype=object),
+            np.array([kind_code[k] for k in kinds], dtype=np.int8),
+            np.array([category_code[c] for c in categories], dtype=np.int8),
+            index,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self, account_ids: Sequence[str]) -> np.ndarray:
+        """Each id's row, -1 for an id the snapshot does not have."""
+        get = self.index.get
+        return np.fromiter((get(a, -1) for a in account_ids), np.int64, len(account_ids))
+
+    def account(self, row: int, metrics: Mapping[str, int]) -> Account:
+        return Account(
+            str(self.ids[row]),
+            self.KINDS[self.kinds[row]],
+            self.CATEGORIES[self.categories[row]],
+            metrics,
+        )
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """An account whose decision a batch changed, with its counts at the batch's end."""
+
+    account_id: str
+    kind: AccountKind
+    category: Category
+    metrics: dict[str, int]
+    required: bool
+    tier: str | None
+
+
+@dataclass
+class Refused:
+    """Events of a run not applied: their positions in the run, and why."""
+
+    positions: list[int] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, position: int, reason: str) -> None:
+        self.positions.append(position)
+        self.reasons.append(reason)
+
+
+class LiveCounters:
+    """Counts of every account (one int64 array per metric) and the newest ``seq`` applied."""
+
+    def __init__(
+        self,
+        accounts: LiveAccounts,
+        values: Mapping[str, np.ndarray],
+        seq: np.ndarray,
+        policy: Policy,
+    ) -> None:
+        if FOLLOWERS not in values:
+            raise ValueError(f"the live counter keeps {FOLLOWERS!r}; it is missing")
+        missing = [m for m in policy.metrics if m not in values]
+        if missing:
+            raise ValueError(f"the policy decides on {', '.join(missing)}: no counts for it")
+        n = len(accounts)
+        for name, array in values.items():
+            if array.shape != (n,) or array.dtype != np.int64:
+                raise ValueError(f"counts of {name!r}: want {n} int64 values")
+        self.accounts, self.policy = accounts, policy
+        self.values = dict(values)
+        self.seq = seq
+        # every value some threshold of the policy compares each metric with, ascending
+        self._edges = {
+            m: np.array(
+                sorted(
+                    {
+                        v
+                        for t in (policy.floor.threshold, *(x.threshold for x in policy.tiers))
+                        for k, v in t.items()
+                        if k == m
+                    }
+                ),
+                dtype=np.int64,
+            )
+            for m in policy.metrics
+        }
+        self._before: dict[int, dict[str, int]] = {}  # rows moved across an edge: counts before
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(self.values)
+
+    def counts_of(self, row: int) -> dict[str, int]:
+        return {m: int(v[row]) for m, v in self.values.items()}
+
+    # -- follow events ----------------------------------------------------------------------
+
+    def follow(self, rows: np.ndarray, unfollow: np.ndarray) -> Refused:
+        """Apply a run of follow (``unfollow`` False) and unfollow events to ``rows`` in order."""
+        refused = Refused()
+        if rows.size == 0:
+            return refused
+        key = (rows.astype(np.uint64) << np.uint64(1)) | unfollow.astype(np.uint64)
+        key.sort()
+        sorted_rows = (key >> np.uint64(1)).astype(np.int64)
+        minus = (key & np.uint64(1)).astype(np.int64)
+        start = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+        touched = sorted_rows[start]
+        unfollows = np.add.reduceat(minus, start)
+        net = np.diff(np.r_[start, rows.size]) - 2 * unfollows
+        counts = self.values[FOLLOWERS]
+        old = counts[touched]
+        # below zero is possible only where an account had fewer followers than unfollows
+        risky = old < unfollows
+        if risky.any():
+            safe = ~risky
+            touched_safe, old_safe = touched[safe], old[safe]
+            self._note_moves(FOLLOWERS, touched_safe, old_safe, old_safe + net[safe])
+            counts[touched_safe] = old_safe + net[safe]
+            self._follow_in_order(rows, unfollow, touched[risky], refused)
+        else:
+            new = old + net
+            self._note_moves(FOLLOWERS, touched, old, new)
+            counts[touched] = new
+        return refused
+
+    def _follow_in_order(
+        self, rows: np.ndarray, unfollow: np.ndarray, risky: np.ndarray, refused: Refused
+    ) -> None:
+        """One event at a time, for the few accounts a run could take below zero."""
+        counts = self.values[FOLLOWERS]
+        positions = np.flatnonzero(np.isin(rows, risky))
+        before = {int(r): int(counts[r]) for r in risky}
+        now = dict(before)
+        for p in positions.tolist():
+            row = int(rows[p])
+            if not unfollow[p]:
+                now[row] += 1
+            elif now[row] == 0:
+                refused.add(p, BELOW_ZERO)
+            else:
+                now[row] -= 1
+        for row, value in now.items():
+            self._note_moves(FOLLOWERS, np.array([row]), np.array([before[row]]), np.array([value]))
+            counts[row] = value
+        order = np.argsort(refused.positions, kind="stable")
+        refused.positions = [refused.positions[i] for i in order]
+        refused.reasons = [refused.reasons[i] for i in order]
+
+    # -- count events -----------------------------------------------------------------------
+
+    def set_counts(
+        self, rows: np.ndarray, seqs: np.ndarray, metrics: Sequence[Mapping[str, int]]
+    ) -> Refused:
+        """Apply a run of count events in order: each sets the metrics it names, unless its
+        ``seq`` is not above the account's newest; those are refused as ``OLD_SEQ``."""
+        refused = Refused()
+        for p, (row, seq) in enumerate(zip(rows.tolist(), seqs.tolist(), strict=True)):
+            if seq <= self.seq[row]:
+                refused.add(p, OLD_SEQ)
+                continue
+            self.seq[row] = seq
+            values = metrics[p]
+            if row not in self._before and any(
+                self._moves(name, int(self.values[name][row]), value)
+                for name, value in values.items()
+            ):
+                self._before[row] = self.counts_of(row)
+            for name, value in values.items():
+                self.values[name][row] = value
+        return refused
+
+    # -- crossings --------------------------------------------------------------------------
+
+    def _moves(self, metric: str, old: int, new: int) -> bool:
+        edges = self._edges.get(metric)
+        if edges is None:
+            return False
+        return bool(np.searchsorted(edges, old, "right") != np.searchsorted(edges, new, "right"))
+
+    def _note_moves(self, metric: str, rows: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
+        edges = self._edges.get(metric)
+        if edges is None or edges.size == 0 or rows.size == 0:
+            return
+        if edges.size == 1:
+            moved = (old >= edges[0]) != (new >= edges[0])
+        else:
+            moved = np.searchsorted(edges, old, "right") != np.searchsorted(edges, new, "right")
+        for i in np.flatnonzero(moved).tolist():
+            row = int(rows[i])
+            if row not in self._before:
+                before = self.counts_of(row)
+                before[metric] = int(old[i])
+                self._before[row] = before
+
+    def crossings(self, on: dt.date) -> list[Crossing]:
+        """The accounts whose decision on ``on`` differs from the one before the first event
+        since the last call (required or not, and the tier); the candidates are then cleared."""
+        found = []
+        for row in sorted(self._before):
+            before = decide(self.accounts.account(row, self._before[row]), self.policy, on)
+            counts = self.counts_of(row)
+            after = decide(self.accounts.account(row, counts), self.policy, on)
+            if (before.required, before.tier) == (after.required, after.tier):
+                continue
+            account = self.accounts.account(row, counts)
+            found.append(
+                Crossing(
+                    account.account_id,
+                    account.kind,
+                    account.category,
+                    counts,
+                    after.required,
+                    after.tier,
+                )
+            )
+        self._before.clear()
+        return found
+
+    def pending_crossings(self) -> int:
+        return len(self._before)

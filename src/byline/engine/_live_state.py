@@ -1,0 +1,177 @@
+"""Where a live counter starts: the accounts of a snapshot, the latest counts (a ``byline count``
+output or the snapshot's own columns), or its own checkpoint; and the checkpoint itself.
+
+A checkpoint is one ``.npz`` file: every counter, the newest ``seq`` per account, the position
+in the source it has applied up to, running totals, and a digest of the account ids (a
+checkpoint is only ever read back over the same accounts). It is written to a temporary file,
+flushed to disk and renamed over the previous one, so a crash leaves either the old checkpoint
+or the new one whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from byline.domain.policy import Policy
+from byline.engine._live import FOLLOWERS, LiveAccounts, LiveCounters
+from byline.engine._settings import connect
+from byline.engine._snapshot import SnapshotError, open_snapshot
+
+COUNT_COLUMNS = ("followers", "effective_followers")  # counts.parquet's counters
+CHECKPOINT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a checkpoint holds besides the counters: the position applied up to and totals."""
+
+    position: str
+    totals: dict[str, int]
+
+
+def live_metrics(policy: Policy, counts: Path | None) -> tuple[str, ...]:
+    """The counters a live counter keeps: ``followers``, the counts file's, the policy's."""
+    names = [FOLLOWERS, *(COUNT_COLUMNS if counts is not None else ()), *policy.metrics]
+    return tuple(dict.fromkeys(names))
+
+
+def load_live(
+    snapshot: Path, policy: Policy, counts: Path | None = None
+) -> tuple[LiveAccounts, dict[str, np.ndarray]]:
+    """The snapshot's valid accounts (an id found twice is left out, as an evaluation rejects
+    it) and their starting counts: from ``counts`` (a ``byline count`` output; an account it
+    lacks has 0) for its columns, from the snapshot for every other metric."""
+    metrics = live_metrics(policy, counts)
+    from_counts = tuple(m for m in metrics if counts is not None and m in COUNT_COLUMNS)
+    from_snapshot = tuple(m for m in metrics if m not in from_counts)
+    table = _snapshot_rows(snapshot, from_snapshot)
+    ids = table.column("account_id").to_pylist()
+    accounts = LiveAccounts.of(
+        ids, table.column("kind").to_pylist(), table.column("category").to_pylist()
+    )
+    values = {
+        m: table.column(m).to_numpy(zero_copy_only=False).astype(np.int64) for m in from_snapshot
+    }
+    if counts is not None:
+        values.update(_counts_rows(counts, accounts, from_counts))
+    return accounts, {m: values[m] for m in metrics}
+
+
+def _snapshot_rows(path: Path, metrics: tuple[str, ...]) -> pa.Table:
+    con = connect()
+    try:
+        snapshot = open_snapshot(con, path, metrics)
+        columns = ", ".join(("account_id", "kind", "category", *metrics))
+        table = con.execute(
+            f"SELECT {columns} FROM ({snapshot.values_sql()}) WHERE _good "
+            "QUALIFY count(*) OVER (PARTITION BY account_id) = 1 ORDER BY _row"
+        ).fetch_arrow_table()
+    finally:
+        con.close()
+    if table.num_rows == 0:
+        raise SnapshotError(f"{path}: no valid account to count")
+    return table
+
+
+def _counts_rows(
+    path: Path, accounts: LiveAccounts, columns: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """The counts file's columns, one value per account row (0 for an account it lacks)."""
+    if not path.is_file():
+        raise SnapshotError(f"{path}: no such counts file")
+    try:
+        table = pq.read_table(path, columns=["account_id", *columns])
+    except (pa.ArrowInvalid, KeyError, OSError) as exc:
+        raise SnapshotError(
+            f"{path}: not a counts file with account_id, {', '.join(columns)}: {exc}"
+        ) from None
+    ids = pc.cast(table.column("account_id"), pa.string()).to_pylist()
+    rows = accounts.rows(ids)
+    known = rows >= 0
+    out = {}
+    for name in columns:
+        column = table.column(name)
+        if column.null_count or (len(column) and pc.min(column).as_py() < 0):
+            raise SnapshotError(f"{path}: column {name}: a missing or negative count")
+        array = np.zeros(len(accounts), np.int64)
+        array[rows[known]] = column.to_numpy(zero_copy_only=False).astype(np.int64)[known]
+        out[name] = array
+    return out
+
+
+def ids_digest(accounts: LiveAccounts) -> str:
+    h = hashlib.sha256()
+    for start in range(0, len(accounts), 1 << 16):
+        h.update("\n".join(accounts.ids[start : start + (1 << 16)].tolist()).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def save_checkpoint(
+    path: Path, counters: LiveCounters, digest: str, position: str, totals: Mapping[str, int]
+) -> None:
+    """Write the counters, the ``seq`` per account, ``position`` and ``totals`` atomically."""
+    meta = {
+        "version": CHECKPOINT_VERSION,
+        "position": position,
+        "totals": dict(totals),
+        "digest": digest,
+        "metrics": list(counters.metrics),
+    }
+    arrays: dict[str, Any] = {f"m_{m}": v for m, v in counters.values.items()}
+    arrays["seq"] = counters.seq
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_checkpoint(
+    path: Path, accounts: LiveAccounts, digest: str, metrics: tuple[str, ...]
+) -> tuple[dict[str, np.ndarray], np.ndarray, Checkpoint]:
+    """The counters, ``seq`` and position of the checkpoint at ``path``; ``ValueError`` when it
+    was taken over other accounts or other counters."""
+    with np.load(path) as data:
+        meta = json.loads(data["meta"].tobytes().decode())
+        if meta.get("version") != CHECKPOINT_VERSION:
+            raise ValueError(f"{path}: a checkpoint of another version")
+        if meta["digest"] != digest:
+            raise ValueError(
+                f"{path}: the checkpoint counts other accounts than this snapshot's; "
+                "start it over the same accounts, or move the checkpoint away to start afresh"
+            )
+        if tuple(meta["metrics"]) != metrics:
+            raise ValueError(
+                f"{path}: the checkpoint keeps {', '.join(meta['metrics'])}, "
+                f"this policy needs {', '.join(metrics)}"
+            )
+        values = {m: np.array(data[f"m_{m}"], np.int64) for m in metrics}
+        seq = np.array(data["seq"], np.int64)
+    if seq.shape != (len(accounts),):
+        raise ValueError(f"{path}: the checkpoint has {seq.shape[0]} accounts, not {len(accounts)}")
+    return values, seq, Checkpoint(meta["position"], {k: int(v) for k, v in meta["totals"].items()})
+
+
+def new_seq(accounts: LiveAccounts) -> np.ndarray:
+    """No ``seq`` applied yet for any account."""
+    return np.full(len(accounts), np.iinfo(np.int64).min, np.int64)
