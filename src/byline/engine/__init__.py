@@ -3,7 +3,15 @@
 from byline.engine._compile import CompiledDecision, compile_decision
 from byline.engine._diff import DiffError, write_diff
 from byline.engine._evaluate import Evaluation, evaluate
-from byline.engine._live import BELOW_ZERO, OLD_SEQ, Crossing, LiveAccounts, LiveCounters, Refused
+from byline.engine._live import (
+    BELOW_ZERO,
+    FOLLOWERS,
+    OLD_SEQ,
+    Crossing,
+    LiveAccounts,
+    LiveCounters,
+    Refused,
+)
 from byline.engine._live_state import (
     Checkpoint,
     ids_digest,
@@ -24,6 +32,7 @@ __all__ = [
     "BELOW_ZERO",
     "DECISIONS",
     "DIFF",
+    "FOLLOWERS",
     "FORMATS",
     "OLD_SEQ",
     "REJECTS",

@@ -4,6 +4,8 @@ A front door (the API, the console, the CLI) is handed a ``Services`` (``open_se
 calls one method of one service per action; it imports nothing from below this package."""
 
 from byline.engine import (
+    BELOW_ZERO,
+    OLD_SEQ,
     DiffError,
     EngineSettings,
     OutputError,
@@ -50,6 +52,7 @@ from byline.service.evaluation import evaluate_snapshot
 from byline.service.floor import Services
 from byline.service.labels import Label, LabelCache, LabelLookup, Labels
 from byline.service.limits import LimitExceeded
+from byline.service.live import Live, LiveRun, synthesise_events
 from byline.service.operations import MessageStatus, Operations, db_upgrade
 from byline.service.policies import NoActivePolicy, PolicyText
 from byline.service.policy_admin import LATEST_CYCLE, Policies
@@ -80,7 +83,9 @@ from byline.service.wiring import (
 )
 
 __all__ = [
+    "BELOW_ZERO",
     "LATEST_CYCLE",
+    "OLD_SEQ",
     "TOPICS",
     "Access",
     "Activation",
@@ -109,6 +114,8 @@ __all__ = [
     "LabelLookup",
     "Labels",
     "LimitExceeded",
+    "Live",
+    "LiveRun",
     "MessageStatus",
     "NoActivePolicy",
     "NoCase",
@@ -158,6 +165,7 @@ __all__ = [
     "run_demo",
     "running_clock",
     "synthesise",
+    "synthesise_events",
     "wall_clock",
     "webhook_guard",
 ]

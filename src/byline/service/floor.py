@@ -12,6 +12,7 @@ from byline.service.creators import Creators
 from byline.service.cycles import Cycles
 from byline.service.dashboard import Dashboard
 from byline.service.labels import Labels
+from byline.service.live import Live
 from byline.service.operations import Operations
 from byline.service.policy_admin import Policies
 from byline.service.reviews import Reviews
@@ -27,6 +28,7 @@ class Services:
     cycles: Cycles
     dashboard: Dashboard
     labels: Labels
+    live: Live
     operations: Operations
     policies: Policies
     reviews: Reviews
@@ -42,6 +44,7 @@ class Services:
             cycles=Cycles(deps),
             dashboard=Dashboard(deps),
             labels=Labels(deps),
+            live=Live(deps),
             operations=Operations(deps),
             policies=Policies(deps),
             reviews=Reviews(deps),

@@ -1,5 +1,6 @@
 """Synthetic platforms: reproducible account snapshots whose shapes are read from profile files."""
 
+from byline.synth._events import EVENTS_FILE, write_events
 from byline.synth._expect import expected_counts, expected_share
 from byline.synth._generate import write_snapshot
 from byline.synth._profile import Profile, load_profile, profile_names
@@ -7,6 +8,7 @@ from byline.synth._table import calibration_table
 from byline.synth._tail import LognormalPareto, fit_lognormal_pareto
 
 __all__ = [
+    "EVENTS_FILE",
     "LognormalPareto",
     "Profile",
     "calibration_table",
@@ -15,5 +17,6 @@ __all__ = [
     "fit_lognormal_pareto",
     "load_profile",
     "profile_names",
+    "write_events",
     "write_snapshot",
 ]

@@ -1,0 +1,168 @@
+"""The ``Live`` service: a counter of every account's followers kept live from events, whose
+crossings open or observe cases through the same rules as a cycle and ``POST /follower-counts``
+(``service.counts.apply_counts``).
+
+A front door (the stream consumer) feeds it batches in stream order and, after each batch,
+asks it to act on the crossings and, now and then, to checkpoint. Acting on a crossing is
+idempotent (an open case is observed, and observing the same counts again changes nothing), so
+a batch applied again after a crash, from the last checkpoint, opens no case twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from byline.domain.policy import Policy
+from byline.engine import (
+    FOLLOWERS,
+    Checkpoint,
+    Crossing,
+    LiveAccounts,
+    LiveCounters,
+    Refused,
+    ids_digest,
+    live_metrics,
+    load_checkpoint,
+    load_live,
+    new_seq,
+    save_checkpoint,
+)
+from byline.policy import load_policy
+from byline.service._base import Service
+from byline.service.counts import CountUpdate, apply_counts
+from byline.service.dashboard import latest_cycle_snapshot
+from byline.service.policies import active_policy
+from byline.synth import EVENTS_FILE, write_events
+
+TOTALS = ("read", "applied", "rejected", "ignored", "crossings")
+
+
+@dataclass
+class LiveRun:
+    """One platform's live counter, where it stands in its source, and its totals."""
+
+    platform: str
+    counters: LiveCounters
+    checkpoint_path: Path
+    digest: str
+    snapshot: Path
+    position: str = ""
+    totals: Counter[str] = field(default_factory=Counter)
+    resumed: bool = False
+
+    @property
+    def accounts(self) -> LiveAccounts:
+        return self.counters.accounts
+
+    @property
+    def policy(self) -> Policy:
+        return self.counters.policy
+
+    def rows(self, account_ids: Sequence[str]) -> np.ndarray:
+        return self.counters.accounts.rows(account_ids)
+
+    def follow(self, rows: np.ndarray, unfollow: np.ndarray) -> Refused:
+        return self.counters.follow(rows, unfollow)
+
+    def set_counts(
+        self, rows: np.ndarray, seqs: np.ndarray, metrics: Sequence[Mapping[str, int]]
+    ) -> Refused:
+        return self.counters.set_counts(rows, seqs, metrics)
+
+    def count(self, **moved: int) -> None:
+        self.totals.update(moved)
+
+    def save(self) -> None:
+        """Checkpoint the counters, the position and the totals (atomically)."""
+        save_checkpoint(
+            self.checkpoint_path, self.counters, self.digest, self.position, self.totals
+        )
+
+
+class Live(Service):
+    def start(
+        self,
+        platform: str,
+        checkpoint: Path,
+        *,
+        accounts: Path | None = None,
+        counts: Path | None = None,
+    ) -> LiveRun:
+        """A live counter for ``platform`` under the policy in force: the accounts of
+        ``accounts`` (by default the snapshot of the platform's latest cycle), counting from
+        ``checkpoint`` when there is one, else from ``counts`` (a ``byline count`` output's
+        ``counts.parquet``) or the snapshot's own counts."""
+        with self.db.reading() as conn:
+            policy = active_policy(conn, platform)
+        if accounts is None:
+            cycle = latest_cycle_snapshot(self.db, platform)
+            if cycle is None:
+                raise ValueError(
+                    "accounts: no finished cycle's snapshot is on this server; "
+                    "name the accounts snapshot"
+                )
+            accounts = cycle.path
+        known, values = load_live(accounts, policy, counts)
+        digest = ids_digest(known)
+        found: Checkpoint | None = None
+        seq = new_seq(known)
+        if checkpoint.is_file():
+            values, seq, found = load_checkpoint(
+                checkpoint, known, digest, live_metrics(policy, counts)
+            )
+        run = LiveRun(
+            platform, LiveCounters(known, values, seq, policy), checkpoint, digest, accounts
+        )
+        if found is not None:
+            run.position, run.resumed = found.position, True
+            run.totals.update(found.totals)
+        return run
+
+    def act(self, run: LiveRun, on: dt.date, *, actor: str) -> dict[str, Any]:
+        """Open or observe the case of every account whose decision the events since the last
+        call changed, as counts observed on ``on``; what happened, as ``apply_counts`` says."""
+        crossings = run.counters.crossings(on)
+        if not crossings:
+            return {"crossings": 0}
+        run.count(crossings=len(crossings))
+        report = apply_counts(self.db, run.platform, _updates(crossings), on, actor=actor)
+        report.pop("rejects", None)
+        return {"crossings": len(crossings), **report}
+
+
+def _updates(crossings: Sequence[Crossing]) -> list[CountUpdate]:
+    return [CountUpdate(c.account_id, c.kind, c.category, c.metrics) for c in crossings]
+
+
+def synthesise_events(
+    snapshot: Path, platform: str, events: int, seed: int, out: Path | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """Write ``events`` follow and unfollow events over a synthetic ``snapshot`` (Parquet, as
+    ``byline synth`` writes it) that move some accounts across the thresholds of the preset
+    ``platform``; return the file (``events.jsonl`` beside the snapshot by default) and what
+    it holds."""
+    policy = load_policy(platform)
+    thresholds = [
+        v
+        for t in (policy.floor.threshold, *(x.threshold for x in policy.tiers))
+        for m, v in t.items()
+        if m == FOLLOWERS
+    ]
+    table = pq.read_table(snapshot, columns=["account_id", FOLLOWERS])
+    path = out or snapshot.with_name(EVENTS_FILE)
+    written = write_events(
+        path,
+        table.column("account_id").to_pylist(),
+        table.column(FOLLOWERS).to_numpy(zero_copy_only=False),
+        thresholds,
+        events,
+        seed,
+    )
+    return path, written
