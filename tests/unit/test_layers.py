@@ -42,13 +42,14 @@ ALLOWED = {
     },
     # front doors reach the system through the service floor's face (and name domain types,
     # and say them with the catalogue of words)
-    "cli": {"service", "domain", "words", "web", "api"},  # serve: the web root, API settings
+    "cli": {"service", "domain", "words", "web", "api", "stream"},  # serve, stream run
     "console": {"service", "domain", "words"},
     "api": {"service", "domain", "words"},
+    "stream": {"service", "domain"},  # the stream consumer
     # the composition root of the web server: the API and the console side by side
     "web": {"service", "api", "console"},
 }
-FRONT_DOORS = ("api", "console", "cli")
+FRONT_DOORS = ("api", "console", "cli", "stream")
 # third-party packages the pure domain may use
 DOMAIN_THIRD_PARTY = {"pydantic"}
 

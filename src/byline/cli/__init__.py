@@ -9,6 +9,7 @@ from byline.cli import (  # noqa: F401  (each registers its commands)
     _operations,
     _policy,
     _serve,
+    _stream,
     _synth,
 )
 from byline.cli._app import app

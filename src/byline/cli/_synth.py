@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from byline.cli._app import app, emit_json, err, fail, out
-from byline.service import synthesise
+from byline.service import synthesise, synthesise_events
 
 
 @app.command()
@@ -23,8 +23,13 @@ def synth(
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write the snapshot into."),
     fmt: str = typer.Option("parquet", "--format", help="parquet, csv or jsonl."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+    events: int = typer.Option(
+        0, "--events", min=0, help="Also write N follow/unfollow events (events.jsonl)."
+    ),
 ) -> None:
     """Write a synthetic snapshot whose counts have the platform's published heavy-tailed shape."""
+    if events and fmt != "parquet":
+        fail("--events reads the snapshot back: use --format parquet", code=2)
     bar = Progress(
         TextColumn("synth"),
         BarColumn(),
@@ -45,9 +50,13 @@ def synth(
                 fmt=fmt,
                 progress=lambda n: bar.update(task, completed=n),
             )
+        if events:
+            _, manifest_events = synthesise_events(path, platform, events, seed)
     except ValueError as exc:
         fail(escape(str(exc)))
     manifest = json.loads((out_dir / "manifest.json").read_text())
+    if events:
+        manifest["events"] = manifest_events
     if as_json:
         emit_json({"path": str(path), **manifest})
         return
@@ -55,3 +64,6 @@ def synth(
     counts = manifest.get("counts") or {}
     if counts:
         out.print("  " + "; ".join(f"{k}: {v:,}" for k, v in counts.items()), highlight=False)
+    if events:
+        written = "; ".join(f"{k}: {v:,}" for k, v in manifest["events"].items())
+        out.print(f"Wrote events to {escape(str(path.parent))}/events.jsonl ({written})")

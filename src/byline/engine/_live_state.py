@@ -76,7 +76,7 @@ def _snapshot_rows(path: Path, metrics: tuple[str, ...]) -> pa.Table:
         table = con.execute(
             f"SELECT {columns} FROM ({snapshot.values_sql()}) WHERE _good "
             "QUALIFY count(*) OVER (PARTITION BY account_id) = 1 ORDER BY _row"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         con.close()
     if table.num_rows == 0:

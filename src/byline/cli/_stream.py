@@ -1,0 +1,101 @@
+"""``byline stream``: run the stream consumer, or put a file of events into a stream."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from byline.cli._app import app, emit_json, fail, out
+from byline.cli._common import DbOption, JsonOption, errors_as_lines, services
+from byline.stream import Consumer, StreamSettings, lines_of, send_events
+
+stream_app = typer.Typer(
+    help="Follower counts kept live from a Redis Stream.", no_args_is_help=True
+)
+app.add_typer(stream_app, name="stream")
+
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _redis_url(url: str | None) -> str:
+    return url or os.environ.get("BYLINE_REDIS_URL") or DEFAULT_REDIS
+
+
+RedisOption = typer.Option(
+    None, "--redis", help="Redis URL (default: BYLINE_REDIS_URL, else the local server)."
+)
+StreamOption = typer.Option(..., "--stream", help="The stream's key.")
+
+
+@stream_app.command("run")
+def run(
+    platform: str = typer.Option(..., "--platform", help="Whose policy in force decides."),
+    stream: str = StreamOption,
+    redis_url: str | None = RedisOption,
+    group: str = typer.Option("byline", "--group", help="Consumer group (one consumer in it)."),
+    consumer: str = typer.Option("byline", "--consumer", help="This consumer's name."),
+    accounts: Path | None = typer.Option(
+        None, "--accounts", help="Accounts snapshot (default: the latest cycle's)."
+    ),
+    counts: Path | None = typer.Option(
+        None, "--counts", help="A `byline count` counts.parquet to start from."
+    ),
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="Checkpoint file (default: ./<stream>.<platform>.ckpt.npz)."
+    ),
+    batch: int = typer.Option(20_000, "--batch", min=1, max=1_000_000, help="Entries per read."),
+    every: float = typer.Option(
+        5.0, "--checkpoint-seconds", min=0.0, help="Checkpoint (and acknowledge) this often."
+    ),
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", min=0, max=65535, help="Serve Prometheus metrics here (0: off)."
+    ),
+    exit_when_idle: float | None = typer.Option(
+        None, "--exit-when-idle", min=0.0, help="Stop after this many seconds with nothing new."
+    ),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Consume follow and count events; open or observe cases as accounts cross a tier."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = StreamSettings(
+        redis_url=_redis_url(redis_url),
+        stream=stream,
+        platform=platform,
+        checkpoint=checkpoint or Path(f"{stream}.{platform}.ckpt.npz".replace("/", "_")),
+        group=group,
+        consumer=consumer,
+        accounts=accounts,
+        counts=counts,
+        batch=batch,
+        checkpoint_seconds=every,
+        metrics_port=metrics_port,
+        exit_when_idle=exit_when_idle,
+    )
+    floor = services(db)
+    with errors_as_lines():
+        totals = Consumer(floor, settings).serve()
+    if as_json:
+        emit_json(totals)
+        return
+    out.print(
+        "Stopped after a checkpoint: " + "; ".join(f"{k} {v:,}" for k, v in sorted(totals.items())),
+        highlight=False,
+    )
+
+
+@stream_app.command("send")
+def send(
+    events: Path = typer.Argument(..., help="JSON Lines file of events (one per line)."),
+    stream: str = StreamOption,
+    redis_url: str | None = RedisOption,
+) -> None:
+    """Add every line of EVENTS to the stream, in order, as an entry's `event` field."""
+    if not events.is_file():
+        fail(f"{escape(str(events))}: no such file", code=2)
+    sent = send_events(_redis_url(redis_url), stream, lines_of(events))
+    out.print(f"Added {sent:,} events to {escape(stream)}", highlight=False)

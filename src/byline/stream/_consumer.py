@@ -1,0 +1,257 @@
+"""The consumer: read a Redis Stream through a consumer group, apply each batch to the live
+counter, act on its crossings, and checkpoint before acknowledging.
+
+Exactly once, in this order per batch: apply the events (in memory), act on the crossings (the
+``Live`` service: idempotent), send refused entries to ``NAME:rejected`` (under their own
+stream ids, so a replay cannot send one twice); then, every few seconds and when stopped:
+checkpoint (counters and the last applied id, atomically) and acknowledge. At start the group
+is set back to the checkpoint's id, so whatever was read after it (applied or not: nothing of
+it was checkpointed) is read again, by whichever consumer name. One consumer per group: the
+counts are the whole stream's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import numpy as np
+import redis
+
+from byline.service import OLD_SEQ, LiveRun, Services
+from byline.stream._decode import FIELD, CountRun, FollowRun, Refusal, decode
+from byline.stream._metrics import StreamMetrics
+
+log = logging.getLogger("byline.stream")
+UNKNOWN = Refusal("unknown_account", "account: not in the accounts snapshot")
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    redis_url: str
+    stream: str
+    platform: str
+    checkpoint: Path
+    group: str = "byline"
+    consumer: str = "byline"
+    accounts: Path | None = None
+    counts: Path | None = None
+    batch: int = 20_000
+    block_ms: int = 500
+    checkpoint_seconds: float = 5.0
+    metrics_port: int = 0
+    exit_when_idle: float | None = None  # seconds with nothing to read, then stop
+
+    @property
+    def rejected(self) -> str:
+        return f"{self.stream}:rejected"
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+class Consumer:
+    def __init__(self, floor: Services, settings: StreamSettings) -> None:
+        self.floor, self.s = floor, settings
+        self.metrics = StreamMetrics()
+        self.redis = redis.Redis.from_url(settings.redis_url)
+        self.stopping = False
+        self.unacked: list[bytes] = []
+        self.run: LiveRun | None = None
+        self.rejected_top = (0, 0)
+        self.metrics_names: frozenset[str] = frozenset()
+
+    # -- start ------------------------------------------------------------------------------
+
+    def start(self) -> LiveRun:
+        s = self.s
+        run = self.floor.live.start(s.platform, s.checkpoint, accounts=s.accounts, counts=s.counts)
+        self.run, self.metrics_names = run, frozenset(run.counters.metrics)
+        position = run.position or "0-0"
+        try:
+            self.redis.xgroup_create(s.stream, s.group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+            if not run.resumed:
+                self._refuse_fresh_start()
+        # read again whatever came after the checkpoint; what came before it is done
+        self.redis.xgroup_setid(s.stream, s.group, id=position)
+        self._ack_up_to(position)
+        top = self.redis.xrevrange(s.rejected, count=1)
+        self.rejected_top = _id_key(top[0][0].decode()) if top else (0, 0)
+        for outcome in ("applied", "rejected", "ignored"):
+            self.metrics.entries.labels(outcome).inc(run.totals.get(outcome, 0))
+        self.metrics.serve(s.metrics_port)
+        log.info(
+            "stream %s: %s accounts, %s at %s",
+            s.stream,
+            f"{len(run.accounts):,}",
+            "resumed" if run.resumed else "started",
+            position,
+        )
+        return run
+
+    def _refuse_fresh_start(self) -> None:
+        """A group that acknowledged entries was checkpointed somewhere: starting from the
+        counts again would count those entries twice or never."""
+        for group in self.redis.xinfo_groups(self.s.stream):
+            if group["name"].decode() != self.s.group:
+                continue
+            last = group["last-delivered-id"].decode()
+            if last != "0-0" and int(group["pending"]) < int(group.get("entries-read") or 1):
+                raise ValueError(
+                    f"group {self.s.group} has acknowledged entries of {self.s.stream} but "
+                    f"there is no checkpoint at {self.s.checkpoint}; give its checkpoint, or "
+                    "start a new group"
+                )
+
+    def _ack_up_to(self, position: str) -> None:
+        while True:
+            pending = self.redis.xpending_range(
+                self.s.stream, self.s.group, min="-", max=position, count=10_000
+            )
+            if not pending:
+                return
+            self.redis.xack(self.s.stream, self.s.group, *(p["message_id"] for p in pending))
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def serve(self) -> dict[str, int]:
+        """Consume until SIGTERM or SIGINT (or idle for ``exit_when_idle`` seconds); the last
+        act is a checkpoint. Returns the totals."""
+        run = self.run or self.start()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._stop)
+        last_checkpoint = idle_since = time.monotonic()
+        while not self.stopping:
+            reply = self.redis.xreadgroup(
+                self.s.group,
+                self.s.consumer,
+                {self.s.stream: ">"},
+                count=self.s.batch,
+                block=self.s.block_ms,
+            )
+            entries = reply[0][1] if reply else []
+            now = time.monotonic()
+            if entries:
+                self.apply(entries)
+                idle_since = now
+            elif self.s.exit_when_idle is not None and now - idle_since >= self.s.exit_when_idle:
+                break
+            if self.unacked and now - last_checkpoint >= self.s.checkpoint_seconds:
+                self.checkpoint()
+                last_checkpoint = now
+        self.checkpoint()
+        return dict(run.totals)
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def apply(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> dict[str, Any]:
+        """Apply one batch read from the stream and act on its crossings."""
+        began = time.perf_counter()
+        run = self.run or self.start()
+        ids = [e[0].decode() for e in entries]
+        payloads = [e[1].get(FIELD) for e in entries]
+        decoded = decode(payloads, self.metrics_names)
+        refused, ignored = dict(decoded.refused), 0
+        for part in decoded.runs:
+            ignored += self._apply_run(run, part, refused)
+        last_ms = _id_key(ids[-1])[0]
+        on = dt.datetime.fromtimestamp(last_ms / 1000, dt.UTC).date()
+        report = self.floor.live.act(run, on, actor=f"stream:{self.s.stream}")
+        self._send_rejected(ids, payloads, refused)
+        applied = len(entries) - len(refused) - ignored
+        run.count(read=len(entries), applied=applied, rejected=len(refused), ignored=ignored)
+        run.position = ids[-1]
+        self.unacked.extend(e[0] for e in entries)
+        m = self.metrics
+        m.entries.labels("applied").inc(applied)
+        m.entries.labels("rejected").inc(len(refused))
+        m.entries.labels("ignored").inc(ignored)
+        m.crossings.inc(report.get("crossings", 0))
+        for action, n in report.items():
+            if action not in {"crossings", "read", "accepted", "rejected"} and n:
+                m.cases.labels(action).inc(n)
+        seconds, micros = self.redis.time()
+        m.lag_seconds.set(max(0.0, seconds + micros / 1e6 - last_ms / 1000))
+        m.batch_seconds.observe(time.perf_counter() - began)
+        return report
+
+    def _apply_run(
+        self, run: LiveRun, part: FollowRun | CountRun, refused: dict[int, Refusal]
+    ) -> int:
+        """Apply one run of same-shaped events; note refusals; return how many were ignored."""
+        ids = part.followees if isinstance(part, FollowRun) else part.accounts
+        rows = run.rows(ids)
+        known = np.flatnonzero(rows >= 0)
+        positions = part.positions
+        for i in np.flatnonzero(rows < 0).tolist():
+            refused[positions[i]] = UNKNOWN
+        if isinstance(part, FollowRun):
+            unfollow = np.array(part.unfollow, dtype=bool)
+            result = run.follow(rows[known], unfollow[known])
+        else:
+            seqs = np.array(part.seqs, dtype=np.int64)
+            result = run.set_counts(
+                rows[known], seqs[known], [part.metrics[i] for i in known.tolist()]
+            )
+        ignored = 0
+        for p, reason in zip(result.positions, result.reasons, strict=True):
+            if reason == OLD_SEQ:
+                ignored += 1
+            else:
+                refused[positions[int(known[p])]] = Refusal(reason, "followers: already 0")
+        return ignored
+
+    def _send_rejected(
+        self, ids: list[str], payloads: list[bytes | None], refused: dict[int, Refusal]
+    ) -> None:
+        """Each refused entry, under its own id, unless a run before a crash sent it."""
+        if not refused:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        sent = 0
+        for p in sorted(refused):
+            key = _id_key(ids[p])
+            if key <= self.rejected_top:
+                continue
+            reason = refused[p]
+            fields = {
+                "event": payloads[p] or b"",
+                "reason": reason.code,
+                "detail": reason.words,
+                "source_id": ids[p],
+            }
+            pipe.xadd(self.s.rejected, fields, id=ids[p])
+            self.metrics.rejected.labels(reason.code).inc()
+            self.rejected_top, sent = key, sent + 1
+        if sent:
+            pipe.execute()
+
+    def checkpoint(self) -> None:
+        """Save the counters and the position, then acknowledge what they include."""
+        run = self.run
+        if run is None:
+            return
+        began = time.perf_counter()
+        run.save()
+        for start in range(0, len(self.unacked), 10_000):
+            self.redis.xack(self.s.stream, self.s.group, *self.unacked[start : start + 10_000])
+        self.unacked.clear()
+        self.metrics.checkpoint_seconds.observe(time.perf_counter() - began)
+        if run.position:
+            self.metrics.position.set(_id_key(run.position)[0])
+        for group in self.redis.xinfo_groups(self.s.stream):
+            if group["name"].decode() == self.s.group and group.get("lag") is not None:
+                self.metrics.lag_entries.set(int(group["lag"]))
+        log.info("checkpoint at %s: %s", run.position, dict(run.totals))
