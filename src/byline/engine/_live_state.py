@@ -73,7 +73,7 @@ def _snapshot_rows(path: Path, metrics: tuple[str, ...]) -> pa.Table:
     try:
         snapshot = open_snapshot(con, path, metrics)
         columns = ", ".join(("account_id", "kind", "category", *metrics))
-        table = con.execute(
+        table = con.sql(
             f"SELECT {columns} FROM ({snapshot.values_sql()}) WHERE _good "
             "QUALIFY count(*) OVER (PARTITION BY account_id) = 1 ORDER BY _row"
         ).to_arrow_table()
