@@ -129,8 +129,16 @@ class Consumer:
         """Consume until SIGTERM or SIGINT (or idle for ``exit_when_idle`` seconds); the last
         act is a checkpoint. Returns the totals."""
         run = self.run or self.start()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self._stop)
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self._loop()
+            self.checkpoint()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return dict(run.totals)
+
+    def _loop(self) -> None:
         last_checkpoint = idle_since = time.monotonic()
         while not self.stopping:
             reply = self.redis.xreadgroup(
@@ -146,12 +154,10 @@ class Consumer:
                 self.apply(entries)
                 idle_since = now
             elif self.s.exit_when_idle is not None and now - idle_since >= self.s.exit_when_idle:
-                break
+                return
             if self.unacked and now - last_checkpoint >= self.s.checkpoint_seconds:
                 self.checkpoint()
                 last_checkpoint = now
-        self.checkpoint()
-        return dict(run.totals)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
