@@ -86,7 +86,7 @@ class Consumer:
         # read again whatever came after the checkpoint; what came before it is done
         self.redis.xgroup_setid(s.stream, s.group, id=position)
         self._ack_up_to(position)
-        top = self.redis.xrevrange(s.rejected, count=1)
+        top: Any = self.redis.xrevrange(s.rejected, count=1)
         self.rejected_top = _id_key(top[0][0].decode()) if top else (0, 0)
         for outcome in ("applied", "rejected", "ignored"):
             self.metrics.entries.labels(outcome).inc(run.totals.get(outcome, 0))
@@ -141,7 +141,7 @@ class Consumer:
     def _loop(self) -> None:
         last_checkpoint = idle_since = time.monotonic()
         while not self.stopping:
-            reply = self.redis.xreadgroup(
+            reply: Any = self.redis.xreadgroup(
                 self.s.group,
                 self.s.consumer,
                 {self.s.stream: ">"},
@@ -232,7 +232,7 @@ class Consumer:
             if key <= self.rejected_top:
                 continue
             reason = refused[p]
-            fields = {
+            fields: dict[Any, Any] = {
                 "event": payloads[p] or b"",
                 "reason": reason.code,
                 "detail": reason.words,

@@ -125,7 +125,8 @@ def _rank_within(rows: np.ndarray) -> np.ndarray:
         return rows
     start = np.r_[0, np.flatnonzero(rows[1:] != rows[:-1]) + 1]
     first = np.repeat(start, np.diff(np.r_[start, rows.size]))
-    return np.arange(rows.size) - first
+    ranks: np.ndarray = np.arange(rows.size) - first
+    return ranks
 
 
 def _write(path: Path, ids: Sequence[str], table: dict[str, np.ndarray], seed: int) -> None:
