@@ -18,8 +18,10 @@ values: those rows alone are decided again, with ``domain.decide``, at the batch
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -67,8 +69,8 @@ class LiveAccounts:
 
     def rows(self, account_ids: Sequence[str]) -> np.ndarray:
         """Each id's row, -1 for an id the snapshot does not have."""
-        get = self.index.get
-        return np.fromiter((get(a, -1) for a in account_ids), np.int64, len(account_ids))
+        found = map(self.index.get, account_ids, itertools.repeat(-1))
+        return np.fromiter(found, np.int64, len(account_ids))
 
     def account(self, row: int, metrics: Mapping[str, int]) -> Account:
         return Account(
@@ -154,54 +156,62 @@ class LiveCounters:
     def follow(self, rows: np.ndarray, unfollow: np.ndarray) -> Refused:
         """Apply a run of follow (``unfollow`` False) and unfollow events to ``rows`` in order."""
         refused = Refused()
-        if rows.size == 0:
+        size = rows.size
+        if size == 0:
             return refused
-        key = (rows.astype(np.uint64) << np.uint64(1)) | unfollow.astype(np.uint64)
+        # one sort of (row << 1 | unfollow) groups each account's events, follows first
+        width = np.uint32 if len(self.accounts) < 2**31 else np.uint64
+        key: np.ndarray[Any, np.dtype[np.unsignedinteger[Any]]] = rows.astype(width)
+        np.left_shift(key, 1, out=key)
+        np.bitwise_or(key, unfollow, out=key)
         key.sort()
-        sorted_rows = (key >> np.uint64(1)).astype(np.int64)
-        minus = (key & np.uint64(1)).astype(np.int64)
-        start = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
-        touched = sorted_rows[start]
-        unfollows = np.add.reduceat(minus, start)
-        net = np.diff(np.r_[start, rows.size]) - 2 * unfollows
+        minus = np.empty(size + 1, np.int64)
+        minus[0] = 0
+        np.cumsum(np.bitwise_and(key, 1), out=minus[1:])  # unfollows up to each position
+        np.right_shift(key, 1, out=key)
+        first = np.empty(size, bool)
+        first[0] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        start = np.flatnonzero(first)
+        touched = key[start].astype(np.int64)
+        end = np.append(start[1:], size)
+        unfollows = minus[end] - minus[start]
+        net = (end - start) - 2 * unfollows
         counts = self.values[FOLLOWERS]
         old = counts[touched]
         # below zero is possible only where an account had fewer followers than unfollows
         risky = old < unfollows
         if risky.any():
+            self._refuse_below_zero(rows, unfollow, touched[risky], refused)
             safe = ~risky
-            touched_safe, old_safe = touched[safe], old[safe]
-            self._note_moves(FOLLOWERS, touched_safe, old_safe, old_safe + net[safe])
-            counts[touched_safe] = old_safe + net[safe]
-            self._follow_in_order(rows, unfollow, touched[risky], refused)
-        else:
-            new = old + net
-            self._note_moves(FOLLOWERS, touched, old, new)
-            counts[touched] = new
+            touched, old, net = touched[safe], old[safe], net[safe]
+        new = old + net
+        self._note_moves(FOLLOWERS, touched, old, new)
+        counts[touched] = new
         return refused
 
-    def _follow_in_order(
+    def _refuse_below_zero(
         self, rows: np.ndarray, unfollow: np.ndarray, risky: np.ndarray, refused: Refused
     ) -> None:
         """One event at a time, for the few accounts a run could take below zero."""
         counts = self.values[FOLLOWERS]
-        positions = np.flatnonzero(np.isin(rows, risky))
-        before = {int(r): int(counts[r]) for r in risky}
+        positions = np.flatnonzero(np.isin(rows, risky, kind="table"))
+        before = {int(r): int(counts[r]) for r in risky.tolist()}
         now = dict(before)
-        for p in positions.tolist():
-            row = int(rows[p])
-            if not unfollow[p]:
+        for p, row, minus in zip(
+            positions.tolist(), rows[positions].tolist(), unfollow[positions].tolist(), strict=True
+        ):
+            if not minus:
                 now[row] += 1
             elif now[row] == 0:
                 refused.add(p, BELOW_ZERO)
             else:
                 now[row] -= 1
-        for row, value in now.items():
-            self._note_moves(FOLLOWERS, np.array([row]), np.array([before[row]]), np.array([value]))
-            counts[row] = value
-        order = np.argsort(refused.positions, kind="stable")
-        refused.positions = [refused.positions[i] for i in order]
-        refused.reasons = [refused.reasons[i] for i in order]
+        moved = np.fromiter(now, np.int64, len(now))
+        old = np.fromiter(before.values(), np.int64, len(before))
+        new = np.fromiter(now.values(), np.int64, len(now))
+        self._note_moves(FOLLOWERS, moved, old, new)
+        counts[moved] = new
 
     # -- count events -----------------------------------------------------------------------
 
@@ -238,8 +248,10 @@ class LiveCounters:
         edges = self._edges.get(metric)
         if edges is None or edges.size == 0 or rows.size == 0:
             return
-        if edges.size == 1:
-            moved = (old >= edges[0]) != (new >= edges[0])
+        if edges.size <= 8:  # a few comparisons beat a binary search per value
+            moved = np.zeros(rows.size, bool)
+            for edge in edges.tolist():
+                moved |= (old >= edge) != (new >= edge)
         else:
             moved = np.searchsorted(edges, old, "right") != np.searchsorted(edges, new, "right")
         for i in np.flatnonzero(moved).tolist():

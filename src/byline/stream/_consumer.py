@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,16 +60,43 @@ def _id_key(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
+def _as_sent(response: Any, **options: Any) -> Any:
+    return response
+
+
+def entries_of(reply: Any) -> list[list[Any]]:
+    """The entries of one stream's ``XREADGROUP`` reply as sent (RESP3: a map, RESP2: pairs)."""
+    if not reply:
+        return []
+    streams = reply.values() if isinstance(reply, dict) else (r[1] for r in reply)
+    return next(iter(streams))
+
+
+def _event_of(fields: list[bytes] | None) -> bytes | None:
+    """The value of the entry's ``event`` field (None without one)."""
+    if not fields:
+        return None
+    if fields[0] == FIELD:
+        return fields[1]
+    for i in range(2, len(fields) - 1, 2):
+        if fields[i] == FIELD:
+            return fields[i + 1]
+    return None
+
+
 class Consumer:
     def __init__(self, floor: Services, settings: StreamSettings) -> None:
         self.floor, self.s = floor, settings
         self.metrics = StreamMetrics()
         self.redis = redis.Redis.from_url(settings.redis_url)
+        # entries as Redis sends them ([id, [field, value, ...]]): no dict built per entry
+        self.redis.set_response_callback("XREADGROUP", _as_sent)
         self.stopping = False
         self.unacked: list[bytes] = []
         self.run: LiveRun | None = None
         self.rejected_top = (0, 0)
         self.metrics_names: frozenset[str] = frozenset()
+        self.reader_error: redis.RedisError | None = None
 
     # -- start ------------------------------------------------------------------------------
 
@@ -139,47 +168,79 @@ class Consumer:
         return dict(run.totals)
 
     def _loop(self) -> None:
+        """Apply batches as a reader thread fetches them (the next read overlaps this batch's
+        work). A batch fetched but never applied was not checkpointed: it is read again at the
+        next start, like any entry after the checkpoint."""
+        batches: queue.Queue[list[list[Any]]] = queue.Queue(maxsize=2)
+        done = threading.Event()
+        reader = threading.Thread(target=self._read, args=(batches, done), daemon=True)
+        reader.start()
         last_checkpoint = idle_since = time.monotonic()
-        while not self.stopping:
-            reply: Any = self.redis.xreadgroup(
-                self.s.group,
-                self.s.consumer,
-                {self.s.stream: ">"},
-                count=self.s.batch,
-                block=self.s.block_ms,
-            )
-            entries = reply[0][1] if reply else []
-            now = time.monotonic()
-            if entries:
-                self.apply(entries)
-                idle_since = now
-            elif self.s.exit_when_idle is not None and now - idle_since >= self.s.exit_when_idle:
-                return
-            if self.unacked and now - last_checkpoint >= self.s.checkpoint_seconds:
-                self.checkpoint()
-                last_checkpoint = now
+        try:
+            while not self.stopping and reader.is_alive():
+                try:
+                    entries = batches.get(timeout=self.s.block_ms / 1000)
+                except queue.Empty:
+                    entries = []
+                now = time.monotonic()
+                if entries:
+                    self.apply(entries)
+                    idle_since = now
+                elif self.s.exit_when_idle is not None and (
+                    now - idle_since >= self.s.exit_when_idle
+                ):
+                    return
+                if self.unacked and now - last_checkpoint >= self.s.checkpoint_seconds:
+                    self.checkpoint()
+                    last_checkpoint = now
+        finally:
+            done.set()
+            reader.join()
+        if self.reader_error is not None:
+            raise self.reader_error
+
+    def _read(self, batches: queue.Queue[list[list[Any]]], done: threading.Event) -> None:
+        try:
+            while not done.is_set():
+                reply: Any = self.redis.xreadgroup(
+                    self.s.group,
+                    self.s.consumer,
+                    {self.s.stream: ">"},
+                    count=self.s.batch,
+                    block=self.s.block_ms,
+                )
+                entries = entries_of(reply)
+                while entries and not done.is_set():
+                    try:
+                        batches.put(entries, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+        except redis.RedisError as exc:
+            self.reader_error = exc
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
 
-    def apply(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> dict[str, Any]:
+    def apply(self, entries: list[list[Any]]) -> dict[str, Any]:
         """Apply one batch read from the stream and act on its crossings."""
         began = time.perf_counter()
         run = self.run or self.start()
-        ids = [e[0].decode() for e in entries]
-        payloads = [e[1].get(FIELD) for e in entries]
+        ids = [e[0] for e in entries]
+        payloads = [_event_of(e[1]) for e in entries]
         decoded = decode(payloads, self.metrics_names)
         refused, ignored = dict(decoded.refused), 0
         for part in decoded.runs:
             ignored += self._apply_run(run, part, refused)
-        last_ms = _id_key(ids[-1])[0]
+        last = ids[-1].decode()
+        last_ms = _id_key(last)[0]
         on = dt.datetime.fromtimestamp(last_ms / 1000, dt.UTC).date()
         report = self.floor.live.act(run, on, actor=f"stream:{self.s.stream}")
         self._send_rejected(ids, payloads, refused)
         applied = len(entries) - len(refused) - ignored
         run.count(read=len(entries), applied=applied, rejected=len(refused), ignored=ignored)
-        run.position = ids[-1]
-        self.unacked.extend(e[0] for e in entries)
+        run.position = last
+        self.unacked.extend(ids)
         m = self.metrics
         m.entries.labels("applied").inc(applied)
         m.entries.labels("rejected").inc(len(refused))
@@ -220,7 +281,7 @@ class Consumer:
         return ignored
 
     def _send_rejected(
-        self, ids: list[str], payloads: list[bytes | None], refused: dict[int, Refusal]
+        self, ids: list[bytes], payloads: list[bytes | None], refused: dict[int, Refusal]
     ) -> None:
         """Each refused entry, under its own id, unless a run before a crash sent it."""
         if not refused:
@@ -228,7 +289,8 @@ class Consumer:
         pipe = self.redis.pipeline(transaction=False)
         sent = 0
         for p in sorted(refused):
-            key = _id_key(ids[p])
+            entry_id = ids[p].decode()
+            key = _id_key(entry_id)
             if key <= self.rejected_top:
                 continue
             reason = refused[p]
@@ -236,9 +298,9 @@ class Consumer:
                 "event": payloads[p] or b"",
                 "reason": reason.code,
                 "detail": reason.words,
-                "source_id": ids[p],
+                "source_id": entry_id,
             }
-            pipe.xadd(self.s.rejected, fields, id=ids[p])
+            pipe.xadd(self.s.rejected, fields, id=entry_id)
             self.metrics.rejected.labels(reason.code).inc()
             self.rejected_top, sent = key, sent + 1
         if sent:

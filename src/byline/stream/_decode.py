@@ -9,10 +9,11 @@ Ids may be text or integers (as snapshots take them); an integer id is its decim
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+import orjson
 
 FIELD = b"event"
 _OPS = {"follow": False, "unfollow": True}
@@ -51,29 +52,63 @@ def decode(payloads: Sequence[bytes | None], metrics: frozenset[str]) -> Decoded
     out = Decoded()
     run: FollowRun | CountRun | None = None
     for p, event in enumerate(events):
-        if isinstance(event, Refusal):
-            out.refused[p] = event
-            continue
-        shape = _follow(event) if "op" in event else _count(event, metrics)
-        if isinstance(shape, Refusal):
-            out.refused[p] = shape
-            continue
-        if "op" in event:
-            if not isinstance(run, FollowRun):
-                run = FollowRun()
-                out.runs.append(run)
-            run.positions.append(p)
-            run.followees.append(shape[0])
-            run.unfollow.append(shape[1])
-        else:
-            if not isinstance(run, CountRun):
-                run = CountRun()
-                out.runs.append(run)
-            run.positions.append(p)
-            run.accounts.append(shape[0])
-            run.seqs.append(shape[1])
-            run.metrics.append(shape[2])
+        if type(event) is dict:
+            # the common case first, checked inline: a well-formed follow event with text ids
+            op, followee = event.get("op"), event.get("followee_id")
+            follower = event.get("follower_id")
+            if (
+                (op == "follow" or op == "unfollow")
+                and type(followee) is str
+                and type(follower) is str
+                and followee
+                and follower
+                and followee != follower
+                and "event_id" in event
+                and "at" in event
+            ):
+                if type(run) is not FollowRun:
+                    run = FollowRun()
+                    out.runs.append(run)
+                run.positions.append(p)
+                run.followees.append(followee)
+                run.unfollow.append(op == "unfollow")
+                continue
+        run = _slow(p, event, metrics, run, out)
     return out
+
+
+def _slow(
+    p: int,
+    event: dict[str, Any] | Refusal,
+    metrics: frozenset[str],
+    run: FollowRun | CountRun | None,
+    out: Decoded,
+) -> FollowRun | CountRun | None:
+    """Any event but a plain follow event: checked field by field; returns the open run."""
+    if isinstance(event, Refusal):
+        out.refused[p] = event
+        return run
+    follow = "op" in event
+    shape = _follow(event) if follow else _count(event, metrics)
+    if isinstance(shape, Refusal):
+        out.refused[p] = shape
+        return run
+    if follow:
+        if not isinstance(run, FollowRun):
+            run = FollowRun()
+            out.runs.append(run)
+        run.positions.append(p)
+        run.followees.append(shape[0])
+        run.unfollow.append(shape[1])
+    else:
+        if not isinstance(run, CountRun):
+            run = CountRun()
+            out.runs.append(run)
+        run.positions.append(p)
+        run.accounts.append(shape[0])
+        run.seqs.append(shape[1])
+        run.metrics.append(shape[2])
+    return run
 
 
 def _parse(payloads: Sequence[bytes | None]) -> list[dict[str, Any] | Refusal]:
@@ -81,8 +116,8 @@ def _parse(payloads: Sequence[bytes | None]) -> list[dict[str, Any] | Refusal]:
     array when every payload is an object (one call, not one per entry)."""
     if payloads and all(p is not None and p[:1] == b"{" and p[-1:] == b"}" for p in payloads):
         try:
-            events = json.loads(b"[" + b",".join(payloads) + b"]")  # type: ignore[arg-type]
-        except ValueError:
+            events = orjson.loads(b"[" + b",".join(payloads) + b"]")  # type: ignore[arg-type]
+        except orjson.JSONDecodeError:
             events = None
         if events is not None and len(events) == len(payloads):
             return events  # type: ignore[no-any-return]
@@ -93,8 +128,8 @@ def _one(payload: bytes | None) -> dict[str, Any] | Refusal:
     if payload is None:
         return Refusal("no_event", "the entry has no field named event")
     try:
-        event = json.loads(payload)
-    except ValueError:
+        event = orjson.loads(payload)
+    except orjson.JSONDecodeError:
         return Refusal("not_json", "event: not JSON")
     if not isinstance(event, dict):
         return Refusal("unknown_shape", "event: not a JSON object")
