@@ -125,6 +125,18 @@ class Live(Service):
             run.totals.update(found.totals)
         return run
 
+    def refresh(self, run: LiveRun) -> bool:
+        """Follow a change of the policy in force (a new version activated while the counter
+        runs): crossings are decided under it from now on. ``ValueError`` when it decides on a
+        metric the counter does not keep (start the counter again). True when it changed."""
+        with self.db.reading() as conn:
+            policy = active_policy(conn, run.platform)
+        if (policy.id, policy.version) == (run.policy.id, run.policy.version):
+            return False
+        c = run.counters
+        run.counters = LiveCounters(c.accounts, c.values, c.seq, policy)
+        return True
+
     def act(self, run: LiveRun, on: dt.date, *, actor: str) -> dict[str, Any]:
         """Open or observe the case of every account whose decision the events since the last
         call changed, as counts observed on ``on``; what happened, as ``apply_counts`` says."""

@@ -323,3 +323,5 @@ class Consumer:
             if group["name"].decode() == self.s.group and group.get("lag") is not None:
                 self.metrics.lag_entries.set(int(group["lag"]))
         log.info("checkpoint at %s: %s", run.position, dict(run.totals))
+        if self.floor.live.refresh(run):
+            log.info("policy in force now %s %s", run.policy.id, run.policy.version)

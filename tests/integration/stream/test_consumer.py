@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import redis
@@ -297,3 +298,38 @@ def test_a_checkpoint_over_other_accounts_is_refused(world: World, tmp_path: Pat
     )
     with pytest.raises(ValueError, match="other accounts"):
         Consumer(world.floor, settings).serve()
+
+
+def test_it_starts_from_a_count_output_when_given(world: World) -> None:
+    """``--counts``: a ``byline count`` output's counts.parquet (an account it lacks has 0);
+    follow events move ``followers`` and leave ``effective_followers`` as counted."""
+    counts = world.tmp / "counts.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "account_id": [world.ids[0], world.ids[1], "not-in-snapshot"],
+                "followers": [500, 7, 9],
+                "effective_followers": [400, 7, 9],
+                "owner_ref": [None, "o1", None],
+            }
+        ),
+        counts,
+    )
+    follow = {"op": "follow", "follower_id": "x", "at": 1}
+    send(
+        world,
+        entries(
+            world,
+            [
+                {**follow, "event_id": "1", "followee_id": world.ids[0]},
+                {**follow, "event_id": "2", "followee_id": world.ids[2]},
+            ],
+        ),
+    )
+    settings = StreamSettings(
+        world.redis_url, world.stream, "weibo", world.checkpoint, counts=counts, exit_when_idle=0.2
+    )
+    Consumer(world.floor, settings).serve()
+    with np.load(world.checkpoint) as data:
+        assert data["m_followers"][:3].tolist() == [501, 7, 1]
+        assert data["m_effective_followers"][:3].tolist() == [400, 7, 0]
