@@ -181,13 +181,15 @@ class Consumer:
                 try:
                     entries = batches.get(timeout=self.s.block_ms / 1000)
                 except queue.Empty:
-                    entries = []
+                    entries = None  # the reader is still reading: not idle
                 now = time.monotonic()
                 if entries:
                     self.apply(entries)
                     idle_since = now
-                elif self.s.exit_when_idle is not None and (
-                    now - idle_since >= self.s.exit_when_idle
+                elif (
+                    entries is not None  # the stream had nothing new
+                    and self.s.exit_when_idle is not None
+                    and now - idle_since >= self.s.exit_when_idle
                 ):
                     return
                 if self.unacked and now - last_checkpoint >= self.s.checkpoint_seconds:
@@ -209,8 +211,8 @@ class Consumer:
                     count=self.s.batch,
                     block=self.s.block_ms,
                 )
-                entries = entries_of(reply)
-                while entries and not done.is_set():
+                entries = entries_of(reply)  # empty: nothing new within block_ms
+                while not done.is_set():
                     try:
                         batches.put(entries, timeout=0.1)
                         break

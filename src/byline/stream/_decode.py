@@ -79,7 +79,7 @@ def decode(payloads: Sequence[bytes | None], metrics: frozenset[str]) -> Decoded
 
 def _slow(
     p: int,
-    event: dict[str, Any] | Refusal,
+    event: Any,
     metrics: frozenset[str],
     run: FollowRun | CountRun | None,
     out: Decoded,
@@ -87,6 +87,9 @@ def _slow(
     """Any event but a plain follow event: checked field by field; returns the open run."""
     if isinstance(event, Refusal):
         out.refused[p] = event
+        return run
+    if not isinstance(event, dict):
+        out.refused[p] = Refusal("unknown_shape", "event: not a JSON object")
         return run
     follow = "op" in event
     shape = _follow(event) if follow else _count(event, metrics)
@@ -111,20 +114,16 @@ def _slow(
     return run
 
 
-def _parse(payloads: Sequence[bytes | None]) -> list[dict[str, Any] | Refusal]:
-    """Every payload as a dict, or why it is not one. The whole batch is parsed as one JSON
-    array when every payload is an object (one call, not one per entry)."""
-    if payloads and all(p is not None and p[:1] == b"{" and p[-1:] == b"}" for p in payloads):
-        try:
-            events = orjson.loads(b"[" + b",".join(payloads) + b"]")  # type: ignore[arg-type]
-        except orjson.JSONDecodeError:
-            events = None
-        if events is not None and len(events) == len(payloads):
-            return events  # type: ignore[no-any-return]
-    return [_one(p) for p in payloads]
+def _parse(payloads: Sequence[bytes | None]) -> list[Any]:
+    """Every payload as parsed (a dict for a good event; the caller checks the type), or why
+    it cannot be parsed. One comprehension when every payload parses, which is the rule."""
+    try:
+        return [orjson.loads(p) for p in payloads]  # type: ignore[arg-type]
+    except (orjson.JSONDecodeError, TypeError):
+        return [_one(p) for p in payloads]
 
 
-def _one(payload: bytes | None) -> dict[str, Any] | Refusal:
+def _one(payload: bytes | None) -> Any:
     if payload is None:
         return Refusal("no_event", "the entry has no field named event")
     try:
