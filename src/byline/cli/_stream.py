@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+import redis
 import typer
 from rich.markup import escape
 
@@ -78,7 +79,10 @@ def run(
     )
     floor = services(db)
     with errors_as_lines():
-        totals = Consumer(floor, settings).serve()
+        try:
+            totals = Consumer(floor, settings).serve()
+        except redis.RedisError as exc:
+            fail(escape(f"redis ({settings.redis_url.split('@')[-1]}): {exc}"))
     if as_json:
         emit_json(totals)
         return
@@ -97,5 +101,9 @@ def send(
     """Add every line of EVENTS to the stream, in order, as an entry's `event` field."""
     if not events.is_file():
         fail(f"{escape(str(events))}: no such file", code=2)
-    sent = send_events(_redis_url(redis_url), stream, lines_of(events))
+    url = _redis_url(redis_url)
+    try:
+        sent = send_events(url, stream, lines_of(events))
+    except redis.RedisError as exc:
+        fail(escape(f"redis ({url.split('@')[-1]}): {exc}"))
     out.print(f"Added {sent:,} events to {escape(stream)}", highlight=False)

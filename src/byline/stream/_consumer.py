@@ -102,6 +102,7 @@ class Consumer:
 
     def start(self) -> LiveRun:
         s = self.s
+        self.redis.ping()  # an unreachable Redis fails before the counters are loaded
         run = self.floor.live.start(s.platform, s.checkpoint, accounts=s.accounts, counts=s.counts)
         self.run, self.metrics_names = run, frozenset(run.counters.metrics)
         position = run.position or "0-0"
