@@ -333,3 +333,12 @@ def test_it_starts_from_a_count_output_when_given(world: World) -> None:
     with np.load(world.checkpoint) as data:
         assert data["m_followers"][:3].tolist() == [501, 7, 1]
         assert data["m_effective_followers"][:3].tolist() == [400, 7, 0]
+
+
+def test_a_lost_checkpoint_is_not_mistaken_for_a_fresh_start(world: World) -> None:
+    follow = {"event_id": "1", "op": "follow", "follower_id": "x", "followee_id": world.ids[0]}
+    send(world, entries(world, [{**follow, "at": 1}]))
+    in_process(world).serve()
+    world.checkpoint.unlink()  # the group acknowledged an entry the counts no longer hold
+    with pytest.raises(ValueError, match="no checkpoint"):
+        in_process(world).serve()
