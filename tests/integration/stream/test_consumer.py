@@ -87,6 +87,17 @@ def assert_cases_follow_the_counts(world: World, counts: list[int]) -> None:
             assert case["below_since"] is not None or case["state"] == "released", account_id
 
 
+def wait_until_consuming(world: World, starts: int) -> None:
+    """Until the log says the consumer has started (or resumed) ``starts`` times."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = world.log.read_text() if world.log.exists() else ""
+        if text.count(" started at ") + text.count(" resumed at ") >= starts:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the consumer did not start: {text[-2000:]}")
+
+
 def bad_events(world: World) -> list[dict | bytes]:
     zero = [a for a, n in zip(world.ids, world.followers, strict=True) if n == 0]
     return [
@@ -110,22 +121,21 @@ def test_a_consumer_killed_at_random_ends_with_the_recount(world: World) -> None
     zero_unfollows, wrong = bad[:2], bad[2:]
     stream = [*zero_unfollows, *events[:1500], *wrong, *events[1500:]]
     payloads = entries(world, stream)
-    producer = threading.Thread(target=send, args=(world, payloads, 0.05))
-    producer.start()
+    producer = threading.Thread(target=send, args=(world, payloads, 0.08))
     rng = random.Random(2)
     extra = ("--batch", "40", "--checkpoint-seconds", "0.3")
-    kills = 0
-    while producer.is_alive() and kills < 5:
+    for kills in range(4):
         consumer = world.start(*extra)
-        time.sleep(rng.uniform(1.5, 3.5))
+        wait_until_consuming(world, kills + 1)  # then kill it mid-stream, at a random point
+        if kills == 0:
+            producer.start()
+        time.sleep(rng.uniform(0.05, 1.5))
         consumer.send_signal(signal.SIGKILL)
         consumer.wait()
-        kills += 1
     producer.join()
     final = world.start(*extra, "--exit-when-idle", "2")
     final.wait(timeout=120)
     assert final.returncode == 0, world.log.read_text()[-2000:]
-    assert kills >= 2
 
     counts, meta = checkpoint_of(world)
     want = recount(world, [e for e in stream if isinstance(e, dict)])
