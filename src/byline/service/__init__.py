@@ -11,6 +11,7 @@ from byline.engine import (
     SettingError,
     SnapshotError,
 )
+from byline.graph import CountReport, GraphFileError, GraphOutputError
 from byline.policy import PolicyFileError, load_policy, preset_names
 from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
@@ -48,6 +49,7 @@ from byline.service.demo import (
 )
 from byline.service.evaluation import evaluate_snapshot
 from byline.service.floor import Services
+from byline.service.graphs import Graphs
 from byline.service.labels import Label, LabelCache, LabelLookup, Labels
 from byline.service.limits import LimitExceeded
 from byline.service.operations import MessageStatus, Operations, db_upgrade
@@ -91,6 +93,7 @@ __all__ = [
     "BulkOutcome",
     "Cases",
     "Clock",
+    "CountReport",
     "CountUpdate",
     "Creators",
     "CycleReport",
@@ -104,6 +107,9 @@ __all__ = [
     "Deps",
     "DiffError",
     "EngineSettings",
+    "GraphFileError",
+    "GraphOutputError",
+    "Graphs",
     "Label",
     "LabelCache",
     "LabelLookup",
