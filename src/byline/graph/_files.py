@@ -133,6 +133,9 @@ def _jsonl(path: Path, names: tuple[str, ...]) -> dict[str, pa.ChunkedArray]:
                 f"WHERE {is_object} LIMIT 1000)"
             ).fetchall()
         }
+        ((lines_read,),) = con.sql(f"SELECT count(*) FROM {lines}").fetchall()
+        if not present and lines_read == 0:
+            return {n: pa.chunked_array([], pa.string()) for n in names}  # no lines: no rows
         _require(path, sorted(present), names)
         table = con.sql(f"SELECT {fields} FROM {lines}").arrow()
     finally:
