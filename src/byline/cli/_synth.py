@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from byline.cli._app import app, emit_json, err, fail, out
-from byline.service import synthesise
+from byline.service import Graphs, synthesise
 
 
 @app.command()
@@ -23,6 +23,12 @@ def synth(
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write the snapshot into."),
     fmt: str = typer.Option("parquet", "--format", help="parquet, csv or jsonl."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+    edges: int = typer.Option(
+        0,
+        "--edges",
+        min=0,
+        help="Also write a follow graph of this many edges (edges, flags, owners files).",
+    ),
 ) -> None:
     """Write a synthetic snapshot whose counts have the platform's published heavy-tailed shape."""
     bar = Progress(
@@ -45,13 +51,24 @@ def synth(
                 fmt=fmt,
                 progress=lambda n: bar.update(task, completed=n),
             )
+        graph = (
+            Graphs().synthesise(out_dir, platform, accounts, edges, seed, fmt=fmt)
+            if edges
+            else None
+        )
     except ValueError as exc:
         fail(escape(str(exc)))
     manifest = json.loads((out_dir / "manifest.json").read_text())
     if as_json:
-        emit_json({"path": str(path), **manifest})
+        emit_json({"path": str(path), **manifest, **({"graph": graph} if graph else {})})
         return
     out.print(f"Wrote {accounts:,} accounts to {escape(str(path))}", highlight=False)
     counts = manifest.get("counts") or {}
     if counts:
         out.print("  " + "; ".join(f"{k}: {v:,}" for k, v in counts.items()), highlight=False)
+    if graph:
+        out.print(
+            f"Wrote {graph['edges']:,} follows to {escape(str(out_dir / graph['files']['edges']))}"
+            f" (flags, owners beside it)",
+            highlight=False,
+        )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from byline.graph import DEFAULT_FLAGGED, CountReport, count_graph
+from byline.synth import write_graph
 
 
 class Graphs:
@@ -34,6 +36,21 @@ class Graphs:
         return count_graph(
             edges, out_dir, flags=flags, owners=owners, accounts=accounts, fmt=fmt, flagged=chosen
         )
+
+    def synthesise(
+        self,
+        out_dir: Path,
+        platform: str,
+        accounts: int,
+        edges: int,
+        seed: int,
+        *,
+        fmt: str = "parquet",
+        text_ids: bool = True,
+    ) -> dict[str, Any]:
+        """Write a follow graph for the synthetic snapshot of (platform, accounts, seed):
+        ``edges.*``, ``flags.*``, ``owners.*`` and ``graph.json`` (returned)."""
+        return write_graph(out_dir, platform, accounts, edges, seed, fmt=fmt, text_ids=text_ids)
 
 
 def _flags(flagged: Iterable[str]) -> set[str]:
