@@ -8,6 +8,8 @@ A missing id is ``null``, or ``''`` in a text column.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,3 +200,59 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+# Rows per batch read from Parquet (batches never span row groups, so they may be smaller).
+BATCH_ROWS = 1 << 22
+# Integer ids are used directly as dense ids up to max(2 x edges, this); see ``_ids``.
+SMALL_IDS = 1 << 24
+
+
+def parquet_direct(path: Path, fmt: str | None) -> tuple[int, Iterator[pa.RecordBatch]] | None:
+    """The fast way for a Parquet edge list whose statistics say its integer ids are small.
+
+    Returns the dense id space's size and the batches, read ahead by one on another thread
+    (Arrow decodes while numpy counts); ``None`` when the file does not qualify. Statistics only
+    size the count arrays: every id read is still checked (``_ids.check_direct``).
+    """
+    if file_format(path, fmt) != "parquet":
+        return None
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (pa.ArrowException, OSError):
+        return None
+    schema = meta.schema.to_arrow_schema()
+    if not all(
+        n in schema.names and pa.types.is_integer(schema.field(n).type) for n in EDGE_COLUMNS
+    ):
+        return None
+    top = -1
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for i in range(group.num_columns):
+            column = group.column(i)
+            if column.path_in_schema not in EDGE_COLUMNS or not group.num_rows:
+                continue
+            stats = column.statistics
+            if stats is None or (not stats.has_min_max and stats.null_count != group.num_rows):
+                return None
+            if stats.has_min_max:
+                if stats.min < 0:
+                    return None
+                top = max(top, int(stats.max))
+    if top >= max(2 * meta.num_rows, SMALL_IDS):
+        return None
+    return top + 1, _read_ahead(path)
+
+
+def _read_ahead(path: Path) -> Iterator[pa.RecordBatch]:
+    reader = pq.ParquetFile(path)
+    batches = reader.iter_batches(batch_size=BATCH_ROWS, columns=list(EDGE_COLUMNS))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(next, batches, None)
+        while True:
+            batch = ahead.result()
+            if batch is None:
+                return
+            ahead = pool.submit(next, batches, None)
+            yield batch

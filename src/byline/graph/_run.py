@@ -21,12 +21,14 @@ from byline.graph._files import (
     FLAG_COLUMNS,
     OWNER_COLUMNS,
     GraphFileError,
+    parquet_direct,
     read_columns,
 )
 from byline.graph._ids import IdSpace, encode
 
 DEFAULT_FLAGGED = frozenset({"bot", "inactive", "banned"})
 ENGINE = "embedded"
+GROUP_ROWS = 1 << 22  # edges counted at a time (fewer, larger batches: one bincount each)
 
 
 @dataclass(frozen=True)
@@ -97,42 +99,28 @@ def count_graph(
     out_dir = Path(out_dir)
     report = CountReport(out_dir)
     began = time.perf_counter()
-    with report.step("read"):
-        columns = read_columns(Path(edges), EDGE_COLUMNS, fmt, ids=EDGE_COLUMNS)
-        batches = pa.table(columns.columns).to_batches()
-        del columns
-        maybe_missing = any(b.column(n).null_count for b in batches for n in EDGE_COLUMNS)
-    with report.step("ids"):
-        space, dense = encode(batches, EDGE_COLUMNS)
-        sizes = [b.num_rows for b in batches]
-        del batches
-    report.ids = space.way
-    with report.step("flags_owners"):
-        mask = _flagged(space, flags, flagged) if flags is not None else None
-        owned = _owners(owners) if owners is not None else None
-        owner_of = _owner_of(space, owned) if owned is not None else None
-    report.flagged_accounts = int(mask.sum()) if mask is not None else 0
-    tally = Tally(space.size, mask, owner_of, len(owned.names) if owned is not None else 0)
-    rows: list[NDArray[np.int64]] = []
-    reasons: list[str] = []
-    with report.step("count"):
-        offset = 0
-        for i, n in enumerate(sizes):
-            follower, followee = dense[2 * i], dense[2 * i + 1]
-            dense[2 * i] = dense[2 * i + 1] = np.zeros(0, dtype=np.int64)  # let it go
-            bad, why = reject_rows(
-                follower, followee, maybe_missing=maybe_missing or space.way == "text"
-            )
-            if bad.shape[0]:
-                rows.append(bad + offset + 1)
-                reasons += why
-                keep = np.ones(n, dtype=np.bool_)
-                keep[bad] = False
-                follower, followee = follower[keep], followee[keep]
-            tally.add(follower, followee)
-            offset += n
-        result = tally.finish()
-    report.read = offset
+    found = parquet_direct(Path(edges), fmt)
+    if found is not None:
+        try:
+            space, batches = IdSpace("direct", found[0]), _checked(found[0], found[1])
+            counted = _count(report, space, batches, flags, owners, flagged, "read_count")
+        except _NotDirect:  # the statistics were wrong: count the general way
+            report = CountReport(out_dir)
+            found = None
+    if found is None:
+        with report.step("read"):
+            columns = read_columns(Path(edges), EDGE_COLUMNS, fmt, ids=EDGE_COLUMNS)
+            table = pa.table(columns.columns)
+            del columns
+            grouped = _regroup(table.to_batches(), GROUP_ROWS)
+            del table
+        with report.step("ids"):
+            space, dense = encode(grouped, EDGE_COLUMNS)
+            sizes = [b.num_rows for b in grouped]
+            del grouped
+        batches = _encoded(sizes, dense, maybe_missing=True)
+        counted = _count(report, space, batches, flags, owners, flagged, "count")
+    result, owned, owner_of, rows, reasons = counted
     report.rejected = len(reasons)
     report.accepted = report.read - report.rejected
     report.duplicates = result.duplicates
@@ -189,6 +177,92 @@ def _write(
         report.files["owners"] = outputs.OWNERS
     outputs.write_rejects(out_dir / outputs.REJECTS, rows, reasons)
     report.files["rejects"] = outputs.REJECTS
+
+
+Batch = tuple[int, NDArray[np.int64], NDArray[np.int64], bool]  # rows, follower, followee, nulls?
+Counted = tuple[
+    Result, "Owners | None", NDArray[np.int64] | None, list[NDArray[np.int64]], list[str]
+]
+
+
+class _NotDirect(Exception):
+    """An id outside what the file's statistics promised."""
+
+
+def _count(
+    report: CountReport,
+    space: IdSpace,
+    batches: Iterator[Batch],
+    flags: Path | None,
+    owners: Path | None,
+    flagged: frozenset[str],
+    step: str,
+) -> Counted:
+    report.ids = space.way
+    with report.step("flags_owners"):
+        mask = _flagged(space, flags, flagged) if flags is not None else None
+        owned = _owners(owners) if owners is not None else None
+        owner_of = _owner_of(space, owned) if owned is not None else None
+    report.flagged_accounts = int(mask.sum()) if mask is not None else 0
+    tally = Tally(space.size, mask, owner_of, len(owned.names) if owned is not None else 0)
+    rows: list[NDArray[np.int64]] = []
+    reasons: list[str] = []
+    with report.step(step):
+        offset = 0
+        for n, follower, followee, nulls in batches:
+            bad, why = reject_rows(follower, followee, maybe_missing=nulls)
+            if bad.shape[0]:
+                rows.append(bad + offset + 1)
+                reasons += why
+                keep = np.ones(n, dtype=np.bool_)
+                keep[bad] = False
+                follower, followee = follower[keep], followee[keep]
+            tally.add(follower, followee)
+            offset += n
+        result = tally.finish()
+    report.read = offset
+    return result, owned, owner_of, rows, reasons
+
+
+def _checked(size: int, batches: Iterator[pa.RecordBatch]) -> Iterator[Batch]:
+    """Record batches of small integer ids as numpy, each id checked to be in ``[0, size)``."""
+    for batch in batches:
+        nulls = any(batch.column(n).null_count for n in EDGE_COLUMNS)
+        follower, followee = (_as_numpy(batch.column(n)) for n in EDGE_COLUMNS)
+        for ids in (follower, followee):
+            if ids.shape[0] and (int(ids.max()) >= size or int(ids.min()) < -1):
+                raise _NotDirect
+        yield batch.num_rows, follower, followee, nulls
+
+
+def _as_numpy(column: pa.Array) -> NDArray[np.int64]:
+    if column.null_count:
+        column = column.fill_null(-1)
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _encoded(
+    sizes: list[int], dense: list[NDArray[np.int64]], *, maybe_missing: bool
+) -> Iterator[Batch]:
+    for i, n in enumerate(sizes):
+        follower, followee = dense[2 * i], dense[2 * i + 1]
+        dense[2 * i] = dense[2 * i + 1] = np.zeros(0, dtype=np.int64)  # let it go
+        yield n, follower, followee, maybe_missing
+
+
+def _regroup(batches: list[pa.RecordBatch], rows: int) -> list[pa.RecordBatch]:
+    """Consecutive batches joined into batches of at least ``rows`` (the last may be fewer),
+    releasing each small batch as it is copied."""
+    grouped: list[pa.RecordBatch] = []
+    group: list[pa.RecordBatch] = []
+    batches.reverse()
+    while batches:
+        group.append(batches.pop())
+        if sum(b.num_rows for b in group) >= rows or not batches:
+            arrays = [pa.concat_arrays([b.column(n) for b in group]) for n in EDGE_COLUMNS]
+            grouped.append(pa.RecordBatch.from_arrays(arrays, names=list(EDGE_COLUMNS)))
+            group = []
+    return grouped
 
 
 def _write_accounts(
