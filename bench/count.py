@@ -5,8 +5,11 @@ follow graph once (integer ids, Parquet, ordered by followee then follower as `b
 --edges` writes it) and caches it under bench/.cache/, then runs each job in a fresh process (so
 peak memory is its own):
 
-- floor:          Arrow decoding the followee column from Parquet, plus a histogram of it
-                  (numpy ``bincount``) split over 2 threads: the least any count can cost;
+- floor:          Arrow decoding the followee column from Parquet on one thread while another
+                  makes its histogram (numpy ``bincount``, batch by batch): the least any count
+                  can cost;
+- floor-both:     the same decoding the follower column too, which any count of *distinct*
+                  followers (and any check for self-follows) must read: the bound of `byline`;
 - byline:         `byline count` raw: distinct followers per account (repeats found, missing ids
                   and self-follows rejected with row numbers), counts.parquet, rejects, summary;
 - byline-effective: the same with the flags file (effective followers too);
@@ -60,11 +63,13 @@ def parse_size(text: str) -> int:
 def graph_for(accounts: int, edges: int) -> Path:
     folder = CACHE / f"graph-{PLATFORM}-{accounts}-{edges}-seed{SEED}"
     if not (folder / "graph.json").exists():
-        from byline.synth import write_graph
-
+        # In a process of its own: a child's peak memory counts its parent's at the fork.
         print(f"generating {edges:,} edges into {folder} (cached for next time) ...", flush=True)
         started = time.perf_counter()
-        write_graph(folder, PLATFORM, accounts, edges, SEED, text_ids=False)
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(folder), "--sizes", str(edges)],
+            check=True,
+        )
         print(f"  generated in {time.perf_counter() - started:.1f}s", flush=True)
     return folder
 
@@ -72,28 +77,33 @@ def graph_for(accounts: int, edges: int) -> Path:
 # --- workers: each runs in its own process --------------------------------------------------
 
 
-def work_floor(graph: Path, out: Path) -> dict[str, Any]:
-    import threading
+def _histogram(graph: Path, columns: list[str]) -> dict[str, Any]:
+    """Decode ``columns`` batch by batch on one thread while another counts the followees."""
+    from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
     import pyarrow.parquet as pq
 
-    column = pq.read_table(graph / "edges.parquet", columns=["followee_id"])["followee_id"]
-    values = column.to_numpy()
-    size = int(values.max()) + 1
-    halves = [values[: len(values) // 2], values[len(values) // 2 :]]
-    counts: list[Any] = [None, None]
+    reader = pq.ParquetFile(graph / "edges.parquet", pre_buffer=True)
+    batches = reader.iter_batches(batch_size=1 << 22, columns=columns)
+    counts = np.zeros(0, dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(next, batches, None)
+        while (batch := ahead.result()) is not None:
+            ahead = pool.submit(next, batches, None)
+            part = np.bincount(batch.column("followee_id").to_numpy())
+            if part.shape[0] > counts.shape[0]:
+                counts = np.concatenate([counts, np.zeros(part.shape[0] - counts.shape[0], int)])
+            counts[: part.shape[0]] += part
+    return {"accounts": int(np.count_nonzero(counts)), "edges": int(counts.sum())}
 
-    def count(i: int) -> None:
-        counts[i] = np.bincount(halves[i], minlength=size)
 
-    threads = [threading.Thread(target=count, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    total = counts[0] + counts[1]
-    return {"accounts": int(np.count_nonzero(total)), "edges": int(total.sum())}
+def work_floor(graph: Path, out: Path) -> dict[str, Any]:
+    return _histogram(graph, ["followee_id"])
+
+
+def work_floor_both(graph: Path, out: Path) -> dict[str, Any]:
+    return _histogram(graph, ["follower_id", "followee_id"])
 
 
 def _byline(graph: Path, out: Path, **files: Path) -> dict[str, Any]:
@@ -175,6 +185,7 @@ def work_pyspark(graph: Path, out: Path) -> dict[str, Any]:
 
 WORKERS: dict[str, Callable[[Path, Path], dict[str, Any]]] = {
     "floor": work_floor,
+    "floor-both": work_floor_both,
     "byline": work_byline,
     "byline-effective": work_byline_effective,
     "byline-owners": work_byline_owners,
@@ -188,6 +199,7 @@ WORKERS: dict[str, Callable[[Path, Path], dict[str, Any]]] = {
 _BYLINE = ("numpy", "pyarrow.parquet", "byline.graph")
 IMPORTS: dict[str, tuple[str, ...]] = {
     "floor": ("numpy", "pyarrow.parquet"),
+    "floor-both": ("numpy", "pyarrow.parquet"),
     "byline": _BYLINE,
     "byline-effective": _BYLINE,
     "byline-owners": _BYLINE,
@@ -248,6 +260,8 @@ def bench(sizes: list[int], repeat: int, skip: set[str]) -> list[dict[str, Any]]
 
 RATIOS = (
     ("byline", "floor", "byline/floor"),
+    ("floor-both", "floor", "floor-both/floor"),
+    ("byline", "floor-both", "byline/floor-both"),
     ("duckdb", "byline", "duckdb/byline"),
     ("duckdb-distinct", "byline", "duckdb-distinct/byline"),
     ("polars", "byline", "polars/byline"),
@@ -289,7 +303,13 @@ def main() -> None:
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--graph", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        from byline.synth import write_graph
+
+        write_graph(args.generate, PLATFORM, ACCOUNTS, parse_size(args.sizes), SEED, text_ids=False)
+        return
     if args.worker:
         for module in IMPORTS[args.worker]:  # loaded before the clock starts
             importlib.import_module(module)

@@ -202,13 +202,16 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-# Rows per batch read from Parquet (batches never span row groups, so they may be smaller).
-BATCH_ROWS = 1 << 22
+# Edges read and counted at a time: every temporary array of a batch stays at or under 16 MiB,
+# so the allocator reuses its memory rather than mapping (and faulting in) fresh pages.
+BATCH_ROWS = 1 << 21
 # Integer ids are used directly as dense ids up to max(2 x edges, this); see ``_ids``.
 SMALL_IDS = 1 << 24
 
 
-def parquet_direct(path: Path, fmt: str | None) -> tuple[int, Iterator[pa.RecordBatch]] | None:
+def parquet_direct(
+    path: Path, fmt: str | None, batch_rows: int = BATCH_ROWS
+) -> tuple[int, Iterator[pa.RecordBatch]] | None:
     """The fast way for a Parquet edge list whose statistics say its integer ids are small.
 
     Returns the dense id space's size and the batches, read ahead by one on another thread
@@ -242,12 +245,12 @@ def parquet_direct(path: Path, fmt: str | None) -> tuple[int, Iterator[pa.Record
                 top = max(top, int(stats.max))
     if top >= max(2 * meta.num_rows, SMALL_IDS):
         return None
-    return top + 1, _read_ahead(path)
+    return top + 1, _read_ahead(path, batch_rows)
 
 
-def _read_ahead(path: Path) -> Iterator[pa.RecordBatch]:
-    reader = pq.ParquetFile(path)
-    batches = reader.iter_batches(batch_size=BATCH_ROWS, columns=list(EDGE_COLUMNS))
+def _read_ahead(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    reader = pq.ParquetFile(path, pre_buffer=True)
+    batches = reader.iter_batches(batch_size=batch_rows, columns=list(EDGE_COLUMNS))
     with ThreadPoolExecutor(max_workers=1) as pool:
         ahead = pool.submit(next, batches, None)
         while True:

@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from byline.graph._files import SMALL_IDS
+
 Dense = NDArray[np.int64]
-_SMALL = 1 << 24
 # Dense ids are packed two to a 64-bit key; the embedded engine counts graphs up to this size.
 MAX_ACCOUNTS = 1 << 32
 
@@ -80,7 +81,7 @@ def _integers(columns: list[pa.Array], edges: int) -> tuple[IdSpace, list[Dense]
             highs.append(bounds["max"].as_py())
     if not lows:
         return IdSpace("direct", 0), [_numpy(c) for c in columns]
-    if min(lows) >= 0 and max(highs) < max(2 * edges, _SMALL):
+    if min(lows) >= 0 and max(highs) < max(2 * edges, SMALL_IDS):
         return IdSpace("direct", max(highs) + 1), [_numpy(c) for c in columns]
     present = [_numpy(c, _MISSING_SENTINEL) for c in columns]
     uniq = np.unique(np.concatenate([p[p != _MISSING_SENTINEL] for p in present]))

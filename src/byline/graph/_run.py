@@ -15,8 +15,9 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from byline.graph import _outputs as outputs
-from byline.graph._count import Result, Tally, account_maxima, reject_rows
+from byline.graph._count import Result, Tally, Unordered, account_maxima, reject_rows
 from byline.graph._files import (
+    BATCH_ROWS,
     EDGE_COLUMNS,
     FLAG_COLUMNS,
     OWNER_COLUMNS,
@@ -28,7 +29,6 @@ from byline.graph._ids import IdSpace, encode
 
 DEFAULT_FLAGGED = frozenset({"bot", "inactive", "banned"})
 ENGINE = "embedded"
-GROUP_ROWS = 1 << 22  # edges counted at a time (fewer, larger batches: one bincount each)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class CountReport:
     flagged_accounts: int = 0
     owners: int = 0
     ids: str = ""
+    order: str = ""  # kept: repeats found in the file's order; sorted: by sorting every key
     seconds: dict[str, float] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
 
@@ -70,6 +71,7 @@ class CountReport:
             "flagged_accounts": self.flagged_accounts,
             "owners": self.owners,
             "ids": self.ids,
+            "repeats_found": "in file order" if self.order == "kept" else "by sorting",
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "files": self.files,
         }
@@ -90,36 +92,46 @@ def count_graph(
     accounts: Path | None = None,
     fmt: str | None = None,
     flagged: frozenset[str] = DEFAULT_FLAGGED,
+    batch_rows: int = BATCH_ROWS,
 ) -> CountReport:
     """Count every account's distinct, effective and owner-level followers; write the files.
 
     ``fmt`` names the format of the edge list (otherwise its suffix does); the flags, owners
-    and snapshot files are read by their suffixes.
+    and snapshot files are read by their suffixes. ``batch_rows``: edges counted at a time
+    (the memory a batch takes; tests make it small so that batches meet often).
     """
     out_dir = Path(out_dir)
     report = CountReport(out_dir)
     began = time.perf_counter()
-    found = parquet_direct(Path(edges), fmt)
-    if found is not None:
+    counted = None
+    for ordered in (True, False):
+        found = parquet_direct(Path(edges), fmt, batch_rows)
+        if found is None:
+            break
         try:
             space, batches = IdSpace("direct", found[0]), _checked(found[0], found[1])
-            counted = _count(report, space, batches, flags, owners, flagged, "read_count")
+            counted = _count(
+                report, space, batches, (flags, owners), flagged, "read_count", ordered=ordered
+            )
+            break
+        except Unordered:  # not grouped as a dump is: read again, keeping every key
+            report = CountReport(out_dir)
         except _NotDirect:  # the statistics were wrong: count the general way
             report = CountReport(out_dir)
-            found = None
-    if found is None:
+            break
+    if counted is None:
         with report.step("read"):
             columns = read_columns(Path(edges), EDGE_COLUMNS, fmt, ids=EDGE_COLUMNS)
             table = pa.table(columns.columns)
             del columns
-            grouped = _regroup(table.to_batches(), GROUP_ROWS)
+            grouped = _regroup(table.to_batches(max_chunksize=batch_rows), batch_rows)
             del table
         with report.step("ids"):
             space, dense = encode(grouped, EDGE_COLUMNS)
             sizes = [b.num_rows for b in grouped]
             del grouped
         batches = _encoded(sizes, dense, maybe_missing=True)
-        counted = _count(report, space, batches, flags, owners, flagged, "count")
+        counted = _count(report, space, batches, (flags, owners), flagged, "count", ordered=False)
     result, owned, owner_of, rows, reasons = counted
     report.rejected = len(reasons)
     report.accepted = report.read - report.rejected
@@ -193,18 +205,22 @@ def _count(
     report: CountReport,
     space: IdSpace,
     batches: Iterator[Batch],
-    flags: Path | None,
-    owners: Path | None,
+    files: tuple[Path | None, Path | None],
     flagged: frozenset[str],
     step: str,
+    *,
+    ordered: bool,
 ) -> Counted:
+    flags, owners = files
     report.ids = space.way
+    report.order = "kept" if ordered else "sorted"
     with report.step("flags_owners"):
         mask = _flagged(space, flags, flagged) if flags is not None else None
         owned = _owners(owners) if owners is not None else None
         owner_of = _owner_of(space, owned) if owned is not None else None
     report.flagged_accounts = int(mask.sum()) if mask is not None else 0
-    tally = Tally(space.size, mask, owner_of, len(owned.names) if owned is not None else 0)
+    owners_count = len(owned.names) if owned is not None else 0
+    tally = Tally(space.size, mask, owner_of, owners_count, ordered=ordered)
     rows: list[NDArray[np.int64]] = []
     reasons: list[str] = []
     with report.step(step):

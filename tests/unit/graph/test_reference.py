@@ -2,8 +2,8 @@
 
 Graphs are drawn by hypothesis: repeated pairs, self-follows, missing ids, flags (counted and
 not), owners; ids as small integers, as large or negative integers, or as text; in every file
-format, in file orders that take each of the engine's ways to find repeats; Parquet files in
-small row groups so that repeats meet across batches.
+format, in file orders that take each of the engine's ways to find repeats; in batches as small as
+one edge, so that repeats and orders meet across batches.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from byline.service import Graphs
+from byline.graph import count_graph
 
 ACCOUNTS = 14
 FLAGS = ("bot", "inactive", "banned", "verified")
@@ -55,6 +55,7 @@ def graphs(draw: st.DrawFn) -> dict[str, Any]:
         "owners": owners,
         "way": draw(st.sampled_from(["small", "wide", "text"])),
         "format": draw(st.sampled_from(["parquet", "csv", "jsonl"])),
+        "batch_rows": draw(st.sampled_from([1, 3, 8, 1 << 21])),
     }
 
 
@@ -133,7 +134,13 @@ def _run(g: dict[str, Any], folder: Path) -> Path:
         "parquet" if fmt == "jsonl" else fmt,
     )
     out = folder / "out"
-    Graphs().count(edges, out, flags=flags, owners=owners if g["owners"] else None)
+    count_graph(
+        edges,
+        out,
+        flags=flags,
+        owners=owners if g["owners"] else None,
+        batch_rows=g["batch_rows"],
+    )
     return out
 
 
