@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from byline.cli import app
-from byline.service import GraphFileError, Graphs
+from byline.policy import preset_path
+from byline.service import GraphFileError, Graphs, evaluate_snapshot, load_policy
 
 runner = CliRunner()
 
@@ -117,3 +119,29 @@ def test_cli_count(graph: Path) -> None:
         app, ["count", str(graph / "edges.csv"), "--out", str(graph / "o"), "--flagged", ","]
     )
     assert result.exit_code == 1 and "--flagged" in result.stderr
+
+
+def test_a_policy_decides_on_effective_followers_from_the_graph(graph: Path) -> None:
+    """The filled snapshot is evaluated as any other; a policy may name the graph's metrics."""
+    text = preset_path("weibo").read_text(encoding="utf-8")
+    policy = graph / "effective.toml"
+    policy.write_text(
+        text.replace("followers = 500000", "effective_followers = 2").replace(
+            "followers = 1000000", "effective_followers = 3"
+        ),
+        encoding="utf-8",
+    )
+    assert load_policy(policy).metrics == ("effective_followers",)
+    Graphs().count(
+        graph / "edges.csv",
+        graph / "out",
+        flags=graph / "flags.csv",
+        accounts=graph / "accounts.parquet",
+    )
+    evaluate_snapshot(graph / "out" / "accounts.parquet", policy, dt.date(2024, 6, 1), graph / "e")
+    decided = pq.read_table(graph / "e" / "decisions.parquet").to_pylist()
+    # star has 3 followers but a bot among them: 2 effective, the lower tier; alt has 2.
+    tiers = {d["account_id"]: (d["tier"], d["effective_followers"]) for d in decided}
+    assert tiers["star"][1] == 2 and tiers["alt"][1] == 2
+    assert tiers["star"][0] == tiers["alt"][0]
+    assert "nobody" not in tiers
