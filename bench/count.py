@@ -111,7 +111,8 @@ def _byline(graph: Path, out: Path, **files: Path) -> dict[str, Any]:
 
     report = count_graph(graph / "edges.parquet", out, **files)
     summary = report.summary()
-    return {k: summary[k] for k in ("accepted", "duplicates", "accounts_followed", "seconds")}
+    picked = {k: summary[k] for k in ("accepted", "duplicates", "accounts_followed")}
+    return {**picked, "steps": summary["seconds"], "repeats_found": summary["repeats_found"]}
 
 
 def work_byline(graph: Path, out: Path) -> dict[str, Any]:

@@ -93,3 +93,20 @@ def test_owner_groups_share_audiences(platform: Path) -> None:
     assert len(shared) > 20
     assert distinct < total  # the same people follow several accounts of one holder
     assert pc.all(pc.less_equal(joined["owner_followers"], joined["followers_sum"])).as_py() is True
+
+
+def test_synth_edges_from_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from byline.cli import app
+
+    args = ["synth", "--platform", "douyin", "--accounts", "3000", "--edges", "20000"]
+    result = CliRunner().invoke(app, [*args, "--format", "csv", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Wrote 20,000 follows" in result.stdout
+    assert {"edges.csv", "flags.csv", "owners.csv", "graph.json", "accounts.csv"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
+    assert json.loads((tmp_path / "graph.json").read_text())["edges"] == 20_000
+    report = Graphs().count(tmp_path / "edges.csv", tmp_path / "c", flags=tmp_path / "flags.csv")
+    assert report.read == 20_000 and report.ids == "text"
