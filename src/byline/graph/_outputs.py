@@ -66,6 +66,17 @@ def staged(path: Path) -> Iterator[Path]:
         raise
 
 
+def prepare(out_dir: Path) -> None:
+    """Make ``out_dir``, and remove what an earlier count left there: a file this count does not
+    write (no ``--owners`` this time, say) must not pass for its output."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in (COUNTS, OWNERS, SUMMARY, REJECTS, ACCOUNTS):
+            (out_dir / name).unlink(missing_ok=True)
+    except OSError as exc:
+        raise GraphOutputError(f"{out_dir}: cannot be written: {exc.strerror or exc}") from None
+
+
 def write_parquet(path: Path, table: pa.Table) -> None:
     with staged(path) as partial:
         pq.write_table(table, partial, compression="zstd", compression_level=1)

@@ -101,6 +101,7 @@ def count_graph(
     (the memory a batch takes; tests make it small so that batches meet often).
     """
     out_dir = Path(out_dir)
+    outputs.prepare(out_dir)
     report = CountReport(out_dir)
     began = time.perf_counter()
     counted = None
@@ -168,7 +169,6 @@ def _write(
     reasons: list[str],
 ) -> None:
     out_dir = report.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
     followed = np.flatnonzero(followers > 0)
     report.accounts_followed = int(followed.shape[0])
     if owner_of is not None and owned is not None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from byline.cli import app
 from byline.policy import preset_path
-from byline.service import GraphFileError, Graphs, evaluate_snapshot, load_policy
+from byline.service import GraphFileError, GraphOutputError, Graphs, evaluate_snapshot, load_policy
 
 runner = CliRunner()
 
@@ -76,6 +76,18 @@ def test_outputs_and_filled_snapshot(graph: Path) -> None:
     assert summary["read"] == summary["accepted"] + summary["rejected"] == 8
     assert summary["duplicates"] == 1 and summary["follows"] == 5
     assert set(summary["seconds"]) >= {"read", "count", "write", "total"}
+
+
+def test_a_second_count_leaves_no_stale_output(graph: Path) -> None:
+    out = graph / "out"
+    Graphs().count(graph / "edges.csv", out, owners=graph / "owners.csv")
+    assert (out / "owners.parquet").exists()
+    Graphs().count(graph / "edges.csv", out)
+    assert not (out / "owners.parquet").exists()
+    assert json.loads((out / "summary.json").read_text())["owners"] == 0
+    (graph / "afile").write_text("")
+    with pytest.raises(GraphOutputError, match="afile: cannot be written"):
+        Graphs().count(graph / "edges.csv", graph / "afile")
 
 
 def test_flagged_set_is_configurable(graph: Path) -> None:
