@@ -27,6 +27,11 @@ It prints seconds, edges/s, peak RSS and the ratios the issue sets targets for:
 byline/floor (<= 1.3), duckdb/byline (>= 3.5), byline-effective/byline (<= 2),
 duckdb-owners/byline-owners (> 1), and peak memory (< 4 GiB). Nothing here asserts a time.
 
+Read the ratios, not the seconds, and repeat (--repeat 3) on a shared machine: on the
+Firecracker VMs these figures were taken on, memory a process touches for the first time can
+cost 2-3 ms per MiB (pages handed back to the host are faulted in again), so a job's time
+depends on its footprint and on its neighbours as much as on its work.
+
     python bench/count.py                          # 10M and 100M edges
     python bench/count.py --sizes 10M --repeat 3
 """
