@@ -18,6 +18,8 @@ ALLOWED = {
     "policy": {"domain"},
     "engine": {"domain"},
     "synth": {"domain"},
+    # the follower-counting engine: pure computation over files
+    "graph": {"domain"},
     # the words (catalogues, the policy in plain words) for every front door
     "words": {"domain"},
     # persistence: each may use the store and the audit trail, nothing above
@@ -32,6 +34,7 @@ ALLOWED = {
         "words",
         "domain",
         "engine",
+        "graph",
         "policy",
         "synth",
         "store",

@@ -2,6 +2,7 @@
 
 from byline.cli import (  # noqa: F401  (each registers its commands)
     _cases,
+    _count,
     _cycle,
     _demo,
     _enforcement,

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from byline.cli._app import app, emit_json, err, fail, out
-from byline.service import synthesise, synthesise_events
+from byline.service import Graphs, synthesise, synthesise_events
 
 
 @app.command()
@@ -23,6 +23,12 @@ def synth(
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder to write the snapshot into."),
     fmt: str = typer.Option("parquet", "--format", help="parquet, csv or jsonl."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+    edges: int = typer.Option(
+        0,
+        "--edges",
+        min=0,
+        help="Also write a follow graph of this many edges (edges, flags, owners files).",
+    ),
     events: int = typer.Option(
         0, "--events", min=0, help="Also write N follow/unfollow events (events.jsonl)."
     ),
@@ -50,6 +56,11 @@ def synth(
                 fmt=fmt,
                 progress=lambda n: bar.update(task, completed=n),
             )
+        graph = (
+            Graphs().synthesise(out_dir, platform, accounts, edges, seed, fmt=fmt)
+            if edges
+            else None
+        )
         if events:
             _, manifest_events = synthesise_events(path, platform, events, seed)
     except ValueError as exc:
@@ -58,12 +69,18 @@ def synth(
     if events:
         manifest["events"] = manifest_events
     if as_json:
-        emit_json({"path": str(path), **manifest})
+        emit_json({"path": str(path), **manifest, **({"graph": graph} if graph else {})})
         return
     out.print(f"Wrote {accounts:,} accounts to {escape(str(path))}", highlight=False)
     counts = manifest.get("counts") or {}
     if counts:
         out.print("  " + "; ".join(f"{k}: {v:,}" for k, v in counts.items()), highlight=False)
+    if graph:
+        out.print(
+            f"Wrote {graph['edges']:,} follows to {escape(str(out_dir / graph['files']['edges']))}"
+            f" (flags, owners beside it)",
+            highlight=False,
+        )
     if events:
         written = "; ".join(f"{k}: {v:,}" for k, v in manifest["events"].items())
         out.print(f"Wrote events to {escape(str(path.parent))}/events.jsonl ({written})")

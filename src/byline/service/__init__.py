@@ -13,6 +13,7 @@ from byline.engine import (
     SettingError,
     SnapshotError,
 )
+from byline.graph import CountReport, GraphFileError, GraphOutputError
 from byline.policy import PolicyFileError, load_policy, preset_names
 from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
@@ -50,6 +51,7 @@ from byline.service.demo import (
 )
 from byline.service.evaluation import evaluate_snapshot
 from byline.service.floor import Services
+from byline.service.graphs import Graphs
 from byline.service.labels import Label, LabelCache, LabelLookup, Labels
 from byline.service.limits import LimitExceeded
 from byline.service.live import Live, LiveRun, synthesise_events
@@ -96,6 +98,7 @@ __all__ = [
     "BulkOutcome",
     "Cases",
     "Clock",
+    "CountReport",
     "CountUpdate",
     "Creators",
     "CycleReport",
@@ -109,6 +112,9 @@ __all__ = [
     "Deps",
     "DiffError",
     "EngineSettings",
+    "GraphFileError",
+    "GraphOutputError",
+    "Graphs",
     "Label",
     "LabelCache",
     "LabelLookup",

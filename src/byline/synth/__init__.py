@@ -3,6 +3,7 @@
 from byline.synth._events import EVENTS_FILE, write_events
 from byline.synth._expect import expected_counts, expected_share
 from byline.synth._generate import write_snapshot
+from byline.synth._graph import write_graph
 from byline.synth._profile import Profile, load_profile, profile_names
 from byline.synth._table import calibration_table
 from byline.synth._tail import LognormalPareto, fit_lognormal_pareto
@@ -18,5 +19,6 @@ __all__ = [
     "load_profile",
     "profile_names",
     "write_events",
+    "write_graph",
     "write_snapshot",
 ]

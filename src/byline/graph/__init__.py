@@ -1,0 +1,25 @@
+"""Counting followers from the follow graph: an engine over files (numpy and Arrow).
+
+``count_graph`` reads an edge list (Parquet, CSV or JSON Lines), with optional flags and owners,
+and writes each followed account's distinct and effective followers, each owner's distinct
+audience, the rejected rows and a summary whose row tallies reconcile. It is the reference
+engine that another (Spark, say) is held to.
+"""
+
+from byline.graph._files import FORMATS, GraphFileError
+from byline.graph._outputs import ACCOUNTS, COUNTS, OWNERS, REJECTS, SUMMARY, GraphOutputError
+from byline.graph._run import DEFAULT_FLAGGED, CountReport, count_graph
+
+__all__ = [
+    "ACCOUNTS",
+    "COUNTS",
+    "DEFAULT_FLAGGED",
+    "FORMATS",
+    "OWNERS",
+    "REJECTS",
+    "SUMMARY",
+    "CountReport",
+    "GraphFileError",
+    "GraphOutputError",
+    "count_graph",
+]
