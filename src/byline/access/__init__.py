@@ -24,13 +24,6 @@ from byline.access._staff import (
     spend_entry_link,
     user_exists,
 )
-from byline.access._tables import (
-    api_keys,
-    console_sessions,
-    creator_token_keys,
-    spent_entry_links,
-    staff_users,
-)
 from byline.access._tokens import (
     CLOCK_SKEW,
     TokenError,
@@ -47,15 +40,12 @@ __all__ = [
     "Session",
     "SignInError",
     "TokenError",
-    "api_keys",
     "authenticate",
     "check_password",
     "close_session",
-    "console_sessions",
     "create_key",
     "create_user",
     "creator_token_key",
-    "creator_token_keys",
     "disable_user",
     "issue_creator_token",
     "list_keys",
@@ -66,8 +56,6 @@ __all__ = [
     "revoke_key",
     "set_creator_token_key",
     "spend_entry_link",
-    "spent_entry_links",
-    "staff_users",
     "token_expiry",
     "user_exists",
 ]

@@ -76,7 +76,7 @@ def holders(conn: Connection, platform: str, account_ids: list[str]) -> dict[str
         select(c.account_id, a.reviewer)
         .select_from(cases.join(case_assignments, a.case_id == c.case_id))
         .where(
-            c.policy_id == platform,
+            c.platform == platform,
             c.open_account_id.is_not(None),
             c.account_id.in_(account_ids),
         )
@@ -90,7 +90,7 @@ def assign(conn: Connection, case_id: str, platform: str, reviewer: str, at: dt.
     try:
         conn.execute(
             insert(case_assignments).values(
-                case_id=case_id, policy_id=platform, reviewer=reviewer, assigned_at=at
+                case_id=case_id, platform=platform, reviewer=reviewer, assigned_at=at
             )
         )
     except IntegrityError as exc:
@@ -111,7 +111,7 @@ def _filters(
     platform: str, view: QueueView, tier: str | None, assignee: Assignee, reviewer: str
 ) -> list[ColumnElement[bool]]:
     c, a = cases.c, case_assignments.c
-    where: list[ColumnElement[bool]] = [c.policy_id == platform, c.open_account_id.is_not(None)]
+    where: list[ColumnElement[bool]] = [c.platform == platform, c.open_account_id.is_not(None)]
     if view is QueueView.SUBMITTED:
         where.append(c.pending_name_id.is_not(None))
     elif view is not QueueView.ALL:

@@ -34,7 +34,6 @@ from byline.outbox._signing import (
     verify_signature,
 )
 from byline.outbox._sinks import DEFAULT_TIMEOUT_S, DeliveryError, HttpSink, WebhookSink
-from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
 from byline.outbox._vocabulary import DeliveryStatus, MessageStatus, Topic
 
 __all__ = [
@@ -77,10 +76,7 @@ __all__ = [
     "message_id_for",
     "new_secret",
     "not_public",
-    "outbox",
     "register_endpoint",
     "sign",
     "verify_signature",
-    "webhook_deliveries",
-    "webhook_endpoints",
 ]

@@ -9,7 +9,6 @@ endpoint only ever receives its own platform's messages. The ``platform`` column
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -19,9 +18,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from byline.store import JSONValue, UtcDateTime, metadata
+from byline.store import SEQUENCE, JSONValue, UtcDateTime, metadata
 
-_SEQ = BigInteger().with_variant(Integer, "sqlite")
+_SEQ = SEQUENCE
 
 outbox = Table(
     "outbox",

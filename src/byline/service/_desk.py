@@ -7,8 +7,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection
-
 from byline import audit, cases
 from byline.domain.cases import Case, CaseState, Event, transition
 from byline.domain.enforcement import incentives_for, restrictions_for
@@ -18,6 +16,7 @@ from byline.domain.vocabulary import AccountKind, DisplayField
 from byline.service._base import Actor, Service
 from byline.service._record import record
 from byline.service.policies import active_policy
+from byline.store import Connection
 
 
 class NoCase(CodedError, LookupError):
