@@ -31,6 +31,7 @@ import httpx
 from sqlalchemy import select
 
 from byline import audit, outbox
+from byline.audit._tables import audit_log
 from byline.cases import _tables as case_tables
 from byline.outbox import MESSAGE_ID_HEADER, WebhookReceiver
 from byline.outbox import _tables as outbox_tables
@@ -191,7 +192,7 @@ def end_state(db_url: str) -> dict[str, Any]:
                 (r.topic, r.account_id, r.payload.get("template"))
                 for r in conn.execute(select(outbox_tables.outbox))
             )
-            actions = Counter(r.action for r in conn.execute(select(audit.audit_log)))
+            actions = Counter(r.action for r in conn.execute(select(audit_log)))
             chain = audit.verify(conn)
     finally:
         db.dispose()

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from byline import audit, cases, outbox
+from byline.audit._tables import audit_log
 from byline.cases import _tables as case_tables
 from byline.domain.vocabulary import (
     ErasureReason,
@@ -45,7 +46,7 @@ def snapshot(tmp_path: Path, name: str, followers: dict[str, int]) -> Path:
 def counts(db: Database) -> tuple[int, int, int]:
     with db.reading() as conn:
         return (
-            conn.execute(select(func.count()).select_from(audit.audit_log)).scalar_one(),
+            conn.execute(select(func.count()).select_from(audit_log)).scalar_one(),
             conn.execute(select(func.count()).select_from(outbox_tables.outbox)).scalar_one(),
             conn.execute(select(func.count()).select_from(case_tables.cases)).scalar_one(),
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event, select, update
 
+import byline.cases._labels as case_labels
 import byline.service.labels as labels_module
 from byline.cases import _tables as case_tables
 from byline.cases._tables import label_versions
@@ -134,7 +135,7 @@ def id_reads(engine: Engine) -> Iterator[list[str]]:
     """The statements that read a platform's disclosed account ids, as the database got them."""
     seen: list[str] = []
 
-    wanted = str(labels_module._LIVE_IDS.compile(engine)).split()
+    wanted = str(case_labels._LIVE_IDS.compile(engine)).split()
 
     def before(conn: object, cursor: object, statement: str, *args: object) -> None:
         if statement.split() == wanted:
