@@ -1,5 +1,6 @@
 """API access: hashed keys bound to a platform and a role; creator tokens signed by platforms."""
 
+from byline.access._errors import SignInError, TokenError
 from byline.access._keys import (
     Principal,
     Role,
@@ -13,7 +14,6 @@ from byline.access._keys import (
 from byline.access._staff import (
     STAFF_SESSION,
     Session,
-    SignInError,
     check_password,
     close_session,
     create_user,
@@ -24,13 +24,7 @@ from byline.access._staff import (
     spend_entry_link,
     user_exists,
 )
-from byline.access._tokens import (
-    CLOCK_SKEW,
-    TokenError,
-    issue_creator_token,
-    read_creator_token,
-    token_expiry,
-)
+from byline.access._tokens import CLOCK_SKEW, issue_creator_token, read_creator_token, token_expiry
 
 __all__ = [
     "CLOCK_SKEW",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from byline.access._errors import SignInError
 from byline.access._keys import Principal, Role
 from byline.access._tables import console_sessions, spent_entry_links, staff_users
 from byline.store import insert_if_absent
@@ -29,10 +30,6 @@ MIN_PASSWORD = 10
 # speed; nothing else should.)
 COST = 2**14
 _R, _P = 8, 1
-
-
-class SignInError(ValueError):
-    """Sign-in refused; the message is safe to show (it never says which part was wrong)."""
 
 
 def hash_password(password: str) -> str:

@@ -9,7 +9,6 @@ from byline.cases._activations import (
     add_activation,
 )
 from byline.cases._assignments import (
-    AlreadyTaken,
     Assignee,
     QueuePage,
     QueueRow,
@@ -27,6 +26,7 @@ from byline.cases._enforcement import (
     put_in_force,
     restrictions_in_force,
 )
+from byline.cases._errors import AlreadyTaken, ConcurrentUpdate
 from byline.cases._labels import (
     disclosed_ids,
     label_version,
@@ -44,7 +44,6 @@ from byline.cases._reports import (
     open_tiers,
 )
 from byline.cases._repository import (
-    ConcurrentUpdate,
     cases_in,
     count_notified_in_cycle,
     iter_open,

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from byline.cases._errors import AlreadyTaken
 from byline.cases._tables import case_assignments, cases
 from byline.domain.cases import CaseState
 
@@ -52,10 +53,6 @@ class QueuePage:
     total: int  # every case the filters match, not only this page's
     limit: int
     offset: int
-
-
-class AlreadyTaken(Exception):
-    """Another reviewer inserted the assignment first (a race between two takes)."""
 
 
 def holder_of(conn: Connection, case_id: str) -> str | None:

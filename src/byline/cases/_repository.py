@@ -8,15 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from byline.cases._errors import ConcurrentUpdate
 from byline.cases._tables import cases, cycles, observations
 from byline.domain.cases import Case, CaseState
-from byline.domain.errors import CodedError
 from byline.domain.vocabulary import AccountKind, Trigger
 from byline.store import upsert
-
-
-class ConcurrentUpdate(CodedError, RuntimeError):
-    """The case changed since it was read; the caller should read it again and retry."""
 
 
 def _to_row(case: Case, now: dt.datetime) -> dict[str, Any]:

@@ -32,9 +32,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
 
-from byline.outbox._addresses import AddressRefused, WebhookGuard
+from byline.outbox._addresses import WebhookGuard
+from byline.outbox._errors import AddressRefused, DeliveryError
 from byline.outbox._signing import MESSAGE_ID_HEADER, SIGNATURE_HEADER, TOPIC_HEADER, sign
-from byline.outbox._sinks import DeliveryError, WebhookSink
+from byline.outbox._sinks import WebhookSink
 from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
 from byline.outbox._vocabulary import DeliveryStatus
 from byline.store import Database, insert_ignoring_present

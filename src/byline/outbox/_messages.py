@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from byline.outbox._errors import PersonalDataError
 from byline.outbox._tables import outbox
 from byline.outbox._vocabulary import Topic
 from byline.store import insert_ignoring_present
@@ -56,10 +57,6 @@ _PERSONAL_KEYS = frozenset(
 )
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _MAX_PLATFORM_LENGTH = 80  # the width of the platform columns
-
-
-class PersonalDataError(ValueError):
-    """A payload key names personal data; outbox messages carry ids, never names."""
 
 
 def message_id_for(topic: Topic | str, key: str) -> str:
