@@ -20,7 +20,7 @@ def _to_row(case: Case, now: dt.datetime) -> dict[str, Any]:
         "case_id": case.case_id,
         "account_id": case.account_id,
         "open_account_id": case.account_id if case.is_open else None,
-        "platform": case.policy_id,
+        "platform": case.platform,
         "policy_version": case.policy_version,
         "state": case.state.value,
         "tier": case.tier,
@@ -51,7 +51,7 @@ def _from_row(row: Any) -> Case:
     return Case(
         case_id=row.case_id,
         account_id=row.account_id,
-        policy_id=row.platform,
+        platform=row.platform,
         policy_version=row.policy_version,
         kind=AccountKind(row.kind),
         state=CaseState(row.state),

@@ -17,8 +17,6 @@ from sqlalchemy import (
 
 from byline.store import SEQUENCE, JSONValue, UtcDateTime, metadata
 
-_SEQ = SEQUENCE
-
 cases = Table(
     "cases",
     metadata,
@@ -71,7 +69,7 @@ enforcement = Table(
 enforcement_changes = Table(
     "enforcement_changes",
     metadata,
-    Column("seq", _SEQ, primary_key=True),
+    Column("seq", SEQUENCE, primary_key=True),
     Column("at", UtcDateTime, nullable=False),
     Column("account_id", String(200), nullable=False, index=True),
     Column("case_id", String(36)),
@@ -121,7 +119,7 @@ cycles = Table(
 policy_activations = Table(
     "policy_activations",
     metadata,
-    Column("seq", _SEQ, primary_key=True),
+    Column("seq", SEQUENCE, primary_key=True),
     Column("platform", String(80), nullable=False),
     Column("version", String(40), nullable=False),
     Column("digest", String(64), nullable=False),

@@ -20,12 +20,10 @@ from sqlalchemy import (
 
 from byline.store import SEQUENCE, JSONValue, UtcDateTime, metadata
 
-_SEQ = SEQUENCE
-
 outbox = Table(
     "outbox",
     metadata,
-    Column("seq", _SEQ, primary_key=True),
+    Column("seq", SEQUENCE, primary_key=True),
     Column("message_id", String(64), nullable=False, unique=True),  # the idempotency key
     Column("created_at", UtcDateTime, nullable=False),
     Column("platform", String(80), nullable=False, index=True, server_default=""),
@@ -50,7 +48,7 @@ webhook_endpoints = Table(
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,
-    Column("id", _SEQ, primary_key=True),
+    Column("id", SEQUENCE, primary_key=True),
     Column("message_id", String(64), ForeignKey("outbox.message_id"), nullable=False),
     Column("endpoint_id", String(36), ForeignKey("webhook_endpoints.endpoint_id"), nullable=False),
     Column("status", String(20), nullable=False, index=True),  # pending | delivered
