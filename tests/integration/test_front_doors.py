@@ -26,12 +26,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from byline import audit, outbox
+from byline import audit
 from byline.access import issue_creator_token
 from byline.api import ApiSettings, MemoryLimiter
 from byline.cli import app as cli_app
 from byline.domain.vocabulary import AccountKind, AppealReason
 from byline.outbox import WebhookGuard
+from byline.outbox import _tables as outbox_tables
 from byline.policy import read_policy_source
 from byline.service import Actor, NoCase, Role, Services, open_services
 from byline.web import create_app
@@ -159,9 +160,13 @@ def outcome(folder: Path, head: int, actors: set[str], refusal: str | None) -> O
         with floor.deps.db.reading() as conn:
             entries = [e for e in audit.entries_for(conn) if e["seq"] > head]
             messages = conn.execute(
-                select(outbox.outbox.c.topic, outbox.outbox.c.account_id, outbox.outbox.c.payload)
-                .where(outbox.outbox.c.seq > _outbox_head(folder))
-                .order_by(outbox.outbox.c.seq)
+                select(
+                    outbox_tables.outbox.c.topic,
+                    outbox_tables.outbox.c.account_id,
+                    outbox_tables.outbox.c.payload,
+                )
+                .where(outbox_tables.outbox.c.seq > _outbox_head(folder))
+                .order_by(outbox_tables.outbox.c.seq)
             ).all()
     finally:
         floor.close()
@@ -199,7 +204,7 @@ def heads(folder: Path) -> tuple[int, int]:
     try:
         with floor.deps.db.reading() as conn:
             seq = audit.head(conn)[0]
-            rows = conn.execute(select(outbox.outbox.c.seq)).scalars().all()
+            rows = conn.execute(select(outbox_tables.outbox.c.seq)).scalars().all()
     finally:
         floor.close()
     return seq, max(rows, default=0)

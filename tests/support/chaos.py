@@ -30,8 +30,11 @@ from typing import Any, Protocol
 import httpx
 from sqlalchemy import select
 
-from byline import audit, cases, outbox
+from byline import audit, outbox
+from byline.audit._tables import audit_log
+from byline.cases import _tables as case_tables
 from byline.outbox import MESSAGE_ID_HEADER, WebhookReceiver
+from byline.outbox import _tables as outbox_tables
 from byline.outbox._dispatch import owed_deliveries
 from byline.service.access import Role, create_api_key
 from byline.service.cycle import run_cycle
@@ -183,13 +186,13 @@ def end_state(db_url: str) -> dict[str, Any]:
         with db.reading() as conn:
             case_rows = sorted(
                 (r.account_id, r.state, r.tier, str(r.deadline))
-                for r in conn.execute(select(cases.cases))
+                for r in conn.execute(select(case_tables.cases))
             )
             messages = Counter(
                 (r.topic, r.account_id, r.payload.get("template"))
-                for r in conn.execute(select(outbox.outbox))
+                for r in conn.execute(select(outbox_tables.outbox))
             )
-            actions = Counter(r.action for r in conn.execute(select(audit.audit_log)))
+            actions = Counter(r.action for r in conn.execute(select(audit_log)))
             chain = audit.verify(conn)
     finally:
         db.dispose()
@@ -352,7 +355,7 @@ def outbox_with_messages(db_url: str, snapshot: Path, receivers: Sequence[Endpoi
                 guard=LOOPBACK,
             )
         with db.reading() as conn:
-            return len(conn.execute(select(outbox.outbox.c.message_id)).all())
+            return len(conn.execute(select(outbox_tables.outbox.c.message_id)).all())
     finally:
         db.dispose()
 
@@ -372,8 +375,8 @@ def assert_each_delivered_once(db_url: str, receivers: Sequence[WebhookReceiver]
     db = Database.from_url(db_url)
     try:
         with db.reading() as conn:
-            ids = set(conn.execute(select(outbox.outbox.c.message_id)).scalars())
-            d, e = outbox.webhook_deliveries, outbox.webhook_endpoints
+            ids = set(conn.execute(select(outbox_tables.outbox.c.message_id)).scalars())
+            d, e = outbox_tables.webhook_deliveries, outbox_tables.webhook_endpoints
             rows = conn.execute(
                 select(d.c.message_id, e.c.url, d.c.status).join(
                     e, e.c.endpoint_id == d.c.endpoint_id
@@ -537,8 +540,8 @@ def counts_on_file(db_url: str, accounts: Sequence[str]) -> dict[str, int]:
     try:
         with db.reading() as conn:
             rows = conn.execute(
-                select(cases.cases.c.account_id, cases.cases.c.metrics).where(
-                    cases.cases.c.account_id.in_(list(accounts))
+                select(case_tables.cases.c.account_id, case_tables.cases.c.metrics).where(
+                    case_tables.cases.c.account_id.in_(list(accounts))
                 )
             ).all()
     finally:

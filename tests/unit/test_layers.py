@@ -137,3 +137,84 @@ def test_the_floors_face_is_sorted_and_complete() -> None:
 
     assert face.__all__ == sorted(face.__all__, key=lambda n: (not n.isupper(), n))
     assert all(hasattr(face, n) for n in face.__all__)
+
+
+PERSISTENCE = ("audit", "cases", "vault", "outbox", "access")
+# What writes SQL: a statement builder (a bare call: ``Counter.update`` is no statement), a
+# statement run on a connection, a table's columns, SQL words in a string.
+SQL_WRITING = (
+    r"(?<![.\w])(select|insert|update|delete|text|bindparam)\(",
+    r"\.execute\(",
+    r"exec_driver_sql",
+    r"\.c\.\w",
+    r"[\"'](SELECT|INSERT INTO|UPDATE|DELETE FROM) ",
+)
+
+
+def test_the_service_floor_writes_no_sql() -> None:
+    """``service`` calls the persistence packages' query functions with the connection of its
+    transaction; it imports no SQLAlchemy and no DuckDB, names no table, and builds no
+    statement (the persistence packages own their SQL, the engine its DuckDB)."""
+    for path in _modules("service"):
+        where = path.relative_to(PACKAGE)
+        for name in imports(path):
+            assert name.split(".")[0] not in {"sqlalchemy", "duckdb"}, f"{where} imports {name}"
+            assert not name.endswith("._tables"), f"{where} imports {name}: use its functions"
+        text = path.read_text()
+        for needle in SQL_WRITING:
+            found = re.search(needle, text)
+            assert found is None, f"{where} writes SQL ({found.group()!r})"
+
+
+@pytest.mark.parametrize("package", PERSISTENCE)
+def test_persistence_packages_export_functions_not_tables(package: str) -> None:
+    """A package's tables are its own (``_tables``); its face offers query functions."""
+    import importlib
+
+    from sqlalchemy import Table
+
+    face = importlib.import_module(f"byline.{package}")
+    tables = [n for n in face.__all__ if isinstance(getattr(face, n), Table)]
+    assert tables == [], f"byline.{package} exports tables: {tables}"
+    assert (PACKAGE / package / "_tables.py").exists(), f"byline.{package} has no _tables.py"
+
+
+def test_only_the_store_knows_the_sql_dialect() -> None:
+    """Insert-or-ignore, upserts, sequence types, SQLite URLs and pragmas live in ``store``;
+    no module elsewhere imports ``sqlalchemy.dialects``, reads a dialect's name, makes a type
+    vary by dialect or spells a SQLite URL."""
+    needles = (
+        r"dialect\.name",
+        r"\.dialect\s*==",
+        r"get_backend_name\(",
+        r"with_variant\(",
+        r"on_conflict_do_",
+        r"sqlite:///",
+        r"PRAGMA",
+    )
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.is_relative_to(PACKAGE / "store"):
+            continue
+        where = path.relative_to(PACKAGE)
+        for name in imports(path):
+            assert not name.startswith("sqlalchemy.dialects"), f"{where} imports {name}"
+        text = path.read_text()
+        for needle in needles:
+            found = re.search(needle, text)
+            assert found is None, f"{where} knows the SQL dialect ({found.group()!r})"
+
+
+def test_the_layer_checks_catch_what_they_look_for(tmp_path: Path) -> None:
+    """The needles above find what they are meant to (a check that never fails checks nothing)."""
+    source = (
+        "from sqlalchemy.dialects import postgresql\n"
+        "rows = conn.execute(select(cases.c.platform))\n"
+        "if conn.dialect.name == 'sqlite': pass\n"
+    )
+    module = tmp_path / "m.py"
+    module.write_text(source)
+    assert "sqlalchemy.dialects" in imports(module)
+    assert all(re.search(n, source) for n in SQL_WRITING[:2] + SQL_WRITING[3:4])
+    assert re.search(SQL_WRITING[4], "q = 'SELECT 1'")
+    assert not re.search(SQL_WRITING[0], "self.actions.update(counts)")
+    assert re.search(r"dialect\.name", source)

@@ -1,5 +1,6 @@
 """API access: hashed keys bound to a platform and a role; creator tokens signed by platforms."""
 
+from byline.access._errors import SignInError, TokenError
 from byline.access._keys import (
     Principal,
     Role,
@@ -13,7 +14,6 @@ from byline.access._keys import (
 from byline.access._staff import (
     STAFF_SESSION,
     Session,
-    SignInError,
     check_password,
     close_session,
     create_user,
@@ -24,20 +24,7 @@ from byline.access._staff import (
     spend_entry_link,
     user_exists,
 )
-from byline.access._tables import (
-    api_keys,
-    console_sessions,
-    creator_token_keys,
-    spent_entry_links,
-    staff_users,
-)
-from byline.access._tokens import (
-    CLOCK_SKEW,
-    TokenError,
-    issue_creator_token,
-    read_creator_token,
-    token_expiry,
-)
+from byline.access._tokens import CLOCK_SKEW, issue_creator_token, read_creator_token, token_expiry
 
 __all__ = [
     "CLOCK_SKEW",
@@ -47,15 +34,12 @@ __all__ = [
     "Session",
     "SignInError",
     "TokenError",
-    "api_keys",
     "authenticate",
     "check_password",
     "close_session",
-    "console_sessions",
     "create_key",
     "create_user",
     "creator_token_key",
-    "creator_token_keys",
     "disable_user",
     "issue_creator_token",
     "list_keys",
@@ -66,8 +50,6 @@ __all__ = [
     "revoke_key",
     "set_creator_token_key",
     "spend_entry_link",
-    "spent_entry_links",
-    "staff_users",
     "token_expiry",
     "user_exists",
 ]

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from byline.access._errors import SignInError
 from byline.access._keys import Principal, Role
 from byline.access._tables import console_sessions, spent_entry_links, staff_users
-from byline.store import insert_or
+from byline.store import insert_if_absent
 
 STAFF_SESSION = dt.timedelta(hours=8)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -29,10 +30,6 @@ MIN_PASSWORD = 10
 # speed; nothing else should.)
 COST = 2**14
 _R, _P = 8, 1
-
-
-class SignInError(ValueError):
-    """Sign-in refused; the message is safe to show (it never says which part was wrong)."""
 
 
 def hash_password(password: str) -> str:
@@ -159,14 +156,8 @@ def spend_entry_link(
 ) -> bool:
     """Mark a creator's entry token as used; False if it had been used before."""
     conn.execute(delete(spent_entry_links).where(spent_entry_links.c.expires_at <= at))
-    # RETURNING, not rowcount: through SQLAlchemy and psycopg an INSERT reports -1.
-    spent = conn.execute(
-        insert_or(conn, spent_entry_links)
-        .values(link_hash=_session_hash(token), expires_at=expires_at)
-        .on_conflict_do_nothing(index_elements=[spent_entry_links.c.link_hash])
-        .returning(spent_entry_links.c.link_hash)
-    ).first()
-    return spent is not None
+    spent = {"link_hash": _session_hash(token), "expires_at": expires_at}
+    return insert_if_absent(conn, spent_entry_links, spent, key=["link_hash"])
 
 
 def read_session(conn: Connection, token: str, at: dt.datetime) -> Session | None:

@@ -8,16 +8,14 @@ from typing import Any
 
 import jwt
 
+from byline.access._errors import TokenError
+
 MAX_LIFETIME = dt.timedelta(hours=1)
 # How far the platform's clock may run ahead of ours: a token issued (``iat``) or valid from
 # (``nbf``) later than now plus this is refused, so a token minted for the future cannot be
 # kept and used later. One minute covers ordinary clock skew between NTP-synchronised hosts.
 CLOCK_SKEW = dt.timedelta(seconds=60)
 _SKEW_S = int(CLOCK_SKEW.total_seconds())
-
-
-class TokenError(ValueError):
-    """The token cannot be accepted; the message says why (never echoes the token)."""
 
 
 def issue_creator_token(

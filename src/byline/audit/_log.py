@@ -15,12 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
-    Integer,
-    String,
-    Table,
     and_,
     insert,
     or_,
@@ -29,36 +24,10 @@ from sqlalchemy import (
 )
 
 from byline.audit._actions import AuditAction
-from byline.store import JSONValue, UtcDateTime, insert_or, metadata
+from byline.audit._tables import audit_head, audit_log
+from byline.store import insert_if_absent
 
 GENESIS = "0" * 64
-
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("at", UtcDateTime, nullable=False),
-    Column("actor", String(120), nullable=False),
-    Column("action", String(40), nullable=False),
-    Column("case_id", String(40), index=True),
-    Column("account_id", String(200), index=True),
-    Column("policy_version", String(80)),
-    Column("request_id", String(80)),
-    Column("before", JSONValue),
-    Column("after", JSONValue),
-    Column("detail", JSONValue),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-
-# One row that every append locks first: appends are serialised, so the chain never forks.
-audit_head = Table(
-    "audit_head",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("seq", BigInteger, nullable=False),
-    Column("hash", String(64), nullable=False),
-)
 
 
 @dataclass(frozen=True)
@@ -107,11 +76,7 @@ def append(conn: Connection, entry: AuditEntry) -> int:
     locked = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
     head = conn.execute(locked.with_for_update()).first()
     if head is None:  # the first entry ever: two writers may get here at once
-        conn.execute(
-            insert_or(conn, audit_head)
-            .values(id=1, seq=0, hash=GENESIS)
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
+        insert_if_absent(conn, audit_head, {"id": 1, "seq": 0, "hash": GENESIS}, key=["id"])
         head = conn.execute(locked.with_for_update()).one()
     seq, prev = int(head.seq), str(head.hash)
     row = {

@@ -16,26 +16,14 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, Column, Connection, Integer, String, Table, insert, select
+from sqlalchemy import Connection, insert, select
 
-from byline.audit._log import ChainReport, audit_head, head, verify_chain
+from byline.audit._log import ChainReport, head, verify_chain
+from byline.audit._tables import audit_head, audit_seals
 from byline.domain.vocabulary import AuditAction
-from byline.store import UtcDateTime, metadata
 
 # Entries that must be followed by a seal: a staff read of a name or a note never quietly vanishes.
 MUST_BE_SEALED = frozenset({AuditAction.NAME_DECRYPTED.value, AuditAction.NOTE_DECRYPTED.value})
-
-audit_seals = Table(
-    "audit_seals",
-    metadata,
-    Column("seal_no", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("seq", BigInteger, nullable=False, index=True),  # the entry sealed: the head then
-    Column("hash", String(64), nullable=False),
-    Column("sealed_at", UtcDateTime, nullable=False),
-    Column("reason", String(40), nullable=False),
-    Column("key_id", String(80), nullable=False),
-    Column("mac", String(64), nullable=False),
-)
 
 
 class Sealer(Protocol):

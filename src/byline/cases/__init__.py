@@ -1,7 +1,14 @@
-"""Cases, enforcement and labels in the database."""
+"""Cases, enforcement, labels, cycles and policy activations in the database: query functions
+over the tables of ``_tables`` (which this package does not export)."""
 
+from byline.cases._activations import (
+    activated_platforms,
+    activations,
+    active_digest,
+    active_text,
+    add_activation,
+)
 from byline.cases._assignments import (
-    AlreadyTaken,
     Assignee,
     QueuePage,
     QueueRow,
@@ -12,9 +19,31 @@ from byline.cases._assignments import (
     queue,
     unassign,
 )
-from byline.cases._enforcement import changes_after, in_force
+from byline.cases._cycles import cycle, finish_cycle, finished_cycles, start_cycle
+from byline.cases._enforcement import (
+    changes_after,
+    in_force,
+    put_in_force,
+    restrictions_in_force,
+)
+from byline.cases._errors import AlreadyTaken, ConcurrentUpdate
+from byline.cases._labels import (
+    disclosed_ids,
+    label_version,
+    labelled_case_counts,
+    live_label_count,
+    live_labels,
+    put_label,
+    raise_label_version,
+)
+from byline.cases._reports import (
+    awaiting_review,
+    deadlines_between,
+    flagged,
+    open_by_tier,
+    open_tiers,
+)
 from byline.cases._repository import (
-    ConcurrentUpdate,
     cases_in,
     count_notified_in_cycle,
     iter_open,
@@ -29,17 +58,6 @@ from byline.cases._repository import (
     save,
     state_counts,
 )
-from byline.cases._tables import (
-    case_assignments,
-    cases,
-    cycles,
-    enforcement,
-    enforcement_changes,
-    label_versions,
-    labels,
-    observations,
-    policy_activations,
-)
 
 __all__ = [
     "AlreadyTaken",
@@ -48,33 +66,47 @@ __all__ = [
     "QueuePage",
     "QueueRow",
     "QueueView",
+    "activated_platforms",
+    "activations",
+    "active_digest",
+    "active_text",
+    "add_activation",
     "assign",
-    "case_assignments",
-    "cases",
+    "awaiting_review",
     "cases_in",
     "changes_after",
     "count_notified_in_cycle",
-    "cycles",
-    "enforcement",
-    "enforcement_changes",
+    "cycle",
+    "deadlines_between",
+    "disclosed_ids",
+    "finish_cycle",
+    "finished_cycles",
+    "flagged",
     "holder_of",
     "holders",
     "in_force",
     "iter_open",
-    "label_versions",
-    "labels",
+    "label_version",
+    "labelled_case_counts",
     "latest_case",
     "list_cases",
+    "live_label_count",
+    "live_labels",
     "newest_cycle_as_of",
     "note_observed",
-    "observations",
     "observed_after",
     "observed_on",
     "open_account_ids",
+    "open_by_tier",
     "open_case",
-    "policy_activations",
+    "open_tiers",
+    "put_in_force",
+    "put_label",
     "queue",
+    "raise_label_version",
+    "restrictions_in_force",
     "save",
+    "start_cycle",
     "state_counts",
     "unassign",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from byline.cases._errors import AlreadyTaken
 from byline.cases._tables import case_assignments, cases
 from byline.domain.cases import CaseState
 
@@ -54,10 +55,6 @@ class QueuePage:
     offset: int
 
 
-class AlreadyTaken(Exception):
-    """Another reviewer inserted the assignment first (a race between two takes)."""
-
-
 def holder_of(conn: Connection, case_id: str) -> str | None:
     """The reviewer who has taken the case (None: nobody)."""
     a = case_assignments.c
@@ -76,7 +73,7 @@ def holders(conn: Connection, platform: str, account_ids: list[str]) -> dict[str
         select(c.account_id, a.reviewer)
         .select_from(cases.join(case_assignments, a.case_id == c.case_id))
         .where(
-            c.policy_id == platform,
+            c.platform == platform,
             c.open_account_id.is_not(None),
             c.account_id.in_(account_ids),
         )
@@ -90,7 +87,7 @@ def assign(conn: Connection, case_id: str, platform: str, reviewer: str, at: dt.
     try:
         conn.execute(
             insert(case_assignments).values(
-                case_id=case_id, policy_id=platform, reviewer=reviewer, assigned_at=at
+                case_id=case_id, platform=platform, reviewer=reviewer, assigned_at=at
             )
         )
     except IntegrityError as exc:
@@ -111,7 +108,7 @@ def _filters(
     platform: str, view: QueueView, tier: str | None, assignee: Assignee, reviewer: str
 ) -> list[ColumnElement[bool]]:
     c, a = cases.c, case_assignments.c
-    where: list[ColumnElement[bool]] = [c.policy_id == platform, c.open_account_id.is_not(None)]
+    where: list[ColumnElement[bool]] = [c.platform == platform, c.open_account_id.is_not(None)]
     if view is QueueView.SUBMITTED:
         where.append(c.pending_name_id.is_not(None))
     elif view is not QueueView.ALL:

@@ -1,12 +1,15 @@
-"""Reading the enforcement signals: what is in force for an account, and every change since a
-cursor (the platform's feed)."""
+"""The enforcement signals: what is in force for an account, and every change since a cursor
+(the platform's feed); writing a change and what it puts in force."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Text, cast, insert, select
 
+from byline.cases._platform_rows import put_row
 from byline.cases._tables import enforcement, enforcement_changes
 
 
@@ -14,7 +17,7 @@ def in_force(conn: Connection, platform: str, account_id: str) -> dict[str, Any]
     """The restrictions and incentives in force for an account (None: nothing ever was)."""
     t = enforcement.c
     row = conn.execute(
-        select(enforcement).where(t.policy_id == platform, t.account_id == account_id)
+        select(enforcement).where(t.platform == platform, t.account_id == account_id)
     ).first()
     if row is None:
         return None
@@ -33,7 +36,7 @@ def changes_after(conn: Connection, platform: str, cursor: int, limit: int) -> l
     t = enforcement_changes.c
     rows = conn.execute(
         select(enforcement_changes)
-        .where(t.policy_id == platform, t.seq > cursor)
+        .where(t.platform == platform, t.seq > cursor)
         .order_by(t.seq)
         .limit(limit)
     ).all()
@@ -48,3 +51,43 @@ def changes_after(conn: Connection, platform: str, cursor: int, limit: int) -> l
         }
         for r in rows
     ]
+
+
+def put_in_force(
+    conn: Connection,
+    platform: str,
+    account_id: str,
+    *,
+    case_id: str,
+    restrictions: Sequence[dict[str, Any]],
+    incentives: Sequence[str],
+    reason: str,
+    at: dt.datetime,
+) -> int:
+    """Record an enforcement change (the feed's next entry) and put it in force for the
+    account; return the change's cursor."""
+    change = {
+        "account_id": account_id,
+        "case_id": case_id,
+        "platform": platform,
+        "restrictions": list(restrictions),
+        "incentives": list(incentives),
+        "reason": reason,
+    }
+    cursor = int(
+        conn.execute(
+            insert(enforcement_changes).values(at=at, **change).returning(enforcement_changes.c.seq)
+        ).scalar_one()
+    )
+    put_row(conn, enforcement, {**change, "since": at, "change_seq": cursor})
+    return cursor
+
+
+def restrictions_in_force(conn: Connection, platform: str | None = None) -> list[list[Any]]:
+    """The restrictions in force for each account of ``platform`` (every platform: None) that
+    has any."""
+    t = enforcement.c
+    query = select(t.restrictions).where(cast(t.restrictions, Text) != "[]")
+    if platform is not None:
+        query = query.where(t.platform == platform)
+    return [list(r) for (r,) in conn.execute(query) if r]

@@ -8,15 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from byline.cases._errors import ConcurrentUpdate
 from byline.cases._tables import cases, cycles, observations
 from byline.domain.cases import Case, CaseState
-from byline.domain.errors import CodedError
 from byline.domain.vocabulary import AccountKind, Trigger
-from byline.store import insert_or
-
-
-class ConcurrentUpdate(CodedError, RuntimeError):
-    """The case changed since it was read; the caller should read it again and retry."""
+from byline.store import upsert
 
 
 def _to_row(case: Case, now: dt.datetime) -> dict[str, Any]:
@@ -24,7 +20,7 @@ def _to_row(case: Case, now: dt.datetime) -> dict[str, Any]:
         "case_id": case.case_id,
         "account_id": case.account_id,
         "open_account_id": case.account_id if case.is_open else None,
-        "policy_id": case.policy_id,
+        "platform": case.platform,
         "policy_version": case.policy_version,
         "state": case.state.value,
         "tier": case.tier,
@@ -55,7 +51,7 @@ def _from_row(row: Any) -> Case:
     return Case(
         case_id=row.case_id,
         account_id=row.account_id,
-        policy_id=row.policy_id,
+        platform=row.platform,
         policy_version=row.policy_version,
         kind=AccountKind(row.kind),
         state=CaseState(row.state),
@@ -103,9 +99,7 @@ def save(conn: Connection, before: Case | None, after: Case, now: dt.datetime) -
 def open_case(
     conn: Connection, platform: str, account_id: str, *, lock: bool = False
 ) -> Case | None:
-    query = select(cases).where(
-        cases.c.policy_id == platform, cases.c.open_account_id == account_id
-    )
+    query = select(cases).where(cases.c.platform == platform, cases.c.open_account_id == account_id)
     if lock:
         query = query.with_for_update()
     row = conn.execute(query).first()
@@ -116,7 +110,7 @@ def latest_case(conn: Connection, platform: str, account_id: str) -> Case | None
     """The open case, or else the most recently opened closed one."""
     row = conn.execute(
         select(cases)
-        .where(cases.c.policy_id == platform, cases.c.account_id == account_id)
+        .where(cases.c.platform == platform, cases.c.account_id == account_id)
         .order_by(cases.c.open_account_id.is_(None), cases.c.opened_at.desc())
         .limit(1)
     ).first()
@@ -125,7 +119,7 @@ def latest_case(conn: Connection, platform: str, account_id: str) -> Case | None
 
 def open_account_ids(conn: Connection, platform: str) -> set[str]:
     query = select(cases.c.open_account_id).where(
-        cases.c.policy_id == platform, cases.c.open_account_id.is_not(None)
+        cases.c.platform == platform, cases.c.open_account_id.is_not(None)
     )
     return {r[0] for r in conn.execute(query)}
 
@@ -139,7 +133,7 @@ def cases_in(
     order: str = "account",
 ) -> list[Case]:
     query = select(cases).where(
-        cases.c.policy_id == platform, cases.c.state.in_([s.value for s in states])
+        cases.c.platform == platform, cases.c.state.in_([s.value for s in states])
     )
     if order == "deadline":
         query = query.order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.account_id)
@@ -157,7 +151,7 @@ def iter_open(conn: Connection, platform: str, batch: int = 1000) -> Iterator[li
         rows = conn.execute(
             select(cases)
             .where(
-                cases.c.policy_id == platform,
+                cases.c.platform == platform,
                 cases.c.open_account_id.is_not(None),
                 cases.c.open_account_id > last,
             )
@@ -181,7 +175,7 @@ def count_notified_in_cycle(conn: Connection, cycle_id: str) -> int:
 def state_counts(conn: Connection, platform: str) -> dict[str, int]:
     rows = conn.execute(
         select(cases.c.state, func.count())
-        .where(cases.c.policy_id == platform)
+        .where(cases.c.platform == platform)
         .group_by(cases.c.state)
     )
     return {state: int(n) for state, n in rows}
@@ -196,7 +190,7 @@ def list_cases(
 ) -> list[Case]:
     query = (
         select(cases)
-        .where(cases.c.policy_id == platform)
+        .where(cases.c.platform == platform)
         .order_by(cases.c.deadline.is_(None), cases.c.deadline, cases.c.account_id)
         .limit(limit)
         .offset(offset)
@@ -213,7 +207,7 @@ def newest_cycle_as_of(
     conn: Connection, platform: str, *, other_than: str | None = None
 ) -> dt.date | None:
     """The ``as_of`` of the platform's newest cycle (running or finished), ``other_than`` one."""
-    query = select(func.max(cycles.c.as_of)).where(cycles.c.policy_id == platform)
+    query = select(func.max(cycles.c.as_of)).where(cycles.c.platform == platform)
     if other_than is not None:
         query = query.where(cycles.c.cycle_id != other_than)
     value: dt.date | None = conn.execute(query).scalar_one()
@@ -228,7 +222,7 @@ def observed_on(conn: Connection, platform: str, account_ids: Iterable[str]) -> 
         chunk = ids[start : start + 500]
         rows = conn.execute(
             select(observations.c.account_id, observations.c.observed_on).where(
-                observations.c.policy_id == platform, observations.c.account_id.in_(chunk)
+                observations.c.platform == platform, observations.c.account_id.in_(chunk)
             )
         )
         found.update({r.account_id: r.observed_on for r in rows})
@@ -239,7 +233,7 @@ def observed_after(conn: Connection, platform: str, on: dt.date) -> dict[str, dt
     """Every account whose newest pushed count is newer than ``on``, with its date."""
     rows = conn.execute(
         select(observations.c.account_id, observations.c.observed_on).where(
-            observations.c.policy_id == platform, observations.c.observed_on > on
+            observations.c.platform == platform, observations.c.observed_on > on
         )
     )
     return {r.account_id: r.observed_on for r in rows}
@@ -250,16 +244,17 @@ def note_observed(
 ) -> None:
     """Record that counts of ``account_ids`` as of ``on`` were applied (the newest stays)."""
     rows = [
-        {"policy_id": platform, "account_id": a, "observed_on": on, "source": source}
+        {"platform": platform, "account_id": a, "observed_on": on, "source": source}
         for a in account_ids
     ]
     if not rows:
         return
-    statement = insert_or(conn, observations)
-    statement = statement.on_conflict_do_update(
-        index_elements=[observations.c.policy_id, observations.c.account_id],
-        set_={"observed_on": statement.excluded.observed_on, "source": statement.excluded.source},
-        where=observations.c.observed_on <= statement.excluded.observed_on,
-    )
     for start in range(0, len(rows), 500):
-        conn.execute(statement, rows[start : start + 500])
+        upsert(
+            conn,
+            observations,
+            rows[start : start + 500],
+            key=["platform", "account_id"],
+            update=["observed_on", "source"],
+            where=lambda new: observations.c.observed_on <= new.observed_on,
+        )

@@ -15,9 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from byline.store import JSONValue, UtcDateTime, metadata
-
-_SEQ = BigInteger().with_variant(Integer, "sqlite")
+from byline.store import SEQUENCE, JSONValue, UtcDateTime, metadata
 
 cases = Table(
     "cases",
@@ -25,9 +23,9 @@ cases = Table(
     Column("case_id", String(36), primary_key=True),
     Column("account_id", String(200), nullable=False, index=True),
     # Set while the case is open, NULL once closed: at most one open case per account of a
-    # platform (the platform is the policy id: every platform is a tenant).
+    # platform (every platform is a tenant; its id is its policy's id).
     Column("open_account_id", String(200)),
-    Column("policy_id", String(80), nullable=False),
+    Column("platform", String(80), nullable=False),
     Column("policy_version", String(40), nullable=False),
     Column("state", String(20), nullable=False, index=True),
     Column("tier", String(80)),
@@ -52,13 +50,13 @@ cases = Table(
     Column("closed_at", UtcDateTime),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
-    UniqueConstraint("policy_id", "open_account_id"),
+    UniqueConstraint("platform", "open_account_id"),
 )
 
 enforcement = Table(
     "enforcement",
     metadata,
-    Column("policy_id", String(80), primary_key=True),
+    Column("platform", String(80), primary_key=True),
     Column("account_id", String(200), primary_key=True),
     Column("case_id", String(36)),
     Column("restrictions", JSONValue, nullable=False),
@@ -71,11 +69,11 @@ enforcement = Table(
 enforcement_changes = Table(
     "enforcement_changes",
     metadata,
-    Column("seq", _SEQ, primary_key=True),
+    Column("seq", SEQUENCE, primary_key=True),
     Column("at", UtcDateTime, nullable=False),
     Column("account_id", String(200), nullable=False, index=True),
     Column("case_id", String(36)),
-    Column("policy_id", String(80), nullable=False, index=True),
+    Column("platform", String(80), nullable=False, index=True),
     Column("restrictions", JSONValue, nullable=False),
     Column("incentives", JSONValue, nullable=False),
     Column("reason", String(200), nullable=False),
@@ -84,7 +82,7 @@ enforcement_changes = Table(
 labels = Table(
     "labels",
     metadata,
-    Column("policy_id", String(80), primary_key=True),
+    Column("platform", String(80), primary_key=True),
     Column("account_id", String(200), primary_key=True),
     Column("case_id", String(36), nullable=False),
     Column("live", Boolean, nullable=False),
@@ -100,7 +98,7 @@ labels = Table(
 label_versions = Table(
     "label_versions",
     metadata,
-    Column("policy_id", String(80), primary_key=True),
+    Column("platform", String(80), primary_key=True),
     Column("version", BigInteger, nullable=False),
 )
 
@@ -109,7 +107,7 @@ cycles = Table(
     metadata,
     Column("cycle_id", String(64), primary_key=True),
     Column("as_of", Date, nullable=False),
-    Column("policy_id", String(80), nullable=False),
+    Column("platform", String(80), nullable=False),
     Column("policy_version", String(40), nullable=False),
     Column("snapshot", Text, nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
@@ -121,8 +119,8 @@ cycles = Table(
 policy_activations = Table(
     "policy_activations",
     metadata,
-    Column("seq", _SEQ, primary_key=True),
-    Column("policy_id", String(80), nullable=False),
+    Column("seq", SEQUENCE, primary_key=True),
+    Column("platform", String(80), nullable=False),
     Column("version", String(40), nullable=False),
     Column("digest", String(64), nullable=False),
     Column("activated_at", UtcDateTime, nullable=False),
@@ -136,7 +134,7 @@ policy_activations = Table(
 observations = Table(
     "observations",
     metadata,
-    Column("policy_id", String(80), primary_key=True),
+    Column("platform", String(80), primary_key=True),
     Column("account_id", String(200), primary_key=True),
     Column("observed_on", Date, nullable=False),
     Column("source", String(40), nullable=False),
@@ -146,7 +144,7 @@ case_assignments = Table(
     "case_assignments",
     metadata,
     Column("case_id", String(36), primary_key=True),
-    Column("policy_id", String(80), nullable=False),
+    Column("platform", String(80), nullable=False),
     Column("reviewer", String(120), nullable=False, index=True),
     Column("assigned_at", UtcDateTime, nullable=False),
 )

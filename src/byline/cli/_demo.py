@@ -191,7 +191,7 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
     from byline.web import create_app
 
     policy = load_policy(policy_ref)
-    db_url = f"sqlite:///{workdir / 'byline.db'}"
+    db_url = str(workdir / "byline.db")  # a plain path is a SQLite file
     # an admin trying the console may register a receiver on this machine, as the demo's is
     snapshots = demo_snapshot_dir(workdir, policy.id)
     floor = open_services(

@@ -24,6 +24,7 @@ from byline.engine._live_state import (
 from byline.engine._lookup import Reported, current_metrics, reported_accounts
 from byline.engine._outputs import DECISIONS, DIFF, REJECTS, SUMMARY, OutputError
 from byline.engine._promise import floor_violations
+from byline.engine._samples import accounts_between, diff_sample, drifted_snapshot
 from byline.engine._settings import EngineSettings, SettingError, connect
 from byline.engine._snapshot import FORMATS, Snapshot, SnapshotError, open_snapshot
 from byline.engine._steps import Progress
@@ -52,9 +53,12 @@ __all__ = [
     "SettingError",
     "Snapshot",
     "SnapshotError",
+    "accounts_between",
     "compile_decision",
     "connect",
     "current_metrics",
+    "diff_sample",
+    "drifted_snapshot",
     "evaluate",
     "floor_violations",
     "ids_digest",

@@ -2,7 +2,6 @@
 
 from byline.outbox._addresses import (
     ALLOW_VARIABLE,
-    AddressRefused,
     AllowList,
     Destination,
     Resolver,
@@ -22,19 +21,18 @@ from byline.outbox._endpoints import (
     new_secret,
     register_endpoint,
 )
+from byline.outbox._errors import AddressRefused, DeliveryError, PersonalDataError, SignatureError
 from byline.outbox._listing import Backlog, backlog, list_messages
-from byline.outbox._messages import PersonalDataError, enqueue, message_id_for
+from byline.outbox._messages import enqueue, message_id_for
 from byline.outbox._receiver import Received, Rejection, WebhookReceiver
 from byline.outbox._signing import (
     MESSAGE_ID_HEADER,
     SIGNATURE_HEADER,
     TOPIC_HEADER,
-    SignatureError,
     sign,
     verify_signature,
 )
-from byline.outbox._sinks import DEFAULT_TIMEOUT_S, DeliveryError, HttpSink, WebhookSink
-from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
+from byline.outbox._sinks import DEFAULT_TIMEOUT_S, HttpSink, WebhookSink
 from byline.outbox._vocabulary import DeliveryStatus, MessageStatus, Topic
 
 __all__ = [
@@ -77,10 +75,7 @@ __all__ = [
     "message_id_for",
     "new_secret",
     "not_public",
-    "outbox",
     "register_endpoint",
     "sign",
     "verify_signature",
-    "webhook_deliveries",
-    "webhook_endpoints",
 ]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from byline.domain.errors import CodedError
+from byline.outbox._errors import AddressRefused
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -36,15 +36,6 @@ _SHARED = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known NAT64 prefix (RFC 6052)
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated (RFC 4291)
 _LOCAL_NAMES = ("localhost", "localhost.localdomain")
-
-
-class AddressRefused(CodedError, ValueError):
-    """A webhook URL Byline will not send to. ``str()`` names the field (``url: ...``);
-    ``reason`` is the same without it (what a delivery attempt records)."""
-
-    def __init__(self, reason: str, *, code: str, **facts: str | int) -> None:
-        super().__init__(f"url: {reason}", code=code, **facts)
-        self.reason = reason
 
 
 class Resolver(Protocol):
@@ -198,8 +189,7 @@ class WebhookGuard:
             literal = None
         if literal is None and not by_name and _local_name(host):
             raise AddressRefused(
-                f"host {host[:100]} is this machine, not allowed unless listed in "
-                f"{ALLOW_VARIABLE}",
+                f"host {host[:100]} is this machine, not allowed unless listed in {ALLOW_VARIABLE}",
                 code="webhook_local_host",
                 host=host[:100],
             )

@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
-from sqlalchemy.dialects import postgresql
 
-from byline.outbox._addresses import AddressRefused, WebhookGuard
+from byline.outbox._addresses import WebhookGuard
+from byline.outbox._errors import AddressRefused, DeliveryError
 from byline.outbox._signing import MESSAGE_ID_HEADER, SIGNATURE_HEADER, TOPIC_HEADER, sign
-from byline.outbox._sinks import DeliveryError, WebhookSink
+from byline.outbox._sinks import WebhookSink
 from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
 from byline.outbox._vocabulary import DeliveryStatus
-from byline.store import Database
+from byline.store import Database, insert_ignoring_present
 
 MAX_ERROR_LENGTH = 500  # the width of webhook_deliveries.last_error
 
@@ -313,8 +313,7 @@ def _create_deliveries(conn: Connection, now: dt.datetime, limit: int) -> None:
         ]
         if rows:
             # Two dispatchers may find the same gap at once; the second insert then does nothing.
-            insert = postgresql.insert(d).on_conflict_do_nothing()
-            conn.execute(insert if conn.dialect.name == "postgresql" else d.insert(), rows)
+            insert_ignoring_present(conn, d, rows)
 
 
 def owed_deliveries(conn: Connection, platform: str | None = None) -> int:

@@ -20,11 +20,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, exists, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 
+from byline.outbox._errors import PersonalDataError
 from byline.outbox._tables import outbox
 from byline.outbox._vocabulary import Topic
+from byline.store import insert_ignoring_present
 
 # Fixed forever: message ids derived from keys must not change between releases.
 _KEY_NAMESPACE = uuid.UUID("6c1f0a3e-5b7d-5e2a-9c41-0b7e2d9f4a18")
@@ -56,10 +57,6 @@ _PERSONAL_KEYS = frozenset(
 )
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _MAX_PLATFORM_LENGTH = 80  # the width of the platform columns
-
-
-class PersonalDataError(ValueError):
-    """A payload key names personal data; outbox messages carry ids, never names."""
 
 
 def message_id_for(topic: Topic | str, key: str) -> str:
@@ -109,13 +106,7 @@ def enqueue(
         "case_id": case_id,
         "payload": body,
     }
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        conn.execute(postgresql.insert(outbox).values(**row).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        conn.execute(sqlite.insert(outbox).values(**row).on_conflict_do_nothing())
-    elif not conn.execute(select(exists().where(outbox.c.message_id == message_id))).scalar():
-        conn.execute(insert(outbox).values(**row))
+    insert_ignoring_present(conn, outbox, [row], key=["message_id"])
     return message_id
 
 

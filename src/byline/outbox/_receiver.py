@@ -27,12 +27,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from byline.outbox._errors import SignatureError
 from byline.outbox._signing import (
     DEFAULT_TOLERANCE_S,
     MESSAGE_ID_HEADER,
     SIGNATURE_HEADER,
     TOPIC_HEADER,
-    SignatureError,
     verify_signature,
 )
 

@@ -11,14 +11,12 @@ import datetime as dt
 import hashlib
 import hmac
 
+from byline.outbox._errors import SignatureError
+
 SIGNATURE_HEADER = "Byline-Signature"
 MESSAGE_ID_HEADER = "Byline-Message-Id"
 TOPIC_HEADER = "Byline-Topic"
 DEFAULT_TOLERANCE_S = 300
-
-
-class SignatureError(ValueError):
-    """A webhook request whose signature is missing, malformed, wrong or stale."""
 
 
 def _mac(secret: str, timestamp: int, body: bytes) -> str:

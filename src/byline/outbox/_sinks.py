@@ -10,11 +10,9 @@ from typing import Protocol
 import httpcore
 import httpx
 
+from byline.outbox._errors import DeliveryError
+
 DEFAULT_TIMEOUT_S = 10.0
-
-
-class DeliveryError(Exception):
-    """The request did not get an answer (refused, timed out, reset, bad URL)."""
 
 
 class WebhookSink(Protocol):

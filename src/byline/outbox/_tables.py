@@ -9,7 +9,6 @@ endpoint only ever receives its own platform's messages. The ``platform`` column
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -19,14 +18,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from byline.store import JSONValue, UtcDateTime, metadata
-
-_SEQ = BigInteger().with_variant(Integer, "sqlite")
+from byline.store import SEQUENCE, JSONValue, UtcDateTime, metadata
 
 outbox = Table(
     "outbox",
     metadata,
-    Column("seq", _SEQ, primary_key=True),
+    Column("seq", SEQUENCE, primary_key=True),
     Column("message_id", String(64), nullable=False, unique=True),  # the idempotency key
     Column("created_at", UtcDateTime, nullable=False),
     Column("platform", String(80), nullable=False, index=True, server_default=""),
@@ -51,7 +48,7 @@ webhook_endpoints = Table(
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,
-    Column("id", _SEQ, primary_key=True),
+    Column("id", SEQUENCE, primary_key=True),
     Column("message_id", String(64), ForeignKey("outbox.message_id"), nullable=False),
     Column("endpoint_id", String(36), ForeignKey("webhook_endpoints.endpoint_id"), nullable=False),
     Column("status", String(20), nullable=False, index=True),  # pending | delivered

@@ -3,10 +3,8 @@ labels, for every process (a per-platform counter in the database)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from byline import cases
-from byline.store import insert_or, note_change
+from byline.store import Connection, note_change
 
 LABELS = "labels"  # what a label lookup answers: live labels, their names, the viewer rules
 API_KEYS = "api_keys"  # which keys authenticate (a revocation)
@@ -29,14 +27,7 @@ def labels_changed(conn: Connection, platform: str) -> None:
         raised = conn.info[_RAISED] = (transaction, set())
     if platform in raised[1]:
         return
-    table = cases.label_versions
-    conn.execute(
-        insert_or(conn, table)
-        .values(policy_id=platform, version=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.policy_id], set_={"version": table.c.version + 1}
-        )
-    )
+    cases.raise_label_version(conn, platform)
     raised[1].add(platform)
 
 

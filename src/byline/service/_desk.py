@@ -7,8 +7,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection
-
 from byline import audit, cases
 from byline.domain.cases import Case, CaseState, Event, transition
 from byline.domain.enforcement import incentives_for, restrictions_for
@@ -18,6 +16,7 @@ from byline.domain.vocabulary import AccountKind, DisplayField
 from byline.service._base import Actor, Service
 from byline.service._record import record
 from byline.service.policies import active_policy
+from byline.store import Connection
 
 
 class NoCase(CodedError, LookupError):
@@ -41,7 +40,7 @@ class CaseDesk(Service):
             case = cases.latest_case(conn, platform, account_id)
             if case is None:
                 raise NoCase(f"no case for account {account_id}", code="no_case")
-            policy = active_policy(conn, case.policy_id)
+            policy = active_policy(conn, case.platform)
             history = [
                 {
                     "seq": e["seq"],
@@ -82,7 +81,7 @@ class CaseDesk(Service):
         case = cases.open_case(conn, platform, account_id, lock=True)
         if case is None:
             raise NoCase(f"account {account_id} has no open case", code="no_open_case")
-        return case, active_policy(conn, case.policy_id)
+        return case, active_policy(conn, case.platform)
 
     @staticmethod
     def _check(case: Case | None, event: Event, now: dt.datetime, policy: Policy) -> None:
@@ -121,7 +120,7 @@ def case_view(case: Case, policy: Policy) -> dict[str, Any]:
     return {
         "case_id": case.case_id,
         "account_id": case.account_id,
-        "policy": f"{case.policy_id} {case.policy_version}",
+        "policy": f"{case.platform} {case.policy_version}",
         "state": case.state.value,
         "tier": case.tier,
         "voluntary": case.voluntary,

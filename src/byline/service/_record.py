@@ -5,9 +5,6 @@ transaction, so a crash never leaves a notice without its record or a record wit
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-from sqlalchemy import Connection, insert, select, update
 
 from byline import audit, cases, outbox
 from byline.domain.cases import (
@@ -21,6 +18,7 @@ from byline.domain.cases import (
 from byline.domain.policy import Policy
 from byline.outbox import Topic
 from byline.service._changes import labels_changed
+from byline.store import Connection
 
 
 def record(
@@ -95,29 +93,16 @@ def _record_enforcement(
 ) -> None:
     restrictions = [r.as_dict() for r in effect.restrictions]
     incentives = list(effect.incentives)
-    change_seq = conn.execute(
-        insert(cases.enforcement_changes)
-        .values(
-            at=now,
-            account_id=case.account_id,
-            case_id=case.case_id,
-            policy_id=policy.id,
-            restrictions=restrictions,
-            incentives=incentives,
-            reason=effect.reason,
-        )
-        .returning(cases.enforcement_changes.c.seq)
-    ).scalar_one()
-    values: dict[str, Any] = {
-        "case_id": case.case_id,
-        "policy_id": policy.id,
-        "restrictions": restrictions,
-        "incentives": incentives,
-        "since": now,
-        "reason": effect.reason,
-        "change_seq": change_seq,
-    }
-    _upsert(conn, cases.enforcement, case.account_id, values)
+    change_seq = cases.put_in_force(
+        conn,
+        policy.id,
+        case.account_id,
+        case_id=case.case_id,
+        restrictions=restrictions,
+        incentives=incentives,
+        reason=effect.reason,
+        at=now,
+    )
     outbox.enqueue(
         conn,
         platform=policy.id,
@@ -141,16 +126,17 @@ def _record_label(
     conn: Connection, case: Case, effect: LabelChanged, policy: Policy, now: dt.datetime, key: str
 ) -> None:
     fields = [f.value for f in policy.display.fields_for(case.kind)]
-    values: dict[str, Any] = {
-        "case_id": case.case_id,
-        "policy_id": policy.id,
-        "live": effect.live,
-        "kind": case.kind.value,
-        "fields": fields,
-        "name_id": effect.name_id,
-        "since": now,
-    }
-    _upsert(conn, cases.labels, case.account_id, values)
+    cases.put_label(
+        conn,
+        policy.id,
+        case.account_id,
+        case_id=case.case_id,
+        live=effect.live,
+        kind=case.kind.value,
+        fields=fields,
+        name_id=effect.name_id,
+        at=now,
+    )
     labels_changed(conn, policy.id)
     # The platform is told *that* the label changed; the name itself is only ever served by
     # the label lookup, to viewers the policy allows.
@@ -169,13 +155,3 @@ def _record_label(
             "policy_id": policy.id,
         },
     )
-
-
-def _upsert(conn: Connection, table: Any, account_id: str, values: dict[str, Any]) -> None:
-    """Insert or update the (platform, account) row of ``table``."""
-    key = (table.c.policy_id == values["policy_id"], table.c.account_id == account_id)
-    exists = conn.execute(select(table.c.account_id).where(*key).with_for_update()).first()
-    if exists:
-        conn.execute(update(table).where(*key).values(**values))
-    else:
-        conn.execute(insert(table).values(account_id=account_id, **values))

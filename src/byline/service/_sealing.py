@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection
-
 from byline import audit, outbox
+from byline.store import Connection
 
 
 def seal_and_send(

@@ -37,7 +37,7 @@ class Cases(CaseDesk):
             )
             labels_changed(conn, platform)  # a shredded name is never served again, cached or not
             if case is not None:
-                policy = active_policy(conn, case.policy_id)
+                policy = active_policy(conn, case.platform)
                 self._apply(conn, case, NamesErased(reason), policy, actor, now)
             return erased
 

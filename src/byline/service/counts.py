@@ -16,15 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from byline import audit, cases
 from byline.domain.cases import Event, Observe, Open, is_stale
 from byline.domain.decision import Account, decide
 from byline.domain.vocabulary import AccountKind, AuditAction, Category, Outcome
 from byline.service._batches import BatchRunner
 from byline.service.policies import active_policy
-from byline.store import Database
+from byline.store import Connection, Database
 
 STALE_LISTED = 100  # account ids named in one stale audit entry (the count is always whole)
 

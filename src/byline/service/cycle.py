@@ -19,8 +19,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, select, update
-
 from byline import audit, cases, outbox
 from byline.domain.cases import (
     Case,
@@ -48,7 +46,7 @@ from byline.service._batches import BatchRunner
 from byline.service._sealing import seal_and_send
 from byline.service.counts import record_stale
 from byline.service.policies import PolicyText, activate, active_source, digest
-from byline.store import Database, Exclusive, Held, insert_or
+from byline.store import Connection, Database, Exclusive, Held
 
 ACTOR = "cycle"
 
@@ -374,7 +372,7 @@ def _claim_cycle(
     except Held:
         raise CycleRunning(cycle_id) from None
     with db.transaction() as conn:
-        done = conn.execute(select(cases.cycles).where(cases.cycles.c.cycle_id == cycle_id)).first()
+        done = cases.cycle(conn, cycle_id)
         if done is not None and done.status == "finished":
             return CycleReport(**{**done.summary, "already_done": True})
         newest = cases.newest_cycle_as_of(conn, policy.id, other_than=cycle_id)
@@ -398,20 +396,15 @@ def _claim_cycle(
             )
             started = False
         else:
-            started = conn.execute(
-                insert_or(conn, cases.cycles)
-                .values(
-                    cycle_id=cycle_id,
-                    as_of=as_of,
-                    policy_id=policy.id,
-                    policy_version=policy.version,
-                    snapshot=str(snapshot),
-                    started_at=now,
-                    status="running",
-                )
-                .on_conflict_do_nothing(index_elements=["cycle_id"])
-                .returning(cases.cycles.c.cycle_id)  # rowcount is -1 here on PostgreSQL
-            ).first() is not None
+            started = cases.start_cycle(
+                conn,
+                cycle_id,
+                platform=policy.id,
+                policy_version=policy.version,
+                snapshot=str(snapshot),
+                as_of=as_of,
+                at=now,
+            )
         if started:
             audit.append(
                 conn,
@@ -440,16 +433,8 @@ def _finish_cycle(
 ) -> bool:
     """Mark the cycle finished; False when it already was (then nothing more is recorded):
     only the transaction that moves it from running to finished audits ``cycle:finished``."""
-    finished = conn.execute(
-        update(cases.cycles)
-        .where(cases.cycles.c.cycle_id == cycle_id, cases.cycles.c.status == "running")
-        .values(status="finished", finished_at=now, summary=summary)
-    ).rowcount
-    return bool(finished == 1)
+    return cases.finish_cycle(conn, cycle_id, now, summary)
 
 
 def _restricted(conn: Connection, platform: str) -> int:
-    rows = conn.execute(
-        select(cases.enforcement.c.restrictions).where(cases.enforcement.c.policy_id == platform)
-    ).all()
-    return sum(1 for (r,) in rows if r)
+    return len(cases.restrictions_in_force(conn, platform))

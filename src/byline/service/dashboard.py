@@ -11,14 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, func, select
-
 from byline import cases
 from byline.domain.policy import Policy
 from byline.engine import SUMMARY
 from byline.service._base import Service
 from byline.service.policies import NoActivePolicy, active_policy
-from byline.store import Database
+from byline.store import Connection, Database
 
 DEADLINE_HORIZON = dt.timedelta(days=14)
 LIST_LIMIT = 100
@@ -119,32 +117,14 @@ def overview(db: Database, platform: str, now: dt.datetime) -> Overview:
 
 
 def open_cases_by_tier(conn: Connection, platform: str) -> dict[str | None, int]:
-    c = cases.cases.c
-    rows = conn.execute(
-        select(c.tier, func.count())
-        .where(c.policy_id == platform, c.open_account_id.is_not(None))
-        .group_by(c.tier)
-    ).all()
-    return {tier: int(n) for tier, n in rows}
+    return cases.open_by_tier(conn, platform)
 
 
 def deadlines_due(
     conn: Connection, platform: str, start: dt.datetime, end: dt.datetime
 ) -> list[dict[str, Any]]:
     """Open cases whose deadline falls in [start, end], nearest first."""
-    c = cases.cases.c
-    rows = conn.execute(
-        select(c.account_id, c.state, c.tier, c.deadline)
-        .where(
-            c.policy_id == platform,
-            c.open_account_id.is_not(None),
-            c.deadline.is_not(None),
-            c.deadline >= start,
-            c.deadline <= end,
-        )
-        .order_by(c.deadline, c.account_id)
-        .limit(LIST_LIMIT)
-    ).all()
+    rows = cases.deadlines_between(conn, platform, start, end, LIST_LIMIT)
     return [
         {"account_id": r.account_id, "state": r.state, "tier": r.tier, "deadline": r.deadline}
         for r in rows
@@ -153,15 +133,10 @@ def deadlines_due(
 
 def restrictions_in_force(conn: Connection, platform: str) -> tuple[list[tuple[str, int]], int]:
     """Accounts per restriction in force (most first), and accounts with any restriction."""
-    e = cases.enforcement.c
-    rows = conn.execute(
-        select(e.restrictions).where(e.policy_id == platform, cast(e.restrictions, Text) != "[]")
-    ).all()
+    rows = cases.restrictions_in_force(conn, platform)
     counts: Counter[str] = Counter()
     restricted = 0
-    for (items,) in rows:
-        if not items:
-            continue
+    for items in rows:
         restricted += 1
         counts.update({str(item["restriction"]) for item in items})
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])), restricted
@@ -169,17 +144,7 @@ def restrictions_in_force(conn: Connection, platform: str) -> tuple[list[tuple[s
 
 def flagged_cases(conn: Connection, platform: str) -> list[dict[str, Any]]:
     """Open cases carrying a flag (a steep follower drop), most recently changed first."""
-    c = cases.cases.c
-    rows = conn.execute(
-        select(c.account_id, c.state, c.tier, c.flags, c.metrics, c.observed_on)
-        .where(
-            c.policy_id == platform,
-            c.open_account_id.is_not(None),
-            cast(c.flags, Text) != "[]",
-        )
-        .order_by(c.updated_at.desc(), c.account_id)
-        .limit(LIST_LIMIT)
-    ).all()
+    rows = cases.flagged(conn, platform, LIST_LIMIT)
     return [
         {
             "account_id": r.account_id,
@@ -190,19 +155,12 @@ def flagged_cases(conn: Connection, platform: str) -> list[dict[str, Any]]:
             "observed_on": r.observed_on,
         }
         for r in rows
-        if r.flags
     ]
 
 
 def finished_cycles(conn: Connection, platform: str, limit: int) -> list[CycleRow]:
     """The newest ``limit`` finished cycles of ``platform``, oldest first."""
-    t = cases.cycles.c
-    rows = conn.execute(
-        select(t.cycle_id, t.as_of, t.policy_id, t.policy_version, t.finished_at, t.summary)
-        .where(t.policy_id == platform, t.status == "finished")
-        .order_by(t.as_of.desc(), t.finished_at.desc(), t.cycle_id)
-        .limit(limit)
-    ).all()
+    rows = cases.finished_cycles(conn, platform, limit)
     return [_cycle_row(r) for r in reversed(rows)]
 
 
@@ -214,7 +172,7 @@ def _cycle_row(row: Any) -> CycleRow:
     return CycleRow(
         cycle_id=row.cycle_id,
         as_of=row.as_of,
-        policy=str(s.get("policy") or f"{row.policy_id} {row.policy_version}"),
+        policy=str(s.get("policy") or f"{row.platform} {row.policy_version}"),
         finished_at=row.finished_at,
         read=int(evaluation.get("read", 0)),
         rejected=int(evaluation.get("rejected", 0)),
@@ -245,13 +203,7 @@ def _kept_by_tier(outputs: str | None) -> dict[str, int] | None:
 
 
 def _activations(conn: Connection, platform: str, limit: int) -> list[Activation]:
-    a = cases.policy_activations.c
-    rows = conn.execute(
-        select(a.version, a.activated_at, a.actor, a.digest)
-        .where(a.policy_id == platform)
-        .order_by(a.seq.desc())
-        .limit(limit)
-    ).all()
+    rows = cases.activations(conn, platform, limit)
     return [Activation(r.version, r.activated_at, r.actor, r.digest) for r in rows]
 
 
@@ -273,14 +225,8 @@ class CycleSnapshot:
 
 def latest_cycle_snapshot(db: Database, platform: str) -> CycleSnapshot | None:
     """The snapshot the newest finished cycle of ``platform`` read, if that file is still there."""
-    t = cases.cycles.c
     with db.reading() as conn:
-        rows = conn.execute(
-            select(t.cycle_id, t.as_of, t.snapshot)
-            .where(t.policy_id == platform, t.status == "finished")
-            .order_by(t.as_of.desc(), t.finished_at.desc(), t.cycle_id)
-            .limit(1)
-        ).all()
+        rows = cases.finished_cycles(conn, platform, 1)
     for row in rows:
         path = Path(row.snapshot)
         if path.is_file():

@@ -4,8 +4,7 @@ Adapters (CLI, API) show these as they are; anything else is a bug and is not ca
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
+from byline import store
 from byline.cases import ConcurrentUpdate
 from byline.domain.cases import TransitionError
 from byline.engine import DiffError, SnapshotError
@@ -68,17 +67,16 @@ InvalidInputError: tuple[type[Exception], ...] = (
 
 # What an operator at the command line can cause: the user errors, bad values, files that
 # cannot be read or written, a database that cannot be reached. Shown as one line, no trace.
-OPERATOR_ERRORS: tuple[type[Exception], ...] = (*USER_ERRORS, ValueError, OSError, OperationalError)
+OPERATOR_ERRORS: tuple[type[Exception], ...] = (
+    *USER_ERRORS,
+    ValueError,
+    OSError,
+    store.Unreachable,
+)
 
 
 # The database's own errors, for a door to tell "out of reach" (a restart, a failover, a network
-# cut: try again shortly) from a bug.
-DatabaseError = DBAPIError
-
-
-def database_unreachable(exc: BaseException) -> bool:
-    """A database error that says the database cannot be reached or the connection was lost,
-    as opposed to a statement that is wrong."""
-    return isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    )
+# cut: try again shortly) from a bug: ``DatabaseError`` and ``database_unreachable(exc)``, from
+# the store.
+DatabaseError = store.DatabaseError
+database_unreachable = store.database_unreachable

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
 from byline import cases, outbox
 from byline.store import Database
 from byline.store.migrate import current_revision, head_revision
@@ -24,15 +22,9 @@ def readiness(db: Database) -> dict[str, Any]:
 
 def gauges(db: Database) -> dict[str, Any]:
     with db.reading() as conn:
-        queue: dict[str, int] = dict(
-            conn.execute(
-                select(cases.cases.c.policy_id, func.count())
-                .where(cases.cases.c.state == "submitted")
-                .group_by(cases.cases.c.policy_id)
-            ).all()
-        )
+        queue = cases.awaiting_review(conn)
         pending = outbox.backlog(conn).as_dict().get("pending", 0)
     return {
-        "review_queue": {str(k): int(v) for k, v in queue.items()},
+        "review_queue": queue,
         "outbox_pending": int(pending),
     }

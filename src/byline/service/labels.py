@@ -23,8 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select
-
 from byline import cases
 from byline.domain.labels import Viewer, hidden_by
 from byline.domain.policy import Policy
@@ -32,7 +30,7 @@ from byline.service._base import Service
 from byline.service._changes import LABELS
 from byline.service._desk import vault_subject
 from byline.service.policies import active_policy
-from byline.store import Database
+from byline.store import Connection, Database
 from byline.vault import SealedName, Vault, VaultError
 
 MAX_BATCH = 100
@@ -133,15 +131,12 @@ class LabelCache:
             return None
         # The version first: a change committed between the two reads leaves a newer set
         # under an older version, which the next check reads again (never the reverse).
-        version = conn.execute(_LABEL_VERSION, {"platform": platform}).scalar_one_or_none() or 0
+        version = cases.label_version(conn, platform)
         held = self._live.get(platform)
         if held is not None and held.version == version and now - held.read_at < REREAD_S:
             live = _LiveIds(now + self.seconds, held.read_at, version, held.ids, held.sealed)
         else:
-            found = conn.execute(
-                _LIVE_IDS, {"platform": platform, "limit": self.max_items + 1}
-            ).scalars()
-            ids = frozenset(found)
+            ids = frozenset(cases.disclosed_ids(conn, platform, self.max_items + 1))
             # Too many to hold (None): each lookup reads its own accounts.
             live = _LiveIds(
                 now + self.seconds, now, version, ids if len(ids) <= self.max_items else None
@@ -316,29 +311,12 @@ def _looked_up(answer: dict[str, Label | None]) -> LabelLookup:
     return LabelLookup(answer, (), len(answer) - list(answer.values()).count(None))
 
 
-_table = cases.labels
-_LABEL_VERSION = select(cases.label_versions.c.version).where(
-    cases.label_versions.c.policy_id == bindparam("platform")
-)
-_LIVE_IDS = (
-    select(_table.c.account_id)
-    .where(_table.c.policy_id == bindparam("platform"), _table.c.live)
-    .limit(bindparam("limit"))
-)
-# Built once (and so compiled and cached once): the lookup's own cost, not SQLAlchemy's.
-_LIVE_LABELS = select(_table.c.account_id, _table.c.kind, _table.c.name_id, _table.c.since).where(
-    _table.c.policy_id == bindparam("platform"),
-    _table.c.account_id.in_(bindparam("account_ids", expanding=True)),
-    _table.c.live,
-)
-
-
 def _read_labels(
     programme: Service, conn: Connection, platform: str, account_ids: list[str]
 ) -> tuple[dict[str, Label | None], dict[str, _Sealed]]:
     """The live labels of ``account_ids``, with their names from the vault (None: no label),
     and the same labels with their names still sealed."""
-    rows = conn.execute(_LIVE_LABELS, {"platform": platform, "account_ids": account_ids}).all()
+    rows = cases.live_labels(conn, platform, account_ids)
     sealed_names = programme.vault.sealed_label_names(
         conn, {vault_subject(platform, row.account_id): row.name_id for row in rows}
     )

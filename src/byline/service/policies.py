@@ -8,14 +8,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, bindparam, insert, select
-
-from byline import audit
-from byline.cases import policy_activations
+from byline import audit, cases
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AuditAction
 from byline.policy import parse_policy, read_policy_source
 from byline.service._changes import labels_changed
+from byline.store import Connection
 
 
 class NoActivePolicy(LookupError):
@@ -47,24 +45,18 @@ def activate(
     else:
         source, origin = read_policy_source(name_or_path)
     policy = parse_policy(source, origin)
-    current = conn.execute(
-        select(policy_activations.c.digest)
-        .where(policy_activations.c.policy_id == policy.id)
-        .order_by(policy_activations.c.seq.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    current = cases.active_digest(conn, policy.id)
     if current == digest(source):
         return policy, False
     _check_open_cases_fit(conn, policy)
-    conn.execute(
-        insert(policy_activations).values(
-            policy_id=policy.id,
-            version=policy.version,
-            digest=digest(source),
-            activated_at=now,
-            actor=actor,
-            source=source,
-        )
+    cases.add_activation(
+        conn,
+        policy.id,
+        version=policy.version,
+        digest=digest(source),
+        source=source,
+        actor=actor,
+        at=now,
     )
     audit.append(
         conn,
@@ -82,21 +74,8 @@ def activate(
 
 def _check_open_cases_fit(conn: Connection, policy: Policy) -> None:
     """A new version must still know the tiers its open cases are in."""
-    from byline.cases import cases
-
     tiers = {t.id for t in policy.tiers}
-    used = {
-        r[0]
-        for r in conn.execute(
-            select(cases.c.tier)
-            .where(
-                cases.c.policy_id == policy.id,
-                cases.c.open_account_id.is_not(None),
-                cases.c.tier.is_not(None),
-            )
-            .distinct()
-        )
-    }
+    used = cases.open_tiers(conn, policy.id)
     unknown = sorted(used - tiers)
     if unknown:
         raise ValueError(
@@ -105,18 +84,10 @@ def _check_open_cases_fit(conn: Connection, policy: Policy) -> None:
         )
 
 
-_ACTIVE_DIGEST = (  # built once: active_policy is hot
-    select(policy_activations.c.digest)
-    .where(policy_activations.c.policy_id == bindparam("policy_id"))
-    .order_by(policy_activations.c.seq.desc())
-    .limit(1)
-)
-
-
 def active_policy(conn: Connection, policy_id: str) -> Policy:
     """The policy in force. Hot (every label lookup reads it): the newest activation's digest
     is read each time, its text only the first time this process sees that digest."""
-    found = conn.execute(_ACTIVE_DIGEST, {"policy_id": policy_id}).scalar_one_or_none()
+    found = cases.active_digest(conn, policy_id)
     if found is None:
         raise NoActivePolicy(f"no policy {policy_id!r} is active here; run a cycle with it first")
     cached = _by_digest.get(found)
@@ -142,16 +113,12 @@ def _parsed(source: str, origin: str) -> Policy:
 
 def active_source(conn: Connection, policy_id: str) -> PolicyText:
     """The text of the policy in force for ``policy_id`` (the newest activation)."""
-    row = conn.execute(
-        select(policy_activations.c.source, policy_activations.c.version)
-        .where(policy_activations.c.policy_id == policy_id)
-        .order_by(policy_activations.c.seq.desc())
-        .limit(1)
-    ).first()
-    if row is None:
+    found = cases.active_text(conn, policy_id)
+    if found is None:
         raise NoActivePolicy(f"no policy {policy_id!r} is active here; run a cycle with it first")
-    return PolicyText(row.source, f"active:{policy_id}@{row.version}")
+    source, version = found
+    return PolicyText(source, f"active:{policy_id}@{version}")
 
 
 def active_policy_ids(conn: Connection) -> list[str]:
-    return sorted({r[0] for r in conn.execute(select(policy_activations.c.policy_id))})
+    return cases.activated_platforms(conn)

@@ -7,10 +7,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from byline.domain.policy import Policy
-from byline.engine import DIFF, evaluate
+from byline.engine import diff_sample, evaluate
 from byline.policy import parse_policy
 from byline.service import limits
 from byline.service._base import Service
@@ -46,14 +44,7 @@ def shadow_evaluation(
         live_dir, candidate_dir = Path(tmp) / "live", Path(tmp) / "candidate"
         live_run = evaluate(snapshot, live, as_of, live_dir)
         shadow_run = evaluate(snapshot, candidate, as_of, candidate_dir, previous=live_dir)
-        sample = (
-            duckdb.connect()
-            .execute(
-                f"SELECT account_id, change, old_tier, new_tier FROM "
-                f"read_parquet('{candidate_dir / DIFF}') ORDER BY change, account_id LIMIT 20"
-            )
-            .fetchall()
-        )
+        sample = diff_sample(candidate_dir)
     return {
         "live": {
             "version": live.version,
@@ -66,9 +57,7 @@ def shadow_evaluation(
             "by_tier": shadow_run.summary["by_tier"],
         },
         "diff": shadow_run.summary["diff"],
-        "sample": [
-            {"account_id": a, "change": c, "old_tier": o, "new_tier": n} for a, c, o, n in sample
-        ],
+        "sample": sample,
     }
 
 

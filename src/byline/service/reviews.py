@@ -13,8 +13,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection
-
 from byline import audit, cases
 from byline.cases import Assignee, QueuePage, QueueRow, QueueView
 from byline.domain.cases import Approve, Case, DecideAppeal, Reject
@@ -37,6 +35,7 @@ from byline.service._desk import (
 )
 from byline.service._sealing import seal_and_send
 from byline.service.policies import active_policy
+from byline.store import Connection
 from byline.vault import NoteNotFound
 
 __all__ = [

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from byline import cases, outbox
 from byline.domain.cases import Case, CaseState, TransitionError
 from byline.domain.policy import Policy
@@ -26,8 +24,10 @@ from byline.domain.vocabulary import (
     RefusalReason,
     RejectionReason,
 )
+from byline.engine import accounts_between, drifted_snapshot
 from byline.service.cycle import CycleReport, run_cycle
 from byline.service.programme import Actor, Programme
+from byline.store import sqlite_url
 from byline.store.migrate import upgrade
 from byline.vault import LocalKeyProvider, Vault
 
@@ -80,21 +80,7 @@ def weekly_dates(policy: Policy, weeks_after: int = 6) -> list[dt.date]:
 
 def evolve(base: Path, out: Path, week: int, purged: dict[str, int], metric: str) -> Path:
     """This week's snapshot: counts drift (some accounts grow, some shrink) and purges apply."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    try:
-        con.execute("CREATE TEMP TABLE purged (account_id VARCHAR, value BIGINT)")
-        if purged:
-            con.executemany("INSERT INTO purged VALUES (?, ?)", list(purged.items()))
-        growth = f"(1 + {week} * 0.012 * ((hash(account_id) % 7)::DOUBLE - 2.5) / 2.5)"
-        value = f"greatest(0, {metric} * {growth})"
-        con.execute(f"""
-COPY (SELECT * EXCLUDE (value) REPLACE (CAST(coalesce(value, {value}) AS BIGINT) AS {metric})
-      FROM read_parquet('{base}') LEFT JOIN purged USING (account_id))
-TO '{out}' (FORMAT parquet)""")
-    finally:
-        con.close()
-    return out
+    return drifted_snapshot(base, out, week, purged, metric)
 
 
 def simulate(
@@ -109,7 +95,7 @@ def simulate(
 ) -> SimulationReport:
     rng = random.Random(seed)
     clock_now = [dt.datetime(2023, 1, 1, tzinfo=dt.UTC)]
-    db_url = f"sqlite:///{workdir / 'byline.db'}"
+    db_url = sqlite_url(workdir / "byline.db")
     from byline.service.wiring import open_database
 
     db = open_database(db_url)
@@ -195,14 +181,7 @@ def _volunteer(
     if not policy.voluntary.allowed:
         return
     metric = next(iter(policy.floor.threshold))
-    con = duckdb.connect()
-    try:
-        rows = con.execute(
-            f"SELECT account_id, kind FROM read_parquet('{snapshot}') "
-            f"WHERE {metric} BETWEEN 50000 AND 400000 ORDER BY hash(account_id) LIMIT {count}"
-        ).fetchall()
-    finally:
-        con.close()
+    rows = accounts_between(snapshot, metric, 50_000, 400_000, count)
     for account_id, kind in rows:
         programme.volunteer(
             policy.id,
@@ -390,33 +369,19 @@ def _deliver(dispatcher: outbox.Dispatcher, now: dt.datetime) -> int:
 
 
 def _restricted(db: Any) -> int:
-    from sqlalchemy import select
-
     with db.reading() as conn:
-        return sum(1 for (r,) in conn.execute(select(cases.enforcement.c.restrictions)) if r)
+        return len(cases.restrictions_in_force(conn))
 
 
 def _labels_live(db: Any) -> int:
-    from sqlalchemy import func, select
-
     with db.reading() as conn:
-        return int(
-            conn.execute(
-                select(func.count()).select_from(cases.labels).where(cases.labels.c.live)
-            ).scalar_one()
-        )
+        return cases.live_label_count(conn)
 
 
 def _promise_breaches(conn: Any, policy: Policy) -> int:
     """Live labels of accounts that did not volunteer and whose last counts are below the
     floor: the threshold promise says there are none."""
-    from sqlalchemy import select
-
-    rows = conn.execute(
-        select(cases.cases.c.metrics, cases.cases.c.voluntary)
-        .join(cases.labels, cases.labels.c.case_id == cases.cases.c.case_id)
-        .where(cases.labels.c.live)
-    ).all()
+    rows = cases.labelled_case_counts(conn)
     floor = policy.floor.threshold
     return sum(
         1

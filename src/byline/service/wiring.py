@@ -8,14 +8,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from byline.outbox import ALLOW_VARIABLE, AllowList, WebhookGuard
 from byline.service._base import Clock, Deps, wall_clock
 from byline.service.errors import NoDatabase
 from byline.service.floor import Services
 from byline.service.programme import Programme
-from byline.store import Database, default_url, normalise_url
+from byline.store import Database, default_url, display_url, sqlite_file
 from byline.store.migrate import revisions, upgrade
 from byline.vault import (
     ENV_KEY_FILE,
@@ -30,9 +28,9 @@ from byline.vault import (
 def default_key_file(db_url: str) -> Path:
     """Beside a SQLite database file (``byline.db`` -> ``byline.keys.json``), else in the
     working directory. ``BYLINE_MASTER_KEY`` or ``BYLINE_KEY_FILE`` take precedence."""
-    url = make_url(normalise_url(db_url))
-    if url.get_backend_name() == "sqlite" and url.database:
-        return Path(url.database).with_suffix(".keys.json")
+    file = sqlite_file(db_url)
+    if file is not None:
+        return file.with_suffix(".keys.json")
     return Path.cwd() / "byline.keys.json"
 
 
@@ -40,22 +38,17 @@ def open_database(
     db_url: str | None = None, *, migrate: bool = True, must_exist: bool = False
 ) -> Database:
     url = db_url or default_url()
-    parsed = make_url(normalise_url(url))
-    if (
-        must_exist
-        and parsed.get_backend_name() == "sqlite"
-        and parsed.database
-        and not Path(parsed.database).exists()
-    ):
+    file = sqlite_file(url)
+    if must_exist and file is not None and not file.exists():
         raise NoDatabase(
-            f"no database at {parsed.database}; run a cycle (or byline db upgrade) "
+            f"no database at {file}; run a cycle (or byline db upgrade) "
             "to create one, or check --db / BYLINE_DB"
         )
     db = Database.from_url(url)
     if must_exist and revisions(db.engine)[0] is None:
         db.dispose()
         raise NoDatabase(
-            f"{parsed.render_as_string(hide_password=True)} has no Byline tables; "
+            f"{display_url(url)} has no Byline tables; "
             "run byline db upgrade first, or check --db / BYLINE_DB"
         )
     if migrate:

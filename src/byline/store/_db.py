@@ -7,10 +7,10 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, create_engine
+
+from byline.store._dialect import is_sqlite, normalise_url, sqlite_session, sqlite_url
 
 DEFAULT_DB_FILE = "byline.db"
 _CHANGES = "byline.changes"  # Connection.info key: the topics the open transaction changed
@@ -24,50 +24,16 @@ def note_change(conn: Connection, topic: str) -> None:
         changes.add(topic)
 
 
-def insert_or(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT into ``table`` in ``conn``'s dialect, which can say what to do on a conflict
-    (``on_conflict_do_nothing`` / ``on_conflict_do_update``): PostgreSQL and SQLite alike."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
 def default_url() -> str:
     """``BYLINE_DB`` if set, else a SQLite file in the working directory."""
-    return os.environ.get("BYLINE_DB") or f"sqlite:///{Path.cwd() / DEFAULT_DB_FILE}"
-
-
-def normalise_url(url: str) -> str:
-    """Accept ``postgresql://`` and plain file paths; use the psycopg 3 driver for PostgreSQL."""
-    if "://" not in url:
-        return f"sqlite:///{Path(url).resolve()}"
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
+    return os.environ.get("BYLINE_DB") or sqlite_url(Path.cwd() / DEFAULT_DB_FILE)
 
 
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
-    if url.startswith("sqlite"):
+    if is_sqlite(url):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
-            # Let SQLAlchemy, not the driver, decide when a transaction begins, so that BEGIN
-            # IMMEDIATE takes the write lock up front and SAVEPOINTs work.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = FULL")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Connection) -> None:
-            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-                return  # a read-only connection (see Database.reading)
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+        sqlite_session(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -18,7 +18,7 @@ from byline.store._tables import metadata
 # Every module that defines tables on ``metadata``; imported by name so that the store layer
 # does not import the packages above it.
 TABLE_MODULES = (
-    "byline.audit._log",
+    "byline.audit._tables",
     "byline.cases._tables",
     "byline.vault._tables",
     "byline.outbox._tables",
@@ -45,6 +45,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to ``revision`` (developers and tests: a release never needs it)."""
+    config = _config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
 
 
 def revisions(engine: Engine) -> tuple[str | None, str | None]:

@@ -26,7 +26,6 @@ from byline.vault._names import (
     normalise_document_number,
     validate_name,
 )
-from byline.vault._tables import vault_keys, vault_names, vault_notes
 from byline.vault._vault import NameRecord, Vault
 
 __all__ = [
@@ -52,7 +51,4 @@ __all__ = [
     "key_provider_from_env",
     "normalise_document_number",
     "validate_name",
-    "vault_keys",
-    "vault_names",
-    "vault_notes",
 ]

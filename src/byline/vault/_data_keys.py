@@ -10,9 +10,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Row, delete, func, select, update
 
+from byline.store import insert_if_absent
 from byline.vault._crypto import associated_data, new_key
 from byline.vault._keys import KeyProvider
 from byline.vault._tables import vault_keys
@@ -124,21 +124,4 @@ def key_aad(account_id: str) -> bytes:
 
 def _insert_if_absent(conn: Connection, values: Mapping[str, Any]) -> bool:
     """Insert a data key unless the account has one already; whether this call inserted it."""
-    if conn.dialect.name == "postgresql":
-        # RETURNING, not rowcount: through SQLAlchemy and psycopg an INSERT reports -1 here.
-        inserted = conn.execute(
-            postgresql.insert(vault_keys)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[vault_keys.c.account_id])
-            .returning(vault_keys.c.key_id)
-        ).first()
-        return inserted is not None
-    if conn.dialect.name == "sqlite":
-        result = conn.execute(
-            sqlite.insert(vault_keys)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[vault_keys.c.account_id])
-        )
-        return result.rowcount == 1
-    conn.execute(insert(vault_keys).values(**values))
-    return True
+    return insert_if_absent(conn, vault_keys, values, key=["account_id"])

@@ -318,7 +318,7 @@ def test_admin_keys_shown_once_and_revocable(world: World) -> None:
     key = created.json()["key"]
     listed = world.client.get("/v1/platforms/weibo/api-keys", headers=world.key("admin")).json()
     assert key not in str(listed)
-    from byline.access import api_keys
+    from byline.access._tables import api_keys
 
     with world.programme.db.reading() as conn:
         assert key not in str(conn.execute(select(api_keys)).all())

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from byline import audit, cases
+from byline.cases import _tables as case_tables
 from conftest import NAMES, World
 
 
@@ -126,5 +127,5 @@ def test_rows_sharing_an_account_in_one_batch_are_all_rejected(world: World) -> 
     assert shown(world, "star") == NAMES["star"]  # neither row applied
     assert result["case:opened"] == 1  # the rest were
     with world.programme.db.reading() as conn:
-        rows = conn.execute(select(cases.observations.c.account_id)).scalars().all()
+        rows = conn.execute(select(case_tables.observations.c.account_id)).scalars().all()
     assert rows == ["newcomer"]

@@ -9,7 +9,8 @@ import dataclasses
 import pytest
 from sqlalchemy import func, select
 
-from byline.outbox import AllowList, WebhookGuard, webhook_endpoints
+from byline.outbox import AllowList, WebhookGuard
+from byline.outbox._tables import webhook_endpoints
 from byline.service import Services
 from conftest import WEBHOOKS, World
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from byline.audit import AuditAction, AuditEntry, append, audit_log, entries_for, verify
+from byline.audit import AuditAction, AuditEntry, append, entries_for, verify
+from byline.audit._tables import audit_log
 from byline.store import Database
 
 T0 = dt.datetime(2023, 12, 22, tzinfo=dt.UTC)
@@ -103,7 +104,8 @@ def test_appends_continue_the_chain_across_transactions(db: Database) -> None:
 
 
 def test_a_cut_tail_with_a_rewritten_head_is_caught_by_the_witness(db: Database) -> None:
-    from byline.audit import audit_head, head
+    from byline.audit import head
+    from byline.audit._tables import audit_head
 
     fill(db, 5)
     with db.reading() as conn:

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 from typer.testing import CliRunner
 
-from byline import outbox
-from byline.audit import audit_head, audit_log, audit_seals
 from byline.audit._log import GENESIS, _digest
+from byline.audit._tables import audit_head, audit_log, audit_seals
 from byline.cli import app
+from byline.outbox import _tables as outbox_tables
 from byline.store import Database
 from support.postgres import scratch_database
 
@@ -146,7 +146,7 @@ def test_a_log_cut_back_with_its_seals_is_caught_by_the_platforms_copy(revealed:
     with database.reading() as conn:
         sent = [
             r.payload
-            for r in conn.execute(select(outbox.outbox).order_by(outbox.outbox.c.seq))
+            for r in conn.execute(select(outbox_tables.outbox).order_by(outbox_tables.outbox.c.seq))
             if r.topic == "audit"
         ]
     database.dispose()

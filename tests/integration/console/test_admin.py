@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from byline import audit
+from byline.audit._tables import audit_log
 from byline.service import Access, Policies, Webhooks, access
 from byline.service.access import Role, authenticate
 from byline.service.dashboard import policy_activations
@@ -271,8 +271,7 @@ def test_a_shadow_run_shows_the_diff_and_the_candidate_can_be_activated(
     assert (latest.version, latest.actor) == ("2024.01", "staff:weibo-admin")
     with console.programme.db.reading() as conn:
         actions = [
-            (e.action, e.actor)
-            for e in conn.execute(select(audit.audit_log.c.action, audit.audit_log.c.actor))
+            (e.action, e.actor) for e in conn.execute(select(audit_log.c.action, audit_log.c.actor))
         ]
     assert ("policy:activated", "staff:weibo-admin") in actions
     html = admin.get(page).text

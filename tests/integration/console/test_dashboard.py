@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import func, select
 
-from byline import cases
+from byline.cases import _tables as case_tables
 from byline.domain.vocabulary import RefusalReason
 from byline.service.access import Role
 from byline.service.counts import CountUpdate, apply_counts
@@ -27,11 +27,11 @@ def text_of(html: str, name: str) -> str:
 
 
 def open_cases_by_tier(console: Console, platform: str) -> dict[str, int]:
-    c = cases.cases.c
+    c = case_tables.cases.c
     with console.programme.db.reading() as conn:
         rows = conn.execute(
             select(c.tier, func.count())
-            .where(c.policy_id == platform, c.open_account_id.is_not(None))
+            .where(c.platform == platform, c.open_account_id.is_not(None))
             .group_by(c.tier)
         ).all()
     return {tier: n for tier, n in rows}
@@ -79,7 +79,9 @@ def test_restrictions_in_force_are_counted_per_restriction(console: Console) -> 
     html = console.staff(Role.ADMIN).get(DASHBOARD).text
     with console.programme.db.reading() as conn:
         rows = conn.execute(
-            select(cases.enforcement.c.restrictions).where(cases.enforcement.c.policy_id == "weibo")
+            select(case_tables.enforcement.c.restrictions).where(
+                case_tables.enforcement.c.platform == "weibo"
+            )
         ).all()
     restricted = [r for (r,) in rows if r]
     assert len(restricted) == 1
@@ -108,8 +110,8 @@ def test_every_finished_cycle_has_an_accessible_chart(console: Console) -> None:
     html = console.staff(Role.ADMIN).get(DASHBOARD).text
     with console.programme.db.reading() as conn:
         cycles = conn.execute(
-            select(cases.cycles.c.cycle_id, cases.cycles.c.summary).where(
-                cases.cycles.c.policy_id == "weibo", cases.cycles.c.status == "finished"
+            select(case_tables.cycles.c.cycle_id, case_tables.cycles.c.summary).where(
+                case_tables.cycles.c.platform == "weibo", case_tables.cycles.c.status == "finished"
             )
         ).all()
     assert len(cycles) == 1

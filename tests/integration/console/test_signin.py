@@ -10,7 +10,8 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from byline.access import TokenError, issue_creator_token, spent_entry_links
+from byline.access import TokenError, issue_creator_token
+from byline.access._tables import spent_entry_links
 from byline.service import Services
 from byline.service.access import Role, sign_in_creator
 from integration.console.conftest import NOW, PASSWORD, Console, csrf_of

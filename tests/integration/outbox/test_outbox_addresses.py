@@ -23,9 +23,9 @@ from byline.outbox import (
     WebhookGuard,
     WebhookReceiver,
     enqueue,
-    webhook_deliveries,
 )
 from byline.outbox._addresses import IPAddress
+from byline.outbox._tables import webhook_deliveries
 from byline.service.webhooks_admin import NoEndpoint, register_endpoint, set_endpoint_active
 from byline.store import Database
 

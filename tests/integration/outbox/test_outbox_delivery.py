@@ -24,9 +24,8 @@ from byline.outbox import (
     list_messages,
     register_endpoint,
     verify_signature,
-    webhook_deliveries,
-    webhook_endpoints,
 )
+from byline.outbox._tables import webhook_deliveries, webhook_endpoints
 from byline.store import Database
 
 

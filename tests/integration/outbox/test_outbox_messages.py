@@ -17,8 +17,8 @@ from byline.outbox import (
     enqueue,
     list_messages,
     message_id_for,
-    outbox,
 )
+from byline.outbox._tables import outbox
 from byline.store import Database
 
 

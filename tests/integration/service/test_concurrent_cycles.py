@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from byline import audit
+from byline.audit._tables import audit_log
 from byline.service.cycle import CycleReport, CycleRunning, run_cycle
 from byline.service.wiring import open_database
 from byline.store import Database
@@ -55,7 +56,7 @@ def cycle_actions(url: str) -> Counter[str]:
     try:
         with db.reading() as conn:
             assert audit.verify(conn).ok
-            return Counter(r.action for r in conn.execute(select(audit.audit_log)))
+            return Counter(r.action for r in conn.execute(select(audit_log)))
     finally:
         db.dispose()
 

@@ -9,12 +9,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from byline import audit, cases, outbox
+from byline.audit._tables import audit_log
+from byline.cases import _tables as case_tables
 from byline.domain.vocabulary import (
     ErasureReason,
     RefusalReason,
     RejectionReason,
     StaffReadReason,
 )
+from byline.outbox import _tables as outbox_tables
 from byline.service.cycle import run_cycle
 from byline.service.programme import Actor, Programme
 from byline.store import Database
@@ -43,9 +46,9 @@ def snapshot(tmp_path: Path, name: str, followers: dict[str, int]) -> Path:
 def counts(db: Database) -> tuple[int, int, int]:
     with db.reading() as conn:
         return (
-            conn.execute(select(func.count()).select_from(audit.audit_log)).scalar_one(),
-            conn.execute(select(func.count()).select_from(outbox.outbox)).scalar_one(),
-            conn.execute(select(func.count()).select_from(cases.cases)).scalar_one(),
+            conn.execute(select(func.count()).select_from(audit_log)).scalar_one(),
+            conn.execute(select(func.count()).select_from(outbox_tables.outbox)).scalar_one(),
+            conn.execute(select(func.count()).select_from(case_tables.cases)).scalar_one(),
         )
 
 
@@ -53,7 +56,7 @@ def states(db: Database) -> dict[str, str]:
     with db.reading() as conn:
         return {
             r.account_id: r.state
-            for r in conn.execute(select(cases.cases.c.account_id, cases.cases.c.state))
+            for r in conn.execute(select(case_tables.cases.c.account_id, case_tables.cases.c.state))
         }
 
 
@@ -105,7 +108,7 @@ def test_deadline_sweep_applies_penalties(db: Database, tmp_path: Path) -> None:
     assert report.restricted_accounts == 2
     with db.reading() as conn:
         row = conn.execute(
-            select(cases.enforcement).where(cases.enforcement.c.account_id == "big")
+            select(case_tables.enforcement).where(case_tables.enforcement.c.account_id == "big")
         ).one()
     assert {r["restriction"] for r in row.restrictions} == {
         "recommendation_feed",
@@ -139,7 +142,9 @@ def test_creator_and_reviewer_path_to_a_live_label(
     case = programme.approve("weibo", "big", actor=reviewer)
     assert case.state.value == "disclosed"
     with db.reading() as conn:
-        label = conn.execute(select(cases.labels).where(cases.labels.c.account_id == "big")).one()
+        label = conn.execute(
+            select(case_tables.labels).where(case_tables.labels.c.account_id == "big")
+        ).one()
         assert label.live and label.fields == ["real_name"]
         assert programme.vault.label_name(conn, "weibo/big", label.name_id) == "Zhang Wei"
         messages = outbox.list_messages(conn)
@@ -220,7 +225,7 @@ def test_reasons_are_codes_and_notes_stay_in_the_vault(
     with db.reading() as conn:
         entries = audit.entries_for(conn, account_id="big")
         kept = repr(entries) + repr(outbox.list_messages(conn, limit=1000))
-        bodies = [r.payload for r in conn.execute(select(outbox.outbox))]
+        bodies = [r.payload for r in conn.execute(select(outbox_tables.outbox))]
         payloads = repr(bodies)
     for text in (kept, payloads):
         assert "Zhang" not in text and "ZHANG" not in text
@@ -252,7 +257,9 @@ def test_erasure_takes_the_label_down(programme: Programme, db: Database, tmp_pa
     view = programme.show("weibo", "big")
     assert view["state"] == "notified" and not view["name_on_file"]
     with db.reading() as conn:
-        label = conn.execute(select(cases.labels).where(cases.labels.c.account_id == "big")).one()
+        label = conn.execute(
+            select(case_tables.labels).where(case_tables.labels.c.account_id == "big")
+        ).one()
         topics = [
             m["topic"] for m in outbox.list_messages(conn, limit=1000) if m["account_id"] == "big"
         ]
@@ -262,7 +269,7 @@ def test_erasure_takes_the_label_down(programme: Programme, db: Database, tmp_pa
 def test_each_cycle_sends_the_audit_head_to_the_platform(db: Database, tmp_path: Path) -> None:
     report = run_cycle(db, snapshot(tmp_path, "s", BASE), "weibo", PHASE_1M)
     with db.reading() as conn:
-        sent = [r.payload for r in conn.execute(select(outbox.outbox)) if r.topic == "audit"]
+        sent = [r.payload for r in conn.execute(select(outbox_tables.outbox)) if r.topic == "audit"]
         assert sent == [
             {"seq": audit.head(conn)[0], "hash": audit.head(conn)[1], "cycle_id": report.cycle_id}
         ]

@@ -13,7 +13,7 @@ from byline.service.cycle import run_cycle
 from byline.service.identity import RegistryVerifier, verify_with_provider
 from byline.service.programme import Actor, Programme
 from byline.store import Database
-from byline.vault import vault_names
+from byline.vault._tables import vault_names
 
 from factories import write_snapshot
 

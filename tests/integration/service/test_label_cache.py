@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event, select, update
 
+import byline.cases._labels as case_labels
 import byline.service.labels as labels_module
-from byline import cases
-from byline.cases import label_versions
+from byline.cases import _tables as case_tables
+from byline.cases._tables import label_versions
 from byline.domain.labels import Viewer
 from byline.domain.vocabulary import AccountKind, ErasureReason
 from byline.policy import read_policy_source
@@ -134,7 +135,7 @@ def id_reads(engine: Engine) -> Iterator[list[str]]:
     """The statements that read a platform's disclosed account ids, as the database got them."""
     seen: list[str] = []
 
-    wanted = str(labels_module._LIVE_IDS.compile(engine)).split()
+    wanted = str(case_labels._LIVE_IDS.compile(engine)).split()
 
     def before(conn: object, cursor: object, statement: str, *args: object) -> None:
         if statement.split() == wanted:
@@ -181,7 +182,9 @@ def test_a_change_that_did_not_raise_the_version_shows_after_the_reread_time(
     # version stays where it was.
     with two.there.db.transaction() as conn:
         conn.execute(
-            update(cases.labels).where(cases.labels.c.account_id == "star").values(live=False)
+            update(case_tables.labels)
+            .where(case_tables.labels.c.account_id == "star")
+            .values(live=False)
         )
     # Answers expire; the ids, and the labels read with them (names sealed), are still
     # trusted while the version stands, for at most REREAD_S.
@@ -249,7 +252,7 @@ def test_every_label_change_raises_its_platform_version_once_per_transaction(
 ) -> None:
     def versions() -> dict[str, int]:
         with two.here.db.reading() as conn:
-            rows = conn.execute(select(label_versions.c.policy_id, label_versions.c.version))
+            rows = conn.execute(select(label_versions.c.platform, label_versions.c.version))
             return {platform: version for platform, version in rows}
 
     before = versions()

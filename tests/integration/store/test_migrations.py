@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
-from byline.audit import audit_log
-from byline.store import Database
-from byline.store.migrate import drift, revisions
+from byline.audit._tables import audit_log
+from byline.store import Database, make_engine
+from byline.store.migrate import downgrade, drift, revisions, upgrade
+from support.postgres import postgres_server, scratch_database
+
+TABLES = (
+    "cases",
+    "enforcement",
+    "enforcement_changes",
+    "labels",
+    "label_versions",
+    "cycles",
+    "policy_activations",
+    "observations",
+    "case_assignments",
+)
 
 
 def test_database_is_at_the_newest_revision(engine: Engine) -> None:
@@ -47,3 +63,72 @@ def test_each_test_starts_empty(db: Database) -> None:
     """The fixture's rollback works: earlier tests' rows are gone."""
     with db.reading() as conn:
         assert conn.execute(select(audit_log)).first() is None
+
+
+@pytest.fixture
+def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of ``backend``, for walking the migrations."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'walk.db'}"
+        return
+    with postgres_server() as (admin_url, how):
+        if admin_url is None:
+            pytest.skip(how)
+        with scratch_database(admin_url) as url:
+            yield url
+
+
+def test_the_platform_column_is_renamed_with_its_rows_and_back(fresh_url: str) -> None:
+    """0011 renames ``policy_id`` to ``platform`` in the case tables, keeping every row and the
+    one-open-case-per-account rule; its downgrade gives the old names back."""
+    engine = make_engine(fresh_url)
+    at = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    try:
+        upgrade(engine, "0010")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO labels (policy_id, account_id, case_id, live, kind, fields, since)"
+                    " VALUES ('weibo', 'a1', 'c1', true, 'person', '[]', :at)"
+                ),
+                {"at": at},
+            )
+            conn.execute(text("INSERT INTO label_versions VALUES ('weibo', 7)"))
+        upgrade(engine)
+        assert drift(engine) == []
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT platform, account_id FROM labels")).all() == [
+                ("weibo", "a1")
+            ]
+            assert conn.execute(text("SELECT platform, version FROM label_versions")).all() == [
+                ("weibo", 7)
+            ]
+            for table in TABLES:
+                columns = {c["name"] for c in inspect(conn).get_columns(table)}
+                assert "platform" in columns and "policy_id" not in columns, table
+        _two_open_cases_refused(engine)
+        downgrade(engine, "0010")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT policy_id FROM labels")).scalars().all() == ["weibo"]
+            columns = {c["name"] for c in inspect(conn).get_columns("enforcement_changes")}
+            assert "policy_id" in columns and "platform" not in columns
+            indexes = {i["name"] for i in inspect(conn).get_indexes("enforcement_changes")}
+            assert "ix_enforcement_changes_policy_id" in indexes
+    finally:
+        engine.dispose()
+
+
+def _two_open_cases_refused(engine: Engine) -> None:
+    row = (
+        "INSERT INTO cases (case_id, account_id, open_account_id, platform, policy_version, state,"
+        " voluntary, kind, opened_at, metrics, lingering, flags, updated_at, version)"
+        " VALUES (:id, 'a1', 'a1', 'weibo', '1', 'opened', false, 'person', :at, '{}', '[]',"
+        " '[]', :at, 1)"
+    )
+    at = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(text(row), {"id": "c1", "at": at})
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text(row), {"id": "c2", "at": at})
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM cases"))

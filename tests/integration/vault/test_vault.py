@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, select, update
 
-from byline.audit import AuditAction, audit_log, entries_for, verify
+from byline.audit import AuditAction, entries_for, verify
+from byline.audit._tables import audit_log
 from byline.store import Database
 from byline.store.migrate import full_metadata
 from byline.vault import (
@@ -30,10 +31,8 @@ from byline.vault import (
     Vault,
     VaultError,
     key_provider_from_env,
-    vault_keys,
-    vault_names,
-    vault_notes,
 )
+from byline.vault._tables import vault_keys, vault_names, vault_notes
 
 T0 = dt.datetime(2023, 12, 22, 8, 0, tzinfo=dt.UTC)
 NAME = "王高飞"

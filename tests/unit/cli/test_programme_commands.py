@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from byline.audit import audit_log, entries_for
+from byline.audit import entries_for
+from byline.audit._tables import audit_log
 from byline.cli import app
 from byline.outbox import WebhookReceiver
 from byline.service.wiring import open_database

@@ -38,7 +38,7 @@ class TransitionError(CodedError, ValueError):
 class Case:
     case_id: str
     account_id: str
-    policy_id: str
+    platform: str  # the platform (a tenant) whose policy the case is under
     policy_version: str
     kind: AccountKind
     state: CaseState
