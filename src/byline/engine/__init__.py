@@ -9,6 +9,7 @@ from byline.engine._promise import floor_violations
 from byline.engine._settings import EngineSettings, SettingError, connect
 from byline.engine._snapshot import FORMATS, Snapshot, SnapshotError, open_snapshot
 from byline.engine._steps import Progress
+from byline.engine._summary import DiffCounts, EvaluationSummary
 
 __all__ = [
     "DECISIONS",
@@ -17,9 +18,11 @@ __all__ = [
     "REJECTS",
     "SUMMARY",
     "CompiledDecision",
+    "DiffCounts",
     "DiffError",
     "EngineSettings",
     "Evaluation",
+    "EvaluationSummary",
     "OutputError",
     "Progress",
     "Reported",

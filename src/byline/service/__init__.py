@@ -4,8 +4,10 @@ A front door (the API, the console, the CLI) is handed a ``Services`` (``open_se
 calls one method of one service per action; it imports nothing from below this package."""
 
 from byline.engine import (
+    DiffCounts,
     DiffError,
     EngineSettings,
+    EvaluationSummary,
     OutputError,
     Progress,
     SettingError,
@@ -15,17 +17,21 @@ from byline.policy import PolicyFileError, load_policy, preset_names
 from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
 from byline.service._desk import AssignmentConflict, NoCase, TakenByAnother
+from byline.service._views import CaseView, HistoryEntry
 from byline.service.access import (
     Access,
+    ApiKeyRow,
     NoKey,
     NoUser,
     Principal,
     Role,
     Session,
     SignInError,
+    StaffUserRow,
     TokenError,
 )
-from byline.service.cases import Cases
+from byline.service.cases import Cases, Enforcement, EnforcementChange, EnforcementChanges
+from byline.service.counts import CountReject, CountsApplied
 from byline.service.creators import Creators
 from byline.service.cycle import CycleReport, CycleRunning, StaleSnapshot
 from byline.service.cycles import CountUpdate, Cycles
@@ -48,11 +54,20 @@ from byline.service.demo import (
 )
 from byline.service.evaluation import evaluate_snapshot
 from byline.service.floor import Services
+from byline.service.health import Gauges, Readiness
 from byline.service.labels import Label, LabelCache, LabelLookup, Labels
 from byline.service.limits import LimitExceeded
-from byline.service.operations import MessageStatus, Operations, db_upgrade
+from byline.service.obligations import Obligation, Worded
+from byline.service.operations import KeyRotation, MessageStatus, Operations, db_upgrade
 from byline.service.policies import NoActivePolicy, PolicyText
-from byline.service.policy_admin import LATEST_CYCLE, Policies
+from byline.service.policy_admin import (
+    LATEST_CYCLE,
+    Activated,
+    Policies,
+    ShadowChange,
+    ShadowComparison,
+    ShadowSide,
+)
 from byline.service.reviews import (
     Assignee,
     BulkOutcome,
@@ -61,14 +76,20 @@ from byline.service.reviews import (
     QueueView,
     Refused,
     Reviews,
+    TrailEntry,
 )
 from byline.service.simulation import SimulationReport, WeekReport
 from byline.service.synthesis import synthesise
 from byline.service.webhooks_admin import (
     TOPICS,
     AddressRefused,
+    Backlog,
+    DeliveryLog,
+    DeliveryStats,
+    EndpointSwitched,
     NoEndpoint,
     Registered,
+    WebhookEndpoint,
     Webhooks,
 )
 from byline.service.wiring import (
@@ -83,15 +104,21 @@ __all__ = [
     "LATEST_CYCLE",
     "TOPICS",
     "Access",
+    "Activated",
     "Activation",
     "Actor",
     "AddressRefused",
+    "ApiKeyRow",
     "Assignee",
     "AssignmentConflict",
+    "Backlog",
     "BulkOutcome",
+    "CaseView",
     "Cases",
     "Clock",
+    "CountReject",
     "CountUpdate",
+    "CountsApplied",
     "Creators",
     "CycleReport",
     "CycleRow",
@@ -99,11 +126,22 @@ __all__ = [
     "CycleSnapshot",
     "Cycles",
     "Dashboard",
+    "DeliveryLog",
+    "DeliveryStats",
     "DemoReport",
     "DemoStep",
     "Deps",
+    "DiffCounts",
     "DiffError",
+    "EndpointSwitched",
+    "Enforcement",
+    "EnforcementChange",
+    "EnforcementChanges",
     "EngineSettings",
+    "EvaluationSummary",
+    "Gauges",
+    "HistoryEntry",
+    "KeyRotation",
     "Label",
     "LabelCache",
     "LabelLookup",
@@ -116,6 +154,7 @@ __all__ = [
     "NoEndpoint",
     "NoKey",
     "NoUser",
+    "Obligation",
     "Operations",
     "OutputError",
     "Overview",
@@ -127,6 +166,7 @@ __all__ = [
     "QueuePage",
     "QueueRow",
     "QueueView",
+    "Readiness",
     "Refused",
     "Registered",
     "Reviews",
@@ -134,15 +174,22 @@ __all__ = [
     "Services",
     "Session",
     "SettingError",
+    "ShadowChange",
+    "ShadowComparison",
+    "ShadowSide",
     "SignInError",
     "SimulationReport",
     "SnapshotError",
+    "StaffUserRow",
     "StaleSnapshot",
     "TakenByAnother",
     "TierRow",
     "TokenError",
+    "TrailEntry",
+    "WebhookEndpoint",
     "Webhooks",
     "WeekReport",
+    "Worded",
     "db_upgrade",
     "default_key_file",
     "demo_access",

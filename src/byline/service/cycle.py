@@ -199,7 +199,12 @@ def _evaluate_snapshot(
         evaluation = evaluate(snapshot, run.policy, run.as_of, out_dir, progress=progress)
         reported = {r.account_id: r for r in reported_accounts(out_dir, run.policy)}
     s = evaluation.summary
-    report.evaluation = {k: s[k] for k in ("read", "accepted", "rejected", "required")}
+    report.evaluation = {
+        "read": s.read,
+        "accepted": s.accepted,
+        "rejected": s.rejected,
+        "required": s.required,
+    }
     report.outputs = str(out_dir) if keep is not None else None
     return reported
 
@@ -398,20 +403,23 @@ def _claim_cycle(
             )
             started = False
         else:
-            started = conn.execute(
-                insert_or(conn, cases.cycles)
-                .values(
-                    cycle_id=cycle_id,
-                    as_of=as_of,
-                    policy_id=policy.id,
-                    policy_version=policy.version,
-                    snapshot=str(snapshot),
-                    started_at=now,
-                    status="running",
-                )
-                .on_conflict_do_nothing(index_elements=["cycle_id"])
-                .returning(cases.cycles.c.cycle_id)  # rowcount is -1 here on PostgreSQL
-            ).first() is not None
+            started = (
+                conn.execute(
+                    insert_or(conn, cases.cycles)
+                    .values(
+                        cycle_id=cycle_id,
+                        as_of=as_of,
+                        policy_id=policy.id,
+                        policy_version=policy.version,
+                        snapshot=str(snapshot),
+                        started_at=now,
+                        status="running",
+                    )
+                    .on_conflict_do_nothing(index_elements=["cycle_id"])
+                    .returning(cases.cycles.c.cycle_id)  # rowcount is -1 here on PostgreSQL
+                ).first()
+                is not None
+            )
         if started:
             audit.append(
                 conn,

@@ -293,7 +293,7 @@ def test_a_cycle_opens_no_case_on_counts_older_than_a_push(db: Database, tmp_pat
         PHASE_1M + dt.timedelta(days=20),
         actor="platform",
     )
-    assert pushed["stale"] == 0 and "case:opened" not in pushed
+    assert pushed.stale == 0 and "case:opened" not in pushed.actions
     # A snapshot as of an earlier day, newer than the last cycle, says 5,000,000.
     older = snapshot(tmp_path, "s2", {**BASE, "rising": 5_000_000})
     report = run_cycle(db, older, "weibo", PHASE_1M + dt.timedelta(days=5))
