@@ -150,7 +150,7 @@ def test_creator_and_reviewer_path_to_a_live_label(
         "case:verified",
         "case:disclosed",
     ]
-    assert entries[-1]["request_id"] == "req-2"
+    assert entries[-1].request_id == "req-2"
 
 
 def test_no_plaintext_name_outside_the_vault(
@@ -190,12 +190,12 @@ def test_platforms_are_tenants_even_with_the_same_account_ids(
     run_cycle(db, snap, "weibo", PHASE_1M)
     run_cycle(db, snap, "douyin", dt.date(2023, 11, 1))
     programme.refuse("douyin", "big", actor=Actor("creator"))
-    assert programme.show("weibo", "big")["state"] == "notified"
-    assert programme.show("douyin", "big")["state"] == "refused"
-    assert programme.enforcement("weibo", "big")["restrictions"] == []
-    assert len(programme.enforcement("douyin", "big")["restrictions"]) > 0
-    assert {c["account_id"] for c in programme.list_cases("weibo")} == {"big", "mid"}
-    assert programme.enforcement_changes("weibo")["changes"] == []
+    assert programme.show("weibo", "big").state == "notified"
+    assert programme.show("douyin", "big").state == "refused"
+    assert programme.enforcement("weibo", "big").restrictions == ()
+    assert len(programme.enforcement("douyin", "big").restrictions) > 0
+    assert {c.account_id for c in programme.list_cases("weibo")} == {"big", "mid"}
+    assert programme.enforcement_changes("weibo").changes == ()
 
 
 def test_reasons_are_codes_and_notes_stay_in_the_vault(
@@ -250,7 +250,7 @@ def test_erasure_takes_the_label_down(programme: Programme, db: Database, tmp_pa
         == 1
     )
     view = programme.show("weibo", "big")
-    assert view["state"] == "notified" and not view["name_on_file"]
+    assert view.state == "notified" and not view.name_on_file
     with db.reading() as conn:
         label = conn.execute(select(cases.labels).where(cases.labels.c.account_id == "big")).one()
         topics = [
