@@ -195,8 +195,8 @@ def test_the_name_is_shown_only_on_request_and_every_showing_is_audited(
     assert "checking against the ID" not in again.text  # the note stays in the vault
     with console.programme.db.reading() as conn:
         reads = [e for e in audit.entries_for(conn) if e["action"] == "name:decrypted"]
-    assert reads[-1].actor == "staff:weibo-reviewer"
-    assert reads[-1].account_id == "weibo/waiting"
+    assert reads[-1]["actor"] == "staff:weibo-reviewer"
+    assert reads[-1]["account_id"] == "weibo/waiting"
     assert "Liu Yang" not in str(reads[-1])
 
 

@@ -150,7 +150,7 @@ def test_creator_and_reviewer_path_to_a_live_label(
         "case:verified",
         "case:disclosed",
     ]
-    assert entries[-1].request_id == "req-2"
+    assert entries[-1]["request_id"] == "req-2"
 
 
 def test_no_plaintext_name_outside_the_vault(
