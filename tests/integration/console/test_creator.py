@@ -4,7 +4,6 @@ restrictions in force."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from typing import Any

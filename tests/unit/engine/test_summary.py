@@ -54,9 +54,7 @@ def test_summary_json_is_the_typed_summary_written_out(tmp_path: Path) -> None:
     assert EvaluationSummary.from_dict(written) == nov.summary
 
     second = write_snapshot(tmp_path / "2.parquet", rows(100))
-    dec = evaluate(
-        second, WEIBO, dt.date(2023, 12, 1), tmp_path / "dec", previous=tmp_path / "nov"
-    )
+    dec = evaluate(second, WEIBO, dt.date(2023, 12, 1), tmp_path / "dec", previous=tmp_path / "nov")
     written = json.loads((tmp_path / "dec" / SUMMARY).read_text())
     assert set(written) == KEYS | {"diff"}
     assert dec.summary.diff == DiffCounts(no_longer_required=1)
