@@ -191,10 +191,10 @@ def work_engine(snapshot: Path, out: Path, duplicates: str = "auto") -> dict[str
     settings = EngineSettings(duplicates=duplicates)  # type: ignore[arg-type]
     result = evaluate(snapshot, load_policy(POLICY), AS_OF, out, settings=settings)
     return {
-        "required": result.summary["required"],
-        "reported": result.summary["reported"],
-        "rejected": result.summary["rejected"],
-        "steps": result.summary["seconds"],
+        "required": result.summary.required,
+        "reported": result.summary.reported,
+        "rejected": result.summary.rejected,
+        "steps": dict(result.summary.seconds),
     }
 
 

@@ -90,7 +90,7 @@ def build(db_url: str, key_file: Path, disclosed: int, workers: int) -> None:
     snap = snapshot(disclosed)
     programme = open_programme(db_url, key_file=key_file)
     report = run_cycle(programme.db, snap, PLATFORM, AS_OF)
-    ids = [c["account_id"] for c in programme.list_cases(PLATFORM, limit=disclosed + 1000)]
+    ids = [c.account_id for c in programme.list_cases(PLATFORM, limit=disclosed + 1000)]
     programme.db.dispose()
     ids = sorted(ids)[:disclosed]
     print(f"  cycle: {report.evaluation['required']:,} required of {ACCOUNTS:,}", flush=True)
@@ -112,7 +112,7 @@ def disclosed_ids(db_url: str, key_file: Path) -> list[str]:
     programme = open_programme(db_url, key_file=key_file)
     found = programme.list_cases(PLATFORM, state=CaseState.DISCLOSED, limit=1_000_000)
     programme.db.dispose()
-    return [c["account_id"] for c in found]
+    return [c.account_id for c in found]
 
 
 def _tag(disclosed: int) -> str:

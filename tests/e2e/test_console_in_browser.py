@@ -15,7 +15,7 @@ def test_an_approved_name_shows_to_verified_viewers_only(site: Site, visit: Visi
     assert visit.count("case-row-waiting") == 1
     visit.goto("/console/weibo/cases/waiting", "case")
     visit.click("approve", "approved")
-    assert site.programme.show("weibo", "waiting")["state"] == "disclosed"
+    assert site.programme.show("weibo", "waiting").state == "disclosed"
     visit.goto("/console/weibo/preview?account=waiting", "preview")
     verified = visit.page.get_by_test_id("preview-verified")  # type: ignore[attr-defined]
     logged_out = visit.page.get_by_test_id("preview-logged_out")  # type: ignore[attr-defined]
@@ -31,13 +31,13 @@ def test_a_creator_refuses_and_sees_the_restrictions(site: Site, visit: Visit) -
     visit.click("refuse", "refuse-consequences")
     consequences = visit.text("consequences")
     assert consequences.strip(), "the consequences are spelled out before confirming"
-    assert site.programme.show("weibo", "quiet")["state"] == "notified"  # nothing yet
+    assert site.programme.show("weibo", "quiet").state == "notified"  # nothing yet
     visit.click("confirm-refuse", "refused")
-    assert site.programme.show("weibo", "quiet")["state"] == "refused"
+    assert site.programme.show("weibo", "quiet").state == "refused"
     enforcement = site.programme.enforcement("weibo", "quiet")
-    assert enforcement["restrictions"]
+    assert enforcement.restrictions
     items = visit.page.get_by_test_id("restrictions").locator("li")  # type: ignore[attr-defined]
-    assert items.count() == len(enforcement["restrictions"])
+    assert items.count() == len(enforcement.restrictions)
 
 
 def test_a_hostile_name_is_displayed_inertly(site: Site, visit: Visit, browser: object) -> None:
@@ -62,8 +62,8 @@ def test_the_dashboards_numbers_are_the_databases(site: Site, visit: Visit) -> N
         assert visit.text(f"funnel-{state}").strip() == f"{funnel[state]:,}", state
     tiers: dict[str, int] = {}
     for case in site.programme.list_cases("weibo", limit=1000):
-        if case["tier"] and case["closed_at"] is None:
-            tiers[case["tier"]] = tiers.get(case["tier"], 0) + 1
+        if case.tier and case.closed_at is None:
+            tiers[case.tier] = tiers.get(case.tier, 0) + 1
     for tier, n in tiers.items():
         assert visit.text(f"tier-{tier}").strip() == f"{n:,}", tier
 
@@ -126,12 +126,12 @@ def test_a_rejection_takes_a_coded_reason_and_keeps_the_note_for_staff(
     visit.goto("/console/weibo/cases/waiting", "case")
     reject = visit.page.get_by_test_id("reject")  # type: ignore[attr-defined]
     reject.click()  # no reason chosen: the browser keeps the form (the select is required)
-    assert site.programme.show("weibo", "waiting")["state"] == "submitted"
+    assert site.programme.show("weibo", "waiting").state == "submitted"
     visit.page.get_by_test_id("reject-reason").select_option("name_mismatch")  # type: ignore[attr-defined]
     visit.page.get_by_test_id("reject-note").fill(NOTE)  # type: ignore[attr-defined]
     visit.click("reject", "rejected")
     view = site.programme.show("weibo", "waiting")
-    assert view["state"] == "rejected"
+    assert view.state == "rejected"
     body = visit.page.inner_text("body")  # type: ignore[attr-defined]
     assert "The name does not match the identity document" in body  # the code, in words
     assert NOTE not in body and "Liu Yan," not in body
@@ -152,11 +152,11 @@ def test_a_rejection_takes_a_coded_reason_and_keeps_the_note_for_staff(
 def test_an_appeal_and_its_decision_take_coded_reasons(site: Site, visit: Visit) -> None:
     visit.goto(site.creator_link("quiet"), "my-obligation")
     visit.page.get_by_test_id("appeal").click()  # type: ignore[attr-defined]
-    assert site.programme.show("weibo", "quiet")["state"] == "notified"  # a code is required
+    assert site.programme.show("weibo", "quiet").state == "notified"  # a code is required
     visit.page.get_by_test_id("appeal-reason").select_option("wrong_category")  # type: ignore[attr-defined]
     visit.page.get_by_test_id("appeal-note").fill("my posts are about recipes")  # type: ignore[attr-defined]
     visit.click("appeal", "appealed")
-    assert site.programme.show("weibo", "quiet")["state"] == "appealed"
+    assert site.programme.show("weibo", "quiet").state == "appealed"
 
     visit.page.context.clear_cookies()  # type: ignore[attr-defined]
     visit.sign_in("weibo-reviewer")
@@ -166,7 +166,7 @@ def test_an_appeal_and_its_decision_take_coded_reasons(site: Site, visit: Visit)
     visit.page.get_by_test_id("appeal-reason").select_option("category_confirmed")  # type: ignore[attr-defined]
     visit.click("appeal-deny", "appeal-denied")
     view = site.programme.show("weibo", "quiet")
-    assert view["state"] != "appealed"
+    assert view.state != "appealed"
     assert "The category was confirmed" in visit.page.inner_text("body")  # type: ignore[attr-defined]
 
 
@@ -176,6 +176,6 @@ def test_a_refusal_may_give_a_coded_reason(site: Site, visit: Visit) -> None:
     visit.page.get_by_test_id("refuse-reason").select_option("safety")  # type: ignore[attr-defined]
     visit.click("confirm-refuse", "refused")
     view = site.programme.show("weibo", "quiet")
-    assert view["state"] == "refused"
-    refused = [h for h in view["history"] if (h["detail"] or {}).get("reason") == "safety"]
-    assert refused, view["history"]
+    assert view.state == "refused"
+    refused = [h for h in view.history if (h.detail or {}).get("reason") == "safety"]
+    assert refused, view.history

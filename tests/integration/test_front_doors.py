@@ -151,10 +151,10 @@ def outcome(folder: Path, head: int, actors: set[str], refusal: str | None) -> O
                 cases[account] = ()
                 continue
             cases[account] = (
-                view["state"],
-                view["name_pending"],
-                view["name_on_file"],
-                tuple(r["restriction"] for r in view["restrictions"]),
+                view.state,
+                view.name_pending,
+                view.name_on_file,
+                tuple(r.restriction.value for r in view.restrictions),
             )
         holders = {a: floor.reviews.holder(PLATFORM, a) for a in ACCOUNTS}
         with floor.deps.db.reading() as conn:

@@ -478,8 +478,8 @@ def drive_the_api(world: World, sinks: Sinks) -> dict[str, object]:
 
 
 def note_ids(world: World, platform: str, account_id: str) -> list[str]:
-    history = world.programme.show(platform, account_id)["history"]
-    found = [e["detail"]["note_id"] for e in history if (e["detail"] or {}).get("note_id")]
+    history = world.programme.show(platform, account_id).history
+    found = [e.detail["note_id"] for e in history if (e.detail or {}).get("note_id")]
     assert found, history
     return found
 
@@ -754,8 +754,8 @@ def test_no_name_is_written_anywhere_but_where_it_is_asked_for(
 
     # What each door did is on file: the codes, and a note id beside each.
     for platform in PLATFORMS:
-        history = world.programme.show(platform, "quiet")["history"]
-        reasons = [e["detail"].get("reason") for e in history if e["detail"]]
+        history = world.programme.show(platform, "quiet").history
+        reasons = [e.detail.get("reason") for e in history if e.detail]
         assert len(note_ids(world, platform, "quiet")) >= 4, history
         assert {"wrong_category", "wrong_count", "other"} & set(reasons), reasons
 

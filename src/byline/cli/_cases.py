@@ -56,16 +56,16 @@ def cases_list(
     with errors_as_lines():
         rows = floor.cases.list_cases(platform_of(floor, platform), state, limit, offset)
     if as_json:
-        emit_json(rows)
+        emit_json([r.as_dict() for r in rows])
         return
     table = Table("account", "state", "tier", "deadline", "restrictions", box=None)
     for r in rows:
         table.add_row(
-            escape(r["account_id"]),
-            r["state"],
-            r["tier"] or "-",
-            r["deadline"] or "-",
-            str(len(r["restrictions"])),
+            escape(r.account_id),
+            r.state.value,
+            r.tier or "-",
+            r.deadline.isoformat() if r.deadline else "-",
+            str(len(r.restrictions)),
         )
     out.print(table)
 
@@ -80,7 +80,7 @@ def case_show(
     """State, tier, deadline, restrictions in force and history (no names)."""
     floor = services(db)
     with errors_as_lines():
-        view = floor.cases.show(platform_of(floor, platform), account_id)
+        view = floor.cases.show(platform_of(floor, platform), account_id).as_dict()
     if as_json:
         emit_json(view)
         return

@@ -138,10 +138,10 @@ def case_action(
         act(floor, tenant)
         view = floor.cases.show(tenant, account_id)
     if as_json:
-        emit_json({k: v for k, v in view.items() if k != "history"})
+        emit_json({k: v for k, v in view.as_dict().items() if k != "history"})
         return
     out.print(
-        f"{escape(account_id)}: [bold]{view['state']}[/]"
-        + (f", deadline {view['deadline']}" if view["deadline"] else ""),
+        f"{escape(account_id)}: [bold]{view.state.value}[/]"
+        + (f", deadline {view.deadline.isoformat()}" if view.deadline else ""),
         highlight=False,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich import box
@@ -16,6 +15,7 @@ from byline.cli._app import app, emit_json, err, fail, out
 from byline.service import (
     DemoReport,
     DemoStep,
+    EvaluationSummary,
     PolicyFileError,
     SimulationReport,
     SnapshotError,
@@ -116,7 +116,7 @@ def demo_json(report: DemoReport, workdir: Path) -> dict[str, object]:
                 "label": s.date.label,
                 "out_dir": str(s.out_dir),
                 "floor_violations": s.floor_violations,
-                "summary": s.summary,
+                "summary": s.summary.as_dict(),
             }
             for s in report.steps
         ],
@@ -149,7 +149,7 @@ def render_evaluations(report: DemoReport, steps: list[DemoStep], seed: int, wor
     )
 
 
-def categories_table(last: dict[str, Any]) -> Table:
+def categories_table(last: EvaluationSummary) -> Table:
     """An evaluation's accounts at or above a threshold, by category."""
     cats = Table(
         "category",
@@ -157,9 +157,9 @@ def categories_table(last: dict[str, Any]) -> Table:
         "waiting",
         "out of scope",
         title_justify="left",
-        title=f"At or above a threshold on {last['as_of']}, by category",
+        title=f"At or above a threshold on {last.as_of.isoformat()}, by category",
     )
-    for category, counts in sorted(last["by_category"].items()):
+    for category, counts in sorted(last.by_category.items()):
         excluded = counts.get("category_out_of_scope", 0) + counts.get("kind_not_subject", 0)
         cats.add_row(
             category,
@@ -365,7 +365,7 @@ def programme_json(sim: SimulationReport | None) -> dict[str, object] | None:
 
 
 def evaluations_table(steps: list[DemoStep]) -> Table:
-    tiers = list(steps[0].summary["by_tier"]) if steps else []
+    tiers = list(steps[0].summary.by_tier) if steps else []
     short = [t.split(".", 1)[-1] for t in tiers]
     table = Table(
         "as of",
@@ -383,18 +383,18 @@ def evaluations_table(steps: list[DemoStep]) -> Table:
     )
     for step in steps:
         s = step.summary
-        diff = s.get("diff") or {}
-        outcome = s["by_outcome"]
+        diff = s.diff
+        outcome = s.by_outcome
         table.add_row(
-            s["as_of"],
-            f"{s['required']:,}",
-            *(f"{s['by_tier'][t]:,}" for t in tiers),
+            s.as_of.isoformat(),
+            f"{s.required:,}",
+            *(f"{s.by_tier[t]:,}" for t in tiers),
             f"{outcome['phase_not_started']:,}",
             f"{outcome['category_out_of_scope'] + outcome['kind_not_subject']:,}",
-            f"{diff['newly_required']:,}" if diff else "-",
-            f"{diff['no_longer_required']:,}" if diff else "-",
-            f"{s['rejected']:,}",
+            f"{diff.newly_required:,}" if diff else "-",
+            f"{diff.no_longer_required:,}" if diff else "-",
+            f"{s.rejected:,}",
             str(step.floor_violations),
-            f"{sum(s['seconds'].values()):.1f}",
+            f"{sum(s.seconds.values()):.1f}",
         )
     return table

@@ -33,9 +33,9 @@ def enforcement(
     with errors_as_lines():
         tenant = platform_of(floor, platform)
         if account_id is not None:
-            data = floor.cases.enforcement(tenant, account_id)
+            data = floor.cases.enforcement(tenant, account_id).as_dict()
         else:
-            data = floor.cases.enforcement_changes(tenant, changed_since or 0, limit)
+            data = floor.cases.enforcement_changes(tenant, changed_since or 0, limit).as_dict()
     if as_json:
         emit_json(data)
         return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.markup import escape
@@ -15,6 +14,7 @@ from byline.cli._progress import engine_progress
 from byline.service import (
     DiffError,
     EngineSettings,
+    EvaluationSummary,
     OutputError,
     PolicyFileError,
     SettingError,
@@ -83,33 +83,33 @@ def evaluate(
         fail(escape(str(exc)))
     summary = result.summary
     if as_json:
-        emit_json(summary)
+        emit_json(summary.as_dict())
         return
     render_summary(summary)
     out.print(
         f"Wrote {escape(str(out_dir))}/decisions.parquet, summary.json"
-        + (", rejects.csv" if summary["rejected"] else "")
-        + (", diff.parquet" if "diff" in summary else ""),
+        + (", rejects.csv" if summary.rejected else "")
+        + (", diff.parquet" if summary.diff is not None else ""),
         highlight=False,
     )
 
 
-def render_summary(summary: dict[str, Any]) -> None:
+def render_summary(summary: EvaluationSummary) -> None:
     s = summary
     out.print(
-        f"[bold]{s['policy_id']} {s['policy_version']}[/] as of {s['as_of']}: "
-        f"read {s['read']:,} = accepted {s['accepted']:,} + rejected {s['rejected']:,}"
+        f"[bold]{s.policy_id} {s.policy_version}[/] as of {s.as_of.isoformat()}: "
+        f"read {s.read:,} = accepted {s.accepted:,} + rejected {s.rejected:,}"
     )
     table = Table("outcome", "accounts", box=None)
-    for outcome, n in s["by_outcome"].items():
+    for outcome, n in s.by_outcome.items():
         table.add_row(outcome, f"{n:,}")
     out.print(table)
     tiers = Table("tier", "required", box=None)
-    for tier, n in s["by_tier"].items():
+    for tier, n in s.by_tier.items():
         tiers.add_row(tier, f"{n:,}")
     out.print(tiers)
-    if "diff" in s:
+    if s.diff is not None:
         out.print(
             "Changes since the previous evaluation: "
-            + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in s["diff"].items())
+            + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in s.diff.as_dict().items())
         )

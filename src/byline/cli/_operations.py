@@ -3,6 +3,8 @@ database, the key ring, erasure. Every command calls one service."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import typer
 from rich.markup import escape
 
@@ -121,10 +123,10 @@ def outbox_list(
     with errors_as_lines():
         data = services(db, keys=False, webhooks=False).operations.outbox(status, limit, platform)
     if as_json:
-        emit_json(data)
+        emit_json(data.as_dict())
         return
-    out.print(f"backlog: {data['backlog']}")
-    for m in data["messages"]:
+    out.print(f"backlog: {data.backlog.as_dict()}")
+    for m in data.messages:
         out.print(
             f"{m['message_id'][:8]}  {escape(m['platform']):<12} {m['topic']:<12} "
             f"{escape(str(m['account_id']))}  {m['status']}",
@@ -149,9 +151,9 @@ def outbox_deliver(
     with errors_as_lines():
         stats = services(db, keys=False).webhooks.deliver(rounds, timeout_s=timeout, at=when(at))
     if as_json:
-        emit_json(stats)
+        emit_json(asdict(stats))
         return
-    out.print(", ".join(f"{k} {v}" for k, v in stats.items()))
+    out.print(", ".join(f"{k} {v}" for k, v in asdict(stats).items()))
 
 
 @outbox_app.command("add-endpoint")
@@ -203,13 +205,13 @@ def outbox_endpoints(
     with errors_as_lines():
         endpoints = services(db, keys=False, webhooks=False).webhooks.endpoints(platform)
     if as_json:
-        emit_json(endpoints)
+        emit_json([asdict(e) for e in endpoints])
         return
     for e in endpoints:
-        state = "active" if e["active"] else "disabled"
+        state = "active" if e.active else "disabled"
         out.print(
-            f"{e['endpoint_id']}  {escape(e['platform']):<12} {state:<8} {escape(e['url'])}  "
-            f"{','.join(e['topics'])}",
+            f"{e.endpoint_id}  {escape(e.platform):<12} {state:<8} {escape(e.url)}  "
+            f"{','.join(e.topics)}",
             highlight=False,
         )
 
@@ -222,9 +224,9 @@ def _set_endpoint(
             endpoint_id, active, actor=actor
         )
     if as_json:
-        emit_json(result)
+        emit_json(asdict(result))
         return
-    was = "already " if result["was_active"] == active else ""
+    was = "already " if result.was_active == active else ""
     out.print(f"endpoint {endpoint_id} {was}{'enabled' if active else 'disabled'}")
 
 
@@ -267,9 +269,9 @@ def keys_rotate(
     with errors_as_lines():
         result = services(db).operations.rotate_keys(actor)
     if as_json:
-        emit_json(result)
+        emit_json(asdict(result))
         return
-    out.print(f"re-wrapped {result['rewrapped']} data key(s) under {result['key_id']}")
+    out.print(f"re-wrapped {result.rewrapped} data key(s) under {result.key_id}")
 
 
 @name_app.command("erase")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -36,6 +36,7 @@ from byline.service import (
     NoKey,
     NoUser,
     Role,
+    ShadowComparison,
     errors,
     limits,
 )
@@ -67,7 +68,7 @@ class ShadowRun:
     snapshot: str  # what the admin picked, as shown to them (a name, not a server path)
     as_of: dt.date
     source: str  # the candidate's text, to activate it from the result
-    result: dict[str, Any]
+    result: ShadowComparison
 
     @property
     def from_cycle(self) -> bool:
@@ -75,10 +76,7 @@ class ShadowRun:
 
     def tier_rows(self) -> list[tuple[str, int, int]]:
         """(tier id, live count, candidate count) for every tier either policy has."""
-        live = self.result["live"]["by_tier"]
-        candidate = self.result["candidate"]["by_tier"]
-        tiers = list(live) + [t for t in candidate if t not in live]
-        return [(t, int(live.get(t, 0)), int(candidate.get(t, 0))) for t in tiers]
+        return self.result.tier_rows()
 
 
 def _shadows(request: Request) -> dict[str, ShadowRun]:
@@ -108,11 +106,11 @@ def admin_home(platform: str, viewer: Admin) -> HTMLResponse:
         viewer,
         "admin.html",
         section="home",
-        keys_active=sum(1 for k in keys if not k["revoked_at"]),
-        users_active=sum(1 for u in users if not u["disabled_at"]),
-        endpoints_active=sum(1 for e in endpoints if e["active"]),
+        keys_active=sum(1 for k in keys if k.revoked_at is None),
+        users_active=sum(1 for u in users if u.disabled_at is None),
+        endpoints_active=sum(1 for e in endpoints if e.active),
         activation=activations[0] if activations else None,
-        backlog=services.webhooks.deliveries(platform, 0)["backlog"],
+        backlog=services.webhooks.deliveries(platform, 0).backlog,
     )
 
 
@@ -305,7 +303,7 @@ async def activate(platform: str, request: Request, viewer: Admin) -> Response:
         )
     except ERRORS as exc:
         return redirect(back, error=_error(exc))
-    if not done["changed"]:
+    if not done.changed:
         return redirect(back, notice="admin.policy_unchanged")
     _shadows(request).pop(platform, None)  # its diff was against the policy just replaced
     return redirect(back, notice="admin.policy_activated")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -39,7 +39,7 @@ from byline.domain.vocabulary import (
     Trigger,
     WithdrawalReason,
 )
-from byline.service import Actor, errors, limits
+from byline.service import Actor, CaseView, Obligation, errors, limits
 
 router = APIRouter(include_in_schema=False)
 Creator = Annotated[Viewer, Depends(page(creator=True))]
@@ -68,40 +68,39 @@ def _me_url(platform: str) -> str:
     return f"{PREFIX}/{platform}/me"
 
 
-def _actions(duty: dict[str, Any]) -> dict[str, bool]:
-    state = duty["state"]
-    voluntary = bool(duty.get("voluntary"))
+def _actions(duty: Obligation) -> dict[str, bool]:
+    state = duty.state
+    voluntary = duty.voluntary
     closed = state in _CLOSED
     return {
         "submit": not voluntary and state in _SUBMIT | _SUBMIT_AGAIN,
         "refuse": not voluntary and state in _REFUSE,
         "appeal": not voluntary and state in _APPEAL,
-        "volunteer": closed and bool(duty["voluntary_allowed"]),
+        "volunteer": closed and duty.voluntary_allowed,
         "withdraw": voluntary and not closed,
         "change_name": voluntary and state in {"submitted", "verified", "disclosed"},
     }
 
 
-def _countdown(viewer: Viewer, deadline: str | None) -> str | None:
+def _countdown(viewer: Viewer, deadline: dt.datetime | None) -> str | None:
     """The time left, as the server sees it now (the page's script keeps it ticking)."""
-    if not deadline:
+    if deadline is None:
         return None
-    left = int((dt.datetime.fromisoformat(deadline) - viewer.now()).total_seconds())
+    left = int((deadline - viewer.now()).total_seconds())
     if left <= 0:
         return viewer.t("me.countdown_over")
     days, rest = divmod(left, 86400)
     return viewer.t("me.countdown_left", days=days, hours=rest // 3600, minutes=rest % 3600 // 60)
 
 
-def _duty(viewer: Viewer, platform: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _duty(viewer: Viewer, platform: str) -> tuple[Obligation, CaseView | None]:
     """The obligation in words, and the case itself (None when there is none)."""
     account_id = _account(viewer)
     duty = viewer.services.creators.obligation(platform, account_id, viewer.t.lang)
     try:
-        view: dict[str, Any] | None = viewer.services.creators.show(platform, account_id)
+        view: CaseView | None = viewer.services.creators.show(platform, account_id)
     except errors.NotFoundError:
         view = None
-    duty["voluntary"] = bool(view and view["voluntary"])
     return duty, view
 
 
@@ -148,7 +147,7 @@ def me_page(platform: str, viewer: Creator) -> Response:
     except errors.NotFoundError:
         return _no_policy(viewer)
     t = viewer.t
-    kind = view["kind"] if view else None
+    kind = view.kind.value if view else None
     return render(
         viewer,
         "me.html",
@@ -156,12 +155,16 @@ def me_page(platform: str, viewer: Creator) -> Response:
         view=view,
         kind=kind,
         actions=_actions(duty),
-        countdown=_countdown(viewer, duty["deadline"]),
+        countdown=_countdown(viewer, duty.deadline),
         reasons=(
-            words.case_reasons(policy, t.lang, view, meaning=False, date=t.date) if view else []
+            words.case_reasons(policy, t.lang, view.as_dict(), meaning=False, date=t.date)
+            if view
+            else []
         ),
-        restrictions=words.restriction_lines(policy, t.lang, duty["restrictions"]),
-        incentives=[i for i in policy.incentives if view and i.id in view["incentives"]],
+        restrictions=words.restriction_lines(
+            policy, t.lang, [r.as_dict() for r in duty.restrictions]
+        ),
+        incentives=[i for i in policy.incentives if view and i.id in view.incentives],
         quoted=words.Quoted.of(policy, t.lang),
         kinds=[k.value for k in AccountKind],
         me_url=_me_url(platform),

@@ -246,9 +246,9 @@ def _case_page(
         return _not_found(viewer, "reviews.no_case")
     t = viewer.t
     tier_label = None
-    if view["tier"]:
-        label = next((x.label for x in policy.tiers if x.id == view["tier"]), view["tier"])
-        tier_label = words.tier_label(policy, t.lang, view["tier"], label)
+    if view.tier:
+        label = next((x.label for x in policy.tiers if x.id == view.tier), view.tier)
+        tier_label = words.tier_label(policy, t.lang, view.tier, label)
     assert viewer.principal is not None
     can_act = viewer.principal.role in ACTING_ROLES
     assignee = reviews.holder(platform, account_id)
@@ -258,15 +258,17 @@ def _case_page(
         "case.html",
         view=view,
         tier_label=tier_label,
-        reasons=words.case_reasons(policy, t.lang, view, date=t.date),
-        restrictions=words.restriction_lines(policy, t.lang, view["restrictions"]),
+        reasons=words.case_reasons(policy, t.lang, view.as_dict(), date=t.date),
+        restrictions=words.restriction_lines(
+            policy, t.lang, [r.as_dict() for r in view.restrictions]
+        ),
         trail=trail,
         assignee=assignee,
         me=me,
         can_act=can_act,
         may_decide=can_act and (assignee in (None, me) or _is_admin(viewer)),
-        open=view["closed_at"] is None,
-        appealed=view["state"] == CaseState.APPEALED.value,
+        open=view.is_open,
+        appealed=view.state is CaseState.APPEALED,
         revealed=revealed,
         revealed_note=revealed_note,
         reason_words=lambda action, code: _reasons.in_words(t, action, code),

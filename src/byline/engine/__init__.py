@@ -28,6 +28,7 @@ from byline.engine._samples import accounts_between, diff_sample, drifted_snapsh
 from byline.engine._settings import EngineSettings, SettingError, connect
 from byline.engine._snapshot import FORMATS, Snapshot, SnapshotError, open_snapshot
 from byline.engine._steps import Progress
+from byline.engine._summary import DiffCounts, EvaluationSummary
 
 __all__ = [
     "BELOW_ZERO",
@@ -41,9 +42,11 @@ __all__ = [
     "Checkpoint",
     "CompiledDecision",
     "Crossing",
+    "DiffCounts",
     "DiffError",
     "EngineSettings",
     "Evaluation",
+    "EvaluationSummary",
     "LiveAccounts",
     "LiveCounters",
     "OutputError",

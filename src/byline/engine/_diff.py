@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from byline.engine._summary import DiffCounts
+
 CHANGES = ("newly_required", "no_longer_required", "tier_changed")
 
 
@@ -13,7 +15,7 @@ class DiffError(Exception):
     """The previous evaluation cannot be compared with this one."""
 
 
-def write_diff(con: duckdb.DuckDBPyConnection, old: Path, new: Path, out: Path) -> dict[str, int]:
+def write_diff(con: duckdb.DuckDBPyConnection, old: Path, new: Path, out: Path) -> DiffCounts:
     """Write ``out`` (one row per changed account) and return the count of each change."""
     if not old.is_file():
         raise DiffError(f"{old}: no decisions file in the previous evaluation's folder")
@@ -37,4 +39,4 @@ WHERE coalesce(n.required, false) <> coalesce(o.required, false)
         f"COPY (SELECT * FROM _diff ORDER BY change, account_id) TO '{out_s}' (FORMAT parquet)"
     )
     counts = dict(con.execute("SELECT change, count(*) FROM _diff GROUP BY 1").fetchall())
-    return {c: int(counts.get(c, 0)) for c in CHANGES}
+    return DiffCounts(**{c: int(counts.get(c, 0)) for c in CHANGES})

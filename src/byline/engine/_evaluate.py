@@ -8,10 +8,8 @@ ids are found). Everything written is computed from that small table (``engine._
 from __future__ import annotations
 
 import datetime as dt
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from byline.domain.policy import Policy
 from byline.engine._diff import write_diff
@@ -29,6 +27,7 @@ from byline.engine._read import read_and_decide, reading
 from byline.engine._settings import EngineSettings, connect
 from byline.engine._snapshot import open_snapshot
 from byline.engine._steps import Progress, Stepper
+from byline.engine._summary import EvaluationSummary
 
 
 @dataclass
@@ -36,7 +35,7 @@ class Evaluation:
     """What one evaluation wrote and counted."""
 
     out_dir: Path
-    summary: dict[str, Any]
+    summary: EvaluationSummary
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -77,12 +76,13 @@ def evaluate(
         if previous is not None:
             check_comparable(previous, policy)
             with writing(out_dir / DIFF):
-                summary["diff"] = step(
+                diff = step(
                     "diff", write_diff, previous / DECISIONS, staged[DECISIONS], stage(DIFF)
                 )
-        summary["seconds"] = {k: round(v, 3) for k, v in timings.items()}
+                summary = replace(summary, diff=diff)
+        summary = replace(summary, seconds={k: round(v, 3) for k, v in timings.items()})
         with writing(out_dir / SUMMARY):
-            stage(SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+            stage(SUMMARY).write_text(summary.to_json())
         # Every output is whole: in place, the summary (which says the set is done) last. An
         # output this run did not write goes: one left from an earlier run would lie.
         (out_dir / SUMMARY).unlink(missing_ok=True)

@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -19,6 +18,7 @@ from byline.domain.vocabulary import Outcome
 from byline.engine._diff import DiffError
 from byline.engine._snapshot import Snapshot, first_line
 from byline.engine._sql import sql_path
+from byline.engine._summary import EvaluationSummary
 
 DECISIONS = "decisions.parquet"
 
@@ -78,7 +78,9 @@ COPY (SELECT _row AS row, account_id, reject_reason AS reason FROM _kept
 
 def summarise(
     con: duckdb.DuckDBPyConnection, snapshot: Snapshot, policy: Policy, as_of: dt.date, read: int
-) -> dict[str, Any]:
+) -> EvaluationSummary:
+    """The counts of the kept table (no diff, no timings yet)."""
+
     def grouped(sql: str) -> dict[str, int]:
         return {str(k): int(v) for k, v in con.execute(sql).fetchall()}
 
@@ -93,26 +95,26 @@ def summarise(
         "SELECT category, outcome, count(*) FROM _kept WHERE accepted GROUP BY 1, 2 ORDER BY 1, 2"
     ).fetchall():
         by_category.setdefault(category, {})[outcome] = int(n)
-    return {
-        "snapshot": str(snapshot.path),
-        "format": snapshot.format,
-        "policy_id": policy.id,
-        "policy_version": policy.version,
-        "as_of": as_of.isoformat(),
-        "read": read,
-        "accepted": accepted,
-        "rejected": rejected,
-        "decided": accepted,
-        "required": by_outcome.get(Outcome.REQUIRED.value, 0),
-        "reported": reported,
-        "by_outcome": {o.value: by_outcome.get(o.value, 0) for o in Outcome},
-        "by_tier": {t.id: by_tier.get(t.id, 0) for t in policy.tiers},
-        "by_category": by_category,
-        "rejected_by_field": grouped(
+    return EvaluationSummary(
+        snapshot=str(snapshot.path),
+        format=snapshot.format,
+        policy_id=policy.id,
+        policy_version=policy.version,
+        as_of=as_of,
+        read=read,
+        accepted=accepted,
+        rejected=rejected,
+        decided=accepted,
+        required=by_outcome.get(Outcome.REQUIRED.value, 0),
+        reported=reported,
+        by_outcome={o.value: by_outcome.get(o.value, 0) for o in Outcome},
+        by_tier={t.id: by_tier.get(t.id, 0) for t in policy.tiers},
+        by_category=by_category,
+        rejected_by_field=grouped(
             "SELECT split_part(unnest(string_split(reject_reason, '; ')), ':', 1) AS f, count(*) "
             "FROM _kept WHERE NOT accepted GROUP BY 1 ORDER BY 1"
         ),
-    }
+    )
 
 
 def check_comparable(previous: Path, policy: Policy) -> None:

@@ -6,8 +6,10 @@ calls one method of one service per action; it imports nothing from below this p
 from byline.engine import (
     BELOW_ZERO,
     OLD_SEQ,
+    DiffCounts,
     DiffError,
     EngineSettings,
+    EvaluationSummary,
     OutputError,
     Progress,
     SettingError,
@@ -18,17 +20,21 @@ from byline.policy import PolicyFileError, load_policy, preset_names
 from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
 from byline.service._desk import AssignmentConflict, NoCase, TakenByAnother
+from byline.service._views import CaseView, HistoryEntry
 from byline.service.access import (
     Access,
+    ApiKeyRow,
     NoKey,
     NoUser,
     Principal,
     Role,
     Session,
     SignInError,
+    StaffUserRow,
     TokenError,
 )
-from byline.service.cases import Cases
+from byline.service.cases import Cases, Enforcement, EnforcementChange, EnforcementChanges
+from byline.service.counts import CountReject, CountsApplied
 from byline.service.creators import Creators
 from byline.service.cycle import CycleReport, CycleRunning, StaleSnapshot
 from byline.service.cycles import CountUpdate, Cycles
@@ -37,6 +43,8 @@ from byline.service.dashboard import (
     CycleRow,
     CycleSnapshot,
     Dashboard,
+    DeadlineRow,
+    FlaggedRow,
     Overview,
     TierRow,
 )
@@ -52,12 +60,21 @@ from byline.service.demo import (
 from byline.service.evaluation import evaluate_snapshot
 from byline.service.floor import Services
 from byline.service.graphs import Graphs
+from byline.service.health import Gauges, Readiness
 from byline.service.labels import Label, LabelCache, LabelLookup, Labels
 from byline.service.limits import LimitExceeded
-from byline.service.live import Live, LiveRun, synthesise_events
-from byline.service.operations import MessageStatus, Operations, db_upgrade
+from byline.service.live import Crossed, Live, LiveRun, synthesise_events
+from byline.service.obligations import Obligation, Worded
+from byline.service.operations import KeyRotation, MessageStatus, Operations, db_upgrade
 from byline.service.policies import NoActivePolicy, PolicyText
-from byline.service.policy_admin import LATEST_CYCLE, Policies
+from byline.service.policy_admin import (
+    LATEST_CYCLE,
+    Activated,
+    Policies,
+    ShadowChange,
+    ShadowComparison,
+    ShadowSide,
+)
 from byline.service.reviews import (
     Assignee,
     BulkOutcome,
@@ -66,14 +83,20 @@ from byline.service.reviews import (
     QueueView,
     Refused,
     Reviews,
+    TrailEntry,
 )
 from byline.service.simulation import SimulationReport, WeekReport
 from byline.service.synthesis import synthesise
 from byline.service.webhooks_admin import (
     TOPICS,
     AddressRefused,
+    Backlog,
+    DeliveryLog,
+    DeliveryStats,
+    EndpointSwitched,
     NoEndpoint,
     Registered,
+    WebhookEndpoint,
     Webhooks,
 )
 from byline.service.wiring import (
@@ -90,31 +113,51 @@ __all__ = [
     "OLD_SEQ",
     "TOPICS",
     "Access",
+    "Activated",
     "Activation",
     "Actor",
     "AddressRefused",
+    "ApiKeyRow",
     "Assignee",
     "AssignmentConflict",
+    "Backlog",
     "BulkOutcome",
+    "CaseView",
     "Cases",
     "Clock",
+    "CountReject",
     "CountReport",
     "CountUpdate",
+    "CountsApplied",
     "Creators",
+    "Crossed",
     "CycleReport",
     "CycleRow",
     "CycleRunning",
     "CycleSnapshot",
     "Cycles",
     "Dashboard",
+    "DeadlineRow",
+    "DeliveryLog",
+    "DeliveryStats",
     "DemoReport",
     "DemoStep",
     "Deps",
+    "DiffCounts",
     "DiffError",
+    "EndpointSwitched",
+    "Enforcement",
+    "EnforcementChange",
+    "EnforcementChanges",
     "EngineSettings",
+    "EvaluationSummary",
+    "FlaggedRow",
+    "Gauges",
     "GraphFileError",
     "GraphOutputError",
     "Graphs",
+    "HistoryEntry",
+    "KeyRotation",
     "Label",
     "LabelCache",
     "LabelLookup",
@@ -129,6 +172,7 @@ __all__ = [
     "NoEndpoint",
     "NoKey",
     "NoUser",
+    "Obligation",
     "Operations",
     "OutputError",
     "Overview",
@@ -140,6 +184,7 @@ __all__ = [
     "QueuePage",
     "QueueRow",
     "QueueView",
+    "Readiness",
     "Refused",
     "Registered",
     "Reviews",
@@ -147,15 +192,22 @@ __all__ = [
     "Services",
     "Session",
     "SettingError",
+    "ShadowChange",
+    "ShadowComparison",
+    "ShadowSide",
     "SignInError",
     "SimulationReport",
     "SnapshotError",
+    "StaffUserRow",
     "StaleSnapshot",
     "TakenByAnother",
     "TierRow",
     "TokenError",
+    "TrailEntry",
+    "WebhookEndpoint",
     "Webhooks",
     "WeekReport",
+    "Worded",
     "db_upgrade",
     "default_key_file",
     "demo_access",

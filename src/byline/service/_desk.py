@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from dataclasses import replace
 
 from byline import audit, cases
-from byline.domain.cases import Case, CaseState, Event, transition
-from byline.domain.enforcement import incentives_for, restrictions_for
+from byline.domain.cases import Case, Event, transition
 from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, DisplayField
 from byline.service._base import Actor, Service
 from byline.service._record import record
+from byline.service._views import CaseView, HistoryEntry
 from byline.service.policies import active_policy
 from byline.store import Connection
 
@@ -34,25 +34,17 @@ class TakenByAnother(AssignmentConflict):
 class CaseDesk(Service):
     """Plumbing shared by the services that change cases (creators, reviewers, erasure)."""
 
-    def show(self, platform: str, account_id: str) -> dict[str, Any]:
+    def show(self, platform: str, account_id: str) -> CaseView:
         """A case as support staff see it: state, tier, deadline, restrictions, history."""
         with self.db.reading() as conn:
             case = cases.latest_case(conn, platform, account_id)
             if case is None:
                 raise NoCase(f"no case for account {account_id}", code="no_case")
             policy = active_policy(conn, case.platform)
-            history = [
-                {
-                    "seq": e["seq"],
-                    "at": e["at"].isoformat(),
-                    "action": e["action"],
-                    "actor": e["actor"],
-                    "state": (e["after"] or {}).get("state"),
-                    "detail": e["detail"],
-                }
-                for e in audit.entries_for(conn, case_id=case.case_id)
-            ]
-            return {**case_view(case, policy), "history": history}
+            history = tuple(
+                HistoryEntry.of(e) for e in audit.entries_for(conn, case_id=case.case_id)
+            )
+            return replace(CaseView.of(case, policy), history=history)
 
     def _act(
         self,
@@ -112,29 +104,3 @@ def name_field(kind: AccountKind) -> DisplayField:
     if kind is AccountKind.ORGANIZATION:
         return DisplayField.ORGANIZATION_NAME
     return DisplayField.REAL_NAME
-
-
-def case_view(case: Case, policy: Policy) -> dict[str, Any]:
-    """A case for display and JSON: no names, no name ids."""
-    restrictions = restrictions_for(case.penalised_for, case.lingering, policy)
-    return {
-        "case_id": case.case_id,
-        "account_id": case.account_id,
-        "policy": f"{case.platform} {case.policy_version}",
-        "state": case.state.value,
-        "tier": case.tier,
-        "voluntary": case.voluntary,
-        "kind": case.kind.value,
-        "opened_at": case.opened_at.isoformat(),
-        "notified_at": case.notified_at.isoformat() if case.notified_at else None,
-        "deadline": case.deadline.isoformat() if case.deadline else None,
-        "metrics": dict(case.metrics),
-        "observed_on": case.observed_on.isoformat() if case.observed_on else None,
-        "below_since": case.below_since.isoformat() if case.below_since else None,
-        "name_on_file": case.name_id is not None,
-        "name_pending": case.pending_name_id is not None,
-        "flags": list(case.flags),
-        "restrictions": [r.as_dict() for r in restrictions],
-        "incentives": list(incentives_for(case.state is CaseState.DISCLOSED, policy)),
-        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
-    }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from byline import access, audit
 from byline.access import Principal, Role, Session, SignInError, TokenError
@@ -16,10 +18,12 @@ from byline.service._changes import API_KEYS, api_keys_changed
 from byline.store import Database
 
 __all__ = [
+    "ApiKeyRow",
     "Principal",
     "Role",
     "Session",
     "SignInError",
+    "StaffUserRow",
     "TokenError",
     "authenticate",
     "create_api_key",
@@ -101,9 +105,67 @@ def on_key_revoked(db: Database, listener: Callable[[], None]) -> None:
     db.on_commit(API_KEYS, listener)
 
 
-def list_api_keys(db: Database, platform: str) -> list[dict[str, object]]:
+def _at(value: object) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class ApiKeyRow:
+    """A platform's API key as listed: never its secret. ``name_budget_per_hour``: distinct
+    names it may be shown per hour (None: the server's default)."""
+
+    key_id: str
+    role: Role
+    label: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    name_budget_per_hour: int | None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> ApiKeyRow:
+        created = _at(row["created_at"])
+        assert created is not None
+        return cls(
+            key_id=str(row["key_id"]),
+            role=Role(row["role"]),
+            label=row["label"],
+            created_at=created,
+            revoked_at=_at(row["revoked_at"]),
+            name_budget_per_hour=row["name_budget_per_hour"],
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key_id": self.key_id,
+            "role": self.role.value,
+            "label": self.label,
+            "created_at": self.created_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "name_budget_per_hour": self.name_budget_per_hour,
+        }
+
+
+@dataclass(frozen=True)
+class StaffUserRow:
+    """A console user of a platform as listed (never a password or its hash)."""
+
+    username: str
+    role: Role
+    created_at: dt.datetime
+    disabled_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> StaffUserRow:
+        created = _at(row["created_at"])
+        assert created is not None
+        return cls(str(row["username"]), Role(row["role"]), created, _at(row["disabled_at"]))
+
+
+def list_api_keys(db: Database, platform: str) -> list[ApiKeyRow]:
     with db.reading() as conn:
-        return access.list_keys(conn, platform)
+        return [ApiKeyRow.of(row) for row in access.list_keys(conn, platform)]
 
 
 def authenticate(db: Database, presented: str) -> Principal | None:
@@ -181,9 +243,9 @@ def disable_staff_user(
         return done
 
 
-def list_staff_users(db: Database, platform: str) -> list[dict[str, object]]:
+def list_staff_users(db: Database, platform: str) -> list[StaffUserRow]:
     with db.reading() as conn:
-        return access.list_users(conn, platform)
+        return [StaffUserRow.of(row) for row in access.list_users(conn, platform)]
 
 
 def sign_in(
@@ -294,7 +356,7 @@ class Access(Service):
         if not revoke_api_key(self.db, platform, key_id, actor=actor, now=self.clock()):
             raise NoKey(f"no active key {key_id[:40]} for this platform", code="no_key")
 
-    def api_keys(self, platform: str) -> list[dict[str, object]]:
+    def api_keys(self, platform: str) -> list[ApiKeyRow]:
         return list_api_keys(self.db, platform)
 
     def on_key_revoked(self, listener: Callable[[], None]) -> None:
@@ -331,7 +393,7 @@ class Access(Service):
         if not disable_staff_user(self.db, platform, username, actor=actor, now=self.clock()):
             raise NoUser(f"no active console user {username[:80]} on this platform", code="no_user")
 
-    def staff_users(self, platform: str) -> list[dict[str, object]]:
+    def staff_users(self, platform: str) -> list[StaffUserRow]:
         return list_staff_users(self.db, platform)
 
     def sign_in(self, username: str, password: str, replaces: str | None = None) -> str:

@@ -35,9 +35,45 @@ class CountUpdate:
     metrics: Mapping[str, int]
 
 
+@dataclass(frozen=True)
+class CountReject:
+    """A row of a batch not applied: its index, the field at fault, and why."""
+
+    index: int
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CountsApplied:
+    """What one batch of counts did: ``read`` = ``accepted`` + ``rejected``; ``stale``: accepted
+    rows older than what is on file (they moved nothing); ``actions``: how many of each audit
+    action the accepted rows caused (``case:opened``, ...)."""
+
+    read: int
+    accepted: int
+    rejected: int
+    stale: int
+    actions: Mapping[str, int]
+    rejects: tuple[CountReject, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The answer to a push: the counts, each action's count beside them, the rejects."""
+        return {
+            "read": self.read,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "stale": self.stale,
+            **dict(sorted(self.actions.items())),
+            "rejects": [
+                {"index": r.index, "field": r.field, "reason": r.reason} for r in self.rejects
+            ],
+        }
+
+
 def apply_counts(
     db: Database, platform: str, updates: Sequence[CountUpdate], on: dt.date, *, actor: str
-) -> dict[str, Any]:
+) -> CountsApplied:
     """Apply one batch of counts as of ``on``; return what happened to every row:
     ``read`` = ``accepted`` + ``rejected``; ``stale`` of the accepted moved nothing."""
     with db.reading() as conn:
@@ -48,17 +84,17 @@ def apply_counts(
     rows: defaultdict[str, list[int]] = defaultdict(list)
     for index, u in enumerate(updates):
         rows[u.account_id].append(index)
-    rejects = [
-        {
-            "index": index,
-            "field": f"counts.{index}.account_id",
-            "reason": f"the account appears in rows {', '.join(map(str, where))} of this batch;"
+    rejects = tuple(
+        CountReject(
+            index,
+            f"counts.{index}.account_id",
+            f"the account appears in rows {', '.join(map(str, where))} of this batch;"
             " none of them is applied",
-        }
+        )
         for where in rows.values()
         if len(where) > 1
         for index in where
-    ]
+    )
     by_id = {a: updates[where[0]] for a, where in rows.items() if len(where) == 1}
 
     now = dt.datetime.combine(on, dt.time(), dt.UTC)
@@ -94,14 +130,14 @@ def apply_counts(
 
     runner.run(fresh, event, key=lambda a: a)
     late = actions.pop(AuditAction.OBSERVATION_STALE.value, 0)  # older than its case's counts
-    return {
-        "read": len(updates),
-        "accepted": len(by_id),
-        "rejected": len(rejects),
-        "stale": len(stale) + late,
-        **dict(sorted(actions.items())),
-        "rejects": rejects,
-    }
+    return CountsApplied(
+        read=len(updates),
+        accepted=len(by_id),
+        rejected=len(rejects),
+        stale=len(stale) + late,
+        actions=dict(sorted(actions.items())),
+        rejects=rejects,
+    )
 
 
 def _stale(

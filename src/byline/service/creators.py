@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from byline import cases
 from byline.domain.cases import Appeal, Case, Refuse, Submit, TransitionError, Volunteer, Withdraw
@@ -18,6 +17,7 @@ from byline.domain.vocabulary import (
 )
 from byline.service._base import Actor
 from byline.service._desk import CaseDesk, name_field, vault_subject
+from byline.service.obligations import Obligation, obligation_of
 from byline.service.policies import active_policy
 
 
@@ -116,9 +116,7 @@ class Creators(CaseDesk):
         code = coded(WithdrawalReason, reason) if reason is not None else None
         return self._act(platform, account_id, lambda n: Withdraw(code, n), note, actor, at)
 
-    def obligation(self, platform: str, account_id: str | None, lang: str = "en") -> dict[str, Any]:
+    def obligation(self, platform: str, account_id: str | None, lang: str = "en") -> Obligation:
         """What the holder is told: whether they must disclose, why, by when, the stakes, in
         ``lang``'s words."""
-        from byline.service.obligations import obligation_of
-
         return obligation_of(self, platform, account_id, lang)

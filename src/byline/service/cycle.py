@@ -197,7 +197,12 @@ def _evaluate_snapshot(
         evaluation = evaluate(snapshot, run.policy, run.as_of, out_dir, progress=progress)
         reported = {r.account_id: r for r in reported_accounts(out_dir, run.policy)}
     s = evaluation.summary
-    report.evaluation = {k: s[k] for k in ("read", "accepted", "rejected", "required")}
+    report.evaluation = {
+        "read": s.read,
+        "accepted": s.accepted,
+        "rejected": s.rejected,
+        "required": s.required,
+    }
     report.outputs = str(out_dir) if keep is not None else None
     return reported
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from byline.engine import Progress
 from byline.service._base import Service
-from byline.service.counts import CountUpdate, apply_counts
+from byline.service.counts import CountsApplied, CountUpdate, apply_counts
 from byline.service.cycle import CycleReport, run_cycle
 from byline.service.dashboard import snapshot_in
 from byline.service.policies import PolicyText, active_source
 
-__all__ = ["CountUpdate", "CycleReport", "Cycles"]
+__all__ = ["CountUpdate", "CountsApplied", "CycleReport", "Cycles"]
 
 
 class Cycles(Service):
@@ -54,6 +53,6 @@ class Cycles(Service):
 
     def apply_counts(
         self, platform: str, updates: Sequence[CountUpdate], on: dt.date, *, actor: str
-    ) -> dict[str, Any]:
+    ) -> CountsApplied:
         """Follower counts observed on ``on``; see ``service.counts.apply_counts``."""
         return apply_counts(self.db, platform, updates, on, actor=actor)

@@ -69,6 +69,28 @@ class Activation:
     digest: str
 
 
+@dataclass(frozen=True)
+class DeadlineRow:
+    """An open case whose deadline is near."""
+
+    account_id: str
+    state: str
+    tier: str | None
+    deadline: dt.datetime
+
+
+@dataclass(frozen=True)
+class FlaggedRow:
+    """An open case carrying a flag (a steep follower drop), with the counts behind it."""
+
+    account_id: str
+    state: str
+    tier: str | None
+    flags: tuple[str, ...]
+    metrics: dict[str, int]
+    observed_on: dt.date | None
+
+
 @dataclass
 class Overview:
     platform: str
@@ -78,10 +100,10 @@ class Overview:
     open_without_tier: int = 0  # open cases in no tier (volunteers)
     last_cycle: CycleRow | None = None
     cycles: list[CycleRow] = field(default_factory=list)
-    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    deadlines: list[DeadlineRow] = field(default_factory=list)
     restrictions: list[tuple[str, int]] = field(default_factory=list)
     restricted_accounts: int = 0
-    flagged: list[dict[str, Any]] = field(default_factory=list)
+    flagged: list[FlaggedRow] = field(default_factory=list)
 
 
 def overview(db: Database, platform: str, now: dt.datetime) -> Overview:
@@ -122,13 +144,10 @@ def open_cases_by_tier(conn: Connection, platform: str) -> dict[str | None, int]
 
 def deadlines_due(
     conn: Connection, platform: str, start: dt.datetime, end: dt.datetime
-) -> list[dict[str, Any]]:
+) -> list[DeadlineRow]:
     """Open cases whose deadline falls in [start, end], nearest first."""
     rows = cases.deadlines_between(conn, platform, start, end, LIST_LIMIT)
-    return [
-        {"account_id": r.account_id, "state": r.state, "tier": r.tier, "deadline": r.deadline}
-        for r in rows
-    ]
+    return [DeadlineRow(r.account_id, r.state, r.tier, r.deadline) for r in rows]
 
 
 def restrictions_in_force(conn: Connection, platform: str) -> tuple[list[tuple[str, int]], int]:
@@ -142,18 +161,11 @@ def restrictions_in_force(conn: Connection, platform: str) -> tuple[list[tuple[s
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])), restricted
 
 
-def flagged_cases(conn: Connection, platform: str) -> list[dict[str, Any]]:
+def flagged_cases(conn: Connection, platform: str) -> list[FlaggedRow]:
     """Open cases carrying a flag (a steep follower drop), most recently changed first."""
     rows = cases.flagged(conn, platform, LIST_LIMIT)
     return [
-        {
-            "account_id": r.account_id,
-            "state": r.state,
-            "tier": r.tier,
-            "flags": list(r.flags),
-            "metrics": dict(r.metrics),
-            "observed_on": r.observed_on,
-        }
+        FlaggedRow(r.account_id, r.state, r.tier, tuple(r.flags), dict(r.metrics), r.observed_on)
         for r in rows
     ]
 

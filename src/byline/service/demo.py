@@ -10,11 +10,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from byline.domain.cases import CaseState
 from byline.domain.policy import Policy
-from byline.engine import Progress, evaluate, floor_violations
+from byline.engine import EvaluationSummary, Progress, evaluate, floor_violations
 from byline.policy import load_policy
 from byline.service._base import Clock
 from byline.service.access import Role, issue_creator_token
@@ -36,7 +35,7 @@ class DemoDate:
 class DemoStep:
     date: DemoDate
     out_dir: Path
-    summary: dict[str, Any]
+    summary: EvaluationSummary
     floor_violations: int
 
 
@@ -164,7 +163,7 @@ def demo_access(services: Services, policy: Policy) -> DemoAccess:
     for state in (*_CREATOR_STATES, None):  # None: any case, e.g. a disclosed holder
         found = services.cases.list_cases(policy.id, CaseState(state) if state else None, limit=1)
         if found:
-            account = found[0]["account_id"]
+            account = found[0].account_id
             break
     token = (
         issue_creator_token(secret, policy.id, account, now, dt.timedelta(hours=1))

@@ -44,6 +44,17 @@ from byline.synth import EVENTS_FILE, write_events
 TOTALS = ("read", "applied", "rejected", "ignored", "crossings")
 
 
+@dataclass(frozen=True)
+class Crossed:
+    """What acting on one batch's crossings did: how many accounts crossed, how many of each
+    audit action that caused (``case:opened``, ...), and how many were older than what is on
+    file (``stale``: they moved nothing)."""
+
+    crossings: int = 0
+    stale: int = 0
+    actions: Mapping[str, int] = field(default_factory=dict)
+
+
 @dataclass
 class LiveRun:
     """One platform's live counter, where it stands in its source, and its totals."""
@@ -137,16 +148,15 @@ class Live(Service):
         run.counters = LiveCounters(c.accounts, c.values, c.seq, policy)
         return True
 
-    def act(self, run: LiveRun, on: dt.date, *, actor: str) -> dict[str, Any]:
+    def act(self, run: LiveRun, on: dt.date, *, actor: str) -> Crossed:
         """Open or observe the case of every account whose decision the events since the last
         call changed, as counts observed on ``on``; what happened, as ``apply_counts`` says."""
         crossings = run.counters.crossings(on)
         if not crossings:
-            return {"crossings": 0}
+            return Crossed()
         run.count(crossings=len(crossings))
-        report = apply_counts(self.db, run.platform, _updates(crossings), on, actor=actor)
-        report.pop("rejects", None)
-        return {"crossings": len(crossings), **report}
+        applied = apply_counts(self.db, run.platform, _updates(crossings), on, actor=actor)
+        return Crossed(len(crossings), applied.stale, dict(applied.actions))
 
 
 def _updates(crossings: Sequence[Crossing]) -> list[CountUpdate]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
 from byline import audit, outbox
 from byline.service._base import Service, wall_clock
-from byline.service.health import gauges, readiness
+from byline.service.health import Gauges, Readiness, gauges, readiness
+from byline.service.webhooks_admin import DeliveryLog
 from byline.store import Database
 from byline.store.migrate import revisions, upgrade
 from byline.vault import LocalKeyProvider
@@ -29,13 +30,21 @@ def audit_head(db: Database) -> tuple[int, str]:
 MessageStatus = outbox.MessageStatus
 
 
+@dataclass(frozen=True)
+class KeyRotation:
+    """A rotation: the master key added to the ring, and how many data keys were re-wrapped."""
+
+    key_id: str
+    rewrapped: int
+
+
 def list_outbox(
     db: Database, status: MessageStatus | None, limit: int, platform: str | None = None
-) -> dict[str, Any]:
+) -> DeliveryLog:
     """The outbox's backlog and newest messages: every platform's, or only ``platform``'s."""
     with db.reading() as conn:
         messages = outbox.list_messages(conn, status, limit, platform)
-        return {"backlog": outbox.backlog(conn, platform).as_dict(), "messages": messages}
+        return DeliveryLog(outbox.backlog(conn, platform), tuple(messages))
 
 
 def deliver_outbox(
@@ -46,7 +55,7 @@ def deliver_outbox(
     timeout_s: float = outbox.DEFAULT_TIMEOUT_S,
     *,
     guard: outbox.WebhookGuard,
-) -> dict[str, int]:
+) -> outbox.DeliveryStats:
     """Deliver due messages, ``rounds`` passes; ``now`` (default: the wall clock) is when
     they are sent and signed; ``timeout_s`` bounds each request of the default HTTP sink;
     each endpoint's address is checked by ``guard`` before each attempt (a refused one is
@@ -55,12 +64,13 @@ def deliver_outbox(
     if sink is None:
         sink = own = outbox.HttpSink(timeout_s=timeout_s)
     dispatcher = outbox.Dispatcher(db, sink, guard=guard)
-    totals: dict[str, int] = {}
+    totals = outbox.DeliveryStats()
     try:
         for _ in range(rounds):
             stats = dispatcher.deliver_due(now or wall_clock())
-            for key, value in vars(stats).items():
-                totals[key] = totals.get(key, 0) + int(value)
+            totals = outbox.DeliveryStats(
+                **{k: getattr(totals, k) + int(v) for k, v in vars(stats).items()}
+            )
     finally:
         if own is not None:
             own.close()
@@ -105,10 +115,10 @@ class Operations(Service):
 
     def outbox(
         self, status: MessageStatus | None, limit: int, platform: str | None = None
-    ) -> dict[str, Any]:
+    ) -> DeliveryLog:
         return list_outbox(self.db, status, limit, platform)
 
-    def rotate_keys(self, actor: str) -> dict[str, Any]:
+    def rotate_keys(self, actor: str) -> KeyRotation:
         """Add a master key to the ring, re-wrap every data key under it (in batches)."""
         provider = self.deps.keys
         if not isinstance(provider, LocalKeyProvider):
@@ -125,10 +135,10 @@ class Operations(Service):
         # the new one vouches for everything before it, so the old key may leave.
         with self.db.transaction() as conn:
             audit.seal(conn, self.vault.sealer, self.clock(), "keys_rotated")
-        return {"key_id": key_id, "rewrapped": total}
+        return KeyRotation(key_id, total)
 
-    def readiness(self) -> dict[str, Any]:
+    def readiness(self) -> Readiness:
         return readiness(self.db)
 
-    def gauges(self) -> dict[str, Any]:
+    def gauges(self) -> Gauges:
         return gauges(self.db)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from byline.outbox import WebhookGuard
 from byline.service._base import Actor, Clock, Deps, wall_clock
-from byline.service._desk import NoCase, case_view, name_field, vault_subject
+from byline.service._desk import NoCase, name_field, vault_subject
+from byline.service._views import CaseView
 from byline.service.cases import Cases
 from byline.service.creators import Creators
 from byline.service.reviews import Reviews
@@ -14,10 +15,10 @@ from byline.vault import KeyProvider, Vault
 
 __all__ = [
     "Actor",
+    "CaseView",
     "Clock",
     "NoCase",
     "Programme",
-    "case_view",
     "name_field",
     "vault_subject",
     "wall_clock",

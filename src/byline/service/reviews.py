@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from byline import audit, cases
 from byline.cases import Assignee, QueuePage, QueueRow, QueueView
@@ -47,6 +47,7 @@ __all__ = [
     "QueueView",
     "Reviews",
     "TakenByAnother",
+    "TrailEntry",
 ]
 
 
@@ -58,6 +59,20 @@ class Refused:
     code: str
     message: str
     facts: dict[str, str | int]
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """One line of a case's audit trail: what was done, by whom, the state it left, its
+    reason (a code) and the id of a note kept beside that reason (read via ``reveal_note``)."""
+
+    seq: int
+    at: dt.datetime
+    action: str
+    actor: str
+    state: str | None
+    reason: str | None
+    note_id: str | None
 
 
 @dataclass(frozen=True)
@@ -302,7 +317,7 @@ class Reviews(CaseDesk):
 
     # --- reading --------------------------------------------------------------------------
 
-    def trail(self, platform: str, account_id: str) -> list[dict[str, Any]]:
+    def trail(self, platform: str, account_id: str) -> list[TrailEntry]:
         """The latest case's audit trail, oldest first: its changes, and every staff read of
         the account's names and notes since it opened. Each entry's reason is a code;
         ``note_id`` says a note is kept beside it (in the vault, read through
@@ -315,18 +330,18 @@ class Reviews(CaseDesk):
                 conn, case.case_id, vault_subject(platform, account_id), case.opened_at
             )
         return [
-            {
-                "seq": r["seq"],
-                "at": r["at"].isoformat(),
-                "action": r["action"],
-                "actor": r["actor"],
-                "state": (r["after"] or {}).get("state"),
-                "reason": (r["detail"] or {}).get("reason"),
+            TrailEntry(
+                seq=r["seq"],
+                at=r["at"],
+                action=r["action"],
+                actor=r["actor"],
+                state=(r["after"] or {}).get("state"),
+                reason=(r["detail"] or {}).get("reason"),
                 # a read of a note names the note it read; not a note kept beside a reason
-                "note_id": None
+                note_id=None
                 if r["action"] == AuditAction.NOTE_DECRYPTED.value
                 else (r["detail"] or {}).get("note_id"),
-            }
+            )
             for r in rows
         ]
 

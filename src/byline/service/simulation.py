@@ -141,7 +141,7 @@ def simulate(
             week_report = WeekReport(
                 day,
                 cycle,
-                programme.funnel(policy.id),
+                {state.value: n for state, n in programme.funnel(policy.id).items()},
                 _restricted(db),
                 _labels_live(db),
                 actions,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,21 +18,69 @@ from byline.store import Database
 TOPICS: tuple[str, ...] = tuple(t.value for t in outbox.Topic)
 new_secret = outbox.new_secret
 AddressRefused = outbox.AddressRefused  # a webhook url that leads where it may not
+Backlog = outbox.Backlog  # how much the outbox holds and owes
+DeliveryStats = outbox.DeliveryStats  # what a delivery run did
 
 
-def list_endpoints(db: Database, platform: str | None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """A registered endpoint, never its signing secret."""
+
+    endpoint_id: str
+    platform: str
+    url: str
+    topics: tuple[str, ...]
+    active: bool
+    created_at: dt.datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "endpoint_id": self.endpoint_id,
+            "platform": self.platform,
+            "url": self.url,
+            "topics": list(self.topics),
+            "active": self.active,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class EndpointSwitched:
+    """An endpoint disabled or enabled: what it is now (``active``) and was before."""
+
+    endpoint_id: str
+    platform: str
+    url: str
+    active: bool
+    was_active: bool
+
+
+@dataclass(frozen=True)
+class DeliveryLog:
+    """The outbox's backlog and its newest messages, each with its deliveries (``message_id``,
+    ``platform``, ``topic``, ``account_id``, ``case_id``, ``created_at``, ``status`` and
+    ``deliveries``: endpoint, status, attempts, next attempt, delivered at, last error)."""
+
+    backlog: Backlog
+    messages: tuple[Mapping[str, Any], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"backlog": self.backlog.as_dict(), "messages": list(self.messages)}
+
+
+def list_endpoints(db: Database, platform: str | None) -> list[WebhookEndpoint]:
     """``platform``'s endpoints (every platform's for None), oldest first, without their
     signing secrets."""
     with db.reading() as conn:
         return [
-            {
-                "endpoint_id": e.endpoint_id,
-                "platform": e.platform,
-                "url": e.url,
-                "topics": [str(t) for t in e.topics],
-                "active": e.active,
-                "created_at": e.created_at,
-            }
+            WebhookEndpoint(
+                endpoint_id=e.endpoint_id,
+                platform=e.platform,
+                url=e.url,
+                topics=tuple(str(t) for t in e.topics),
+                active=e.active,
+                created_at=e.created_at,
+            )
             for e in outbox.list_endpoints(conn, platform=platform)
         ]
 
@@ -84,7 +133,7 @@ def set_endpoint_active(
     actor: str,
     now: dt.datetime,
     platform: str | None = None,
-) -> dict[str, Any]:
+) -> EndpointSwitched:
     """Disable an endpoint (it gets no new deliveries; what it is owed waits) or enable it
     again; audited, even when it was already so. ``platform``: only that platform's.
     ``NoEndpoint`` when there is no such endpoint."""
@@ -109,23 +158,17 @@ def set_endpoint_active(
                 },
             ),
         )
-    return {
-        "endpoint_id": endpoint_id,
-        "platform": endpoint.platform,
-        "url": endpoint.url,
-        "active": active,
-        "was_active": endpoint.active,
-    }
+    return EndpointSwitched(endpoint_id, endpoint.platform, endpoint.url, active, endpoint.active)
 
 
-def delivery_log(db: Database, platform: str, limit: int = 50) -> dict[str, Any]:
+def delivery_log(db: Database, platform: str, limit: int = 50) -> DeliveryLog:
     """The newest ``limit`` messages of ``platform`` with their deliveries (status, attempts,
     next attempt, last error), and the backlog."""
     with db.reading() as conn:
-        return {
-            "backlog": outbox.backlog(conn, platform).as_dict(),
-            "messages": outbox.list_messages(conn, None, limit, platform),
-        }
+        return DeliveryLog(
+            outbox.backlog(conn, platform),
+            tuple(outbox.list_messages(conn, None, limit, platform)),
+        )
 
 
 @dataclass(frozen=True)
@@ -173,17 +216,17 @@ class Webhooks(Service):
         )
         return Registered(endpoint_id, secret, sorted(set(topics)), generated)
 
-    def endpoints(self, platform: str | None) -> list[dict[str, Any]]:
+    def endpoints(self, platform: str | None) -> list[WebhookEndpoint]:
         return list_endpoints(self.db, platform)
 
     def set_active(
         self, endpoint_id: str, active: bool, *, actor: str, platform: str | None = None
-    ) -> dict[str, Any]:
+    ) -> EndpointSwitched:
         return set_endpoint_active(
             self.db, endpoint_id, active, actor=actor, now=self.clock(), platform=platform
         )
 
-    def deliveries(self, platform: str, limit: int = 50) -> dict[str, Any]:
+    def deliveries(self, platform: str, limit: int = 50) -> DeliveryLog:
         return delivery_log(self.db, platform, limit)
 
     def deliver(
@@ -192,7 +235,7 @@ class Webhooks(Service):
         sink: outbox.WebhookSink | None = None,
         timeout_s: float = outbox.DEFAULT_TIMEOUT_S,
         at: dt.datetime | None = None,
-    ) -> dict[str, int]:
+    ) -> DeliveryStats:
         """Deliver due messages, ``rounds`` passes, at ``at`` (default now); each endpoint's
         address is checked before each attempt."""
         from byline.service.operations import deliver_outbox

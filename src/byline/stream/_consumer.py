@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import redis
 
-from byline.service import OLD_SEQ, LiveRun, Services
+from byline.service import OLD_SEQ, Crossed, LiveRun, Services
 from byline.stream._decode import FIELD, CountRun, FollowRun, Refusal, decode
 from byline.stream._metrics import StreamMetrics
 
@@ -225,7 +225,7 @@ class Consumer:
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
 
-    def apply(self, entries: list[list[Any]]) -> dict[str, Any]:
+    def apply(self, entries: list[list[Any]]) -> Crossed:
         """Apply one batch read from the stream and act on its crossings."""
         began = time.perf_counter()
         run = self.run or self.start()
@@ -248,9 +248,9 @@ class Consumer:
         m.entries.labels("applied").inc(applied)
         m.entries.labels("rejected").inc(len(refused))
         m.entries.labels("ignored").inc(ignored)
-        m.crossings.inc(report.get("crossings", 0))
-        for action, n in report.items():
-            if action not in {"crossings", "read", "accepted", "rejected"} and n:
+        m.crossings.inc(report.crossings)
+        for action, n in {**report.actions, "stale": report.stale}.items():
+            if n:
                 m.cases.labels(action).inc(n)
         seconds, micros = self.redis.time()
         m.lag_seconds.set(max(0.0, seconds + micros / 1e6 - last_ms / 1000))

@@ -4,7 +4,6 @@ restrictions in force."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from typing import Any
@@ -43,10 +42,10 @@ def test_a_notified_creator_sees_why_and_the_deadline(console: Console) -> None:
     view = console.programme.show("weibo", "quiet")
     page = console.creator("quiet").get(ME)
     assert page.status_code == 200
-    assert f'data-countdown="{view["deadline"]}"' in page.text
+    assert f'data-countdown="{view.deadline.isoformat()}"' in page.text
     countdown = re.search(r'data-testid="countdown"[^>]*>([^<]+)<', page.text)
     assert countdown is not None
-    left = dt.datetime.fromisoformat(view["deadline"]) - NOW
+    left = view.deadline - NOW
     assert countdown.group(1) == (
         f"{left.days} days {left.seconds // 3600} h {left.seconds % 3600 // 60} min left"
     )
@@ -64,14 +63,14 @@ def test_a_name_is_submitted_only_with_consent(console: Console) -> None:
     client = console.creator("quiet")
     response = console.post(client, ME, ME + "/submit", name="Zhao Min")
     assert response.headers["location"] == ME + "?error=me_consent_required"
-    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    assert console.programme.show("weibo", "quiet").state == "notified"
     error = client.get(response.headers["location"]).text
     assert "tick the consent box" in error and "Zhao Min" not in error
     response = console.post(client, ME, ME + "/submit", name="Zhao Min", consent="yes")
     assert response.headers["location"] == ME + "?notice=me_submitted"
     view = console.programme.show("weibo", "quiet")
-    assert view["state"] == "submitted" and view["name_pending"]
-    assert view["history"][-1]["actor"] == "creator:quiet"
+    assert view.state == "submitted" and view.name_pending
+    assert view.history[-1].actor == "creator:quiet"
     page = client.get(ME).text
     assert "waits for a reviewer" in page and "Zhao Min" not in page
 
@@ -98,16 +97,16 @@ def test_a_creator_refuses_after_seeing_the_consequences(console: Console) -> No
     assert "Exposure in the recommendation feed withdrawn" in confirm.text
     assert 'data-testid="confirm-refuse"' in confirm.text
     # nothing happened yet; a POST without the confirmation does nothing either
-    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    assert console.programme.show("weibo", "quiet").state == "notified"
     unconfirmed = client.post(ME + "/refuse", data={"csrf": _csrf(confirm.text)})
     assert unconfirmed.headers["location"] == ME + "/refuse?error=me_confirm_required"
-    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    assert console.programme.show("weibo", "quiet").state == "notified"
     response = console.post(client, ME + "/refuse", ME + "/refuse", confirm="yes", reason="")
     assert response.headers["location"] == ME + "?notice=me_refused"
-    assert console.programme.show("weibo", "quiet")["state"] == "refused"
+    assert console.programme.show("weibo", "quiet").state == "refused"
     after = client.get(response.headers["location"]).text
     restrictions = items(after, "restrictions")
-    in_force = console.programme.enforcement("weibo", "quiet")["restrictions"]
+    in_force = console.programme.enforcement("weibo", "quiet").restrictions
     assert len(restrictions) == len(in_force) == 4
     assert any("recommendation feed" in r and "weibo.penalty.feed" in r for r in restrictions)
     assert all("lifted once a name submitted with consent is verified" in r for r in restrictions)
@@ -126,7 +125,7 @@ def test_a_creator_appeals_with_a_reason(console: Console) -> None:
     )
     assert response.headers["location"] == ME + "?notice=me_appealed"
     view = console.programme.show("weibo", "quiet")
-    assert view["state"] == "appealed" and view["deadline"] is None
+    assert view.state == "appealed" and view.deadline is None
     page = client.get(ME).text
     assert "deadline is paused" in page and 'data-testid="countdown"' not in page
     assert 'data-testid="appeal"' not in page and 'data-testid="refuse"' not in page
@@ -151,7 +150,7 @@ def test_a_creator_volunteers_and_withdraws(console: Console) -> None:
     )
     assert response.headers["location"] == ME + "?notice=me_volunteered"
     view = console.programme.show("weibo", "small")
-    assert view["voluntary"] and view["state"] == "submitted"
+    assert view.voluntary and view.state == "submitted"
     page = client.get(ME).text
     assert 'data-testid="withdraw"' in page and 'data-testid="refuse"' not in page
     assert 'data-testid="volunteer"' not in page
@@ -159,7 +158,7 @@ def test_a_creator_volunteers_and_withdraws(console: Console) -> None:
         client, ME, ME + "/withdraw", reason="no_longer_wanted", note="changed my mind"
     )
     assert response.headers["location"] == ME + "?notice=me_withdrawn"
-    assert console.programme.show("weibo", "small")["state"] == "withdrawn"
+    assert console.programme.show("weibo", "small").state == "withdrawn"
     again = client.get(ME).text
     assert 'data-testid="nothing-required"' in again and 'data-testid="volunteer"' in again
 
@@ -181,7 +180,7 @@ def test_only_the_creator_opens_these_pages(console: Console) -> None:
     assert client.get("/console/douyin/me").status_code == 403
     assert client.post("/console/douyin/me/refuse", data={"confirm": "yes"}).status_code == 403
     assert client.post(ME + "/refuse", data={"csrf": "forged", "confirm": "yes"}).status_code == 403
-    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    assert console.programme.show("weibo", "quiet").state == "notified"
     assert console.client().get(ME).status_code == 303  # to sign in
 
 
@@ -262,7 +261,7 @@ def test_an_error_never_repeats_the_name_that_was_typed(
         monkeypatch.setattr(Creators, "submit", refusing(message))
         response = console.post(client, ME, ME + "/submit", name=typed, consent="yes")
         assert error_after(client, response) == expected, message
-    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    assert console.programme.show("weibo", "quiet").state == "notified"
 
 
 def test_actions_run_off_the_event_loop(console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -282,7 +281,7 @@ def test_actions_run_off_the_event_loop(console: Console, monkeypatch: pytest.Mo
     console.post(quiet, ME, ME + "/submit", name="Zhao Min", consent="yes")
     console.post(small, ME, ME + "/volunteer", name="Small", kind="individual", consent="yes")
     console.post(small, ME, ME + "/withdraw", reason="")
-    assert console.programme.show("weibo", "small")["state"] == "withdrawn"
+    assert console.programme.show("weibo", "small").state == "withdrawn"
     for name, ran in calls.items():
         assert ran, f"{name} was not called"
         assert not any(ran), f"{name} ran on the event loop"
@@ -297,7 +296,7 @@ def test_the_services_refusals_are_said_in_the_pages_language(console: Console) 
         client.cookies.set("byline_lang", lang, path="/console")
         response = console.post(client, ME, ME + "/submit", name="Zhao\u202eMin", consent="yes")
         assert error_after(client, response).startswith(expected), lang
-    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    assert console.programme.show("weibo", "quiet").state == "notified"
     # a crafted link cannot show a service message (they come only with their facts)
     page = client.get(ME + "?error=service.case_closed").text
     assert 'data-testid="error"' not in page

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from byline import audit
 from byline.domain.vocabulary import AccountKind, AppealReason
-from byline.service import Reviews
+from byline.service import HistoryEntry, Reviews
 from byline.service.access import Role, create_staff_user
 from byline.service.cycle import run_cycle
 from byline.service.programme import Actor, Programme
@@ -74,10 +74,10 @@ def test_the_queue_lists_submitted_names_nearest_deadline_first(console: Console
     page = client.get(QUEUE)
     assert page.status_code == 200
     expected = [
-        c["account_id"]
+        c.account_id
         for c in sorted(
-            (c for c in programme.list_cases("weibo") if c["name_pending"]),
-            key=lambda c: (c["deadline"] is None, c["deadline"] or "", c["account_id"]),
+            (c for c in programme.list_cases("weibo") if c.name_pending),
+            key=lambda c: (c.deadline is None, c.deadline or "", c.account_id),
         )
     ]
     assert rows_of(page.text) == expected == ["quiet", "waiting"]
@@ -85,12 +85,10 @@ def test_the_queue_lists_submitted_names_nearest_deadline_first(console: Console
     # other views: every open case, and only the notified ones
     every = rows_of(client.get(QUEUE + "?state=all").text)
     assert sorted(every) == sorted(
-        c["account_id"] for c in programme.list_cases("weibo") if c["closed_at"] is None
+        c.account_id for c in programme.list_cases("weibo") if c.closed_at is None
     )
     assert rows_of(client.get(QUEUE + "?state=notified").text) == [
-        c["account_id"]
-        for c in programme.list_cases("weibo", state=None)
-        if c["state"] == "notified"
+        c.account_id for c in programme.list_cases("weibo", state=None) if c.state == "notified"
     ]
     # nothing the queue shows is a name
     for name in ("Zhao Min", "Liu Yang", "王高飞"):
@@ -148,12 +146,12 @@ def test_a_reviewer_approves_and_the_case_is_disclosed(console: Console) -> None
     response = console.post(client, CASE.format("waiting"), CASE.format("waiting") + "/approve")
     assert response.status_code == 303
     assert response.headers["location"] == CASE.format("waiting") + "?notice=case_approved"
-    assert console.programme.show("weibo", "waiting")["state"] == "disclosed"
+    assert console.programme.show("weibo", "waiting").state == "disclosed"
     after = client.get(response.headers["location"])
     assert state_of(after.text) == "disclosed" and "Approved" in after.text
     assert 'data-testid="approve"' not in after.text
-    history = console.programme.show("weibo", "waiting")["history"]
-    assert history[-1]["actor"] == "staff:weibo-reviewer"
+    history = console.programme.show("weibo", "waiting").history
+    assert history[-1].actor == "staff:weibo-reviewer"
 
 
 def test_reject_needs_a_reason(console: Console) -> None:
@@ -161,14 +159,14 @@ def test_reject_needs_a_reason(console: Console) -> None:
     url = CASE.format("waiting")
     response = console.post(client, url, url + "/reject", reason="   ")
     assert response.headers["location"] == url + "?error=case_reason_required"
-    assert console.programme.show("weibo", "waiting")["state"] == "submitted"
+    assert console.programme.show("weibo", "waiting").state == "submitted"
     response = console.post(
         client, url, url + "/reject", reason="name_mismatch", note="ID says otherwise"
     )
     assert response.headers["location"] == url + "?notice=case_rejected"
     view = console.programme.show("weibo", "waiting")
-    assert view["state"] == "rejected"
-    assert view["history"][-1]["detail"]["reason"] == "name_mismatch"
+    assert view.state == "rejected"
+    assert view.history[-1].detail["reason"] == "name_mismatch"
     assert "The name does not match the identity document" in client.get(url).text  # trail
 
 
@@ -212,7 +210,7 @@ def test_a_hostile_name_is_refused_or_shown_inertly(console: Console) -> None:
     assert "error=" in response.headers["location"]
     assert "script" not in response.headers["location"]
     assert "evil" not in response.headers["location"]
-    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    assert console.programme.show("weibo", "quiet").state == "notified"
     # markup and invisible characters are accepted, and shown escaped and marked
     accepted = "<script>alert(1)</script>evil\u200b\u200f"
     response = console.post(
@@ -256,7 +254,7 @@ def test_bulk_approve_reports_what_was_done_and_what_was_not(console: Console) -
     )
     for name in ("Zhao Min", "Liu Yang", "王高飞"):
         assert name not in response.text
-    states = {a: programme.show("weibo", a)["state"] for a in ("waiting", "quiet", "star")}
+    states = {a: programme.show("weibo", a).state for a in ("waiting", "quiet", "star")}
     assert states == {"waiting": "disclosed", "quiet": "disclosed", "star": "disclosed"}
     assert rows_of(client.get(QUEUE).text) == []
 
@@ -267,7 +265,7 @@ def test_bulk_reject_needs_a_reason(console: Console) -> None:
         client, QUEUE, QUEUE + "/bulk", decision="reject", account_id="waiting", next=QUEUE
     )
     assert error_after(client, response) == "Give a reason: the creator is told it."
-    assert console.programme.show("weibo", "waiting")["state"] == "submitted"
+    assert console.programme.show("weibo", "waiting").state == "submitted"
     response = console.post(
         client,
         QUEUE,
@@ -278,7 +276,7 @@ def test_bulk_reject_needs_a_reason(console: Console) -> None:
         next=QUEUE,
     )
     assert "1 rejected, 0 not done" in response.text
-    assert console.programme.show("weibo", "waiting")["state"] == "rejected"
+    assert console.programme.show("weibo", "waiting").state == "rejected"
 
 
 def test_an_appeal_is_decided_on_the_case_page(console: Console) -> None:
@@ -295,7 +293,7 @@ def test_an_appeal_is_decided_on_the_case_page(console: Console) -> None:
         client, url, url + "/appeal-decision", decision="uphold", reason="category_corrected"
     )
     assert response.headers["location"] == url + "?notice=case_appeal_upheld"
-    assert programme.show("weibo", "quiet")["state"] == "exempted"
+    assert programme.show("weibo", "quiet").state == "exempted"
 
 
 def test_the_case_page_explains_the_case_in_words(console: Console) -> None:
@@ -305,7 +303,7 @@ def test_the_case_page_explains_the_case_in_words(console: Console) -> None:
     assert "1,100,000" in page  # the account's follower count
     assert "weibo.floor" in page and "weibo.display" in page
     assert 'data-testid="audit-trail"' in page
-    history = console.programme.show("weibo", "waiting")["history"]
+    history = console.programme.show("weibo", "waiting").history
     assert page.count('data-testid="trail-') == len(history)
     chinese = client.get(CASE.format("waiting"), headers={"Accept-Language": "zh-CN"})
     assert "立案原因" in chinese.text and "审计记录" in chinese.text
@@ -336,7 +334,7 @@ def test_only_reviewers_and_admins_of_the_platform_open_these_pages(console: Con
     forged = reviewer.post(CASE.format("waiting") + "/approve", data={"csrf": "forged"})
     assert forged.status_code == 403
     assert douyin.post(CASE.format("waiting") + "/reveal", data={"csrf": "x"}).status_code == 403
-    assert console.programme.show("weibo", "waiting")["state"] == "submitted"
+    assert console.programme.show("weibo", "waiting").state == "submitted"
 
 
 def test_a_steep_drop_is_flagged_in_the_queue_and_explained_on_the_case(
@@ -348,7 +346,7 @@ def test_a_steep_drop_is_flagged_in_the_queue_and_explained_on_the_case(
     ]
     snapshot = write_snapshot(tmp_path / "drop.parquet", rows)
     run_cycle(console.programme.db, snapshot, "weibo", dt.date(2023, 10, 20))
-    assert "steep_drop" in console.programme.show("weibo", "quiet")["flags"]
+    assert "steep_drop" in console.programme.show("weibo", "quiet").flags
     client = console.staff(Role.REVIEWER)
     queue = client.get(QUEUE + "?state=notified").text
     row = queue.split('data-testid="case-row-quiet"', 1)[1].split("</tr>", 1)[0]
@@ -381,14 +379,14 @@ def test_a_case_taken_by_another_reviewer_is_theirs_to_decide(console: Console) 
     assert refused in error_after(other, response)
     response = console.post(other, url, url + "/reject", reason="document_unreadable")
     assert refused in error_after(other, response)
-    assert programme.show("weibo", "waiting")["state"] == "submitted"
+    assert programme.show("weibo", "waiting").state == "submitted"
     appeal = CASE.format("quiet")
     assert 'data-testid="appeal-uphold"' not in other.get(appeal).text
     response = console.post(
         other, appeal, appeal + "/appeal-decision", decision="uphold", reason="category_corrected"
     )
     assert refused in error_after(other, response)
-    assert programme.show("weibo", "quiet")["state"] == "appealed"
+    assert programme.show("weibo", "quiet").state == "appealed"
     # in bulk too: the taken case is not done, with the reason; an untaken one is
     programme.volunteer("weibo", "small", "Zhao Min", AccountKind.INDIVIDUAL, actor=Actor("c"))
     result = console.post(
@@ -403,8 +401,8 @@ def test_a_case_taken_by_another_reviewer_is_theirs_to_decide(console: Console) 
     assert "1 rejected, 1 not done" in result.text
     failed = result.text.split('data-testid="bulk-failed-waiting"', 1)[1].split("</tr>", 1)[0]
     assert refused in failed
-    assert programme.show("weibo", "waiting")["state"] == "submitted"
-    assert programme.show("weibo", "small")["state"] == "rejected"
+    assert programme.show("weibo", "waiting").state == "submitted"
+    assert programme.show("weibo", "small").state == "rejected"
     # in Chinese, the same refusal in Chinese
     chinese = console.post(other, url, url + "/approve")
     other.cookies.set("byline_lang", "zh-CN")
@@ -412,12 +410,12 @@ def test_a_case_taken_by_another_reviewer_is_theirs_to_decide(console: Console) 
     # the holder decides; an admin may decide a case someone else holds
     response = console.post(holder, url, url + "/approve")
     assert response.headers["location"] == url + "?notice=case_approved"
-    assert programme.show("weibo", "waiting")["state"] == "disclosed"
+    assert programme.show("weibo", "waiting").state == "disclosed"
     response = console.post(
         admin, appeal, appeal + "/appeal-decision", decision="deny", reason="category_confirmed"
     )
     assert response.headers["location"] == appeal + "?notice=case_appeal_denied"
-    assert programme.show("weibo", "quiet")["state"] == "notified"
+    assert programme.show("weibo", "quiet").state == "notified"
 
 
 # --- the compliance lead reads a case ---------------------------------------------------------
@@ -451,15 +449,16 @@ def test_the_compliance_lead_reads_a_case_but_cannot_act_on_it(console: Console)
     assert response.status_code == 403
     response = lead.post(QUEUE + "/bulk", data={"csrf": csrf, "decision": "approve"})
     assert response.status_code == 403
-    assert console.programme.show("weibo", "waiting")["state"] == "submitted"
+    assert console.programme.show("weibo", "waiting").state == "submitted"
     with console.programme.db.reading() as conn:
         assert not [e for e in audit.entries_for(conn) if e["action"] == "name:decrypted"]
     # another platform's lead gets nothing
     assert console.staff(Role.PLATFORM, "douyin").get(url).status_code == 403
 
 
-def programme_history(programme: Programme, account: str) -> list[dict[str, object]]:
-    history: list[dict[str, object]] = programme.show("weibo", account)["history"]
+def programme_history(programme: Programme, account: str) -> tuple[HistoryEntry, ...]:
+    history = programme.show("weibo", account).history
+    assert history is not None  # one case shown: with its history
     return history
 
 
@@ -513,7 +512,7 @@ def test_decisions_run_off_the_event_loop(
         client, quiet, quiet + "/appeal-decision", decision="deny", reason="category_confirmed"
     )
     console.post(client, QUEUE, QUEUE + "/bulk", decision="approve", account_id="small", next=QUEUE)
-    assert programme.show("weibo", "small")["state"] == "disclosed"
+    assert programme.show("weibo", "small").state == "disclosed"
     for name, ran in {**calls, **taken}.items():
         assert ran, f"{name} was not called"
         assert not any(ran), f"{name} ran on the event loop"
@@ -541,8 +540,8 @@ def test_an_account_id_with_a_slash_opens_and_is_decided(console: Console, tmp_p
     assert response.headers["location"] == url + "?notice=reviews_taken"
     response = console.post(client, url, url + "/approve")
     assert response.headers["location"] == url + "?notice=case_approved"
-    assert console.programme.show("weibo", "news/desk")["state"] == "disclosed"
-    assert console.programme.show("weibo", "waiting")["state"] == "submitted"  # untouched
+    assert console.programme.show("weibo", "news/desk").state == "disclosed"
+    assert console.programme.show("weibo", "waiting").state == "submitted"  # untouched
     # unencoded, the slash reaches the same case
     assert state_of(client.get("/console/weibo/cases/news/desk").text) == "disclosed"
 
@@ -557,7 +556,7 @@ def test_a_refused_decision_is_said_in_the_pages_language(console: Console) -> N
         client.cookies.set("byline_lang", lang, path="/console")
         response = console.post(client, url, url + "/approve")
         assert error_after(client, response) == expected, lang
-    assert console.programme.show("weibo", "quiet")["state"] == "notified"
+    assert console.programme.show("weibo", "quiet").state == "notified"
     # bulk results say it in the page's language too
     page = client.get(QUEUE).text
     response = client.post(

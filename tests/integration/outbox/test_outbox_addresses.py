@@ -166,7 +166,7 @@ def test_a_disabled_endpoint_gets_nothing_new_and_catches_up_when_enabled(
     assert dispatcher.deliver_due(clock.now).delivered == 1
 
     result = set_endpoint_active(db, endpoint_id, False, actor="ops:ann", now=clock.now)
-    assert result["active"] is False and result["was_active"] is True
+    assert result.active is False and result.was_active is True
     second = add_message(db, "2")
     assert dispatcher.deliver_due(clock.advance(60)) == DeliveryStats()
     assert [r.message_id for r in receiver.messages] == [first]

@@ -195,12 +195,12 @@ def test_platforms_are_tenants_even_with_the_same_account_ids(
     run_cycle(db, snap, "weibo", PHASE_1M)
     run_cycle(db, snap, "douyin", dt.date(2023, 11, 1))
     programme.refuse("douyin", "big", actor=Actor("creator"))
-    assert programme.show("weibo", "big")["state"] == "notified"
-    assert programme.show("douyin", "big")["state"] == "refused"
-    assert programme.enforcement("weibo", "big")["restrictions"] == []
-    assert len(programme.enforcement("douyin", "big")["restrictions"]) > 0
-    assert {c["account_id"] for c in programme.list_cases("weibo")} == {"big", "mid"}
-    assert programme.enforcement_changes("weibo")["changes"] == []
+    assert programme.show("weibo", "big").state == "notified"
+    assert programme.show("douyin", "big").state == "refused"
+    assert programme.enforcement("weibo", "big").restrictions == ()
+    assert len(programme.enforcement("douyin", "big").restrictions) > 0
+    assert {c.account_id for c in programme.list_cases("weibo")} == {"big", "mid"}
+    assert programme.enforcement_changes("weibo").changes == ()
 
 
 def test_reasons_are_codes_and_notes_stay_in_the_vault(
@@ -255,7 +255,7 @@ def test_erasure_takes_the_label_down(programme: Programme, db: Database, tmp_pa
         == 1
     )
     view = programme.show("weibo", "big")
-    assert view["state"] == "notified" and not view["name_on_file"]
+    assert view.state == "notified" and not view.name_on_file
     with db.reading() as conn:
         label = conn.execute(
             select(case_tables.labels).where(case_tables.labels.c.account_id == "big")
@@ -300,7 +300,7 @@ def test_a_cycle_opens_no_case_on_counts_older_than_a_push(db: Database, tmp_pat
         PHASE_1M + dt.timedelta(days=20),
         actor="platform",
     )
-    assert pushed["stale"] == 0 and "case:opened" not in pushed
+    assert pushed.stale == 0 and "case:opened" not in pushed.actions
     # A snapshot as of an earlier day, newer than the last cycle, says 5,000,000.
     older = snapshot(tmp_path, "s2", {**BASE, "rising": 5_000_000})
     report = run_cycle(db, older, "weibo", PHASE_1M + dt.timedelta(days=5))

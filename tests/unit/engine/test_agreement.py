@@ -78,8 +78,8 @@ def engine_decisions(
 ) -> dict[str, tuple[bool, str | None, tuple[str, ...], str]]:
     snapshot = write_snapshot(folder / f"snapshot.{fmt}", rows_of(accounts))
     result = evaluate(snapshot, policy, as_of, folder / "out")
-    assert result.summary["read"] == len(accounts)
-    assert result.summary["rejected"] == 0
+    assert result.summary.read == len(accounts)
+    assert result.summary.rejected == 0
     rows = duckdb.sql(
         f"SELECT account_id, required, tier, reasons, outcome "
         f"FROM read_parquet('{folder / 'out' / 'decisions.parquet'}')"

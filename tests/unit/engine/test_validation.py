@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from byline.engine import EngineSettings, SnapshotError, evaluate, open_snapshot
+from byline.engine import DiffCounts, EngineSettings, SnapshotError, evaluate, open_snapshot
 from byline.policy import load_policy
 
 from factories import write_snapshot
@@ -61,10 +61,10 @@ def test_bad_rows_rejected_with_row_and_reason(fmt: str, tmp_path: Path) -> None
         assert rejects[row].startswith(reason), (row, rejects[row])
     assert "followers: negative (-1)" in rejects[11]  # every problem of a row is named
     s = result.summary
-    assert (s["read"], s["accepted"], s["rejected"]) == (11, 3, 8)
-    assert s["read"] == s["accepted"] + s["rejected"]
-    assert s["by_outcome"]["required"] == 2
-    assert s["by_outcome"]["below_threshold"] == 1
+    assert (s.read, s.accepted, s.rejected) == (11, 3, 8)
+    assert s.read == s.accepted + s.rejected
+    assert s.by_outcome["required"] == 2
+    assert s.by_outcome["below_threshold"] == 1
     decided = duckdb.sql(
         f"SELECT account_id, tier FROM '{tmp_path / 'out' / 'decisions.parquet'}' ORDER BY 1"
     ).fetchall()
@@ -89,7 +89,7 @@ def test_non_integer_followers_in_text_formats(text: str, problem: str, tmp_path
     )
     result = evaluate(path, WEIBO, AS_OF, tmp_path / "out")
     assert problem in read_rejects(tmp_path / "out")[1]
-    assert result.summary["required"] == 1
+    assert result.summary.required == 1
 
 
 def test_float_followers_in_parquet(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_malformed_json_line_is_one_rejected_row(tmp_path: Path) -> None:
         2: "line: not a JSON object",
         3: "line: not a JSON object",
     }
-    assert (result.summary["read"], result.summary["required"]) == (3, 1)
+    assert (result.summary.read, result.summary.required) == (3, 1)
 
 
 def test_no_rejects_file_when_nothing_rejected(tmp_path: Path) -> None:
@@ -163,21 +163,13 @@ def test_diff_against_previous_evaluation(tmp_path: Path) -> None:
     result = evaluate(
         second, WEIBO, dt.date(2023, 12, 22), tmp_path / "dec", previous=tmp_path / "nov"
     )
-    assert result.summary["diff"] == {
-        "newly_required": 1,
-        "no_longer_required": 0,
-        "tier_changed": 0,
-    }
+    assert result.summary.diff == DiffCounts(newly_required=1)
     rows[0]["followers"] = 600_000
     third = write_snapshot(tmp_path / "3.parquet", rows)
     result = evaluate(
         third, WEIBO, dt.date(2023, 12, 23), tmp_path / "dec2", previous=tmp_path / "dec"
     )
-    assert result.summary["diff"] == {
-        "newly_required": 0,
-        "no_longer_required": 0,
-        "tier_changed": 1,
-    }
+    assert result.summary.diff == DiffCounts(tier_changed=1)
     changes = duckdb.sql(
         f"SELECT account_id, change, old_tier, new_tier FROM '{tmp_path / 'dec2' / 'diff.parquet'}'"
     ).fetchall()
@@ -196,7 +188,7 @@ def test_csv_lines_with_too_few_or_too_many_fields_are_rejected_rows(tmp_path: P
         2: "followers: missing",
         3: "line: more fields than the header",
     }
-    assert (result.summary["read"], result.summary["required"]) == (4, 2)
+    assert (result.summary.read, result.summary.required) == (4, 2)
 
 
 def test_stale_diff_is_removed_and_other_policies_are_not_compared(tmp_path: Path) -> None:
@@ -233,7 +225,7 @@ def test_integer_ids_and_kinds_in_parquet_are_read_as_text(duplicates: str, tmp_
         7: "account_id: duplicate (rows 7, 12)",
         12: "account_id: duplicate (rows 7, 12)",
     }
-    assert (result.summary["read"], result.summary["required"]) == (12, 10)
+    assert (result.summary.read, result.summary.required) == (12, 10)
 
     numbered = table.set_column(1, "kind", pa.array([0] * 12, pa.int64()))
     pq.write_table(numbered, tmp_path / "k.parquet")
@@ -271,7 +263,7 @@ def test_csv_line_break_inside_a_quoted_field_is_one_row(tmp_path: Path) -> None
     result = evaluate(path, WEIBO, AS_OF, tmp_path / "out")
     assert read_rejects(tmp_path / "out") == {3: "followers: negative (-1)"}
     s = result.summary
-    assert (s["read"], s["accepted"], s["rejected"], s["required"]) == (4, 3, 1, 3)
+    assert (s.read, s.accepted, s.rejected, s.required) == (4, 3, 1, 3)
 
 
 def test_csv_line_break_inside_the_id_is_kept_in_the_id(tmp_path: Path) -> None:
@@ -296,7 +288,7 @@ def test_csv_with_a_byte_order_mark_reads_as_without(tmp_path: Path) -> None:
     assert read_rejects(tmp_path / "marked") == read_rejects(tmp_path / "plain")
     assert sorted(read_rejects(tmp_path / "marked")) == sorted(EXPECTED_REJECTS)
     for key in ("read", "accepted", "rejected", "by_outcome", "by_tier"):
-        assert with_mark.summary[key] == without.summary[key], key
+        assert getattr(with_mark.summary, key) == getattr(without.summary, key), key
 
 
 def test_csv_the_reader_refuses_late_in_the_file_is_one_clear_error(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ def create_key(
 
 @router.get("/api-keys", summary="The platform's keys (never the secrets)")
 def keys(platform: PlatformPath, access: AccessDep, caller: AdminCaller) -> list[dict[str, Any]]:
-    return access.api_keys(platform)
+    return [key.as_dict() for key in access.api_keys(platform)]
 
 
 @router.delete("/api-keys/{key_id}", summary="Revoke a key")

@@ -63,7 +63,9 @@ def _account(caller: Any) -> str:
 def me(
     platform: PlatformPath, creators: CreatorsDep, caller: CreatorCaller, lang: Language
 ) -> Obligation:
-    return Obligation.model_validate(creators.obligation(platform, caller.account_id, lang))
+    return Obligation.model_validate(
+        creators.obligation(platform, caller.account_id, lang).as_dict()
+    )
 
 
 @router.post(
@@ -149,4 +151,4 @@ def withdraw(
 def my_enforcement(
     platform: PlatformPath, cases: CasesDep, caller: CreatorCaller
 ) -> dict[str, Any]:
-    return cases.enforcement(platform, _account(caller))
+    return cases.enforcement(platform, _account(caller)).as_dict()

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from byline.api._deps import OperationsDep, StateDep
 from byline.api._problems import problem_response
 from byline.api._ratelimit import RedisLimiter
+from byline.service import Readiness
 
 router = APIRouter(tags=["operations"])
 
@@ -24,20 +25,20 @@ def healthz() -> dict[str, str]:
 )
 def readyz(state: StateDep, ops: OperationsDep) -> dict[str, object] | Response:
     ready = ops.readiness()
-    if ready["ready"] and isinstance(state.limiter, RedisLimiter):
+    if ready.ready and isinstance(state.limiter, RedisLimiter):
         # Requests are still answered (limits counted per process), but not as configured.
         problem = state.limiter.ready()
         if problem:
-            ready = {"ready": False, "problem": f"{problem}; limits counted per process"}
-    if not ready["ready"]:
-        return problem_response(503, "Not ready", str(ready["problem"]), "/readyz")
-    return ready
+            ready = Readiness(False, problem=f"{problem}; limits counted per process")
+    if not ready.ready:
+        return problem_response(503, "Not ready", str(ready.problem), "/readyz")
+    return ready.as_dict()
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(state: StateDep, ops: OperationsDep) -> Response:
     values = ops.gauges()
-    state.metrics.outbox_backlog.set(values["outbox_pending"])
-    for platform, n in values["review_queue"].items():
+    state.metrics.outbox_backlog.set(values.outbox_pending)
+    for platform, n in values.review_queue.items():
         state.metrics.queue.labels(platform).set(n)
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -45,14 +45,14 @@ def counts(
         if any(v < 0 for v in metrics.values()):
             raise Problem(422, "Invalid request", f"counts.{i}.metrics: negative value")
         updates.append(CountUpdate(c.account_id, c.kind, c.category, metrics))
-    return cycles.apply_counts(platform, updates, _date(body.as_of), actor=caller.name)
+    return cycles.apply_counts(platform, updates, _date(body.as_of), actor=caller.name).as_dict()
 
 
 @router.get("/enforcement/{account_id:path}", summary="Restrictions in force for one account")
 def enforcement(
     platform: PlatformPath, account_id: AccountPath, cases: CasesDep, caller: PlatformCaller
 ) -> dict[str, Any]:
-    return cases.enforcement(platform, account_id)
+    return cases.enforcement(platform, account_id).as_dict()
 
 
 @router.get("/enforcement", summary="Every enforcement change after a cursor")
@@ -63,7 +63,7 @@ def enforcement_changes(
     since: int = Query(0, ge=0, le=2**62),
     limit: int = Query(1000, ge=1, le=10_000),
 ) -> dict[str, Any]:
-    return cases.enforcement_changes(platform, since, limit)
+    return cases.enforcement_changes(platform, since, limit).as_dict()
 
 
 @router.post("/webhooks", status_code=201, summary="Register a webhook endpoint (audited)")
@@ -92,11 +92,11 @@ def cycles(
 def shadow(
     platform: PlatformPath, body: ShadowIn, policies: PoliciesDep, caller: PlatformCaller
 ) -> dict[str, Any]:
-    return policies.shadow(platform, body.source, body.snapshot, _date(body.as_of))
+    return policies.shadow(platform, body.source, body.snapshot, _date(body.as_of)).as_dict()
 
 
 @router.post("/policies/activation", summary="Make a policy the live one (audited)")
 def activate(
     platform: PlatformPath, body: PolicyIn, policies: PoliciesDep, caller: AdminCaller
 ) -> dict[str, Any]:
-    return policies.activate(platform, body.source, actor=caller.name)
+    return policies.activate(platform, body.source, actor=caller.name).as_dict()

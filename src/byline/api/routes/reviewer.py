@@ -30,14 +30,14 @@ def queue(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[dict[str, Any]]:
-    return cases.list_cases(platform, case_state, limit, offset)
+    return [view.as_dict() for view in cases.list_cases(platform, case_state, limit, offset)]
 
 
 @router.get("/cases/{account_id:path}", summary="One case: facts, reasons, history (no name)")
 def case(
     platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, caller: ReviewerCaller
 ) -> dict[str, Any]:
-    return reviews.show(platform, account_id)
+    return reviews.show(platform, account_id).as_dict()
 
 
 @router.post(
@@ -79,7 +79,7 @@ def approve(
     platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, caller: ReviewerCaller
 ) -> dict[str, Any]:
     reviews.approve(platform, account_id, actor=_actor(caller))
-    return reviews.show(platform, account_id)
+    return reviews.show(platform, account_id).as_dict()
 
 
 @router.post(
@@ -93,7 +93,7 @@ def reject(
     caller: ReviewerCaller,
 ) -> dict[str, Any]:
     reviews.reject(platform, account_id, body.reason, actor=_actor(caller), note=body.note)
-    return reviews.show(platform, account_id)
+    return reviews.show(platform, account_id).as_dict()
 
 
 @router.post("/cases/{account_id:path}/appeal-decision", summary="Uphold or deny an appeal")
@@ -112,7 +112,7 @@ def decide_appeal(
         actor=_actor(caller),
         note=body.note,
     )
-    return reviews.show(platform, account_id)
+    return reviews.show(platform, account_id).as_dict()
 
 
 @router.post("/bulk", summary="Approve or reject many submissions; each result is reported")
