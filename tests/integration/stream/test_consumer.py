@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 import redis
 
+from byline.domain.cases import CaseState
 from byline.domain.decision import Account, decide
 from byline.domain.vocabulary import AccountKind, Category
 from byline.stream import Consumer, StreamSettings
@@ -69,7 +70,7 @@ def checkpoint_of(world: World) -> tuple[list[int], dict]:
 def assert_cases_follow_the_counts(world: World, counts: list[int]) -> None:
     policy = world.floor.policies.in_force("weibo")
     found = world.floor.cases.list_cases("weibo", limit=1000)
-    by_account = {c["account_id"]: c for c in found}
+    by_account = {c.account_id: c for c in found}
     assert len(by_account) == len(found), "one case per account"
     for i, account_id in enumerate(world.ids):
         account = Account(
@@ -82,9 +83,9 @@ def assert_cases_follow_the_counts(world: World, counts: list[int]) -> None:
         case = by_account.get(account_id)
         if d.required:
             assert case is not None, f"{account_id} ({counts[i]}) has no case"
-            assert case["below_since"] is None and case["tier"] == d.tier, (account_id, case)
+            assert case.below_since is None and case.tier == d.tier, (account_id, case)
         elif case is not None:
-            assert case["below_since"] is not None or case["state"] == "released", account_id
+            assert case.below_since is not None or case.state is CaseState.RELEASED, account_id
 
 
 def wait_until_consuming(world: World, starts: int) -> None:
@@ -253,10 +254,10 @@ def test_count_events_with_an_older_seq_are_ignored(world: World) -> None:
     assert (totals["applied"], totals["ignored"], totals["rejected"]) == (2, 2, 0)
     counts, _ = checkpoint_of(world)
     assert counts[row] == 40
-    cases = {c["account_id"]: c for c in world.floor.cases.list_cases("weibo", limit=1000)}
+    cases = {c.account_id: c for c in world.floor.cases.list_cases("weibo", limit=1000)}
     # opened at 70 (across the floor), observed below it at 40; the older seqs moved nothing
-    assert cases[account]["metrics"] == {"followers": 40}
-    assert cases[account]["below_since"] is not None
+    assert dict(cases[account].metrics) == {"followers": 40}
+    assert cases[account].below_since is not None
 
 
 def test_sigterm_stops_after_a_checkpoint_with_everything_acknowledged(world: World) -> None:
