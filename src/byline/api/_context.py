@@ -67,7 +67,7 @@ class RequestContext:
         self.settings = settings
         # The metric cells of each (route, method, status), looked up once each, with what
         # the log line says of them (JSON-escaped once).
-        self._series: dict[tuple[str, str, int], tuple[Any, Any, str]] = {}
+        self._series: dict[tuple[str, str, int], tuple[Metrics, Any, Any, str]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,9 +99,8 @@ class RequestContext:
         path = getattr(route, "path", "unmatched")
         elapsed = time.perf_counter() - started
         series = self._series.get((path, scope["method"], status))
-        requests, latency, logged = series or self._metrics(scope, path, status)
-        metrics: Metrics = scope["app"].state.byline.metrics
-        metrics.count_request(requests, latency, elapsed)
+        metrics, counted, timed, logged = series or self._metrics(scope, path, status)
+        metrics.count_request(counted, timed, elapsed)
         if self.settings.log_requests and log.isEnabledFor(logging.INFO):
             # Route templates only: never a path with an account id, never a body. Written by
             # hand (every text JSON-escaped): json.dumps of a dict costs more than the lookup.
@@ -115,12 +114,13 @@ class RequestContext:
             else:  # as log.info(line), without looking up the caller's frame
                 log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
 
-    def _metrics(self, scope: Scope, path: str, status: int) -> tuple[Any, Any, str]:
+    def _metrics(self, scope: Scope, path: str, status: int) -> tuple[Metrics, Any, Any, str]:
         key = (path, scope["method"], status)
         series = self._series.get(key)
         if series is None:
             metrics: Metrics = scope["app"].state.byline.metrics
             series = (
+                metrics,
                 metrics.requests.series(path, key[1], str(status)),
                 metrics.latency.series(path, key[1]),
                 f'"method":{_json_text(key[1])},"route":{_json_text(path)},"status":{status},',

@@ -45,7 +45,7 @@ def answer(
     would show counted against the key's and the viewer's budgets, its metrics."""
     limit_viewer(state, platform, body.viewer.id)
     seen = body.viewer
-    kind = (seen.logged_in, seen.identity_verified, frozenset(seen.flags))
+    kind = (seen.logged_in, seen.identity_verified, *seen.flags)
     viewer = _viewers.get(kind)
     if viewer is None:
         viewer = Viewer.of(seen.logged_in, seen.identity_verified, seen.flags)
@@ -230,7 +230,10 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
 
 def _is_json(content_type: bytes) -> bool:
     """``application/json`` (with parameters or not): FastAPI reads such a body as JSON."""
-    return content_type.split(b";", 1)[0].strip().lower() == b"application/json"
+    return (
+        content_type == b"application/json"
+        or content_type.split(b";", 1)[0].strip().lower() == b"application/json"
+    )
 
 
 __all__ = ["LabelsFirst", "answer", "install"]
