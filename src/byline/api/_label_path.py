@@ -218,14 +218,17 @@ def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
     """The body, and whether all of it came (False: the client left before its end)."""
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        return message.get("body", b""), True  # all in one message, as it nearly always is
     chunks: list[bytes] = []
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             return b"".join(chunks), False
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks), True
+        message = await receive()
 
 
 def _is_json(content_type: bytes) -> bool:
