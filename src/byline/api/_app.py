@@ -59,7 +59,8 @@ def create_api(
     for module in (labels, creator, reviewer, platform, admin, ops):
         app.include_router(module.router)
     if settings.label_fast_path:  # well-formed label lookups are answered first
-        app.serve_first = labels.install(app, lambda inner: RequestContext(inner, settings))
+        # counted and logged as the request context counts and logs every other request
+        app.serve_first = labels.install(app, RequestContext(app, settings))
     app.add_middleware(RequestContext, settings=settings)
     app.max_body_bytes = settings.max_body_bytes
     return app

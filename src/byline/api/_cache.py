@@ -23,6 +23,17 @@ class TtlCache(Generic[V]):
         hit = self._items.get(key)  # one dict read is atomic: no lock to read
         if hit is not None and hit[0] > now:
             return hit[1]
+        return self._load(key, load, now)
+
+    def get_or(self, key: str, load: Callable[[str], V]) -> V:
+        """``get`` with ``load`` taking the key: no closure to make for each call."""
+        now = self._clock()
+        hit = self._items.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        return self._load(key, lambda: load(key), now)
+
+    def _load(self, key: str, load: Callable[[], V], now: float) -> V:
         value = load()
         with self._lock:
             if len(self._items) >= self.max_items:

@@ -168,7 +168,7 @@ def staff(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 def admit_key(state: AppState, platform: str, presented: str, roles: tuple[Role, ...]) -> Principal:
     """The key's principal if it is a key of ``platform`` with one of ``roles`` and within its
     rate limit; else the 401, 403 or 429 problem."""
-    principal = state.keys.get(presented, lambda: state.services.access.authenticate(presented))
+    principal = state.keys.get_or(presented, state.services.access.authenticate)
     if principal is None:
         raise Problem(
             401,

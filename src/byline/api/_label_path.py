@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from byline.api._context import RequestContext, WithRequestId
 from byline.api._deps import (
     LABEL_ROLES,
     PLATFORM_PATTERN,
@@ -44,7 +45,7 @@ def answer(
     would show counted against the key's and the viewer's budgets, its metrics."""
     limit_viewer(state, platform, body.viewer.id)
     seen = body.viewer
-    kind = (seen.logged_in, seen.identity_verified, frozenset(seen.flags))
+    kind = (seen.logged_in, seen.identity_verified, *seen.flags)
     viewer = _viewers.get(kind)
     if viewer is None:
         viewer = Viewer.of(seen.logged_in, seen.identity_verified, seen.flags)
@@ -56,12 +57,12 @@ def answer(
         spend_names(state, caller, platform, seen.id, names)
     metrics = state.metrics
     if result.hidden_by:
-        metrics.label_lookups("hidden", result.hidden_by[0]).inc(len(body.account_ids))
+        metrics.count_lookups("hidden", len(body.account_ids), result.hidden_by[0])
     else:
         if result.shown:
-            metrics.label_lookups("shown").inc(result.shown)
+            metrics.count_lookups("shown", result.shown)
         if len(result.labels) > result.shown:
-            metrics.label_lookups("none").inc(len(result.labels) - result.shown)
+            metrics.count_lookups("none", len(result.labels) - result.shown)
     return result.labels
 
 
@@ -70,7 +71,6 @@ _viewers: dict[tuple[object, ...], Viewer] = {}  # the viewer of each (logged in
 
 _platform = re.compile(PLATFORM_PATTERN.removeprefix("^").removesuffix("$")).fullmatch
 _lookup_path = re.compile(r"/v1/platforms/([^/]+)/labels").fullmatch
-_LOOKUP = "byline.labels.lookup"  # scope key: the parsed lookup the fast path answers
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
@@ -105,16 +105,12 @@ class LabelsFirst:
     error on the fast path is answered by the app's own exception handlers."""
 
     def __init__(
-        self,
-        app: ASGIApp,
-        fastapi: FastAPI,
-        route: APIRoute,
-        observe: Callable[[ASGIApp], ASGIApp],
+        self, app: ASGIApp, fastapi: FastAPI, route: APIRoute, context: RequestContext
     ) -> None:
         self.app, self.fastapi = app, fastapi
         # The documented route, whose template request metrics and logs name.
         self.route = route
-        self.observed = observe(self._answer)
+        self.context = context
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = (
@@ -132,29 +128,39 @@ class LabelsFirst:
             return
         scope["path_params"] = {"platform": found.group(1)}
         scope["route"] = self.route
-        scope[_LOOKUP] = lookup
-        await self.observed(scope, receive, send)
-
-    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
-        platform, parsed, authorization = scope[_LOOKUP]
+        request_id, started = self.context.begin(scope)
+        status = 500
         try:
-            state: AppState = self.fastapi.state.byline
-            presented = bearer_token(
-                None if authorization is None else authorization.decode("latin-1")
+            try:
+                content = self._answer(*lookup)
+            except Exception as exc:
+                sending = WithRequestId(send, request_id)
+                try:
+                    await self._failed(scope, receive, sending, exc)
+                finally:
+                    status = sending.status
+                return
+            status = 200
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        *_JSON_HEADERS,
+                        (b"content-length", str(len(content)).encode()),
+                        (b"x-request-id", request_id.encode("latin-1")),
+                    ],
+                }
             )
-            caller = admit_key(state, platform, presented, LABEL_ROLES)
-            content = _render(answer(state, caller, platform, parsed))
-        except Exception as exc:
-            await self._failed(scope, receive, send, exc)
-            return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [*_JSON_HEADERS, (b"content-length", str(len(content)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": content})
+            await send({"type": "http.response.body", "body": content})
+        finally:
+            self.context.end(scope, request_id, status, started)
+
+    def _answer(self, platform: str, parsed: LabelsIn, authorization: bytes | None) -> bytes:
+        state: AppState = self.fastapi.state.byline
+        presented = bearer_token(None if authorization is None else authorization.decode("latin-1"))
+        caller = admit_key(state, platform, presented, LABEL_ROLES)
+        return _render(answer(state, caller, platform, parsed))
 
     async def _failed(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
         """Answer as the app's handlers answer ``exc``; an unexpected one is answered as the
@@ -172,12 +178,10 @@ class LabelsFirst:
             raise exc
 
 
-def install(
-    app: FastAPI, route: APIRoute, observe: Callable[[ASGIApp], ASGIApp]
-) -> Callable[[ASGIApp], ASGIApp]:
+def install(app: FastAPI, route: APIRoute, context: RequestContext) -> Callable[[ASGIApp], ASGIApp]:
     """What wraps ``app``'s middleware stack so well-formed label lookups are served first, as
-    the documented ``route`` would answer them."""
-    return lambda stack: LabelsFirst(stack, app, route, observe)
+    the documented ``route`` would answer them, counted and logged by ``context``."""
+    return lambda stack: LabelsFirst(stack, app, route, context)
 
 
 def _parse(scope: Scope, platform: str, body: bytes) -> tuple[str, LabelsIn, bytes | None] | None:
@@ -214,19 +218,25 @@ def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
     """The body, and whether all of it came (False: the client left before its end)."""
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        return message.get("body", b""), True  # all in one message, as it nearly always is
     chunks: list[bytes] = []
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             return b"".join(chunks), False
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks), True
+        message = await receive()
 
 
 def _is_json(content_type: bytes) -> bool:
     """``application/json`` (with parameters or not): FastAPI reads such a body as JSON."""
-    return content_type.split(b";", 1)[0].strip().lower() == b"application/json"
+    return (
+        content_type == b"application/json"
+        or content_type.split(b";", 1)[0].strip().lower() == b"application/json"
+    )
 
 
 __all__ = ["LabelsFirst", "answer", "install"]

@@ -87,7 +87,7 @@ class MemoryLimiter:
                 self._window, self._counts = window, {}
             count = self._counts.get(bucket, 0) + 1
             self._counts[bucket] = count
-        if count <= self.share(limit):
+        if count <= (limit // self._workers or 1):  # this worker's share (see ``share``)
             return ALLOWED
         return _retry(now, WINDOW_S)
 

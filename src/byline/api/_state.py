@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from byline.api._cache import TtlCache
 from byline.api._ratelimit import RateLimiter
 from byline.api._settings import ApiSettings
+from byline.api._tally import Counts, Tally, Timings
 from byline.service import LabelCache, Principal, Services
 
 
@@ -19,19 +20,22 @@ class Metrics:
 
     def __post_init__(self) -> None:
         r = self.registry
-        self.requests = Counter(
-            "byline_http_requests_total", "HTTP requests", ["route", "method", "status"], registry=r
+        # Counted on every request: tallies (one lock each), not prometheus_client's metrics.
+        per_request = threading.Lock()  # a request is counted and timed in one step
+        self.requests = Counts(
+            "byline_http_requests", "HTTP requests", ["route", "method", "status"], per_request
         )
-        self.latency = Histogram(
+        self.latency = Timings(
             "byline_http_request_seconds",
             "HTTP request latency",
             ["route", "method"],
-            registry=r,
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            per_request,
         )
-        self.label_hits = Counter(
-            "byline_label_lookups_total", "Label lookups by result", ["result", "rule"], registry=r
+        self.label_hits = Counts(
+            "byline_label_lookups", "Label lookups by result", ["result", "rule"]
         )
+        Tally(r, self.requests, self.latency, self.label_hits)
         self.rate_limited = Counter(
             "byline_rate_limited_total", "Requests refused for rate", ["bucket"], registry=r
         )
@@ -50,14 +54,14 @@ class Metrics:
             "byline_review_queue", "Cases waiting for review", ["platform"], registry=r
         )
         self.outbox_backlog = Gauge("byline_outbox_pending", "Outbox messages pending", registry=r)
-        self._label_series: dict[tuple[str, str], Any] = {}
 
-    def label_lookups(self, result: str, rule: str = "") -> Any:
-        """``label_hits`` of one result and rule (a few fixed series, looked up once each)."""
-        series = self._label_series.get((result, rule))
-        if series is None:
-            series = self._label_series[(result, rule)] = self.label_hits.labels(result, rule)
-        return series
+    def count_request(self, counted: list[float], timed: list[float], seconds: float) -> None:
+        """Count a request and its time, in the cells of ``requests`` and ``latency``."""
+        self.latency.observe(timed, seconds, counted)
+
+    def count_lookups(self, result: str, amount: int, rule: str = "") -> None:
+        """Count ``amount`` account lookups of one result (and the rule that hid them)."""
+        self.label_hits.add(self.label_hits.series(result, rule), amount)
 
 
 @dataclass

@@ -135,9 +135,9 @@ def test_every_request_gets_what_the_documented_route_answers(
     answered: list[str] = []
     answer = LabelsFirst._answer
 
-    async def counting(self: LabelsFirst, scope: Any, *args: Any) -> None:
-        answered.append(scope["path"])
-        await answer(self, scope, *args)
+    def counting(self: LabelsFirst, platform: str, *args: Any) -> bytes:
+        answered.append(platform)
+        return answer(self, platform, *args)
 
     monkeypatch.setattr(LabelsFirst, "_answer", counting)
     served_fast = handed_on = 0

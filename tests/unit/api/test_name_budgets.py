@@ -47,3 +47,12 @@ def test_invented_viewer_ids_cannot_fill_the_memory_and_the_key_still_caps() -> 
     assert held <= 1_000
     # The key's bucket is never forgotten: one name more than its budget is refused.
     assert not limiter.spend(budgets("another"), ["acct-new"]).allowed
+
+
+def test_each_worker_allows_its_share_of_a_request_limit_and_at_least_one() -> None:
+    limiter = MemoryLimiter(clock=lambda: 1000.0, workers=4)
+    assert [limiter.hit("key:k", 10).allowed for _ in range(3)] == [True, True, False]
+    refused = limiter.hit("key:k", 10)
+    assert not refused.allowed and refused.retry_after_s == 20  # the minute ends at 1020
+    assert limiter.hit("viewer:p:v", 2).allowed  # a limit below the workers: still one each
+    assert not limiter.hit("viewer:p:v", 2).allowed

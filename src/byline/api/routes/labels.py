@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
 from byline.api import _label_path
+from byline.api._context import RequestContext
 from byline.api._deps import LabelCaller, PlatformPath, StateDep
 from byline.api._label_path import answer
 from byline.api._problems import PROBLEM_RESPONSES
@@ -47,11 +48,11 @@ async def labels(
     return LabelsOut.model_validate({"labels": answer(state, caller, platform, body)})
 
 
-def install(app: FastAPI, observe: Callable[[ASGIApp], ASGIApp]) -> Callable[[ASGIApp], ASGIApp]:
+def install(app: FastAPI, context: RequestContext) -> Callable[[ASGIApp], ASGIApp]:
     """What wraps ``app``'s middleware stack so well-formed label lookups are served first
     (after ``app.include_router(router)``): see ``byline.api._label_path``."""
     route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == PATH)
-    return _label_path.install(app, route, observe)
+    return _label_path.install(app, route, context)
 
 
 __all__ = ["PATH", "install", "router"]
