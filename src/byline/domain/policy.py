@@ -7,7 +7,7 @@ every decision names the ids that produced it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -127,6 +127,39 @@ class Tier(_Model):
         return self
 
 
+class LinkedAccounts(_Model):
+    """How the accounts one holder runs (``owner_ref``) are judged.
+
+    ``judge = "account"`` (the default): each account on its own metrics. ``judge = "owner"``:
+    each linked account on its owner's, read from the snapshot column ``owner_<metric>`` for
+    every metric the policy names (``owner_followers``: the distinct followers over all the
+    owner's accounts, as ``byline count`` writes it), or its own where that is higher. Under
+    either, an owner whose audience meets a tier while every one of its accounts is below the
+    floor is flagged in the evaluation's outputs; only ``"owner"`` obliges its accounts.
+    """
+
+    id: RuleId | None = None
+    judge: Literal["account", "owner"] = "account"
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _named(self) -> Self:
+        if self.judge == "owner" and self.id is None:
+            raise ValueError(
+                "judge = 'owner' needs an 'id': the decisions it makes name the rule"
+            )
+        return self
+
+
+OWNER_PREFIX = "owner_"
+
+
+def owner_metric(metric: str) -> str:
+    """The snapshot column holding an owner's value of ``metric`` (``owner_followers``); a
+    metric already named as an owner's (a threshold on ``owner_followers``) is its own."""
+    return metric if metric.startswith(OWNER_PREFIX) else OWNER_PREFIX + metric
+
+
 class Display(_Model):
     """What the public label shows, where, and on what condition."""
 
@@ -228,6 +261,7 @@ class Policy(_Model):
     incentives: tuple[IncentiveRule, ...] = ()
     drop: DropRule
     voluntary: Voluntary
+    linked_accounts: LinkedAccounts = LinkedAccounts()
     text: dict[LanguageTag, PolicyText] = Field(default_factory=dict)
 
     @property
@@ -246,6 +280,16 @@ class Policy(_Model):
             seen.update(dict.fromkeys(threshold))
         return tuple(seen)
 
+    @property
+    def judges_owners(self) -> bool:
+        """Whether each linked account is judged by its owner's metrics (``judge = "owner"``)."""
+        return self.linked_accounts.judge == "owner"
+
+    @property
+    def owner_metrics(self) -> tuple[str, ...]:
+        """The snapshot columns holding an owner's value of each of :attr:`metrics`."""
+        return tuple(dict.fromkeys(owner_metric(m) for m in self.metrics))
+
     def rule_ids(self) -> tuple[str, ...]:
         singles: tuple[Floor | Subjects | Scope | Notice | Display | Viewers, ...] = (
             self.floor,
@@ -255,16 +299,20 @@ class Policy(_Model):
             self.display,
             self.viewers,
         )
-        return tuple(
-            r.id
-            for r in (
-                *singles,
-                *self.tiers,
-                *self.penalties,
-                *self.incentives,
-                self.drop,
-                self.voluntary,
-            )
+        linked = (self.linked_accounts.id,) if self.linked_accounts.id else ()
+        return (
+            *(
+                r.id
+                for r in (
+                    *singles,
+                    *self.tiers,
+                    *self.penalties,
+                    *self.incentives,
+                    self.drop,
+                    self.voluntary,
+                )
+            ),
+            *linked,
         )
 
     def rules(self) -> dict[str, BaseModel]:
@@ -276,6 +324,7 @@ class Policy(_Model):
             *self.incentives,
             self.drop,
             self.voluntary,
+            *((self.linked_accounts,) if self.linked_accounts.id else ()),
         )
         return dict(zip(self.rule_ids(), every, strict=True))
 
