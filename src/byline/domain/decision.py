@@ -80,5 +80,7 @@ def judged_metrics(account: Account, policy: Policy) -> dict[str, int]:
             metrics[m] = max(metrics.get(m, 0), account.metrics.get(owner_metric(m), 0))
     return metrics
 
+
 def _linked(policy: Policy) -> tuple[str, ...]:
-    return (policy.linked_accounts.id,) if policy.judges_owners and policy.linked_accounts.id else ()
+    rule = policy.linked_accounts.id
+    return (rule,) if policy.judges_owners and rule else ()

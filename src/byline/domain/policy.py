@@ -145,9 +145,7 @@ class LinkedAccounts(_Model):
     @model_validator(mode="after")
     def _named(self) -> Self:
         if self.judge == "owner" and self.id is None:
-            raise ValueError(
-                "judge = 'owner' needs an 'id': the decisions it makes name the rule"
-            )
+            raise ValueError("judge = 'owner' needs an 'id': the decisions it makes name the rule")
         return self
 
 
