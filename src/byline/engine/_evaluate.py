@@ -76,7 +76,9 @@ def evaluate(
             read = read_and_decide(con, snapshot, policy, as_of, settings, progress, timings)
         step = Stepper(con, progress, timings)
         step("write", write_outputs, snapshot, policy, as_of, out_dir, stage)
-        flagged = step("owners", flag_owners, snapshot, policy, as_of, out_dir, stage)
+        flagged = None  # a snapshot without owners cannot say
+        if snapshot.owners:
+            flagged = step("owners", flag_owners, snapshot, policy, as_of, out_dir, stage)
         summary = summarise(con, snapshot, policy, as_of, read)
         summary["flagged_owners"] = flagged
         if previous is not None:
