@@ -1,0 +1,178 @@
+"""Linked accounts in the bulk engine: judged by their owner when the policy says so, owners
+split below the floor flagged under any policy, and the threshold promise on the judged metric."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from byline.domain import Account, AccountKind, Category, Policy, decide
+from byline.engine import Evaluation, SnapshotError, evaluate, floor_violations
+from byline.policy import load_policy, preset_path
+from byline.policy._loader import parse_policy
+
+from factories import write_snapshot
+
+ON = dt.date(2024, 1, 1)
+BAIDU = load_policy("baidu")  # floor 500,000; one tier at 1,000,000; finance is in scope
+_HEAD, _TAIL = preset_path("baidu").read_text().split("[text.zh-CN.policy]", 1)
+BY_OWNER = parse_policy(
+    f'{_HEAD}[linked_accounts]\nid = "baidu.linked"\njudge = "owner"\n\n[text.zh-CN.policy]{_TAIL}',
+    "baidu-by-owner.toml",
+)
+
+# account_id, category, followers, owner_ref, owner_followers (as byline count fills them:
+# an account without an owner is its own holder).
+ROWS: list[tuple[str, str, int, str | None, int | None]] = [
+    ("a1", "finance", 600_000, "h1", 1_100_000),  # h1: one account at the floor -> no flag
+    ("a2", "finance", 400_000, "h1", 1_100_000),
+    ("b1", "finance", 300_000, "h2", 1_200_000),  # h2: every account below -> flagged
+    ("b2", "law", 450_000, "h2", 1_200_000),
+    ("c1", "finance", 200_000, "h3", 280_000),  # h3: its audience meets no tier
+    ("c2", "finance", 100_000, "h3", 280_000),
+    ("d1", "finance", 1_500_000, None, 1_500_000),  # on its own
+    ("e1", "finance", 400_000, None, None),  # on its own, no owner value given
+    ("f1", "entertainment", 450_000, "h4", 1_300_000),  # h4: flagged; f1 out of scope
+    ("f2", "medicine", 300_000, "h4", 1_300_000),
+]
+
+
+def rows(order: str = "sorted", owners: bool = True) -> list[dict[str, Any]]:
+    out = []
+    for account_id, category, followers, owner_ref, owner_followers in ROWS:
+        row: dict[str, Any] = {
+            "account_id": account_id,
+            "kind": "individual",
+            "category": category,
+            "followers": followers,
+        }
+        if owners:
+            row |= {"owner_ref": owner_ref, "owner_followers": owner_followers}
+        out.append(row)
+    return out if order == "sorted" else out[::-1]
+
+
+Decided = dict[str, tuple[bool, str | None]]
+
+
+def run(
+    tmp_path: Path, policy: Policy, snapshot_rows: list[dict[str, Any]], fmt: str = "parquet"
+) -> tuple[Evaluation, Decided, Path]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    snapshot = write_snapshot(tmp_path / f"snapshot.{fmt}", snapshot_rows)
+    out = tmp_path / "out"
+    result = evaluate(snapshot, policy, ON, out)
+    decisions = {
+        r[0]: (r[1], r[2])
+        for r in duckdb.sql(
+            f"SELECT account_id, required, tier FROM read_parquet('{out / 'decisions.parquet'}')"
+        ).fetchall()
+    }
+    return result, decisions, out
+
+
+def flagged(out: Path) -> list[tuple[Any, ...]]:
+    return duckdb.sql(
+        "SELECT owner_ref, accounts, required, owner_followers, tier "
+        f"FROM read_parquet('{out / 'flagged_owners.parquet'}') ORDER BY owner_ref"
+    ).fetchall()
+
+
+@pytest.mark.parametrize("order", ["sorted", "reversed"])  # the ordered scan, and hashing
+def test_judged_by_account_obliges_no_split_owner_but_flags_it(tmp_path: Path, order: str) -> None:
+    result, decisions, out = run(tmp_path, BAIDU, rows(order))
+    # a1 meets the floor but no tier: not reported; no split account is obliged.
+    assert decisions == {"d1": (True, "baidu.tier.1m")}
+    assert flagged(out) == [
+        ("h2", 2, 0, 1_200_000, "baidu.tier.1m"),
+        ("h4", 2, 0, 1_300_000, "baidu.tier.1m"),
+    ]
+    assert result.summary["flagged_owners"] == 2
+    assert json.loads((out / "summary.json").read_text())["flagged_owners"] == 2
+    assert result.summary["rejected"] == 0
+    assert floor_violations(out / "decisions.parquet", BAIDU) == 0
+
+
+def test_a_preset_decides_the_same_with_or_without_owner_columns(tmp_path: Path) -> None:
+    with_owners, decided, _ = run(tmp_path / "with", BAIDU, rows())
+    without, decided_alone, out = run(tmp_path / "without", BAIDU, rows(owners=False))
+    assert decided == decided_alone
+    for key in ("required", "reported", "by_outcome", "by_tier", "by_category", "accepted"):
+        assert with_owners.summary[key] == without.summary[key], key
+    assert without.summary["flagged_owners"] is None  # nothing to judge owners by
+    assert not (out / "flagged_owners.parquet").exists()
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+@pytest.mark.parametrize("order", ["sorted", "reversed"])
+def test_judged_by_owner_obliges_each_linked_account(tmp_path: Path, fmt: str, order: str) -> None:
+    result, decisions, out = run(tmp_path, BY_OWNER, rows(order), fmt)
+    required = {k for k, (r, _) in decisions.items() if r}
+    assert required == {"a1", "a2", "b1", "b2", "d1", "f2"}
+    # Still flagged (every account below the floor on its own); now obliged as well.
+    assert flagged(out) == [
+        ("h2", 2, 2, 1_200_000, "baidu.tier.1m"),
+        ("h4", 2, 1, 1_300_000, "baidu.tier.1m"),
+    ]
+    assert result.summary["flagged_owners"] == 2
+    # The engine agrees with decide() on every account.
+    for account_id, category, followers, owner_ref, owner_followers in ROWS:
+        metrics = {"followers": followers, "owner_followers": owner_followers or 0}
+        account = Account(
+            account_id, AccountKind.INDIVIDUAL, Category(category), metrics, owner_ref
+        )
+        expected = decide(account, BY_OWNER, ON)
+        if expected.reported:
+            assert decisions[account_id] == (expected.required, expected.tier), account_id
+        else:
+            assert account_id not in decisions, account_id
+    reasons = duckdb.sql(
+        f"SELECT reasons FROM read_parquet('{out / 'decisions.parquet'}') WHERE account_id = 'b1'"
+    ).fetchall()
+    assert "baidu.linked" in reasons[0][0]
+
+
+def test_the_promise_is_checked_on_the_metric_the_policy_judges_by(tmp_path: Path) -> None:
+    _, _, out = run(tmp_path, BY_OWNER, rows())
+    decisions = out / "decisions.parquet"
+    assert floor_violations(decisions, BY_OWNER) == 0
+    # Read as if each account were judged on its own, four obliged accounts are below the
+    # floor: the check looks at the metric, and would see an engine judging wrongly.
+    assert floor_violations(decisions, BAIDU) == 4
+    # An owner value below the floor obliging an account is a violation under judge = owner.
+    forged = tmp_path / "forged.parquet"
+    duckdb.sql(
+        f"COPY (SELECT * REPLACE (CASE WHEN account_id = 'b1' THEN 1 ELSE owner_followers END "
+        f"AS owner_followers) FROM read_parquet('{decisions}')) TO '{forged}' (FORMAT parquet)"
+    )
+    assert floor_violations(forged, BY_OWNER) == 1
+
+
+def test_judged_by_owner_needs_the_owner_columns(tmp_path: Path) -> None:
+    snapshot = write_snapshot(tmp_path / "snapshot.parquet", rows(owners=False))
+    with pytest.raises(SnapshotError) as info:
+        evaluate(snapshot, BY_OWNER, ON, tmp_path / "out")
+    message = str(info.value)
+    assert "missing required columns owner_followers, owner_ref" in message
+    assert "judge = 'owner'" in message and "baidu-by-owner" not in message  # the policy id
+    assert "'baidu'" in message
+
+
+def test_a_linked_account_without_its_owner_value(tmp_path: Path) -> None:
+    broken = rows()
+    broken[2]["owner_followers"] = None  # b1, of owner h2
+    broken[3]["owner_followers"] = -5  # b2
+    result, decisions, out = run(tmp_path / "owner", BY_OWNER, broken, "csv")
+    assert result.summary["rejected"] == 2
+    rejects = (out / "rejects.csv").read_text()
+    assert "owner_followers: missing" in rejects and "owner_followers: negative" in rejects
+    assert "b1" not in decisions and "b2" not in decisions
+    # Judged account by account, the owner value is only read for the flag: no row rejected.
+    result, _, out = run(tmp_path / "account", BAIDU, broken, "csv")
+    assert result.summary["rejected"] == 0
+    assert [r[0] for r in flagged(out)] == ["h4"]
