@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from byline.domain import Account, AccountKind, Category, Policy, decide
 from byline.engine import Evaluation, SnapshotError, evaluate, floor_violations
@@ -175,3 +178,78 @@ def test_a_linked_account_without_its_owner_value(tmp_path: Path) -> None:
     result, _, out = run(tmp_path / "account", BAIDU, broken, "csv")
     assert result.summary["rejected"] == 0
     assert [r[0] for r in flagged(out)] == ["h4"]
+
+
+@st.composite
+def owned_accounts(draw: st.DrawFn) -> tuple[list[dict[str, Any]], dt.date]:
+    """Accounts around Baidu's thresholds, some run by one of a few owners whose audience is at
+    least each of its accounts' (as a distinct count over them is)."""
+    near = st.sampled_from([0, 499_999, 500_000, 500_001, 999_999, 1_000_000, 1_000_001])
+    followers = st.one_of(near, st.integers(0, 2_000_000))
+    n = draw(st.integers(1, 25))
+    owners = draw(st.lists(st.sampled_from([None, "h1", "h2", "h3", "h4"]), min_size=n, max_size=n))
+    audience = {o: draw(st.one_of(near, st.integers(0, 3_000_000))) for o in set(owners) if o}
+    out = []
+    for i, owner in enumerate(owners):
+        own = draw(followers)
+        out.append(
+            {
+                "account_id": f"acct-{i:03d}",
+                "kind": draw(st.sampled_from(list(AccountKind))).value,
+                "category": draw(st.sampled_from(list(Category))).value,
+                "followers": own,
+                "owner_ref": owner,
+                "owner_followers": None if owner is None else audience[owner],
+            }
+        )
+    for row in out:  # an owner's audience is never below one of its accounts'
+        if row["owner_ref"] is not None:
+            top = max(r["followers"] for r in out if r["owner_ref"] == row["owner_ref"])
+            row["owner_followers"] = max(audience[row["owner_ref"]], top)
+    as_of = draw(st.sampled_from([dt.date(2023, 10, 30), dt.date(2023, 10, 31), ON]))
+    return out, as_of
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=owned_accounts(), by_owner=st.booleans())
+def test_engine_agrees_with_decide_and_flags_as_the_reference(
+    case: tuple[list[dict[str, Any]], dt.date], by_owner: bool
+) -> None:
+    snapshot_rows, as_of = case
+    policy = BY_OWNER if by_owner else BAIDU
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = write_snapshot(Path(tmp) / "snapshot.parquet", snapshot_rows)
+        result = evaluate(snapshot, policy, as_of, Path(tmp) / "out")
+        got = {
+            r[0]: (r[1], r[2], tuple(r[3]))
+            for r in duckdb.sql(
+                "SELECT account_id, required, tier, reasons "
+                f"FROM read_parquet('{Path(tmp) / 'out' / 'decisions.parquet'}')"
+            ).fetchall()
+        }
+        flags = {r[0]: r[1:] for r in flagged(Path(tmp) / "out")}
+        assert floor_violations(Path(tmp) / "out" / "decisions.parquet", policy) == 0
+    expected = {}
+    for r in snapshot_rows:
+        metrics = {"followers": r["followers"], "owner_followers": r["owner_followers"] or 0}
+        account = Account(
+            r["account_id"],
+            AccountKind(r["kind"]),
+            Category(r["category"]),
+            metrics,
+            r["owner_ref"],
+        )
+        d = decide(account, policy, as_of)
+        if d.reported:
+            expected[d.account_id] = (d.required, d.tier, d.reasons)
+    assert got == expected
+    reference = {}
+    for owner in {r["owner_ref"] for r in snapshot_rows} - {None}:
+        mine = [r for r in snapshot_rows if r["owner_ref"] == owner]
+        audience = mine[0]["owner_followers"]
+        tier = next((t.id for t in policy.tiers if t.met_by({"followers": audience})), None)
+        if tier and all(r["followers"] < 500_000 for r in mine):
+            required = sum(bool(got.get(r["account_id"], (False,))[0]) for r in mine)
+            reference[owner] = (len(mine), required, audience, tier)
+    assert flags == reference
+    assert result.summary["flagged_owners"] == len(reference)
