@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from byline.domain import Account, AccountKind, Category, Policy, decide
 from byline.engine import Evaluation, SnapshotError, evaluate, floor_violations
+from byline.graph import count_graph
 from byline.policy import load_policy, preset_path
 from byline.policy._loader import parse_policy
 
@@ -253,3 +254,38 @@ def test_engine_agrees_with_decide_and_flags_as_the_reference(
             reference[owner] = (len(mine), required, audience, tier)
     assert flags == reference
     assert result.summary["flagged_owners"] == len(reference)
+
+
+def test_from_the_follow_graph_to_a_flag(tmp_path: Path) -> None:
+    """``byline count --owners --accounts`` writes what ``[linked_accounts]`` reads: two accounts
+    of one holder, 3 and 3 followers, 5 distinct between them; a floor of 4 and a tier of 5."""
+    (tmp_path / "edges.csv").write_text(
+        "follower_id,followee_id\n"
+        + "".join(f"u{i},main\n" for i in (1, 2, 3))
+        + "".join(f"u{i},alt\n" for i in (3, 4, 5))
+    )
+    (tmp_path / "owners.csv").write_text("account_id,owner_ref\nmain,h1\nalt,h1\n")
+    write_snapshot(
+        tmp_path / "snapshot.parquet",
+        [
+            {"account_id": a, "kind": "individual", "category": "finance", "followers": 0}
+            for a in ("alt", "main", "other")
+        ],
+    )
+    count_graph(
+        tmp_path / "edges.csv",
+        tmp_path / "count",
+        owners=tmp_path / "owners.csv",
+        accounts=tmp_path / "snapshot.parquet",
+    )
+    accounts = tmp_path / "count" / "accounts.parquet"
+    small = {"followers = 500000": "followers = 4", "followers = 1000000": "followers = 5"}
+    for name, policy, required in (("account", BAIDU, 0), ("owner", BY_OWNER, 2)):
+        text = policy.model_dump_json(exclude_unset=True)
+        for old, new in small.items():
+            text = text.replace(old.replace(" = ", '":'), new.replace(" = ", '":'))
+        scaled = Policy.model_validate_json(text)
+        result = evaluate(accounts, scaled, ON, tmp_path / name)
+        assert result.summary["required"] == required
+        assert result.summary["flagged_owners"] == 1
+        assert flagged(tmp_path / name) == [("h1", 2, required, 5, "baidu.tier.1m")]
