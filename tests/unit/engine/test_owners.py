@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from byline.domain import Account, AccountKind, Category, Policy, decide
 from byline.engine import Evaluation, SnapshotError, evaluate, floor_violations
 from byline.graph import count_graph
-from byline.policy import load_policy, preset_path
+from byline.policy import load_policy, preset_names, preset_path
 from byline.policy._loader import parse_policy
 
 from factories import write_snapshot
@@ -289,3 +289,32 @@ def test_from_the_follow_graph_to_a_flag(tmp_path: Path) -> None:
         assert result.summary["required"] == required
         assert result.summary["flagged_owners"] == 1
         assert flagged(tmp_path / name) == [("h1", 2, required, 5, "baidu.tier.1m")]
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_decides_the_same_with_owner_columns(name: str, tmp_path: Path) -> None:
+    """Owner columns change no preset's decisions: they are read only to flag owners."""
+    policy = load_policy(name)
+    rules = (policy.floor, *policy.tiers)
+    values = sorted({v + d for t in rules for v in t.threshold.values() for d in (-1, 0)})
+    plain: list[dict[str, Any]] = []
+    for i, value in enumerate(values * len(Category)):
+        category = list(Category)[i % len(Category)]
+        metrics = {m: value for m in policy.metrics}
+        plain.append(
+            {"account_id": f"a{i:04d}", "kind": "individual", "category": category.value, **metrics}
+        )
+    top = max(values) + 1
+    linked = [
+        r | {"owner_ref": f"h{i % 3}" if i % 2 else None} | dict.fromkeys(policy.owner_metrics, top)
+        for i, r in enumerate(plain)
+    ]
+    alone, with_owners = (
+        run(tmp_path / label, policy, snapshot)
+        for label, snapshot in (("plain", plain), ("linked", linked))
+    )
+    assert alone[1] == with_owners[1]
+    for key in ("required", "reported", "by_outcome", "by_tier", "by_category", "rejected"):
+        assert alone[0].summary[key] == with_owners[0].summary[key], key
+    assert alone[0].summary["flagged_owners"] is None
+    assert with_owners[0].summary["flagged_owners"] is not None
