@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from byline.domain.policy import Policy, owner_metric
+from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, Category, Outcome
 
 
@@ -74,11 +74,9 @@ def judged_metrics(account: Account, policy: Policy) -> dict[str, int]:
     """The metrics ``account`` is judged on: its own; under ``judge = "owner"``, for a linked
     account, each metric's owner value (``owner_<metric>``) where that is higher than its own.
     An owner value missing counts as the account's own."""
-    metrics = dict(account.metrics)
-    if policy.judges_owners and account.owner_ref is not None:
-        for m in policy.metrics:
-            metrics[m] = max(metrics.get(m, 0), account.metrics.get(owner_metric(m), 0))
-    return metrics
+    return dict(account.metrics) | policy.judged(
+        account.metrics, linked=account.owner_ref is not None
+    )
 
 
 def _linked(policy: Policy) -> tuple[str, ...]:

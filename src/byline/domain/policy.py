@@ -7,6 +7,7 @@ every decision names the ids that produced it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -282,6 +283,15 @@ class Policy(_Model):
     def judges_owners(self) -> bool:
         """Whether each linked account is judged by its owner's metrics (``judge = "owner"``)."""
         return self.linked_accounts.judge == "owner"
+
+    def judged(self, metrics: Mapping[str, int], *, linked: bool) -> dict[str, int]:
+        """Each of :attr:`metrics` as an account is judged on it: its own value; under
+        ``judge = "owner"``, for a ``linked`` account, its owner's (``owner_<metric>``) where
+        higher. A value missing counts as 0."""
+        own = {m: metrics.get(m, 0) for m in self.metrics}
+        if not (linked and self.judges_owners):
+            return own
+        return {m: max(v, metrics.get(owner_metric(m), 0)) for m, v in own.items()}
 
     @property
     def owner_metrics(self) -> tuple[str, ...]:

@@ -15,7 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from byline.domain import Account, AccountKind, Category, Policy, decide
-from byline.engine import Evaluation, SnapshotError, evaluate, floor_violations
+from byline.domain.cases import at_or_above_floor
+from byline.engine import (
+    Evaluation,
+    SnapshotError,
+    current_metrics,
+    evaluate,
+    floor_violations,
+    reported_accounts,
+)
 from byline.graph import count_graph
 from byline.policy import load_policy, preset_names, preset_path
 from byline.policy._loader import parse_policy
@@ -318,3 +326,27 @@ def test_every_preset_decides_the_same_with_owner_columns(name: str, tmp_path: P
         assert alone[0].summary[key] == with_owners[0].summary[key], key
     assert alone[0].summary["flagged_owners"] is None
     assert with_owners[0].summary["flagged_owners"] is not None
+
+
+def test_cases_read_back_carry_the_owner_value_only_under_judge_owner(tmp_path: Path) -> None:
+    """What a cycle opens and observes cases from: under ``judge = "owner"`` a linked account's
+    metrics carry its owner's, so its case is held to the floor on what it was judged by."""
+    for policy, linked in ((BAIDU, False), (BY_OWNER, True)):
+        _, _, out = run(tmp_path / str(linked), policy, rows())
+        reported = {r.account_id: r.metrics for r in reported_accounts(out, policy)}
+        assert reported["d1"] == {"followers": 1_500_000}  # no owner: its own only
+        snapshot = tmp_path / str(linked) / "snapshot.parquet"
+        now = current_metrics(snapshot, policy, ["b1", "e1"])
+        assert now["e1"] == {"followers": 400_000}
+        if linked:
+            assert reported["b1"] == {"followers": 300_000, "owner_followers": 1_200_000}
+            assert now["b1"] == {"followers": 300_000, "owner_followers": 1_200_000}
+            assert at_or_above_floor(reported["b1"], policy)
+        else:
+            assert "b1" not in reported
+            assert now["b1"] == {"followers": 300_000}
+        assert not at_or_above_floor({"followers": 300_000}, policy)
+        # An owner value counts only where the policy judges by owners.
+        assert at_or_above_floor({"followers": 300_000, "owner_followers": 900_000}, policy) is (
+            linked
+        )
