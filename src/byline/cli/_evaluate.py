@@ -89,9 +89,16 @@ def evaluate(
     out.print(
         f"Wrote {escape(str(out_dir))}/decisions.parquet, summary.json"
         + (", rejects.csv" if summary.rejected else "")
+        + (", flagged_owners.parquet" if summary.flagged_owners is not None else "")
         + (", diff.parquet" if summary.diff is not None else ""),
         highlight=False,
     )
+    if summary.flagged_owners:
+        out.print(
+            f"{summary.flagged_owners:,} owner(s) flagged: an audience that meets a tier "
+            "across accounts each below the floor (for the compliance lead)",
+            highlight=False,
+        )
 
 
 def render_summary(summary: EvaluationSummary) -> None:

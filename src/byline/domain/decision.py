@@ -21,6 +21,7 @@ class Account:
     kind: AccountKind
     category: Category
     metrics: Mapping[str, int]  # e.g. {"followers": 1_200_000}
+    owner_ref: str | None = None  # the holder running it with others, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +45,11 @@ def decide(account: Account, policy: Policy, as_of: dt.date) -> Decision:
     cover -> not required; a category out of scope -> not required; otherwise the first tier (in
     the policy's priority order) whose threshold is met and whose phase has started decides, and
     if none has started the account waits for its phase.
+
+    Under ``judge = "owner"`` a linked account is judged on its owner's metrics (see
+    :func:`judged_metrics`), and a decision requiring it names the ``[linked_accounts]`` rule.
     """
-    metrics = dict(account.metrics)
+    metrics = judged_metrics(account, policy)
 
     def result(outcome: Outcome, reasons: tuple[str, ...], tier: str | None = None) -> Decision:
         return Decision(account.account_id, outcome is Outcome.REQUIRED, outcome, tier, reasons)
@@ -61,6 +65,20 @@ def decide(account: Account, policy: Policy, as_of: dt.date) -> Decision:
         return result(Outcome.CATEGORY_OUT_OF_SCOPE, (policy.scope.id,))
     for tier in met:
         if tier.phase_starts <= as_of:
-            reasons = (tier.id, policy.subjects.id, policy.scope.id)
+            reasons = (tier.id, *_linked(policy), policy.subjects.id, policy.scope.id)
             return result(Outcome.REQUIRED, reasons, tier.id)
     return result(Outcome.PHASE_NOT_STARTED, (met[0].id,))
+
+
+def judged_metrics(account: Account, policy: Policy) -> dict[str, int]:
+    """The metrics ``account`` is judged on: its own; under ``judge = "owner"``, for a linked
+    account, each metric's owner value (``owner_<metric>``) where that is higher than its own.
+    An owner value missing counts as the account's own."""
+    return dict(account.metrics) | policy.judged(
+        account.metrics, linked=account.owner_ref is not None
+    )
+
+
+def _linked(policy: Policy) -> tuple[str, ...]:
+    rule = policy.linked_accounts.id
+    return (rule,) if policy.judges_owners and rule else ()

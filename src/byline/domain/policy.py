@@ -7,7 +7,8 @@ every decision names the ids that produced it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Self
+from collections.abc import Mapping
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -127,6 +128,37 @@ class Tier(_Model):
         return self
 
 
+class LinkedAccounts(_Model):
+    """How the accounts one holder runs (``owner_ref``) are judged.
+
+    ``judge = "account"`` (the default): each account on its own metrics. ``judge = "owner"``:
+    each linked account on its owner's, read from the snapshot column ``owner_<metric>`` for
+    every metric the policy names (``owner_followers``: the distinct followers over all the
+    owner's accounts, as ``byline count`` writes it), or its own where that is higher. Under
+    either, an owner whose audience meets a tier while every one of its accounts is below the
+    floor is flagged in the evaluation's outputs; only ``"owner"`` obliges its accounts.
+    """
+
+    id: RuleId | None = None
+    judge: Literal["account", "owner"] = "account"
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _named(self) -> Self:
+        if self.judge == "owner" and self.id is None:
+            raise ValueError("judge = 'owner' needs an 'id': the decisions it makes name the rule")
+        return self
+
+
+OWNER_PREFIX = "owner_"
+
+
+def owner_metric(metric: str) -> str:
+    """The snapshot column holding an owner's value of ``metric`` (``owner_followers``); a
+    metric already named as an owner's (a threshold on ``owner_followers``) is its own."""
+    return metric if metric.startswith(OWNER_PREFIX) else OWNER_PREFIX + metric
+
+
 class Display(_Model):
     """What the public label shows, where, and on what condition."""
 
@@ -228,6 +260,7 @@ class Policy(_Model):
     incentives: tuple[IncentiveRule, ...] = ()
     drop: DropRule
     voluntary: Voluntary
+    linked_accounts: LinkedAccounts = LinkedAccounts()
     text: dict[LanguageTag, PolicyText] = Field(default_factory=dict)
 
     @property
@@ -246,6 +279,25 @@ class Policy(_Model):
             seen.update(dict.fromkeys(threshold))
         return tuple(seen)
 
+    @property
+    def judges_owners(self) -> bool:
+        """Whether each linked account is judged by its owner's metrics (``judge = "owner"``)."""
+        return self.linked_accounts.judge == "owner"
+
+    def judged(self, metrics: Mapping[str, int], *, linked: bool) -> dict[str, int]:
+        """Each of :attr:`metrics` as an account is judged on it: its own value; under
+        ``judge = "owner"``, for a ``linked`` account, its owner's (``owner_<metric>``) where
+        higher. A value missing counts as 0."""
+        own = {m: metrics.get(m, 0) for m in self.metrics}
+        if not (linked and self.judges_owners):
+            return own
+        return {m: max(v, metrics.get(owner_metric(m), 0)) for m, v in own.items()}
+
+    @property
+    def owner_metrics(self) -> tuple[str, ...]:
+        """The snapshot columns holding an owner's value of each of :attr:`metrics`."""
+        return tuple(dict.fromkeys(owner_metric(m) for m in self.metrics))
+
     def rule_ids(self) -> tuple[str, ...]:
         singles: tuple[Floor | Subjects | Scope | Notice | Display | Viewers, ...] = (
             self.floor,
@@ -255,16 +307,20 @@ class Policy(_Model):
             self.display,
             self.viewers,
         )
-        return tuple(
-            r.id
-            for r in (
-                *singles,
-                *self.tiers,
-                *self.penalties,
-                *self.incentives,
-                self.drop,
-                self.voluntary,
-            )
+        linked = (self.linked_accounts.id,) if self.linked_accounts.id else ()
+        return (
+            *(
+                r.id
+                for r in (
+                    *singles,
+                    *self.tiers,
+                    *self.penalties,
+                    *self.incentives,
+                    self.drop,
+                    self.voluntary,
+                )
+            ),
+            *linked,
         )
 
     def rules(self) -> dict[str, BaseModel]:
@@ -276,6 +332,7 @@ class Policy(_Model):
             *self.incentives,
             self.drop,
             self.voluntary,
+            *((self.linked_accounts,) if self.linked_accounts.id else ()),
         )
         return dict(zip(self.rule_ids(), every, strict=True))
 

@@ -214,6 +214,7 @@ def coded(kind: type[_Code], value: str) -> _Code:
         codes = ", ".join(c.value for c in kind)
         raise ValueError(f"a {kind.__name__} is one of: {codes}") from None
 
+
 # Which list an audit entry's ``reason`` code comes from.
 REASON_LISTS: dict[AuditAction, type[StrEnum]] = {
     AuditAction.CASE_REJECTED: RejectionReason,

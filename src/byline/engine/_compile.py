@@ -2,14 +2,18 @@
 
 The order of the CASE arms is the order of the checks in ``decide``; the property tests hold the
 two to the same answers.
+
+With ``owners`` (the rows carry ``owner_ref`` and the owner metrics) it also says which rows an
+owner flag needs (``keep``) and which tier an owner's audience reaches (``owner_tier``); under
+``judge = "owner"`` a linked account's metrics are its owner's where higher (``judged``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from byline.domain.policy import Policy, Threshold
+from byline.domain.policy import Policy, Threshold, owner_metric
 from byline.domain.vocabulary import Outcome
 
 
@@ -19,11 +23,26 @@ class CompiledDecision:
     outcome: str  # SQL: the Outcome value
     tier: str  # SQL: the deciding tier's id, or NULL
     reasons: str  # SQL: the rule ids, VARCHAR[]
+    keep: str = ""  # SQL: a good row worth keeping (meets a tier, or its owner's audience does)
+    own_floor: str = ""  # SQL: the row meets the floor on its own metrics
+    owner_tier: str = "NULL::VARCHAR"  # SQL: the first tier its owner's audience meets, or NULL
 
 
-def compile_decision(policy: Policy, as_of: dt.date) -> CompiledDecision:
-    floor = _meets(policy.floor.threshold)
-    met = {t.id: _meets(t.threshold) for t in policy.tiers}
+def judged(policy: Policy, owners: bool) -> dict[str, str]:
+    """SQL for each metric as a row is judged on it: the column; under ``judge = "owner"``, a
+    linked account's owner value where higher."""
+    if not (owners and policy.judges_owners):
+        return {m: m for m in policy.metrics}
+    return {
+        m: f"(CASE WHEN owner_ref IS NULL THEN {m} ELSE greatest({m}, {owner_metric(m)}) END)"
+        for m in policy.metrics
+    }
+
+
+def compile_decision(policy: Policy, as_of: dt.date, *, owners: bool = False) -> CompiledDecision:
+    value = judged(policy, owners)
+    floor = _meets(policy.floor.threshold, value)
+    met = {t.id: _meets(t.threshold, value) for t in policy.tiers}
     met_any = f"({floor}) AND ({' OR '.join(f'({m})' for m in met.values())})"
     kinds = ", ".join(_lit(k.value) for k in policy.subjects.kinds)
     categories = ", ".join(_lit(c.value) for c in policy.scope.in_scope()) or "NULL"
@@ -38,7 +57,8 @@ def compile_decision(policy: Policy, as_of: dt.date) -> CompiledDecision:
     # constant, so the phase test is settled here rather than per row.
     for tier in policy.tiers:
         if tier.phase_starts <= as_of:
-            reasons = [tier.id, policy.subjects.id, policy.scope.id]
+            linked = [i for i in (policy.linked_accounts.id,) if i and policy.judges_owners]
+            reasons = [tier.id, *linked, policy.subjects.id, policy.scope.id]
             arms.append((met[tier.id], Outcome.REQUIRED, tier.id, reasons))
     for tier in policy.tiers:
         arms.append((met[tier.id], Outcome.PHASE_NOT_STARTED, None, [tier.id]))
@@ -54,11 +74,24 @@ def compile_decision(policy: Policy, as_of: dt.date) -> CompiledDecision:
             whens.append(f"WHEN {cond} THEN {value}")
         return "CASE " + " ".join(whens) + " END"
 
-    return CompiledDecision(met_any, case("outcome"), case("tier"), case("reasons"))
+    compiled = CompiledDecision(met_any, case("outcome"), case("tier"), case("reasons"))
+    if not owners:
+        return replace(compiled, keep=met_any, own_floor=_meets(policy.floor.threshold))
+    owner = {m: owner_metric(m) for m in policy.metrics}
+    owner_met = {t.id: _meets(t.threshold, owner) for t in policy.tiers}
+    owner_any = " OR ".join(f"({m})" for m in owner_met.values())
+    tiers = " ".join(f"WHEN {m} THEN {_lit(t)}" for t, m in owner_met.items())
+    return replace(
+        compiled,
+        keep=f"({met_any}) OR (owner_ref IS NOT NULL AND ({owner_any}))",
+        own_floor=_meets(policy.floor.threshold),
+        owner_tier=f"CASE {tiers} END",
+    )
 
 
-def _meets(threshold: Threshold) -> str:
-    return " AND ".join(f"{metric} >= {value}" for metric, value in threshold.items())
+def _meets(threshold: Threshold, value: dict[str, str] | None = None) -> str:
+    value = value or {}
+    return " AND ".join(f"{value.get(m, m)} >= {v}" for m, v in threshold.items())
 
 
 def _lit(text: str) -> str:

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from duckdb import DuckDBPyConnection
+
 from byline.domain.policy import Policy
 from byline.engine._diff import write_diff
 from byline.engine._outputs import (
@@ -23,9 +25,10 @@ from byline.engine._outputs import (
     write_outputs,
     writing,
 )
+from byline.engine._owners import FLAGGED, flag_owners
 from byline.engine._read import read_and_decide, reading
 from byline.engine._settings import EngineSettings, connect
-from byline.engine._snapshot import open_snapshot
+from byline.engine._snapshot import Snapshot, SnapshotError, open_snapshot
 from byline.engine._steps import Progress, Stepper
 from byline.engine._summary import EvaluationSummary
 
@@ -68,11 +71,14 @@ def evaluate(
 
     try:
         with reading(snapshot_path):
-            snapshot = open_snapshot(con, snapshot_path, policy.metrics, fmt)
+            snapshot = _open(con, snapshot_path, policy, fmt)
             read = read_and_decide(con, snapshot, policy, as_of, settings, progress, timings)
         step = Stepper(con, progress, timings)
-        step("write", write_outputs, policy, as_of, out_dir, stage)
-        summary = summarise(con, snapshot, policy, as_of, read)
+        step("write", write_outputs, snapshot, policy, as_of, out_dir, stage)
+        flagged = None  # a snapshot without owners cannot say
+        if snapshot.owners:
+            flagged = step("owners", flag_owners, snapshot, policy, as_of, out_dir, stage)
+        summary = replace(summarise(con, snapshot, policy, as_of, read), flagged_owners=flagged)
         if previous is not None:
             check_comparable(previous, policy)
             with writing(out_dir / DIFF):
@@ -86,7 +92,7 @@ def evaluate(
         # Every output is whole: in place, the summary (which says the set is done) last. An
         # output this run did not write goes: one left from an earlier run would lie.
         (out_dir / SUMMARY).unlink(missing_ok=True)
-        for name in (DECISIONS, REJECTS, DIFF):
+        for name in (DECISIONS, REJECTS, FLAGGED, DIFF):
             if name in staged:
                 staged.pop(name).replace(out_dir / name)
             else:
@@ -97,3 +103,24 @@ def evaluate(
         for partial in staged.values():
             partial.unlink(missing_ok=True)
         con.close()
+
+
+def _open(con: DuckDBPyConnection, path: Path, policy: Policy, fmt: str | None) -> Snapshot:
+    """The snapshot with the policy's metrics, and with ``owner_ref`` and the owner metrics
+    (``owner_followers``) when it has them: required under ``judge = "owner"``, otherwise read
+    only to flag owners (a snapshot without them is evaluated as before, and flags none)."""
+    owner = tuple(m for m in policy.owner_metrics if m not in policy.metrics)
+    try:
+        return open_snapshot(
+            con, path, policy.metrics, fmt, ("owner_ref",), owner, policy.judges_owners
+        )
+    except SnapshotError as exc:
+        if "missing required column" not in str(exc):
+            raise
+        if policy.judges_owners:
+            raise SnapshotError(
+                f"{exc}; policy {policy.id!r} judges linked accounts by their owner "
+                f"([linked_accounts] judge = 'owner'), which needs owner_ref and "
+                f"{', '.join(policy.owner_metrics)} (byline count --owners --accounts fills them)"
+            ) from None
+    return open_snapshot(con, path, policy.metrics, fmt)

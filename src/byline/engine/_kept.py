@@ -21,7 +21,7 @@ def decide_interesting_rows(
     The filter uses only the cheap ``_good`` test and the thresholds, so messages and decisions
     are worked out for the few rows kept, not for every row read.
     """
-    decision = compile_decision(policy, as_of)
+    decision = compile_decision(policy, as_of, owners=snapshot.owners)
     create_kept(con, snapshot.values_sql(), snapshot, decision, has_duplicates(con))
 
 
@@ -43,18 +43,22 @@ def create_kept(
         if has_dups
         else "NULL"
     )
-    metrics = "".join(f", {m}" for m in snapshot.metrics)
+    columns = snapshot.carried
+    metrics = "".join(f", {m}" for m in columns)
+    # ``reported``: decided and meeting some tier's threshold. The other accepted rows are kept
+    # only for an owner flag (``engine._owners``): below every tier, never in the decisions.
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _kept AS
 SELECT _row, account_id, kind, category{metrics}, accepted,
+       accepted AND coalesce({decision.met_any}, false) AS reported,
        CASE WHEN NOT accepted THEN reject_reason END AS reject_reason,
        CASE WHEN accepted THEN {decision.outcome} END AS outcome,
        CASE WHEN accepted THEN {decision.tier} END AS tier,
        CASE WHEN accepted THEN {decision.reasons} END AS reasons
 FROM (
-  SELECT v._row, v.account_id, v.kind, v.category{"".join(f", v.{m}" for m in snapshot.metrics)},
+  SELECT v._row, v.account_id, v.kind, v.category{"".join(f", v.{m}" for m in columns)},
          {accepted} AS accepted,
          concat_ws('; ', {dup_problem}, {snapshot.problems_sql()}) AS reject_reason
   FROM ({rows_sql}) v {dup_join}
-  WHERE NOT ({accepted}) OR ({decision.met_any})
+  WHERE NOT ({accepted}) OR ({decision.keep})
 )""")

@@ -1,5 +1,8 @@
 """Reading a few accounts back: the required accounts of an evaluation, and the current counts
-of given accounts in a snapshot (for cases whose accounts fell below every threshold)."""
+of given accounts in a snapshot (for cases whose accounts fell below every threshold).
+
+Under ``judge = "owner"`` a linked account's metrics also carry its owner's (``owner_followers``),
+so that its case is held to the floor on what it was judged by (``domain.cases``)."""
 
 from __future__ import annotations
 
@@ -29,7 +32,8 @@ class Reported:
 
 def reported_accounts(out_dir: Path, policy: Policy) -> list[Reported]:
     """Every account of an evaluation's decisions file (all at or above a threshold)."""
-    metrics = ", ".join(policy.metrics)
+    names = _carried(policy)
+    metrics = ", ".join(_owner_sql(policy, m) for m in names)
     path = str(out_dir / DECISIONS).replace("'", "''")
     con = connect()
     try:
@@ -39,10 +43,26 @@ def reported_accounts(out_dir: Path, policy: Policy) -> list[Reported]:
         ).fetchall()
     finally:
         con.close()
-    return [
-        Reported(r[0], r[1], r[2], r[3], r[4], dict(zip(policy.metrics, r[5:], strict=True)))
-        for r in rows
-    ]
+    return [Reported(r[0], r[1], r[2], r[3], r[4], _metrics(names, r[5:])) for r in rows]
+
+
+def _carried(policy: Policy) -> tuple[str, ...]:
+    """The metrics a case carries: the policy's, and under ``judge = "owner"`` the owner's."""
+    if not policy.judges_owners:
+        return policy.metrics
+    return (*policy.metrics, *(m for m in policy.owner_metrics if m not in policy.metrics))
+
+
+def _owner_sql(policy: Policy, metric: str, rows: str = "") -> str:
+    """A column as read back (of ``rows``, an alias): an owner metric only for a linked
+    account (else NULL)."""
+    if metric in policy.metrics:
+        return f"{rows}{metric}"
+    return f"CASE WHEN {rows}owner_ref IS NOT NULL THEN {rows}{metric} END AS {metric}"
+
+
+def _metrics(names: tuple[str, ...], values: tuple[object, ...]) -> dict[str, int]:
+    return {m: int(v) for m, v in zip(names, values, strict=True) if isinstance(v, int)}
 
 
 def current_metrics(
@@ -54,9 +74,13 @@ def current_metrics(
         return {}
     con = connect()
     try:
-        snapshot = open_snapshot(con, snapshot_path, policy.metrics)
+        names = _carried(policy)
+        owner = names[len(policy.metrics) :]
+        snapshot = open_snapshot(
+            con, snapshot_path, policy.metrics, None, ("owner_ref",) if owner else (), owner, True
+        )
         con.register("_wanted", wanted)
-        metrics = ", ".join(f"v.{m}" for m in policy.metrics)
+        metrics = ", ".join(_owner_sql(policy, m, "v.") for m in names)
         rows = con.execute(
             f"SELECT v.account_id, {metrics} FROM ({snapshot.values_sql()}) v "
             "JOIN _wanted w ON w.wanted_id = v.account_id WHERE v._good"
@@ -69,5 +93,5 @@ def current_metrics(
         if row[0] in found:
             found[row[0]] = {}
         else:
-            found[row[0]] = dict(zip(policy.metrics, row[1:], strict=True))
+            found[row[0]] = _metrics(names, row[1:])
     return {k: v for k, v in found.items() if v}

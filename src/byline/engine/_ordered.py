@@ -77,8 +77,8 @@ def decide_by_column(
     ascending, proves them unique and hands over the kept rows' ids. False, with no ``_kept``,
     when it cannot.
     """
-    decision = compile_decision(policy, as_of)
-    wanted = f"NOT _good OR ({decision.met_any})"
+    decision = compile_decision(policy, as_of, owners=snapshot.owners)
+    wanted = f"NOT _good OR ({decision.keep})"
     step.share = _SCAN_SHARE
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _scan AS "
@@ -127,7 +127,7 @@ def decide_in_order(
     was less than the next run's first: then no id appears twice and ``_kept`` is final.
     False, with no ``_kept``, as soon as some id is not greater than the one before.
     """
-    decision = compile_decision(policy, as_of)
+    decision = compile_decision(policy, as_of, owners=snapshot.owners)
     scans = []
     for i, (first, last) in enumerate(runs):
         if last is None:  # the whole file
@@ -145,7 +145,7 @@ def decide_in_order(
         # row out of order stops the scan: nothing out of order is ever kept, and a file in
         # no order costs a few rows read, not a table of them.
         in_order = "_prev_row + 1 = _row AND _prev_id < account_id"
-        wanted = f"NOT _good OR ({decision.met_any})"
+        wanted = f"NOT _good OR ({decision.keep})"
         scans.append(f"""
 SELECT *, {in_run} AND ({wanted}) AS _keep, {run_end} AS _run_end, {i} AS _run FROM (
   SELECT v.*, lag(v.account_id, 1, '') OVER () AS _prev_id,

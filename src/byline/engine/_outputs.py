@@ -51,12 +51,14 @@ def writing(path: Path) -> Iterator[None]:
 
 def write_outputs(
     con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
     policy: Policy,
     as_of: dt.date,
     out_dir: Path,
     stage: Callable[[str], Path],
 ) -> None:
-    metrics = ", ".join(policy.metrics)
+    # The policy's metrics, then (when the snapshot has them) the owner's: what was judged.
+    metrics = ", ".join(snapshot.carried)
     with writing(out_dir / DECISIONS):
         con.execute(
             f"""
@@ -64,7 +66,7 @@ COPY (
   SELECT account_id, outcome = '{Outcome.REQUIRED.value}' AS required, tier, reasons,
          outcome, kind, category, {metrics},
          ? AS policy_id, ? AS policy_version, ?::DATE AS as_of
-  FROM _kept WHERE accepted ORDER BY account_id
+  FROM _kept WHERE reported ORDER BY account_id
 ) TO '{sql_path(stage(DECISIONS))}' (FORMAT parquet, COMPRESSION zstd)""",
             [policy.id, policy.version, as_of],
         )
@@ -86,13 +88,13 @@ def summarise(
 
     rejected = grouped("SELECT 'n', count(*) FROM _kept WHERE NOT accepted").get("n", 0)
     accepted = read - rejected
-    by_outcome = grouped("SELECT outcome, count(*) FROM _kept WHERE accepted GROUP BY 1")
+    by_outcome = grouped("SELECT outcome, count(*) FROM _kept WHERE reported GROUP BY 1")
     reported = sum(by_outcome.values())
     by_outcome[Outcome.BELOW_THRESHOLD.value] = accepted - reported
     by_tier = grouped("SELECT tier, count(*) FROM _kept WHERE tier IS NOT NULL GROUP BY 1")
     by_category: dict[str, dict[str, int]] = {}
     for category, outcome, n in con.execute(
-        "SELECT category, outcome, count(*) FROM _kept WHERE accepted GROUP BY 1, 2 ORDER BY 1, 2"
+        "SELECT category, outcome, count(*) FROM _kept WHERE reported GROUP BY 1, 2 ORDER BY 1, 2"
     ).fetchall():
         by_category.setdefault(category, {})[outcome] = int(n)
     return EvaluationSummary(

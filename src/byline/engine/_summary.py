@@ -29,7 +29,9 @@ class DiffCounts:
 class EvaluationSummary:
     """The counts of one evaluation. ``decided`` equals ``accepted`` (every accepted row is
     decided); ``reported`` counts accepted rows at or above some tier's threshold; ``diff`` is
-    there when the run was compared with a previous one; ``seconds`` times each step."""
+    there when the run was compared with a previous one; ``flagged_owners`` counts the owners
+    whose distinct audience reaches a tier while every account of theirs is below the floor
+    (None when the snapshot names no owners); ``seconds`` times each step."""
 
     snapshot: str
     format: str
@@ -47,6 +49,7 @@ class EvaluationSummary:
     by_category: Mapping[str, Mapping[str, int]]
     rejected_by_field: Mapping[str, int]
     diff: DiffCounts | None = None
+    flagged_owners: int | None = None
     seconds: Mapping[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,6 +70,7 @@ class EvaluationSummary:
             "by_tier": dict(self.by_tier),
             "by_category": {k: dict(v) for k, v in self.by_category.items()},
             "rejected_by_field": dict(self.rejected_by_field),
+            "flagged_owners": self.flagged_owners,
             "seconds": dict(self.seconds),
         }
         if self.diff is not None:
@@ -97,5 +101,6 @@ class EvaluationSummary:
             by_category={k: dict(v) for k, v in data["by_category"].items()},
             rejected_by_field=dict(data["rejected_by_field"]),
             diff=DiffCounts(**diff) if diff is not None else None,
+            flagged_owners=data.get("flagged_owners"),
             seconds=dict(data.get("seconds", {})),
         )

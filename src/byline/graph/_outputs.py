@@ -151,9 +151,12 @@ def filled(snapshot: pa.Table, values: dict[str, NDArray[np.int64]]) -> pa.Table
     """``snapshot`` with each of ``values`` in place of its column (or appended), row order kept."""
     table = snapshot
     for name in FILLED:
-        column = pa.array(values[name], pa.int64())
-        if name in table.column_names:
-            table = table.set_column(table.column_names.index(name), name, column)
-        else:
-            table = table.append_column(name, column)
+        table = with_column(table, name, pa.array(values[name], pa.int64()))
     return table
+
+
+def with_column(table: pa.Table, name: str, column: pa.Array) -> pa.Table:
+    """``table`` with ``column`` in place of its column ``name``, or appended."""
+    if name in table.column_names:
+        return table.set_column(table.column_names.index(name), name, column)
+    return table.append_column(name, column)

@@ -307,7 +307,14 @@ def _write_accounts(
         "effective_followers": effective,
         "owner_followers": owner_followers,
     }
-    outputs.write_parquet(report.out_dir / outputs.ACCOUNTS, outputs.filled(snapshot, values))
+    table = outputs.filled(snapshot, values)
+    if owned is not None:
+        # The owners the audiences were counted by, so that owner_ref and owner_followers agree
+        # (``[linked_accounts]`` in a policy reads both): an account not listed has none.
+        index = pa.array(owned.owner_of_account[np.where(has, pos, 0)], mask=~has)
+        refs = pc.cast(owned.names.take(index), pa.string())
+        table = outputs.with_column(table, "owner_ref", refs)
+    outputs.write_parquet(report.out_dir / outputs.ACCOUNTS, table)
     report.files["accounts"] = outputs.ACCOUNTS
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from byline.domain.cases._case import Case, CaseState
-from byline.domain.policy import Policy
+from byline.domain.policy import Policy, owner_metric
 
 
 def at_or_above_floor(metrics: Mapping[str, int], policy: Policy) -> bool:
-    return all(metrics.get(m, 0) >= v for m, v in policy.floor.threshold.items())
+    """Whether ``metrics`` meet the floor on what the policy judges: under ``judge = "owner"``
+    a linked account's case carries its owner's values too (``owner_followers``)."""
+    linked = any(owner_metric(m) in metrics and owner_metric(m) != m for m in policy.metrics)
+    judged = policy.judged(metrics, linked=linked)
+    return all(judged[m] >= v for m, v in policy.floor.threshold.items())
 
 
 def may_show(case: Case, policy: Policy) -> bool:
