@@ -30,6 +30,7 @@ KEYS = {
     "by_tier",
     "by_category",
     "rejected_by_field",
+    "flagged_owners",  # null: this snapshot names no owners
     "seconds",
 }
 
@@ -52,6 +53,7 @@ def test_summary_json_is_the_typed_summary_written_out(tmp_path: Path) -> None:
     assert (nov.summary.read, nov.summary.accepted, nov.summary.rejected) == (3, 2, 1)
     assert written["rejected_by_field"] == {"followers": 1}
     assert EvaluationSummary.from_dict(written) == nov.summary
+    assert written["flagged_owners"] is None
 
     second = write_snapshot(tmp_path / "2.parquet", rows(100))
     dec = evaluate(second, WEIBO, dt.date(2023, 12, 1), tmp_path / "dec", previous=tmp_path / "nov")
