@@ -19,7 +19,7 @@ ALLOWED = {
     "engine": {"domain"},
     "synth": {"domain"},
     # the follower-counting engine: pure computation over files
-    "graph": {"domain"},
+    "graph": {"domain", "engine"},  # the snapshot formats
     # the words (catalogues, the policy in plain words) for every front door
     "words": {"domain"},
     # persistence: each may use the store and the audit trail, nothing above

@@ -26,7 +26,13 @@ from byline.engine._outputs import DECISIONS, DIFF, REJECTS, SUMMARY, OutputErro
 from byline.engine._promise import floor_violations
 from byline.engine._samples import accounts_between, diff_sample, drifted_snapshot
 from byline.engine._settings import EngineSettings, SettingError, connect
-from byline.engine._snapshot import FORMATS, Snapshot, SnapshotError, open_snapshot
+from byline.engine._snapshot import (
+    FORMATS,
+    Snapshot,
+    SnapshotError,
+    format_by_suffix,
+    open_snapshot,
+)
 from byline.engine._steps import Progress
 from byline.engine._summary import DiffCounts, EvaluationSummary
 
@@ -64,6 +70,7 @@ __all__ = [
     "drifted_snapshot",
     "evaluate",
     "floor_violations",
+    "format_by_suffix",
     "ids_digest",
     "live_metrics",
     "load_checkpoint",

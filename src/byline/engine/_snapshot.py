@@ -29,6 +29,13 @@ _SUFFIXES = {
     ".ndjson": "jsonl",
     ".json": "jsonl",
 }
+
+
+def format_by_suffix(path: Path) -> str | None:
+    """The format a file's name says (one of ``FORMATS``), or None when it says none."""
+    return _SUFFIXES.get(path.suffix.lower())
+
+
 _INTEGER_TYPES = (
     "TINYINT",
     "SMALLINT",
@@ -194,7 +201,7 @@ def open_snapshot(
         raise SnapshotError(f"{path}: no such file")
     if path.is_dir():
         raise SnapshotError(f"{path}: is a folder; give the snapshot file inside it")
-    fmt = fmt or _SUFFIXES.get(path.suffix.lower())
+    fmt = fmt or format_by_suffix(path)
     if fmt not in FORMATS:
         raise SnapshotError(
             f"{path}: cannot tell the format from the name; use a .parquet, .csv or .jsonl file "

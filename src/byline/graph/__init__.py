@@ -6,7 +6,8 @@ audience, the rejected rows and a summary whose row tallies reconcile. It is the
 engine that another (Spark, say) is held to.
 """
 
-from byline.graph._files import FORMATS, GraphFileError
+from byline.engine import FORMATS
+from byline.graph._files import GraphFileError
 from byline.graph._outputs import ACCOUNTS, COUNTS, OWNERS, REJECTS, SUMMARY, GraphOutputError
 from byline.graph._run import DEFAULT_FLAGGED, CountReport, count_graph
 

@@ -19,15 +19,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-FORMATS = ("parquet", "csv", "jsonl")
-_SUFFIXES = {
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".csv": "csv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-}
+from byline.engine import FORMATS, format_by_suffix
+
 EDGE_COLUMNS = ("follower_id", "followee_id")
 FLAG_COLUMNS = ("account_id", "flag")
 OWNER_COLUMNS = ("account_id", "owner_ref")
@@ -61,7 +54,7 @@ def file_format(path: Path, fmt: str | None) -> str:
         raise GraphFileError(f"{path}: no such file")
     if path.is_dir():
         raise GraphFileError(f"{path}: is a folder; give the file inside it")
-    found = fmt or _SUFFIXES.get(path.suffix.lower())
+    found = fmt or format_by_suffix(path)
     if found not in FORMATS:
         raise GraphFileError(
             f"{path}: cannot tell the format from the name; use a .parquet, .csv or .jsonl file "
