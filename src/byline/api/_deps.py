@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -119,9 +119,14 @@ PlatformPath = Annotated[
 
 
 def _limited(state: AppState, bucket: str, limit: int) -> None:
-    verdict = state.limiter.hit(bucket, limit)
+    _all_limited(state, ((bucket, limit),))
+
+
+def _all_limited(state: AppState, limits: Sequence[tuple[str, int]]) -> None:
+    """One request counted in every (bucket, limit); 429 when any is past its limit."""
+    verdict = state.limiter.hit_all(limits)
     if not verdict.allowed:
-        state.metrics.rate_limited.labels(bucket.split(":", 1)[0]).inc()
+        state.metrics.rate_limited.labels(verdict.bucket.split(":", 1)[0]).inc()
         raise Problem(
             429,
             "Too many requests",
@@ -150,8 +155,9 @@ def bearer_token(authorization: str | None) -> str:
     return credentials
 
 
-def staff(*roles: Role) -> Callable[..., Awaitable[Principal]]:
-    """A dependency admitting API keys of ``roles`` for the platform in the path only."""
+def staff(*roles: Role, limited: bool = True) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting API keys of ``roles`` for the platform in the path only (and
+    within the key's rate limit, unless the route counts it itself: ``limited`` false)."""
 
     # Async on purpose, like the label route: a sync dependency costs a thread hop per request;
     # the work here is a cache hit (a database read once per key per few seconds).
@@ -160,14 +166,21 @@ def staff(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         platform: PlatformPath,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
-        return admit_key(state, platform, _credentials(credentials), roles)
+        return admit_key(state, platform, _credentials(credentials), roles, limited=limited)
 
     return dependency
 
 
-def admit_key(state: AppState, platform: str, presented: str, roles: tuple[Role, ...]) -> Principal:
+def admit_key(
+    state: AppState,
+    platform: str,
+    presented: str,
+    roles: tuple[Role, ...],
+    *,
+    limited: bool = True,
+) -> Principal:
     """The key's principal if it is a key of ``platform`` with one of ``roles`` and within its
-    rate limit; else the 401, 403 or 429 problem."""
+    rate limit (counted here unless ``limited`` is false); else the 401, 403 or 429 problem."""
     principal = state.keys.get_or(presented, state.services.access.authenticate)
     if principal is None:
         raise Problem(
@@ -184,8 +197,13 @@ def admit_key(state: AppState, platform: str, presented: str, roles: tuple[Role,
             "Forbidden",
             f"this route needs a key with role {' or '.join(r.value for r in roles)}",
         )
-    _limited(state, f"key:{principal.key_id}", state.settings.key_limit_per_minute)
+    if limited:
+        _limited(state, key_bucket(principal), state.settings.key_limit_per_minute)
     return principal
+
+
+def key_bucket(principal: Principal) -> str:
+    return f"key:{principal.key_id}"
 
 
 def creator(
@@ -207,15 +225,24 @@ def creator(
 
 
 LABEL_ROLES = (Role.LABEL, Role.PLATFORM)
-LabelCaller = Annotated[Principal, Depends(staff(*LABEL_ROLES))]
+# The label route counts the key's and the viewer's rate limits together (``limit_label``).
+LabelCaller = Annotated[Principal, Depends(staff(*LABEL_ROLES, limited=False))]
 PlatformCaller = Annotated[Principal, Depends(staff(Role.PLATFORM, Role.ADMIN))]
 ReviewerCaller = Annotated[Principal, Depends(staff(Role.REVIEWER, Role.ADMIN))]
 AdminCaller = Annotated[Principal, Depends(staff(Role.ADMIN))]
 CreatorCaller = Annotated[Principal, Depends(creator)]
 
 
-def limit_viewer(state: AppState, platform: str, viewer_id: str) -> None:
-    _limited(state, f"viewer:{platform}:{viewer_id}", state.settings.viewer_limit_per_minute)
+def limit_label(state: AppState, caller: Principal, platform: str, viewer_id: str) -> None:
+    """A label lookup counted in the key's rate limit and the viewer's, at once."""
+    settings = state.settings
+    _all_limited(
+        state,
+        (
+            (key_bucket(caller), settings.key_limit_per_minute),
+            (f"viewer:{platform}:{viewer_id}", settings.viewer_limit_per_minute),
+        ),
+    )
 
 
 def spend_names(

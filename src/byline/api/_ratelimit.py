@@ -30,7 +30,7 @@ MAX_NAMES_HELD = 1_000_000
 class Verdict:
     allowed: bool
     retry_after_s: int
-    bucket: str = ""  # the budget that would have been passed (refused spends)
+    bucket: str = ""  # the limit or budget that would have been passed (refused)
 
 
 ALLOWED = Verdict(True, 0)
@@ -39,6 +39,11 @@ ALLOWED = Verdict(True, 0)
 class RateLimiter(Protocol):
     def hit(self, bucket: str, limit: int) -> Verdict:
         """Count one request in ``bucket``; refused past ``limit`` in this minute."""
+        ...
+
+    def hit_all(self, limits: Sequence[tuple[str, int]]) -> Verdict:
+        """Count one request in every (bucket, limit) at once (one round trip to Redis);
+        refused, naming the first bucket past its limit, when any is past its limit."""
         ...
 
     def spend(self, budgets: Sequence[tuple[str, int]], names: Collection[str]) -> Verdict:
@@ -80,16 +85,22 @@ class MemoryLimiter:
         return max(1, limit // self._workers)
 
     def hit(self, bucket: str, limit: int) -> Verdict:
+        return self.hit_all(((bucket, limit),))
+
+    def hit_all(self, limits: Sequence[tuple[str, int]]) -> Verdict:
         now = self._clock()
         window = int(now // WINDOW_S)
+        passed = ""
         with self._lock:
             if window != self._window:  # a new window: the old counts are of no use
                 self._window, self._counts = window, {}
-            count = self._counts.get(bucket, 0) + 1
-            self._counts[bucket] = count
-        if count <= (limit // self._workers or 1):  # this worker's share (see ``share``)
-            return ALLOWED
-        return _retry(now, WINDOW_S)
+            counts = self._counts
+            for bucket, limit in limits:
+                count = counts[bucket] = counts.get(bucket, 0) + 1
+                # this worker's share (see ``share``)
+                if count > (limit // self._workers or 1) and not passed:
+                    passed = bucket
+        return _retry(now, WINDOW_S, passed) if passed else ALLOWED
 
     def spend(self, budgets: Sequence[tuple[str, int]], names: Collection[str]) -> Verdict:
         if not names:
@@ -186,24 +197,29 @@ class RedisLimiter:
         self.on_fallback: Callable[[], None] = lambda: None
 
     def hit(self, bucket: str, limit: int) -> Verdict:
+        return self.hit_all(((bucket, limit),))
+
+    def hit_all(self, limits: Sequence[tuple[str, int]]) -> Verdict:
         if self._down_since is not None and self._clock() < self._retry_at:
-            return self._in_memory(bucket, limit)
+            return self._in_memory(limits)
         now = time.time()
         window = int(now // WINDOW_S)
-        key = f"{self._prefix}{bucket}:{window}"
         try:
             pipe = self._redis.pipeline()
-            pipe.incr(key)
-            pipe.expire(key, WINDOW_S * 2)
-            count = int(pipe.execute()[0])
+            for bucket, _ in limits:
+                key = f"{self._prefix}{bucket}:{window}"
+                pipe.incr(key)
+                pipe.expire(key, WINDOW_S * 2)
+            counts = pipe.execute()[::2]
         except self._errors as exc:
             self._lost(exc)
-            return self._in_memory(bucket, limit)
+            return self._in_memory(limits)
         if self._down_since is not None:
             self._back()
-        if count <= limit:
-            return ALLOWED
-        return Verdict(False, max(1, int((window + 1) * WINDOW_S - now)))
+        for (bucket, limit), count in zip(limits, counts, strict=True):
+            if int(count) > limit:
+                return Verdict(False, max(1, int((window + 1) * WINDOW_S - now)), bucket)
+        return ALLOWED
 
     def spend(self, budgets: Sequence[tuple[str, int]], names: Collection[str]) -> Verdict:
         if not names:
@@ -228,9 +244,9 @@ class RedisLimiter:
             self._back()
         return ALLOWED if passed == 0 else _retry(now, BUDGET_WINDOW_S, budgets[passed - 1][0])
 
-    def _in_memory(self, bucket: str, limit: int) -> Verdict:
+    def _in_memory(self, limits: Sequence[tuple[str, int]]) -> Verdict:
         self.on_fallback()
-        return self._memory.hit(bucket, limit)
+        return self._memory.hit_all(limits)
 
     def _lost(self, exc: Exception) -> None:
         with self._lock:

@@ -192,11 +192,18 @@ class LabelCache:
                 self._young[(platform, account_id)] = (expires, label)
 
     def _open_sealed(
-        self, vault: Vault, live: _LiveIds, answer: dict[str, Label | None], missing: list[str]
+        self,
+        vault: Vault,
+        live: _LiveIds,
+        answer: dict[str, Label | None],
+        missing: list[str],
+        lookup: tuple[str, float, int],
     ) -> list[str]:
         """Answer the ``missing`` accounts whose labels ``live`` holds sealed (the vault opens
-        each name); return those it does not hold."""
+        each name, and the answer is kept as one read from the database is); return those it
+        does not hold. ``lookup``: the platform, the lookup's time and its generation."""
         sealed = live.sealed
+        opened: dict[str, Label | None] = {}
         unread = []
         for account_id in missing:
             held = sealed.get(account_id)
@@ -209,7 +216,11 @@ class LabelCache:
                 sealed.pop(account_id, None)
                 unread.append(account_id)
                 continue
-            answer[account_id] = {"name": name, "kind": held.kind, "since": held.since}
+            label = opened[account_id] = {"name": name, "kind": held.kind, "since": held.since}
+            answer[account_id] = dict(label)
+        if opened:
+            platform, now, generation = lookup
+            self._keep_answers(platform, opened, now, generation)
         return unread
 
     def _keep_sealed(
@@ -282,7 +293,9 @@ def lookup_labels(
             if not missing:
                 return _looked_up(answer)
     if missing and live is not None:  # labels read before, their names still sealed
-        missing = cache._open_sealed(programme.vault, live, answer, missing)
+        missing = cache._open_sealed(
+            programme.vault, live, answer, missing, (platform, now, generation)
+        )
         if not missing:
             return _looked_up(answer)
     with programme.db.reading() as conn:
@@ -297,7 +310,9 @@ def lookup_labels(
                 live = cache._read_live_ids(conn, platform, now, generation)
             missing = cache._fill(platform, answer, now, None if live is None else live.ids)
             if missing and live is not None:
-                missing = cache._open_sealed(programme.vault, live, answer, missing)
+                missing = cache._open_sealed(
+                    programme.vault, live, answer, missing, (platform, now, generation)
+                )
         if missing:
             read, sealed = _read_labels(programme, conn, platform, missing)
             cache._keep_answers(platform, read, now, generation)

@@ -32,9 +32,17 @@ def seal(key: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
 
 def open_sealed(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes | None:
     """The plaintext, or None when authentication fails (wrong key, context or altered bytes)."""
-    if len(key) != KEY_BYTES or len(nonce) != NONCE_BYTES:
+    if len(key) != KEY_BYTES:
+        return None
+    return open_with(AESGCM(key), nonce, ciphertext, aad)
+
+
+def open_with(cipher: AESGCM, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes | None:
+    """``open_sealed`` with the key's cipher made once (a key used for many messages: a
+    master key; making one costs more than a decryption of a name)."""
+    if len(nonce) != NONCE_BYTES:
         return None
     try:
-        return AESGCM(key).decrypt(nonce, ciphertext, aad)
+        return cipher.decrypt(nonce, ciphertext, aad)
     except InvalidTag:
         return None

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from byline.vault._crypto import KEY_BYTES, NONCE_BYTES, new_key, open_sealed, seal
+from byline.vault._crypto import KEY_BYTES, NONCE_BYTES, new_key, open_with, seal
 from byline.vault._errors import DecryptionFailed, KeyRingError
 
 ENV_MASTER_KEY = "BYLINE_MASTER_KEY"
@@ -96,8 +97,7 @@ class LocalKeyProvider:
                 raise KeyRingError(f"master key {key_id} is not {KEY_BYTES} bytes")
         if current_key_id not in keys:
             raise KeyRingError(f"the current master key {current_key_id} is not in the ring")
-        self._keys = dict(keys)
-        self._current = current_key_id
+        self._set_ring(dict(keys), current_key_id)
         self._key_file = key_file
         self._source = source
 
@@ -157,7 +157,7 @@ class LocalKeyProvider:
         return _WRAP_VERSION + nonce + sealed, self._current
 
     def unwrap(self, wrapped: bytes, master_key_id: str, *, associated_data: bytes) -> bytes:
-        master = self._keys.get(master_key_id)
+        master = self._ciphers.get(master_key_id)
         if master is None:
             raise KeyRingError(
                 f"master key {master_key_id} is not in the ring ({self._source}); "
@@ -166,7 +166,7 @@ class LocalKeyProvider:
         if wrapped[:1] != _WRAP_VERSION:
             raise DecryptionFailed(f"wrapped key under {master_key_id} has an unknown format")
         nonce, sealed = wrapped[1 : 1 + NONCE_BYTES], wrapped[1 + NONCE_BYTES :]
-        data_key = open_sealed(master, nonce, sealed, associated_data)
+        data_key = open_with(master, nonce, sealed, associated_data)
         if data_key is None:
             raise DecryptionFailed(
                 f"wrapped key under {master_key_id} failed authentication "
@@ -203,8 +203,7 @@ class LocalKeyProvider:
             _write_key_file(self._key_file, keys, key_id)
             self._reload()
         elif self._source == "memory":
-            self._keys[key_id] = new_key()
-            self._current = key_id
+            self._set_ring({**self._keys, key_id: new_key()}, key_id)
         else:
             raise KeyRingError(
                 f"master key comes from {self._source}: it holds one key; use a key file "
@@ -224,13 +223,17 @@ class LocalKeyProvider:
             _write_key_file(self._key_file, keys, current)
             self._reload()
         else:
-            del self._keys[key_id]
+            self._set_ring({k: v for k, v in self._keys.items() if k != key_id}, self._current)
 
     def _reload(self) -> None:
         assert self._key_file is not None
         keys, current = _read_key_file(self._key_file)
-        self._keys = {k: key for k, (key, _) in keys.items()}
-        self._current = current
+        self._set_ring({k: key for k, (key, _) in keys.items()}, current)
+
+    def _set_ring(self, keys: dict[str, bytes], current: str) -> None:
+        self._keys, self._current = keys, current
+        # Each master key's cipher, made once: every label shown unwraps a data key with one.
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
 
     def __repr__(self) -> str:
         return (

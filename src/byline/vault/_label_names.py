@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, bindparam, select
 
 from byline.vault._crypto import associated_data, open_sealed
+from byline.vault._data_keys import key_aad
 from byline.vault._errors import DecryptionFailed
 from byline.vault._names import NameStatus
 from byline.vault._tables import vault_keys, vault_names
@@ -45,6 +46,14 @@ class SealedName:
     ciphertext: bytes = field(repr=False)
     wrapped_key: bytes = field(repr=False)
     master_key_id: str
+    # What the data key and the name are bound to (no secret), made once: a sealed name is
+    # kept and opened each time it is shown.
+    key_context: bytes = field(init=False, repr=False, compare=False)
+    name_context: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key_context", key_aad(self.account_id))
+        object.__setattr__(self, "name_context", name_aad(self.account_id, self.name_id))
 
 
 def read_sealed(conn: Connection, wanted: Mapping[str, str]) -> dict[str, SealedName]:
@@ -72,9 +81,7 @@ def read_sealed(conn: Connection, wanted: Mapping[str, str]) -> dict[str, Sealed
 
 def open_name(sealed: SealedName, data_key: bytes) -> str:
     """The name in ``sealed``, opened with its (unwrapped) data key."""
-    plaintext = open_sealed(
-        data_key, sealed.nonce, sealed.ciphertext, name_aad(sealed.account_id, sealed.name_id)
-    )
+    plaintext = open_sealed(data_key, sealed.nonce, sealed.ciphertext, sealed.name_context)
     if plaintext is None:
         raise DecryptionFailed(
             f"name {sealed.name_id} failed authentication: its ciphertext was altered or moved "

@@ -304,8 +304,8 @@ class Vault:
     def open_label(self, sealed: SealedName) -> str:
         """The name in ``sealed``; ``DecryptionFailed`` if it or its data key was altered, or
         the data key is not this account's; ``KeyRingError`` if its master key left the ring."""
-        data_key = self._keys.unwrap_parts(
-            sealed.account_id, sealed.wrapped_key, sealed.master_key_id
+        data_key = self._keys.provider.unwrap(
+            sealed.wrapped_key, sealed.master_key_id, associated_data=sealed.key_context
         )
         return open_name(sealed, data_key)
 

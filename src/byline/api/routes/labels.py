@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 from byline.api import _label_path
 from byline.api._context import RequestContext
 from byline.api._deps import LabelCaller, PlatformPath, StateDep
-from byline.api._label_path import answer
+from byline.api._label_path import Asked, answer
 from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import LabelsIn, LabelsOut
 
@@ -45,7 +45,7 @@ async def labels(
     from the command line) appears within that time."""
     # Async on purpose: the lookup is a few indexed reads (or none), cheaper inline on the event
     # loop than a hop to the thread pool.
-    return LabelsOut.model_validate({"labels": answer(state, caller, platform, body)})
+    return LabelsOut.model_validate({"labels": answer(state, caller, platform, Asked.of(body))})
 
 
 def install(app: FastAPI, context: RequestContext) -> Callable[[ASGIApp], ASGIApp]:
