@@ -45,6 +45,11 @@ def run(
     counts: Path | None = typer.Option(
         None, "--counts", help="A `byline count` counts.parquet to start from."
     ),
+    counts_only: bool = typer.Option(
+        False,
+        "--counts-only",
+        help="Take count events only; follow events are rejected (needed under judge = owner).",
+    ),
     checkpoint: Path | None = typer.Option(
         None, "--checkpoint", help="Checkpoint file (default: ./<stream>.<platform>.ckpt.npz)."
     ),
@@ -72,6 +77,7 @@ def run(
         consumer=consumer,
         accounts=accounts,
         counts=counts,
+        counts_only=counts_only,
         batch=batch,
         checkpoint_seconds=every,
         metrics_port=metrics_port,

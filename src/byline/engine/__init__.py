@@ -6,6 +6,7 @@ from byline.engine._evaluate import Evaluation, evaluate
 from byline.engine._live import (
     BELOW_ZERO,
     FOLLOWERS,
+    NOT_LINKED,
     OLD_SEQ,
     Crossing,
     LiveAccounts,
@@ -44,6 +45,7 @@ __all__ = [
     "FLAGGED",
     "FOLLOWERS",
     "FORMATS",
+    "NOT_LINKED",
     "OLD_SEQ",
     "REJECTS",
     "SUMMARY",

@@ -41,8 +41,10 @@ class Checkpoint:
 
 
 def live_metrics(policy: Policy, counts: Path | None) -> tuple[str, ...]:
-    """The counters a live counter keeps: ``followers``, the counts file's, the policy's."""
-    names = [FOLLOWERS, *(COUNT_COLUMNS if counts is not None else ()), *policy.metrics]
+    """The counters a live counter keeps: ``followers``, the counts file's, the policy's, and
+    under ``judge = "owner"`` the owner's values of the policy's (``owner_followers``)."""
+    owner = policy.owner_metrics if policy.judges_owners else ()
+    names = [FOLLOWERS, *(COUNT_COLUMNS if counts is not None else ()), *policy.metrics, *owner]
     return tuple(dict.fromkeys(names))
 
 
@@ -51,28 +53,51 @@ def load_live(
 ) -> tuple[LiveAccounts, dict[str, np.ndarray]]:
     """The snapshot's valid accounts (an id found twice is left out, as an evaluation rejects
     it) and their starting counts: from ``counts`` (a ``byline count`` output; an account it
-    lacks has 0) for its columns, from the snapshot for every other metric."""
+    lacks has 0) for its columns, from the snapshot for every other metric. Under
+    ``judge = "owner"`` the snapshot must link accounts to owners (``owner_ref``, and the
+    owner's values: a linked row without them is left out, as an evaluation rejects it)."""
     metrics = live_metrics(policy, counts)
     from_counts = tuple(m for m in metrics if counts is not None and m in COUNT_COLUMNS)
     from_snapshot = tuple(m for m in metrics if m not in from_counts)
-    table = _snapshot_rows(snapshot, from_snapshot)
+    owner = tuple(
+        m
+        for m in from_snapshot
+        if policy.judges_owners and m in policy.owner_metrics and m not in policy.metrics
+    )
+    own = tuple(m for m in from_snapshot if m not in owner)
+    table = _snapshot_rows(snapshot, own, owner)
     ids = table.column("account_id").to_pylist()
+    linked = table.column("owner_ref").is_valid().to_pylist() if owner else None
     accounts = LiveAccounts.of(
-        ids, table.column("kind").to_pylist(), table.column("category").to_pylist()
+        ids, table.column("kind").to_pylist(), table.column("category").to_pylist(), linked
     )
     values = {
-        m: table.column(m).to_numpy(zero_copy_only=False).astype(np.int64) for m in from_snapshot
+        m: pc.fill_null(table.column(m), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        for m in from_snapshot
     }
     if counts is not None:
         values.update(_counts_rows(counts, accounts, from_counts))
     return accounts, {m: values[m] for m in metrics}
 
 
-def _snapshot_rows(path: Path, metrics: tuple[str, ...]) -> pa.Table:
+def _snapshot_rows(path: Path, metrics: tuple[str, ...], owner: tuple[str, ...] = ()) -> pa.Table:
+    """The valid rows of the snapshot, with ``owner_ref`` and the ``owner`` metrics (an owner
+    value of an account without ``owner_ref`` read as null) when asked."""
     con = connect()
     try:
-        snapshot = open_snapshot(con, path, metrics)
-        columns = ", ".join(("account_id", "kind", "category", *metrics))
+        texts = ("owner_ref",) if owner else ()
+        try:
+            snapshot = open_snapshot(con, path, metrics, None, texts, owner, bool(owner))
+        except SnapshotError as exc:
+            if not owner or "missing required column" not in str(exc):
+                raise
+            raise SnapshotError(
+                f"{exc}; the policy judges linked accounts by their owner (judge = 'owner'), "
+                f"so the accounts snapshot needs owner_ref and {', '.join(owner)} "
+                "(byline count --owners --accounts fills them)"
+            ) from None
+        owned = "".join(f", CASE WHEN owner_ref IS NOT NULL THEN {m} END AS {m}" for m in owner)
+        columns = ", ".join(("account_id", "kind", "category", *metrics, *texts)) + owned
         table = con.sql(
             f"SELECT {columns} FROM ({snapshot.values_sql()}) WHERE _good "
             "QUALIFY count(*) OVER (PARTITION BY account_id) = 1 ORDER BY _row"

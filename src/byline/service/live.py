@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
+from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.engine import (
     FOLLOWERS,
@@ -44,6 +45,22 @@ from byline.synth import EVENTS_FILE, write_events
 TOTALS = ("read", "applied", "rejected", "ignored", "crossings")
 
 
+class OwnerJudgedStream(CodedError, ValueError):
+    """Follow events cannot keep an owner's distinct audience: a consumer under
+    ``judge = "owner"`` takes count events only, and must be told so."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(
+            f"the policy in force for {platform} judges linked accounts by their owner's"
+            " distinct followers ([linked_accounts] judge = 'owner'); a follow event cannot move"
+            " that count (a follower of two of an owner's accounts counts once), so the consumer"
+            " does not start: send count events carrying owner_followers and start it with"
+            " --counts-only (follow events are then rejected), or run cycles on byline count"
+            " output",
+            code="owner_judged_stream",
+        )
+
+
 @dataclass(frozen=True)
 class Crossed:
     """What acting on one batch's crossings did: how many accounts crossed, how many of each
@@ -67,6 +84,7 @@ class LiveRun:
     position: str = ""
     totals: Counter[str] = field(default_factory=Counter)
     resumed: bool = False
+    counts_only: bool = False  # follow events are refused (``judge = "owner"`` needs this)
 
     @property
     def accounts(self) -> LiveAccounts:
@@ -105,13 +123,17 @@ class Live(Service):
         *,
         accounts: Path | None = None,
         counts: Path | None = None,
+        counts_only: bool = False,
     ) -> LiveRun:
         """A live counter for ``platform`` under the policy in force: the accounts of
         ``accounts`` (by default the snapshot of the platform's latest cycle), counting from
         ``checkpoint`` when there is one, else from ``counts`` (a ``byline count`` output's
-        ``counts.parquet``) or the snapshot's own counts."""
+        ``counts.parquet``) or the snapshot's own counts. ``counts_only``: it takes count
+        events only (required under ``judge = "owner"``: ``OwnerJudgedStream`` otherwise)."""
         with self.db.reading() as conn:
             policy = active_policy(conn, platform)
+        if policy.judges_owners and not counts_only:
+            raise OwnerJudgedStream(platform)
         if accounts is None:
             cycle = latest_cycle_snapshot(self.db, platform)
             if cycle is None:
@@ -131,6 +153,7 @@ class Live(Service):
         run = LiveRun(
             platform, LiveCounters(known, values, seq, policy), checkpoint, digest, accounts
         )
+        run.counts_only = counts_only
         if found is not None:
             run.position, run.resumed = found.position, True
             run.totals.update(found.totals)
@@ -144,6 +167,8 @@ class Live(Service):
             policy = active_policy(conn, run.platform)
         if (policy.id, policy.version) == (run.policy.id, run.policy.version):
             return False
+        if policy.judges_owners and not run.counts_only:
+            raise OwnerJudgedStream(run.platform)
         c = run.counters
         run.counters = LiveCounters(c.accounts, c.values, c.seq, policy)
         return True

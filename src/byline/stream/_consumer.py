@@ -26,12 +26,22 @@ from typing import Any
 import numpy as np
 import redis
 
-from byline.service import OLD_SEQ, Crossed, LiveRun, Services
+from byline.service import BELOW_ZERO, NOT_LINKED, OLD_SEQ, Crossed, LiveRun, Services
 from byline.stream._decode import FIELD, CountRun, FollowRun, Refusal, decode
 from byline.stream._metrics import StreamMetrics
 
 log = logging.getLogger("byline.stream")
 UNKNOWN = Refusal("unknown_account", "account: not in the accounts snapshot")
+COUNTS_ONLY = Refusal(
+    "follow_not_counted", "op: this consumer takes count events only (--counts-only)"
+)
+# why the counter refused an event, in a few words naming the field
+COUNTER_REFUSALS = {
+    BELOW_ZERO: Refusal(BELOW_ZERO, "followers: already 0"),
+    NOT_LINKED: Refusal(
+        NOT_LINKED, "metrics: an owner's value for an account the snapshot links to no owner"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,7 @@ class StreamSettings:
     consumer: str = "byline"
     accounts: Path | None = None
     counts: Path | None = None
+    counts_only: bool = False  # follow events are refused (required under judge = "owner")
     batch: int = 20_000
     block_ms: int = 500
     checkpoint_seconds: float = 5.0
@@ -103,7 +114,13 @@ class Consumer:
     def start(self) -> LiveRun:
         s = self.s
         self.redis.ping()  # an unreachable Redis fails before the counters are loaded
-        run = self.floor.live.start(s.platform, s.checkpoint, accounts=s.accounts, counts=s.counts)
+        run = self.floor.live.start(
+            s.platform,
+            s.checkpoint,
+            accounts=s.accounts,
+            counts=s.counts,
+            counts_only=s.counts_only,
+        )
         self.run, self.metrics_names = run, frozenset(run.counters.metrics)
         position = run.position or "0-0"
         try:
@@ -261,6 +278,9 @@ class Consumer:
         self, run: LiveRun, part: FollowRun | CountRun, refused: dict[int, Refusal]
     ) -> int:
         """Apply one run of same-shaped events; note refusals; return how many were ignored."""
+        if isinstance(part, FollowRun) and run.counts_only:
+            refused.update(dict.fromkeys(part.positions, COUNTS_ONLY))
+            return 0
         ids = part.followees if isinstance(part, FollowRun) else part.accounts
         rows = run.rows(ids)
         known = np.flatnonzero(rows >= 0)
@@ -280,7 +300,7 @@ class Consumer:
             if reason == OLD_SEQ:
                 ignored += 1
             else:
-                refused[positions[int(known[p])]] = Refusal(reason, "followers: already 0")
+                refused[positions[int(known[p])]] = COUNTER_REFUSALS[reason]
         return ignored
 
     def _send_rejected(
