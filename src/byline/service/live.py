@@ -40,7 +40,7 @@ from byline.service._base import Service
 from byline.service.counts import CountUpdate, apply_counts
 from byline.service.dashboard import latest_cycle_snapshot
 from byline.service.policies import active_policy
-from byline.synth import EVENTS_FILE, write_events
+from byline.synth import EVENTS_FILE, graph_followers, write_events
 
 TOTALS = ("read", "applied", "rejected", "ignored", "crossings")
 
@@ -189,12 +189,20 @@ def _updates(crossings: Sequence[Crossing]) -> list[CountUpdate]:
 
 
 def synthesise_events(
-    snapshot: Path, platform: str, events: int, seed: int, out: Path | None = None
+    snapshot: Path,
+    platform: str,
+    events: int,
+    seed: int,
+    out: Path | None = None,
+    *,
+    edges: int = 0,
 ) -> tuple[Path, dict[str, Any]]:
     """Write ``events`` follow and unfollow events over a synthetic ``snapshot`` (Parquet, as
     ``byline synth`` writes it) that move some accounts across the thresholds of the preset
     ``platform``; return the file (``events.jsonl`` beside the snapshot by default) and what
-    it holds."""
+    it holds. With ``edges``, over the follow graph ``byline synth --edges`` writes for the
+    same snapshot and seed: the graph's counts are the ones moved across, and an unfollow
+    names one of the graph's follows."""
     policy = load_policy(platform)
     thresholds = [
         v
@@ -203,13 +211,15 @@ def synthesise_events(
         if m == FOLLOWERS
     ]
     table = pq.read_table(snapshot, columns=["account_id", FOLLOWERS])
+    ids = table.column("account_id").to_pylist()
+    followers = table.column(FOLLOWERS).to_numpy(zero_copy_only=False)
+    followers_of = None
+    if edges:
+        followers = graph_followers(platform, len(ids), edges, seed).counts
+
+        def followers_of(rows: np.ndarray) -> dict[int, np.ndarray]:
+            return graph_followers(platform, len(ids), edges, seed, rows).of
+
     path = out or snapshot.with_name(EVENTS_FILE)
-    written = write_events(
-        path,
-        table.column("account_id").to_pylist(),
-        table.column(FOLLOWERS).to_numpy(zero_copy_only=False),
-        thresholds,
-        events,
-        seed,
-    )
+    written = write_events(path, ids, followers, thresholds, events, seed, followers_of)
     return path, written
