@@ -45,6 +45,11 @@ def run(
     counts: Path | None = typer.Option(
         None, "--counts", help="A `byline count` counts.parquet to start from."
     ),
+    accept_gap: bool = typer.Option(
+        False,
+        "--accept-gap",
+        help="Count on past entries trimmed before they were read (logged and counted).",
+    ),
     counts_only: bool = typer.Option(
         False,
         "--counts-only",
@@ -78,6 +83,7 @@ def run(
         accounts=accounts,
         counts=counts,
         counts_only=counts_only,
+        accept_gap=accept_gap,
         batch=batch,
         checkpoint_seconds=every,
         metrics_port=metrics_port,

@@ -2,7 +2,9 @@
 output or the snapshot's own columns), or its own checkpoint; and the checkpoint itself.
 
 A checkpoint is one ``.npz`` file: every counter, the newest ``seq`` per account, the position
-in the source it has applied up to, running totals, and a digest of the account ids (a
+in the source it has applied up to (and that entry's offset among every entry the source ever
+held, where the source counts them: what says, at the next start, whether entries after it
+were trimmed away), running totals, and a digest of the account ids (a
 checkpoint is only ever read back over the same accounts). It is written to a temporary file,
 flushed to disk and renamed over the previous one, so a crash leaves either the old checkpoint
 or the new one whole.
@@ -34,10 +36,12 @@ CHECKPOINT_VERSION = 1
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """What a checkpoint holds besides the counters: the position applied up to and totals."""
+    """What a checkpoint holds besides the counters: the position applied up to, its offset
+    (None: not known), and totals."""
 
     position: str
     totals: dict[str, int]
+    offset: int | None = None
 
 
 def live_metrics(policy: Policy, counts: Path | None) -> tuple[str, ...]:
@@ -144,12 +148,19 @@ def ids_digest(accounts: LiveAccounts) -> str:
 
 
 def save_checkpoint(
-    path: Path, counters: LiveCounters, digest: str, position: str, totals: Mapping[str, int]
+    path: Path,
+    counters: LiveCounters,
+    digest: str,
+    position: str,
+    totals: Mapping[str, int],
+    offset: int | None = None,
 ) -> None:
-    """Write the counters, the ``seq`` per account, ``position`` and ``totals`` atomically."""
+    """Write the counters, the ``seq`` per account, ``position`` (at ``offset``) and
+    ``totals`` atomically."""
     meta = {
         "version": CHECKPOINT_VERSION,
         "position": position,
+        "offset": offset,
         "totals": dict(totals),
         "digest": digest,
         "metrics": list(counters.metrics),
@@ -194,7 +205,13 @@ def load_checkpoint(
         seq = np.array(data["seq"], np.int64)
     if seq.shape != (len(accounts),):
         raise ValueError(f"{path}: the checkpoint has {seq.shape[0]} accounts, not {len(accounts)}")
-    return values, seq, Checkpoint(meta["position"], {k: int(v) for k, v in meta["totals"].items()})
+    totals = {k: int(v) for k, v in meta["totals"].items()}
+    offset = meta.get("offset")
+    return (
+        values,
+        seq,
+        Checkpoint(meta["position"], totals, None if offset is None else int(offset)),
+    )
 
 
 def new_seq(accounts: LiveAccounts) -> np.ndarray:

@@ -82,6 +82,7 @@ class LiveRun:
     digest: str
     snapshot: Path
     position: str = ""
+    offset: int | None = None  # the position's offset among every entry the source held
     totals: Counter[str] = field(default_factory=Counter)
     resumed: bool = False
     counts_only: bool = False  # follow events are refused (``judge = "owner"`` needs this)
@@ -111,7 +112,12 @@ class LiveRun:
     def save(self) -> None:
         """Checkpoint the counters, the position and the totals (atomically)."""
         save_checkpoint(
-            self.checkpoint_path, self.counters, self.digest, self.position, self.totals
+            self.checkpoint_path,
+            self.counters,
+            self.digest,
+            self.position,
+            self.totals,
+            self.offset,
         )
 
 
@@ -155,7 +161,7 @@ class Live(Service):
         )
         run.counts_only = counts_only
         if found is not None:
-            run.position, run.resumed = found.position, True
+            run.position, run.offset, run.resumed = found.position, found.offset, True
             run.totals.update(found.totals)
         return run
 
