@@ -284,13 +284,26 @@ class CountIn(_Body):
             "category": "other",
             "metrics": {"sales_12m": 540, "revenue_12m_usd": 27500},
         },
+        {
+            "account_id": "weibo-000000512001",
+            "kind": "individual",
+            "category": "finance",
+            "followers": 420000,
+            "metrics": {"owner_followers": 1150000},
+        },
     )
     account_id: AccountId
     kind: AccountKind = Field(examples=["individual"])
     category: Category = Field(examples=["finance"])
     followers: Metric | None = None
     metrics: dict[str, Metric] = Field(
-        default_factory=dict, description="Other metrics a policy uses (e.g. sales_12m)"
+        default_factory=dict,
+        description=(
+            "Other metrics a policy uses (e.g. sales_12m). A linked account's count carries its"
+            " owner's value too (owner_followers: the owner's distinct followers), decided as a"
+            " snapshot row with an owner_ref is: under [linked_accounts] judge = 'owner', on the"
+            " owner's value where higher"
+        ),
     )
 
 

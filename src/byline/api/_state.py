@@ -54,6 +54,13 @@ class Metrics:
             "byline_review_queue", "Cases waiting for review", ["platform"], registry=r
         )
         self.outbox_backlog = Gauge("byline_outbox_pending", "Outbox messages pending", registry=r)
+        self.flagged_owners = Gauge(
+            "byline_flagged_owners",
+            "Owners the latest finished cycle flagged: an audience reaching a tier across"
+            " accounts each below the floor",
+            ["platform"],
+            registry=r,
+        )
 
     def count_request(self, counted: list[float], timed: list[float], seconds: float) -> None:
         """Count a request and its time, in the cells of ``requests`` and ``latency``."""

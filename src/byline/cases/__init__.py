@@ -19,7 +19,13 @@ from byline.cases._assignments import (
     queue,
     unassign,
 )
-from byline.cases._cycles import cycle, finish_cycle, finished_cycles, start_cycle
+from byline.cases._cycles import (
+    cycle,
+    finish_cycle,
+    finished_cycles,
+    platforms_with_cycles,
+    start_cycle,
+)
 from byline.cases._enforcement import (
     changes_after,
     in_force,
@@ -100,6 +106,7 @@ __all__ = [
     "open_by_tier",
     "open_case",
     "open_tiers",
+    "platforms_with_cycles",
     "put_in_force",
     "put_label",
     "queue",

@@ -69,3 +69,12 @@ def finished_cycles(conn: Connection, platform: str, limit: int) -> list[Any]:
             .limit(limit)
         ).all()
     )
+
+
+def platforms_with_cycles(conn: Connection) -> list[str]:
+    """Every platform with a finished cycle, sorted."""
+    t = cycles.c
+    rows = conn.execute(
+        select(t.platform).where(t.status == "finished").distinct().order_by(t.platform)
+    ).all()
+    return [str(platform) for (platform,) in rows]

@@ -66,3 +66,9 @@ def cycle(
         "  cases: " + ", ".join(f"{k} {v:,}" for k, v in report.funnel.items()), highlight=False
     )
     out.print(f"  accounts under restriction: {report.restricted_accounts:,}", highlight=False)
+    if report.flagged_owners:
+        out.print(
+            f"  owners flagged: {report.flagged_owners:,} (an audience that meets a tier across"
+            " accounts each below the floor; on the dashboard)",
+            highlight=False,
+        )

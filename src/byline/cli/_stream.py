@@ -45,6 +45,16 @@ def run(
     counts: Path | None = typer.Option(
         None, "--counts", help="A `byline count` counts.parquet to start from."
     ),
+    accept_gap: bool = typer.Option(
+        False,
+        "--accept-gap",
+        help="Count on past entries trimmed before they were read (logged and counted).",
+    ),
+    counts_only: bool = typer.Option(
+        False,
+        "--counts-only",
+        help="Take count events only; follow events are rejected (needed under judge = owner).",
+    ),
     checkpoint: Path | None = typer.Option(
         None, "--checkpoint", help="Checkpoint file (default: ./<stream>.<platform>.ckpt.npz)."
     ),
@@ -72,6 +82,8 @@ def run(
         consumer=consumer,
         accounts=accounts,
         counts=counts,
+        counts_only=counts_only,
+        accept_gap=accept_gap,
         batch=batch,
         checkpoint_seconds=every,
         metrics_port=metrics_port,

@@ -30,7 +30,10 @@ def synth(
         help="Also write a follow graph of this many edges (edges, flags, owners files).",
     ),
     events: int = typer.Option(
-        0, "--events", min=0, help="Also write N follow/unfollow events (events.jsonl)."
+        0,
+        "--events",
+        min=0,
+        help="Also write N follow/unfollow events (events.jsonl); with --edges, over that graph.",
     ),
 ) -> None:
     """Write a synthetic snapshot whose counts have the platform's published heavy-tailed shape."""
@@ -62,7 +65,7 @@ def synth(
             else None
         )
         if events:
-            _, manifest_events = synthesise_events(path, platform, events, seed)
+            _, manifest_events = synthesise_events(path, platform, events, seed, edges=edges)
     except ValueError as exc:
         fail(escape(str(exc)))
     manifest = json.loads((out_dir / "manifest.json").read_text())

@@ -1,5 +1,6 @@
 """The compliance lead's dashboard: accounts required per tier and phase, the funnel, deadlines
-coming due, restrictions in force, flagged drops, cycle by cycle charts, the policy in words and
+coming due, restrictions in force, flagged drops, owners flagged by the latest cycle, cycle by
+cycle charts, the policy in words and
 the latest shadow run against it."""
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def dashboard(platform: str, viewer: Lead) -> HTMLResponse:
         sections=words.explain(data.policy, t.lang) if data.policy else (),
         describe_threshold=lambda threshold: words.describe_threshold(threshold, t.lang),
         quoted=words.Quoted.of(data.policy, t.lang) if data.policy else None,
+        tier_labels={tier.tier_id: tier.label for tier in data.tiers},
         today=now.date(),
         now=now,
         shadow=latest_shadow(viewer, platform),

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, Category, Outcome
 
+# The owner of a linked account known only by its owner's counts (``owner_followers`` in a
+# count pushed or streamed, which names no owner): ``decide`` reads only that there is one.
+UNNAMED_OWNER = "(named by its counts)"
+
 
 @dataclass(frozen=True, slots=True)
 class Account:

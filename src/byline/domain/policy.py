@@ -298,6 +298,12 @@ class Policy(_Model):
         """The snapshot columns holding an owner's value of each of :attr:`metrics`."""
         return tuple(dict.fromkeys(owner_metric(m) for m in self.metrics))
 
+    def carries_owner(self, metrics: Mapping[str, int]) -> bool:
+        """Whether ``metrics`` (a count pushed or streamed, a case's counts) carry an owner's
+        value of a metric the policy names (``owner_followers``): the counts of a linked
+        account."""
+        return any(owner_metric(m) in metrics and owner_metric(m) != m for m in self.metrics)
+
     def rule_ids(self) -> tuple[str, ...]:
         singles: tuple[Floor | Subjects | Scope | Notice | Display | Viewers, ...] = (
             self.floor,

@@ -6,6 +6,7 @@ from byline.engine._evaluate import Evaluation, evaluate
 from byline.engine._live import (
     BELOW_ZERO,
     FOLLOWERS,
+    NOT_LINKED,
     OLD_SEQ,
     Crossing,
     LiveAccounts,
@@ -23,6 +24,7 @@ from byline.engine._live_state import (
 )
 from byline.engine._lookup import Reported, current_metrics, reported_accounts
 from byline.engine._outputs import DECISIONS, DIFF, REJECTS, SUMMARY, OutputError
+from byline.engine._owners import FLAGGED, FlaggedOwner, flagged_owners
 from byline.engine._promise import floor_violations
 from byline.engine._samples import accounts_between, diff_sample, drifted_snapshot
 from byline.engine._settings import EngineSettings, SettingError, connect
@@ -40,8 +42,10 @@ __all__ = [
     "BELOW_ZERO",
     "DECISIONS",
     "DIFF",
+    "FLAGGED",
     "FOLLOWERS",
     "FORMATS",
+    "NOT_LINKED",
     "OLD_SEQ",
     "REJECTS",
     "SUMMARY",
@@ -53,6 +57,7 @@ __all__ = [
     "EngineSettings",
     "Evaluation",
     "EvaluationSummary",
+    "FlaggedOwner",
     "LiveAccounts",
     "LiveCounters",
     "OutputError",
@@ -69,6 +74,7 @@ __all__ = [
     "diff_sample",
     "drifted_snapshot",
     "evaluate",
+    "flagged_owners",
     "floor_violations",
     "format_by_suffix",
     "ids_digest",

@@ -8,7 +8,9 @@ same-shaped events at a time, so the result is the one of applying every event i
 - a follow event moves ``followers`` by one; an unfollow that would take it below zero is
   refused (and reported) while the events around it still apply;
 - a count event sets the metrics it names, unless its ``seq`` is not above the newest ``seq``
-  already applied for that account (then it is ignored and reported).
+  already applied for that account (then it is ignored and reported); an owner's value
+  (``owner_followers``, kept under ``judge = "owner"``) only for an account the snapshot links
+  to an owner (else it is refused and reported).
 
 A decision depends on the counts only through the policy's thresholds (``metric >= value``), so
 a batch can change an account's decision only where some metric moved across one of those
@@ -25,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from byline.domain.decision import Account, decide
-from byline.domain.policy import Policy
+from byline.domain.decision import UNNAMED_OWNER, Account, decide
+from byline.domain.policy import Policy, owner_metric
 from byline.domain.vocabulary import AccountKind, Category
 
 FOLLOWERS = "followers"  # the metric follow events move
@@ -34,23 +36,30 @@ FOLLOWERS = "followers"  # the metric follow events move
 # reasons an event of a batch is refused (the caller names the reasons of shape itself)
 BELOW_ZERO = "unfollow_below_zero"
 OLD_SEQ = "older_seq"
+NOT_LINKED = "not_linked"
 
 
 @dataclass(frozen=True)
 class LiveAccounts:
-    """The accounts a live counter knows: ids in row order, and each one's kind and category."""
+    """The accounts a live counter knows: ids in row order, each one's kind and category, and
+    whether it is linked to an owner (the snapshot's ``owner_ref``; all False unless read)."""
 
     ids: np.ndarray  # object array of str, row order
     kinds: np.ndarray  # int8 codes into KINDS
     categories: np.ndarray  # int8 codes into CATEGORIES
     index: dict[str, int] = field(repr=False, compare=False)
+    linked: np.ndarray | None = field(default=None, repr=False, compare=False)  # bool by row
 
     KINDS = tuple(AccountKind)
     CATEGORIES = tuple(Category)
 
     @classmethod
     def of(
-        cls, ids: Sequence[str], kinds: Sequence[str], categories: Sequence[str]
+        cls,
+        ids: Sequence[str],
+        kinds: Sequence[str],
+        categories: Sequence[str],
+        linked: Sequence[bool] | None = None,
     ) -> LiveAccounts:
         kind_code = {k.value: i for i, k in enumerate(cls.KINDS)}
         category_code = {c.value: i for i, c in enumerate(cls.CATEGORIES)}
@@ -62,6 +71,7 @@ class LiveAccounts:
             np.array([kind_code[k] for k in kinds], dtype=np.int8),
             np.array([category_code[c] for c in categories], dtype=np.int8),
             index,
+            None if linked is None else np.array(linked, dtype=bool),
         )
 
     def __len__(self) -> int:
@@ -72,12 +82,16 @@ class LiveAccounts:
         found = map(self.index.get, account_ids, itertools.repeat(-1))
         return np.fromiter(found, np.int64, len(account_ids))
 
+    def is_linked(self, row: int) -> bool:
+        return self.linked is not None and bool(self.linked[row])
+
     def account(self, row: int, metrics: Mapping[str, int]) -> Account:
         return Account(
             str(self.ids[row]),
             self.KINDS[self.kinds[row]],
             self.CATEGORIES[self.categories[row]],
             metrics,
+            UNNAMED_OWNER if self.is_linked(row) else None,
         )
 
 
@@ -118,6 +132,8 @@ class LiveCounters:
         if FOLLOWERS not in values:
             raise ValueError(f"the live counter keeps {FOLLOWERS!r}; it is missing")
         missing = [m for m in policy.metrics if m not in values]
+        if policy.judges_owners:
+            missing += [m for m in policy.owner_metrics if m not in values and m not in missing]
         if missing:
             raise ValueError(f"the policy decides on {', '.join(missing)}: no counts for it")
         n = len(accounts)
@@ -128,7 +144,7 @@ class LiveCounters:
         self.values = dict(values)
         self.seq = seq
         # every value some threshold of the policy compares each metric with, ascending
-        self._edges = {
+        edges = {
             m: np.array(
                 sorted(
                     {
@@ -142,6 +158,9 @@ class LiveCounters:
             )
             for m in policy.metrics
         }
+        # an owner's value (``owner_followers``) is compared with its metric's thresholds
+        self._owned = {owner_metric(m): m for m in policy.metrics if owner_metric(m) != m}
+        self._edges = edges | {o: edges[m] for o, m in self._owned.items() if o in values}
         self._before: dict[int, dict[str, int]] = {}  # rows moved across an edge: counts before
 
     @property
@@ -149,7 +168,10 @@ class LiveCounters:
         return tuple(self.values)
 
     def counts_of(self, row: int) -> dict[str, int]:
-        return {m: int(v[row]) for m, v in self.values.items()}
+        """The row's counters; an owner's value (``owner_followers``) only for a linked
+        account, as ``evaluate`` reads a snapshot row without ``owner_ref``."""
+        linked = self.accounts.is_linked(row)
+        return {m: int(v[row]) for m, v in self.values.items() if linked or m not in self._owned}
 
     # -- follow events ----------------------------------------------------------------------
 
@@ -225,8 +247,11 @@ class LiveCounters:
             if seq <= self.seq[row]:
                 refused.add(p, OLD_SEQ)
                 continue
-            self.seq[row] = seq
             values = metrics[p]
+            if not self.accounts.is_linked(row) and any(m in self._owned for m in values):
+                refused.add(p, NOT_LINKED)
+                continue
+            self.seq[row] = seq
             if row not in self._before and any(
                 self._moves(name, int(self.values[name][row]), value)
                 for name, value in values.items()

@@ -2,7 +2,9 @@
 output or the snapshot's own columns), or its own checkpoint; and the checkpoint itself.
 
 A checkpoint is one ``.npz`` file: every counter, the newest ``seq`` per account, the position
-in the source it has applied up to, running totals, and a digest of the account ids (a
+in the source it has applied up to (and that entry's offset among every entry the source ever
+held, where the source counts them: what says, at the next start, whether entries after it
+were trimmed away), running totals, and a digest of the account ids (a
 checkpoint is only ever read back over the same accounts). It is written to a temporary file,
 flushed to disk and renamed over the previous one, so a crash leaves either the old checkpoint
 or the new one whole.
@@ -34,15 +36,19 @@ CHECKPOINT_VERSION = 1
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """What a checkpoint holds besides the counters: the position applied up to and totals."""
+    """What a checkpoint holds besides the counters: the position applied up to, its offset
+    (None: not known), and totals."""
 
     position: str
     totals: dict[str, int]
+    offset: int | None = None
 
 
 def live_metrics(policy: Policy, counts: Path | None) -> tuple[str, ...]:
-    """The counters a live counter keeps: ``followers``, the counts file's, the policy's."""
-    names = [FOLLOWERS, *(COUNT_COLUMNS if counts is not None else ()), *policy.metrics]
+    """The counters a live counter keeps: ``followers``, the counts file's, the policy's, and
+    under ``judge = "owner"`` the owner's values of the policy's (``owner_followers``)."""
+    owner = policy.owner_metrics if policy.judges_owners else ()
+    names = [FOLLOWERS, *(COUNT_COLUMNS if counts is not None else ()), *policy.metrics, *owner]
     return tuple(dict.fromkeys(names))
 
 
@@ -51,28 +57,51 @@ def load_live(
 ) -> tuple[LiveAccounts, dict[str, np.ndarray]]:
     """The snapshot's valid accounts (an id found twice is left out, as an evaluation rejects
     it) and their starting counts: from ``counts`` (a ``byline count`` output; an account it
-    lacks has 0) for its columns, from the snapshot for every other metric."""
+    lacks has 0) for its columns, from the snapshot for every other metric. Under
+    ``judge = "owner"`` the snapshot must link accounts to owners (``owner_ref``, and the
+    owner's values: a linked row without them is left out, as an evaluation rejects it)."""
     metrics = live_metrics(policy, counts)
     from_counts = tuple(m for m in metrics if counts is not None and m in COUNT_COLUMNS)
     from_snapshot = tuple(m for m in metrics if m not in from_counts)
-    table = _snapshot_rows(snapshot, from_snapshot)
+    owner = tuple(
+        m
+        for m in from_snapshot
+        if policy.judges_owners and m in policy.owner_metrics and m not in policy.metrics
+    )
+    own = tuple(m for m in from_snapshot if m not in owner)
+    table = _snapshot_rows(snapshot, own, owner)
     ids = table.column("account_id").to_pylist()
+    linked = table.column("owner_ref").is_valid().to_pylist() if owner else None
     accounts = LiveAccounts.of(
-        ids, table.column("kind").to_pylist(), table.column("category").to_pylist()
+        ids, table.column("kind").to_pylist(), table.column("category").to_pylist(), linked
     )
     values = {
-        m: table.column(m).to_numpy(zero_copy_only=False).astype(np.int64) for m in from_snapshot
+        m: pc.fill_null(table.column(m), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        for m in from_snapshot
     }
     if counts is not None:
         values.update(_counts_rows(counts, accounts, from_counts))
     return accounts, {m: values[m] for m in metrics}
 
 
-def _snapshot_rows(path: Path, metrics: tuple[str, ...]) -> pa.Table:
+def _snapshot_rows(path: Path, metrics: tuple[str, ...], owner: tuple[str, ...] = ()) -> pa.Table:
+    """The valid rows of the snapshot, with ``owner_ref`` and the ``owner`` metrics (an owner
+    value of an account without ``owner_ref`` read as null) when asked."""
     con = connect()
     try:
-        snapshot = open_snapshot(con, path, metrics)
-        columns = ", ".join(("account_id", "kind", "category", *metrics))
+        texts = ("owner_ref",) if owner else ()
+        try:
+            snapshot = open_snapshot(con, path, metrics, None, texts, owner, bool(owner))
+        except SnapshotError as exc:
+            if not owner or "missing required column" not in str(exc):
+                raise
+            raise SnapshotError(
+                f"{exc}; the policy judges linked accounts by their owner (judge = 'owner'), "
+                f"so the accounts snapshot needs owner_ref and {', '.join(owner)} "
+                "(byline count --owners --accounts fills them)"
+            ) from None
+        owned = "".join(f", CASE WHEN owner_ref IS NOT NULL THEN {m} END AS {m}" for m in owner)
+        columns = ", ".join(("account_id", "kind", "category", *metrics, *texts)) + owned
         table = con.sql(
             f"SELECT {columns} FROM ({snapshot.values_sql()}) WHERE _good "
             "QUALIFY count(*) OVER (PARTITION BY account_id) = 1 ORDER BY _row"
@@ -119,12 +148,19 @@ def ids_digest(accounts: LiveAccounts) -> str:
 
 
 def save_checkpoint(
-    path: Path, counters: LiveCounters, digest: str, position: str, totals: Mapping[str, int]
+    path: Path,
+    counters: LiveCounters,
+    digest: str,
+    position: str,
+    totals: Mapping[str, int],
+    offset: int | None = None,
 ) -> None:
-    """Write the counters, the ``seq`` per account, ``position`` and ``totals`` atomically."""
+    """Write the counters, the ``seq`` per account, ``position`` (at ``offset``) and
+    ``totals`` atomically."""
     meta = {
         "version": CHECKPOINT_VERSION,
         "position": position,
+        "offset": offset,
         "totals": dict(totals),
         "digest": digest,
         "metrics": list(counters.metrics),
@@ -169,7 +205,13 @@ def load_checkpoint(
         seq = np.array(data["seq"], np.int64)
     if seq.shape != (len(accounts),):
         raise ValueError(f"{path}: the checkpoint has {seq.shape[0]} accounts, not {len(accounts)}")
-    return values, seq, Checkpoint(meta["position"], {k: int(v) for k, v in meta["totals"].items()})
+    totals = {k: int(v) for k, v in meta["totals"].items()}
+    offset = meta.get("offset")
+    return (
+        values,
+        seq,
+        Checkpoint(meta["position"], totals, None if offset is None else int(offset)),
+    )
 
 
 def new_seq(accounts: LiveAccounts) -> np.ndarray:

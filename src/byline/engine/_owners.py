@@ -8,8 +8,10 @@ Flagged under any policy; obliged only where the policy says ``judge = "owner"``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -17,6 +19,7 @@ from byline.domain.policy import Policy
 from byline.domain.vocabulary import Outcome
 from byline.engine._compile import compile_decision
 from byline.engine._outputs import writing
+from byline.engine._settings import connect
 from byline.engine._snapshot import Snapshot
 from byline.engine._sql import sql_path
 
@@ -57,3 +60,56 @@ WHERE all_below AND {decision.owner_tier} IS NOT NULL""")
         )
     row = con.execute("SELECT count(*) FROM _flagged").fetchone()
     return int(row[0]) if row else 0
+
+
+@dataclass(frozen=True)
+class FlaggedOwner:
+    """One flagged owner, as ``FLAGGED`` holds it: its accounts (how many, how many obliged),
+    its audience (``owner_followers``, ... as the policy names them) and the tier it reaches.
+    An owner is a reference; nothing here names a person."""
+
+    owner_ref: str
+    accounts: int
+    required: int
+    metrics: dict[str, int]
+    tier: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FlaggedOwner:
+        """One row as ``dataclasses.asdict`` wrote it (a cycle's stored summary)."""
+        return cls(
+            str(data["owner_ref"]),
+            int(data["accounts"]),
+            int(data.get("required", 0)),
+            {str(k): int(v) for k, v in dict(data.get("metrics") or {}).items()},
+            str(data["tier"]),
+        )
+
+
+def flagged_owners(out_dir: Path, policy: Policy, limit: int) -> list[FlaggedOwner]:
+    """The first ``limit`` owners of an evaluation's ``FLAGGED`` (none when it wrote none),
+    the largest audience first (on the policy's first owner metric; ties by ``owner_ref``)."""
+    path = out_dir / FLAGGED
+    if not path.is_file() or limit <= 0:
+        return []
+    owner = policy.owner_metrics
+    columns = ", ".join(owner)
+    con = connect()
+    try:
+        rows = con.execute(
+            f"SELECT owner_ref, accounts, required, tier, {columns} "
+            f"FROM read_parquet('{sql_path(path)}') "
+            f"ORDER BY {owner[0]} DESC NULLS LAST, owner_ref LIMIT {int(limit)}"
+        ).fetchall()
+    finally:
+        con.close()
+    return [
+        FlaggedOwner(
+            str(r[0]),
+            int(r[1]),
+            int(r[2]),
+            {m: int(v) for m, v in zip(owner, r[4:], strict=True) if v is not None},
+            str(r[3]),
+        )
+        for r in rows
+    ]

@@ -5,11 +5,13 @@ calls one method of one service per action; it imports nothing from below this p
 
 from byline.engine import (
     BELOW_ZERO,
+    NOT_LINKED,
     OLD_SEQ,
     DiffCounts,
     DiffError,
     EngineSettings,
     EvaluationSummary,
+    FlaggedOwner,
     OutputError,
     Progress,
     SettingError,
@@ -63,7 +65,7 @@ from byline.service.graphs import Graphs
 from byline.service.health import Gauges, Readiness
 from byline.service.labels import Label, LabelCache, LabelLookup, Labels
 from byline.service.limits import LimitExceeded
-from byline.service.live import Crossed, Live, LiveRun, synthesise_events
+from byline.service.live import Crossed, Live, LiveRun, OwnerJudgedStream, synthesise_events
 from byline.service.obligations import Obligation, Worded
 from byline.service.operations import KeyRotation, MessageStatus, Operations, db_upgrade
 from byline.service.policies import NoActivePolicy, PolicyText
@@ -110,6 +112,7 @@ from byline.service.wiring import (
 __all__ = [
     "BELOW_ZERO",
     "LATEST_CYCLE",
+    "NOT_LINKED",
     "OLD_SEQ",
     "TOPICS",
     "Access",
@@ -151,6 +154,7 @@ __all__ = [
     "EnforcementChanges",
     "EngineSettings",
     "EvaluationSummary",
+    "FlaggedOwner",
     "FlaggedRow",
     "Gauges",
     "GraphFileError",
@@ -176,6 +180,7 @@ __all__ = [
     "Operations",
     "OutputError",
     "Overview",
+    "OwnerJudgedStream",
     "Policies",
     "PolicyFileError",
     "PolicyText",

@@ -5,6 +5,11 @@ A count older than the newest one on file for its account (a late push, or one o
 platform's newest cycle) is stale: it moves no case and no label, and is recorded and reported.
 Rows that share an account id in one batch are all rejected, as a snapshot rejects them: which
 one is right cannot be known.
+
+A count carrying an owner's value of a metric the policy names (``owner_followers``) is the
+count of a linked account, decided as ``evaluate`` decides a snapshot row with an ``owner_ref``:
+under ``judge = "owner"`` on the owner's value where higher (a row giving some owner values but
+not all is rejected, as the snapshot's row would be); under ``judge = "account"`` on its own.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from typing import Any
 
 from byline import audit, cases
 from byline.domain.cases import Event, Observe, Open, is_stale
-from byline.domain.decision import Account, decide
+from byline.domain.decision import UNNAMED_OWNER, Account, decide
+from byline.domain.policy import Policy, owner_metric
 from byline.domain.vocabulary import AccountKind, AuditAction, Category, Outcome
 from byline.service._batches import BatchRunner
 from byline.service.policies import active_policy
@@ -95,7 +101,14 @@ def apply_counts(
         if len(where) > 1
         for index in where
     )
-    by_id = {a: updates[where[0]] for a, where in rows.items() if len(where) == 1}
+    refused = {r.index for r in rejects}
+    rejects += tuple(r for r in _owner_rejects(updates, policy) if r.index not in refused)
+    refused |= {r.index for r in rejects}
+    by_id = {
+        a: updates[where[0]]
+        for a, where in rows.items()
+        if len(where) == 1 and where[0] not in refused
+    }
 
     now = dt.datetime.combine(on, dt.time(), dt.UTC)
     with db.transaction() as conn:
@@ -120,7 +133,8 @@ def apply_counts(
 
     def event(account_id: str, case: object) -> Event | None:
         u = by_id[account_id]
-        d = decide(Account(u.account_id, u.kind, u.category, u.metrics), policy, on)
+        owner = UNNAMED_OWNER if policy.carries_owner(u.metrics) else None
+        d = decide(Account(u.account_id, u.kind, u.category, u.metrics, owner), policy, on)
         required = d.outcome is Outcome.REQUIRED
         if case is not None:
             return Observe(u.metrics, on, required, d.tier if required else None)
@@ -136,8 +150,31 @@ def apply_counts(
         rejected=len(rejects),
         stale=len(stale) + late,
         actions=dict(sorted(actions.items())),
-        rejects=rejects,
+        rejects=tuple(sorted(rejects, key=lambda r: r.index)),
     )
+
+
+def _owner_rejects(updates: Sequence[CountUpdate], policy: Policy) -> list[CountReject]:
+    """Under ``judge = "owner"``, the rows that give some of a linked account's owner values
+    but not every one the policy needs (``owner_followers``, ...): judged on which, cannot be
+    known, so the row is rejected as a snapshot's row would be."""
+    if not policy.judges_owners:
+        return []
+    needed = [m for m in policy.owner_metrics if m not in policy.metrics]
+    out = []
+    for index, u in enumerate(updates):
+        missing = [m for m in needed if m not in u.metrics]
+        if policy.carries_owner(u.metrics) and missing:
+            given = ", ".join(m for m in map(owner_metric, policy.metrics) if m in u.metrics)
+            out.append(
+                CountReject(
+                    index,
+                    f"counts.{index}.metrics.{missing[0]}",
+                    f"a linked account's count (it gives {given}) needs every owner value the"
+                    f" policy judges by (judge = 'owner'): {', '.join(missing)} is missing",
+                )
+            )
+    return out
 
 
 def _stale(

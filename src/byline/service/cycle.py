@@ -35,11 +35,13 @@ from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, AuditAction, Outcome
 from byline.engine import (
+    FlaggedOwner,
     Progress,
     Reported,
     SnapshotError,
     current_metrics,
     evaluate,
+    flagged_owners,
     reported_accounts,
 )
 from byline.service._batches import BatchRunner
@@ -49,6 +51,7 @@ from byline.service.policies import PolicyText, activate, active_source, digest
 from byline.store import Connection, Database, Exclusive, Held
 
 ACTOR = "cycle"
+FLAGGED_KEPT = 100  # flagged owners a cycle's report keeps for the dashboard, largest first
 
 
 class StaleSnapshot(CodedError, ValueError):
@@ -82,9 +85,19 @@ class CycleReport:
     restricted_accounts: int = 0
     seconds: float = 0.0
     outputs: str | None = None  # where the evaluation's outputs (and rejects) were kept
+    # Owners whose audience reaches a tier while each of their accounts is below the floor:
+    # how many (None: the snapshot names no owners), and the largest ``FLAGGED_KEPT`` of them.
+    flagged_owners: int | None = None
+    flagged_owner_rows: list[FlaggedOwner] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], **changes: Any) -> CycleReport:
+        """A report as ``as_dict`` stored it (a finished cycle's summary), with ``changes``."""
+        rows = [FlaggedOwner.from_dict(r) for r in data.get("flagged_owner_rows") or ()]
+        return cls(**{**data, "flagged_owner_rows": rows, **changes})
 
 
 def cycle_id_for(snapshot: Path, policy_source_digest: str, as_of: dt.date) -> str:
@@ -196,7 +209,9 @@ def _evaluate_snapshot(
         out_dir = keep / run.cycle_id if keep is not None else Path(tmp)
         evaluation = evaluate(snapshot, run.policy, run.as_of, out_dir, progress=progress)
         reported = {r.account_id: r for r in reported_accounts(out_dir, run.policy)}
+        report.flagged_owner_rows = flagged_owners(out_dir, run.policy, FLAGGED_KEPT)
     s = evaluation.summary
+    report.flagged_owners = s.flagged_owners
     report.evaluation = {
         "read": s.read,
         "accepted": s.accepted,
@@ -379,7 +394,7 @@ def _claim_cycle(
     with db.transaction() as conn:
         done = cases.cycle(conn, cycle_id)
         if done is not None and done.status == "finished":
-            return CycleReport(**{**done.summary, "already_done": True})
+            return CycleReport.from_dict(done.summary, already_done=True)
         newest = cases.newest_cycle_as_of(conn, policy.id, other_than=cycle_id)
         refused = done is None and is_stale(as_of, newest)
         if refused:  # audited, then refused once the entry has committed

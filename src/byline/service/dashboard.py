@@ -1,6 +1,7 @@
 """What the compliance lead's dashboard reads: tiers with their open cases, deadlines coming
-due, restrictions in force, flagged drops, finished cycles, and the policy in force with its
-activations. Reads only; no names (nothing here touches the vault)."""
+due, restrictions in force, flagged drops, owners flagged by the latest cycle, finished cycles,
+and the policy in force with its activations. Reads only; no names (nothing here touches the
+vault; an owner is its ``owner_ref``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from byline import cases
 from byline.domain.policy import Policy
-from byline.engine import SUMMARY
+from byline.engine import SUMMARY, FlaggedOwner
 from byline.service._base import Service
 from byline.service.policies import NoActivePolicy, active_policy
 from byline.store import Connection, Database
@@ -50,6 +51,8 @@ class CycleRow:
     disclosed: int
     restricted: int
     by_tier: dict[str, int] | None
+    flagged_owners: int | None = None  # None: its snapshot named no owners (or it predates them)
+    flagged_owner_rows: tuple[FlaggedOwner, ...] = ()
 
     def chart_values(self) -> dict[str, int]:
         """What a cycle's chart shows, in order."""
@@ -104,6 +107,10 @@ class Overview:
     restrictions: list[tuple[str, int]] = field(default_factory=list)
     restricted_accounts: int = 0
     flagged: list[FlaggedRow] = field(default_factory=list)
+    # Owners the latest finished cycle flagged: how many (None: no cycle, or its snapshot
+    # named no owners), and the largest audiences first (at most ``cycle.FLAGGED_KEPT``).
+    flagged_owners: int | None = None
+    flagged_owner_rows: list[FlaggedOwner] = field(default_factory=list)
 
 
 def overview(db: Database, platform: str, now: dt.datetime) -> Overview:
@@ -135,6 +142,9 @@ def overview(db: Database, platform: str, now: dt.datetime) -> Overview:
         result.deadlines = deadlines_due(conn, platform, now, now + DEADLINE_HORIZON)
         result.restrictions, result.restricted_accounts = restrictions_in_force(conn, platform)
         result.flagged = flagged_cases(conn, platform)
+    if result.last_cycle is not None:
+        result.flagged_owners = result.last_cycle.flagged_owners
+        result.flagged_owner_rows = list(result.last_cycle.flagged_owner_rows)
     return result
 
 
@@ -194,7 +204,13 @@ def _cycle_row(row: Any) -> CycleRow:
         disclosed=int(funnel.get("disclosed", 0)),
         restricted=int(s.get("restricted_accounts", 0)),
         by_tier=_kept_by_tier(s.get("outputs")),
+        flagged_owners=_count_or_none(s.get("flagged_owners")),
+        flagged_owner_rows=tuple(map(FlaggedOwner.from_dict, s.get("flagged_owner_rows") or ())),
     )
+
+
+def _count_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _kept_by_tier(outputs: str | None) -> dict[str, int] | None:

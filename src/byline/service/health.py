@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from byline import cases, outbox
-from byline.store import Database
+from byline.store import Connection, Database
 from byline.store.migrate import current_revision, head_revision
 
 
@@ -27,10 +27,13 @@ class Readiness:
 
 @dataclass(frozen=True)
 class Gauges:
-    """How much is waiting: submissions to review per platform, outbox messages pending."""
+    """How much is waiting: submissions to review per platform, outbox messages pending; and
+    per platform, the owners its latest finished cycle flagged (a platform whose latest
+    cycle's snapshot named no owners is absent)."""
 
     review_queue: Mapping[str, int]
     outbox_pending: int
+    flagged_owners: Mapping[str, int] = field(default_factory=dict)
 
 
 def readiness(db: Database) -> Readiness:
@@ -48,4 +51,17 @@ def gauges(db: Database) -> Gauges:
     with db.reading() as conn:
         queue = cases.awaiting_review(conn)
         pending = outbox.backlog(conn).as_dict().get("pending", 0)
-    return Gauges({str(k): int(v) for k, v in queue.items()}, int(pending))
+        flagged = {p: _flagged_owners(conn, p) for p in cases.platforms_with_cycles(conn)}
+    return Gauges(
+        {str(k): int(v) for k, v in queue.items()},
+        int(pending),
+        {p: n for p, n in flagged.items() if n is not None},
+    )
+
+
+def _flagged_owners(conn: Connection, platform: str) -> int | None:
+    """How many owners the latest finished cycle of ``platform`` flagged (None: it cannot say)."""
+    latest = cases.finished_cycles(conn, platform, 1)
+    summary = (latest[0].summary or {}) if latest else {}
+    n = summary.get("flagged_owners")
+    return None if n is None else int(n)

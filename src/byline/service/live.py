@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
+from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.engine import (
     FOLLOWERS,
@@ -39,9 +40,25 @@ from byline.service._base import Service
 from byline.service.counts import CountUpdate, apply_counts
 from byline.service.dashboard import latest_cycle_snapshot
 from byline.service.policies import active_policy
-from byline.synth import EVENTS_FILE, write_events
+from byline.synth import EVENTS_FILE, graph_followers, write_events
 
 TOTALS = ("read", "applied", "rejected", "ignored", "crossings")
+
+
+class OwnerJudgedStream(CodedError, ValueError):
+    """Follow events cannot keep an owner's distinct audience: a consumer under
+    ``judge = "owner"`` takes count events only, and must be told so."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(
+            f"the policy in force for {platform} judges linked accounts by their owner's"
+            " distinct followers ([linked_accounts] judge = 'owner'); a follow event cannot move"
+            " that count (a follower of two of an owner's accounts counts once), so the consumer"
+            " does not start: send count events carrying owner_followers and start it with"
+            " --counts-only (follow events are then rejected), or run cycles on byline count"
+            " output",
+            code="owner_judged_stream",
+        )
 
 
 @dataclass(frozen=True)
@@ -65,8 +82,10 @@ class LiveRun:
     digest: str
     snapshot: Path
     position: str = ""
+    offset: int | None = None  # the position's offset among every entry the source held
     totals: Counter[str] = field(default_factory=Counter)
     resumed: bool = False
+    counts_only: bool = False  # follow events are refused (``judge = "owner"`` needs this)
 
     @property
     def accounts(self) -> LiveAccounts:
@@ -93,7 +112,12 @@ class LiveRun:
     def save(self) -> None:
         """Checkpoint the counters, the position and the totals (atomically)."""
         save_checkpoint(
-            self.checkpoint_path, self.counters, self.digest, self.position, self.totals
+            self.checkpoint_path,
+            self.counters,
+            self.digest,
+            self.position,
+            self.totals,
+            self.offset,
         )
 
 
@@ -105,13 +129,17 @@ class Live(Service):
         *,
         accounts: Path | None = None,
         counts: Path | None = None,
+        counts_only: bool = False,
     ) -> LiveRun:
         """A live counter for ``platform`` under the policy in force: the accounts of
         ``accounts`` (by default the snapshot of the platform's latest cycle), counting from
         ``checkpoint`` when there is one, else from ``counts`` (a ``byline count`` output's
-        ``counts.parquet``) or the snapshot's own counts."""
+        ``counts.parquet``) or the snapshot's own counts. ``counts_only``: it takes count
+        events only (required under ``judge = "owner"``: ``OwnerJudgedStream`` otherwise)."""
         with self.db.reading() as conn:
             policy = active_policy(conn, platform)
+        if policy.judges_owners and not counts_only:
+            raise OwnerJudgedStream(platform)
         if accounts is None:
             cycle = latest_cycle_snapshot(self.db, platform)
             if cycle is None:
@@ -131,8 +159,9 @@ class Live(Service):
         run = LiveRun(
             platform, LiveCounters(known, values, seq, policy), checkpoint, digest, accounts
         )
+        run.counts_only = counts_only
         if found is not None:
-            run.position, run.resumed = found.position, True
+            run.position, run.offset, run.resumed = found.position, found.offset, True
             run.totals.update(found.totals)
         return run
 
@@ -144,6 +173,8 @@ class Live(Service):
             policy = active_policy(conn, run.platform)
         if (policy.id, policy.version) == (run.policy.id, run.policy.version):
             return False
+        if policy.judges_owners and not run.counts_only:
+            raise OwnerJudgedStream(run.platform)
         c = run.counters
         run.counters = LiveCounters(c.accounts, c.values, c.seq, policy)
         return True
@@ -164,12 +195,20 @@ def _updates(crossings: Sequence[Crossing]) -> list[CountUpdate]:
 
 
 def synthesise_events(
-    snapshot: Path, platform: str, events: int, seed: int, out: Path | None = None
+    snapshot: Path,
+    platform: str,
+    events: int,
+    seed: int,
+    out: Path | None = None,
+    *,
+    edges: int = 0,
 ) -> tuple[Path, dict[str, Any]]:
     """Write ``events`` follow and unfollow events over a synthetic ``snapshot`` (Parquet, as
     ``byline synth`` writes it) that move some accounts across the thresholds of the preset
     ``platform``; return the file (``events.jsonl`` beside the snapshot by default) and what
-    it holds."""
+    it holds. With ``edges``, over the follow graph ``byline synth --edges`` writes for the
+    same snapshot and seed: the graph's counts are the ones moved across, and an unfollow
+    names one of the graph's follows."""
     policy = load_policy(platform)
     thresholds = [
         v
@@ -178,13 +217,15 @@ def synthesise_events(
         if m == FOLLOWERS
     ]
     table = pq.read_table(snapshot, columns=["account_id", FOLLOWERS])
+    ids = table.column("account_id").to_pylist()
+    followers = table.column(FOLLOWERS).to_numpy(zero_copy_only=False)
+    followers_of = None
+    if edges:
+        followers = graph_followers(platform, len(ids), edges, seed).counts
+
+        def followers_of(rows: np.ndarray) -> dict[int, np.ndarray]:
+            return graph_followers(platform, len(ids), edges, seed, rows).of
+
     path = out or snapshot.with_name(EVENTS_FILE)
-    written = write_events(
-        path,
-        table.column("account_id").to_pylist(),
-        table.column(FOLLOWERS).to_numpy(zero_copy_only=False),
-        thresholds,
-        events,
-        seed,
-    )
+    written = write_events(path, ids, followers, thresholds, events, seed, followers_of)
     return path, written

@@ -7,7 +7,8 @@ stream ids, so a replay cannot send one twice); then, every few seconds and when
 checkpoint (counters and the last applied id, atomically) and acknowledge. At start the group
 is set back to the checkpoint's id, so whatever was read after it (applied or not: nothing of
 it was checkpointed) is read again, by whichever consumer name. One consumer per group: the
-counts are the whole stream's.
+counts are the whole stream's. Entries trimmed before they were read stop it (``_gaps``),
+unless it is told to accept the gap, which it then logs and counts.
 """
 
 from __future__ import annotations
@@ -26,12 +27,23 @@ from typing import Any
 import numpy as np
 import redis
 
-from byline.service import OLD_SEQ, Crossed, LiveRun, Services
+from byline.service import BELOW_ZERO, NOT_LINKED, OLD_SEQ, Crossed, LiveRun, Services
 from byline.stream._decode import FIELD, CountRun, FollowRun, Refusal, decode
+from byline.stream._gaps import Gap, StreamGap, find_gap, trimmed
 from byline.stream._metrics import StreamMetrics
 
 log = logging.getLogger("byline.stream")
 UNKNOWN = Refusal("unknown_account", "account: not in the accounts snapshot")
+COUNTS_ONLY = Refusal(
+    "follow_not_counted", "op: this consumer takes count events only (--counts-only)"
+)
+# why the counter refused an event, in a few words naming the field
+COUNTER_REFUSALS = {
+    BELOW_ZERO: Refusal(BELOW_ZERO, "followers: already 0"),
+    NOT_LINKED: Refusal(
+        NOT_LINKED, "metrics: an owner's value for an account the snapshot links to no owner"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -44,15 +56,27 @@ class StreamSettings:
     consumer: str = "byline"
     accounts: Path | None = None
     counts: Path | None = None
+    counts_only: bool = False  # follow events are refused (required under judge = "owner")
     batch: int = 20_000
     block_ms: int = 500
     checkpoint_seconds: float = 5.0
     metrics_port: int = 0
     exit_when_idle: float | None = None  # seconds with nothing to read, then stop
+    accept_gap: bool = False  # count on past entries trimmed before they were read
 
     @property
     def rejected(self) -> str:
         return f"{self.stream}:rejected"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Entries read in one go, the offset of the first (None: not known), and the gap before
+    them that was accepted."""
+
+    entries: list[list[Any]]
+    first: int | None = None
+    gap: Gap | None = None
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:
@@ -96,14 +120,25 @@ class Consumer:
         self.run: LiveRun | None = None
         self.rejected_top = (0, 0)
         self.metrics_names: frozenset[str] = frozenset()
-        self.reader_error: redis.RedisError | None = None
+        self.reader_error: redis.RedisError | StreamGap | None = None
+        # the offset and id of the last entry read (the reader's), and whether this is the
+        # group's first read (then what was trimmed before it is none of its business)
+        self.read_offset: int | None = None
+        self.read_position = ""
+        self.fresh = True
 
     # -- start ------------------------------------------------------------------------------
 
     def start(self) -> LiveRun:
         s = self.s
         self.redis.ping()  # an unreachable Redis fails before the counters are loaded
-        run = self.floor.live.start(s.platform, s.checkpoint, accounts=s.accounts, counts=s.counts)
+        run = self.floor.live.start(
+            s.platform,
+            s.checkpoint,
+            accounts=s.accounts,
+            counts=s.counts,
+            counts_only=s.counts_only,
+        )
         self.run, self.metrics_names = run, frozenset(run.counters.metrics)
         position = run.position or "0-0"
         try:
@@ -116,6 +151,12 @@ class Consumer:
         # read again whatever came after the checkpoint; what came before it is done
         self.redis.xgroup_setid(s.stream, s.group, id=position)
         self._ack_up_to(position)
+        self.read_offset, self.read_position, self.fresh = run.offset, run.position, not run.resumed
+        if run.resumed and run.offset is None:
+            log.info("the checkpoint keeps no stream offset: trims are found from the next one")
+        gap = self._gap_in(self.redis.xinfo_stream(s.stream))
+        if gap is not None:
+            self._record_gap(gap)
         top: Any = self.redis.xrevrange(s.rejected, count=1)
         self.rejected_top = _id_key(top[0][0].decode()) if top else (0, 0)
         for outcome in ("applied", "rejected", "ignored"):
@@ -172,7 +213,7 @@ class Consumer:
         """Apply batches as a reader thread fetches them (the next read overlaps this batch's
         work). A batch fetched but never applied was not checkpointed: it is read again at the
         next start, like any entry after the checkpoint."""
-        batches: queue.Queue[list[list[Any]]] = queue.Queue(maxsize=2)
+        batches: queue.Queue[Batch] = queue.Queue(maxsize=2)
         done = threading.Event()
         reader = threading.Thread(target=self._read, args=(batches, done), daemon=True)
         reader.start()
@@ -180,12 +221,15 @@ class Consumer:
         try:
             while not self.stopping and reader.is_alive():
                 try:
-                    entries = batches.get(timeout=self.s.block_ms / 1000)
+                    batch = batches.get(timeout=self.s.block_ms / 1000)
                 except queue.Empty:
-                    entries = None  # the reader is still reading: not idle
+                    batch = None  # the reader is still reading: not idle
                 now = time.monotonic()
-                if entries:
-                    self.apply(entries)
+                entries = batch.entries if batch is not None else None
+                if batch is not None and batch.gap is not None:
+                    self._record_gap(batch.gap)
+                if batch is not None and entries:
+                    self.apply(entries, batch.first)
                     idle_since = now
                 elif (
                     entries is not None  # the stream had nothing new
@@ -202,31 +246,67 @@ class Consumer:
         if self.reader_error is not None:
             raise self.reader_error
 
-    def _read(self, batches: queue.Queue[list[list[Any]]], done: threading.Event) -> None:
+    def _read(self, batches: queue.Queue[Batch], done: threading.Event) -> None:
         try:
             while not done.is_set():
-                reply: Any = self.redis.xreadgroup(
-                    self.s.group,
-                    self.s.consumer,
-                    {self.s.stream: ">"},
-                    count=self.s.batch,
-                    block=self.s.block_ms,
-                )
-                entries = entries_of(reply)  # empty: nothing new within block_ms
+                batch = self._read_batch()
                 while not done.is_set():
                     try:
-                        batches.put(entries, timeout=0.1)
+                        batches.put(batch, timeout=0.1)
                         break
                     except queue.Full:
                         continue
-        except redis.RedisError as exc:
+        except (redis.RedisError, StreamGap) as exc:
             self.reader_error = exc
+
+    def _read_batch(self) -> Batch:
+        """The next entries, with the stream's state at the same instant (one ``MULTI``); when
+        there are none, wait up to ``block_ms`` for one (without reading it)."""
+        s = self.s
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xinfo_stream(s.stream)
+        pipe.xreadgroup(s.group, s.consumer, {s.stream: ">"}, count=s.batch)
+        info, reply = pipe.execute()
+        gap = self._gap_in(info)
+        entries = entries_of(reply)
+        if not entries:
+            self.redis.xread({s.stream: info["last-generated-id"]}, count=1, block=s.block_ms)
+            return Batch([], None, gap)
+        first = None
+        if self.read_offset is not None:
+            first = self.read_offset + 1
+            self.read_offset += len(entries)
+        self.read_position = entries[-1][0].decode()
+        return Batch(entries, first, gap)
+
+    def _gap_in(self, info: dict[str, Any]) -> Gap | None:
+        """The entries after the last one read that ``info`` says are gone: ``StreamGap``,
+        or the gap itself when it is accepted (None: there is none)."""
+        if self.read_offset is None:
+            if self.fresh:  # trimmed before this group's first read: not its entries
+                self.read_offset, self.fresh = trimmed(info), False
+            return None
+        gap = find_gap(self.s.stream, info, self.read_offset, self.read_position)
+        if gap is None:
+            return None
+        if not self.s.accept_gap:
+            raise StreamGap(gap)
+        self.read_offset = trimmed(info)
+        return gap
+
+    def _record_gap(self, gap: Gap) -> None:
+        log.warning("%s; counting on past them (--accept-gap)", gap.words())
+        self.metrics.gaps.inc()
+        self.metrics.gap_entries.inc(gap.lost)
+        if self.run is not None:
+            self.run.count(gaps=1, lost=gap.lost)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
 
-    def apply(self, entries: list[list[Any]]) -> Crossed:
-        """Apply one batch read from the stream and act on its crossings."""
+    def apply(self, entries: list[list[Any]], first: int | None = None) -> Crossed:
+        """Apply one batch read from the stream (``first``: the offset of its first entry, if
+        known) and act on its crossings."""
         began = time.perf_counter()
         run = self.run or self.start()
         ids = [e[0] for e in entries]
@@ -243,6 +323,7 @@ class Consumer:
         applied = len(entries) - len(refused) - ignored
         run.count(read=len(entries), applied=applied, rejected=len(refused), ignored=ignored)
         run.position = last
+        run.offset = None if first is None else first + len(entries) - 1
         self.unacked.extend(ids)
         m = self.metrics
         m.entries.labels("applied").inc(applied)
@@ -261,6 +342,9 @@ class Consumer:
         self, run: LiveRun, part: FollowRun | CountRun, refused: dict[int, Refusal]
     ) -> int:
         """Apply one run of same-shaped events; note refusals; return how many were ignored."""
+        if isinstance(part, FollowRun) and run.counts_only:
+            refused.update(dict.fromkeys(part.positions, COUNTS_ONLY))
+            return 0
         ids = part.followees if isinstance(part, FollowRun) else part.accounts
         rows = run.rows(ids)
         known = np.flatnonzero(rows >= 0)
@@ -280,7 +364,7 @@ class Consumer:
             if reason == OLD_SEQ:
                 ignored += 1
             else:
-                refused[positions[int(known[p])]] = Refusal(reason, "followers: already 0")
+                refused[positions[int(known[p])]] = COUNTER_REFUSALS[reason]
         return ignored
 
     def _send_rejected(

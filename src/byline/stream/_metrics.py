@@ -53,6 +53,16 @@ class StreamMetrics:
             "Entries in the stream not yet read by the group",
             registry=r,
         )
+        self.gaps = Counter(
+            "byline_stream_gaps_total",
+            "Times entries were found trimmed before they were read (counted on: --accept-gap)",
+            registry=r,
+        )
+        self.gap_entries = Counter(
+            "byline_stream_gap_entries_total",
+            "Entries trimmed before they were read, never applied (--accept-gap)",
+            registry=r,
+        )
         self.position = Gauge(
             "byline_stream_checkpoint_ms", "Time part of the checkpointed stream id", registry=r
         )

@@ -1,21 +1,24 @@
 """A stream of follow and unfollow events over a synthetic snapshot that moves some accounts
 across the thresholds, reproducibly (same inputs and seed, same bytes).
 
-Every event is a real change of the follow relation the snapshot's counts stand for, as a
-platform would send it: a follow names a pair not following before, an unfollow a pair that
-was. The followers an account had in the snapshot are named ``<account>.f<k>`` (``k`` below its
-count); a follower new in the stream is ``s<seed>-<n>``. Of the events, about half go to movers:
-the accounts closest below a threshold get the follows that take them to it, the accounts
-closest above one lose the followers that take them below it. The rest is traffic: follows to
-accounts drawn in proportion to their followers, and unfollows of some of those follows, each
-after the follow it undoes.
+Every event is a real change of the follow relation the counts stand for, as a platform would
+send it: a follow names a pair not following before, an unfollow a pair that was. Over a
+snapshot alone, the followers an account had are named ``<account>.f<k>`` (``k`` below its
+count); over a follow graph (``followers_of``), the counts are the graph's and a lost follower is
+one of the account's followers in the graph, by its id. A follower new in the stream is
+``s<seed>-<n>`` (a user outside the accounts, so the pair is new). Of the events, about half
+go to movers: the accounts closest below a threshold get the follows that take them to it, the
+accounts closest above one lose the followers that take them below it. The rest is traffic:
+follows to accounts drawn in proportion to their followers (never to an account falling below a
+threshold, so every mover crosses), and unfollows of some of those follows, each after the
+follow it undoes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +38,11 @@ def write_events(
     thresholds: Sequence[int],
     events: int,
     seed: int,
+    followers_of: Callable[[np.ndarray], Mapping[int, np.ndarray]] | None = None,
 ) -> dict[str, Any]:
-    """Write ``events`` events (JSON Lines) to ``path``; return what was written."""
+    """Write ``events`` events (JSON Lines) to ``path``; return what was written.
+    ``followers_of``: given rows, each one's distinct followers (row numbers, ``followers[row]``
+    of them), when the counts are a follow graph's."""
     if events < 1:
         raise ValueError("events must be at least 1")
     if not thresholds:
@@ -51,6 +57,9 @@ def write_events(
     n_unfollow = int(traffic * UNFOLLOW_SHARE)
     n_follow = traffic - n_unfollow
     weights = counts.astype(np.float64) + 1.0
+    weights[down_rows] = 0.0  # no traffic follow takes a falling account back up
+    if not weights.any():  # every account is falling: the traffic goes anywhere
+        weights[:] = 1.0
     follow_rows = rng.choice(len(counts), n_follow, p=weights / weights.sum())
     undone = rng.choice(n_follow, min(n_unfollow, n_follow), replace=False)
     # every event gets a time; an unfollow of the traffic comes after the follow it undoes
@@ -89,7 +98,8 @@ def write_events(
         ),
     }
     order = np.argsort(table["time"], kind="stable")
-    _write(path, ids, {k: v[order] for k, v in table.items() if k != "time"}, seed)
+    lost = dict(followers_of(down_rows)) if followers_of is not None else None
+    _write(path, ids, {k: v[order] for k, v in table.items() if k != "time"}, seed, lost)
     return {
         "events": int(order.size),
         "follows": int((~table["unfollow"]).sum()),
@@ -129,7 +139,13 @@ def _rank_within(rows: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _write(path: Path, ids: Sequence[str], table: dict[str, np.ndarray], seed: int) -> None:
+def _write(
+    path: Path,
+    ids: Sequence[str],
+    table: dict[str, np.ndarray],
+    seed: int,
+    lost: dict[int, np.ndarray] | None,
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     with partial.open("w") as f:
@@ -139,7 +155,12 @@ def _write(path: Path, ids: Sequence[str], table: dict[str, np.ndarray], seed: i
             for n in range(start, stop):
                 row = int(table["row"][n])
                 who = int(table["follower"][n])
-                follower = f"s{seed}-{who}" if who >= 0 else f"{ids[row]}.f{-1 - who}"
+                if who >= 0:
+                    follower = f"s{seed}-{who}"
+                elif lost is not None:  # the graph's follower, by its id
+                    follower = ids[int(lost[row][-1 - who])]
+                else:
+                    follower = f"{ids[row]}.f{-1 - who}"
                 at = START + dt.timedelta(milliseconds=n)
                 event = {
                     "event_id": f"e{seed}-{n}",

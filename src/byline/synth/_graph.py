@@ -129,6 +129,46 @@ def _followers(
     return result
 
 
+@dataclass(frozen=True)
+class GraphFollowers:
+    """The graph of (platform, accounts, edges, seed) as counted: each account's distinct
+    followers (a repeated pair counts once and a self-follow not at all, as ``byline count``
+    counts them), and for the
+    accounts asked about, their followers' row numbers, ascending."""
+
+    counts: NDArray[np.int64]
+    of: dict[int, NDArray[np.int64]]
+
+
+def graph_followers(
+    platform: str, accounts: int, edges: int, seed: int, rows: NDArray[np.int64] | None = None
+) -> GraphFollowers:
+    """Count the graph ``write_graph`` writes for the same arguments (drawn again, not read
+    back), with the distinct followers of ``rows``."""
+    profile = load_profile(platform)
+    counts = np.zeros(accounts, np.int64)
+    wanted = np.zeros(accounts, bool)
+    if rows is not None:
+        wanted[rows] = True
+    found: dict[int, list[NDArray[np.int64]]] = {}
+    for follower, into in edge_ranges(profile, accounts, edges, seed):
+        if into.shape[0] == 0:
+            continue
+        # keys are sorted by (followee, follower): a repeated pair sits next to its first
+        new = np.ones(into.shape[0], bool)
+        new[1:] = (into[1:] != into[:-1]) | (follower[1:] != follower[:-1])
+        new &= follower != into  # a self-follow is no follow (``byline count`` rejects it)
+        counts += np.bincount(into[new], minlength=accounts)
+        pick = np.flatnonzero(new & wanted[into])
+        if pick.size == 0:
+            continue
+        rows_in, starts = np.unique(into[pick], return_index=True)  # sorted: runs by row
+        for row, part in zip(rows_in.tolist(), np.split(follower[pick], starts[1:]), strict=True):
+            found.setdefault(row, []).append(part)
+    of = {row: np.concatenate(parts) for row, parts in found.items()}
+    return GraphFollowers(counts, of)
+
+
 def _flag_draw(seed: int, accounts: int) -> NDArray[np.int8]:
     """Per account: 0 none, 1 bot, 2 inactive, 3 banned."""
     u = np.random.default_rng([seed, GRAPH_STREAM, 0]).random(accounts)

@@ -351,6 +351,18 @@ def test_errors_are_problems_without_traces(world: World) -> None:
     assert "byline_http_requests_total" in metrics and "byline_review_queue" in metrics
 
 
+def test_metrics_count_the_owners_the_latest_cycle_flagged(world: World, tmp_path: Path) -> None:
+    assert "byline_flagged_owners{" not in world.client.get("/metrics").text  # no owners named
+    rows = [
+        {"account_id": a, "kind": "individual", "category": "law", "followers": f,
+         "owner_ref": "h1", "owner_followers": 1_200_000}
+        for a, f in (("m1", 450_000), ("m2", 400_000))
+    ]  # fmt: skip
+    snapshot = write_snapshot(tmp_path / "owners.parquet", rows)
+    run_cycle(world.programme.db, snapshot, "weibo", dt.date(2023, 10, 20))
+    assert 'byline_flagged_owners{platform="weibo"} 1.0' in world.client.get("/metrics").text
+
+
 def test_an_account_id_with_a_slash_is_reached_through_the_api(
     world: World, tmp_path: Path
 ) -> None:

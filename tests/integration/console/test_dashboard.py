@@ -13,8 +13,11 @@ from byline.cases import _tables as case_tables
 from byline.domain.vocabulary import RefusalReason
 from byline.service.access import Role
 from byline.service.counts import CountUpdate, apply_counts
+from byline.service.cycle import run_cycle
 from byline.service.programme import Actor
 from integration.console.conftest import NAMES, Console
+
+from factories import write_snapshot
 
 DASHBOARD = "/console/weibo/dashboard"
 
@@ -104,6 +107,42 @@ def test_a_steep_drop_is_flagged_with_a_link_to_its_case(console: Console) -> No
     flagged = html.split('data-testid="flagged"')[1].split("</table>")[0]
     assert re.findall(r'href="/console/weibo/cases/([^"]+)"', flagged) == ["quiet"]
     assert "steep follower drop" in flagged
+
+
+def owners_cycle(console: Console) -> None:
+    """A weibo cycle a week after the seeded one, on a snapshot naming owners: ``h1`` splits
+    1,200,000 distinct followers over two accounts each below the 500,000 floor."""
+    rows = [
+        {"account_id": a, "kind": "individual", "category": "law", "followers": f}
+        | {"owner_ref": o, "owner_followers": of}
+        for a, f, o, of in [
+            ("star", 3_000_000, None, 3_000_000),
+            ("m1", 450_000, "h1", 1_200_000),
+            ("m2", 400_000, "h1", 1_200_000),
+            ("m3", 300_000, "h2", 450_000),  # h2's audience meets no tier: not flagged
+            ("m4", 200_000, "h2", 450_000),
+        ]
+    ]
+    snapshot = write_snapshot(console.snapshot.parent / "owners.parquet", rows)
+    run_cycle(console.programme.db, snapshot, "weibo", dt.date(2023, 10, 23))
+
+
+def test_owners_the_latest_cycle_flagged_are_listed_by_reference(console: Console) -> None:
+    html = console.staff(Role.PLATFORM).get(DASHBOARD).text
+    assert 'data-testid="owners-unknown"' in html  # the seeded cycle's snapshot named none
+    owners_cycle(console)
+    html = console.staff(Role.PLATFORM).get(DASHBOARD).text
+    assert text_of(html, "flagged-owners-count") == "1"
+    table = html.split('data-testid="flagged-owners-table"')[1].split("</table>")[0]
+    assert re.findall(r'data-testid="owner-ref">([^<]*)<', table) == ["h1"]
+    assert text_of(table, "owner-owner_followers") == "1,200,000"
+    assert "[weibo.tier.1m]" in table  # the tier its audience reaches
+    for name in NAMES.values():
+        assert name not in html
+    client = console.staff(Role.ADMIN)
+    client.cookies.set("byline_lang", "zh-CN", path="/console")
+    html = client.get(DASHBOARD).text
+    assert "最近一个周期标记的持有人" in html and text_of(html, "flagged-owners-count") == "1"
 
 
 def test_every_finished_cycle_has_an_accessible_chart(console: Console) -> None:

@@ -13,9 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from byline.domain.decision import decide
+from byline.domain.decision import Account, decide
+from byline.domain.vocabulary import AccountKind, Category
 from byline.engine import (
     BELOW_ZERO,
+    NOT_LINKED,
     OLD_SEQ,
     LiveAccounts,
     LiveCounters,
@@ -24,7 +26,8 @@ from byline.engine import (
     new_seq,
     save_checkpoint,
 )
-from byline.policy import load_policy
+from byline.policy import load_policy, preset_path
+from byline.policy._loader import parse_policy
 
 POLICY = load_policy("weibo")
 ON = dt.date(2024, 1, 10)
@@ -151,6 +154,67 @@ def test_crossings_are_decided_with_the_policy() -> None:
     assert live.crossings(ON) == []  # cleared
     live.follow(np.array([0]), np.array([True]))
     assert [(c.account_id, c.required, c.tier) for c in live.crossings(ON)] == [("a0", False, None)]
+
+
+OWNER_POLICY = parse_policy(
+    preset_path("weibo")
+    .read_text()
+    .replace(
+        "[text.zh-CN.policy]",
+        '[linked_accounts]\nid = "weibo.linked"\njudge = "owner"\n\n[text.zh-CN.policy]',
+        1,
+    ),
+    "weibo-owner.toml",
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # the account (0, 1 linked to an owner)
+            st.sampled_from(["followers", "owner_followers", "both"]),
+            st.sampled_from([0, 499_999, 500_000, 999_999, 1_000_000, 2_000_000]),
+        ),
+        max_size=12,
+    )
+)
+def test_under_judge_owner_count_events_decide_as_decide_does(events: list[tuple]) -> None:
+    linked = [True, True, False, False]
+    accounts = LiveAccounts.of(
+        [f"a{i}" for i in range(4)], ["individual"] * 4, ["finance"] * 4, linked
+    )
+    start = {"followers": [10, 10, 10, 10], "owner_followers": [20, 20, 0, 0]}
+    values = {m: np.array(v, np.int64) for m, v in start.items()}
+    live = LiveCounters(accounts, values, new_seq(accounts), OWNER_POLICY)
+    want = {m: list(v) for m, v in start.items()}
+    decided = {}
+    for seq, (row, which, value) in enumerate(events, start=1):
+        names = ["followers", "owner_followers"] if which == "both" else [which]
+        refused = live.set_counts(np.array([row]), np.array([seq]), [dict.fromkeys(names, value)])
+        if not linked[row] and "owner_followers" in names:
+            assert refused.reasons == [NOT_LINKED]  # an owner's value of an account on its own
+            continue
+        assert refused.reasons == []
+        for m in names:
+            want[m][row] = value
+        for c in live.crossings(ON):
+            decided[c.account_id] = (c.required, c.tier)
+    for row in range(4):
+        metrics = {"followers": want["followers"][row]}
+        if linked[row]:
+            metrics["owner_followers"] = want["owner_followers"][row]
+        owner = "h" if linked[row] else None
+        d = decide(Account(f"a{row}", AccountKind.INDIVIDUAL, Category.FINANCE, metrics, owner),
+                   OWNER_POLICY, ON)  # fmt: skip
+        assert live.counts_of(row) == metrics  # an owner's value only for a linked account
+        if f"a{row}" in decided:  # the last crossing says what the counts decide now
+            assert decided[f"a{row}"] == (d.required, d.tier)
+        else:  # never crossed: decided as at the start
+            first = {"followers": 10} | ({"owner_followers": 20} if linked[row] else {})
+            start_d = decide(Account(f"a{row}", AccountKind.INDIVIDUAL, Category.FINANCE, first,
+                                     owner), OWNER_POLICY, ON)  # fmt: skip
+            assert (d.required, d.tier) == (start_d.required, start_d.tier)
 
 
 def test_checkpoints_read_back_whole_and_only_over_the_same_accounts(tmp_path: Path) -> None:

@@ -41,4 +41,6 @@ def metrics(state: StateDep, ops: OperationsDep) -> Response:
     state.metrics.outbox_backlog.set(values.outbox_pending)
     for platform, n in values.review_queue.items():
         state.metrics.queue.labels(platform).set(n)
+    for platform, n in values.flagged_owners.items():
+        state.metrics.flagged_owners.labels(platform).set(n)
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

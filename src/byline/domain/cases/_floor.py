@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from byline.domain.cases._case import Case, CaseState
-from byline.domain.policy import Policy, owner_metric
+from byline.domain.policy import Policy
 
 
 def at_or_above_floor(metrics: Mapping[str, int], policy: Policy) -> bool:
     """Whether ``metrics`` meet the floor on what the policy judges: under ``judge = "owner"``
     a linked account's case carries its owner's values too (``owner_followers``)."""
-    linked = any(owner_metric(m) in metrics and owner_metric(m) != m for m in policy.metrics)
-    judged = policy.judged(metrics, linked=linked)
+    judged = policy.judged(metrics, linked=policy.carries_owner(metrics))
     return all(judged[m] >= v for m, v in policy.floor.threshold.items())
 
 
