@@ -13,6 +13,7 @@ from rich.table import Column, Table
 
 from byline.cli._app import app, emit_json, err, fail, out
 from byline.service import (
+    DemoGraph,
     DemoReport,
     DemoStep,
     EvaluationSummary,
@@ -44,6 +45,13 @@ def demo(
     programme: bool = typer.Option(
         True, "--programme/--no-programme", help="Also run the programme over simulated weeks."
     ),
+    edges: int | None = typer.Option(
+        None,
+        "--edges",
+        min=0,
+        help="Edges of the follow graph counted for the platform (default: 4 per account;"
+        " 0: no graph).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     serve: bool = typer.Option(
         True, "--serve/--no-serve", help="Then serve the console and the API until Ctrl-C."
@@ -71,6 +79,7 @@ def demo(
                 on_step=steps.append,
                 programme=programme,
                 on_week=weeks.append,
+                edges=4 * accounts if edges is None else edges,
             )
     except (PolicyFileError, SnapshotError, ValueError) as exc:
         fail(escape(str(exc)))
@@ -78,6 +87,8 @@ def demo(
         emit_json(demo_json(report, workdir))
         return
     render_evaluations(report, steps, seed, workdir)
+    if report.graph is not None:
+        render_graph(report.graph)
     if report.programme is not None:
         render_programme(report.programme, workdir)
     out.print(
@@ -120,8 +131,34 @@ def demo_json(report: DemoReport, workdir: Path) -> dict[str, object]:
             }
             for s in report.steps
         ],
+        "graph": None if report.graph is None else graph_json(report.graph),
         "programme": programme_json(report.programme),
     }
+
+
+def graph_json(graph: DemoGraph) -> dict[str, object]:
+    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(graph).items()}
+
+
+def render_graph(graph: DemoGraph) -> None:
+    """The followers counted from a follow graph: tallies that reconcile, and what bots and
+    matrix accounts come to (``byline count``)."""
+    share = 1 - graph.effective / graph.followers if graph.followers else 0.0
+    overlap = 1 - graph.owner_followers / graph.owned_followers if graph.owned_followers else 0.0
+    out.print(
+        f"[bold]Follow graph[/]  {graph.edges:,} edges counted in {graph.seconds:.1f}s"
+        f" ({escape(str(graph.out_dir))}): read {graph.read:,} = accepted {graph.accepted:,}"
+        f" + rejected {graph.rejected:,}; {graph.duplicates:,} repeated pairs counted once;"
+        f" {graph.accounts_followed:,} accounts followed.",
+        highlight=False,
+    )
+    out.print(
+        f"  Bot, inactive and banned followers: {share:.1%} of all followers, left out of"
+        f" effective_followers. {graph.owners:,} holders run several accounts: their distinct"
+        f" audiences are {overlap:.1%} smaller than their accounts' followers added up"
+        ' (owner_followers, what \\[linked_accounts] judge = "owner" decides on).',
+        highlight=False,
+    )
 
 
 def render_evaluations(report: DemoReport, steps: list[DemoStep], seed: int, workdir: Path) -> None:

@@ -51,6 +51,7 @@ from byline.service.dashboard import (
     TierRow,
 )
 from byline.service.demo import (
+    DemoGraph,
     DemoReport,
     DemoStep,
     demo_access,
@@ -143,6 +144,7 @@ __all__ = [
     "DeadlineRow",
     "DeliveryLog",
     "DeliveryStats",
+    "DemoGraph",
     "DemoReport",
     "DemoStep",
     "Deps",

@@ -11,15 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from byline.domain.cases import CaseState
 from byline.domain.policy import Policy
 from byline.engine import EvaluationSummary, Progress, evaluate, floor_violations
+from byline.graph import count_graph
 from byline.policy import load_policy
 from byline.service._base import Clock
 from byline.service.access import Role, issue_creator_token
 from byline.service.floor import Services
 from byline.service.simulation import SimulationReport, WeekReport, simulate, weekly_dates
-from byline.synth import write_snapshot
+from byline.synth import write_graph, write_snapshot
 from byline.words import one_line
 
 _MARKER = ".byline-demo"
@@ -39,6 +44,27 @@ class DemoStep:
     floor_violations: int
 
 
+@dataclass(frozen=True)
+class DemoGraph:
+    """The platform's followers counted from a follow graph (``byline synth --edges``, then
+    ``byline count``), as the demo shows it: the tallies reconcile (read = accepted +
+    rejected), and what bot followers and matrix accounts come to."""
+
+    out_dir: Path
+    edges: int
+    read: int
+    accepted: int
+    rejected: int
+    duplicates: int  # repeated (follower, followee) pairs: counted once
+    accounts_followed: int
+    followers: int  # distinct followers, summed over the accounts
+    effective: int  # the same without flagged (bot, inactive, banned) followers
+    owners: int  # holders of several accounts
+    owned_followers: int  # their accounts' followers, summed
+    owner_followers: int  # their distinct audiences, summed
+    seconds: float
+
+
 @dataclass
 class DemoReport:
     policy: str
@@ -46,6 +72,7 @@ class DemoReport:
     accounts: int
     synth_seconds: float
     steps: list[DemoStep] = field(default_factory=list)
+    graph: DemoGraph | None = None
     programme: SimulationReport | None = None
 
 
@@ -82,6 +109,8 @@ def run_demo(
     on_step: Callable[[DemoStep], None] | None = None,
     programme: bool = True,
     on_week: Callable[[WeekReport], None] | None = None,
+    edges: int = 0,
+    on_graph: Callable[[DemoGraph], None] | None = None,
 ) -> DemoReport:
     policy = load_policy(policy_ref)
     prepare_workdir(workdir)
@@ -101,11 +130,54 @@ def run_demo(
         if on_step:
             on_step(step)
         previous = out_dir
+    if edges:
+        report.graph = count_demo_graph(workdir, snapshot, policy.id, accounts, edges, seed)
+        if on_graph:
+            on_graph(report.graph)
     if programme:
         report.programme = simulate(
             workdir, snapshot, policy, policy_ref, seed=seed, on_week=on_week
         )
     return report
+
+
+def count_demo_graph(
+    workdir: Path, snapshot: Path, platform: str, accounts: int, edges: int, seed: int
+) -> DemoGraph:
+    """A follow graph of ``edges`` for the demo's platform (its accounts, their in-degrees
+    scaled from the snapshot's followers), counted as ``byline count`` counts it."""
+    started = time.perf_counter()
+    graph_dir, count_dir = workdir / "graph", workdir / "count"
+    manifest = write_graph(graph_dir, platform, accounts, edges, seed)
+    files = {k: graph_dir / v for k, v in manifest["files"].items()}
+    counted = count_graph(
+        files["edges"], count_dir, flags=files["flags"], owners=files["owners"], accounts=snapshot
+    )
+    counts = pq.read_table(
+        count_dir / "counts.parquet", columns=["followers", "effective_followers"]
+    )
+    owners = pq.read_table(count_dir / "owners.parquet", columns=["owner_ref", "owner_followers"])
+    owned = pq.read_table(count_dir / "counts.parquet", columns=["owner_ref", "followers"])
+    owned = owned.filter(pc.is_valid(owned["owner_ref"]))
+    return DemoGraph(
+        out_dir=count_dir,
+        edges=edges,
+        read=counted.read,
+        accepted=counted.accepted,
+        rejected=counted.rejected,
+        duplicates=counted.duplicates,
+        accounts_followed=counted.accounts_followed,
+        followers=_total(counts["followers"]),
+        effective=_total(counts["effective_followers"]),
+        owners=counted.owners,
+        owned_followers=_total(owned["followers"]),
+        owner_followers=_total(owners["owner_followers"]),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _total(column: pa.ChunkedArray) -> int:
+    return int(pc.sum(column).as_py() or 0)
 
 
 # --- serving the demo -------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -210,6 +212,27 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     code, _, err = run("demo", "--accounts", "1000", "--dir", str(tmp_path), "--no-serve")
     assert code == 1 and "not a Byline demo folder" in err
     assert (tmp_path / "mine.txt").read_text() == "precious"
+
+
+def test_demo_counts_the_platforms_follow_graph(tmp_path: Path) -> None:
+    workdir = tmp_path / "d"
+    args = ["--accounts", "20000", "--no-programme", "--no-serve", "--json", "--dir", str(workdir)]
+    code, out, err = run("demo", *args, "--edges", "100000")
+    assert code == 0, err
+    graph = json.loads(out)["graph"]
+    assert graph["edges"] == graph["read"] == graph["accepted"] + graph["rejected"] == 100_000
+    # the followers it reports are the distinct (follower, followee) pairs of the edge list
+    edges = pq.read_table(workdir / "graph" / "edges.parquet")
+    pairs = edges.group_by(["follower_id", "followee_id"]).aggregate([])
+    distinct = pairs.filter(pc.not_equal(pairs["follower_id"], pairs["followee_id"])).num_rows
+    assert graph["followers"] == distinct == graph["accepted"] - graph["duplicates"]
+    assert 0 < graph["effective"] < graph["followers"]  # bots are left out
+    assert graph["owners"] > 0 and graph["owner_followers"] <= graph["owned_followers"]
+    filled = pq.read_table(workdir / "count" / "accounts.parquet")
+    assert filled.num_rows == 20_000 and pc.sum(filled["followers"]).as_py() == distinct
+    code, out, err = run("demo", *args, "--edges", "0")
+    assert code == 0, err
+    assert json.loads(out)["graph"] is None
 
 
 @pytest.mark.parametrize("name", preset_names())
