@@ -52,7 +52,7 @@ class Tally:
     ordered: bool = True
     followers: Counts = field(init=False)
     _keys: list[Keys] = field(default_factory=list, init=False)
-    _repeats: list[Keys] = field(default_factory=list, init=False)
+    _repeated: int = field(default=0, init=False)  # ordered: the repeats taken off so far
     _flagged: list[Keys] = field(default_factory=list, init=False)
     _owned: list[Keys] = field(default_factory=list, init=False)
     _flag_bits: NDArray[np.uint8] | None = field(default=None, init=False)
@@ -75,8 +75,11 @@ class Tally:
             return
         _histogram_into(self.followers, followee)
         keys = (followee.view(np.uint64) << _HALF) | follower.view(np.uint64)
-        if self.ordered:
-            self._repeats.append(self._check_order(keys))
+        if self.ordered:  # the repeats taken off at once: they stay in the batch's narrow span
+            repeats = self._check_order(keys)
+            if repeats.shape[0]:
+                _histogram_into(self.followers, (repeats >> _HALF).astype(np.int64), sign=-1)
+                self._repeated += int(repeats.shape[0])
         else:
             self._keys.append(keys)
         if self._flag_bits is not None:
@@ -105,9 +108,12 @@ class Tally:
 
     def finish(self) -> Result:
         """Settle repeats; the keys are released (they are most of the memory held)."""
-        repeats = _concat(self._repeats) if self.ordered else _sorted_repeats(self._keys)
-        self._keys = []
-        np.subtract.at(self.followers, (repeats >> _HALF).astype(np.int64), 1)
+        repeated = self._repeated
+        if not self.ordered:
+            repeats = _sorted_repeats(self._keys)
+            self._keys = []
+            np.subtract.at(self.followers, (repeats >> _HALF).astype(np.int64), 1)
+            repeated = int(repeats.shape[0])
         effective = self.followers
         if self.flagged is not None:
             flagged = _distinct(self._flagged)
@@ -119,11 +125,12 @@ class Tally:
             pairs = _distinct(self._owned)
             self._owned = []
             owner_followers = np.bincount((pairs >> _HALF).astype(np.int64), minlength=self.owners)
-        return Result(self.followers, effective, owner_followers, int(repeats.shape[0]))
+        return Result(self.followers, effective, owner_followers, repeated)
 
 
-def _histogram_into(counts: Counts, ids: Counts) -> None:
-    """``counts[i] += (ids == i).sum()`` for every i, allocating nothing the size of ``counts``.
+def _histogram_into(counts: Counts, ids: Counts, sign: int = 1) -> None:
+    """``counts[i] += sign * (ids == i).sum()`` for every i (``sign`` 1 or -1), allocating
+    nothing the size of ``counts``.
 
     Ids of a batch that fall in a narrow span (an edge list grouped by followee) are counted by
     ``bincount`` over the span; otherwise ``add.at`` counts them in place (a fresh table the
@@ -131,17 +138,17 @@ def _histogram_into(counts: Counts, ids: Counts) -> None:
     """
     lo, hi = int(ids.min()), int(ids.max())
     if hi - lo < _SPAN:
-        counts[lo : hi + 1] += np.bincount(ids - lo, minlength=hi - lo + 1)
+        part = np.bincount(ids - lo, minlength=hi - lo + 1)
+        if sign > 0:
+            counts[lo : hi + 1] += part
+        else:
+            counts[lo : hi + 1] -= part
     else:
-        np.add.at(counts, ids, 1)
+        (np.add if sign > 0 else np.subtract).at(counts, ids, 1)
 
 
 def _swapped(key: np.uint64) -> np.uint64:
     return np.uint64((int(key) << 32 | int(key) >> 32) & 0xFFFFFFFFFFFFFFFF)
-
-
-def _concat(chunks: list[Keys]) -> Keys:
-    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint64)
 
 
 @dataclass(frozen=True)
