@@ -177,11 +177,15 @@ def _sorted_repeats(chunks: list[Keys]) -> Keys:
 
 
 def _distinct(chunks: list[Keys]) -> Keys:
+    """The distinct keys of ``chunks``, ascending. Keys picked from an edge list in key order
+    come already ascending (checked block by block: a pass, where a sort is several)."""
     if not chunks:
         return np.zeros(0, dtype=np.uint64)
+    in_order = _ascending(chunks, swap=False)
     keys = np.concatenate(chunks)
     chunks.clear()
-    keys.sort()
+    if not in_order:
+        keys.sort()
     if keys.shape[0] < 2:
         return keys
     keep = np.empty(keys.shape[0], dtype=np.bool_)
