@@ -29,6 +29,8 @@ ALLOWED = {
     "vault": STORE_LEVEL,
     "outbox": STORE_LEVEL,
     "access": STORE_LEVEL,
+    # the public log of disclosures (signed notes, checkpoints; its entries, to come)
+    "translog": STORE_LEVEL,
     "service": {
         "access",
         "words",
@@ -42,6 +44,7 @@ ALLOWED = {
         "cases",
         "vault",
         "outbox",
+        "translog",
     },
     # front doors reach the system through the service floor's face (and name domain types,
     # and say them with the catalogue of words)
