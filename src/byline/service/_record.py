@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from byline import audit, cases, outbox
+from byline import audit, cases, outbox, translog
 from byline.domain.cases import (
     Case,
     CreatorMessage,
@@ -80,7 +80,34 @@ def record(
             _record_label(conn, after, effect, policy, now, key)
         elif isinstance(effect, Flagged):
             pass  # kept on the case (flags) and in its audit entry, for reviewers
+    if seq is not None:
+        _record_public(conn, after, result, policy, now, seq)
     return seq
+
+
+def _record_public(
+    conn: Connection, case: Case, result: Transition, policy: Policy, now: dt.datetime, seq: int
+) -> None:
+    """A change the public sees goes into the platform's public log, with what it was decided
+    on and never a name."""
+    live = next((e.live for e in result.effects if isinstance(e, LabelChanged)), None)
+    event = translog.public_event([a.value for a in result.actions], live)
+    if event is None:
+        return
+    entry = {
+        "platform": policy.id,
+        "account_id": case.account_id,
+        "event": event,
+        "basis": "volunteered" if case.voluntary else "required",
+        "tier": case.tier,
+        "counts": dict(case.metrics),
+        "floor": dict(policy.floor.threshold),
+        "policy_id": policy.id,
+        "policy_version": policy.version,
+        "at": now.isoformat(),
+        "audit_seq": seq,
+    }
+    translog.append(conn, policy.id, entry, seq, now)
 
 
 def _record_enforcement(

@@ -23,6 +23,7 @@ TABLE_MODULES = (
     "byline.vault._tables",
     "byline.outbox._tables",
     "byline.access._tables",
+    "byline.translog._tables",
 )
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
