@@ -13,7 +13,7 @@ from byline.api._context import RequestContext
 from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
 from byline.api._settings import ApiSettings
 from byline.api._state import AppState, Metrics
-from byline.api.routes import admin, creator, labels, ops, platform, reviewer
+from byline.api.routes import admin, creator, labels, log, ops, platform, reviewer
 from byline.service import Services
 
 DESCRIPTION = """
@@ -45,7 +45,8 @@ def create_api(
         version="1",
         description=DESCRIPTION,
         openapi_tags=[
-            {"name": t} for t in ("label", "creator", "reviewer", "platform", "admin", "operations")
+            {"name": t}
+            for t in ("label", "creator", "reviewer", "platform", "admin", "log", "operations")
         ],
         # FastAPI's own OpenTelemetry hooks stay off: Byline observes itself (Prometheus, JSON
         # lines), and their logs would record validation failures with the input, which can be
@@ -56,7 +57,7 @@ def create_api(
     if isinstance(limiter, RedisLimiter):
         limiter.on_fallback = app.state.byline.metrics.limited_in_memory.inc
     _problems.install(app)
-    for module in (labels, creator, reviewer, platform, admin, ops):
+    for module in (labels, creator, reviewer, platform, admin, log, ops):
         app.include_router(module.router)
     if settings.label_fast_path:  # well-formed label lookups are answered first
         # counted and logged as the request context counts and logs every other request
@@ -64,6 +65,9 @@ def create_api(
     app.add_middleware(RequestContext, settings=settings)
     app.max_body_bytes = settings.max_body_bytes
     return app
+
+
+_TAGS = ("label", "creator", "reviewer", "platform", "admin", "log", "operations")
 
 
 class _Api(FastAPI):

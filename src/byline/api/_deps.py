@@ -23,6 +23,7 @@ from byline.service import (
     Operations,
     Policies,
     Principal,
+    PublicLog,
     Reviews,
     Role,
     Services,
@@ -74,6 +75,10 @@ def _policies(request: Request) -> Policies:
     return get_services(request).policies
 
 
+def _public_log(request: Request) -> PublicLog:
+    return get_services(request).public_log
+
+
 def _reviews(request: Request) -> Reviews:
     return get_services(request).reviews
 
@@ -95,6 +100,7 @@ DashboardDep = Annotated[Dashboard, Depends(_dashboard)]
 LabelsDep = Annotated[Labels, Depends(_labels)]
 OperationsDep = Annotated[Operations, Depends(_operations)]
 PoliciesDep = Annotated[Policies, Depends(_policies)]
+PublicLogDep = Annotated[PublicLog, Depends(_public_log)]
 ReviewsDep = Annotated[Reviews, Depends(_reviews)]
 WebhooksDep = Annotated[Webhooks, Depends(_webhooks)]
 PLATFORM_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"

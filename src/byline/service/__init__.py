@@ -78,6 +78,7 @@ from byline.service.policy_admin import (
     ShadowComparison,
     ShadowSide,
 )
+from byline.service.public_log import LogEntry, LogProof, LogRangeError, PublicLog
 from byline.service.reviews import (
     Assignee,
     BulkOutcome,
@@ -171,6 +172,9 @@ __all__ = [
     "LimitExceeded",
     "Live",
     "LiveRun",
+    "LogEntry",
+    "LogProof",
+    "LogRangeError",
     "MessageStatus",
     "NoActivePolicy",
     "NoCase",
@@ -188,6 +192,7 @@ __all__ = [
     "PolicyText",
     "Principal",
     "Progress",
+    "PublicLog",
     "QueuePage",
     "QueueRow",
     "QueueView",

@@ -15,6 +15,7 @@ from byline.service.labels import Labels
 from byline.service.live import Live
 from byline.service.operations import Operations
 from byline.service.policy_admin import Policies
+from byline.service.public_log import PublicLog
 from byline.service.reviews import Reviews
 from byline.service.webhooks_admin import Webhooks
 
@@ -31,6 +32,7 @@ class Services:
     live: Live
     operations: Operations
     policies: Policies
+    public_log: PublicLog
     reviews: Reviews
     webhooks: Webhooks
 
@@ -47,6 +49,7 @@ class Services:
             live=Live(deps),
             operations=Operations(deps),
             policies=Policies(deps),
+            public_log=PublicLog(deps),
             reviews=Reviews(deps),
             webhooks=Webhooks(deps),
         )

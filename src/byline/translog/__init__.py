@@ -10,6 +10,7 @@ from byline.translog._entries import (
     public_event,
     size,
 )
+from byline.translog._keys import StoredKey, store_key, stored_key
 from byline.translog._note import NoteError, Signer, Verifier, key_hash, open_note
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Checkpoint",
     "NoteError",
     "Signer",
+    "StoredKey",
     "Verifier",
     "append",
     "canonical",
@@ -26,4 +28,6 @@ __all__ = [
     "open_note",
     "public_event",
     "size",
+    "store_key",
+    "stored_key",
 ]
