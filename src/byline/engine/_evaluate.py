@@ -21,6 +21,8 @@ from byline.engine._outputs import (
     REJECTS,
     SUMMARY,
     check_comparable,
+    put_in_place,
+    remove_output,
     summarise,
     write_outputs,
     writing,
@@ -94,9 +96,9 @@ def evaluate(
         (out_dir / SUMMARY).unlink(missing_ok=True)
         for name in (DECISIONS, REJECTS, FLAGGED, DIFF):
             if name in staged:
-                staged.pop(name).replace(out_dir / name)
+                put_in_place(staged.pop(name), out_dir / name)
             else:
-                (out_dir / name).unlink(missing_ok=True)
+                remove_output(out_dir / name)
         staged.pop(SUMMARY).replace(out_dir / SUMMARY)
         return Evaluation(out_dir, summary, timings)
     finally:

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from byline.domain.vocabulary import AccountKind, Category
+from byline.engine import _reasons as why
 
 FORMATS = ("parquet", "csv", "jsonl")
 _SUFFIXES = {
@@ -169,16 +170,16 @@ FROM ({raw_sql or self.raw_sql})"""
     def problems_sql(self) -> str:
         """SQL over ``values_sql``'s columns: every problem of a row, '; '-joined (or NULL)."""
         checks = [
-            "CASE WHEN account_id IS NULL OR account_id = '' THEN 'account_id: missing' END",
-            _enum_check("kind", [k.value for k in AccountKind]),
-            _enum_check("category", [c.value for c in Category]),
+            "CASE WHEN account_id IS NULL OR account_id = '' "
+            f"THEN {_quote(why.missing('account_id'))} END",
+            *(_enum_check(column) for column in why.VOCABULARIES),
             *(_metric_check(m, self.column_types[m]) for m in self.metrics),
             *(
                 f"CASE WHEN owner_ref IS NOT NULL THEN {_metric_check(m, self.column_types[m])} END"
                 for m in (self.owner_metrics if self.owners_strict else ())
             ),
         ]
-        problems = f"NULLIF(concat_ws('; ', {', '.join(checks)}), '')"
+        problems = f"NULLIF(concat_ws({_quote(why.SEPARATOR)}, {', '.join(checks)}), '')"
         if self.record_ok:
             return f"CASE WHEN NOT _record_ok THEN '{self.record_problem}' ELSE {problems} END"
         return problems
@@ -255,7 +256,7 @@ def open_snapshot(
         if extra:
             ok = " AND ".join(f'"{c}" IS NULL' for c in extra)
             raw = f"SELECT {row} AS _row, {columns}, ({ok}) AS _ok FROM {source}"
-            more = {"record_ok": "_ok", "record_problem": "line: more fields than the header"}
+            more = {"record_ok": "_ok", "record_problem": why.TOO_MANY_FIELDS}
     else:  # parquet (JSONL was opened above)
         groups, ordered = _row_groups(con, literal)
         more = {"row_groups": groups, "ids_look_ordered": ordered}
@@ -345,7 +346,7 @@ def _open_jsonl(
         raw,
         types,
         record_ok="_ok",
-        record_problem="line: not a JSON object",
+        record_problem=why.NOT_AN_OBJECT,
     )
 
 
@@ -373,37 +374,38 @@ def _metric_value(metric: str, column_type: str, column: str | None = None) -> s
         )
     text = f"trim(CAST({col} AS VARCHAR))"
     # Whole numbers only: a cast alone would round '1.5' to 2.
-    return f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+') THEN TRY_CAST({text} AS BIGINT) END"
+    return (
+        f"CASE WHEN regexp_full_match({text}, {_quote(why.WHOLE_NUMBER)}) "
+        f"THEN TRY_CAST({text} AS BIGINT) END"
+    )
 
 
 def _metric_check(metric: str, column_type: str) -> str:
     raw = f"_raw_{metric}"
-    shown = f"left(CAST({raw} AS VARCHAR), 40)"
+    shown = f"left(CAST({raw} AS VARCHAR), {why.SHOWN})"
     missing = f"{raw} IS NULL"
     if column_type not in _INTEGER_TYPES:
         missing += f" OR trim(CAST({raw} AS VARCHAR)) = ''"
     return (
-        f"CASE WHEN {missing} THEN '{metric}: missing' "
-        f"WHEN {metric} IS NULL THEN '{metric}: not a whole number in range (' || {shown} || ')' "
-        f"WHEN {metric} < 0 THEN '{metric}: negative (' || {shown} || ')' END"
+        f"CASE WHEN {missing} THEN {_quote(why.missing(metric))} "
+        f"WHEN {metric} IS NULL THEN {_quote(why.not_whole(metric))} || {shown} || ')' "
+        f"WHEN {metric} < 0 THEN {_quote(why.negative(metric))} || {shown} || ')' END"
     )
 
 
-def _enum_check(column: str, allowed: list[str]) -> str:
-    values = ", ".join(_quote(a) for a in allowed)
+def _enum_check(column: str) -> str:
+    values = ", ".join(_quote(a) for a in why.VOCABULARIES[column])
+    before, after = why.unknown_value(column)
+    shown = f"left(CAST({column} AS VARCHAR), {why.SHOWN})"
     return (
-        f"CASE WHEN {column} IS NULL THEN '{column}: missing' "
-        f"WHEN CAST({column} AS VARCHAR) NOT IN ({values}) THEN '{column}: unknown value ' || "
-        f"{_quote_sql_value(column)} || ' (allowed: {', '.join(allowed)})' END"
+        f"CASE WHEN {column} IS NULL THEN {_quote(why.missing(column))} "
+        f"WHEN CAST({column} AS VARCHAR) NOT IN ({values}) THEN "
+        f"{_quote(before)} || {shown} || {_quote(after)} END"
     )
 
 
 def _values(vocabulary: type[AccountKind] | type[Category]) -> str:
     return ", ".join(_quote(v.value) for v in vocabulary)
-
-
-def _quote_sql_value(column: str) -> str:
-    return f"'''' || left(CAST({column} AS VARCHAR), 40) || ''''"
 
 
 def _quote(text: str) -> str:
