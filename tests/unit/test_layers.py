@@ -20,6 +20,8 @@ ALLOWED = {
     "synth": {"domain"},
     # the follower-counting engine: pure computation over files
     "graph": {"domain", "engine"},  # the snapshot formats
+    # the engine on Apache Spark: the embedded engine's shared pieces (reasons, the summary)
+    "spark": {"domain", "engine"},
     # the words (catalogues, the policy in plain words) for every front door
     "words": {"domain"},
     # persistence: each may use the store and the audit trail, nothing above
@@ -35,6 +37,7 @@ ALLOWED = {
         "domain",
         "engine",
         "graph",
+        "spark",
         "policy",
         "synth",
         "store",

@@ -117,12 +117,18 @@ def _open(con: DuckDBPyConnection, path: Path, policy: Policy, fmt: str | None) 
             con, path, policy.metrics, fmt, ("owner_ref",), owner, policy.judges_owners
         )
     except SnapshotError as exc:
-        if "missing required column" not in str(exc):
-            raise
-        if policy.judges_owners:
-            raise SnapshotError(
-                f"{exc}; policy {policy.id!r} judges linked accounts by their owner "
-                f"([linked_accounts] judge = 'owner'), which needs owner_ref and "
-                f"{', '.join(policy.owner_metrics)} (byline count --owners --accounts fills them)"
-            ) from None
+        without_owners(exc, policy)
     return open_snapshot(con, path, policy.metrics, fmt)
+
+
+def without_owners(exc: SnapshotError, policy: Policy) -> None:
+    """Return when a snapshot missing the owner columns is read without them (every engine
+    tries with them first); otherwise raise: another problem, or a policy that needs them."""
+    if "missing required column" not in str(exc):
+        raise exc
+    if policy.judges_owners:
+        raise SnapshotError(
+            f"{exc}; policy {policy.id!r} judges linked accounts by their owner "
+            f"([linked_accounts] judge = 'owner'), which needs owner_ref and "
+            f"{', '.join(policy.owner_metrics)} (byline count --owners --accounts fills them)"
+        ) from None

@@ -177,6 +177,6 @@ def remove_output(path: Path) -> None:
 
 def put_in_place(staged: Path, final: Path) -> None:
     """A whole output (file or folder) moved to its name, replacing what was there."""
-    if final.is_dir() and not final.is_symlink():
-        shutil.rmtree(final)
+    if staged.is_dir() or final.is_dir():  # a file over a file is replaced in one step
+        remove_output(final)
     staged.replace(final)

@@ -45,7 +45,7 @@ CREATE OR REPLACE TEMP TABLE _flagged AS
 SELECT owner_ref, accounts, required, {", ".join(owner)}, {decision.owner_tier} AS tier
 FROM (
   SELECT owner_ref, count(*) AS accounts,
-         count_if(outcome = '{Outcome.REQUIRED.value}') AS required, {values},
+         count_if(outcome = '{Outcome.REQUIRED.value}')::BIGINT AS required, {values},
          bool_and(NOT ({decision.own_floor})) AS all_below
   FROM _kept WHERE accepted AND owner_ref IS NOT NULL GROUP BY owner_ref
 )

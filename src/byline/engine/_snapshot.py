@@ -198,16 +198,7 @@ def open_snapshot(
 
     ``texts``: further columns required and passed through as text (null or empty: none);
     ``owner_metrics``: required, read as ``Snapshot.owner_metrics`` says."""
-    if not path.exists():
-        raise SnapshotError(f"{path}: no such file")
-    if path.is_dir():
-        raise SnapshotError(f"{path}: is a folder; give the snapshot file inside it")
-    fmt = fmt or format_by_suffix(path)
-    if fmt not in FORMATS:
-        raise SnapshotError(
-            f"{path}: cannot tell the format from the name; use a .parquet, .csv or .jsonl file "
-            f"(or say which format)"
-        )
+    fmt = snapshot_format(path, fmt)
     required = ("account_id", "kind", "category", *metrics, *owner_metrics, *texts)
     literal = _quote(str(path))
     _create_enums(con)
@@ -229,10 +220,11 @@ def open_snapshot(
             # not DuckDB's parallel one: it alone reads a line break inside a quoted field
             # (RFC 4180) with padding on, and it reads the records in file order, which is
             # what numbers them (a record is one row however many lines it spans). The
-            # engine's ordered scan reads a text file in one stream anyway: no slower.
+            # engine's ordered scan reads a text file in one stream anyway: no slower. A quote
+            # inside a quoted field is doubled (RFC 4180): said, not left to the sniffer.
             source = (
                 f"read_csv({literal}, all_varchar=true, header=true, null_padding=true, "
-                "strict_mode=false, parallel=false)"
+                "strict_mode=false, parallel=false, quote='\"', escape='\"')"
             )
             types = _describe(con, f"SELECT * FROM {source}")
             row = "row_number() OVER ()"
@@ -247,12 +239,12 @@ def open_snapshot(
             )
     except duckdb.Error as exc:
         raise SnapshotError(f"{path}: not a readable {fmt} file: {first_line(exc)}") from None
-    _require(path, types, required)
+    require_columns(path, types, required)
     columns = ", ".join(required)
     raw = f"SELECT {row} AS _row, {columns} FROM {source}"
     more: dict[str, Any] = {}
     if fmt == "csv":
-        extra = [c for c in types if c not in _csv_header(path)]
+        extra = [c for c in types if c not in csv_header(path)]
         if extra:
             ok = " AND ".join(f'"{c}" IS NULL' for c in extra)
             raw = f"SELECT {row} AS _row, {columns}, ({ok}) AS _ok FROM {source}"
@@ -262,6 +254,22 @@ def open_snapshot(
         more = {"row_groups": groups, "ids_look_ordered": ordered}
     snapshot = Snapshot(path, fmt, metrics, raw, types, source=source, columns=columns, **more)
     return replace(snapshot, texts=texts, owner_metrics=owner_metrics, owners_strict=owners_strict)
+
+
+def snapshot_format(path: Path, fmt: str | None) -> str:
+    """The format of the snapshot file ``path`` (one of ``FORMATS``), given or from its name;
+    ``SnapshotError`` when it is no file or its format cannot be told."""
+    if not path.exists():
+        raise SnapshotError(f"{path}: no such file")
+    if path.is_dir():
+        raise SnapshotError(f"{path}: is a folder; give the snapshot file inside it")
+    fmt = fmt or format_by_suffix(path)
+    if fmt not in FORMATS:
+        raise SnapshotError(
+            f"{path}: cannot tell the format from the name; use a .parquet, .csv or .jsonl file "
+            f"(or say which format)"
+        )
+    return fmt
 
 
 def _create_enums(con: duckdb.DuckDBPyConnection) -> None:
@@ -305,7 +313,7 @@ def _stat(value: str | None, number: bool) -> Any:
         return None  # not a statistic we understand: no hint
 
 
-def _csv_header(path: Path) -> list[str]:
+def csv_header(path: Path) -> list[str]:
     import csv
 
     # utf-8-sig: a byte-order mark is not part of the first column's name (DuckDB drops it too)
@@ -328,7 +336,7 @@ def _open_jsonl(
         f"WHERE {_IS_OBJECT} LIMIT {_JSON_SAMPLE_LINES})"
     ).fetchall()
     present = {k for (k,) in keys}
-    _require(path, dict.fromkeys(present, "VARCHAR"), required)
+    require_columns(path, dict.fromkeys(present, "VARCHAR"), required)
     # The JSON functions only ever see lines already known to be objects.
     fields = ", ".join(
         f"json_extract_string(CASE WHEN _ok THEN line END, {_quote('$.' + c)}) AS {c}"
@@ -350,7 +358,7 @@ def _open_jsonl(
     )
 
 
-def _require(path: Path, types: dict[str, str], required: tuple[str, ...]) -> None:
+def require_columns(path: Path, types: dict[str, str], required: tuple[str, ...]) -> None:
     missing = [c for c in required if c not in types]
     if missing:
         raise SnapshotError(

@@ -1,0 +1,172 @@
+"""The Spark engine writes what the embedded engine writes: bad rows, duplicated ids, every
+input format, linked accounts, diffs against either engine's earlier outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from byline.engine import SnapshotError, evaluate, floor_violations, reported_accounts
+from byline.policy import load_policy
+from byline.spark import evaluate as evaluate_on_spark
+
+from .conftest import both
+from factories import write_snapshot
+
+WEIBO = load_policy("weibo")
+AS_OF = dt.date(2023, 12, 25)
+GOOD = {"kind": "individual", "category": "finance"}
+ROWS = [
+    {"account_id": "ok-big", **GOOD, "followers": 1_200_000},
+    {"account_id": "ok-mid", **GOOD, "followers": 600_000},
+    {"account_id": "", **GOOD, "followers": 10},
+    {"account_id": "robot", "kind": "robot", "category": "finance", "followers": 10},
+    {"account_id": "gossip", "kind": "individual", "category": "gossip", "followers": 10},
+    {"account_id": "neg", **GOOD, "followers": -3},
+    {"account_id": "dup", **GOOD, "followers": 700_000},
+    {"account_id": "none", **GOOD, "followers": None},
+    {"account_id": "dup", **GOOD, "followers": 5},
+    {"account_id": "small", **GOOD, "followers": 499_999},
+    {"account_id": "both", "kind": "alien", "category": "finance", "followers": -1},
+    *({"account_id": "many", **GOOD, "followers": 600_000 + i} for i in range(7)),
+    {"account_id": 'a,"quoted" id', **GOOD, "followers": "x" * 60},
+]
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_bad_rows_and_duplicates_in_every_format(
+    fmt: str, spark: SparkSession, tmp_path: Path
+) -> None:
+    rows = ROWS[:-1] if fmt == "parquet" else ROWS
+    if fmt == "csv":  # one column of text, as a CSV file holds it
+        rows = [{**r, "followers": _text(r["followers"])} for r in rows]
+    snapshot = write_snapshot(tmp_path / f"s.{fmt}", rows)
+    _, on_spark = both(spark, snapshot, WEIBO, AS_OF, tmp_path)
+    text = (on_spark / "rejects.csv").read_text()
+    assert "account_id: duplicate (rows 7, 9)" in text
+    assert "(rows 12, 13, 14, 15, 16, ...)" in text
+
+
+def test_text_formats_record_problems(spark: SparkSession, tmp_path: Path) -> None:
+    """A line that is not a JSON object, a CSV record longer than its header or spanning lines,
+    numbers written as text: the same rows, numbers and reasons."""
+    good = json.dumps({"account_id": "a", **GOOD, "followers": 600_000})
+    jsonl = tmp_path / "s.jsonl"
+    jsonl.write_text(
+        f'{good}\nnot json\n[1, 2]\n\n{{"account_id": 7, "kind": "individual", '
+        '"category": "finance", "followers": "1.5"}\n'
+    )
+    both(spark, jsonl, WEIBO, AS_OF, tmp_path / "jsonl")
+    csv = tmp_path / "s.csv"
+    csv.write_text(
+        "account_id,kind,category,followers\n"
+        'x,individual,finance,+600000\n"y\nz",individual,finance,12x\n'
+        "long,individual,finance,600000,extra\nshort,individual\n"
+        "w,individual,finance, 700000 \nv,individual,finance,99999999999999999999999\n"
+    )
+    both(spark, csv, WEIBO, AS_OF, tmp_path / "csv")
+
+
+def test_float_and_integer_columns_in_parquet(spark: SparkSession, tmp_path: Path) -> None:
+    rows = [
+        {"account_id": "a", **GOOD, "followers": 600_000.0},
+        {"account_id": "b", **GOOD, "followers": 600_000.5},
+        {"account_id": "c", **GOOD, "followers": float("nan")},
+        {"account_id": "d", **GOOD, "followers": float("inf")},
+        {"account_id": "e", **GOOD, "followers": -2.0},
+    ]
+    both(spark, write_snapshot(tmp_path / "s.parquet", rows), WEIBO, AS_OF, tmp_path / "f")
+    ids = [{"account_id": i, **GOOD, "followers": 600_000 * i} for i in range(1, 6)]
+    both(spark, write_snapshot(tmp_path / "i.parquet", ids), WEIBO, AS_OF, tmp_path / "i")
+
+
+def test_diffs_against_either_engines_previous_run(spark: SparkSession, tmp_path: Path) -> None:
+    before = [{"account_id": f"a{i}", **GOOD, "followers": 400_000 * i} for i in range(6)]
+    after = [{"account_id": f"a{i}", **GOOD, "followers": 300_000 * i} for i in range(1, 8)]
+    old = write_snapshot(tmp_path / "old.parquet", before)
+    new = write_snapshot(tmp_path / "new.csv", after)
+    duck, on_spark = both(spark, old, WEIBO, AS_OF, tmp_path / "old")
+    both(spark, new, WEIBO, AS_OF, tmp_path / "new", previous=(duck, on_spark))
+    # Crossed over: the embedded engine diffs against Spark's folder, and Spark against its file.
+    both(spark, new, WEIBO, AS_OF, tmp_path / "crossed", previous=(on_spark, duck))
+    summary = json.loads((tmp_path / "crossed" / "spark" / "summary.json").read_text())
+    assert sum(summary["diff"].values()) > 0
+
+
+def test_linked_accounts_flag_and_judge_owners(spark: SparkSession, tmp_path: Path) -> None:
+    owner = WEIBO.model_copy(
+        update={
+            "linked_accounts": WEIBO.linked_accounts.model_copy(
+                update={"id": "weibo.linked", "judge": "owner"}
+            )
+        }
+    )
+    rows = [
+        {
+            "account_id": f"m{i}",
+            **GOOD,
+            "followers": 100_000,
+            "owner_ref": "o1",
+            "owner_followers": 800_000,
+        }
+        for i in range(4)
+    ] + [
+        {
+            "account_id": "solo",
+            **GOOD,
+            "followers": 900_000,
+            "owner_ref": "",
+            "owner_followers": None,
+        },
+        {"account_id": "bad", **GOOD, "followers": 1, "owner_ref": "o2", "owner_followers": -1},
+    ]
+    snapshot = write_snapshot(tmp_path / "s.parquet", rows)
+    both(spark, snapshot, WEIBO, AS_OF, tmp_path / "account")
+    _, on_spark = both(spark, snapshot, owner, AS_OF, tmp_path / "owner")
+    assert floor_violations(on_spark / "decisions.parquet", owner) == 0
+    assert {r.account_id for r in reported_accounts(on_spark, owner)} >= {"m0", "solo"}
+
+
+def test_outputs_of_either_engine_replace_the_others(spark: SparkSession, tmp_path: Path) -> None:
+    """A folder evaluated by one engine, then the other: each output is the last run's."""
+    snapshot = write_snapshot(tmp_path / "s.parquet", ROWS[:3])
+    out = tmp_path / "out"
+    evaluate_on_spark(snapshot, WEIBO, AS_OF, out, spark=spark)
+    assert (out / "decisions.parquet").is_dir() and (out / "rejects.csv").exists()
+    evaluate(write_snapshot(tmp_path / "t.parquet", ROWS[:2]), WEIBO, AS_OF, out)
+    assert (out / "decisions.parquet").is_file() and not (out / "rejects.csv").exists()
+    evaluate_on_spark(snapshot, WEIBO, AS_OF, out, spark=spark)
+    assert (out / "decisions.parquet").is_dir()
+    assert not list(out.glob("*.partial"))
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [("missing.parquet", "no such file"), ("s.txt", "cannot tell the format")],
+)
+def test_unreadable_snapshot_same_error(
+    name: str, message: str, spark: SparkSession, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    if name.endswith(".txt"):
+        path.write_text("x")
+    with pytest.raises(SnapshotError, match=message):
+        evaluate_on_spark(path, WEIBO, AS_OF, tmp_path / "out", spark=spark)
+
+
+def test_missing_column_same_error(spark: SparkSession, tmp_path: Path) -> None:
+    for fmt in ("parquet", "csv", "jsonl"):
+        path = write_snapshot(tmp_path / f"s.{fmt}", [{"account_id": "a", **GOOD}])
+        with pytest.raises(SnapshotError) as duck:
+            evaluate(path, WEIBO, AS_OF, tmp_path / "d")
+        with pytest.raises(SnapshotError) as on_spark:
+            evaluate_on_spark(path, WEIBO, AS_OF, tmp_path / "s", spark=spark)
+        assert str(on_spark.value) == str(duck.value)
