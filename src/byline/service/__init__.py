@@ -57,7 +57,7 @@ from byline.service.demo import (
     run_demo,
     running_clock,
 )
-from byline.service.evaluation import evaluate_snapshot
+from byline.service.evaluation import ENGINES, SparkOptions, evaluate_snapshot
 from byline.service.floor import Services
 from byline.service.graphs import Graphs
 from byline.service.health import Gauges, Readiness
@@ -109,6 +109,7 @@ from byline.service.wiring import (
 
 __all__ = [
     "BELOW_ZERO",
+    "ENGINES",
     "LATEST_CYCLE",
     "OLD_SEQ",
     "TOPICS",
@@ -198,6 +199,7 @@ __all__ = [
     "SignInError",
     "SimulationReport",
     "SnapshotError",
+    "SparkOptions",
     "StaffUserRow",
     "StaleSnapshot",
     "TakenByAnother",

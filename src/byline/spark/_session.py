@@ -4,17 +4,13 @@ what ``spark-submit`` (or ``spark-defaults.conf``) already says."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pyspark.sql import SparkSession
 
 # Quiet and small unless told otherwise: no console progress bars over the CLI's own output.
 _DEFAULTS = {"spark.ui.showConsoleProgress": "false"}
-
-
-class SparkSettingError(ValueError):
-    """A Spark setting that cannot be used: which, and why."""
 
 
 @dataclass(frozen=True)
@@ -24,17 +20,6 @@ class SparkSettings:
 
     master: str | None = None
     conf: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, master: str | None, pairs: Sequence[str]) -> SparkSettings:
-        """From ``--spark-master`` and ``--spark-conf KEY=VALUE`` options."""
-        conf: dict[str, str] = {}
-        for pair in pairs:
-            key, sep, value = pair.partition("=")
-            if not sep or not key.strip():
-                raise SparkSettingError(f"{pair!r} is not KEY=VALUE (spark.executor.memory=8g)")
-            conf[key.strip()] = value.strip()
-        return cls(master, conf)
 
 
 def session(settings: SparkSettings | None = None) -> SparkSession:

@@ -14,7 +14,7 @@ from byline.engine import SnapshotError, evaluate, floor_violations, reported_ac
 from byline.policy import load_policy
 from byline.spark import evaluate as evaluate_on_spark
 
-from .conftest import both
+from .conftest import assert_same_outputs, both
 from factories import write_snapshot
 
 WEIBO = load_policy("weibo")
@@ -170,3 +170,36 @@ def test_missing_column_same_error(spark: SparkSession, tmp_path: Path) -> None:
         with pytest.raises(SnapshotError) as on_spark:
             evaluate_on_spark(path, WEIBO, AS_OF, tmp_path / "s", spark=spark)
         assert str(on_spark.value) == str(duck.value)
+
+
+def test_the_cli_evaluates_on_spark(spark: SparkSession, tmp_path: Path) -> None:
+    """``byline evaluate --engine spark`` goes through the service the embedded path uses."""
+    from typer.testing import CliRunner
+
+    from byline.cli import app
+
+    snapshot = write_snapshot(tmp_path / "s.parquet", ROWS[:-1])
+    common = ["evaluate", str(snapshot), "-p", "weibo", "--as-of", "2023-12-25", "--json"]
+    runner = CliRunner()
+    duck = runner.invoke(app, [*common, "--out", str(tmp_path / "duckdb")])
+    where = ["--spark-master", "local[2]", "--spark-conf", "spark.sql.shuffle.partitions=4"]
+    on_spark = runner.invoke(
+        app, [*common, "--out", str(tmp_path / "spark"), "--engine", "spark", *where]
+    )
+    assert duck.exit_code == 0 and on_spark.exit_code == 0, on_spark.output
+    assert_same_outputs(tmp_path / "duckdb", tmp_path / "spark")
+    bad = runner.invoke(
+        app,
+        [
+            *common,
+            "--out",
+            str(tmp_path / "x"),
+            "--engine",
+            "spark",
+            "--spark-conf",
+            "no-equals-sign",
+        ],
+    )
+    assert bad.exit_code != 0 and "KEY=VALUE" in bad.output
+    other = runner.invoke(app, [*common, "--out", str(tmp_path / "y"), "--engine", "flink"])
+    assert other.exit_code != 0 and "duckdb, spark" in other.output
