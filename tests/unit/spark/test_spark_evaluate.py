@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from byline.engine import SnapshotError, evaluate, floor_violations, reported_accounts
+from byline.engine import (
+    SnapshotError,
+    diff_sample,
+    evaluate,
+    floor_violations,
+    reported_accounts,
+)
 from byline.policy import load_policy
 from byline.spark import evaluate as evaluate_on_spark
 
@@ -99,6 +105,9 @@ def test_diffs_against_either_engines_previous_run(spark: SparkSession, tmp_path
     both(spark, new, WEIBO, AS_OF, tmp_path / "crossed", previous=(on_spark, duck))
     summary = json.loads((tmp_path / "crossed" / "spark" / "summary.json").read_text())
     assert sum(summary["diff"].values()) > 0
+    # A shadow run's sample reads a diff folder as it reads a diff file.
+    crossed = tmp_path / "crossed"
+    assert diff_sample(crossed / "spark", 3) == diff_sample(crossed / "duckdb", 3) != []
 
 
 def test_linked_accounts_flag_and_judge_owners(spark: SparkSession, tmp_path: Path) -> None:
@@ -203,3 +212,20 @@ def test_the_cli_evaluates_on_spark(spark: SparkSession, tmp_path: Path) -> None
     assert bad.exit_code != 0 and "KEY=VALUE" in bad.output
     other = runner.invoke(app, [*common, "--out", str(tmp_path / "y"), "--engine", "flink"])
     assert other.exit_code != 0 and "duckdb, spark" in other.output
+
+
+def test_the_spark_job_entry(spark: SparkSession, tmp_path: Path) -> None:
+    """``python -m byline.spark evaluate ...`` (the file spark-submit runs) is the CLI's
+    evaluation on Spark: the same outputs."""
+    from byline.spark.__main__ import main
+
+    snapshot = write_snapshot(tmp_path / "s.jsonl", ROWS)
+    evaluate(snapshot, WEIBO, AS_OF, tmp_path / "duckdb")
+    args = ["evaluate", str(snapshot), "-p", "weibo", "--as-of", "2023-12-25"]
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--out", str(tmp_path / "spark")])
+    assert done.value.code == 0
+    assert_same_outputs(tmp_path / "duckdb", tmp_path / "spark")
+    with pytest.raises(SystemExit) as refused:
+        main(["count", "edges.parquet"])
+    assert refused.value.code == 2
