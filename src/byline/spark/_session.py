@@ -4,6 +4,7 @@ what ``spark-submit`` (or ``spark-defaults.conf``) already says."""
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -25,6 +26,9 @@ class SparkSettings:
 def session(settings: SparkSettings | None = None) -> SparkSession:
     """The process's Spark session, made with ``settings`` if there is none yet."""
     settings = settings or SparkSettings()
+    # PySpark's ``lit`` imports its test helpers, which warn about pandas 3 on every run (on the
+    # job's output, before its JSON); Byline hands PySpark no pandas.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     builder = SparkSession.builder.appName("byline")
     master = settings.master
     if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit
