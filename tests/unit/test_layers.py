@@ -21,7 +21,7 @@ ALLOWED = {
     # the follower-counting engine: pure computation over files
     "graph": {"domain", "engine"},  # the snapshot formats
     # the engine on Apache Spark: the embedded engine's shared pieces (reasons, the summary)
-    "spark": {"domain", "engine"},
+    "spark": {"domain", "engine", "graph"},
     # the words (catalogues, the policy in plain words) for every front door
     "words": {"domain"},
     # persistence: each may use the store and the audit trail, nothing above

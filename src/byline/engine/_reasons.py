@@ -43,4 +43,3 @@ def negative(metric: str) -> str:
 DUPLICATE = "account_id: duplicate (rows "  # then the first rows, ', '-joined, ', ...' if more, ')'
 MORE_ROWS = ", ..."
 WHOLE_NUMBER = "[+-]?[0-9]+"  # the text of a whole number (after trimming spaces)
-

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from byline.domain.policy import Policy
 from byline.engine import EngineSettings, Evaluation, Progress, SettingError, evaluate
@@ -78,20 +78,9 @@ def _on_spark(
     progress: Progress | None,
     options: SparkOptions | None,
 ) -> Evaluation:
-    options = options or SparkOptions()
-    conf = options.settings()
-    try:  # an optional extra: imported only when asked for
-        from byline import spark
-    except ImportError as exc:
-        raise SettingError(
-            "engine", f"the Spark engine needs PySpark: pip install 'byline[spark]' ({exc})"
-        ) from None
-    try:
-        session = spark.session(spark.SparkSettings(options.master, conf))
-    except Exception as exc:  # the JVM did not start: no Java, a master out of reach
-        raise SettingError(
-            "engine", f"Spark could not start (it needs Java 17 or 21): {str(exc).strip()[:300]}"
-        ) from None
+    session = spark_session(options)  # says so when PySpark is missing
+    from byline import spark
+
     return spark.evaluate(
         snapshot,
         policy,
@@ -102,3 +91,22 @@ def _on_spark(
         progress=progress,
         spark=session,
     )
+
+
+def spark_session(options: SparkOptions | None) -> Any:
+    """The Spark session ``options`` ask for (``SettingError`` when PySpark is not installed or
+    Spark cannot start), for the services that run on Spark."""
+    options = options or SparkOptions()
+    conf = options.settings()
+    try:  # an optional extra: imported only when asked for
+        from byline import spark
+    except ImportError as exc:
+        raise SettingError(
+            "engine", f"the Spark engine needs PySpark: pip install 'byline[spark]' ({exc})"
+        ) from None
+    try:
+        return spark.session(spark.SparkSettings(options.master, conf))
+    except Exception as exc:  # the JVM did not start: no Java, a master out of reach
+        raise SettingError(
+            "engine", f"Spark could not start (it needs Java 17 or 21): {str(exc).strip()[:300]}"
+        ) from None

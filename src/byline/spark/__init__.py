@@ -2,6 +2,7 @@
 writes, from the same policy model; held to it and to the domain's ``decide`` by the tests."""
 
 from byline.spark._evaluate import evaluate
+from byline.spark._graph import count_graph
 from byline.spark._session import SparkSettings, session
 
-__all__ = ["SparkSettings", "evaluate", "session"]
+__all__ = ["SparkSettings", "count_graph", "evaluate", "session"]

@@ -109,7 +109,7 @@ def _raw(
         fields = [*header, _EXTRA]
         schema = T.StructType([T.StructField(c, T.StringType()) for c in fields])
         frame = spark.read.csv(where, schema=schema, header=False, multiLine=True, escape='"')
-        numbered = _numbered(frame, first=0).where(F.col("_row") > 0)
+        numbered = number_rows(frame, first=0).where(F.col("_row") > 0)
         ok = F.col(_EXTRA).isNull().alias("_ok")
         return numbered.select("_row", *required, ok), F.col("_ok"), reasons.TOO_MANY_FIELDS
     lines = spark.read.text(where)
@@ -123,13 +123,13 @@ def _raw(
         .collect()
     )
     require_columns(path, {r["k"]: "VARCHAR" for r in present}, required)
-    numbered = _numbered(lines.select("value", keys.isNotNull().alias("_ok")))
+    numbered = number_rows(lines.select("value", keys.isNotNull().alias("_ok")))
     value = F.when(F.col("_ok"), F.col("value"))
     frame = numbered.select("_row", "_ok", F.json_tuple(value, *required).alias(*required))
     return frame, F.col("_ok"), reasons.NOT_AN_OBJECT
 
 
-def _numbered(frame: DataFrame, first: int = 1) -> DataFrame:
+def number_rows(frame: DataFrame, first: int = 1) -> DataFrame:
     """``frame`` with ``_row``: each record's place in the file (the first numbered ``first``),
     from the record counts of the splits before its own and its place in its split (splits are
     read in file order)."""
