@@ -19,6 +19,7 @@ from byline.graph import CountReport, GraphFileError, GraphOutputError
 from byline.policy import PolicyFileError, load_policy, preset_names
 from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
+from byline.service._decisions import DecisionsRefused
 from byline.service._desk import AssignmentConflict, NoCase, TakenByAnother
 from byline.service._views import CaseView, HistoryEntry
 from byline.service.access import (
@@ -139,6 +140,7 @@ __all__ = [
     "Cycles",
     "Dashboard",
     "DeadlineRow",
+    "DecisionsRefused",
     "DeliveryLog",
     "DeliveryStats",
     "DemoReport",

@@ -1,38 +1,19 @@
-"""One local Spark session for every Spark test (a JVM starts once per test run), and the
-comparison that holds the Spark engine's outputs to the embedded engine's, row for row."""
+"""The comparison that holds the Spark engine's outputs to the embedded engine's, row for row."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pytest
 from pyspark.sql import SparkSession
 
 from byline.domain import Policy
 from byline.engine import evaluate
-from byline.spark import SparkSettings, session
 from byline.spark import evaluate as evaluate_on_spark
 
-# Small and quiet: two cores, few shuffle partitions, no UI.
-TEST_CONF = {
-    "spark.sql.shuffle.partitions": "4",
-    "spark.default.parallelism": "2",
-    "spark.ui.enabled": "false",
-    "spark.driver.memory": "1g",
-}
 OUTPUTS = ("decisions.parquet", "flagged_owners.parquet", "diff.parquet")
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[SparkSession]:
-    s = session(SparkSettings("local[2]", TEST_CONF))
-    s.sparkContext.setLogLevel("ERROR")
-    yield s
-    s.stop()
 
 
 def both(
