@@ -225,7 +225,7 @@ def _edges(spark: SparkSession, path: Path, fmt: str | None) -> tuple[DataFrame,
         elif fmt == "csv":
             raw = spark.read.csv(where, header=True, inferSchema=False, multiLine=True, escape='"')
             _require(path, raw.columns, EDGES)
-            frame = number_rows(raw.select(*EDGES))
+            frame = number_rows(raw).select("_row", *EDGES)
             integer, text_means_int = False, True
         else:
             lines = spark.read.text(where)
@@ -240,7 +240,7 @@ def _edges(spark: SparkSession, path: Path, fmt: str | None) -> tuple[DataFrame,
             )
             if present or not lines.isEmpty():
                 _require(path, [r["k"] for r in present], EDGES)
-            frame = number_rows(lines.select(F.json_tuple(value, *EDGES).alias(*EDGES)))
+            frame = number_rows(lines).select("_row", F.json_tuple(value, *EDGES).alias(*EDGES))
             integer, text_means_int = False, True
     except PySparkException as exc:
         raise GraphFileError(f"{path}: not a readable {fmt} file: {first_line(exc)}") from None
@@ -281,17 +281,17 @@ def _side_file(spark: SparkSession, path: Path, columns: tuple[str, str]) -> Dat
     fmt = file_format(path, None)
     where = str(path.resolve())
     if fmt == "parquet":
-        raw = spark.read.parquet(where)
+        raw = number_rows(spark.read.parquet(where))
     elif fmt == "csv":
-        raw = spark.read.csv(where, header=True, multiLine=True, escape='"')
+        raw = number_rows(spark.read.csv(where, header=True, multiLine=True, escape='"'))
     else:
-        lines = spark.read.text(where)
         keys = F.json_object_keys("value")
-        raw = lines.select(
-            F.json_tuple(F.when(keys.isNotNull(), F.col("value")), *columns).alias(*columns)
+        value = F.when(keys.isNotNull(), F.col("value"))
+        raw = number_rows(spark.read.text(where)).select(
+            "_row", F.json_tuple(value, *columns).alias(*columns)
         )
     _require(path, raw.columns, columns)
-    frame = number_rows(raw.select(*(F.col(c).cast("string").alias(c) for c in columns)))
+    frame = raw.select("_row", *(F.col(c).cast("string").alias(c) for c in columns))
     for name in columns:
         bad = frame.where(F.col(name).isNull() | (F.col(name) == ""))
         first = bad.agg(F.min("_row").alias("row"), F.count(F.lit(1)).alias("n")).first()

@@ -123,30 +123,29 @@ def _raw(
         .collect()
     )
     require_columns(path, {r["k"]: "VARCHAR" for r in present}, required)
-    numbered = number_rows(lines.select("value", keys.isNotNull().alias("_ok")))
+    numbered = number_rows(lines).select("_row", "value", keys.isNotNull().alias("_ok"))
     value = F.when(F.col("_ok"), F.col("value"))
     frame = numbered.select("_row", "_ok", F.json_tuple(value, *required).alias(*required))
     return frame, F.col("_ok"), reasons.NOT_AN_OBJECT
 
 
-def number_rows(frame: DataFrame, first: int = 1) -> DataFrame:
-    """``frame`` with ``_row``: each record's place in the file (the first numbered ``first``),
-    from the record counts of the splits before its own and its place in its split (splits are
-    read in file order)."""
-    tagged = frame.select(
+def number_rows(scan: DataFrame, first: int = 1) -> DataFrame:
+    """The rows of ``scan`` (a file as read, before any other step) with ``_row``: each
+    record's place in the file, the first numbered ``first``. Each split of the file (its
+    ``file_block_start``) is counted first; a record's number is the count of the splits
+    before its own plus its place in its split, whichever order the splits are read in."""
+    tagged = scan.select(
         "*",
-        F.spark_partition_id().alias("_split"),
-        F.monotonically_increasing_id().alias("_id"),
+        F.col("_metadata.file_block_start").alias("_block"),
+        F.monotonically_increasing_id().alias("_id"),  # consecutive within a split
     )
-    counts = sorted((int(r[0]), int(r[1])) for r in tagged.groupBy("_split").count().collect())
-    before, offsets = 0, []
-    for split, n in counts:
-        offsets += [F.lit(split), F.lit(before)]
+    splits = tagged.groupBy("_block").agg(F.count(F.lit(1)).alias("n"), F.min("_id").alias("low"))
+    before, shift = 0, []
+    for block, n, low in sorted((int(r[0]), int(r[1]), int(r[2])) for r in splits.collect()):
+        shift += [F.lit(block).cast("long"), F.lit(before - low + first).cast("long")]
         before += n
-    offset = F.element_at(F.create_map(*offsets), F.col("_split")) if offsets else F.lit(0)
-    # monotonically_increasing_id: the split's number in the upper 31 bits, the place below.
-    place = F.col("_id") - F.shiftleft(F.col("_split").cast("long"), 33)
-    return tagged.withColumn("_row", place + offset + first).drop("_split", "_id")
+    offset = F.element_at(F.create_map(*shift), F.col("_block")) if shift else F.lit(0)
+    return tagged.withColumn("_row", F.col("_id") + offset).drop("_block", "_id")
 
 
 def _values(

@@ -229,3 +229,24 @@ def test_the_spark_job_entry(spark: SparkSession, tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as refused:
         main(["count", "edges.parquet"])
     assert refused.value.code == 2
+
+
+def test_row_numbers_across_many_splits(spark: SparkSession, tmp_path: Path) -> None:
+    """A text file read in many splits (as a large one is on a cluster) numbers its records
+    as the embedded engine does: by their place in the file, whatever order splits run in."""
+    rows = [
+        {"account_id": f"a{i:03d}" if i % 7 else "", **GOOD, "followers": 600_000 - i * (i % 3)}
+        for i in range(120)
+    ]
+    rows += [{"account_id": "a001", **GOOD, "followers": 1}]
+    snapshot = write_snapshot(tmp_path / "s.jsonl", rows)
+    before = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "512")
+    spark.conf.set("spark.sql.files.openCostInBytes", "0")
+    try:
+        assert spark.read.text(str(snapshot)).rdd.getNumPartitions() > 10
+        _, on_spark = both(spark, snapshot, WEIBO, AS_OF, tmp_path)
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", before or "128MB")
+        spark.conf.unset("spark.sql.files.openCostInBytes")
+    assert "account_id: duplicate (rows 2, 121)" in (on_spark / "rejects.csv").read_text()
