@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from byline.cli._app import app, emit_json, fail, out
+from byline.cli._common import SparkConfOption, SparkMasterOption
 from byline.service import GraphFileError, GraphOutputError, Graphs, SettingError, SparkOptions
 
 
@@ -40,12 +41,8 @@ def count(
         help="embedded (numpy, this machine) or spark (Apache Spark; needs the spark extra and"
         " Java 17 or 21). Same counts.",
     ),
-    spark_master: str | None = typer.Option(
-        None, "--spark-master", help="With --engine spark: local[4], spark://host:7077, yarn..."
-    ),
-    spark_conf: list[str] = typer.Option(
-        [], "--spark-conf", help="With --engine spark: a session setting KEY=VALUE (repeatable)."
-    ),
+    spark_master: str | None = SparkMasterOption,
+    spark_conf: list[str] = SparkConfOption,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Count each account's distinct, effective and owner-level followers from EDGES."""

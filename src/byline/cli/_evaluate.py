@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from byline.cli._app import app, emit_json, fail, out
+from byline.cli._common import SparkConfOption, SparkMasterOption
 from byline.cli._progress import engine_progress
 from byline.service import (
     DiffError,
@@ -26,7 +27,10 @@ from byline.service import (
 
 @app.command()
 def evaluate(
-    snapshot: Path = typer.Argument(..., help="Snapshot file: .parquet, .csv or .jsonl."),
+    snapshot: Path | None = typer.Argument(
+        None,
+        help="Snapshot file: .parquet, .csv or .jsonl (on Spark also a folder of Parquet parts).",
+    ),
     policy: str = typer.Option(..., "--policy", "-p", help="Preset name or policy file."),
     as_of: dt.datetime = typer.Option(
         ..., "--as-of", formats=["%Y-%m-%d"], help="Decide as on this date."
@@ -61,14 +65,10 @@ def evaluate(
         help="duckdb (embedded, this machine) or spark (Apache Spark: where the data lives;"
         " needs the spark extra and Java 17 or 21). Same outputs.",
     ),
-    spark_master: str | None = typer.Option(
-        None,
-        "--spark-master",
-        help="With --engine spark: local[4], spark://host:7077, yarn, k8s://... "
-        "(default: what spark-submit says, else every core here).",
-    ),
-    spark_conf: list[str] = typer.Option(
-        [], "--spark-conf", help="With --engine spark: a session setting KEY=VALUE (repeatable)."
+    spark_master: str | None = SparkMasterOption,
+    spark_conf: list[str] = SparkConfOption,
+    table: str | None = typer.Option(
+        None, "--table", help="With --engine spark: a table of the session's catalog (db.name)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
@@ -95,6 +95,7 @@ def evaluate(
                 settings=settings,
                 engine=engine,  # type: ignore[arg-type]  # checked by the service
                 spark=SparkOptions(spark_master, tuple(spark_conf)),
+                table=table,
             )
     except SettingError as exc:
         raise _bad_option(exc) from exc

@@ -38,7 +38,7 @@ class SparkOptions:
 
 
 def evaluate_snapshot(
-    snapshot: Path,
+    snapshot: Path | None,
     policy: str | Path,
     as_of: dt.date,
     out_dir: Path,
@@ -49,13 +49,22 @@ def evaluate_snapshot(
     settings: EngineSettings | None = None,
     engine: Engine = "duckdb",
     spark: SparkOptions | None = None,
+    table: str | None = None,
 ) -> Evaluation:
-    """Load the policy, decide every account, write the outputs into ``out_dir``."""
+    """Load the policy, decide every account, write the outputs into ``out_dir``. On Spark
+    the snapshot may be a folder of Parquet part files, or ``table`` (``db.name``) a table of
+    the session's catalog."""
     if engine not in ENGINES:
         raise SettingError("engine", f"{engine!r} is not one of {', '.join(ENGINES)}")
+    if (snapshot is None) == (table is None):
+        raise SettingError("table", "give a snapshot or a table (--table), not both or neither")
+    if table is not None and engine != "spark":
+        raise SettingError("table", "a table of a Spark catalog is read on Spark: --engine spark")
     loaded = load_policy(policy)
     if engine == "spark":
-        return _on_spark(snapshot, loaded, as_of, out_dir, previous, fmt, progress, spark)
+        options = (previous, fmt, progress, spark, table)
+        return _on_spark(snapshot, loaded, as_of, out_dir, *options)
+    assert snapshot is not None
     return evaluate(
         snapshot,
         loaded,
@@ -69,7 +78,7 @@ def evaluate_snapshot(
 
 
 def _on_spark(
-    snapshot: Path,
+    snapshot: Path | None,
     policy: Policy,
     as_of: dt.date,
     out_dir: Path,
@@ -77,6 +86,7 @@ def _on_spark(
     fmt: str | None,
     progress: Progress | None,
     options: SparkOptions | None,
+    table: str | None,
 ) -> Evaluation:
     session = spark_session(options)  # says so when PySpark is missing
     from byline import spark
@@ -90,6 +100,7 @@ def _on_spark(
         fmt=fmt,
         progress=progress,
         spark=session,
+        table=table,
     )
 
 

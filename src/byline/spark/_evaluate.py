@@ -37,12 +37,12 @@ from byline.engine import (
 )
 from byline.spark._decide import duplicates, keep_rows
 from byline.spark._outputs import count, write_decisions, write_diff, write_flagged, write_rejects
-from byline.spark._read import open_rows
+from byline.spark._read import Source, Table, open_rows
 from byline.spark._session import SparkSettings, session
 
 
 def evaluate(
-    snapshot_path: Path,
+    snapshot_path: Path | None,
     policy: Policy,
     as_of: dt.date,
     out_dir: Path,
@@ -52,9 +52,12 @@ def evaluate(
     progress: Progress | None = None,
     settings: SparkSettings | None = None,
     spark: SparkSession | None = None,
+    table: str | None = None,
 ) -> Evaluation:
-    """Decide every account in ``snapshot_path`` on Spark and write what ``engine.evaluate``
-    writes (``decisions.parquet`` a folder of part files)."""
+    """Decide every account in ``snapshot_path`` (a file, or a folder of Parquet part files),
+    or of ``table`` (a table of the session's catalog, ``db.name``), on Spark, and write what
+    ``engine.evaluate`` writes (``decisions.parquet`` a folder of part files)."""
+    source = _source(snapshot_path, table)
     out_dir.mkdir(parents=True, exist_ok=True)
     spark = spark or session(settings)
     timings: dict[str, float] = {}
@@ -78,8 +81,8 @@ def evaluate(
 
     kept = dups = None
     try:
-        with _reading(snapshot_path):
-            rows = open_rows(spark, snapshot_path, policy, fmt)
+        with _reading(source):
+            rows = open_rows(spark, source, policy, fmt)
             dups = step("duplicates", duplicates, rows)
             kept, read = step("decide", keep_rows, rows, policy, as_of, dups)
         with writing(out_dir / DECISIONS):
@@ -88,7 +91,7 @@ def evaluate(
         if counted.rejected:
             with writing(out_dir / REJECTS):
                 step("rejects", write_rejects, kept, stage(REJECTS))
-        summary = summary_of(counted, str(snapshot_path), rows.format, policy, as_of)
+        summary = summary_of(counted, str(source), rows.format, policy, as_of)
         if rows.owners:
             with writing(out_dir / FLAGGED):
                 flagged = step("owners", write_flagged, kept, policy, as_of, stage(FLAGGED))
@@ -119,8 +122,16 @@ def evaluate(
                 frame.unpersist()
 
 
+def _source(snapshot_path: Path | None, table: str | None) -> Source:
+    if table is not None:
+        return Table(table)
+    if snapshot_path is None:
+        raise SnapshotError("give a snapshot file or folder, or a table")
+    return snapshot_path
+
+
 @contextmanager
-def _reading(path: Path) -> Iterator[None]:
+def _reading(path: Source) -> Iterator[None]:
     """Spark's refusal of a snapshot's contents, said as the file's problem."""
     try:
         yield

@@ -37,10 +37,23 @@ _FLOATS = (T.FloatType, T.DoubleType)
 
 
 @dataclass(frozen=True)
+class Table:
+    """A table of the session's catalog (``db.name``), read as a snapshot."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+Source = Path | Table  # a snapshot file, a folder of Parquet part files, or a table
+
+
+@dataclass(frozen=True)
 class Rows:
     """A snapshot's rows, shaped and checked; ``frame`` is lazy (nothing is read yet)."""
 
-    path: Path
+    path: Source
     format: str
     frame: DataFrame
     metrics: tuple[str, ...]
@@ -56,7 +69,7 @@ class Rows:
         return (*self.metrics, *self.owner_metrics, *self.texts)
 
 
-def open_rows(spark: SparkSession, path: Path, policy: Policy, fmt: str | None) -> Rows:
+def open_rows(spark: SparkSession, path: Source, policy: Policy, fmt: str | None) -> Rows:
     """The snapshot with the policy's metrics, and with ``owner_ref`` and the owner metrics when
     it has them (as the embedded engine reads it: required under ``judge = "owner"``)."""
     owner = tuple(m for m in policy.owner_metrics if m not in policy.metrics)
@@ -71,22 +84,81 @@ def open_rows(spark: SparkSession, path: Path, policy: Policy, fmt: str | None) 
 
 def read_rows(
     spark: SparkSession,
-    path: Path,
+    path: Source,
     metrics: tuple[str, ...],
     fmt: str | None = None,
     texts: tuple[str, ...] = (),
     owner_metrics: tuple[str, ...] = (),
     owners_strict: bool = False,
 ) -> Rows:
-    fmt = snapshot_format(path, fmt)
+    fmt = _format(path, fmt)
     required = ("account_id", "kind", "category", *metrics, *owner_metrics, *texts)
     try:
-        raw, record_ok, problem = _raw(spark, path, fmt, required)
+        if isinstance(path, Table) or path.is_dir():
+            raw, record_ok, problem = _many_files(spark, path, required), None, ""
+        else:
+            raw, record_ok, problem = _raw(spark, path, fmt, required)
     except PySparkException as exc:
         raise SnapshotError(f"{path}: not a readable {fmt} file: {first_line(exc)}") from None
     types = {f.name: f.dataType for f in raw.schema.fields}
     frame = _values(raw, metrics, types, texts, owner_metrics, owners_strict, record_ok, problem)
     return Rows(path, fmt, frame, metrics, owner_metrics, texts)
+
+
+def _format(path: Source, fmt: str | None) -> str:
+    """``table`` for a table; ``parquet`` for a folder of part files (Spark reads such a folder,
+    the embedded engine does not); else the file's format, as the embedded engine tells it."""
+    if isinstance(path, Table):
+        return "table"
+    if path.is_dir() and fmt in (None, "parquet"):
+        if not any(path.glob("*.parquet")):
+            raise SnapshotError(f"{path}: a folder without Parquet part files (*.parquet)")
+        return "parquet"
+    return snapshot_format(path, fmt)
+
+
+def _many_files(spark: SparkSession, source: Source, required: tuple[str, ...]) -> DataFrame:
+    """A table or a folder of Parquet files: its rows numbered file by file (in the files'
+    names' order, each file's rows in its own order), or, for a table not made of files, in
+    the order its scan reads them."""
+    scan = (
+        spark.table(source.name)
+        if isinstance(source, Table)
+        else spark.read.parquet(str(source.resolve()))
+    )
+    require_columns(Path(str(source)), {f.name: "" for f in scan.schema.fields}, required)
+    try:
+        numbered = _numbered_by_file(scan)
+    except PySparkException:  # no files behind it (a view, a catalog of its own)
+        numbered = _numbered_by_scan(scan)
+    return numbered.select("_row", *required)
+
+
+def _numbered_by_file(scan: DataFrame) -> DataFrame:
+    tagged = scan.select(
+        "*", F.col("_metadata.file_path").alias("_file"), F.col("_metadata.row_index").alias("_i")
+    )
+    before, shift = 0, []
+    for file, n in sorted(
+        (str(r[0]), int(r[1])) for r in tagged.groupBy("_file").count().collect()
+    ):
+        shift += [F.lit(file), F.lit(before + 1).cast("long")]
+        before += n
+    offset = F.element_at(F.create_map(*shift), F.col("_file")) if shift else F.lit(0)
+    return tagged.withColumn("_row", F.col("_i") + offset).drop("_file", "_i")
+
+
+def _numbered_by_scan(scan: DataFrame) -> DataFrame:
+    tagged = scan.select(
+        "*", F.spark_partition_id().alias("_part"), F.monotonically_increasing_id().alias("_id")
+    )
+    before, shift = 0, []
+    rows = tagged.groupBy("_part").agg(F.count(F.lit(1)), F.min("_id")).collect()
+    for part, n, low in sorted((int(r[0]), int(r[1]), int(r[2])) for r in rows):
+        shift += [F.lit(part), F.lit(before - low + 1).cast("long")]
+        before += n
+    offset = F.element_at(F.create_map(*shift), F.col("_part")) if shift else F.lit(0)
+    return tagged.withColumn("_row", F.col("_id") + offset).drop("_part", "_id")
 
 
 def _raw(

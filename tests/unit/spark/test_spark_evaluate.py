@@ -20,7 +20,7 @@ from byline.engine import (
 from byline.policy import load_policy
 from byline.spark import evaluate as evaluate_on_spark
 
-from .conftest import assert_same_outputs, both
+from .conftest import assert_same_outputs, both, parquet_rows
 from factories import write_snapshot
 
 WEIBO = load_policy("weibo")
@@ -212,6 +212,9 @@ def test_the_cli_evaluates_on_spark(spark: SparkSession, tmp_path: Path) -> None
     assert bad.exit_code != 0 and "KEY=VALUE" in bad.output
     other = runner.invoke(app, [*common, "--out", str(tmp_path / "y"), "--engine", "flink"])
     assert other.exit_code != 0 and "duckdb, spark" in other.output
+    table = ["evaluate", "-p", "weibo", "--as-of", "2023-12-25", "--table", "db.accounts"]
+    embedded = runner.invoke(app, [*table, "--out", str(tmp_path / "z")])
+    assert embedded.exit_code != 0 and "--engine spark" in embedded.output
 
 
 def test_the_spark_job_entry(spark: SparkSession, tmp_path: Path) -> None:
@@ -250,3 +253,38 @@ def test_row_numbers_across_many_splits(spark: SparkSession, tmp_path: Path) -> 
         spark.conf.set("spark.sql.files.maxPartitionBytes", before or "128MB")
         spark.conf.unset("spark.sql.files.openCostInBytes")
     assert "account_id: duplicate (rows 2, 121)" in (on_spark / "rejects.csv").read_text()
+
+
+def test_a_folder_of_parts_and_a_catalog_table(spark: SparkSession, tmp_path: Path) -> None:
+    """Where a platform's data lives: a folder of Parquet part files, or a table of the
+    session's catalog. Rows are numbered file by file (in the files' names' order): what the
+    embedded engine says of the same rows in one file."""
+    import pyarrow.parquet as pq
+
+    one = write_snapshot(tmp_path / "one.parquet", ROWS[:-1])
+    table = pq.read_table(one)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, start in enumerate(range(0, table.num_rows, 5)):
+        pq.write_table(table.slice(start, 5), folder / f"part-{i:05d}.parquet")
+    evaluate(one, WEIBO, AS_OF, tmp_path / "duckdb")
+    evaluate_on_spark(folder, WEIBO, AS_OF, tmp_path / "spark", spark=spark)
+    spark.catalog.createTable("byline_accounts", path=str(folder), source="parquet")
+    try:
+        evaluate_on_spark(
+            None, WEIBO, AS_OF, tmp_path / "table", spark=spark, table="byline_accounts"
+        )
+    finally:
+        spark.sql("DROP TABLE byline_accounts")
+    for got in ("spark", "table"):
+        summary = json.loads((tmp_path / got / "summary.json").read_text())
+        expected = json.loads((tmp_path / "duckdb" / "summary.json").read_text())
+        for key in ("seconds", "snapshot", "format"):
+            summary.pop(key), expected.pop(key)
+        assert summary == expected
+        got_rejects = (tmp_path / got / "rejects.csv").read_text()
+        assert got_rejects == (tmp_path / "duckdb" / "rejects.csv").read_text()
+        assert parquet_rows(tmp_path / got / "decisions.parquet") == parquet_rows(
+            tmp_path / "duckdb" / "decisions.parquet"
+        )
+    assert json.loads((tmp_path / "table" / "summary.json").read_text())["format"] == "table"
