@@ -246,7 +246,7 @@ def _edges(spark: SparkSession, path: Path, fmt: str | None) -> tuple[DataFrame,
         raise GraphFileError(f"{path}: not a readable {fmt} file: {first_line(exc)}") from None
     if text_means_int:
         integer = _all_whole(frame)
-    ids = {n: _id(F.col(n), integer) for n in EDGES}
+    ids = {n: _id(F.col(n), integer, typed=fmt == "parquet") for n in EDGES}
     return frame.select("_row", *(ids[n].alias(n) for n in EDGES)), integer
 
 
@@ -260,11 +260,14 @@ def _all_whole(frame: DataFrame) -> bool:
     return row is not None and all(row[n] is not False for n in EDGES)
 
 
-def _id(column: Column, integer: bool) -> Column:
-    """An id as the graph's type; null when missing ('' is missing text)."""
+def _id(column: Column, integer: bool, *, typed: bool = False) -> Column:
+    """An id as the graph's type; null when missing ('' is missing text). A ``typed`` integer
+    column is one already; text is an integer id only when canonical (``007`` is not)."""
     text = column.cast("string")
+    if integer and typed:
+        return column.cast("long")
     if integer:
-        return F.when(text != "", column.cast("long"))
+        return F.when(text.rlike(_WHOLE), text.try_cast("long"))
     return F.when(text != "", text)
 
 
