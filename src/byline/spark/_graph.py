@@ -9,6 +9,7 @@ text file: every present id a canonical whole number), else text; a missing id i
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from pyspark.sql import types as T
 
 from byline.engine import first_line, put_in_place, remove_output
 from byline.graph import (
+    ACCOUNTS,
     COUNTS,
     DEFAULT_FLAGGED,
     OWNERS,
@@ -31,6 +33,7 @@ from byline.graph import (
     GraphOutputError,
     file_format,
 )
+from byline.spark._fill import filled_snapshot
 from byline.spark._read import number_rows
 
 EDGES = ("follower_id", "followee_id")
@@ -51,14 +54,9 @@ def count_graph(
 ) -> CountReport:
     """Write ``counts.parquet``, ``owners.parquet`` (with ``owners``), ``rejects.csv`` and
     ``summary.json`` into ``out_dir``."""
-    if accounts is not None:
-        raise GraphFileError(
-            f"{accounts}: filling a snapshot (--accounts) is not done on Spark yet; "
-            "join counts.parquet to the snapshot, or count with the embedded engine"
-        )
     began = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in (COUNTS, OWNERS, SUMMARY, REJECTS):
+    for name in (COUNTS, OWNERS, SUMMARY, REJECTS, ACCOUNTS):
         remove_output(out_dir / name)
     frame = follows = None
     try:
@@ -78,7 +76,15 @@ def count_graph(
         follows = frame.where(F.col("_reason").isNull()).select(*EDGES).distinct().persist()
         away = _flagged(spark, flags, flagged, integer) if flags is not None else None
         owned = _owners(spark, owners, integer) if owners is not None else None
-        written = _write(out_dir, frame, follows, away, owned)
+        fill = None
+        if accounts is not None:
+            path = accounts
+
+            def fill(counts: DataFrame, owners: DataFrame | None) -> DataFrame:
+                key = functools.partial(_id, integer=integer)
+                return filled_snapshot(spark, path, counts, owners, owned, key)
+
+        written = _write(out_dir, frame, follows, away, owned, fill)
     except PySparkException as exc:
         raise GraphFileError(f"{edges}: cannot be read: {first_line(exc)}") from None
     finally:
@@ -102,7 +108,8 @@ def count_graph(
         seconds={"total": time.perf_counter() - began},
         files={"counts": COUNTS}
         | ({"owners": OWNERS} if owned is not None else {})
-        | {"rejects": REJECTS},
+        | {"rejects": REJECTS}
+        | ({"accounts": ACCOUNTS} if accounts is not None else {}),
     )
     text = json.dumps(report.summary(), indent=2) + "\n"
     _staged(out_dir / SUMMARY, lambda p: p.write_text(text, encoding="utf-8"))
@@ -115,8 +122,9 @@ def _write(
     follows: DataFrame,
     away: DataFrame | None,
     owned: DataFrame | None,
+    fill: Callable[[DataFrame, DataFrame | None], DataFrame] | None = None,
 ) -> dict[str, int]:
-    """counts, owners, rejects; the tallies they give."""
+    """counts, owners, rejects (and with ``fill`` the filled snapshot); the tallies."""
     followee = F.col("followee_id").alias("account_id")
     followers = follows.groupBy(followee).agg(F.count(F.lit(1)).alias("followers"))
     effective = follows
@@ -134,10 +142,17 @@ def _write(
     try:
         _staged(out_dir / COUNTS, lambda p: _parquet(counts.orderBy("account_id"), p))
         tallies: dict[str, int] = {"follows": follows.count(), "accounts_followed": counts.count()}
+        owners = None
         if owned is not None:
             owners = _owner_table(follows, counts, owned).persist()
             _staged(out_dir / OWNERS, lambda p: _parquet(owners.orderBy("owner_ref"), p))
             tallies["owners_n"] = owners.count()
+        if fill is not None:
+            snapshot = fill(counts, owners)
+            _staged(
+                out_dir / ACCOUNTS, lambda p: _parquet(snapshot.orderBy("_row").drop("_row"), p)
+            )
+        if owners is not None:
             owners.unpersist()
     finally:
         counts.unpersist()
@@ -328,4 +343,8 @@ def _owners(spark: SparkSession, path: Path, integer: bool) -> DataFrame:
             f"{path}: account {found['a']} has more than one owner_ref "
             f"({found['n']:,} accounts do); an account has one holder"
         )
-    return pairs.select(_id(F.col("account_id"), integer).alias("account_id"), "owner_ref")
+    return pairs.select(
+        _id(F.col("account_id"), integer).alias("account_id"),
+        "owner_ref",
+        F.col("account_id").alias("_listed"),
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graph.test_reference import _id, _write, graphs
+from graph.test_reference import ACCOUNTS, _id, _write, graphs
 from hypothesis import HealthCheck, given, settings
 from pyspark.sql import SparkSession
 
@@ -39,6 +39,18 @@ def _files(g: dict[str, Any], folder: Path) -> dict[str, Path | None]:
         "owners": _write(folder, "owners", owners, "parquet" if fmt == "jsonl" else fmt)
         if g["owners"]
         else None,
+        # The accounts of the graph and two more, some already counted, one with an owner_ref.
+        "accounts": _write(
+            folder,
+            "accounts",
+            {
+                "account_id": [_id(a, way) for a in range(ACCOUNTS + 2)],
+                "kind": ["individual"] * (ACCOUNTS + 2),
+                "followers": list(range(ACCOUNTS + 2)),
+                "owner_ref": ["stale"] * (ACCOUNTS + 2),
+            },
+            "parquet",
+        ),
     }
 
 
@@ -50,10 +62,20 @@ def assert_same_counts(embedded: Path, on_spark: Path) -> None:
         expected.pop(key), got.pop(key)
     assert got == expected
     assert (on_spark / "rejects.csv").read_text() == (embedded / "rejects.csv").read_text()
-    for name in ("counts.parquet", "owners.parquet"):
+    for name in ("counts.parquet", "owners.parquet", "accounts.parquet"):
         assert (embedded / name).exists() == (on_spark / name).exists(), name
         if (embedded / name).exists():
             assert parquet_rows(on_spark / name) == parquet_rows(embedded / name), name
+    if (embedded / "accounts.parquet").exists():  # the snapshot's rows in their order
+        assert _ids(on_spark / "accounts.parquet") == _ids(embedded / "accounts.parquet")
+
+
+def _ids(path: Path) -> list[object]:
+    import duckdb
+
+    source = str(path / "*.parquet") if path.is_dir() else str(path)
+    with duckdb.connect() as con:
+        return [r[0] for r in con.execute(f"SELECT account_id FROM '{source}'").fetchall()]
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -64,7 +86,13 @@ def test_counts_agree_with_the_embedded_engine(spark: SparkSession, g: dict[str,
         assert files["edges"] is not None
         for engine, out in (("embedded", "e"), ("spark", "s")):
             run = count_graph if engine == "embedded" else _on(spark)
-            run(files["edges"], Path(tmp) / out, flags=files["flags"], owners=files["owners"])
+            run(
+                files["edges"],
+                Path(tmp) / out,
+                flags=files["flags"],
+                owners=files["owners"],
+                accounts=files["accounts"],
+            )
         assert_same_counts(Path(tmp) / "e", Path(tmp) / "s")
 
 
