@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 from byline.domain.policy import Policy
 from byline.engine import reasons
 from byline.spark._compile import compile_decision
-from byline.spark._read import Rows
+from byline.spark._read import Rows, observed
 
 
 def duplicates(rows: Rows) -> DataFrame | None:
@@ -91,4 +91,4 @@ def keep_rows(
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     kept.count()  # materialised once: every output is computed from it
-    return kept, int(read.get["rows"])
+    return kept, observed(read, rows.frame.agg(F.count(F.lit(1)).alias("rows")))["rows"]

@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pyspark import StorageLevel
 from pyspark.errors import PySparkException
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -34,7 +35,7 @@ from byline.graph import (
     file_format,
 )
 from byline.spark._fill import filled_snapshot
-from byline.spark._read import number_rows
+from byline.spark._read import number_rows, observed
 
 EDGES = ("follower_id", "followee_id")
 _WHOLE = r"^(0|-?[1-9][0-9]{0,17})$"  # the embedded engine's canonical whole number
@@ -58,7 +59,7 @@ def count_graph(
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in (COUNTS, OWNERS, SUMMARY, REJECTS, ACCOUNTS):
         remove_output(out_dir / name)
-    frame = follows = None
+    follows = None
     try:
         frame, integer = _edges(spark, edges, fmt)
         missing_from = F.col("follower_id").isNull()
@@ -69,11 +70,16 @@ def count_graph(
             .when(missing_to, "followee_id: missing")
             .when(F.col("follower_id") == F.col("followee_id"), "self-follow")
         )
-        frame = frame.withColumn("_reason", reason).persist()
-        tallies = frame.agg(F.count(F.lit(1)).alias("n"), F.count("_reason").alias("bad")).first()
-        assert tallies is not None
-        read, rejected = int(tallies["n"]), int(tallies["bad"])
-        follows = frame.where(F.col("_reason").isNull()).select(*EDGES).distinct().persist()
+        # The edges are not kept: the distinct pairs are (every count is made from them), and
+        # the rows are tallied on the way there; the rejects are a second, filtered read.
+        frame = frame.withColumn("_reason", reason)
+        tallies = (F.count(F.lit(1)).alias("n"), F.count("_reason").alias("bad"))
+        tallied = Observation("edges")
+        accepted_pairs = frame.observe(tallied, *tallies).where(F.col("_reason").isNull())
+        follows = accepted_pairs.select(*EDGES).distinct().persist(StorageLevel.MEMORY_AND_DISK)
+        follows.count()
+        seen = observed(tallied, frame.agg(*tallies))
+        read, rejected = seen["n"], seen["bad"]
         away = _flagged(spark, flags, flagged, integer) if flags is not None else None
         owned = _owners(spark, owners, integer) if owners is not None else None
         fill = None
@@ -88,9 +94,8 @@ def count_graph(
     except PySparkException as exc:
         raise GraphFileError(f"{edges}: cannot be read: {first_line(exc)}") from None
     finally:
-        for used in (frame, follows):
-            if used is not None:
-                used.unpersist()
+        if follows is not None:
+            follows.unpersist()
     accepted = read - rejected
     report = CountReport(
         out_dir,

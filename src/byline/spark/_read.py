@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyspark.errors import PySparkException
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -326,3 +326,16 @@ def _enum_check(column: str) -> Column:
         ~text.isin(list(reasons.VOCABULARIES[column])),
         F.concat(F.lit(before), shown, F.lit(after)),
     )
+
+
+def observed(observation: Observation, again: DataFrame) -> dict[str, int]:
+    """The counts ``observation`` made on the way through a job; when it saw nothing (a job
+    with no task, over an empty file, reports no metrics), ``again``'s one row of them."""
+    try:
+        seen = dict(observation.get)
+    except Exception:  # py4j's assertion when no metrics were reported
+        seen = {}
+    if not seen:
+        row = again.first()
+        seen = row.asDict() if row is not None else {}
+    return {k: int(v or 0) for k, v in seen.items()}

@@ -288,3 +288,21 @@ def test_a_folder_of_parts_and_a_catalog_table(spark: SparkSession, tmp_path: Pa
             tmp_path / "duckdb" / "decisions.parquet"
         )
     assert json.loads((tmp_path / "table" / "summary.json").read_text())["format"] == "table"
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_an_empty_snapshot(fmt: str, spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / f"s.{fmt}"
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = {c: pa.array([], pa.string()) for c in ("account_id", "kind", "category")}
+        pq.write_table(pa.table({**columns, "followers": pa.array([], pa.int64())}), path)
+    elif fmt == "csv":
+        path.write_text("account_id,kind,category,followers\n")
+    else:
+        path.write_text(
+            '{"account_id": "a", "kind": "individual", "category": "finance", "followers": 1}\n'
+        )
+    both(spark, path, WEIBO, AS_OF, tmp_path)
