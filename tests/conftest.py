@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -73,6 +74,24 @@ def db(engine: Engine) -> Iterator[Database]:
             yield Database(engine, conn)
         finally:
             outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session for every Spark test (its JVM starts once per run): two cores,
+    few shuffle partitions, no UI. The engine's own ``session`` finds it (``getOrCreate``)."""
+    from byline.spark import SparkSettings, session
+
+    conf = {
+        "spark.sql.shuffle.partitions": "4",
+        "spark.default.parallelism": "2",
+        "spark.ui.enabled": "false",
+        "spark.driver.memory": "1g",
+    }
+    s = session(SparkSettings("local[2]", conf))
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -39,6 +39,16 @@ DbOption = typer.Option(
     None, "--db", envvar="BYLINE_DB", help="Database URL or SQLite file (default: ./byline.db)."
 )
 JsonOption = typer.Option(False, "--json", help="Machine-readable output.")
+# Where an engine on Apache Spark runs (``--engine spark``): ``evaluate`` and ``count``.
+SparkMasterOption = typer.Option(
+    None,
+    "--spark-master",
+    help="With --engine spark: local[4], spark://host:7077, yarn, k8s://... "
+    "(default: what spark-submit says, else every core here).",
+)
+SparkConfOption = typer.Option(
+    [], "--spark-conf", help="With --engine spark: a session setting KEY=VALUE (repeatable)."
+)
 AtOption = typer.Option(None, "--at", help="When it happens (ISO date-time, UTC); default now.")
 ActorOption = typer.Option("cli", "--actor", help="Who acts (recorded in the audit trail).")
 PlatformOption = typer.Option(

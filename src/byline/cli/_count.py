@@ -8,7 +8,8 @@ import typer
 from rich.markup import escape
 
 from byline.cli._app import app, emit_json, fail, out
-from byline.service import GraphFileError, GraphOutputError, Graphs
+from byline.cli._common import SparkConfOption, SparkMasterOption
+from byline.service import GraphFileError, GraphOutputError, Graphs, SettingError, SparkOptions
 
 
 @app.command()
@@ -34,6 +35,14 @@ def count(
         "--flagged",
         help="Flags whose followers do not count towards effective_followers (comma-separated).",
     ),
+    engine: str = typer.Option(
+        "embedded",
+        "--engine",
+        help="embedded (numpy, this machine) or spark (Apache Spark; needs the spark extra and"
+        " Java 17 or 21). Same counts.",
+    ),
+    spark_master: str | None = SparkMasterOption,
+    spark_conf: list[str] = SparkConfOption,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Count each account's distinct, effective and owner-level followers from EDGES."""
@@ -46,7 +55,11 @@ def count(
             accounts=accounts,
             fmt=fmt,
             flagged=flagged.split(","),
+            engine=engine,
+            spark=SparkOptions(spark_master, tuple(spark_conf)),
         )
+    except SettingError as exc:
+        raise typer.BadParameter(exc.why, param_hint="--" + exc.field.replace("_", "-")) from exc
     except (GraphFileError, GraphOutputError, ValueError) as exc:
         fail(escape(str(exc)))
     summary = report.summary()

@@ -15,7 +15,18 @@ from byline.cli._progress import engine_progress
 
 @app.command()
 def cycle(
-    snapshot: Path = typer.Option(..., "--snapshot", help="Snapshot file for this cycle."),
+    snapshot: Path | None = typer.Option(
+        None,
+        "--snapshot",
+        help="Snapshot file for this cycle (with --decisions: read only for open cases whose"
+        " accounts fell below every threshold).",
+    ),
+    decisions: Path | None = typer.Option(
+        None,
+        "--decisions",
+        help="Act on an evaluation's outputs made elsewhere (either engine) instead of"
+        " evaluating the snapshot; of this policy version and date, or refused.",
+    ),
     policy: str = typer.Option(..., "--policy", "-p", help="Preset name or policy file."),
     as_of: dt.datetime = typer.Option(
         ..., "--as-of", formats=["%Y-%m-%d"], help="The cycle's date (its clock)."
@@ -30,6 +41,10 @@ def cycle(
     as_json: bool = JsonOption,
 ) -> None:
     """Evaluate a snapshot and move every case: open, notify, observe, sweep, release."""
+    if snapshot is None and decisions is None:
+        raise typer.BadParameter(
+            "give --snapshot, or --decisions (or both)", param_hint="--snapshot"
+        )
     floor = services(db, create=True)
     with errors_as_lines(), engine_progress(enabled=not as_json) as progress:
         report = floor.cycles.run(
@@ -39,6 +54,7 @@ def cycle(
             transaction_size=transaction_size,
             progress=progress,
             keep=keep,
+            decisions=decisions,
         )
     if as_json:
         emit_json(report.as_dict())

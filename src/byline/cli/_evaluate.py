@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from byline.cli._app import app, emit_json, fail, out
+from byline.cli._common import SparkConfOption, SparkMasterOption
 from byline.cli._progress import engine_progress
 from byline.service import (
     DiffError,
@@ -19,13 +20,17 @@ from byline.service import (
     PolicyFileError,
     SettingError,
     SnapshotError,
+    SparkOptions,
     evaluate_snapshot,
 )
 
 
 @app.command()
 def evaluate(
-    snapshot: Path = typer.Argument(..., help="Snapshot file: .parquet, .csv or .jsonl."),
+    snapshot: Path | None = typer.Argument(
+        None,
+        help="Snapshot file: .parquet, .csv or .jsonl (on Spark also a folder of Parquet parts).",
+    ),
     policy: str = typer.Option(..., "--policy", "-p", help="Preset name or policy file."),
     as_of: dt.datetime = typer.Option(
         ..., "--as-of", formats=["%Y-%m-%d"], help="Decide as on this date."
@@ -54,6 +59,17 @@ def evaluate(
     temp_dir: Path | None = typer.Option(
         None, "--temp-dir", help="Where DuckDB spills (default: DuckDB's own)."
     ),
+    engine: str = typer.Option(
+        "duckdb",
+        "--engine",
+        help="duckdb (embedded, this machine) or spark (Apache Spark: where the data lives;"
+        " needs the spark extra and Java 17 or 21). Same outputs.",
+    ),
+    spark_master: str | None = SparkMasterOption,
+    spark_conf: list[str] = SparkConfOption,
+    table: str | None = typer.Option(
+        None, "--table", help="With --engine spark: a table of the session's catalog (db.name)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Decide every account of SNAPSHOT under a policy on a date."""
@@ -65,8 +81,7 @@ def evaluate(
             duplicates=duplicates,  # type: ignore[arg-type]  # checked by EngineSettings
         )
     except SettingError as exc:
-        option = "--" + exc.field.replace("_", "-")  # the checked fields share their options' names
-        raise typer.BadParameter(exc.why, param_hint=option) from exc
+        raise _bad_option(exc) from exc
     try:
         with engine_progress(enabled=not as_json) as progress:
             result = evaluate_snapshot(
@@ -78,13 +93,21 @@ def evaluate(
                 fmt=fmt,
                 progress=progress,
                 settings=settings,
+                engine=engine,  # type: ignore[arg-type]  # checked by the service
+                spark=SparkOptions(spark_master, tuple(spark_conf)),
+                table=table,
             )
+    except SettingError as exc:
+        raise _bad_option(exc) from exc
     except (SnapshotError, PolicyFileError, DiffError, OutputError) as exc:
         fail(escape(str(exc)))
-    summary = result.summary
     if as_json:
-        emit_json(summary.as_dict())
+        emit_json(result.summary.as_dict())
         return
+    render_written(result.summary, out_dir)
+
+
+def render_written(summary: EvaluationSummary, out_dir: Path) -> None:
     render_summary(summary)
     out.print(
         f"Wrote {escape(str(out_dir))}/decisions.parquet, summary.json"
@@ -99,6 +122,11 @@ def evaluate(
             "across accounts each below the floor (for the compliance lead)",
             highlight=False,
         )
+
+
+def _bad_option(exc: SettingError) -> typer.BadParameter:
+    """A setting refused, said of its option (the checked fields share their options' names)."""
+    return typer.BadParameter(exc.why, param_hint="--" + exc.field.replace("_", "-"))
 
 
 def render_summary(summary: EvaluationSummary) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from byline.engine._sql import parquet_files
 from byline.engine._summary import DiffCounts
 
 CHANGES = ("newly_required", "no_longer_required", "tier_changed")
@@ -17,9 +18,9 @@ class DiffError(Exception):
 
 def write_diff(con: duckdb.DuckDBPyConnection, old: Path, new: Path, out: Path) -> DiffCounts:
     """Write ``out`` (one row per changed account) and return the count of each change."""
-    if not old.is_file():
+    if not old.exists():
         raise DiffError(f"{old}: no decisions file in the previous evaluation's folder")
-    old_s, new_s, out_s = (str(p).replace("'", "''") for p in (old, new, out))
+    out_s = str(out).replace("'", "''")
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _diff AS
 SELECT coalesce(n.account_id, o.account_id) AS account_id,
@@ -31,8 +32,8 @@ SELECT coalesce(n.account_id, o.account_id) AS account_id,
        o.tier AS old_tier, n.tier AS new_tier,
        coalesce(o.outcome, 'below_threshold') AS old_outcome,
        coalesce(n.outcome, 'below_threshold') AS new_outcome
-FROM read_parquet('{old_s}') o
-FULL OUTER JOIN read_parquet('{new_s}') n ON n.account_id = o.account_id
+FROM read_parquet({parquet_files(old)}) o
+FULL OUTER JOIN read_parquet({parquet_files(new)}) n ON n.account_id = o.account_id
 WHERE coalesce(n.required, false) <> coalesce(o.required, false)
    OR (n.required AND o.required AND n.tier IS DISTINCT FROM o.tier)""")
     con.execute(

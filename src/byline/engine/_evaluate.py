@@ -21,6 +21,8 @@ from byline.engine._outputs import (
     REJECTS,
     SUMMARY,
     check_comparable,
+    put_in_place,
+    remove_output,
     summarise,
     write_outputs,
     writing,
@@ -94,9 +96,9 @@ def evaluate(
         (out_dir / SUMMARY).unlink(missing_ok=True)
         for name in (DECISIONS, REJECTS, FLAGGED, DIFF):
             if name in staged:
-                staged.pop(name).replace(out_dir / name)
+                put_in_place(staged.pop(name), out_dir / name)
             else:
-                (out_dir / name).unlink(missing_ok=True)
+                remove_output(out_dir / name)
         staged.pop(SUMMARY).replace(out_dir / SUMMARY)
         return Evaluation(out_dir, summary, timings)
     finally:
@@ -115,12 +117,18 @@ def _open(con: DuckDBPyConnection, path: Path, policy: Policy, fmt: str | None) 
             con, path, policy.metrics, fmt, ("owner_ref",), owner, policy.judges_owners
         )
     except SnapshotError as exc:
-        if "missing required column" not in str(exc):
-            raise
-        if policy.judges_owners:
-            raise SnapshotError(
-                f"{exc}; policy {policy.id!r} judges linked accounts by their owner "
-                f"([linked_accounts] judge = 'owner'), which needs owner_ref and "
-                f"{', '.join(policy.owner_metrics)} (byline count --owners --accounts fills them)"
-            ) from None
+        without_owners(exc, policy)
     return open_snapshot(con, path, policy.metrics, fmt)
+
+
+def without_owners(exc: SnapshotError, policy: Policy) -> None:
+    """Return when a snapshot missing the owner columns is read without them (every engine
+    tries with them first); otherwise raise: another problem, or a policy that needs them."""
+    if "missing required column" not in str(exc):
+        raise exc
+    if policy.judges_owners:
+        raise SnapshotError(
+            f"{exc}; policy {policy.id!r} judges linked accounts by their owner "
+            f"([linked_accounts] judge = 'owner'), which needs owner_ref and "
+            f"{', '.join(policy.owner_metrics)} (byline count --owners --accounts fills them)"
+        ) from None

@@ -8,6 +8,7 @@ import datetime as dt
 import duckdb
 
 from byline.domain.policy import Policy
+from byline.engine import _reasons as why
 from byline.engine._compile import CompiledDecision, compile_decision
 from byline.engine._duplicates import has_duplicates
 from byline.engine._snapshot import Snapshot
@@ -36,10 +37,11 @@ def create_kept(
     # Joined only when there are duplicates: the common case pays nothing for the check.
     dup_join = "LEFT JOIN _dups d ON d.dup_id = v.account_id" if has_dups else ""
     accepted = "v._good AND d.rows IS NULL" if has_dups else "v._good"
+    shown = why.DUPLICATE_ROWS_SHOWN
     dup_problem = (
-        "CASE WHEN d.rows IS NOT NULL THEN 'account_id: duplicate (rows ' || "
-        "array_to_string(list_slice(d.rows, 1, 5), ', ') || "
-        "CASE WHEN len(d.rows) > 5 THEN ', ...' ELSE '' END || ')' END"
+        f"CASE WHEN d.rows IS NOT NULL THEN '{why.DUPLICATE}' || "
+        f"array_to_string(list_slice(d.rows, 1, {shown}), ', ') || "
+        f"CASE WHEN len(d.rows) > {shown} THEN '{why.MORE_ROWS}' ELSE '' END || ')' END"
         if has_dups
         else "NULL"
     )
@@ -58,7 +60,7 @@ SELECT _row, account_id, kind, category{metrics}, accepted,
 FROM (
   SELECT v._row, v.account_id, v.kind, v.category{"".join(f", v.{m}" for m in columns)},
          {accepted} AS accepted,
-         concat_ws('; ', {dup_problem}, {snapshot.problems_sql()}) AS reject_reason
+         concat_ws('{why.SEPARATOR}', {dup_problem}, {snapshot.problems_sql()}) AS reject_reason
   FROM ({rows_sql}) v {dup_join}
   WHERE NOT ({accepted}) OR ({decision.keep})
 )""")

@@ -16,6 +16,7 @@ from byline.domain.policy import Policy
 from byline.engine._outputs import DECISIONS
 from byline.engine._settings import connect
 from byline.engine._snapshot import open_snapshot
+from byline.engine._sql import parquet_files
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,11 @@ def reported_accounts(out_dir: Path, policy: Policy) -> list[Reported]:
     """Every account of an evaluation's decisions file (all at or above a threshold)."""
     names = _carried(policy)
     metrics = ", ".join(_owner_sql(policy, m) for m in names)
-    path = str(out_dir / DECISIONS).replace("'", "''")
     con = connect()
     try:
         rows = con.execute(
             f"SELECT account_id, kind, category, outcome, tier, {metrics} "
-            f"FROM read_parquet('{path}') ORDER BY account_id"
+            f"FROM read_parquet({parquet_files(out_dir / DECISIONS)}) ORDER BY account_id"
         ).fetchall()
     finally:
         con.close()

@@ -7,14 +7,17 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+import shutil
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import Outcome
+from byline.engine import _reasons as why
 from byline.engine._diff import DiffError
 from byline.engine._snapshot import Snapshot, first_line
 from byline.engine._sql import sql_path
@@ -86,36 +89,69 @@ def summarise(
     def grouped(sql: str) -> dict[str, int]:
         return {str(k): int(v) for k, v in con.execute(sql).fetchall()}
 
-    rejected = grouped("SELECT 'n', count(*) FROM _kept WHERE NOT accepted").get("n", 0)
-    accepted = read - rejected
-    by_outcome = grouped("SELECT outcome, count(*) FROM _kept WHERE reported GROUP BY 1")
-    reported = sum(by_outcome.values())
-    by_outcome[Outcome.BELOW_THRESHOLD.value] = accepted - reported
-    by_tier = grouped("SELECT tier, count(*) FROM _kept WHERE tier IS NOT NULL GROUP BY 1")
     by_category: dict[str, dict[str, int]] = {}
     for category, outcome, n in con.execute(
         "SELECT category, outcome, count(*) FROM _kept WHERE reported GROUP BY 1, 2 ORDER BY 1, 2"
     ).fetchall():
         by_category.setdefault(category, {})[outcome] = int(n)
+    return summary_of(
+        Counted(
+            read=read,
+            rejected=grouped("SELECT 'n', count(*) FROM _kept WHERE NOT accepted").get("n", 0),
+            reported=grouped("SELECT outcome, count(*) FROM _kept WHERE reported GROUP BY 1"),
+            by_tier=grouped("SELECT tier, count(*) FROM _kept WHERE tier IS NOT NULL GROUP BY 1"),
+            by_category=by_category,
+            rejected_by_field=grouped(
+                f"SELECT split_part(unnest(string_split(reject_reason, '{why.SEPARATOR}')), ':', 1)"
+                " AS f, count(*) FROM _kept WHERE NOT accepted GROUP BY 1 ORDER BY 1"
+            ),
+        ),
+        str(snapshot.path),
+        snapshot.format,
+        policy,
+        as_of,
+    )
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What an engine counted of one evaluation, before it is a summary: rows read and
+    rejected; reported rows by outcome, by tier (the required ones) and by category and outcome;
+    rejected rows by the field each problem names."""
+
+    read: int
+    rejected: int
+    reported: Mapping[str, int]
+    by_tier: Mapping[str, int]
+    by_category: Mapping[str, Mapping[str, int]]
+    rejected_by_field: Mapping[str, int]
+
+
+def summary_of(
+    counted: Counted, snapshot: str, fmt: str, policy: Policy, as_of: dt.date
+) -> EvaluationSummary:
+    """The summary every engine writes from its counts (no diff, no timings yet): every outcome
+    and tier named, the accounts below every threshold the accepted ones not reported."""
+    accepted = counted.read - counted.rejected
+    by_outcome = dict(counted.reported)
+    reported = sum(by_outcome.values())
+    by_outcome[Outcome.BELOW_THRESHOLD.value] = accepted - reported
     return EvaluationSummary(
-        snapshot=str(snapshot.path),
-        format=snapshot.format,
+        snapshot=snapshot,
+        format=fmt,
         policy_id=policy.id,
         policy_version=policy.version,
         as_of=as_of,
-        read=read,
+        read=counted.read,
         accepted=accepted,
-        rejected=rejected,
+        rejected=counted.rejected,
         decided=accepted,
         required=by_outcome.get(Outcome.REQUIRED.value, 0),
         reported=reported,
         by_outcome={o.value: by_outcome.get(o.value, 0) for o in Outcome},
-        by_tier={t.id: by_tier.get(t.id, 0) for t in policy.tiers},
-        by_category=by_category,
-        rejected_by_field=grouped(
-            "SELECT split_part(unnest(string_split(reject_reason, '; ')), ':', 1) AS f, count(*) "
-            "FROM _kept WHERE NOT accepted GROUP BY 1 ORDER BY 1"
-        ),
+        by_tier={t.id: counted.by_tier.get(t.id, 0) for t in policy.tiers},
+        by_category={k: dict(v) for k, v in sorted(counted.by_category.items())},
+        rejected_by_field=dict(sorted(counted.rejected_by_field.items())),
     )
 
 
@@ -128,3 +164,19 @@ def check_comparable(previous: Path, policy: Policy) -> None:
                 f"{previous}: evaluated under policy {earlier!r}, not {policy.id!r};"
                 " a diff between different policies would mislead"
             )
+
+
+def remove_output(path: Path) -> None:
+    """An output gone, whether a file (the embedded engine's) or a folder of part files
+    (Spark's)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def put_in_place(staged: Path, final: Path) -> None:
+    """A whole output (file or folder) moved to its name, replacing what was there."""
+    if staged.is_dir() or final.is_dir():  # a file over a file is replaced in one step
+        remove_output(final)
+    staged.replace(final)

@@ -21,7 +21,7 @@ from byline.engine._compile import compile_decision
 from byline.engine._outputs import writing
 from byline.engine._settings import connect
 from byline.engine._snapshot import Snapshot
-from byline.engine._sql import sql_path
+from byline.engine._sql import parquet_files, sql_path
 
 FLAGGED = "flagged_owners.parquet"
 
@@ -48,7 +48,7 @@ CREATE OR REPLACE TEMP TABLE _flagged AS
 SELECT owner_ref, accounts, required, {", ".join(owner)}, {decision.owner_tier} AS tier
 FROM (
   SELECT owner_ref, count(*) AS accounts,
-         count_if(outcome = '{Outcome.REQUIRED.value}') AS required, {values},
+         count_if(outcome = '{Outcome.REQUIRED.value}')::BIGINT AS required, {values},
          bool_and(NOT ({decision.own_floor})) AS all_below
   FROM _kept WHERE accepted AND owner_ref IS NOT NULL GROUP BY owner_ref
 )
@@ -90,7 +90,7 @@ def flagged_owners(out_dir: Path, policy: Policy, limit: int) -> list[FlaggedOwn
     """The first ``limit`` owners of an evaluation's ``FLAGGED`` (none when it wrote none),
     the largest audience first (on the policy's first owner metric; ties by ``owner_ref``)."""
     path = out_dir / FLAGGED
-    if not path.is_file() or limit <= 0:
+    if not path.exists() or limit <= 0:
         return []
     owner = policy.owner_metrics
     columns = ", ".join(owner)
@@ -98,7 +98,7 @@ def flagged_owners(out_dir: Path, policy: Policy, limit: int) -> list[FlaggedOwn
     try:
         rows = con.execute(
             f"SELECT owner_ref, accounts, required, tier, {columns} "
-            f"FROM read_parquet('{sql_path(path)}') "
+            f"FROM read_parquet({parquet_files(path)}) "
             f"ORDER BY {owner[0]} DESC NULLS LAST, owner_ref LIMIT {int(limit)}"
         ).fetchall()
     finally:

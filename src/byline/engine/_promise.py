@@ -8,6 +8,7 @@ import duckdb
 
 from byline.domain.policy import Policy
 from byline.engine._compile import judged
+from byline.engine._sql import parquet_files
 
 
 def floor_violations(decisions: Path, policy: Policy) -> int:
@@ -20,9 +21,9 @@ def floor_violations(decisions: Path, policy: Policy) -> int:
     """
     value = judged(policy, owners=policy.judges_owners)
     below = " OR ".join(f"{value[m]} < {v}" for m, v in policy.floor.threshold.items())
-    path = str(decisions).replace("'", "''")
     with duckdb.connect() as con:
         row = con.execute(
-            f"SELECT count(*) FROM read_parquet('{path}') WHERE required AND ({below})"
+            f"SELECT count(*) FROM read_parquet({parquet_files(decisions)}) "
+            f"WHERE required AND ({below})"
         ).fetchone()
     return int(row[0]) if row else 0

@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from byline.engine._outputs import DIFF
+from byline.engine._sql import parquet_files
 
 
 def diff_sample(outputs: Path, limit: int = 20) -> list[dict[str, Any]]:
@@ -17,9 +18,10 @@ def diff_sample(outputs: Path, limit: int = 20) -> list[dict[str, Any]]:
     con = duckdb.connect()
     try:
         rows = con.execute(
-            "SELECT account_id, change, old_tier, new_tier FROM read_parquet(?) "
+            "SELECT account_id, change, old_tier, new_tier "
+            f"FROM read_parquet({parquet_files(outputs / DIFF)}) "
             "ORDER BY change, account_id LIMIT ?",
-            [str(outputs / DIFF), limit],
+            [limit],
         ).fetchall()
     finally:
         con.close()

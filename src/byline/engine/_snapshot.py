@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from byline.domain.vocabulary import AccountKind, Category
+from byline.engine import _reasons as why
 
 FORMATS = ("parquet", "csv", "jsonl")
 _SUFFIXES = {
@@ -169,16 +170,16 @@ FROM ({raw_sql or self.raw_sql})"""
     def problems_sql(self) -> str:
         """SQL over ``values_sql``'s columns: every problem of a row, '; '-joined (or NULL)."""
         checks = [
-            "CASE WHEN account_id IS NULL OR account_id = '' THEN 'account_id: missing' END",
-            _enum_check("kind", [k.value for k in AccountKind]),
-            _enum_check("category", [c.value for c in Category]),
+            "CASE WHEN account_id IS NULL OR account_id = '' "
+            f"THEN {_quote(why.missing('account_id'))} END",
+            *(_enum_check(column) for column in why.VOCABULARIES),
             *(_metric_check(m, self.column_types[m]) for m in self.metrics),
             *(
                 f"CASE WHEN owner_ref IS NOT NULL THEN {_metric_check(m, self.column_types[m])} END"
                 for m in (self.owner_metrics if self.owners_strict else ())
             ),
         ]
-        problems = f"NULLIF(concat_ws('; ', {', '.join(checks)}), '')"
+        problems = f"NULLIF(concat_ws({_quote(why.SEPARATOR)}, {', '.join(checks)}), '')"
         if self.record_ok:
             return f"CASE WHEN NOT _record_ok THEN '{self.record_problem}' ELSE {problems} END"
         return problems
@@ -197,16 +198,7 @@ def open_snapshot(
 
     ``texts``: further columns required and passed through as text (null or empty: none);
     ``owner_metrics``: required, read as ``Snapshot.owner_metrics`` says."""
-    if not path.exists():
-        raise SnapshotError(f"{path}: no such file")
-    if path.is_dir():
-        raise SnapshotError(f"{path}: is a folder; give the snapshot file inside it")
-    fmt = fmt or format_by_suffix(path)
-    if fmt not in FORMATS:
-        raise SnapshotError(
-            f"{path}: cannot tell the format from the name; use a .parquet, .csv or .jsonl file "
-            f"(or say which format)"
-        )
+    fmt = snapshot_format(path, fmt)
     required = ("account_id", "kind", "category", *metrics, *owner_metrics, *texts)
     literal = _quote(str(path))
     _create_enums(con)
@@ -228,10 +220,11 @@ def open_snapshot(
             # not DuckDB's parallel one: it alone reads a line break inside a quoted field
             # (RFC 4180) with padding on, and it reads the records in file order, which is
             # what numbers them (a record is one row however many lines it spans). The
-            # engine's ordered scan reads a text file in one stream anyway: no slower.
+            # engine's ordered scan reads a text file in one stream anyway: no slower. A quote
+            # inside a quoted field is doubled (RFC 4180): said, not left to the sniffer.
             source = (
                 f"read_csv({literal}, all_varchar=true, header=true, null_padding=true, "
-                "strict_mode=false, parallel=false)"
+                "strict_mode=false, parallel=false, quote='\"', escape='\"')"
             )
             types = _describe(con, f"SELECT * FROM {source}")
             row = "row_number() OVER ()"
@@ -246,21 +239,37 @@ def open_snapshot(
             )
     except duckdb.Error as exc:
         raise SnapshotError(f"{path}: not a readable {fmt} file: {first_line(exc)}") from None
-    _require(path, types, required)
+    require_columns(path, types, required)
     columns = ", ".join(required)
     raw = f"SELECT {row} AS _row, {columns} FROM {source}"
     more: dict[str, Any] = {}
     if fmt == "csv":
-        extra = [c for c in types if c not in _csv_header(path)]
+        extra = [c for c in types if c not in csv_header(path)]
         if extra:
             ok = " AND ".join(f'"{c}" IS NULL' for c in extra)
             raw = f"SELECT {row} AS _row, {columns}, ({ok}) AS _ok FROM {source}"
-            more = {"record_ok": "_ok", "record_problem": "line: more fields than the header"}
+            more = {"record_ok": "_ok", "record_problem": why.TOO_MANY_FIELDS}
     else:  # parquet (JSONL was opened above)
         groups, ordered = _row_groups(con, literal)
         more = {"row_groups": groups, "ids_look_ordered": ordered}
     snapshot = Snapshot(path, fmt, metrics, raw, types, source=source, columns=columns, **more)
     return replace(snapshot, texts=texts, owner_metrics=owner_metrics, owners_strict=owners_strict)
+
+
+def snapshot_format(path: Path, fmt: str | None) -> str:
+    """The format of the snapshot file ``path`` (one of ``FORMATS``), given or from its name;
+    ``SnapshotError`` when it is no file or its format cannot be told."""
+    if not path.exists():
+        raise SnapshotError(f"{path}: no such file")
+    if path.is_dir():
+        raise SnapshotError(f"{path}: is a folder; give the snapshot file inside it")
+    fmt = fmt or format_by_suffix(path)
+    if fmt not in FORMATS:
+        raise SnapshotError(
+            f"{path}: cannot tell the format from the name; use a .parquet, .csv or .jsonl file "
+            f"(or say which format)"
+        )
+    return fmt
 
 
 def _create_enums(con: duckdb.DuckDBPyConnection) -> None:
@@ -304,7 +313,7 @@ def _stat(value: str | None, number: bool) -> Any:
         return None  # not a statistic we understand: no hint
 
 
-def _csv_header(path: Path) -> list[str]:
+def csv_header(path: Path) -> list[str]:
     import csv
 
     # utf-8-sig: a byte-order mark is not part of the first column's name (DuckDB drops it too)
@@ -327,7 +336,7 @@ def _open_jsonl(
         f"WHERE {_IS_OBJECT} LIMIT {_JSON_SAMPLE_LINES})"
     ).fetchall()
     present = {k for (k,) in keys}
-    _require(path, dict.fromkeys(present, "VARCHAR"), required)
+    require_columns(path, dict.fromkeys(present, "VARCHAR"), required)
     # The JSON functions only ever see lines already known to be objects.
     fields = ", ".join(
         f"json_extract_string(CASE WHEN _ok THEN line END, {_quote('$.' + c)}) AS {c}"
@@ -345,11 +354,11 @@ def _open_jsonl(
         raw,
         types,
         record_ok="_ok",
-        record_problem="line: not a JSON object",
+        record_problem=why.NOT_AN_OBJECT,
     )
 
 
-def _require(path: Path, types: dict[str, str], required: tuple[str, ...]) -> None:
+def require_columns(path: Path, types: dict[str, str], required: tuple[str, ...]) -> None:
     missing = [c for c in required if c not in types]
     if missing:
         raise SnapshotError(
@@ -373,37 +382,38 @@ def _metric_value(metric: str, column_type: str, column: str | None = None) -> s
         )
     text = f"trim(CAST({col} AS VARCHAR))"
     # Whole numbers only: a cast alone would round '1.5' to 2.
-    return f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+') THEN TRY_CAST({text} AS BIGINT) END"
+    return (
+        f"CASE WHEN regexp_full_match({text}, {_quote(why.WHOLE_NUMBER)}) "
+        f"THEN TRY_CAST({text} AS BIGINT) END"
+    )
 
 
 def _metric_check(metric: str, column_type: str) -> str:
     raw = f"_raw_{metric}"
-    shown = f"left(CAST({raw} AS VARCHAR), 40)"
+    shown = f"left(CAST({raw} AS VARCHAR), {why.SHOWN})"
     missing = f"{raw} IS NULL"
     if column_type not in _INTEGER_TYPES:
         missing += f" OR trim(CAST({raw} AS VARCHAR)) = ''"
     return (
-        f"CASE WHEN {missing} THEN '{metric}: missing' "
-        f"WHEN {metric} IS NULL THEN '{metric}: not a whole number in range (' || {shown} || ')' "
-        f"WHEN {metric} < 0 THEN '{metric}: negative (' || {shown} || ')' END"
+        f"CASE WHEN {missing} THEN {_quote(why.missing(metric))} "
+        f"WHEN {metric} IS NULL THEN {_quote(why.not_whole(metric))} || {shown} || ')' "
+        f"WHEN {metric} < 0 THEN {_quote(why.negative(metric))} || {shown} || ')' END"
     )
 
 
-def _enum_check(column: str, allowed: list[str]) -> str:
-    values = ", ".join(_quote(a) for a in allowed)
+def _enum_check(column: str) -> str:
+    values = ", ".join(_quote(a) for a in why.VOCABULARIES[column])
+    before, after = why.unknown_value(column)
+    shown = f"left(CAST({column} AS VARCHAR), {why.SHOWN})"
     return (
-        f"CASE WHEN {column} IS NULL THEN '{column}: missing' "
-        f"WHEN CAST({column} AS VARCHAR) NOT IN ({values}) THEN '{column}: unknown value ' || "
-        f"{_quote_sql_value(column)} || ' (allowed: {', '.join(allowed)})' END"
+        f"CASE WHEN {column} IS NULL THEN {_quote(why.missing(column))} "
+        f"WHEN CAST({column} AS VARCHAR) NOT IN ({values}) THEN "
+        f"{_quote(before)} || {shown} || {_quote(after)} END"
     )
 
 
 def _values(vocabulary: type[AccountKind] | type[Category]) -> str:
     return ", ".join(_quote(v.value) for v in vocabulary)
-
-
-def _quote_sql_value(column: str) -> str:
-    return f"'''' || left(CAST({column} AS VARCHAR), 40) || ''''"
 
 
 def _quote(text: str) -> str:

@@ -7,7 +7,7 @@ engine that another (Spark, say) is held to.
 """
 
 from byline.engine import FORMATS
-from byline.graph._files import GraphFileError
+from byline.graph._files import GraphFileError, file_format
 from byline.graph._outputs import ACCOUNTS, COUNTS, OWNERS, REJECTS, SUMMARY, GraphOutputError
 from byline.graph._run import DEFAULT_FLAGGED, CountReport, count_graph
 
@@ -23,4 +23,5 @@ __all__ = [
     "GraphFileError",
     "GraphOutputError",
     "count_graph",
+    "file_format",
 ]

@@ -29,6 +29,8 @@ from byline.graph._ids import IdSpace, encode
 
 DEFAULT_FLAGGED = frozenset({"bot", "inactive", "banned"})
 ENGINE = "embedded"
+# How each engine found repeated pairs: in the file's order, by sorting keys, by grouping (Spark).
+_REPEATS_FOUND = {"kept": "in file order", "sorted": "by sorting", "grouped": "by grouping"}
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,13 @@ class CountReport:
     owners: int = 0
     ids: str = ""
     order: str = ""  # kept: repeats found in the file's order; sorted: by sorting every key
+    engine: str = ENGINE  # which engine counted: embedded, or spark (byline.spark)
     seconds: dict[str, float] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
-            "engine": ENGINE,
+            "engine": self.engine,
             "read": self.read,
             "accepted": self.accepted,
             "rejected": self.rejected,
@@ -71,7 +74,7 @@ class CountReport:
             "flagged_accounts": self.flagged_accounts,
             "owners": self.owners,
             "ids": self.ids,
-            "repeats_found": "in file order" if self.order == "kept" else "by sorting",
+            "repeats_found": _REPEATS_FOUND.get(self.order, "by sorting"),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "files": self.files,
         }

@@ -21,6 +21,7 @@ from byline.graph import CountReport, GraphFileError, GraphOutputError
 from byline.policy import PolicyFileError, load_policy, preset_names
 from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
+from byline.service._decisions import DecisionsRefused
 from byline.service._desk import AssignmentConflict, NoCase, TakenByAnother
 from byline.service._views import CaseView, HistoryEntry
 from byline.service.access import (
@@ -60,7 +61,7 @@ from byline.service.demo import (
     run_demo,
     running_clock,
 )
-from byline.service.evaluation import evaluate_snapshot
+from byline.service.evaluation import ENGINES, SparkOptions, evaluate_snapshot
 from byline.service.floor import Services
 from byline.service.graphs import Graphs
 from byline.service.health import Gauges, Readiness
@@ -113,6 +114,7 @@ from byline.service.wiring import (
 
 __all__ = [
     "BELOW_ZERO",
+    "ENGINES",
     "LATEST_CYCLE",
     "NOT_LINKED",
     "OLD_SEQ",
@@ -143,6 +145,7 @@ __all__ = [
     "Cycles",
     "Dashboard",
     "DeadlineRow",
+    "DecisionsRefused",
     "DeliveryLog",
     "DeliveryStats",
     "DemoGraph",
@@ -210,6 +213,7 @@ __all__ = [
     "SignInError",
     "SimulationReport",
     "SnapshotError",
+    "SparkOptions",
     "StaffUserRow",
     "StaleSnapshot",
     "TakenByAnother",

@@ -35,6 +35,7 @@ from byline.domain.errors import CodedError
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AccountKind, AuditAction, Outcome
 from byline.engine import (
+    SUMMARY,
     FlaggedOwner,
     Progress,
     Reported,
@@ -45,6 +46,7 @@ from byline.engine import (
     reported_accounts,
 )
 from byline.service._batches import BatchRunner
+from byline.service._decisions import decisions_for
 from byline.service._sealing import seal_and_send
 from byline.service.counts import record_stale
 from byline.service.policies import PolicyText, activate, active_source, digest
@@ -146,7 +148,7 @@ class _Run:
 @_one_run_at_a_time
 def run_cycle(
     db: Database,
-    snapshot: Path,
+    snapshot: Path | None,
     policy_ref: str | Path | PolicyText,
     as_of: dt.date,
     *,
@@ -155,9 +157,14 @@ def run_cycle(
     on_step: Callable[[str], None] | None = None,
     keep: Path | None = None,
     sealer: audit.Sealer | None = None,
+    decisions: Path | None = None,
 ) -> CycleReport:
-    """Run one cycle. With ``keep``, the evaluation's outputs (decisions, summary, and every
-    rejected row with its reason) stay in ``keep/<cycle id>/``; nothing is dropped unseen.
+    """Run one cycle. With ``decisions`` (an evaluation's output folder, made by either engine
+    anywhere) the cycle acts on those decisions instead of evaluating ``snapshot``; they must
+    be of the cycle's policy version and date (``DecisionsRefused``), and ``snapshot``, when
+    given, is read only for the open cases' accounts below every threshold. With ``keep``,
+    the evaluation's outputs (decisions, summary, and every rejected row with its reason) stay
+    in ``keep/<cycle id>/``; nothing is dropped unseen.
     With ``sealer`` (the vault's key provider: every front door passes it), the audit chain's
     head is sealed when the cycle finishes.
 
@@ -168,9 +175,15 @@ def run_cycle(
     say = on_step or (lambda _: None)
     with db.transaction() as conn:
         policy, _ = activate(conn, policy_ref, actor=ACTOR, now=now)
+        if decisions is not None:  # refused before anything is activated
+            decisions_for(decisions, policy, as_of)
         source = active_source(conn, policy.id).source
-    cycle_id = cycle_id_for(snapshot, digest(source), as_of)
-    done = _claim_cycle(db, cycle_id, policy, snapshot, as_of, now)
+    # What the cycle acts on: the snapshot's file, or the decisions' summary.
+    acted_on = decisions / SUMMARY if decisions is not None else snapshot
+    if acted_on is None:
+        raise SnapshotError("a cycle needs a snapshot to evaluate, or decisions made elsewhere")
+    cycle_id = cycle_id_for(acted_on, digest(source), as_of)
+    done = _claim_cycle(db, cycle_id, policy, decisions or acted_on, as_of, now)
     if done is not None:
         return done
     report = CycleReport(cycle_id, as_of.isoformat(), f"{policy.id} {policy.version}", False)
@@ -179,7 +192,7 @@ def run_cycle(
     run = _Run(db, policy, as_of, now, cycle_id, runner)
 
     say("evaluate")
-    reported = _evaluate_snapshot(run, snapshot, report, keep, progress)
+    reported = _evaluate_snapshot(run, snapshot, report, keep, progress, decisions)
     say("open")
     stale = _open_cases(run, reported)
     say("observe")
@@ -198,19 +211,28 @@ def run_cycle(
 
 def _evaluate_snapshot(
     run: _Run,
-    snapshot: Path,
+    snapshot: Path | None,
     report: CycleReport,
     keep: Path | None,
     progress: Progress | None,
+    decisions: Path | None,
 ) -> dict[str, Reported]:
-    """Evaluate the snapshot (outputs kept in ``keep/<cycle id>/`` when asked); the accounts
-    it reports, by id. The evaluation's counts go on ``report``."""
-    with tempfile.TemporaryDirectory(prefix="byline-cycle-") as tmp:
-        out_dir = keep / run.cycle_id if keep is not None else Path(tmp)
-        evaluation = evaluate(snapshot, run.policy, run.as_of, out_dir, progress=progress)
-        reported = {r.account_id: r for r in reported_accounts(out_dir, run.policy)}
-        report.flagged_owner_rows = flagged_owners(out_dir, run.policy, FLAGGED_KEPT)
-    s = evaluation.summary
+    """Evaluate the snapshot (outputs kept in ``keep/<cycle id>/`` when asked), or read the
+    decisions made elsewhere; the accounts reported, by id. The counts go on ``report``."""
+    if decisions is not None:
+        s = decisions_for(decisions, run.policy, run.as_of)
+        reported = {r.account_id: r for r in reported_accounts(decisions, run.policy)}
+        report.flagged_owner_rows = flagged_owners(decisions, run.policy, FLAGGED_KEPT)
+        out_dir: Path | None = decisions
+    else:
+        assert snapshot is not None
+        with tempfile.TemporaryDirectory(prefix="byline-cycle-") as tmp:
+            out_dir = keep / run.cycle_id if keep is not None else Path(tmp)
+            evaluation = evaluate(snapshot, run.policy, run.as_of, out_dir, progress=progress)
+            reported = {r.account_id: r for r in reported_accounts(out_dir, run.policy)}
+            report.flagged_owner_rows = flagged_owners(out_dir, run.policy, FLAGGED_KEPT)
+        s = evaluation.summary
+        out_dir = out_dir if keep is not None else None
     report.flagged_owners = s.flagged_owners
     report.evaluation = {
         "read": s.read,
@@ -218,7 +240,7 @@ def _evaluate_snapshot(
         "rejected": s.rejected,
         "required": s.required,
     }
-    report.outputs = str(out_dir) if keep is not None else None
+    report.outputs = str(out_dir) if out_dir is not None else None
     return reported
 
 
@@ -272,12 +294,14 @@ def _open_cases(run: _Run, reported: dict[str, Reported]) -> int:
     return len(stale)
 
 
-def _observe_cases(run: _Run, snapshot: Path, reported: dict[str, Reported]) -> int:
+def _observe_cases(run: _Run, snapshot: Path | None, reported: dict[str, Reported]) -> int:
     """Give every open case this snapshot's counts of its account (reported, or read back for
-    accounts below every threshold); how many open cases' accounts the snapshot lacks."""
+    accounts below every threshold); how many open cases' accounts the snapshot lacks (with
+    decisions made elsewhere and no snapshot: every open account they do not report)."""
     with run.db.reading() as conn:
         open_ids = cases.open_account_ids(conn, run.policy.id)
-    elsewhere = current_metrics(snapshot, run.policy, open_ids - reported.keys())
+    below = open_ids - reported.keys()
+    elsewhere = current_metrics(snapshot, run.policy, below) if snapshot is not None else {}
 
     def observation(account_id: str, case: Case | None) -> Event | None:
         if case is None:

@@ -21,7 +21,7 @@ __all__ = ["CountUpdate", "CountsApplied", "CycleReport", "Cycles"]
 class Cycles(Service):
     def run(
         self,
-        snapshot: Path,
+        snapshot: Path | None,
         policy: str | Path | PolicyText,
         as_of: dt.date,
         *,
@@ -29,9 +29,12 @@ class Cycles(Service):
         progress: Progress | None = None,
         on_step: Callable[[str], None] | None = None,
         keep: Path | None = None,
+        decisions: Path | None = None,
     ) -> CycleReport:
         """Run one cycle of ``policy`` (a preset's name, a file, or a policy's text) on
-        ``snapshot`` as of ``as_of``; the audit head is sealed when it finishes."""
+        ``snapshot`` as of ``as_of``, or on ``decisions`` made elsewhere (an evaluation's
+        outputs of the same policy version and date; see ``run_cycle``); the audit head is
+        sealed when it finishes."""
         return run_cycle(
             self.db,
             snapshot,
@@ -42,6 +45,7 @@ class Cycles(Service):
             on_step=on_step,
             keep=keep,
             sealer=self.vault.sealer,
+            decisions=decisions,
         )
 
     def run_in_folder(self, platform: str, snapshot: str, as_of: dt.date) -> CycleReport:
