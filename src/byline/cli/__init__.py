@@ -7,6 +7,7 @@ from byline.cli import (  # noqa: F401  (each registers its commands)
     _demo,
     _enforcement,
     _evaluate,
+    _log,
     _operations,
     _policy,
     _serve,

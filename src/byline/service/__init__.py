@@ -79,7 +79,13 @@ from byline.service.policy_admin import (
     ShadowComparison,
     ShadowSide,
 )
-from byline.service.public_log import LogEntry, LogProof, LogRangeError, PublicLog
+from byline.service.public_log import (
+    LogEntry,
+    LogProof,
+    LogRangeError,
+    PublicLog,
+    verify_public_log,
+)
 from byline.service.reviews import (
     Assignee,
     BulkOutcome,
@@ -111,6 +117,7 @@ from byline.service.wiring import (
     open_services,
     webhook_guard,
 )
+from byline.translog import NoteError, Verified
 
 __all__ = [
     "BELOW_ZERO",
@@ -185,6 +192,7 @@ __all__ = [
     "NoEndpoint",
     "NoKey",
     "NoUser",
+    "NoteError",
     "Obligation",
     "Operations",
     "OutputError",
@@ -220,6 +228,7 @@ __all__ = [
     "TierRow",
     "TokenError",
     "TrailEntry",
+    "Verified",
     "WebhookEndpoint",
     "Webhooks",
     "WeekReport",
@@ -240,6 +249,7 @@ __all__ = [
     "running_clock",
     "synthesise",
     "synthesise_events",
+    "verify_public_log",
     "wall_clock",
     "webhook_guard",
 ]

@@ -100,7 +100,8 @@ def _record_public(
         "event": event,
         "basis": "volunteered" if case.voluntary else "required",
         "tier": case.tier,
-        "counts": dict(case.metrics),
+        # the values the decision judged (under judge = "owner", a linked account's owner's)
+        "counts": policy.judged(case.metrics, linked=policy.carries_owner(case.metrics)),
         "floor": dict(policy.floor.threshold),
         "policy_id": policy.id,
         "policy_version": policy.version,

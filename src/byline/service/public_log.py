@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from byline import translog
@@ -17,7 +18,19 @@ from byline.domain.merkle import consistency_proof, inclusion_proof, root
 from byline.service._base import Service
 from byline.service.policies import active_policy
 from byline.store import Connection
-from byline.translog import Checkpoint, Signer, StoredKey
+from byline.translog import (
+    WIDTH,
+    Checkpoint,
+    Fetch,
+    Signer,
+    StoredKey,
+    Verified,
+    Verifier,
+    bundle,
+    parse_tile,
+    tiles,
+    verify_log,
+)
 
 MAX_ENTRIES = 1000  # entries per read
 ORIGIN_PREFIX = "byline"  # a log's origin is <prefix>/<platform>, fixed when its key is made
@@ -87,6 +100,46 @@ class PublicLog(Service):
             found = translog.entries(conn, platform, start, min(end, start + MAX_ENTRIES))
         return [LogEntry(i, e) for i, e in found]
 
+    def tile(self, platform: str, path: str) -> bytes:
+        """A tile of the log (C2SP tlog-tiles): ``tile/entries/<N>[.p/<W>]`` or
+        ``tile/<L>/<N>[.p/<W>]``; ``LogRangeError`` for a path the log does not have."""
+        parsed = parse_tile(path)
+        if parsed is None:
+            raise LogRangeError(f"{path}: not a tile path")
+        level, n, width = parsed
+        first = n * WIDTH
+        span = 1 if level == "entries" else WIDTH ** int(level)  # leaves per item
+        with self.db.reading() as conn:
+            active_policy(conn, platform)
+            size = translog.size(conn, platform)
+            if (first + width) * span > size or (
+                width < WIDTH and (first + width + 1) * span <= size
+            ):
+                raise LogRangeError(f"{path}: the log of {size} entries has no such tile")
+            if level == "entries":
+                rows = translog.entries(conn, platform, first, first + width)
+                return bundle([e.encode() for _, e in rows])
+            leaves = translog.leaves(conn, platform, upto=(first + width) * span)
+        items = (leaves[(first + i) * span : (first + i + 1) * span] for i in range(width))
+        return b"".join(root(part) for part in items)
+
+    def export(self, platform: str, out_dir: Path) -> int:
+        """Write the log as static files (checkpoint, key, tiles) into ``out_dir``, for any web
+        server; return the tree size written."""
+        note = self.checkpoint(platform)
+        key = self.key(platform)
+        with self.db.reading() as conn:
+            rows = translog.entries(conn, platform, 0, translog.size(conn, platform))
+            leaves = translog.leaves(conn, platform, upto=len(rows))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path, content in tiles([e.encode() for _, e in rows], leaves):
+            target = out_dir / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        (out_dir / "key").write_text(key + "\n")
+        (out_dir / "checkpoint").write_text(note)  # last: a reader never sees it ahead of its tiles
+        return len(rows)
+
     def _leaves(self, platform: str, size: int) -> list[bytes]:
         with self.db.reading() as conn:
             active_policy(conn, platform)
@@ -110,3 +163,10 @@ class PublicLog(Service):
             assert held is not None
         seed = provider.unwrap(held.wrapped_seed, held.master_key_id, associated_data=context)
         return Signer(held.origin, seed)
+
+
+def verify_public_log(fetch: Fetch, key: str, previous: str | None = None) -> Verified:
+    """Check a log read through ``fetch`` against its verifier key (``name+hash+base64``), and
+    against a checkpoint kept from an earlier check; ``NoteError`` when the key or the
+    checkpoint's signature does not hold. Needs no database and no key but the public one."""
+    return verify_log(fetch, Verifier.parse(key), previous)

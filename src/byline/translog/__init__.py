@@ -12,22 +12,33 @@ from byline.translog._entries import (
 )
 from byline.translog._keys import StoredKey, store_key, stored_key
 from byline.translog._note import NoteError, Signer, Verifier, key_hash, open_note
+from byline.translog._tiles import WIDTH, bundle, parse_tile, tile_path, tiles, unbundle
+from byline.translog._verify import Fetch, Verified, verify_log
 
 __all__ = [
     "EVENTS",
+    "WIDTH",
     "Checkpoint",
+    "Fetch",
     "NoteError",
     "Signer",
     "StoredKey",
+    "Verified",
     "Verifier",
     "append",
+    "bundle",
     "canonical",
     "entries",
     "key_hash",
     "leaves",
     "open_note",
+    "parse_tile",
     "public_event",
     "size",
     "store_key",
     "stored_key",
+    "tile_path",
+    "tiles",
+    "unbundle",
+    "verify_log",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from byline.api._deps import PlatformPath, PublicLogDep
 from byline.api._problems import PROBLEM_RESPONSES
@@ -56,3 +56,17 @@ def consistency(
     second: int = Query(ge=1),
 ) -> dict[str, Any]:
     return log.consistency(platform, first, second).as_dict()
+
+
+@router.get(
+    "/tile/{path:path}",
+    summary="A tile of the log (C2SP tlog-tiles): entry bundles and hash tiles",
+    response_class=Response,
+)
+def tile(platform: PlatformPath, path: str, log: PublicLogDep) -> Response:
+    """``entries/<N>[.p/<W>]`` or ``<L>/<N>[.p/<W>]``; a whole tile never changes, so it may be
+    cached for good."""
+    content = log.tile(platform, f"tile/{path}")
+    whole = ".p/" not in path
+    headers = {"Cache-Control": "public, max-age=31536000, immutable"} if whole else {}
+    return Response(content, media_type="application/octet-stream", headers=headers)
