@@ -62,6 +62,7 @@ def consistency(
     "/tile/{path:path}",
     summary="A tile of the log (C2SP tlog-tiles): entry bundles and hash tiles",
     response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The tile"}},
 )
 def tile(platform: PlatformPath, path: str, log: PublicLogDep) -> Response:
     """``entries/<N>[.p/<W>]`` or ``<L>/<N>[.p/<W>]``; a whole tile never changes, so it may be
