@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from byline import audit, outbox
 from byline.service._base import Service, wall_clock
 from byline.service.health import Gauges, Readiness, gauges, readiness
+from byline.service.public_log import rewrap_log_keys
 from byline.service.webhooks_admin import DeliveryLog
 from byline.store import Database
 from byline.store.migrate import revisions, upgrade
@@ -131,6 +132,8 @@ class Operations(Service):
             total += done
             if done == 0:
                 break
+        with self.db.transaction() as conn:  # the public logs' signing keys too
+            rewrap_log_keys(conn, provider)
         # Seals under the old key stay checkable only while it is in the ring: a seal under
         # the new one vouches for everything before it, so the old key may leave.
         with self.db.transaction() as conn:

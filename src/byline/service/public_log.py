@@ -31,6 +31,7 @@ from byline.translog import (
     tiles,
     verify_log,
 )
+from byline.vault import KeyProvider
 
 MAX_ENTRIES = 1000  # entries per read
 ORIGIN_PREFIX = "byline"  # a log's origin is <prefix>/<platform>, fixed when its key is made
@@ -170,3 +171,15 @@ def verify_public_log(fetch: Fetch, key: str, previous: str | None = None) -> Ve
     against a checkpoint kept from an earlier check; ``NoteError`` when the key or the
     checkpoint's signature does not hold. Needs no database and no key but the public one."""
     return verify_log(fetch, Verifier.parse(key), previous)
+
+
+def rewrap_log_keys(conn: Connection, provider: KeyProvider) -> int:
+    """Re-wrap every log key not under the provider's current master key (a rotation); the
+    seeds, and so the verifier keys, stay the same. Returns how many were re-wrapped."""
+    moved = translog.keys_not_under(conn, provider.current_key_id)
+    for key in moved:
+        context = _KEY_CONTEXT + key.platform.encode()
+        seed = provider.unwrap(key.wrapped_seed, key.master_key_id, associated_data=context)
+        wrapped, master_key_id = provider.wrap(seed, associated_data=context)
+        translog.rewrap(conn, key, wrapped, master_key_id)
+    return len(moved)

@@ -10,7 +10,7 @@ from byline.translog._entries import (
     public_event,
     size,
 )
-from byline.translog._keys import StoredKey, store_key, stored_key
+from byline.translog._keys import StoredKey, keys_not_under, rewrap, store_key, stored_key
 from byline.translog._note import NoteError, Signer, Verifier, key_hash, open_note
 from byline.translog._tiles import WIDTH, bundle, parse_tile, tile_path, tiles, unbundle
 from byline.translog._verify import Fetch, Verified, verify_log
@@ -30,10 +30,12 @@ __all__ = [
     "canonical",
     "entries",
     "key_hash",
+    "keys_not_under",
     "leaves",
     "open_note",
     "parse_tile",
     "public_event",
+    "rewrap",
     "size",
     "store_key",
     "stored_key",

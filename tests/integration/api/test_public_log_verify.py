@@ -149,3 +149,16 @@ def test_the_log_verifies_over_http_and_matches_the_export(
 
         with urllib.request.urlopen(f"{served}/{relative}") as response:
             assert response.read() == path.read_bytes(), relative
+
+
+def test_a_key_rotation_keeps_the_logs_key_and_lets_the_old_master_key_go(world: World) -> None:
+    services = Services.of(world.programme.deps)
+    log, provider = services.public_log, world.programme.deps.keys
+    assert provider is not None
+    before = log.key("weibo")
+    old = provider.current_key_id
+    services.operations.rotate_keys("ops:test")
+    provider.remove_key(old)  # type: ignore[attr-defined]
+    assert log.key("weibo") == before  # the same seed, wrapped anew
+    note = log.checkpoint("weibo")
+    assert Checkpoint.open(note, translog.Verifier.parse(before)).size == 2
