@@ -260,6 +260,67 @@ def work_pandas(snapshot: Path, out: Path) -> dict[str, object]:
     }
 
 
+def _spark() -> tuple[object, float]:
+    """A local[2] session (as CI's machines have two cores) and the seconds its JVM took."""
+    started = time.perf_counter()
+    from byline.spark import SparkSettings, session
+
+    conf = {"spark.driver.memory": "8g", "spark.sql.shuffle.partitions": "8"}
+    spark = session(SparkSettings("local[2]", conf))
+    spark.range(1).count()  # the JVM and the session up, before the clock starts
+    return spark, time.perf_counter() - started
+
+
+def work_spark(snapshot: Path, out: Path) -> dict[str, object]:
+    from byline.policy import load_policy
+    from byline.spark import evaluate
+
+    spark, jvm = _spark()
+    started = time.perf_counter()
+    result = evaluate(snapshot, load_policy(POLICY), AS_OF, out, spark=spark)  # type: ignore[arg-type]
+    return {
+        "work_seconds": time.perf_counter() - started,
+        "jvm_seconds": jvm,
+        "required": result.summary.required,
+        "rejected": result.summary.rejected,
+    }
+
+
+def work_pyspark(snapshot: Path, out: Path) -> dict[str, object]:
+    """A straightforward hand-written PySpark job for the same work, the peer the engine is held
+    to: rows with a missing id, an unknown kind or a bad count rejected, every copy of a
+    repeated id left out, the two Weibo tiers decided in scope, decisions and rejects written."""
+    from pyspark.sql import functions as F
+
+    spark, jvm = _spark()
+    started = time.perf_counter()
+    rows = spark.read.parquet(str(snapshot))  # type: ignore[attr-defined]
+    bad = (
+        F.col("account_id").isNull()
+        | (F.col("account_id") == "")
+        | ~F.col("kind").isin("individual", "organization", "government", "media")
+        | F.col("category").isNull()
+        | F.col("followers").isNull()
+        | (F.col("followers") < 0)
+    )
+    good = rows.where(~bad)
+    repeated = good.groupBy("account_id").count().where("count > 1").select("account_id")
+    kept = good.join(repeated, "account_id", "left_anti")
+    in_scope = F.col("kind").isin("individual", "organization") & F.col("category").isin(
+        "current_affairs", "military", "finance", "law", "medicine"
+    )
+    tier = (
+        F.when(in_scope & (F.col("followers") >= 1_000_000), "weibo.tier.1m")
+        .when(in_scope & (F.col("followers") >= 500_000), "weibo.tier.500k")
+        .otherwise(None)
+    )
+    decided = kept.withColumn("tier", tier).where(F.col("tier").isNotNull())
+    decided.write.mode("overwrite").parquet(str(out / "decisions"))
+    rows.where(bad).select("account_id").write.mode("overwrite").csv(str(out / "rejects"))
+    required = decided.count()
+    return {"work_seconds": time.perf_counter() - started, "jvm_seconds": jvm, "required": required}
+
+
 WORKERS = {
     "floor": work_floor,
     "engine": work_engine,
@@ -275,7 +336,8 @@ BOUNDS = {
     "dup-sort": work_dup_sort,
     "dup-agg": work_dup_agg,
 }
-ALL_WORKERS = {**WORKERS, **BOUNDS}
+SPARK = {"spark": work_spark, "pyspark": work_pyspark}
+ALL_WORKERS = {**WORKERS, **BOUNDS, **SPARK}
 _ENGINE = ("duckdb", "pyarrow.parquet", "byline.engine", "byline.policy")
 IMPORTS: dict[str, tuple[str, ...]] = {
     "floor": ("duckdb",),
@@ -283,6 +345,8 @@ IMPORTS: dict[str, tuple[str, ...]] = {
     "hashes": ("duckdb",),
     "dup-agg": ("duckdb",),
     "pandas": ("numpy", "pandas", "pyarrow.parquet", "byline.domain", "byline.policy"),
+    "spark": ("pyspark.sql", "byline.spark", "byline.policy"),
+    "pyspark": ("pyspark.sql",),
     **{
         job: _ENGINE
         for job in ("engine", "engine-hash", "no-dups", "arrow-ids", "lag-scan", "dup-sort")
@@ -307,11 +371,14 @@ def run_worker(name: str, snapshot: Path) -> dict[str, object]:
         return result
 
 
-def bench(sizes: list[int], repeat: int, skip: set[str], bounds: bool) -> list[dict[str, object]]:
+def bench(
+    sizes: list[int], repeat: int, skip: set[str], bounds: bool, spark: bool = False
+) -> list[dict[str, object]]:
     rows = []
+    jobs = [*WORKERS, *(BOUNDS if bounds else ()), *(SPARK if spark else ())]
     for accounts in sizes:
         snapshot = snapshot_for(accounts)
-        for name in ALL_WORKERS if bounds else WORKERS:
+        for name in jobs:
             if name in skip:
                 continue
             runs = [run_worker(name, snapshot) for _ in range(repeat)]
@@ -371,6 +438,15 @@ def report(rows: list[dict[str, object]]) -> None:
             bound = by.get((accounts, job), {})
             if "seconds" in bound and "seconds" in floor:
                 ratios.append(f"{job}/floor = {_seconds(bound) / _seconds(floor):.2f}x")
+        spark, peer = by.get((accounts, "spark"), {}), by.get((accounts, "pyspark"), {})
+        if "seconds" in spark and "seconds" in peer:
+            details = spark.get("result")
+            jvm = float(details.get("jvm_seconds", 0)) if isinstance(details, dict) else 0.0
+            ratios.append(
+                f"spark/pyspark = {_seconds(spark) / _seconds(peer):.2f}x (target <= 1.2);"
+                f" spark/engine = {_seconds(spark) / _seconds(engine):.2f}x;"
+                f" JVM start {jvm:.1f}s apart"
+            )
         line = f"{accounts:>12,}: " + "; ".join(ratios)
         print(line)
 
@@ -389,6 +465,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip", default="", help="jobs to skip, e.g. pandas")
     parser.add_argument("--bounds", action="store_true", help="also time the bounds (above)")
+    parser.add_argument(
+        "--spark", action="store_true", help="also the Spark engine and a hand-written PySpark job"
+    )
     parser.add_argument("--worker", choices=sorted(ALL_WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--snapshot", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -403,12 +482,14 @@ def main() -> None:
         imported = time.perf_counter()
         result = ALL_WORKERS[args.worker](args.snapshot, args.out)
         result["seconds"] = time.perf_counter() - imported
+        if "work_seconds" in result:  # the JVM's start is printed apart (jvm_seconds)
+            result["seconds"] = result.pop("work_seconds")
         result["import_seconds"] = imported - started
         print(json.dumps(result, default=str))
         return
     sizes = [parse_size(s) for s in args.sizes.split(",") if s]
     skip = {s for s in args.skip.split(",") if s}
-    report(bench(sizes, args.repeat, skip, args.bounds))
+    report(bench(sizes, args.repeat, skip, args.bounds, args.spark))
 
 
 if __name__ == "__main__":
