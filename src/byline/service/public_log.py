@@ -15,7 +15,7 @@ from typing import Any
 
 from byline import translog
 from byline.domain.merkle import consistency_proof, inclusion_proof, root
-from byline.service._base import Service
+from byline.service._base import Deps, Service
 from byline.service.policies import active_policy
 from byline.store import Connection
 from byline.translog import (
@@ -68,17 +68,30 @@ class LogEntry:
 
 
 class PublicLog(Service):
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
+        self._heads: dict[str, tuple[int, str]] = {}  # platform -> (size, signed checkpoint)
+
     def key(self, platform: str) -> str:
         """The log's verifier key (``name+hash+base64``)."""
         with self.db.transaction() as conn:
             return self._signer(conn, platform).verifier().text()
 
     def checkpoint(self, platform: str) -> str:
-        """The log's latest checkpoint, signed (a C2SP signed note)."""
+        """The log's latest checkpoint, signed (a C2SP signed note). A process keeps the last
+        one it signed per platform: the tree is rebuilt only when the log has grown."""
+        with self.db.reading() as conn:
+            active_policy(conn, platform)
+            size = translog.size(conn, platform)
+        held = self._heads.get(platform)
+        if held is not None and held[0] == size:
+            return held[1]
         with self.db.transaction() as conn:
             signer = self._signer(conn, platform)
             leaves = translog.leaves(conn, platform)
-        return Checkpoint(signer.name, len(leaves), root(leaves)).signed(signer)
+        note = Checkpoint(signer.name, len(leaves), root(leaves)).signed(signer)
+        self._heads[platform] = (len(leaves), note)
+        return note
 
     def inclusion(self, platform: str, index: int, size: int) -> LogProof:
         leaves = self._leaves(platform, size)
