@@ -54,7 +54,23 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/v1/platforms/{platform}/api-keys/{key_id}"): {"admin"},
     ("POST", "/v1/platforms/{platform}/creator-token-key"): {"admin"},
 }
-PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    # the public log of disclosures: for anyone, by design (no name in it)
+    *(
+        ("GET", f"/log/{{platform}}/{path}")
+        for path in (
+            "checkpoint",
+            "key",
+            "entries",
+            "proof/inclusion",
+            "proof/consistency",
+            "tile/{path}",
+        )
+    ),
+}
 
 
 def test_every_route_is_in_the_matrix(world: World) -> None:
