@@ -132,13 +132,17 @@ def _write(
     """counts, owners, rejects (and with ``fill`` the filled snapshot); the tallies."""
     followee = F.col("followee_id").alias("account_id")
     followers = follows.groupBy(followee).agg(F.count(F.lit(1)).alias("followers"))
-    effective = follows
     if away is not None:
         effective = follows.join(
             away.withColumnRenamed("account_id", "follower_id"), "follower_id", "left_anti"
         )
-    effective_n = effective.groupBy(followee).agg(F.count(F.lit(1)).alias("effective_followers"))
-    counts = followers.join(effective_n, "account_id", "left").fillna(0, ["effective_followers"])
+        effective_n = effective.groupBy(followee).agg(
+            F.count(F.lit(1)).alias("effective_followers")
+        )
+        counts = followers.join(effective_n, "account_id", "left")
+        counts = counts.fillna(0, ["effective_followers"])
+    else:  # nobody is flagged: every follower counts (no second aggregation, no join)
+        counts = followers.withColumn("effective_followers", F.col("followers"))
     if owned is not None:
         counts = counts.join(owned, "account_id", "left")
     else:
