@@ -77,7 +77,7 @@ def verify(
     if not found.ok:
         raise typer.Exit(1)
     if keep is not None:
-        keep.write_bytes(_reader(source)("checkpoint"))
+        keep.write_text(found.note)  # the checkpoint verified, not one read again
     if not as_json:
         out.print(
             f"OK {escape(checkpoint.origin)}: {checkpoint.size:,} entries, root verified,"

@@ -167,7 +167,7 @@ def count_demo_graph(
         rejected=counted.rejected,
         duplicates=counted.duplicates,
         accounts_followed=counted.accounts_followed,
-        followers=_total(counts["followers"]),
+        followers=counted.follows,  # distinct pairs: the accounts' followers summed
         effective=_total(counts["effective_followers"]),
         owners=counted.owners,
         owned_followers=_total(owned["followers"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from byline.domain.merkle import node_hash
+from byline.domain.merkle import root
 
 WIDTH = 256
 _PATH = re.compile(
@@ -76,12 +76,5 @@ def tiles(entries: Sequence[bytes], leaves: Sequence[bytes]) -> Iterator[tuple[s
             part = hashes[start : start + WIDTH]
             yield tile_path(level, start // WIDTH, len(part)), b"".join(part)
         # the next level: the roots of each complete tile's subtree
-        hashes = [_subtree(hashes[i : i + WIDTH]) for i in range(0, len(hashes) - WIDTH + 1, WIDTH)]
+        hashes = [root(hashes[i : i + WIDTH]) for i in range(0, len(hashes) - WIDTH + 1, WIDTH)]
         level += 1
-
-
-def _subtree(hashes: Sequence[bytes]) -> bytes:
-    level = list(hashes)
-    while len(level) > 1:
-        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
-    return level[0]

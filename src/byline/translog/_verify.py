@@ -4,6 +4,7 @@ earlier checkpoint they kept), and the threshold promise entry by entry."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ Fetch = Callable[[str], bytes]  # a path under the log's base (``checkpoint``, `
 @dataclass
 class Verified:
     checkpoint: Checkpoint
+    note: str  # the signed checkpoint as read: what a verifier keeps for its next check
     disclosed: int = 0
     volunteered: int = 0
     failures: list[tuple[int | None, str]] = field(default_factory=list)  # (entry index, what)
@@ -32,8 +34,9 @@ class Verified:
 def verify_log(fetch: Fetch, verifier: Verifier, previous: str | None = None) -> Verified:
     """Check the log ``fetch`` reads; ``previous``: a checkpoint note kept from an earlier
     check (signed by the same key). Raises ``NoteError`` when the checkpoint is not signed."""
-    checkpoint = Checkpoint.open(fetch("checkpoint").decode(), verifier)
-    found = Verified(checkpoint)
+    note = fetch("checkpoint").decode()
+    checkpoint = Checkpoint.open(note, verifier)
+    found = Verified(checkpoint, note)
     entries: list[bytes] = []
     for n in range(0, (checkpoint.size + WIDTH - 1) // WIDTH):
         width = min(WIDTH, checkpoint.size - n * WIDTH)
@@ -78,7 +81,7 @@ def _check_history(
     elif 0 < kept.size < checkpoint.size:
         path = f"proof/consistency?first={kept.size}&second={checkpoint.size}"
         try:
-            proof = [_b64(h) for h in json.loads(fetch(path))["proof"]]
+            proof = [base64.b64decode(h, validate=True) for h in json.loads(fetch(path))["proof"]]
         except (OSError, ValueError, KeyError):
             return  # a static export serves no proofs: the entries above proved it
         if not verify_consistency(kept.size, checkpoint.size, proof, kept.root, checkpoint.root):
@@ -109,9 +112,3 @@ def _check_entry(index: int, raw: bytes, found: Verified) -> None:
         found.failures.append(
             (index, f"disclosed below the floor ({', '.join(sorted(below))}) without volunteering")
         )
-
-
-def _b64(text: str) -> bytes:
-    import base64
-
-    return base64.b64decode(text, validate=True)
