@@ -136,3 +136,101 @@ def verify_consistency(
             sr = node_hash(sr, c)
         fn, sn = fn >> 1, sn >> 1
     return sn == 0 and fr == first_root and sr == second_root
+
+
+class Tree:
+    """A tree grown leaf by leaf that keeps the hash of every complete subtree, as a log
+    operator stores it: level ``k`` holds, packed 32 bytes apiece, the roots of the aligned
+    subtrees of ``2**k`` leaves. Any tree head, proof or tile up to its size is then read from
+    O(log n) stored hashes instead of rehashing the leaves (the functions above are the
+    specification it is held to)."""
+
+    def __init__(self) -> None:
+        self._levels: list[bytearray] = [bytearray()]
+
+    def __len__(self) -> int:
+        return len(self._levels[0]) // HASH_BYTES
+
+    def append(self, leaf: bytes) -> None:
+        if len(leaf) != HASH_BYTES:
+            raise ValueError(f"a leaf hash is {HASH_BYTES} bytes, not {len(leaf)}")
+        self._levels[0] += leaf
+        level = 0
+        # A level that now holds an even number of nodes has completed a node above it.
+        while len(self._levels[level]) // HASH_BYTES % 2 == 0:
+            pair = self._levels[level][-2 * HASH_BYTES :]
+            if level + 1 == len(self._levels):
+                self._levels.append(bytearray())
+            self._levels[level + 1] += node_hash(pair[:HASH_BYTES], pair[HASH_BYTES:])
+            level += 1
+
+    def extend(self, leaves: Sequence[bytes]) -> None:
+        for leaf in leaves:
+            self.append(leaf)
+
+    def stored(self, level: int, index: int) -> bytes:
+        """The root of the complete subtree of ``2**level`` leaves at position ``index``."""
+        at = index * HASH_BYTES
+        hashes = self._levels[level] if level < len(self._levels) else b""
+        if at + HASH_BYTES > len(hashes):
+            raise ValueError(
+                f"no complete subtree {index} at level {level} in a tree of {len(self)}"
+            )
+        return bytes(hashes[at : at + HASH_BYTES])
+
+    def root(self, size: int | None = None) -> bytes:
+        """The root of the tree of the first ``size`` leaves (all by default)."""
+        size = len(self) if size is None else size
+        self._check(size)
+        return EMPTY_ROOT if size == 0 else self._hash(0, size)
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        """The audit path of leaf ``index`` in the tree of the first ``size`` leaves."""
+        self._check(size)
+        if not 0 <= index < size:
+            raise ValueError(f"leaf {index} is not in a tree of {size}")
+        path: list[bytes] = []
+        low, high = 0, size
+        while high - low > 1:  # down from the root, the far side's hash at each split
+            middle = low + _split(high - low)
+            if index < middle:
+                path.append(self._hash(middle, high))
+                high = middle
+            else:
+                path.append(self._hash(low, middle))
+                low = middle
+        path.reverse()
+        return path
+
+    def consistency(self, first: int, size: int) -> list[bytes]:
+        """The proof that the first ``first`` leaves' tree is a prefix of the first ``size``'s."""
+        self._check(size)
+        if not 0 < first <= size:
+            raise ValueError(f"no consistency proof from size {first} to size {size}")
+        path: list[bytes] = []
+        low, high, whole = 0, size, True
+        while first - low != high - low:  # RFC 6962 SUBPROOF, from the root down
+            middle = low + _split(high - low)
+            if first <= middle:
+                path.append(self._hash(middle, high))
+                high = middle
+            else:
+                path.append(self._hash(low, middle))
+                low, whole = middle, False
+        if not whole:
+            path.append(self._hash(low, high))
+        path.reverse()
+        return path
+
+    def _check(self, size: int) -> None:
+        if not 0 <= size <= len(self):
+            raise ValueError(f"the tree holds {len(self)} leaves, not {size}")
+
+    def _hash(self, low: int, high: int) -> bytes:
+        """The root of leaves ``low`` .. ``high`` - 1, a subtree of RFC 6962's split: complete
+        ones are stored; an incomplete one (on the right edge) is two smaller ones."""
+        width = high - low
+        if width & (width - 1) == 0 and low % width == 0:
+            return self.stored(width.bit_length() - 1, low // width)
+        middle = low + _split(width)
+        return node_hash(self._hash(low, middle), self._hash(middle, high))

@@ -9,16 +9,18 @@ with a policy in force has a log: an unknown name makes no key and reads nothing
 from __future__ import annotations
 
 import base64
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from byline import translog
-from byline.domain.merkle import consistency_proof, inclusion_proof, root
+from byline.domain.merkle import Tree
 from byline.service._base import Deps, Service
 from byline.service.policies import active_policy
 from byline.store import Connection
 from byline.translog import (
+    TILE_HEIGHT,
     WIDTH,
     Checkpoint,
     Fetch,
@@ -68,9 +70,16 @@ class LogEntry:
 
 
 class PublicLog(Service):
+    """The log as served. A process keeps each platform's tree (the hashes of its complete
+    subtrees, grown from the stored leaf hashes as entries are appended), so a checkpoint, a
+    proof or a hash tile reads O(log n) stored hashes; only entries appended since the last
+    request are read and hashed. Entries are only ever appended, so a kept tree stays true."""
+
     def __init__(self, deps: Deps) -> None:
         super().__init__(deps)
         self._heads: dict[str, tuple[int, str]] = {}  # platform -> (size, signed checkpoint)
+        self._trees: dict[str, Tree] = {}
+        self._growing = threading.Lock()
 
     def key(self, platform: str) -> str:
         """The log's verifier key (``name+hash+base64``)."""
@@ -79,31 +88,28 @@ class PublicLog(Service):
 
     def checkpoint(self, platform: str) -> str:
         """The log's latest checkpoint, signed (a C2SP signed note). A process keeps the last
-        one it signed per platform: the tree is rebuilt only when the log has grown."""
-        with self.db.reading() as conn:
-            active_policy(conn, platform)
-            size = translog.size(conn, platform)
+        one it signed per platform, and signs again only when the log has grown."""
+        tree, size = self._tree(platform)
         held = self._heads.get(platform)
         if held is not None and held[0] == size:
             return held[1]
         with self.db.transaction() as conn:
             signer = self._signer(conn, platform)
-            leaves = translog.leaves(conn, platform)
-        note = Checkpoint(signer.name, len(leaves), root(leaves)).signed(signer)
-        self._heads[platform] = (len(leaves), note)
+        note = Checkpoint(signer.name, size, tree.root(size)).signed(signer)
+        self._heads[platform] = (size, note)
         return note
 
     def inclusion(self, platform: str, index: int, size: int) -> LogProof:
-        leaves = self._leaves(platform, size)
+        tree = self._tree_of(platform, size)
         if not 0 <= index < size:
             raise LogRangeError(f"index {index} is not in a tree of {size}")
-        return LogProof("inclusion", index, size, tuple(inclusion_proof(index, leaves)))
+        return LogProof("inclusion", index, size, tuple(tree.inclusion(index, size)))
 
     def consistency(self, platform: str, first: int, second: int) -> LogProof:
-        leaves = self._leaves(platform, second)
+        tree = self._tree_of(platform, second)
         if not 0 < first <= second:
             raise LogRangeError(f"no proof from size {first} to size {second}")
-        return LogProof("consistency", first, second, tuple(consistency_proof(first, leaves)))
+        return LogProof("consistency", first, second, tuple(tree.consistency(first, second)))
 
     def entries(self, platform: str, start: int, end: int) -> list[LogEntry]:
         """Entries ``start`` .. ``end`` - 1 (at most ``MAX_ENTRIES``; fewer past the end)."""
@@ -133,9 +139,9 @@ class PublicLog(Service):
             if level == "entries":
                 rows = translog.entries(conn, platform, first, first + width)
                 return bundle([e.encode() for _, e in rows])
-            leaves = translog.leaves(conn, platform, upto=(first + width) * span)
-        items = (leaves[(first + i) * span : (first + i + 1) * span] for i in range(width))
-        return b"".join(root(part) for part in items)
+        tree = self._tree_of(platform, (first + width) * span)
+        height = TILE_HEIGHT * int(level)  # a level-L tile holds subtrees of 2**(8L) leaves
+        return b"".join(tree.stored(height, first + i) for i in range(width))
 
     def export(self, platform: str, out_dir: Path) -> int:
         """Write the log as static files (checkpoint, key, tiles) into ``out_dir``, for any web
@@ -154,13 +160,22 @@ class PublicLog(Service):
         (out_dir / "checkpoint").write_text(note)  # last: a reader never sees it ahead of its tiles
         return len(rows)
 
-    def _leaves(self, platform: str, size: int) -> list[bytes]:
+    def _tree(self, platform: str) -> tuple[Tree, int]:
+        """The platform's tree, grown to the log's size; and that size."""
         with self.db.reading() as conn:
-            active_policy(conn, platform)
-            leaves = translog.leaves(conn, platform, upto=size)
-        if size < 0 or len(leaves) < size:
-            raise LogRangeError(f"the log holds {len(leaves)} entries, not {size}")
-        return leaves
+            active_policy(conn, platform)  # NoActivePolicy: no log
+            size = translog.size(conn, platform)
+            with self._growing:
+                tree = self._trees.setdefault(platform, Tree())
+                if len(tree) < size:
+                    tree.extend(translog.leaves(conn, platform, upto=size, start=len(tree)))
+        return tree, size
+
+    def _tree_of(self, platform: str, size: int) -> Tree:
+        tree, held = self._tree(platform)
+        if not 0 <= size <= held:
+            raise LogRangeError(f"the log holds {held} entries, not {size}")
+        return tree
 
     def _signer(self, conn: Connection, platform: str) -> Signer:
         active_policy(conn, platform)  # NoActivePolicy: no log, no key

@@ -12,11 +12,20 @@ from byline.translog._entries import (
 )
 from byline.translog._keys import StoredKey, keys_not_under, rewrap, store_key, stored_key
 from byline.translog._note import NoteError, Signer, Verifier, key_hash, open_note
-from byline.translog._tiles import WIDTH, bundle, parse_tile, tile_path, tiles, unbundle
+from byline.translog._tiles import (
+    TILE_HEIGHT,
+    WIDTH,
+    bundle,
+    parse_tile,
+    tile_path,
+    tiles,
+    unbundle,
+)
 from byline.translog._verify import Fetch, Verified, verify_log
 
 __all__ = [
     "EVENTS",
+    "TILE_HEIGHT",
     "WIDTH",
     "Checkpoint",
     "Fetch",

@@ -73,9 +73,13 @@ def size(conn: Connection, platform: str) -> int:
     return 0 if found is None else int(found) + 1
 
 
-def leaves(conn: Connection, platform: str, upto: int | None = None) -> list[bytes]:
-    """The leaf hashes of the first ``upto`` entries (all by default), in order."""
-    query = select(log_entries.c.leaf_hash).where(log_entries.c.platform == platform)
+def leaves(
+    conn: Connection, platform: str, upto: int | None = None, start: int = 0
+) -> list[bytes]:
+    """The leaf hashes of entries ``start`` .. ``upto`` - 1 (to the end by default), in order."""
+    query = select(log_entries.c.leaf_hash).where(
+        log_entries.c.platform == platform, log_entries.c.idx >= start
+    )
     if upto is not None:
         query = query.where(log_entries.c.idx < upto)
     return [bytes(h) for (h,) in conn.execute(query.order_by(log_entries.c.idx))]

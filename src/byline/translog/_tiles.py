@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 
 from byline.domain.merkle import root
 
-WIDTH = 256
+TILE_HEIGHT = 8  # a tile spans 8 levels of the tree
+WIDTH = 1 << TILE_HEIGHT  # so holds 256 items
 _PATH = re.compile(
     r"tile/(entries|[0-9]|[1-5][0-9]|6[0-3])/((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([0-9]{1,3}))?"
 )

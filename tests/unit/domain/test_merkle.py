@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from byline.domain.merkle import (
     EMPTY_ROOT,
+    Tree,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -119,3 +120,31 @@ def test_the_empty_tree() -> None:
         inclusion_proof(0, [])
     with pytest.raises(ValueError):
         consistency_proof(0, [leaf_hash(b"a")])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    leaves=st.lists(st.binary(max_size=8), max_size=140).map(
+        lambda entries: [leaf_hash(e) for e in entries]
+    ),
+    data=st.data(),
+)
+def test_the_stored_tree_answers_as_the_recomputed_one(leaves: list[bytes], data: Any) -> None:
+    """The tree a log keeps (complete subtrees' hashes, grown leaf by leaf) gives, for any size
+    it has reached, the root and the proofs recomputed from the leaves."""
+    tree = Tree()
+    tree.extend(leaves)
+    assert len(tree) == len(leaves)
+    size = data.draw(st.integers(0, len(leaves)))
+    assert tree.root(size) == root(leaves[:size])
+    if size:
+        i = data.draw(st.integers(0, size - 1))
+        assert tree.inclusion(i, size) == inclusion_proof(i, leaves[:size])
+        m = data.draw(st.integers(1, size))
+        assert tree.consistency(m, size) == consistency_proof(m, leaves[:size])
+    with pytest.raises(ValueError):
+        tree.root(len(leaves) + 1)
+    with pytest.raises(ValueError):
+        tree.inclusion(size, size)
+    with pytest.raises(ValueError):
+        tree.append(b"short")
