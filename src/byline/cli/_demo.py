@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 
 from byline.cli._app import app, emit_json, err, fail, out
+from byline.cli._demo_stream import stream_stage
 from byline.service import (
     DemoGraph,
     DemoReport,
@@ -52,6 +53,13 @@ def demo(
         help="Edges of the follow graph counted for the platform (default: 4 per account;"
         " 0: no graph).",
     ),
+    stream_events: int | None = typer.Option(
+        None,
+        "--stream-events",
+        min=0,
+        help="Follow events sent through a Redis Stream to the stream consumer after the"
+        " programme (default: one per 10 accounts; 0: none; skipped when no Redis answers).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     serve: bool = typer.Option(
         True, "--serve/--no-serve", help="Then serve the console and the API until Ctrl-C."
@@ -83,14 +91,20 @@ def demo(
             )
     except (PolicyFileError, SnapshotError, ValueError) as exc:
         fail(escape(str(exc)))
+    live = None
+    events = accounts // 10 if stream_events is None else stream_events
+    if programme and events:
+        live = stream_stage(workdir, policy, seed, events)
     if as_json:
-        emit_json(demo_json(report, workdir))
+        emit_json({**demo_json(report, workdir), "stream": live})
         return
     render_evaluations(report, steps, seed, workdir)
     if report.graph is not None:
         render_graph(report.graph)
     if report.programme is not None:
         render_programme(report.programme, workdir)
+    if live is not None:
+        render_stream(live)
     out.print(
         f"Next: byline policy show {escape(policy)}  ·  byline evaluate --help", highlight=False
     )
@@ -138,6 +152,19 @@ def demo_json(report: DemoReport, workdir: Path) -> dict[str, object]:
 
 def graph_json(graph: DemoGraph) -> dict[str, object]:
     return {k: str(v) if isinstance(v, Path) else v for k, v in vars(graph).items()}
+
+
+def render_stream(live: dict[str, object]) -> None:
+    if "skipped" in live:
+        out.print(f"\n[bold]Live stream[/]: skipped: {escape(str(live['skipped']))}")
+        return
+    out.print(
+        f"\n[bold]Live stream[/] ({escape(str(live['redis']))}): {live['events']:,} follow and"
+        f" unfollow events through a Redis Stream in {live['seconds']} s:"
+        f" {live['applied']:,} applied, {live['rejected']:,} rejected;"
+        f" {live['crossings']:,} accounts crossed a tier, {live['cases_opened']:,} cases opened.",
+        highlight=False,
+    )
 
 
 def render_graph(graph: DemoGraph) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from pathlib import Path
@@ -22,8 +23,14 @@ app.add_typer(stream_app, name="stream")
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
-def _redis_url(url: str | None) -> str:
+def redis_url(url: str | None = None) -> str:
+    """``--redis``, else ``BYLINE_REDIS_URL``, else the local server."""
     return url or os.environ.get("BYLINE_REDIS_URL") or DEFAULT_REDIS
+
+
+def where(url: str) -> str:
+    """A Redis URL as said in a message: never its password."""
+    return url.split("@")[-1]
 
 
 RedisOption = typer.Option(
@@ -36,7 +43,7 @@ StreamOption = typer.Option(..., "--stream", help="The stream's key.")
 def run(
     platform: str = typer.Option(..., "--platform", help="Whose policy in force decides."),
     stream: str = StreamOption,
-    redis_url: str | None = RedisOption,
+    redis_at: str | None = RedisOption,
     group: str = typer.Option("byline", "--group", help="Consumer group (one consumer in it)."),
     consumer: str = typer.Option("byline", "--consumer", help="This consumer's name."),
     accounts: Path | None = typer.Option(
@@ -68,13 +75,20 @@ def run(
     exit_when_idle: float | None = typer.Option(
         None, "--exit-when-idle", min=0.0, help="Stop after this many seconds with nothing new."
     ),
+    as_of: dt.datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Judge crossings as counts observed on this day (default: the day of each"
+        " batch's last entry): for replaying a past stream.",
+    ),
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Consume follow and count events; open or observe cases as accounts cross a tier."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = StreamSettings(
-        redis_url=_redis_url(redis_url),
+        redis_url=redis_url(redis_at),
         stream=stream,
         platform=platform,
         checkpoint=checkpoint or Path(f"{stream}.{platform}.ckpt.npz".replace("/", "_")),
@@ -88,13 +102,14 @@ def run(
         checkpoint_seconds=every,
         metrics_port=metrics_port,
         exit_when_idle=exit_when_idle,
+        observed_on=as_of.date() if as_of else None,
     )
     floor = services(db)
     with errors_as_lines():
         try:
             totals = Consumer(floor, settings).serve()
         except redis.RedisError as exc:
-            fail(escape(f"redis ({settings.redis_url.split('@')[-1]}): {exc}"))
+            fail(escape(f"redis ({where(settings.redis_url)}): {exc}"))
     if as_json:
         emit_json(totals)
         return
@@ -108,14 +123,14 @@ def run(
 def send(
     events: Path = typer.Argument(..., help="JSON Lines file of events (one per line)."),
     stream: str = StreamOption,
-    redis_url: str | None = RedisOption,
+    redis_at: str | None = RedisOption,
 ) -> None:
     """Add every line of EVENTS to the stream, in order, as an entry's `event` field."""
     if not events.is_file():
         fail(f"{escape(str(events))}: no such file", code=2)
-    url = _redis_url(redis_url)
+    url = redis_url(redis_at)
     try:
         sent = send_events(url, stream, lines_of(events))
     except redis.RedisError as exc:
-        fail(escape(f"redis ({url.split('@')[-1]}): {exc}"))
+        fail(escape(f"redis ({where(url)}): {exc}"))
     out.print(f"Added {sent:,} events to {escape(stream)}", highlight=False)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from byline.domain.errors import CodedError
@@ -216,8 +218,16 @@ def synthesise_events(
         for m, v in t.items()
         if m == FOLLOWERS
     ]
-    table = pq.read_table(snapshot, columns=["account_id", FOLLOWERS])
+    table = pq.read_table(snapshot, columns=["account_id", FOLLOWERS, "kind", "category"])
     ids = table.column("account_id").to_pylist()
+    # movers are accounts the policy covers: a crossing elsewhere decides nothing
+    kinds = pa.array([k.value for k in policy.subjects.kinds])
+    categories = pa.array([c.value for c in policy.scope.in_scope()])
+    covered = pc.and_(
+        pc.is_in(table.column("kind"), value_set=kinds),
+        pc.is_in(table.column("category"), value_set=categories),
+    )
+    movable = covered.to_numpy(zero_copy_only=False).astype(bool)
     followers = table.column(FOLLOWERS).to_numpy(zero_copy_only=False)
     followers_of = None
     if edges:
@@ -227,5 +237,7 @@ def synthesise_events(
             return graph_followers(platform, len(ids), edges, seed, rows).of
 
     path = out or snapshot.with_name(EVENTS_FILE)
-    written = write_events(path, ids, followers, thresholds, events, seed, followers_of)
+    written = write_events(
+        path, ids, followers, thresholds, events, seed, followers_of, movable
+    )
     return path, written

@@ -63,6 +63,9 @@ class StreamSettings:
     metrics_port: int = 0
     exit_when_idle: float | None = None  # seconds with nothing to read, then stop
     accept_gap: bool = False  # count on past entries trimmed before they were read
+    # the day crossings are observed on: None, each batch's last entry's (its stream id's) day;
+    # a date, that day for every batch (a replay of a past stream, or a simulated programme)
+    observed_on: dt.date | None = None
 
     @property
     def rejected(self) -> str:
@@ -317,7 +320,7 @@ class Consumer:
             ignored += self._apply_run(run, part, refused)
         last = ids[-1].decode()
         last_ms = _id_key(last)[0]
-        on = dt.datetime.fromtimestamp(last_ms / 1000, dt.UTC).date()
+        on = self.s.observed_on or dt.datetime.fromtimestamp(last_ms / 1000, dt.UTC).date()
         report = self.floor.live.act(run, on, actor=f"stream:{self.s.stream}")
         self._send_rejected(ids, payloads, refused)
         applied = len(entries) - len(refused) - ignored

@@ -39,18 +39,20 @@ def write_events(
     events: int,
     seed: int,
     followers_of: Callable[[np.ndarray], Mapping[int, np.ndarray]] | None = None,
+    movable: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Write ``events`` events (JSON Lines) to ``path``; return what was written.
     ``followers_of``: given rows, each one's distinct followers (row numbers, ``followers[row]``
-    of them), when the counts are a follow graph's."""
+    of them), when the counts are a follow graph's. ``movable``: the rows that may be moved
+    across a threshold (say, the accounts a policy covers); every row by default."""
     if events < 1:
         raise ValueError("events must be at least 1")
     if not thresholds:
         raise ValueError("events: no threshold to move accounts across")
     rng = np.random.default_rng([seed, 0xE7])
     counts = np.asarray(followers, np.int64)
-    up_rows, up_need = _movers(counts, thresholds, events, up=True)
-    down_rows, down_need = _movers(counts, thresholds, events, up=False)
+    up_rows, up_need = _movers(counts, thresholds, events, movable, up=True)
+    down_rows, down_need = _movers(counts, thresholds, events, movable, up=False)
     keep = ~np.isin(down_rows, up_rows)  # one direction per mover
     down_rows, down_need = down_rows[keep], down_need[keep]
     traffic = events - int(up_need.sum()) - int(down_need.sum())
@@ -110,7 +112,12 @@ def write_events(
 
 
 def _movers(
-    counts: np.ndarray, thresholds: Sequence[int], events: int, *, up: bool
+    counts: np.ndarray,
+    thresholds: Sequence[int],
+    events: int,
+    movable: np.ndarray | None,
+    *,
+    up: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The accounts nearest a threshold (below it when ``up``, at or above it otherwise) and the
     events each needs to cross it, within a quarter of ``events`` each way."""
@@ -122,6 +129,8 @@ def _movers(
     else:
         ok = at > 0
         need = np.where(ok, counts - edges[np.maximum(at - 1, 0)] + 1, 0)
+    if movable is not None:
+        ok &= movable
     rows = np.flatnonzero(ok & (need > 0))
     rows = rows[np.argsort(need[rows], kind="stable")]
     budget = int(events * MOVER_SHARE / 2)

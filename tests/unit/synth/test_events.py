@@ -100,3 +100,26 @@ def test_byline_synth_writes_events_over_the_graph_it_writes(tmp_path: Path) -> 
     _, events = replay(out, out / "events.jsonl")  # every pair checked against the graph
     assert len(events) == 3000
     assert {e["followee_id"] for e in events} <= ids
+
+
+def test_only_movable_accounts_are_chosen_to_cross(tmp_path: Path) -> None:
+    """Movers come from the accounts a policy covers: the nearest ones below the threshold,
+    when not movable, are passed over for the next nearest (traffic may still reach them)."""
+    counts = np.array([99, 98, 97, 96, 10, 10, 10, 10], np.int64)
+    ids = [f"a{i}" for i in range(counts.size)]
+    movable = np.array([False, False, True, True, True, True, True, True])
+
+    def movers(mask: np.ndarray | None) -> tuple[int, set[str]]:
+        path = tmp_path / "events.jsonl"
+        written = write_events(path, ids, counts, [100], 40, SEED, movable=mask)
+        net = dict.fromkeys(ids, 0)
+        for line in path.read_text().splitlines():
+            e = json.loads(line)
+            net[e["followee_id"]] += 1 if e["op"] == "follow" else -1
+        crossed = {a for a, n in zip(ids, counts.tolist(), strict=True) if n < 100 <= n + net[a]}
+        return written["crossing_up"], crossed
+
+    # the 10 events a direction may take: a0 (1) .. a3 (4) unmasked; a2 (3) and a3 (4) masked
+    assert movers(None)[0] == 4
+    up, crossed = movers(movable)
+    assert up == 2 and {"a2", "a3"} <= crossed
