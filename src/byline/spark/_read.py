@@ -291,17 +291,21 @@ def _metric_value(column: Column, kind: T.DataType) -> Column:
     return F.when(text.rlike("^" + reasons.WHOLE_NUMBER + r"\z"), text.try_cast("long"))
 
 
+# A double written as the embedded engine writes one: the shortest digits that read back as the
+# same double, positional from 1e-4 to 1e16 (``12345678.5``, ``0.0001``), else ``1e+20``;
+# ``nan``, ``inf``, ``-inf`` (Python's ``repr``). Java would write ``1.23456785E7``, ``1.0E-4``.
+# A lambda of builtins alone: it travels to the workers by value (no Byline import there), and
+# is not taken for a pandas UDF as a function with type hints would be.
+_FLOAT_TEXT = F.udf(lambda x: None if x is None else repr(x), T.StringType())
+
+
 def _shown(column: Column, kind: T.DataType) -> Column:
-    """A bad value as a reason quotes it, written as DuckDB writes it for non-finite floats."""
-    text = column.cast("string")
+    """A bad value as a reason quotes it, written as the embedded engine writes it."""
     if isinstance(kind, _FLOATS):
-        x = column.cast("double")
-        text = (
-            F.when(F.isnan(x), F.lit("nan"))
-            .when(x == F.lit(float("inf")), F.lit("inf"))
-            .when(x == F.lit(float("-inf")), F.lit("-inf"))
-            .otherwise(text)
-        )
+        # Only a column of floats pays for the Python function: only its values need it.
+        text = _FLOAT_TEXT(column.cast("double"))
+    else:
+        text = column.cast("string")
     return F.substring(text, 1, reasons.SHOWN)
 
 

@@ -88,6 +88,12 @@ def test_float_and_integer_columns_in_parquet(spark: SparkSession, tmp_path: Pat
         {"account_id": "c", **GOOD, "followers": float("nan")},
         {"account_id": "d", **GOOD, "followers": float("inf")},
         {"account_id": "e", **GOOD, "followers": -2.0},
+        # where Java would write 1.23456785E7, -2.5E7 and 1.0E20, the reasons quote the values
+        # as the embedded engine does
+        {"account_id": "f", **GOOD, "followers": 12_345_678.5},
+        {"account_id": "g", **GOOD, "followers": -2.5e7},
+        {"account_id": "h", **GOOD, "followers": 1e20},
+        {"account_id": "i", **GOOD, "followers": 0.0001},
     ]
     both(spark, write_snapshot(tmp_path / "s.parquet", rows), WEIBO, AS_OF, tmp_path / "f")
     ids = [{"account_id": i, **GOOD, "followers": 600_000 * i} for i in range(1, 6)]
