@@ -1,8 +1,9 @@
 """``WebhookReceiver``: a real webhook receiver on 127.0.0.1, for tests and demos.
 
-It is what a careful platform would run: it checks every request's signature with the shared
-secret, refuses stale or tampered ones, and remembers each ``Byline-Message-Id`` it has taken,
-so a message delivered twice is recognised as a duplicate (and acknowledged again, so that the
+It is what a careful platform would run: it checks every request's two signatures
+(``Byline-Signature`` and the Standard Webhooks ``webhook-signature``) with the shared secret,
+refuses stale or tampered ones, and remembers each ``Byline-Message-Id`` it has taken, so a
+message delivered twice is recognised as a duplicate (and acknowledged again, so that the
 sender stops). It can be switched down (answers 503 without looking), can lose acks (takes
 a message, then answers 500, as if the response never reached the sender) and can be slow
 (takes a message, then waits before answering, past a sender's timeout). Give it a ``port`` to
@@ -33,7 +34,9 @@ from byline.outbox._signing import (
     MESSAGE_ID_HEADER,
     SIGNATURE_HEADER,
     TOPIC_HEADER,
+    WEBHOOK_ID_HEADER,
     verify_signature,
+    verify_standard,
 )
 
 Clock = Callable[[], dt.datetime]
@@ -52,6 +55,7 @@ class Received:
     message: dict[str, Any]  # the whole body: id, topic, created_at, account_id, case_id, payload
     headers: dict[str, str]
     seen: int  # 1 the first time this message id arrives, 2 the second, ...
+    body: bytes = b""  # the request's body as sent (what the signatures cover)
 
     @property
     def duplicate(self) -> bool:
@@ -247,6 +251,7 @@ class WebhookReceiver:
                     message=message,
                     headers=headers,
                     seen=self._seen[message_id],
+                    body=body,
                 )
             )
             if self._acks_to_lose:
@@ -273,6 +278,7 @@ class WebhookReceiver:
                 self.clock(),
                 self.tolerance_s,
             )
+            verify_standard(self.secret, headers, body, self.clock(), self.tolerance_s)
         except SignatureError as exc:
             return 401, str(exc), None
         try:
@@ -284,6 +290,8 @@ class WebhookReceiver:
         # The headers are not signed; the body is. They must agree.
         if lower.get(MESSAGE_ID_HEADER.lower()) != message["id"]:
             return 400, f"{MESSAGE_ID_HEADER} does not match the signed body", None
+        if lower.get(WEBHOOK_ID_HEADER) != message["id"]:
+            return 400, f"{WEBHOOK_ID_HEADER} does not match the signed body", None
         if lower.get(TOPIC_HEADER.lower()) != message.get("topic"):
             return 400, f"{TOPIC_HEADER} does not match the signed body", None
         return 200, "", message

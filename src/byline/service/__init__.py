@@ -51,6 +51,7 @@ from byline.service.dashboard import (
     Overview,
     TierRow,
 )
+from byline.service.delivery import DeliveryWorker, WorkerTotals
 from byline.service.demo import (
     DemoGraph,
     DemoReport,
@@ -107,6 +108,7 @@ from byline.service.webhooks_admin import (
     EndpointSwitched,
     NoEndpoint,
     Registered,
+    SecretRotated,
     WebhookEndpoint,
     Webhooks,
 )
@@ -155,6 +157,7 @@ __all__ = [
     "DecisionsRefused",
     "DeliveryLog",
     "DeliveryStats",
+    "DeliveryWorker",
     "DemoGraph",
     "DemoReport",
     "DemoStep",
@@ -212,6 +215,7 @@ __all__ = [
     "Registered",
     "Reviews",
     "Role",
+    "SecretRotated",
     "Services",
     "Session",
     "SettingError",
@@ -233,6 +237,7 @@ __all__ = [
     "Webhooks",
     "WeekReport",
     "Worded",
+    "WorkerTotals",
     "db_upgrade",
     "default_key_file",
     "demo_access",
