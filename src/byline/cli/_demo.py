@@ -23,6 +23,7 @@ from byline.service import (
     WeekReport,
     demo_access,
     demo_now,
+    demo_receiver,
     demo_snapshot_dir,
     load_policy,
     open_services,
@@ -272,12 +273,24 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
             "cycle) and runs in real time. Ctrl-C stops.",
             highlight=False,
         )
+        say(
+            "Webhooks are delivered as they become due to the demo's receiver"
+            f" (see {base}/console/{access.platform}/admin/webhooks).",
+            highlight=False,
+        )
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         )
+        receiver = demo_receiver(floor, policy)
+        worker = floor.webhooks.worker().start()
         # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal it handled
-        with contextlib.suppress(KeyboardInterrupt):
-            server.run()
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                server.run()
+        finally:
+            worker.stop()
+            if receiver is not None:
+                receiver.close()
     finally:
         floor.close()
     out.print("Stopped. The data stays in " + escape(str(workdir)) + " until the next run.")
