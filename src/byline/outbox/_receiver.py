@@ -22,7 +22,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -81,14 +81,16 @@ class WebhookReceiver:
 
     def __init__(
         self,
-        secret: str,
+        secret: str | Sequence[str],
         *,
         clock: Clock | None = None,
         tolerance_s: float = DEFAULT_TOLERANCE_S,
         path: str = "/webhooks",
         port: int = 0,
     ) -> None:
-        self.secret = secret
+        # the secret (or secrets: one of them must sign each request) it shares with the sender
+        self.secrets = (secret,) if isinstance(secret, str) else tuple(secret)
+        self.secret = self.secrets[0]
         self.clock: Clock = clock or _wall_clock
         self.tolerance_s = tolerance_s
         self.path = path
@@ -270,17 +272,18 @@ class WebhookReceiver:
         lower = {k.lower(): v for k, v in headers.items()}
         if lower.get("content-type", "").split(";")[0].strip() != "application/json":
             return 415, "not application/json", None
-        try:
-            verify_signature(
-                self.secret,
-                lower.get(SIGNATURE_HEADER.lower()),
-                body,
-                self.clock(),
-                self.tolerance_s,
-            )
-            verify_standard(self.secret, headers, body, self.clock(), self.tolerance_s)
-        except SignatureError as exc:
-            return 401, str(exc), None
+        refusal = ""
+        for secret in self.secrets:  # a platform mid-rotation holds both secrets
+            try:
+                byline_header = lower.get(SIGNATURE_HEADER.lower())
+                verify_signature(secret, byline_header, body, self.clock(), self.tolerance_s)
+                verify_standard(secret, headers, body, self.clock(), self.tolerance_s)
+            except SignatureError as exc:
+                refusal = refusal or str(exc)
+                continue
+            break
+        else:
+            return 401, refusal, None
         try:
             message = json.loads(body)
         except ValueError:
