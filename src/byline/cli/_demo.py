@@ -274,14 +274,15 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
             highlight=False,
         )
         say(
-            "Webhooks are delivered as they become due to the demo's receiver"
-            f" (see {base}/console/{access.platform}/admin/webhooks).",
+            "Webhooks go out as they become due, to the demo platform's receiver (it logs them"
+            f" in {escape(str(workdir))}/webhooks-received.jsonl; deliveries at"
+            f" {base}/console/{access.platform}/admin/webhooks).",
             highlight=False,
         )
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         )
-        receiver = demo_receiver(floor, policy)
+        receiver = demo_receiver(floor, policy, workdir)
         worker = floor.webhooks.worker().start()
         # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal it handled
         try:

@@ -9,6 +9,8 @@ a message, then answers 500, as if the response never reached the sender) and ca
 (takes a message, then waits before answering, past a sender's timeout). Give it a ``port`` to
 stop it and start it again at the same URL (an endpoint that is down: nothing listens).
 
+Given a ``log`` file, it appends each request it takes (headers and body) as one JSON line.
+
     with WebhookReceiver(secret) as receiver:
         register_endpoint(conn, receiver.url, secret, ["notice"], at=now)
         ...
@@ -25,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -87,6 +90,7 @@ class WebhookReceiver:
         tolerance_s: float = DEFAULT_TOLERANCE_S,
         path: str = "/webhooks",
         port: int = 0,
+        log: Path | None = None,
     ) -> None:
         # the secret (or secrets: one of them must sign each request) it shares with the sender
         self.secrets = (secret,) if isinstance(secret, str) else tuple(secret)
@@ -95,6 +99,9 @@ class WebhookReceiver:
         self.tolerance_s = tolerance_s
         self.path = path
         self.port = port
+        # where each request taken is appended, as the platform would log it: one JSON line of
+        # its headers and body (the body as sent, so a signature can be checked again later)
+        self.log = log
         self._slow_s = 0.0
         self._slow_count = 0
         self._lock = threading.Lock()
@@ -256,6 +263,10 @@ class WebhookReceiver:
                     body=body,
                 )
             )
+            if self.log is not None:
+                line = {"headers": headers, "body": body.decode()}
+                with self.log.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps(line, ensure_ascii=False) + "\n")
             if self._acks_to_lose:
                 self._acks_to_lose -= 1
                 return 500, 0.0

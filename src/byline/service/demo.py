@@ -24,7 +24,13 @@ from byline.policy import load_policy
 from byline.service._base import Clock
 from byline.service.access import Role, issue_creator_token
 from byline.service.floor import Services
-from byline.service.simulation import SimulationReport, WeekReport, simulate, weekly_dates
+from byline.service.simulation import (
+    SimulationReport,
+    WeekReport,
+    received_log,
+    simulate,
+    weekly_dates,
+)
 from byline.synth import write_graph, write_snapshot
 from byline.words import one_line
 
@@ -246,10 +252,13 @@ def demo_access(services: Services, policy: Policy) -> DemoAccess:
     return DemoAccess(policy.id, staff, label_key, account, token, now)
 
 
-def demo_receiver(services: Services, policy: Policy) -> outbox.WebhookReceiver | None:
+def demo_receiver(
+    services: Services, policy: Policy, workdir: Path
+) -> outbox.WebhookReceiver | None:
     """The demo platform's webhook receiver, listening again (started) where the simulation's
-    listened, with its secret, so that what the served demo sends is taken and checked; None
-    when there is no such endpoint or its port is taken now (deliveries then wait and retry)."""
+    listened, with its secret, so that what the served demo sends is taken, checked and logged
+    (``webhooks-received.jsonl``); None when there is no such endpoint or its port is taken now
+    (deliveries then wait and retry)."""
     from urllib.parse import urlsplit
 
     with services.deps.db.reading() as conn:
@@ -258,7 +267,9 @@ def demo_receiver(services: Services, policy: Policy) -> outbox.WebhookReceiver 
         url = urlsplit(endpoint.url)
         if url.hostname != "127.0.0.1" or url.port is None:
             continue
-        receiver = outbox.WebhookReceiver(endpoint.secret, path=url.path, port=url.port)
+        receiver = outbox.WebhookReceiver(
+            endpoint.secret, path=url.path, port=url.port, log=received_log(workdir)
+        )
         try:
             return receiver.start()
         except OSError:

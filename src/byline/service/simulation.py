@@ -64,6 +64,11 @@ class SimulationReport:
     webhook: dict[str, int] = field(default_factory=dict)
 
 
+def received_log(workdir: Path) -> Path:
+    """Where the demo platform's receiver logs each webhook it takes (headers and body)."""
+    return workdir / "webhooks-received.jsonl"
+
+
 def weekly_dates(policy: Policy, weeks_after: int = 6) -> list[dt.date]:
     """Mondays from the week before the first phase to some weeks after the last."""
     first = min(t.phase_starts for t in policy.tiers)
@@ -112,7 +117,7 @@ def simulate(
     # The receiver checks signatures against its wall clock, as a platform's would: the
     # requests are real, so their signatures carry the real time they leave.
     with (
-        outbox.WebhookReceiver(secret) as receiver,
+        outbox.WebhookReceiver(secret, log=received_log(workdir)) as receiver,
         outbox.HttpSink() as sink,
     ):
         with db.transaction() as conn:
