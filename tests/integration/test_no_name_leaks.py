@@ -613,7 +613,7 @@ def drive_the_cli(world: World, sinks: Sinks) -> dict[str, str]:
         "case", "decide-appeal", "quiet", "--deny", "--reviewer", "ann",
         "--reason", "other", "--note-stdin", *at, *bili, stdin=NOTE,
     )  # fmt: skip
-    ok("case", "submit", "quiet", "--name-stdin", *at, *bili, stdin=FULL_WIDTH)
+    ok("case", "submit", "quiet", "--consent", "--name-stdin", *at, *bili, stdin=FULL_WIDTH)
     code, shown = cli(
         "case", "reveal", "quiet", "--actor", "ann", "--reason", "review", "--note-stdin",
         *bili, stdin=NOTE,

@@ -153,8 +153,12 @@ def case_submit(
     account_id: str,
     name: str | None = typer.Option(None, "--name", help="The name (prefer --name-stdin)."),
     name_stdin: bool = typer.Option(False, "--name-stdin", help="Read the name from stdin."),
-    consent: bool = typer.Option(
-        True, "--consent/--no-consent", help="The holder consents to display."
+    consent: bool | None = typer.Option(
+        None,
+        "--consent/--no-consent",
+        help="Required: --consent records that the holder consents to their name being shown"
+        " where the policy says; --no-consent submits without it (refused where the policy"
+        " shows names only with consent).",
     ),
     actor: str = ActorOption,
     at: str | None = AtOption,
@@ -162,7 +166,15 @@ def case_submit(
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """The holder consents and submits a name (also a name change after disclosure)."""
+    """The holder submits a name, consenting to its display (also a name change after
+    disclosure). Consent is never assumed: say --consent (or --no-consent)."""
+    if consent is None:
+        fail(
+            "case submit records the holder's consent to show their name, so it must be given"
+            " explicitly: --consent once they have consented (--no-consent if they have not;"
+            " a holder who declines can `byline case refuse`)",
+            code=2,
+        )
     text = _read_name(name, name_stdin)
     case_action(
         db,

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from byline.cli._app import app, emit_json, fail, out
+from byline.cli._app import app, emit_json, err, fail, out
 from byline.cli._common import SparkConfOption, SparkMasterOption
 from byline.cli._progress import engine_progress
 from byline.service import (
@@ -23,6 +23,8 @@ from byline.service import (
     SparkOptions,
     evaluate_snapshot,
 )
+
+REJECTED_EXIT = 3  # the evaluation ran and wrote its outputs, but some rows were rejected
 
 
 @app.command()
@@ -71,8 +73,16 @@ def evaluate(
         None, "--table", help="With --engine spark: a table of the session's catalog (db.name)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    allow_rejects: bool = typer.Option(
+        False,
+        "--allow-rejects",
+        help=f"Exit 0 even when rows were rejected (otherwise {REJECTED_EXIT}).",
+    ),
 ) -> None:
-    """Decide every account of SNAPSHOT under a policy on a date."""
+    """Decide every account of SNAPSHOT under a policy on a date. Exit status: 0 when every row
+    was accepted; 3 when any row was rejected (the outputs are written all the same, and
+    rejects.csv says which rows and why; --allow-rejects: 0); 1 when the snapshot or the policy
+    cannot be read or the outputs cannot be written; 2 for a bad option."""
     try:
         settings = EngineSettings(
             memory_limit=memory_limit,
@@ -103,8 +113,17 @@ def evaluate(
         fail(escape(str(exc)))
     if as_json:
         emit_json(result.summary.as_dict())
-        return
-    render_written(result.summary, out_dir)
+    else:
+        render_written(result.summary, out_dir)
+    rejected = result.summary.rejected
+    if rejected and not allow_rejects:
+        err.print(
+            f"{rejected:,} of {result.summary.read:,} rows rejected (see"
+            f" {escape(str(out_dir))}/rejects.csv): exit {REJECTED_EXIT};"
+            " --allow-rejects accepts them",
+            highlight=False,
+        )
+        raise typer.Exit(REJECTED_EXIT)
 
 
 def render_written(summary: EvaluationSummary, out_dir: Path) -> None:

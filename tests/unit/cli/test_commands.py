@@ -77,10 +77,15 @@ def test_evaluate_writes_outputs_and_reconciles(tmp_path: Path) -> None:
         str(tmp_path / "o"),
         "--json",
     )
-    assert code == 0
+    assert code == 3  # a row was rejected: said by the exit status, the outputs written
     summary = json.loads(out)
     assert (summary["read"], summary["accepted"], summary["rejected"]) == (3, 2, 1)
     assert summary == json.loads((tmp_path / "o" / "summary.json").read_text())
+    args = ["evaluate", str(snap), "-p", "weibo", "--as-of", "2023-11-15", "-o", str(tmp_path)]
+    code, out, err = run(*args, "--allow-rejects")
+    assert code == 0, err
+    code, out, err = run(*args)
+    assert code == 3 and "1 of 3 rows rejected" in err and "--allow-rejects" in err
     decided = duckdb.sql(
         f"SELECT account_id, required, tier, as_of::VARCHAR, policy_id "
         f"FROM '{tmp_path / 'o' / 'decisions.parquet'}' ORDER BY 1"
@@ -285,7 +290,7 @@ def test_evaluate_engine_options_reach_the_engine(duplicates: str, tmp_path: Pat
     args += ["--temp-dir", str(tmp_path / "spill")]
     code, out, err = run(
         "evaluate", str(snap), "--policy", "weibo", "--as-of", "2024-01-15",
-        "--out", str(tmp_path / "o"), "--json", *args,
+        "--out", str(tmp_path / "o"), "--json", "--allow-rejects", *args,
     )  # fmt: skip
     assert code == 0, err
     summary = json.loads(out)
