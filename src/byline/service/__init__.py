@@ -18,7 +18,13 @@ from byline.engine import (
     SnapshotError,
 )
 from byline.graph import CountReport, GraphFileError, GraphOutputError
-from byline.policy import PolicyFileError, load_policy, preset_names
+from byline.policy import (
+    BelowPledge,
+    PolicyFileError,
+    below_pledged_floor,
+    load_policy,
+    preset_names,
+)
 from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
 from byline.service._decisions import DecisionsRefused
@@ -138,6 +144,7 @@ __all__ = [
     "Assignee",
     "AssignmentConflict",
     "Backlog",
+    "BelowPledge",
     "BulkOutcome",
     "CaseView",
     "Cases",
@@ -239,6 +246,7 @@ __all__ = [
     "WeekReport",
     "Worded",
     "WorkerTotals",
+    "below_pledged_floor",
     "db_upgrade",
     "default_key_file",
     "demo_access",
