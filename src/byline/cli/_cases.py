@@ -7,7 +7,6 @@ import sys
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from byline.cli._app import emit_json, fail, out
 from byline.cli._common import (
@@ -20,9 +19,11 @@ from byline.cli._common import (
     case_action,
     case_app,
     cases_app,
+    cell,
     code_option,
     errors_as_lines,
     platform_of,
+    print_table,
     services,
     when,
 )
@@ -58,16 +59,10 @@ def cases_list(
     if as_json:
         emit_json([r.as_dict() for r in rows])
         return
-    table = Table("account", "state", "tier", "deadline", "restrictions", box=None)
-    for r in rows:
-        table.add_row(
-            escape(r.account_id),
-            r.state.value,
-            r.tier or "-",
-            r.deadline.isoformat() if r.deadline else "-",
-            str(len(r.restrictions)),
-        )
-    out.print(table)
+    print_table(
+        ("account", "state", "tier", "deadline", "restrictions"),
+        [(r.account_id, r.state.value, r.tier, r.deadline, len(r.restrictions)) for r in rows],
+    )
 
 
 @case_app.command("show")
@@ -95,7 +90,7 @@ def case_show(
         "restrictions",
         "incentives",
     ):
-        out.print(f"{key:>13}: {escape(str(view[key]))}", highlight=False)
+        out.print(f"{key:>13}: {escape(cell(view[key]))}", highlight=False)
     for h in view["history"]:
         detail = h["detail"] or {}
         why = reason_in_words(h["action"], detail.get("reason"))

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from byline.cli._app import app, emit_json, err, fail, out
-from byline.cli._common import SparkConfOption, SparkMasterOption
+from byline.cli._common import SparkConfOption, SparkMasterOption, print_table
 from byline.cli._progress import engine_progress
 from byline.service import (
     DiffError,
@@ -154,14 +153,8 @@ def render_summary(summary: EvaluationSummary) -> None:
         f"[bold]{s.policy_id} {s.policy_version}[/] as of {s.as_of.isoformat()}: "
         f"read {s.read:,} = accepted {s.accepted:,} + rejected {s.rejected:,}"
     )
-    table = Table("outcome", "accounts", box=None)
-    for outcome, n in s.by_outcome.items():
-        table.add_row(outcome, f"{n:,}")
-    out.print(table)
-    tiers = Table("tier", "required", box=None)
-    for tier, n in s.by_tier.items():
-        tiers.add_row(tier, f"{n:,}")
-    out.print(tiers)
+    print_table(("outcome", "accounts"), s.by_outcome.items())
+    print_table(("tier", "required"), s.by_tier.items())
     if s.diff is not None:
         out.print(
             "Changes since the previous evaluation: "

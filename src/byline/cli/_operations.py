@@ -18,6 +18,7 @@ from byline.cli._common import (
     PlatformOption,
     as_actor,
     audit_app,
+    cell,
     code_option,
     db_app,
     errors_as_lines,
@@ -25,6 +26,7 @@ from byline.cli._common import (
     name_app,
     outbox_app,
     platform_of,
+    print_table,
     services,
     when,
 )
@@ -126,13 +128,14 @@ def outbox_list(
     if as_json:
         emit_json(data.as_dict())
         return
-    out.print(f"backlog: {data.backlog.as_dict()}")
-    for m in data.messages:
-        out.print(
-            f"{m['message_id'][:8]}  {escape(m['platform']):<12} {m['topic']:<12} "
-            f"{escape(str(m['account_id']))}  {m['status']}",
-            highlight=False,
-        )
+    out.print(f"backlog: {escape(cell(data.backlog.as_dict()))}", highlight=False)
+    print_table(
+        ("message", "platform", "topic", "account", "status"),
+        [
+            (m["message_id"][:8], m["platform"], m["topic"], m["account_id"], m["status"])
+            for m in data.messages
+        ],
+    )
 
 
 @outbox_app.command("deliver")
@@ -285,11 +288,9 @@ def outbox_endpoints(
         return
     for e in endpoints:
         state = "active" if e.active else "disabled"
-        out.print(
-            f"{e.endpoint_id}  {escape(e.platform):<12} {state:<8} {escape(e.url)}  "
-            f"{','.join(e.topics)}",
-            highlight=False,
-        )
+        out.print(f"{e.endpoint_id}  {escape(e.platform)}  {state}", highlight=False)
+        out.print(f"  {escape(e.url)}", highlight=False, soft_wrap=True)  # whole, to copy
+        out.print(f"  topics: {', '.join(e.topics)}", highlight=False)
 
 
 def _set_endpoint(
