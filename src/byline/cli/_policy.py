@@ -75,7 +75,8 @@ def check(
             }
         )
         return
-    out.print(f"{escape(str(file))}: valid — {escape(one_line(policy))}", highlight=False)
+    summary = f"{escape(str(file))}: valid — {escape(one_line(policy))}"
+    out.print(summary, highlight=False, soft_wrap=True)  # one line, for scripts to read
     for warning in warnings:  # valid all the same: a platform may change its rule
         err.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
 
