@@ -24,6 +24,9 @@ from byline.service import (
 )
 
 REJECTED_EXIT = 3  # the evaluation ran and wrote its outputs, but some rows were rejected
+AllowRejectsOption = typer.Option(
+    False, "--allow-rejects", help=f"Exit 0 even when rows were rejected (else {REJECTED_EXIT})."
+)
 
 
 @app.command()
@@ -72,16 +75,11 @@ def evaluate(
         None, "--table", help="With --engine spark: a table of the session's catalog (db.name)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    allow_rejects: bool = typer.Option(
-        False,
-        "--allow-rejects",
-        help=f"Exit 0 even when rows were rejected (otherwise {REJECTED_EXIT}).",
-    ),
+    allow_rejects: bool = AllowRejectsOption,
 ) -> None:
     """Decide every account of SNAPSHOT under a policy on a date. Exit status: 0 when every row
-    was accepted; 3 when any row was rejected (the outputs are written all the same, and
-    rejects.csv says which rows and why; --allow-rejects: 0); 1 when the snapshot or the policy
-    cannot be read or the outputs cannot be written; 2 for a bad option."""
+    was accepted; 3 when any was rejected (outputs written all the same, rejects.csv says why;
+    --allow-rejects: 0); 1 when an input cannot be read or an output written; 2: a bad option."""
     try:
         settings = EngineSettings(
             memory_limit=memory_limit,
@@ -110,19 +108,23 @@ def evaluate(
         raise _bad_option(exc) from exc
     except (SnapshotError, PolicyFileError, DiffError, OutputError) as exc:
         fail(escape(str(exc)))
+    _said(result.summary, out_dir, as_json, allow_rejects)
+
+
+def _said(summary: EvaluationSummary, out_dir: Path, as_json: bool, allow_rejects: bool) -> None:
+    """The summary (JSON or words), then exit 3 if rows were rejected (unless allowed)."""
     if as_json:
-        emit_json(result.summary.as_dict())
+        emit_json(summary.as_dict())
     else:
-        render_written(result.summary, out_dir)
-    rejected = result.summary.rejected
-    if rejected and not allow_rejects:
-        err.print(
-            f"{rejected:,} of {result.summary.read:,} rows rejected (see"
-            f" {escape(str(out_dir))}/rejects.csv): exit {REJECTED_EXIT};"
-            " --allow-rejects accepts them",
-            highlight=False,
-        )
-        raise typer.Exit(REJECTED_EXIT)
+        render_written(summary, out_dir)
+    if not summary.rejected or allow_rejects:
+        return
+    err.print(
+        f"{summary.rejected:,} of {summary.read:,} rows rejected (see"
+        f" {escape(str(out_dir))}/rejects.csv): exit {REJECTED_EXIT}; --allow-rejects accepts them",
+        highlight=False,
+    )
+    raise typer.Exit(REJECTED_EXIT)
 
 
 def render_written(summary: EvaluationSummary, out_dir: Path) -> None:
