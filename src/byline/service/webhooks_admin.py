@@ -194,10 +194,11 @@ def rotate_endpoint_secret(
     actor: str,
     now: dt.datetime,
     platform: str | None = None,
-) -> dt.datetime:
+) -> tuple[str, dt.datetime]:
     """Give an endpoint ``secret``; the one it replaces signs beside it for ``keep_previous_s``
     seconds more. Audited (never a secret). ``NoEndpoint`` when there is no such endpoint (of
-    ``platform``); ``ValueError`` for a bad secret or a negative overlap."""
+    ``platform``); ``ValueError`` for a bad secret or a negative overlap. Returns the endpoint's
+    platform and until when the previous secret signs."""
     if keep_previous_s < 0:
         raise ValueError("keep the previous secret for 0 seconds or more")
     until = now + dt.timedelta(seconds=keep_previous_s)
@@ -219,7 +220,7 @@ def rotate_endpoint_secret(
                 },
             ),
         )
-    return until
+    return endpoint.platform, until
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ class Webhooks(Service):
         with both secrets for ``keep_previous_s`` seconds, so the platform can switch over."""
         generated = not secret
         secret = secret or outbox.new_secret()
-        until = rotate_endpoint_secret(
+        tenant, until = rotate_endpoint_secret(
             self.db,
             endpoint_id,
             secret,
@@ -299,8 +300,7 @@ class Webhooks(Service):
             now=self.clock(),
             platform=platform,
         )
-        endpoint = next(e for e in self.endpoints(platform) if e.endpoint_id == endpoint_id)
-        return SecretRotated(endpoint_id, endpoint.platform, secret, generated, until)
+        return SecretRotated(endpoint_id, tenant, secret, generated, until)
 
     def worker(
         self, interval_s: float = DEFAULT_INTERVAL_S, timeout_s: float = outbox.DEFAULT_TIMEOUT_S
