@@ -97,9 +97,7 @@ def test_a_plain_secret_is_its_bytes(db: Database, sink: HttpSink) -> None:
     assert verified(secret.encode(), received)["topic"] == "notice"
 
 
-def test_while_a_secret_rotates_both_verify_then_only_the_new(
-    db: Database, sink: HttpSink
-) -> None:
+def test_while_a_secret_rotates_both_verify_then_only_the_new(db: Database, sink: HttpSink) -> None:
     old, new = new_secret(), new_secret()
     # the platform's receiver holds both secrets while the rotation lasts
     with WebhookReceiver([old, new]) as receiver:
