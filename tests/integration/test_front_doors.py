@@ -556,7 +556,7 @@ SUBMIT = creator(
     "fresh",
     ("/submission", {"name": NAME, "consent": True}),
     (ME, ME + "/submit", {"name": NAME, "consent": "yes"}),
-)(("submit", "--name-stdin"), NAME)
+)(("submit", "--consent", "--name-stdin"), NAME)
 REFUSE = creator(
     "fresh",
     ("/refusal", {"reason": "privacy"}),

@@ -613,7 +613,7 @@ def drive_the_cli(world: World, sinks: Sinks) -> dict[str, str]:
         "case", "decide-appeal", "quiet", "--deny", "--reviewer", "ann",
         "--reason", "other", "--note-stdin", *at, *bili, stdin=NOTE,
     )  # fmt: skip
-    ok("case", "submit", "quiet", "--name-stdin", *at, *bili, stdin=FULL_WIDTH)
+    ok("case", "submit", "quiet", "--consent", "--name-stdin", *at, *bili, stdin=FULL_WIDTH)
     code, shown = cli(
         "case", "reveal", "quiet", "--actor", "ann", "--reason", "review", "--note-stdin",
         *bili, stdin=NOTE,
@@ -704,6 +704,9 @@ def read_the_pages(world: World, sinks: Sinks) -> None:
         lead = world.staff(Role.PLATFORM, platform)
         admin = world.staff(Role.ADMIN, platform)
         pages = [(lead, f"/console/{platform}/dashboard")]
+        # the webhooks page, and its delivery log as it refreshes itself
+        hooks = f"/console/{platform}/admin/webhooks"
+        pages += [(admin, hooks), (admin, f"{hooks}/deliveries")]
         for view in QueueView:
             pages.append((reviewer, f"/console/{platform}/reviews?state={view}"))
         for account in with_cases(platform):

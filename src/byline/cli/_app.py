@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -20,8 +21,20 @@ app = typer.Typer(
 policy_app = typer.Typer(help="List, check and explain policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
-# Piped output is not cut at 80 columns: tables stay readable in logs and CI.
-out = Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
+
+
+def output_width() -> int | None:
+    """The width output is laid out for: ``COLUMNS`` when set, else the terminal's; piped
+    output without ``COLUMNS`` gets 160 columns (tables stay whole in logs and CI)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if sys.stdout.isatty() else 160
+
+
+# Lines are wrapped at the width and tables shrink or split to fit it (``print_table``); a
+# line that must stay whole (a link, a key) is printed with ``soft_wrap=True``.
+out = Console(width=output_width())
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -35,6 +48,10 @@ def on_close(release: Callable[[], None]) -> None:
 
 @app.callback()
 def _root(ctx: typer.Context) -> None:
+    width = output_width()  # again: the environment may have changed since the import
+    if width is not None:
+        out.width = width
+
     def release_all() -> None:
         while _on_close:
             _on_close.pop()()

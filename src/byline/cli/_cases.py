@@ -7,7 +7,6 @@ import sys
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from byline.cli._app import emit_json, fail, out
 from byline.cli._common import (
@@ -20,9 +19,11 @@ from byline.cli._common import (
     case_action,
     case_app,
     cases_app,
+    cell,
     code_option,
     errors_as_lines,
     platform_of,
+    print_table,
     services,
     when,
 )
@@ -58,16 +59,10 @@ def cases_list(
     if as_json:
         emit_json([r.as_dict() for r in rows])
         return
-    table = Table("account", "state", "tier", "deadline", "restrictions", box=None)
-    for r in rows:
-        table.add_row(
-            escape(r.account_id),
-            r.state.value,
-            r.tier or "-",
-            r.deadline.isoformat() if r.deadline else "-",
-            str(len(r.restrictions)),
-        )
-    out.print(table)
+    print_table(
+        ("account", "state", "tier", "deadline", "restrictions"),
+        [(r.account_id, r.state.value, r.tier, r.deadline, len(r.restrictions)) for r in rows],
+    )
 
 
 @case_app.command("show")
@@ -95,7 +90,7 @@ def case_show(
         "restrictions",
         "incentives",
     ):
-        out.print(f"{key:>13}: {escape(str(view[key]))}", highlight=False)
+        out.print(f"{key:>13}: {escape(cell(view[key]))}", highlight=False)
     for h in view["history"]:
         detail = h["detail"] or {}
         why = reason_in_words(h["action"], detail.get("reason"))
@@ -153,8 +148,12 @@ def case_submit(
     account_id: str,
     name: str | None = typer.Option(None, "--name", help="The name (prefer --name-stdin)."),
     name_stdin: bool = typer.Option(False, "--name-stdin", help="Read the name from stdin."),
-    consent: bool = typer.Option(
-        True, "--consent/--no-consent", help="The holder consents to display."
+    consent: bool | None = typer.Option(
+        None,
+        "--consent/--no-consent",
+        help="Required: --consent records that the holder consents to their name being shown"
+        " where the policy says; --no-consent submits without it (refused where the policy"
+        " shows names only with consent).",
     ),
     actor: str = ActorOption,
     at: str | None = AtOption,
@@ -162,7 +161,15 @@ def case_submit(
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """The holder consents and submits a name (also a name change after disclosure)."""
+    """The holder submits a name, consenting to its display (also a name change after
+    disclosure). Consent is never assumed: say --consent (or --no-consent)."""
+    if consent is None:
+        fail(
+            "case submit records the holder's consent to show their name, so it must be given"
+            " explicitly: --consent once they have consented (--no-consent if they have not;"
+            " a holder who declines can `byline case refuse`)",
+            code=2,
+        )
     text = _read_name(name, name_stdin)
     case_action(
         db,

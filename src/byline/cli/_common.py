@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import typer
+from rich import box
+from rich.cells import cell_len
 from rich.markup import escape
+from rich.table import Table
 
 from byline.cli._app import app, emit_json, fail, on_close, out
 from byline.domain.vocabulary import coded
@@ -155,3 +158,85 @@ def case_action(
         + (f", deadline {view.deadline.isoformat()}" if view.deadline else ""),
         highlight=False,
     )
+
+
+# --- human output ------------------------------------------------------------------------------
+
+
+def cell(value: object) -> str:
+    """A value as people read it, never a Python repr: None is "-", a number has thousands
+    separators, a mapping is "key value, key value", a list is comma-separated."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return ", ".join(f"{str(k).replace('_', ' ')} {cell(v)}" for k, v in value.items()) or "-"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(cell(v) for v in value) or "-"
+    return str(value)
+
+
+def _numeric(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+TEXT_COLUMN_AT_LEAST = 16  # a text column may wrap down to this width before tables split
+
+
+def print_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    title: str | None = None,
+    keys: int = 1,
+) -> None:
+    """Rows as a table that fits the output's width: every value through ``cell`` (and escaped);
+    numbers right-aligned, text left-aligned, the first ``keys`` columns kept whole. When the
+    columns do not fit side by side, even with text wrapped, they are split over several
+    tables, each repeating the ``keys`` columns."""
+    values = [list(row) for row in rows]
+    texts = [[cell(v) for v in row] for row in values]
+    numeric = [
+        any(_numeric(r[i]) for r in values) and all(_numeric(r[i]) or r[i] is None for r in values)
+        for i in range(len(headers))
+    ]
+    widths = []
+    for i, h in enumerate(headers):
+        natural = max(cell_len(h), *(cell_len(r[i]) for r in texts))
+        wraps = not numeric[i] and i >= keys
+        widths.append((min(natural, TEXT_COLUMN_AT_LEAST) if wraps else natural) + 2)
+    groups: list[list[int]] = []
+    current, used = list(range(keys)), sum(widths[:keys])
+    for i in range(keys, len(headers)):
+        if used + widths[i] > out.width and len(current) > keys:
+            groups.append(current)
+            current, used = list(range(keys)), sum(widths[:keys])
+        current.append(i)
+        used += widths[i]
+    groups.append(current)
+    for n, group in enumerate(groups):
+        table = Table(
+            box=box.SIMPLE_HEAD,
+            title=escape(title) if title and n == 0 else None,
+            title_justify="left",
+            pad_edge=False,
+        )
+        for i in group:
+            table.add_column(
+                escape(headers[i]),
+                justify="right" if numeric[i] else "left",
+                overflow="fold",
+                no_wrap=i < keys,  # kept whole (an id to copy); the other columns give way
+            )
+        for r in texts:
+            table.add_row(*(escape(r[i]) for i in group))
+        out.print(table)

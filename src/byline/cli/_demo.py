@@ -6,12 +6,11 @@ import contextlib
 from pathlib import Path
 
 import typer
-from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Column, Table
 
 from byline.cli._app import app, emit_json, err, fail, out
+from byline.cli._common import print_table
 from byline.cli._demo_stream import stream_stage
 from byline.service import (
     DemoGraph,
@@ -24,6 +23,7 @@ from byline.service import (
     WeekReport,
     demo_access,
     demo_now,
+    demo_receiver,
     demo_snapshot_dir,
     load_policy,
     open_services,
@@ -197,10 +197,10 @@ def render_evaluations(report: DemoReport, steps: list[DemoStep], seed: int, wor
         f"({report.synth_seconds:.1f}s): {escape(str(report.snapshot))}",
         highlight=False,
     )
-    out.print(evaluations_table(steps))
+    render_evaluations_table(steps)
     for step in steps:
         out.print(f"  {step.date.as_of.isoformat()}  {escape(step.date.label)}", highlight=False)
-    out.print(categories_table(steps[-1].summary))
+    render_categories(steps[-1].summary)
     held = all(s.floor_violations == 0 for s in steps)
     out.print(
         ("[green]Threshold promise held[/]" if held else "[red]Threshold promise BROKEN[/]")
@@ -213,25 +213,24 @@ def render_evaluations(report: DemoReport, steps: list[DemoStep], seed: int, wor
     )
 
 
-def categories_table(last: EvaluationSummary) -> Table:
+def render_categories(last: EvaluationSummary) -> None:
     """An evaluation's accounts at or above a threshold, by category."""
-    cats = Table(
-        "category",
-        "required",
-        "waiting",
-        "out of scope",
-        title_justify="left",
-        title=f"At or above a threshold on {last.as_of.isoformat()}, by category",
-    )
+    rows = []
     for category, counts in sorted(last.by_category.items()):
         excluded = counts.get("category_out_of_scope", 0) + counts.get("kind_not_subject", 0)
-        cats.add_row(
-            category,
-            f"{counts.get('required', 0):,}",
-            f"{counts.get('phase_not_started', 0):,}",
-            f"{excluded:,}",
+        rows.append(
+            (
+                category,
+                counts.get("required", 0),
+                counts.get("phase_not_started", 0),
+                excluded,
+            )
         )
-    return cats
+    print_table(
+        ("category", "required", "waiting", "out of scope"),
+        rows,
+        title=f"At or above a threshold on {last.as_of.isoformat()}, by category",
+    )
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -299,12 +298,25 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
             "cycle) and runs in real time. Ctrl-C stops.",
             highlight=False,
         )
+        say(
+            "Webhooks go out as they become due, to the demo platform's receiver (it logs them"
+            f" in {escape(str(workdir))}/webhooks-received.jsonl; deliveries at"
+            f" {base}/console/{access.platform}/admin/webhooks).",
+            highlight=False,
+        )
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         )
+        receiver = demo_receiver(floor, policy, workdir)
+        worker = floor.webhooks.worker().start()
         # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal it handled
-        with contextlib.suppress(KeyboardInterrupt):
-            server.run()
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                server.run()
+        finally:
+            worker.stop()
+            if receiver is not None:
+                receiver.close()
     finally:
         floor.close()
     out.print("Stopped. The data stays in " + escape(str(workdir)) + " until the next run.")
@@ -330,54 +342,29 @@ FUNNEL = (
     "released",
     "withdrawn",
 )
-SHORT = {
-    "notified": "notif.",
-    "submitted": "subm.",
-    "rejected": "rej.",
-    "verified": "verif.",
-    "disclosed": "discl.",
-    "overdue": "overdue",
-    "refused": "refused",
-    "appealed": "appeal",
-    "exempted": "exempt",
-    "released": "released",
-    "withdrawn": "withdr.",
-}
 
 
 def render_programme(sim: SimulationReport, workdir: Path) -> None:
-    headers = (
-        "week of",
-        "req'd",
-        "opened",
-        *(SHORT.get(f, f) for f in FUNNEL),
-        "restr.",
-        "labels",
-        "hooks",
-    )
-    table = Table(
-        *(
-            Column(h, no_wrap=True, justify="left" if i == 0 else "right")
-            for i, h in enumerate(headers)
-        ),
-        box=box.SIMPLE_HEAD,
-        title="The programme, cycle by cycle: cases by state after each weekly cycle and the "
-        "week's creators and reviewers (restr. = accounts under restriction, hooks = webhooks "
-        "delivered)",
-        title_justify="left",
-    )
-    for week in sim.weeks:
-        opened = week.cycle.actions.get("case:opened", 0)
-        table.add_row(
-            week.as_of.isoformat(),
-            f"{week.cycle.evaluation.get('required', 0):,}",
-            f"{opened:,}",
-            *(f"{week.funnel.get(s, 0):,}" for s in FUNNEL),
-            f"{week.restricted:,}",
-            f"{week.labels_live:,}",
-            f"{week.delivered:,}",
+    headers = ("week of", "required", "opened", *FUNNEL, "restricted", "labels", "webhooks")
+    rows = [
+        (
+            week.as_of,
+            week.cycle.evaluation.get("required", 0),
+            week.cycle.actions.get("case:opened", 0),
+            *(week.funnel.get(s, 0) for s in FUNNEL),
+            week.restricted,
+            week.labels_live,
+            week.delivered,
         )
-    out.print(table)
+        for week in sim.weeks
+    ]
+    print_table(
+        headers,
+        rows,
+        title="The programme, cycle by cycle: cases by state after each weekly cycle and the"
+        " week's creators and reviewers (restricted = accounts under restriction, webhooks ="
+        " webhooks delivered that week)",
+    )
     totals: dict[str, int] = {}
     for week in sim.weeks:
         for key, n in week.creator_actions.items():
@@ -395,7 +382,7 @@ def render_programme(sim: SimulationReport, workdir: Path) -> None:
         )
         + f"; webhooks: {sim.webhook.get('received', 0):,} received, "
         f"{sim.webhook.get('duplicates', 0)} duplicates, {sim.webhook.get('rejected', 0)} "
-        "rejected"
+        f"rejected (the platform's log: {escape(str(workdir))}/webhooks-received.jsonl)"
     )
     db = workdir / "byline.db"
     out.print(
@@ -428,37 +415,41 @@ def programme_json(sim: SimulationReport | None) -> dict[str, object] | None:
     }
 
 
-def evaluations_table(steps: list[DemoStep]) -> Table:
+def render_evaluations_table(steps: list[DemoStep]) -> None:
     tiers = list(steps[0].summary.by_tier) if steps else []
     short = [t.split(".", 1)[-1] for t in tiers]
-    table = Table(
-        "as of",
-        "required",
-        *short,
-        "waiting",
-        "out of scope",
-        "new",
-        "no longer",
-        "rejected",
-        "below floor",
-        "s",
-        title="Evaluations",
-        title_justify="left",
-    )
+    rows = []
     for step in steps:
         s = step.summary
         diff = s.diff
         outcome = s.by_outcome
-        table.add_row(
-            s.as_of.isoformat(),
-            f"{s.required:,}",
-            *(f"{s.by_tier[t]:,}" for t in tiers),
-            f"{outcome['phase_not_started']:,}",
-            f"{outcome['category_out_of_scope'] + outcome['kind_not_subject']:,}",
-            f"{diff.newly_required:,}" if diff else "-",
-            f"{diff.no_longer_required:,}" if diff else "-",
-            f"{s.rejected:,}",
-            str(step.floor_violations),
-            f"{sum(s.seconds.values()):.1f}",
+        rows.append(
+            (
+                s.as_of,
+                s.required,
+                *(s.by_tier[t] for t in tiers),
+                outcome["phase_not_started"],
+                outcome["category_out_of_scope"] + outcome["kind_not_subject"],
+                diff.newly_required if diff else None,
+                diff.no_longer_required if diff else None,
+                s.rejected,
+                step.floor_violations,
+                f"{sum(s.seconds.values()):.1f}",
+            )
         )
-    return table
+    print_table(
+        (
+            "as of",
+            "required",
+            *short,
+            "waiting",
+            "out of scope",
+            "new",
+            "no longer",
+            "rejected",
+            "below floor",
+            "s",
+        ),
+        rows,
+        title="Evaluations",
+    )

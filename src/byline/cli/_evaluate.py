@@ -7,10 +7,9 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from byline.cli._app import app, emit_json, fail, out
-from byline.cli._common import SparkConfOption, SparkMasterOption
+from byline.cli._app import app, emit_json, err, fail, out
+from byline.cli._common import SparkConfOption, SparkMasterOption, print_table
 from byline.cli._progress import engine_progress
 from byline.service import (
     DiffError,
@@ -22,6 +21,11 @@ from byline.service import (
     SnapshotError,
     SparkOptions,
     evaluate_snapshot,
+)
+
+REJECTED_EXIT = 3  # the evaluation ran and wrote its outputs, but some rows were rejected
+AllowRejectsOption = typer.Option(
+    False, "--allow-rejects", help=f"Exit 0 even when rows were rejected (else {REJECTED_EXIT})."
 )
 
 
@@ -71,8 +75,11 @@ def evaluate(
         None, "--table", help="With --engine spark: a table of the session's catalog (db.name)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    allow_rejects: bool = AllowRejectsOption,
 ) -> None:
-    """Decide every account of SNAPSHOT under a policy on a date."""
+    """Decide every account of SNAPSHOT under a policy on a date. Exit status: 0 when every row
+    was accepted; 3 when any was rejected (outputs written all the same, rejects.csv says why;
+    --allow-rejects: 0); 1 when an input cannot be read or an output written; 2: a bad option."""
     try:
         settings = EngineSettings(
             memory_limit=memory_limit,
@@ -101,10 +108,23 @@ def evaluate(
         raise _bad_option(exc) from exc
     except (SnapshotError, PolicyFileError, DiffError, OutputError) as exc:
         fail(escape(str(exc)))
+    _said(result.summary, out_dir, as_json, allow_rejects)
+
+
+def _said(summary: EvaluationSummary, out_dir: Path, as_json: bool, allow_rejects: bool) -> None:
+    """The summary (JSON or words), then exit 3 if rows were rejected (unless allowed)."""
     if as_json:
-        emit_json(result.summary.as_dict())
+        emit_json(summary.as_dict())
+    else:
+        render_written(summary, out_dir)
+    if not summary.rejected or allow_rejects:
         return
-    render_written(result.summary, out_dir)
+    err.print(
+        f"{summary.rejected:,} of {summary.read:,} rows rejected (see"
+        f" {escape(str(out_dir))}/rejects.csv): exit {REJECTED_EXIT}; --allow-rejects accepts them",
+        highlight=False,
+    )
+    raise typer.Exit(REJECTED_EXIT)
 
 
 def render_written(summary: EvaluationSummary, out_dir: Path) -> None:
@@ -135,14 +155,8 @@ def render_summary(summary: EvaluationSummary) -> None:
         f"[bold]{s.policy_id} {s.policy_version}[/] as of {s.as_of.isoformat()}: "
         f"read {s.read:,} = accepted {s.accepted:,} + rejected {s.rejected:,}"
     )
-    table = Table("outcome", "accounts", box=None)
-    for outcome, n in s.by_outcome.items():
-        table.add_row(outcome, f"{n:,}")
-    out.print(table)
-    tiers = Table("tier", "required", box=None)
-    for tier, n in s.by_tier.items():
-        tiers.add_row(tier, f"{n:,}")
-    out.print(tiers)
+    print_table(("outcome", "accounts"), s.by_outcome.items())
+    print_table(("tier", "required"), s.by_tier.items())
     if s.diff is not None:
         out.print(
             "Changes since the previous evaluation: "

@@ -3,6 +3,7 @@ database, the key ring, erasure. Every command calls one service."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 
 import typer
@@ -17,6 +18,7 @@ from byline.cli._common import (
     PlatformOption,
     as_actor,
     audit_app,
+    cell,
     code_option,
     db_app,
     errors_as_lines,
@@ -24,6 +26,7 @@ from byline.cli._common import (
     name_app,
     outbox_app,
     platform_of,
+    print_table,
     services,
     when,
 )
@@ -125,13 +128,14 @@ def outbox_list(
     if as_json:
         emit_json(data.as_dict())
         return
-    out.print(f"backlog: {data.backlog.as_dict()}")
-    for m in data.messages:
-        out.print(
-            f"{m['message_id'][:8]}  {escape(m['platform']):<12} {m['topic']:<12} "
-            f"{escape(str(m['account_id']))}  {m['status']}",
-            highlight=False,
-        )
+    out.print(f"backlog: {escape(cell(data.backlog.as_dict()))}", highlight=False)
+    print_table(
+        ("message", "platform", "topic", "account", "status"),
+        [
+            (m["message_id"][:8], m["platform"], m["topic"], m["account_id"], m["status"])
+            for m in data.messages
+        ],
+    )
 
 
 @outbox_app.command("deliver")
@@ -154,6 +158,81 @@ def outbox_deliver(
         emit_json(asdict(stats))
         return
     out.print(", ".join(f"{k} {v}" for k, v in asdict(stats).items()))
+
+
+@outbox_app.command("run")
+def outbox_run(
+    db: str | None = DbOption,
+    interval: float = typer.Option(
+        2.0, "--interval", min=0.1, help="Seconds between passes over what is due."
+    ),
+    timeout: float = typer.Option(
+        10.0, "--timeout", min=0.01, help="Seconds to wait for an endpoint's answer."
+    ),
+) -> None:
+    """Deliver the outbox until stopped (Ctrl-C or SIGTERM): a pass over what is due every
+    --interval seconds, a failed delivery retried after its backoff (10 s doubling to 10 min,
+    never dropped). For a server started with `byline serve --no-dispatch`; several may run."""
+    import signal
+
+    worker = services(db, keys=False).webhooks.worker(interval, timeout)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop(0))
+    out.print(f"delivering the outbox every {interval:g}s; Ctrl-C stops", highlight=False)
+    with contextlib.suppress(KeyboardInterrupt):
+        worker.run()
+    t = worker.totals
+    out.print(
+        f"stopped: {t.passes} passes, {t.attempted} attempted, {t.delivered} delivered,"
+        f" {t.failed} failed",
+        highlight=False,
+    )
+
+
+@outbox_app.command("rotate-secret")
+def outbox_rotate_secret(
+    endpoint_id: str,
+    secret: str | None = typer.Option(
+        None,
+        "--secret",
+        envvar="BYLINE_WEBHOOK_SECRET",
+        help="The new secret (default: a whsec_ one is generated and printed once).",
+    ),
+    keep_old_hours: float = typer.Option(
+        24.0,
+        "--keep-old-hours",
+        min=0,
+        help="Hours the previous secret keeps signing beside the new one.",
+    ),
+    actor: str = ActorOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Rotate an endpoint's signing secret (audited). Until --keep-old-hours have passed every
+    delivery carries a signature by each secret, so the platform can switch at its pace."""
+    floor = services(db, keys=False, webhooks=False)
+    with errors_as_lines():
+        try:
+            rotated = floor.webhooks.rotate_secret(
+                endpoint_id, actor=actor, secret=secret, keep_previous_s=keep_old_hours * 3600
+            )
+        except ValueError as exc:
+            fail(escape(str(exc)), code=2)
+    if as_json:
+        emit_json(
+            {
+                "endpoint_id": rotated.endpoint_id,
+                "previous_until": rotated.previous_until.isoformat(),
+                **({"secret": rotated.secret} if rotated.generated else {}),
+            }
+        )
+        return
+    out.print(
+        f"endpoint {endpoint_id}: the previous secret signs too until"
+        f" {rotated.previous_until:%Y-%m-%d %H:%M} UTC",
+        highlight=False,
+    )
+    if rotated.generated:
+        out.print(f"secret (shown once): {rotated.secret}", highlight=False)
 
 
 @outbox_app.command("add-endpoint")
@@ -209,11 +288,9 @@ def outbox_endpoints(
         return
     for e in endpoints:
         state = "active" if e.active else "disabled"
-        out.print(
-            f"{e.endpoint_id}  {escape(e.platform):<12} {state:<8} {escape(e.url)}  "
-            f"{','.join(e.topics)}",
-            highlight=False,
-        )
+        out.print(f"{e.endpoint_id}  {escape(e.platform)}  {state}", highlight=False)
+        out.print(f"  {escape(e.url)}", highlight=False, soft_wrap=True)  # whole, to copy
+        out.print(f"  topics: {', '.join(e.topics)}", highlight=False)
 
 
 def _set_endpoint(

@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from byline.cli._app import emit_json, fail, out, policy_app
-from byline.service import PolicyFileError, load_policy, preset_names
+from byline.cli._app import emit_json, err, fail, out, policy_app
+from byline.service import PolicyFileError, below_pledged_floor, load_policy, preset_names
 from byline.words import LANGUAGES, explain, one_line
 
 
@@ -41,7 +41,9 @@ def check(
     file: Path = typer.Argument(..., help="A policy file (TOML)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Validate a policy file: a one-line summary, or every problem with file, line and field."""
+    """Validate a policy file: a one-line summary, or every problem with file, line and field.
+    A floor below the one its platform pledged (as the presets record it) is valid, with a
+    warning naming the pledge."""
     if not file.is_file():
         fail(f"{file}: no such file")
     try:
@@ -60,6 +62,7 @@ def check(
             )
             raise typer.Exit(1) from None
         fail(escape(str(exc)))
+    warnings = [str(w) for w in below_pledged_floor(policy)]
     if as_json:
         emit_json(
             {
@@ -68,10 +71,14 @@ def check(
                 "id": policy.id,
                 "version": policy.version,
                 "summary": one_line(policy),
+                "warnings": warnings,
             }
         )
         return
-    out.print(f"{escape(str(file))}: valid — {escape(one_line(policy))}", highlight=False)
+    summary = f"{escape(str(file))}: valid — {escape(one_line(policy))}"
+    out.print(summary, highlight=False, soft_wrap=True)  # one line, for scripts to read
+    for warning in warnings:  # valid all the same: a platform may change its rule
+        err.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 @policy_app.command("show")

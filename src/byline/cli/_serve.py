@@ -20,8 +20,15 @@ def serve(
     workers: int = typer.Option(
         1, "--workers", min=1, help="Processes; share rate limits with BYLINE_REDIS_URL."
     ),
+    dispatch: bool = typer.Option(
+        True,
+        "--dispatch/--no-dispatch",
+        help="Deliver the outbox in the background (default); --no-dispatch leaves it to a"
+        " separate `byline outbox run`.",
+    ),
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs and /openapi.json)."""
+    """Serve the HTTP API and the console (OpenAPI at /docs and /openapi.json), and deliver
+    the outbox's webhooks in the background as they become due."""
     import os
 
     import uvicorn
@@ -30,16 +37,23 @@ def serve(
         os.environ["BYLINE_DB"] = db
     os.environ["BYLINE_WORKERS"] = str(workers)  # each worker's share of a limit without Redis
     with errors_as_lines():
-        open_services(db, keys=False).close()  # migrate once before workers start
-    uvicorn.run(
-        "byline.web:app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
+        floor = open_services(db, keys=False)  # migrate once before workers start
+    # one dispatcher for the server, however many processes answer requests
+    worker = floor.webhooks.worker().start() if dispatch else None
+    try:
+        uvicorn.run(
+            "byline.web:app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        if worker is not None:
+            worker.stop()
+        floor.close()
 
 
 @api_key_app.command("create")

@@ -185,6 +185,14 @@ def webhooks_page(platform: str, viewer: Admin) -> HTMLResponse:
     )
 
 
+@router.get(PREFIX + "/{platform}/admin/webhooks/deliveries")
+def webhook_deliveries(platform: str, viewer: Admin) -> HTMLResponse:
+    """The delivery log alone: the webhooks page fetches it every few seconds, so deliveries
+    show as they happen."""
+    log = viewer.services.webhooks.deliveries(platform, 50)
+    return render(viewer, "admin_webhooks_log.html", section="webhooks", log=log)
+
+
 @router.post(PREFIX + "/{platform}/admin/webhooks")
 async def add_webhook(platform: str, request: Request, viewer: Admin) -> Response:
     form = await form_of(request, viewer)

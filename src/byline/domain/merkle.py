@@ -158,7 +158,7 @@ class Tree:
         level = 0
         # A level that now holds an even number of nodes has completed a node above it.
         while len(self._levels[level]) // HASH_BYTES % 2 == 0:
-            pair = self._levels[level][-2 * HASH_BYTES :]
+            pair = bytes(self._levels[level][-2 * HASH_BYTES :])
             if level + 1 == len(self._levels):
                 self._levels.append(bytearray())
             self._levels[level + 1] += node_hash(pair[:HASH_BYTES], pair[HASH_BYTES:])

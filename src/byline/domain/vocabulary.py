@@ -123,6 +123,7 @@ class AuditAction(StrEnum):
     WEBHOOK_REGISTERED = "webhook:registered"
     WEBHOOK_DISABLED = "webhook:disabled"
     WEBHOOK_ENABLED = "webhook:enabled"
+    WEBHOOK_SECRET_ROTATED = "webhook:secret_rotated"
     CYCLE_STARTED = "cycle:started"
     CYCLE_FINISHED = "cycle:finished"
 

@@ -20,6 +20,7 @@ from byline.outbox._endpoints import (
     list_endpoints,
     new_secret,
     register_endpoint,
+    rotate_secret,
 )
 from byline.outbox._errors import AddressRefused, DeliveryError, PersonalDataError, SignatureError
 from byline.outbox._listing import Backlog, backlog, list_messages
@@ -29,8 +30,14 @@ from byline.outbox._signing import (
     MESSAGE_ID_HEADER,
     SIGNATURE_HEADER,
     TOPIC_HEADER,
+    WEBHOOK_ID_HEADER,
+    WEBHOOK_SIGNATURE_HEADER,
+    WEBHOOK_TIMESTAMP_HEADER,
     sign,
+    signing_key,
+    standard_headers,
     verify_signature,
+    verify_standard,
 )
 from byline.outbox._sinks import DEFAULT_TIMEOUT_S, HttpSink, WebhookSink
 from byline.outbox._vocabulary import DeliveryStatus, MessageStatus, Topic
@@ -41,6 +48,9 @@ __all__ = [
     "MESSAGE_ID_HEADER",
     "SIGNATURE_HEADER",
     "TOPIC_HEADER",
+    "WEBHOOK_ID_HEADER",
+    "WEBHOOK_SIGNATURE_HEADER",
+    "WEBHOOK_TIMESTAMP_HEADER",
     "AddressRefused",
     "AllowList",
     "Backlog",
@@ -76,6 +86,10 @@ __all__ = [
     "new_secret",
     "not_public",
     "register_endpoint",
+    "rotate_secret",
     "sign",
+    "signing_key",
+    "standard_headers",
     "verify_signature",
+    "verify_standard",
 ]

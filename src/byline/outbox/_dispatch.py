@@ -15,7 +15,12 @@ now, and an address no longer allowed (DNS rebinding to a private or metadata ad
 sent to; the attempt is recorded as failed with the reason and retried on the same backoff.
 The sink connects to the very address that was checked.
 
-Time is passed in (``now``), never read here. The HTTP call happens outside any transaction;
+Every request carries ``Byline-Signature`` and the Standard Webhooks headers, signed with each of
+the endpoint's active secrets (two while a secret rotates).
+
+Time is passed in (``now``), never read here; the signatures' timestamp is ``now`` too, unless a
+``stamp`` clock is given (the time the request really leaves, for a run on simulated time whose
+receiver checks signatures against the wall clock). The HTTP call happens outside any transaction;
 claiming a batch and recording each attempt are short transactions of their own. A claimed
 delivery is leased (its ``next_attempt_at`` moved ``lease_s`` ahead) so that a second
 dispatcher does not send it at the same time, and a dispatcher that dies mid-batch leaves
@@ -27,14 +32,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
 
 from byline.outbox._addresses import WebhookGuard
+from byline.outbox._endpoints import active_secrets
 from byline.outbox._errors import AddressRefused, DeliveryError
-from byline.outbox._signing import MESSAGE_ID_HEADER, SIGNATURE_HEADER, TOPIC_HEADER, sign
+from byline.outbox._signing import (
+    MESSAGE_ID_HEADER,
+    SIGNATURE_HEADER,
+    TOPIC_HEADER,
+    sign,
+    standard_headers,
+)
 from byline.outbox._sinks import WebhookSink
 from byline.outbox._tables import outbox, webhook_deliveries, webhook_endpoints
 from byline.outbox._vocabulary import DeliveryStatus
@@ -57,7 +70,7 @@ class _Due:
     message_id: str
     attempts: int
     url: str
-    secret: str = field(repr=False)
+    secrets: tuple[str, ...] = field(repr=False)
     topic: str
     body: bytes
 
@@ -107,6 +120,7 @@ class Dispatcher:
         jitter: float = 0.0,
         rng: random.Random | None = None,
         guard: WebhookGuard | None = None,
+        stamp: Callable[[], dt.datetime] | None = None,
     ) -> None:
         if batch < 1 or base_delay_s <= 0 or max_delay_s < base_delay_s or lease_s <= 0:
             raise ValueError("batch >= 1, 0 < base_delay_s <= max_delay_s and lease_s > 0")
@@ -122,6 +136,8 @@ class Dispatcher:
         self._rng = rng or random.Random()
         # where webhooks may go (default: public addresses only, resolved by the system)
         self.guard = guard or WebhookGuard()
+        # when a request leaves, for its signatures' timestamp (default: the run's ``now``)
+        self.stamp = stamp
 
     def retry_delay(self, attempts: int) -> dt.timedelta:
         """How long to wait after the ``attempts``-th failed attempt."""
@@ -164,6 +180,8 @@ class Dispatcher:
                 o.c.payload,
                 e.c.url,
                 e.c.secret,
+                e.c.previous_secret,
+                e.c.previous_secret_until,
             )
             .join(o, o.c.message_id == d.c.message_id)
             .join(e, and_(e.c.endpoint_id == d.c.endpoint_id, e.c.platform == o.c.platform))
@@ -182,7 +200,9 @@ class Dispatcher:
                 message_id=row.message_id,
                 attempts=row.attempts,
                 url=row.url,
-                secret=row.secret,
+                secrets=active_secrets(
+                    row.secret, row.previous_secret, row.previous_secret_until, now
+                ),
                 topic=row.topic,
                 body=encode_message(
                     message_id=row.message_id,
@@ -204,11 +224,13 @@ class Dispatcher:
         return due
 
     def _send(self, item: _Due, now: dt.datetime) -> tuple[int | None, str | None]:
+        sent_at = self.stamp() if self.stamp is not None else now
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: sign(item.secret, now, item.body),
+            SIGNATURE_HEADER: sign(item.secrets, sent_at, item.body),
             MESSAGE_ID_HEADER: item.message_id,
             TOPIC_HEADER: item.topic,
+            **standard_headers(item.secrets, item.message_id, sent_at, item.body),
         }
         try:
             destination = self.guard.destination(item.url)

@@ -5,6 +5,7 @@ An endpoint belongs to one platform and receives only that platform's messages.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 import uuid
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from byline.outbox._addresses import check_url
 from byline.outbox._messages import check_platform
+from byline.outbox._signing import STANDARD_PREFIX, signing_key
 from byline.outbox._tables import webhook_endpoints
 from byline.outbox._vocabulary import Topic
 
@@ -33,11 +35,38 @@ class Endpoint:
     active: bool
     created_at: dt.datetime
     secret: str = field(repr=False)
+    previous_secret: str | None = field(default=None, repr=False)
+    previous_secret_until: dt.datetime | None = None
+
+    def signing_secrets(self, now: dt.datetime) -> tuple[str, ...]:
+        """The secrets a message sent at ``now`` is signed with: the current one, and the one
+        it replaces while the rotation lasts."""
+        return active_secrets(self.secret, self.previous_secret, self.previous_secret_until, now)
+
+
+def active_secrets(
+    secret: str, previous: str | None, until: dt.datetime | None, now: dt.datetime
+) -> tuple[str, ...]:
+    """``secret``, and ``previous`` too if it still signs at ``now`` (before ``until``)."""
+    if previous and until is not None and now < until:
+        return (secret, previous)
+    return (secret,)
 
 
 def new_secret() -> str:
-    """A fresh signing secret (256 random bits, URL-safe text)."""
-    return secrets.token_urlsafe(32)
+    """A fresh signing secret in the Standard Webhooks form: ``whsec_`` and 32 random bytes in
+    base64 (the bytes are the key)."""
+    return STANDARD_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def check_secret(secret: str) -> None:
+    """``ValueError`` for a secret of the wrong length, or a ``whsec_`` one that is not base64
+    of at least 16 bytes."""
+    if not MIN_SECRET_LENGTH <= len(secret) <= _MAX_SECRET_LENGTH:
+        raise ValueError(
+            f"endpoint secret must be {MIN_SECRET_LENGTH} to {_MAX_SECRET_LENGTH} characters"
+        )
+    signing_key(secret)
 
 
 def register_endpoint(
@@ -60,10 +89,7 @@ def register_endpoint(
     check_url(url)  # its form; where it leads is checked by the service, before this transaction
     if len(url) > _MAX_URL_LENGTH:
         raise ValueError(f"endpoint url is longer than {_MAX_URL_LENGTH} characters")
-    if not MIN_SECRET_LENGTH <= len(secret) <= _MAX_SECRET_LENGTH:
-        raise ValueError(
-            f"endpoint secret must be {MIN_SECRET_LENGTH} to {_MAX_SECRET_LENGTH} characters"
-        )
+    check_secret(secret)
     wanted = sorted({Topic(t) for t in topics})
     if not wanted:
         raise ValueError("an endpoint subscribes to at least one topic")
@@ -113,7 +139,31 @@ def _endpoint(row: Row[Any]) -> Endpoint:
         active=bool(row.active),
         created_at=row.created_at,
         secret=row.secret,
+        previous_secret=row.previous_secret,
+        previous_secret_until=row.previous_secret_until,
     )
+
+
+def rotate_secret(
+    conn: Connection, endpoint_id: str, secret: str, *, keep_previous_until: dt.datetime
+) -> bool:
+    """Give an endpoint a new secret; the one it replaces keeps signing beside it until
+    ``keep_previous_until`` (pass the rotation's time to drop it at once). False if there is
+    no such endpoint."""
+    check_secret(secret)
+    current = get_endpoint(conn, endpoint_id)
+    if current is None:
+        return False
+    conn.execute(
+        update(webhook_endpoints)
+        .where(webhook_endpoints.c.endpoint_id == endpoint_id)
+        .values(
+            secret=secret,
+            previous_secret=current.secret,
+            previous_secret_until=keep_previous_until,
+        )
+    )
+    return True
 
 
 def deactivate_endpoint(conn: Connection, endpoint_id: str) -> bool:

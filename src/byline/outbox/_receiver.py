@@ -1,12 +1,15 @@
 """``WebhookReceiver``: a real webhook receiver on 127.0.0.1, for tests and demos.
 
-It is what a careful platform would run: it checks every request's signature with the shared
-secret, refuses stale or tampered ones, and remembers each ``Byline-Message-Id`` it has taken,
-so a message delivered twice is recognised as a duplicate (and acknowledged again, so that the
+It is what a careful platform would run: it checks every request's two signatures
+(``Byline-Signature`` and the Standard Webhooks ``webhook-signature``) with the shared secret,
+refuses stale or tampered ones, and remembers each ``Byline-Message-Id`` it has taken, so a
+message delivered twice is recognised as a duplicate (and acknowledged again, so that the
 sender stops). It can be switched down (answers 503 without looking), can lose acks (takes
 a message, then answers 500, as if the response never reached the sender) and can be slow
 (takes a message, then waits before answering, past a sender's timeout). Give it a ``port`` to
 stop it and start it again at the same URL (an endpoint that is down: nothing listens).
+
+Given a ``log`` file, it appends each request it takes (headers and body) as one JSON line.
 
     with WebhookReceiver(secret) as receiver:
         register_endpoint(conn, receiver.url, secret, ["notice"], at=now)
@@ -21,9 +24,10 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -33,7 +37,9 @@ from byline.outbox._signing import (
     MESSAGE_ID_HEADER,
     SIGNATURE_HEADER,
     TOPIC_HEADER,
+    WEBHOOK_ID_HEADER,
     verify_signature,
+    verify_standard,
 )
 
 Clock = Callable[[], dt.datetime]
@@ -52,6 +58,7 @@ class Received:
     message: dict[str, Any]  # the whole body: id, topic, created_at, account_id, case_id, payload
     headers: dict[str, str]
     seen: int  # 1 the first time this message id arrives, 2 the second, ...
+    body: bytes = b""  # the request's body as sent (what the signatures cover)
 
     @property
     def duplicate(self) -> bool:
@@ -77,18 +84,24 @@ class WebhookReceiver:
 
     def __init__(
         self,
-        secret: str,
+        secret: str | Sequence[str],
         *,
         clock: Clock | None = None,
         tolerance_s: float = DEFAULT_TOLERANCE_S,
         path: str = "/webhooks",
         port: int = 0,
+        log: Path | None = None,
     ) -> None:
-        self.secret = secret
+        # the secret (or secrets: one of them must sign each request) it shares with the sender
+        self.secrets = (secret,) if isinstance(secret, str) else tuple(secret)
+        self.secret = self.secrets[0]
         self.clock: Clock = clock or _wall_clock
         self.tolerance_s = tolerance_s
         self.path = path
         self.port = port
+        # where each request taken is appended, as the platform would log it: one JSON line of
+        # its headers and body (the body as sent, so a signature can be checked again later)
+        self.log = log
         self._slow_s = 0.0
         self._slow_count = 0
         self._lock = threading.Lock()
@@ -247,8 +260,13 @@ class WebhookReceiver:
                     message=message,
                     headers=headers,
                     seen=self._seen[message_id],
+                    body=body,
                 )
             )
+            if self.log is not None:
+                line = {"headers": headers, "body": body.decode()}
+                with self.log.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps(line, ensure_ascii=False) + "\n")
             if self._acks_to_lose:
                 self._acks_to_lose -= 1
                 return 500, 0.0
@@ -265,16 +283,18 @@ class WebhookReceiver:
         lower = {k.lower(): v for k, v in headers.items()}
         if lower.get("content-type", "").split(";")[0].strip() != "application/json":
             return 415, "not application/json", None
-        try:
-            verify_signature(
-                self.secret,
-                lower.get(SIGNATURE_HEADER.lower()),
-                body,
-                self.clock(),
-                self.tolerance_s,
-            )
-        except SignatureError as exc:
-            return 401, str(exc), None
+        refusal = ""
+        for secret in self.secrets:  # a platform mid-rotation holds both secrets
+            try:
+                byline_header = lower.get(SIGNATURE_HEADER.lower())
+                verify_signature(secret, byline_header, body, self.clock(), self.tolerance_s)
+                verify_standard(secret, headers, body, self.clock(), self.tolerance_s)
+            except SignatureError as exc:
+                refusal = refusal or str(exc)
+                continue
+            break
+        else:
+            return 401, refusal, None
         try:
             message = json.loads(body)
         except ValueError:
@@ -284,6 +304,8 @@ class WebhookReceiver:
         # The headers are not signed; the body is. They must agree.
         if lower.get(MESSAGE_ID_HEADER.lower()) != message["id"]:
             return 400, f"{MESSAGE_ID_HEADER} does not match the signed body", None
+        if lower.get(WEBHOOK_ID_HEADER) != message["id"]:
+            return 400, f"{WEBHOOK_ID_HEADER} does not match the signed body", None
         if lower.get(TOPIC_HEADER.lower()) != message.get("topic"):
             return 400, f"{TOPIC_HEADER} does not match the signed body", None
         return 200, "", message

@@ -40,6 +40,9 @@ webhook_endpoints = Table(
     Column("platform", String(80), nullable=False, index=True, server_default=""),
     Column("url", String(500), nullable=False),
     Column("secret", String(200), nullable=False),
+    # while a secret rotates: the one it replaces, signing beside it until the given time
+    Column("previous_secret", String(200)),
+    Column("previous_secret_until", UtcDateTime),
     Column("topics", JSONValue, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),

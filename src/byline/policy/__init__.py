@@ -9,10 +9,13 @@ from byline.policy._loader import (
     preset_path,
     read_policy_source,
 )
+from byline.policy._pledges import BelowPledge, below_pledged_floor
 
 __all__ = [
+    "BelowPledge",
     "PolicyFileError",
     "Problem",
+    "below_pledged_floor",
     "load_policy",
     "parse_policy",
     "preset_names",

@@ -18,7 +18,13 @@ from byline.engine import (
     SnapshotError,
 )
 from byline.graph import CountReport, GraphFileError, GraphOutputError
-from byline.policy import PolicyFileError, load_policy, preset_names
+from byline.policy import (
+    BelowPledge,
+    PolicyFileError,
+    below_pledged_floor,
+    load_policy,
+    preset_names,
+)
 from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
 from byline.service._decisions import DecisionsRefused
@@ -51,12 +57,14 @@ from byline.service.dashboard import (
     Overview,
     TierRow,
 )
+from byline.service.delivery import DeliveryWorker, WorkerTotals
 from byline.service.demo import (
     DemoGraph,
     DemoReport,
     DemoStep,
     demo_access,
     demo_now,
+    demo_receiver,
     demo_snapshot_dir,
     run_demo,
     running_clock,
@@ -107,6 +115,7 @@ from byline.service.webhooks_admin import (
     EndpointSwitched,
     NoEndpoint,
     Registered,
+    SecretRotated,
     WebhookEndpoint,
     Webhooks,
 )
@@ -135,6 +144,7 @@ __all__ = [
     "Assignee",
     "AssignmentConflict",
     "Backlog",
+    "BelowPledge",
     "BulkOutcome",
     "CaseView",
     "Cases",
@@ -155,6 +165,7 @@ __all__ = [
     "DecisionsRefused",
     "DeliveryLog",
     "DeliveryStats",
+    "DeliveryWorker",
     "DemoGraph",
     "DemoReport",
     "DemoStep",
@@ -212,6 +223,7 @@ __all__ = [
     "Registered",
     "Reviews",
     "Role",
+    "SecretRotated",
     "Services",
     "Session",
     "SettingError",
@@ -233,10 +245,13 @@ __all__ = [
     "Webhooks",
     "WeekReport",
     "Worded",
+    "WorkerTotals",
+    "below_pledged_floor",
     "db_upgrade",
     "default_key_file",
     "demo_access",
     "demo_now",
+    "demo_receiver",
     "demo_snapshot_dir",
     "errors",
     "evaluate_snapshot",

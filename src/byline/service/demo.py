@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from byline import outbox
 from byline.domain.cases import CaseState
 from byline.domain.policy import Policy
 from byline.engine import EvaluationSummary, Progress, evaluate, floor_violations
@@ -23,7 +24,13 @@ from byline.policy import load_policy
 from byline.service._base import Clock
 from byline.service.access import Role, issue_creator_token
 from byline.service.floor import Services
-from byline.service.simulation import SimulationReport, WeekReport, simulate, weekly_dates
+from byline.service.simulation import (
+    SimulationReport,
+    WeekReport,
+    received_log,
+    simulate,
+    weekly_dates,
+)
 from byline.synth import write_graph, write_snapshot
 from byline.words import one_line
 
@@ -243,6 +250,31 @@ def demo_access(services: Services, policy: Policy) -> DemoAccess:
         else None
     )
     return DemoAccess(policy.id, staff, label_key, account, token, now)
+
+
+def demo_receiver(
+    services: Services, policy: Policy, workdir: Path
+) -> outbox.WebhookReceiver | None:
+    """The demo platform's webhook receiver, listening again (started) where the simulation's
+    listened, with its secret, so that what the served demo sends is taken, checked and logged
+    (``webhooks-received.jsonl``); None when there is no such endpoint or its port is taken now
+    (deliveries then wait and retry)."""
+    from urllib.parse import urlsplit
+
+    with services.deps.db.reading() as conn:
+        endpoints = outbox.list_endpoints(conn, platform=policy.id, active_only=True)
+    for endpoint in endpoints:
+        url = urlsplit(endpoint.url)
+        if url.hostname != "127.0.0.1" or url.port is None:
+            continue
+        receiver = outbox.WebhookReceiver(
+            endpoint.secret, path=url.path, port=url.port, log=received_log(workdir)
+        )
+        try:
+            return receiver.start()
+        except OSError:
+            return None
+    return None
 
 
 def demo_snapshot_dir(workdir: Path, platform: str) -> Path:

@@ -25,6 +25,7 @@ from byline.domain.vocabulary import (
     RejectionReason,
 )
 from byline.engine import accounts_between, drifted_snapshot
+from byline.service._base import wall_clock
 from byline.service.cycle import CycleReport, run_cycle
 from byline.service.programme import Actor, Programme
 from byline.store import sqlite_url
@@ -61,6 +62,11 @@ class SimulationReport:
     audit_entries: int = 0
     promise_breaches: int = 0
     webhook: dict[str, int] = field(default_factory=dict)
+
+
+def received_log(workdir: Path) -> Path:
+    """Where the demo platform's receiver logs each webhook it takes (headers and body)."""
+    return workdir / "webhooks-received.jsonl"
 
 
 def weekly_dates(policy: Policy, weeks_after: int = 6) -> list[dt.date]:
@@ -107,24 +113,21 @@ def simulate(
     purged: dict[str, int] = {}
     persona: dict[str, str] = {}
     secret = outbox.new_secret()
-    delivery_time = [clock_now[0]]  # the platform's clock, for checking signatures
+    delivery_time = [clock_now[0]]  # when the week's deliveries go out, in simulated time
+    # The receiver checks signatures against its wall clock, as a platform's would: the
+    # requests are real, so their signatures carry the real time they leave.
     with (
-        outbox.WebhookReceiver(secret, clock=lambda: delivery_time[0]) as receiver,
+        outbox.WebhookReceiver(secret, log=received_log(workdir)) as receiver,
         outbox.HttpSink() as sink,
     ):
         with db.transaction() as conn:
             outbox.register_endpoint(
-                conn,
-                policy.id,
-                receiver.url,
-                secret,
-                ["notice", "enforcement", "label"],
-                clock_now[0],
+                conn, policy.id, receiver.url, secret, list(outbox.Topic), clock_now[0]
             )
         # the demo's own receiver listens on loopback: its address is allowed, nothing else is
         host = outbox.check_url(receiver.url)[0]
         guard = outbox.WebhookGuard(outbox.AllowList.parse(host))
-        dispatcher = outbox.Dispatcher(db, sink, batch=500, guard=guard)
+        dispatcher = outbox.Dispatcher(db, sink, batch=500, guard=guard, stamp=wall_clock)
         for week, day in enumerate(weekly_dates(policy)):
             now = dt.datetime.combine(day, dt.time(), dt.UTC)
             clock_now[0] = now

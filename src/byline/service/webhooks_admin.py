@@ -13,6 +13,7 @@ from byline.domain.errors import CodedError
 from byline.domain.vocabulary import AuditAction
 from byline.service import limits
 from byline.service._base import Service
+from byline.service.delivery import DEFAULT_INTERVAL_S, DeliveryWorker
 from byline.store import Database
 
 TOPICS: tuple[str, ...] = tuple(t.value for t in outbox.Topic)
@@ -20,6 +21,7 @@ new_secret = outbox.new_secret
 AddressRefused = outbox.AddressRefused  # a webhook url that leads where it may not
 Backlog = outbox.Backlog  # how much the outbox holds and owes
 DeliveryStats = outbox.DeliveryStats  # what a delivery run did
+DEFAULT_SECRET_OVERLAP_S = 24 * 3600.0  # a rotated-out secret signs beside the new one a day
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,56 @@ def delivery_log(db: Database, platform: str, limit: int = 50) -> DeliveryLog:
 
 
 @dataclass(frozen=True)
+class SecretRotated:
+    """A rotation: the new secret (shown this once; ``generated``: Byline made it), and until
+    when the one it replaces keeps signing beside it."""
+
+    endpoint_id: str
+    platform: str
+    secret: str
+    generated: bool
+    previous_until: dt.datetime
+
+
+def rotate_endpoint_secret(
+    db: Database,
+    endpoint_id: str,
+    secret: str,
+    *,
+    keep_previous_s: float,
+    actor: str,
+    now: dt.datetime,
+    platform: str | None = None,
+) -> tuple[str, dt.datetime]:
+    """Give an endpoint ``secret``; the one it replaces signs beside it for ``keep_previous_s``
+    seconds more. Audited (never a secret). ``NoEndpoint`` when there is no such endpoint (of
+    ``platform``); ``ValueError`` for a bad secret or a negative overlap. Returns the endpoint's
+    platform and until when the previous secret signs."""
+    if keep_previous_s < 0:
+        raise ValueError("keep the previous secret for 0 seconds or more")
+    until = now + dt.timedelta(seconds=keep_previous_s)
+    with db.transaction() as conn:
+        endpoint = outbox.get_endpoint(conn, endpoint_id)
+        if endpoint is None or (platform is not None and endpoint.platform != platform):
+            raise NoEndpoint(f"no webhook endpoint {endpoint_id[:40]}", code="webhook_no_endpoint")
+        outbox.rotate_secret(conn, endpoint_id, secret, keep_previous_until=until)
+        audit.append(
+            conn,
+            audit.AuditEntry(
+                at=now,
+                actor=actor,
+                action=AuditAction.WEBHOOK_SECRET_ROTATED,
+                detail={
+                    "platform": endpoint.platform,
+                    "endpoint_id": endpoint_id,
+                    "previous_until": until.isoformat(),
+                },
+            ),
+        )
+    return endpoint.platform, until
+
+
+@dataclass(frozen=True)
 class Registered:
     """A new endpoint; its secret is shown this once (``generated``: Byline made it)."""
 
@@ -224,6 +276,39 @@ class Webhooks(Service):
     ) -> EndpointSwitched:
         return set_endpoint_active(
             self.db, endpoint_id, active, actor=actor, now=self.clock(), platform=platform
+        )
+
+    def rotate_secret(
+        self,
+        endpoint_id: str,
+        *,
+        actor: str,
+        secret: str | None = None,
+        keep_previous_s: float = DEFAULT_SECRET_OVERLAP_S,
+        platform: str | None = None,
+    ) -> SecretRotated:
+        """A new secret for an endpoint (generated when none is given); every delivery is signed
+        with both secrets for ``keep_previous_s`` seconds, so the platform can switch over."""
+        generated = not secret
+        secret = secret or outbox.new_secret()
+        tenant, until = rotate_endpoint_secret(
+            self.db,
+            endpoint_id,
+            secret,
+            keep_previous_s=keep_previous_s,
+            actor=actor,
+            now=self.clock(),
+            platform=platform,
+        )
+        return SecretRotated(endpoint_id, tenant, secret, generated, until)
+
+    def worker(
+        self, interval_s: float = DEFAULT_INTERVAL_S, timeout_s: float = outbox.DEFAULT_TIMEOUT_S
+    ) -> DeliveryWorker:
+        """A ``DeliveryWorker`` over this database: ``start`` it beside a server, or ``run`` it
+        (``byline outbox run``)."""
+        return DeliveryWorker(
+            self.db, self.deps.webhooks, self.clock, interval_s=interval_s, timeout_s=timeout_s
         )
 
     def deliveries(self, platform: str, limit: int = 50) -> DeliveryLog:

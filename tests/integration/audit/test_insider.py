@@ -58,7 +58,9 @@ def revealed(db_url: str, tmp_path: Path) -> str:
     )
     assert code == 0, said
     for account, name in (("alpha", "Chen Jing"), ("beta", "Wu Lei")):
-        code, said = cli("case", "submit", account, "--name-stdin", "--db", db_url, stdin=name)
+        code, said = cli(
+            "case", "submit", account, "--consent", "--name-stdin", "--db", db_url, stdin=name
+        )
         assert code == 0, said
         code, said = cli(
             "case", "reveal", account, "--actor", "mallory", "--reason", "review", "--db", db_url

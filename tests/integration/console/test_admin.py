@@ -173,6 +173,23 @@ def test_an_endpoint_with_a_generated_secret_and_its_delivery_log(console: Conso
     assert NAMES["star"] not in log
 
 
+def test_the_delivery_log_is_served_alone_for_its_live_refresh(console: Console) -> None:
+    """The webhooks page's log refreshes itself from its own URL: what was attempted since the
+    page was loaded shows without reloading it."""
+    admin = console.staff(Role.ADMIN)
+    page = f"{ADMIN}/webhooks"
+    console.post(admin, page, page, url="https://hooks.example/live", secret="", topics=["audit"])
+    loaded = admin.get(page).text
+    assert f'data-refresh="{page}/deliveries"' in loaded
+    part = admin.get(f"{page}/deliveries")
+    assert part.status_code == 200 and "<html" not in part.text
+    assert "HTTP 503" not in part.text
+    deliver_outbox(console.programme.db, sink=Refusing(), now=NOW, guard=console.programme.webhooks)
+    part = admin.get(f"{page}/deliveries").text
+    assert "HTTP 503" in part and "https://hooks.example/live" in part
+    assert NAMES["star"] not in part
+
+
 def test_a_bad_endpoint_is_refused_with_the_reason(console: Console) -> None:
     admin = console.staff(Role.ADMIN)
     page = f"{ADMIN}/webhooks"

@@ -47,6 +47,7 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/{platform}/admin/keys"): ADMIN,
     ("POST", "/console/{platform}/admin/keys/{key_id}/revoke"): ADMIN,
     ("GET", "/console/{platform}/admin/webhooks"): ADMIN,
+    ("GET", "/console/{platform}/admin/webhooks/deliveries"): ADMIN,
     ("POST", "/console/{platform}/admin/webhooks"): ADMIN,
     ("GET", "/console/{platform}/admin/policies"): ADMIN,
     ("POST", "/console/{platform}/admin/policies/shadow"): ADMIN,

@@ -19,6 +19,7 @@ from byline.outbox import (
     WebhookReceiver,
     encode_message,
     sign,
+    standard_headers,
 )
 
 BODY = encode_message(
@@ -38,6 +39,7 @@ def headers(changes: dict[str, str] | None = None, at: dt.datetime = T0) -> dict
         SIGNATURE_HEADER: sign(SECRET, at, BODY),
         MESSAGE_ID_HEADER: "m-1",
         TOPIC_HEADER: "notice",
+        **standard_headers(SECRET, "m-1", at, BODY),
     }
     return {**base, **(changes or {})}
 
@@ -68,6 +70,9 @@ def test_takes_a_signed_message_and_counts_repeats(
     [
         (BODY.replace(b"notified", b"disclosed"), {}, 401, "does not match"),
         (BODY, {SIGNATURE_HEADER: ""}, 401, "no signature"),
+        (BODY, {"webhook-signature": ""}, 401, "no standard webhook signature"),
+        (BODY, {"webhook-id": "m-2"}, 401, "does not match"),
+        (BODY, {"webhook-timestamp": "1"}, 401, "stale signature timestamp"),
         (BODY, {MESSAGE_ID_HEADER: "m-2"}, 400, "Byline-Message-Id does not match"),
         (BODY, {TOPIC_HEADER: "label"}, 400, "Byline-Topic does not match"),
         (BODY, {"Content-Type": "text/plain"}, 415, "not application/json"),

@@ -132,3 +132,38 @@ def _two_open_cases_refused(engine: Engine) -> None:
         conn.execute(text(row), {"id": "c2", "at": at})
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM cases"))
+
+
+def test_webhook_secret_rotation_columns_come_and_go_with_their_rows(fresh_url: str) -> None:
+    """0016 adds the previous secret and until when it signs (NULL for endpoints already
+    there: no rotation under way); its downgrade drops them, keeping every endpoint."""
+    engine = make_engine(fresh_url)
+    at = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    endpoint = (
+        "INSERT INTO webhook_endpoints (endpoint_id, platform, url, secret, topics, active,"
+        " created_at) VALUES ('e1', 'weibo', 'https://hooks.example/h', 'whsec-0123456789abcdef',"
+        " '[\"notice\"]', true, :at)"
+    )
+    try:
+        upgrade(engine, "0016-1")
+        with engine.begin() as conn:
+            conn.execute(text(endpoint), {"at": at})
+        upgrade(engine, "0016")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT endpoint_id, previous_secret, previous_secret_until"
+                    " FROM webhook_endpoints"
+                )
+            ).all()
+        assert rows == [("e1", None, None)]
+        upgrade(engine)
+        assert drift(engine) == []
+        downgrade(engine, "0016-1")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("webhook_endpoints")}
+            kept = conn.execute(text("SELECT endpoint_id FROM webhook_endpoints")).all()
+        assert kept == [("e1",)]
+        assert "previous_secret" not in columns and "previous_secret_until" not in columns
+    finally:
+        engine.dispose()

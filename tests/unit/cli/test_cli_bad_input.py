@@ -43,7 +43,7 @@ def test_evaluate_and_cycle_read_a_quoted_line_break(tmp_path: Path, bom: bytes)
     code, out, err = run(
         "evaluate", str(snap), "-p", "weibo", "--as-of", "2023-10-16", "-o", "out", "--json"
     )
-    assert code == 0, err
+    assert code == 3, err  # a row rejected
     summary = json.loads(out)
     assert (summary["read"], summary["accepted"], summary["required"]) == (3, 2, 2)
     assert (tmp_path / "out" / "rejects.csv").read_text().splitlines()[1:] == [
@@ -101,18 +101,29 @@ def notified(tmp_path: Path) -> str:
 def test_case_submit_name_stdin_refuses_what_is_not_one_line(
     notified: str, stdin: str, message: str
 ) -> None:
-    code, out, err = run("case", "submit", "a", "--name-stdin", "--db", notified, stdin=stdin)
+    code, out, err = run(
+        "case", "submit", "a", "--consent", "--name-stdin", "--db", notified, stdin=stdin
+    )
     assert code == 1 and out == "" and "Traceback" not in err
     assert message in err and "Chen" not in err and "Wang" not in err
     code, out, _ = run("case", "show", "a", "--db", notified, "--json")
     assert json.loads(out)["state"] == "notified"  # nothing was submitted
 
 
+def test_case_submit_refuses_without_explicit_consent(notified: str) -> None:
+    code, out, err = run("case", "submit", "a", "--name-stdin", "--db", notified, stdin="Chen")
+    assert code == 2 and out == "" and "--consent" in err and "explicitly" in err
+    assert "Chen" not in err
+    code, out, _ = run("case", "show", "a", "--db", notified, "--json")
+    assert json.loads(out)["state"] == "notified"  # nothing was submitted, nothing consented
+
+
 @pytest.mark.parametrize("stdin", ["Chen Jing\n", "Chen Jing\r\n", "Chen Jing"])
 def test_case_submit_name_stdin_takes_one_line(notified: str, stdin: str) -> None:
     code, out, err = run(
-        "case", "submit", "a", "--name-stdin", "--db", notified, "--json", stdin=stdin
-    )
+        "case", "submit", "a", "--consent", "--name-stdin", "--db", notified, "--json",
+        stdin=stdin,
+    )  # fmt: skip
     assert code == 0, err
     assert json.loads(out)["state"] == "submitted"
     revealed = run("case", "reveal", "a", "--actor", "ann", "--reason", "review", "--db", notified)

@@ -40,6 +40,25 @@ def test_policy_check_valid_prints_one_line() -> None:
     assert out.count("\n") == 1 and "valid" in out and "douyin" in out
 
 
+@pytest.mark.parametrize("name", preset_names())
+def test_policy_check_warns_of_a_floor_below_the_pledge(name: str, tmp_path: Path) -> None:
+    code, out, err = run("policy", "check", str(preset_path(name)), "--json")
+    assert code == 0 and json.loads(out)["warnings"] == []  # no preset breaks its own pledge
+    assert "warning" not in err
+    text = preset_path("weibo").read_text()
+    low = tmp_path / "weibo-lower.toml"
+    floor = "threshold = { followers = 500000 }"
+    low.write_text(text.replace(floor, "threshold = { followers = 100000 }", 1))
+    code, out, err = run("policy", "check", str(low))
+    assert code == 0 and "valid" in out  # valid: a platform may change its rule
+    said = " ".join(err.split())
+    assert "warning: the floor (followers >= 100,000) is below Weibo's pledged floor" in said
+    assert "Weibo's CEO pledged the rule goes down to 500,000 followers and not further." in said
+    code, out, _ = run("policy", "check", str(low), "--json")
+    [warning] = json.loads(out)["warnings"]
+    assert "pledged" in warning and code == 0
+
+
 def test_policy_check_invalid_names_file_line_field(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(preset_path("weibo").read_text().replace('"abnormal"', '"grumpy"'))
@@ -77,10 +96,15 @@ def test_evaluate_writes_outputs_and_reconciles(tmp_path: Path) -> None:
         str(tmp_path / "o"),
         "--json",
     )
-    assert code == 0
+    assert code == 3  # a row was rejected: said by the exit status, the outputs written
     summary = json.loads(out)
     assert (summary["read"], summary["accepted"], summary["rejected"]) == (3, 2, 1)
     assert summary == json.loads((tmp_path / "o" / "summary.json").read_text())
+    args = ["evaluate", str(snap), "-p", "weibo", "--as-of", "2023-11-15", "-o", str(tmp_path)]
+    code, out, err = run(*args, "--allow-rejects")
+    assert code == 0, err
+    code, out, err = run(*args)
+    assert code == 3 and "1 of 3 rows rejected" in err and "--allow-rejects" in err
     decided = duckdb.sql(
         f"SELECT account_id, required, tier, as_of::VARCHAR, policy_id "
         f"FROM '{tmp_path / 'o' / 'decisions.parquet'}' ORDER BY 1"
@@ -285,7 +309,7 @@ def test_evaluate_engine_options_reach_the_engine(duplicates: str, tmp_path: Pat
     args += ["--temp-dir", str(tmp_path / "spill")]
     code, out, err = run(
         "evaluate", str(snap), "--policy", "weibo", "--as-of", "2024-01-15",
-        "--out", str(tmp_path / "o"), "--json", *args,
+        "--out", str(tmp_path / "o"), "--json", "--allow-rejects", *args,
     )  # fmt: skip
     assert code == 0, err
     summary = json.loads(out)

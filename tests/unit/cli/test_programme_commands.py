@@ -91,6 +91,7 @@ def test_case_lifecycle_from_the_command_line(cycled: str) -> None:
         "case",
         "submit",
         "alpha",
+        "--consent",
         "--name-stdin",
         "--db",
         db,
@@ -152,7 +153,7 @@ def test_disallowed_action_is_a_clear_error(cycled: str) -> None:
 
 def test_staff_reveal_is_audited_and_erasure_shreds(cycled: str) -> None:
     db = cycled
-    cli_json("case", "submit", "alpha", "--name-stdin", "--db", db, stdin=NAME + "\n")
+    cli_json("case", "submit", "alpha", "--consent", "--name-stdin", "--db", db, stdin=NAME + "\n")
     code, out, _ = run(
         "case", "reveal", "alpha", "--actor", "ann", "--reason", "review", "--db", db
     )
@@ -169,7 +170,7 @@ def test_staff_reveal_is_audited_and_erasure_shreds(cycled: str) -> None:
 
 def test_keys_rotate_keeps_names_readable(cycled: str) -> None:
     db = cycled
-    cli_json("case", "submit", "alpha", "--name-stdin", "--db", db, stdin=NAME + "\n")
+    cli_json("case", "submit", "alpha", "--consent", "--name-stdin", "--db", db, stdin=NAME + "\n")
     rotated = cli_json("keys", "rotate", "--db", db)
     assert rotated["rewrapped"] >= 1  # type: ignore[index]
     code, out, _ = run(

@@ -195,6 +195,7 @@ def test_the_cli_evaluates_on_spark(spark: SparkSession, tmp_path: Path) -> None
 
     snapshot = write_snapshot(tmp_path / "s.parquet", ROWS[:-1])
     common = ["evaluate", str(snapshot), "-p", "weibo", "--as-of", "2023-12-25", "--json"]
+    common.append("--allow-rejects")  # the rows include rejected ones, on purpose
     runner = CliRunner()
     duck = runner.invoke(app, [*common, "--out", str(tmp_path / "duckdb")])
     where = ["--spark-master", "local[2]", "--spark-conf", "spark.sql.shuffle.partitions=4"]
@@ -230,7 +231,7 @@ def test_the_spark_job_entry(spark: SparkSession, tmp_path: Path) -> None:
 
     snapshot = write_snapshot(tmp_path / "s.jsonl", ROWS)
     evaluate(snapshot, WEIBO, AS_OF, tmp_path / "duckdb")
-    args = ["evaluate", str(snapshot), "-p", "weibo", "--as-of", "2023-12-25"]
+    args = ["evaluate", str(snapshot), "-p", "weibo", "--as-of", "2023-12-25", "--allow-rejects"]
     with pytest.raises(SystemExit) as done:
         main([*args, "--out", str(tmp_path / "spark")])
     assert done.value.code == 0

@@ -77,7 +77,8 @@ def webhooks(
         "endpoint_id": registered.endpoint_id,
         "secret": registered.secret,
         "topics": registered.topics,
-        "note": "the secret is shown once; verify Byline-Signature with it",
+        "note": "the secret is shown once; verify webhook-signature (Standard Webhooks)"
+        " or Byline-Signature with it",
     }
 
 

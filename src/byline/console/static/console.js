@@ -26,5 +26,24 @@
       box.checked = e.target.checked;
     });
   });
-  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 1000); });
+  // Live parts: <section data-refresh="URL" data-every="seconds"> takes the HTML the URL answers
+  // (the same part, rendered again) every few seconds; it stops once the session is over.
+  function refresh(el) {
+    var every = 1000 * (parseFloat(el.getAttribute("data-every")) || 5);
+    var timer = setInterval(function () {
+      if (document.hidden) return;
+      fetch(el.getAttribute("data-refresh"), { credentials: "same-origin", redirect: "manual" })
+        .then(function (r) {
+          if (r.status !== 200) { clearInterval(timer); return null; }
+          return r.text();
+        })
+        .then(function (html) { if (html !== null) el.innerHTML = html; })
+        .catch(function () { /* the server away: try again next time */ });
+    }, every);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    setInterval(tick, 1000);
+    document.querySelectorAll("[data-refresh]").forEach(refresh);
+  });
 })();
