@@ -61,6 +61,7 @@ from byline.service.demo import (
     run_demo,
     running_clock,
 )
+from byline.service.displays import Displays, DisplaysView, HarvestSignals
 from byline.service.evaluation import ENGINES, SparkOptions, evaluate_snapshot
 from byline.service.floor import Services
 from byline.service.graphs import Graphs
@@ -161,6 +162,8 @@ __all__ = [
     "Deps",
     "DiffCounts",
     "DiffError",
+    "Displays",
+    "DisplaysView",
     "EndpointSwitched",
     "Enforcement",
     "EnforcementChange",
@@ -173,6 +176,7 @@ __all__ = [
     "GraphFileError",
     "GraphOutputError",
     "Graphs",
+    "HarvestSignals",
     "HistoryEntry",
     "KeyRotation",
     "Label",
