@@ -59,9 +59,7 @@ def add_records(conn: Connection, rows: Sequence[Row]) -> None:
     insert_ignoring_present(conn, display_records, list(rows))
 
 
-def day_counts(
-    conn: Connection, platform: str, account_id: str, since: dt.date
-) -> list[DayCount]:
+def day_counts(conn: Connection, platform: str, account_id: str, since: dt.date) -> list[DayCount]:
     """The account's counts from ``since`` on, by day then class."""
     t = display_counts
     rows = conn.execute(
@@ -130,4 +128,7 @@ def purge_records(conn: Connection, platform: str, before: dt.datetime) -> int:
 def record_platforms(conn: Connection) -> list[str]:
     """Every platform with display records."""
     t = display_records
-    return [str(p) for p in conn.execute(select(t.c.platform).distinct().order_by(t.c.platform))]
+    return [
+        str(p)
+        for p in conn.execute(select(t.c.platform).distinct().order_by(t.c.platform)).scalars()
+    ]

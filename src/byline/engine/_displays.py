@@ -177,4 +177,3 @@ class DisplayCounter:
     def over(self, threshold: int, minute: int, platform: str | None = None) -> dict[Who, int]:
         with self._lock:
             return self.hour.over(threshold, minute, platform)
-

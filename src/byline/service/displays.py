@@ -200,7 +200,13 @@ class Displays(Service):
                     records_of.add_counts(
                         conn,
                         [
-                            {"platform": p, "account_id": a, "day": d, "viewer_class": c, "shown": n}
+                            {
+                                "platform": p,
+                                "account_id": a,
+                                "day": d,
+                                "viewer_class": c,
+                                "shown": n,
+                            }
                             for (p, a, d, c), n in counts.items()
                         ],
                     )
@@ -272,9 +278,7 @@ class Displays(Service):
         """Write displays every ``every_s`` seconds and purge old records every
         ``purge_every_s`` from a background thread; ``stop()`` ends it with a last flush."""
         flusher = _Flusher(self, every_s, purge_every_s)
-        flusher.thread = threading.Thread(
-            target=flusher.run, name="byline-displays", daemon=True
-        )
+        flusher.thread = threading.Thread(target=flusher.run, name="byline-displays", daemon=True)
         flusher.thread.start()
         return flusher
 
@@ -317,9 +321,7 @@ class Displays(Service):
 
     def _threshold(self, policy: Policy) -> int:
         return (
-            self.harvest_threshold
-            or policy.displays.harvest_threshold
-            or DEFAULT_HARVEST_THRESHOLD
+            self.harvest_threshold or policy.displays.harvest_threshold or DEFAULT_HARVEST_THRESHOLD
         )
 
     def harvest_signals(self, platform: str) -> HarvestSignals:
@@ -368,11 +370,7 @@ class Displays(Service):
             )
             detail: dict[str, Any] = {"platform": platform, "reason": code.value}
             detail.update(
-                {
-                    k: v
-                    for k, v in (("viewer_id", viewer_id), ("key_id", key_id))
-                    if v is not None
-                }
+                {k: v for k, v in (("viewer_id", viewer_id), ("key_id", key_id)) if v is not None}
             )
             detail["records"] = len(found)
             append(
