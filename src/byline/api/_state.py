@@ -76,10 +76,15 @@ class Metrics:
             registry=r,
         ).set_function(lambda: displays.failed_flushes)
         Gauge(
-            "byline_display_records_dropped",
-            "Display records not kept because the buffer between two writes was full",
+            "byline_displays_dropped",
+            "Name displays not counted because the queue waiting to be written was full",
             registry=r,
         ).set_function(lambda: displays.counter.dropped)
+        Gauge(
+            "byline_display_records_dropped",
+            "Display records not carried over failed writes (past the bound); counts are kept",
+            registry=r,
+        ).set_function(lambda: displays.counter.records_dropped)
         Gauge(
             "byline_harvest_flagged_here",
             "Keys and viewers over the harvesting threshold in this worker's last hour",

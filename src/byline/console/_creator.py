@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -183,7 +183,7 @@ def _class_words(viewer: Viewer, viewer_class: str) -> str:
     return t("me.displays_and").join(words.word(t.lang, "viewer_condition", c) for c in named)
 
 
-def _displays(viewer: Viewer, platform: str) -> dict[str, object]:
+def _displays(viewer: Viewer, platform: str) -> dict[str, Any]:
     """The creator's displays: per day and class, a chart of the daily totals, the classes
     in words, and the classes the policy hides names from that the counts show no display to.
     """

@@ -1,26 +1,32 @@
-"""Name displays counted in memory, on the label path: a few dictionary and set operations per
-answered lookup, never a database write. Time is passed in as whole minutes since the epoch.
+"""Name displays counted in memory, on the label path, never a database write there: each
+answered lookup is one append to a queue (thread-safe, no lock). Time is passed in as whole
+minutes since the epoch.
 
-``DisplayCounter`` holds, until they are taken to be written in one batch:
+``DisplayCounter.take`` (the writing side, off the label path) empties the queue into a batch:
 
-* per (platform, account, day, conditions the viewer holds) the number of times the name was
+* per (platform, account, day, conditions the viewer held) the number of times the name was
   shown (the viewer's class is decided when written, from the policy in force);
 * the display records: per (platform, minute, key, viewer) the accounts whose names were
-  shown, at most ``max_records`` of them (past that, records are dropped and counted in
-  ``dropped``; display counts never are);
+  shown;
 
-and, kept for an hour, a ``SlidingHour`` of the distinct accounts shown per key and per viewer.
+and feeds a ``SlidingHour`` of the distinct accounts shown per key and per viewer, kept for an
+hour. A batch that could not be written is put back (``restore``) and taken again with the
+next. Nothing is dropped silently: past ``max_pending`` lookups waiting, or ``max_records``
+records carried over failed writes, what does not fit is counted in ``dropped`` (displays) and
+``records_dropped``.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 
 MINUTES_PER_DAY = 1440
 HOUR_MINUTES = 60
-MAX_RECORDS = 1_000_000  # accounts held in display records between two flushes
+MAX_PENDING = 1_000_000  # lookups waiting to be taken
+MAX_RECORDS = 2_000_000  # accounts in display records carried over failed writes
 MAX_WINDOW = 2_000_000  # accounts held in a sliding hour's minute sets
 
 KEY, VIEWER = "key", "viewer"
@@ -105,18 +111,26 @@ class DisplayBatch:
         return sum(self.counts.values())
 
 
-class DisplayCounter:
-    """Display counts, display records and the sliding hour of one process; thread-safe (one
-    lock, held for a few dictionary operations per lookup)."""
+Shown = tuple[str, int, str, str, Hashable, Collection[str]]
 
-    def __init__(self, max_records: int = MAX_RECORDS, max_window: int = MAX_WINDOW) -> None:
+
+class DisplayCounter:
+    """The displays of one process: appended by the label path (``add``), taken in batches by
+    the writer (``take``; one lock on that side only)."""
+
+    def __init__(
+        self,
+        max_pending: int = MAX_PENDING,
+        max_records: int = MAX_RECORDS,
+        max_window: int = MAX_WINDOW,
+    ) -> None:
+        self._shown: deque[Shown] = deque()
         self._lock = threading.Lock()
-        self._counts: dict[CountKey, int] = {}
-        self._records: dict[RecordKey, set[str]] = {}
-        self._held = 0  # accounts in ``_records``
-        self.max_records = max_records
+        self._carried = DisplayBatch({}, {})  # put back after a failed write
+        self.max_pending, self.max_records = max_pending, max_records
         self.hour = SlidingHour(max_window)
-        self.dropped = 0  # display records not kept because the buffer was full
+        self.dropped = 0  # displays not held: the queue was full
+        self.records_dropped = 0  # display records not carried over failed writes
 
     def add(
         self,
@@ -128,52 +142,60 @@ class DisplayCounter:
         minute: int,
     ) -> None:
         """``accounts``' names were shown at ``minute`` to ``viewer_id`` (holding the
-        conditions ``held``), asked for by key ``key_id``."""
-        day = minute // MINUTES_PER_DAY
-        with self._lock:
-            counts = self._counts
-            for account_id in accounts:
-                cell = (platform, account_id, day, held)
-                counts[cell] = counts.get(cell, 0) + 1
-            if self._held < self.max_records:
-                record = (platform, minute, key_id, viewer_id)
-                seen = self._records.get(record)
-                if seen is None:
-                    seen = self._records[record] = set(accounts)
-                    self._held += len(seen)
-                else:
-                    before = len(seen)
-                    seen.update(accounts)
-                    self._held += len(seen) - before
-            else:
-                self.dropped += len(accounts)
-            self.hour.add(minute, (platform, KEY, key_id), accounts)
-            self.hour.add(minute, (platform, VIEWER, viewer_id), accounts)
+        conditions ``held``), asked for by key ``key_id``. ``accounts`` is kept as given: the
+        caller does not change it afterwards."""
+        if len(self._shown) < self.max_pending:
+            self._shown.append((platform, minute, key_id, viewer_id, held, accounts))
+        else:
+            self.dropped += len(accounts)
 
     def take(self) -> DisplayBatch:
-        """Everything counted since the last take (to be written), the counter emptied."""
+        """Everything shown since the last take (and any batch put back), the counter emptied;
+        the sliding hour is fed with it."""
         with self._lock:
-            batch = DisplayBatch(self._counts, self._records)
-            self._counts, self._records, self._held = {}, {}, 0
-        return batch
+            counts, records = self._carried.counts, self._carried.records
+            self._carried = DisplayBatch({}, {})
+            shown, hour = self._shown, self.hour
+            while shown:
+                platform, minute, key_id, viewer_id, held, accounts = shown.popleft()
+                day = minute // MINUTES_PER_DAY
+                for account_id in accounts:
+                    cell = (platform, account_id, day, held)
+                    counts[cell] = counts.get(cell, 0) + 1
+                record = (platform, minute, key_id, viewer_id)
+                seen = records.get(record)
+                if seen is None:
+                    records[record] = set(accounts)
+                else:
+                    seen.update(accounts)
+                hour.add(minute, (platform, KEY, key_id), accounts)
+                hour.add(minute, (platform, VIEWER, viewer_id), accounts)
+        return DisplayBatch(counts, records)
 
     def restore(self, batch: DisplayBatch) -> None:
-        """Put back a batch that could not be written, merged with what was counted since."""
+        """Put back a batch that could not be written: taken again with the next. Its counts
+        are always kept; its records as long as fewer than ``max_records`` are carried."""
         with self._lock:
-            counts = self._counts
+            counts, records = self._carried.counts, self._carried.records
             for cell, n in batch.counts.items():
                 counts[cell] = counts.get(cell, 0) + n
+            held = sum(len(s) for s in records.values())
             for record, accounts in batch.records.items():
-                seen = self._records.setdefault(record, set())
+                if held >= self.max_records:
+                    self.records_dropped += len(accounts)
+                    continue
+                seen = records.setdefault(record, set())
                 before = len(seen)
                 seen.update(accounts)
-                self._held += len(seen) - before
+                held += len(seen) - before
 
     def pending(self) -> int:
-        """Displays counted and not yet taken."""
+        """Displays counted and not yet written."""
+        waiting = sum(len(item[5]) for item in list(self._shown))
         with self._lock:
-            return sum(self._counts.values())
+            return waiting + sum(self._carried.counts.values())
 
     def over(self, threshold: int, minute: int, platform: str | None = None) -> dict[Who, int]:
+        """Keys and viewers over ``threshold`` in this process's hour (as taken so far)."""
         with self._lock:
             return self.hour.over(threshold, minute, platform)

@@ -71,8 +71,8 @@ def upsert(
     ``update`` says what an existing row gets: column names take the new row's value, a mapping
     gives expressions over the table (``{"version": t.c.version + 1}``), a function of the
     proposed row's columns gives them over both (``lambda new: {"n": t.c.n + new.n}``); by
-    default every column of the new row outside ``key``. ``where(new)`` (``new``: the proposed row's columns) limits
-    the update to rows it holds for; the others stay as they are."""
+    default every column of the new row outside ``key``. ``where(new)`` (``new``: the proposed
+    row's columns) limits the update to rows it holds for; the others stay as they are."""
     many = not isinstance(rows, Mapping)
     first: Row = rows[0] if many else rows  # type: ignore[index,assignment]
     if many and not rows:

@@ -200,9 +200,9 @@ def test_a_scraper_spread_under_the_limits_and_over_two_workers_is_flagged(site:
         site.clock.advance(minutes=1)
     last = int(site.clock.now.timestamp()) // 60 - 1  # the minute of the last request
     for _, services in workers:
+        services.displays.flush()
         here = services.displays.counter.over(6, last, "weibo")  # six accounts each...
         assert here == {} and services.displays.counter.over(5, last, "weibo")  # ...not seven
-        services.displays.flush()
     scraper_id = scraper["Authorization"].split()[1].split(".")[0]
     found = signals(workers[0][0], lead)
     assert found["threshold"] == 10

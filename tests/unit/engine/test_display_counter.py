@@ -1,5 +1,5 @@
-"""The name displays' counter: counts per (account, day, viewer conditions), display records
-bounded, and the sliding hour of distinct accounts per key and per viewer."""
+"""The name displays' counter: counts per (account, day, viewer conditions), display records,
+nothing dropped silently, and the sliding hour of distinct accounts per key and per viewer."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def test_a_batch_put_back_is_merged_with_what_was_counted_since() -> None:
     batch = counter.take()
     counter.add("weibo", "k1", "v1", HELD, ["a", "c"], T0)
     counter.restore(batch)  # the write failed
+    assert counter.pending() == 3
     again = counter.take()
     day = T0 // MINUTES_PER_DAY
     assert again.counts[("weibo", "a", day, HELD)] == 2
@@ -43,14 +44,26 @@ def test_a_batch_put_back_is_merged_with_what_was_counted_since() -> None:
     assert counter.pending() == 0
 
 
-def test_records_past_the_bound_are_dropped_and_counted_but_counts_never_are() -> None:
-    counter = DisplayCounter(max_records=3)
-    counter.add("weibo", "k1", "v1", HELD, ["a", "b", "c"], T0)
-    counter.add("weibo", "k1", "v2", HELD, ["d", "e"], T0)
-    assert counter.dropped == 2
+def test_past_the_queue_bound_displays_are_counted_as_dropped_never_silently() -> None:
+    counter = DisplayCounter(max_pending=2)
+    counter.add("weibo", "k1", "v1", HELD, ["a", "b"], T0)
+    counter.add("weibo", "k1", "v2", HELD, ["c"], T0)
+    counter.add("weibo", "k1", "v3", HELD, ["d", "e"], T0)  # the queue is full
+    assert counter.dropped == 2 and counter.pending() == 3
+    assert counter.take().shown == 3
+    counter.add("weibo", "k1", "v3", HELD, ["d", "e"], T0)  # room again
+    assert counter.pending() == 2
+
+
+def test_records_carried_over_failed_writes_are_bounded_counts_are_not() -> None:
+    counter = DisplayCounter(max_records=2)
+    counter.add("weibo", "k1", "v1", HELD, ["a", "b"], T0)
+    counter.add("weibo", "k1", "v2", HELD, ["c"], T0)
+    counter.restore(counter.take())  # the write failed
+    assert counter.records_dropped == 1
     batch = counter.take()
-    assert batch.shown == 5
-    assert sum(len(s) for s in batch.records.values()) == 3
+    assert batch.shown == 3
+    assert sum(len(s) for s in batch.records.values()) == 2
 
 
 def test_the_hour_slides_by_the_minute() -> None:
@@ -85,6 +98,8 @@ def test_over_names_keys_and_viewers_past_the_threshold_only() -> None:
         counter.add("weibo", "scraper", f"viewer-{i}", HELD, accounts, T0 + i)
     counter.add("weibo", "honest", "reader", HELD, ["acct-0", "acct-1"], T0 + 19)
     counter.add("douyin", "other", "x", HELD, [f"acct-{i}" for i in range(100)], T0 + 19)
+    assert counter.over(50, T0 + 19, "weibo") == {}  # the hour is fed as displays are taken
+    counter.take()
     over = counter.over(50, T0 + 19, "weibo")
     assert over == {("weibo", KEY, "scraper"): 60}
     assert counter.over(60, T0 + 19, "weibo") == {}  # more than the threshold, not as many
