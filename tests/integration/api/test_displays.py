@@ -278,3 +278,18 @@ def test_a_staff_read_names_a_reason_and_is_audited(site: Site) -> None:
         ("cli", "complaint", 2),
     ]
     assert audit[0].detail["viewer_id"] == "suspect" and audit[1].account_id == "acct-07"
+
+
+@pytest.mark.parametrize("every_s", [0, 60])
+def test_what_was_counted_is_written_when_the_server_stops(site: Site, every_s: float) -> None:
+    """With the background writer (its first write a minute away) or without one: stopping the
+    server writes what is left."""
+    services = Services.of(replace(site.programme.deps, clock=site.clock))
+    app = create_app(services, ApiSettings(log_requests=False, display_flush_s=every_s))
+    with TestClient(app, raise_server_exceptions=False) as client:  # starts and stops it
+        look(client, site.key(), ["acct-09", "acct-10"])
+        with site.db.reading() as conn:
+            assert conn.execute(select(func.count()).select_from(display_counts)).scalar() == 0
+    with site.db.reading() as conn:
+        total = conn.execute(select(func.sum(display_counts.c.shown))).scalar_one()
+    assert total == 2
