@@ -78,10 +78,14 @@ def purge(
     with errors_as_lines():
         gone = floor.displays.purge(platform, actor="cli")
     if as_json:
-        emit_json({"purged": gone})
+        emit_json({"purged": {p.platform: p.records for p in gone}})
         return
-    for name, n in gone.items():
-        out.print(f"{escape(name)}: {n:,} records purged", highlight=False)
+    for p in gone:
+        out.print(
+            f"{escape(p.platform)}: {p.records:,} records purged (older than"
+            f" {p.retention_days} days)",
+            highlight=False,
+        )
 
 
 @displays_app.command("signals")

@@ -61,7 +61,7 @@ from byline.service.demo import (
     run_demo,
     running_clock,
 )
-from byline.service.displays import Displays, DisplaysView, HarvestSignals
+from byline.service.displays import DisplayDay, Displays, DisplaysView, HarvestSignals, Purged
 from byline.service.evaluation import ENGINES, SparkOptions, evaluate_snapshot
 from byline.service.floor import Services
 from byline.service.graphs import Graphs
@@ -162,6 +162,7 @@ __all__ = [
     "Deps",
     "DiffCounts",
     "DiffError",
+    "DisplayDay",
     "Displays",
     "DisplaysView",
     "EndpointSwitched",
@@ -208,6 +209,7 @@ __all__ = [
     "Principal",
     "Progress",
     "PublicLog",
+    "Purged",
     "QueuePage",
     "QueueRow",
     "QueueView",

@@ -58,6 +58,28 @@ def _start_of(minute: int) -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class DisplayDay:
+    """One day (UTC): how many times the name was shown to each class of viewer."""
+
+    day: dt.date
+    shown: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.shown.values())
+
+
+@dataclass(frozen=True)
+class Purged:
+    """A platform's display records deleted: those from before ``before``."""
+
+    platform: str
+    records: int
+    before: dt.datetime
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class DisplaysView:
     """A creator's displays: per day, per viewer class, how many times the name was shown;
     the classes the policy hides names from and how many displays each got (zero: never
@@ -67,14 +89,14 @@ class DisplaysView:
     account_id: str
     since: dt.date
     until: dt.date
-    days: tuple[tuple[dt.date, dict[str, int]], ...]  # every day, oldest first
+    days: tuple[DisplayDay, ...]  # every day, oldest first
     classes: tuple[str, ...]  # the classes with displays, in order
     hidden_from: tuple[ViewerCondition, ...]
     shown_to_hidden: dict[ViewerCondition, int]
 
     @property
     def total(self) -> int:
-        return sum(sum(by_class.values()) for _, by_class in self.days)
+        return sum(day.total for day in self.days)
 
     @property
     def never_shown_to(self) -> tuple[ViewerCondition, ...]:
@@ -89,9 +111,7 @@ class DisplaysView:
             "until": self.until.isoformat(),
             "total": self.total,
             "classes": list(self.classes),
-            "days": [
-                {"day": day.isoformat(), "shown": dict(by_class)} for day, by_class in self.days
-            ],
+            "days": [{"day": d.day.isoformat(), "shown": dict(d.shown)} for d in self.days],
             "hidden_from": [c.value for c in self.hidden_from],
             "shown_to_hidden": {c.value: self.shown_to_hidden.get(c, 0) for c in self.hidden_from},
             "never_shown_to": [c.value for c in self.never_shown_to],
@@ -315,7 +335,7 @@ class Displays(Service):
             account_id,
             since,
             until,
-            tuple(sorted(by_day.items())),
+            tuple(DisplayDay(day, shown) for day, shown in sorted(by_day.items())),
             tuple(sorted(classes)),
             policy.viewers.hidden_from,
             shown_to_hidden,
@@ -394,12 +414,12 @@ class Displays(Service):
             )
         return found
 
-    def purge(self, platform: str | None = None, *, actor: str = "system") -> dict[str, int]:
+    def purge(self, platform: str | None = None, *, actor: str = "system") -> tuple[Purged, ...]:
         """Delete display records older than each platform's retention days (``platform``, or
         every platform with records); how many per platform. Each purge that deletes
         records is audited (``displays:purged``), in its transaction."""
         now = self.now()
-        gone: dict[str, int] = {}
+        gone: list[Purged] = []
         with self.db.reading() as conn:
             platforms = [platform] if platform else records_of.record_platforms(conn)
         for name in platforms:
@@ -409,7 +429,8 @@ class Displays(Service):
                 except NoActivePolicy:
                     days = 30  # the policy's default, for records of a platform since retired
                 before = now - dt.timedelta(days=days)
-                gone[name] = n = records_of.purge_records(conn, name, before)
+                n = records_of.purge_records(conn, name, before)
+                gone.append(Purged(name, n, before, days))
                 if n:
                     append(
                         conn,
@@ -425,7 +446,7 @@ class Displays(Service):
                             },
                         ),
                     )
-        return gone
+        return tuple(gone)
 
 
 def _day(day: int) -> dt.date:
@@ -445,4 +466,4 @@ def _conditions(cls: str) -> frozenset[ViewerCondition]:
         return frozenset()
 
 
-__all__ = ["Displays", "DisplaysView", "HarvestSignals"]
+__all__ = ["DisplayDay", "Displays", "DisplaysView", "HarvestSignals", "Purged"]
