@@ -195,7 +195,7 @@ def _displays(viewer: Viewer, platform: str) -> dict[str, Any]:
         "displays_chart": bar_chart(
             "displays-chart",
             t("me.displays_chart", days=len(seen.days)),
-            [(f"{d.day:%m-%d}", d.total) for d in seen.days[-14:]],
+            [(str(d.day.day), d.total) for d in seen.days[-14:]],  # the day of the month
             t.number,
         ),
         "never_shown_to": "; ".join(
