@@ -68,6 +68,31 @@ class SlidingHour:
         self._sizes[minute] = self._sizes.get(minute, 0) + grew
         self.held += grew
 
+    def feed(self, records: dict[RecordKey, set[str]]) -> None:
+        """``add`` for every display record (platform, minute, key, viewer) -> accounts, for
+        its key and its viewer: the same, in one pass."""
+        minutes, sizes = self._minutes, self._sizes
+        for (platform, minute, key_id, viewer_id), accounts in records.items():
+            bucket = minutes.get(minute)
+            if bucket is None:
+                self._forget_before(minute - HOUR_MINUTES + 1)
+                bucket = minutes[minute] = {}
+            if self.held >= self.max_held:
+                self.dropped += 2 * len(accounts)
+                continue
+            grew = 0
+            for who in ((platform, KEY, key_id), (platform, VIEWER, viewer_id)):
+                seen = bucket.get(who)
+                if seen is None:
+                    bucket[who] = set(accounts)
+                    grew += len(accounts)
+                else:
+                    before = len(seen)
+                    seen |= accounts
+                    grew += len(seen) - before
+            sizes[minute] = sizes.get(minute, 0) + grew
+            self.held += grew
+
     def _forget_before(self, first: int) -> None:
         for minute in [m for m in self._minutes if m < first]:
             del self._minutes[minute]
@@ -168,8 +193,9 @@ class DisplayCounter:
                     records[record] = set(accounts)
                 else:
                     seen.update(accounts)
-                hour.add(minute, (platform, KEY, key_id), accounts)
-                hour.add(minute, (platform, VIEWER, viewer_id), accounts)
+            # From the records, once per (minute, key, viewer): a feed shown again and again
+            # within a minute costs one addition; a record put back adds nothing new.
+            hour.feed(records)
         return DisplayBatch(counts, records)
 
     def restore(self, batch: DisplayBatch) -> None:
