@@ -179,3 +179,27 @@ def test_a_refusal_may_give_a_coded_reason(site: Site, visit: Visit) -> None:
     assert view.state == "refused"
     refused = [h for h in view.history if (h.detail or {}).get("reason") == "safety"]
     assert refused, view.history
+
+
+def test_a_creator_sees_where_the_name_was_shown_on_a_phone(
+    site: Site, browser: object, request: object
+) -> None:
+    from byline.domain.labels import Viewer
+    from byline.service import Services
+    from e2e.conftest import _visits
+
+    displays = Services.of(site.programme.deps).displays  # another process's writer, say
+    for viewer, accounts in (("v1", ["star", "org"]), ("v2", ["star"])):
+        displays.record("weibo", "byl_e2e", viewer, Viewer.of(True, True), accounts)
+    assert displays.flush() == 3
+    for visit in _visits(browser, site.base, request):  # type: ignore[arg-type]
+        visit.page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+        visit.goto(site.creator_link("star"), "phone-my-displays")
+        section = visit.page.get_by_test_id("displays")  # type: ignore[attr-defined]
+        assert section.get_by_test_id("displays-total").inner_text() == "2"
+        assert section.get_by_test_id("displays-row").count() == 1
+        never = section.get_by_test_id("never-shown-to").inner_text()
+        assert never.startswith("Never shown to: visitors who are not logged in;")
+        assert section.get_by_test_id("displays-chart").count() == 1
+        width = visit.page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+        assert width <= 390 + 1, f"the creator's page scrolls sideways on a phone ({width}px)"

@@ -14,8 +14,10 @@ withdraw with --note-stdin; reveal, reveal-note).
 
 The sinks: every row of every table (text, JSON and bytes columns); every log line any logger
 wrote, at DEBUG; every webhook delivered to a receiver (body and headers); ``/metrics``; the
-exports (case show, cases list, outbox list, enforcement, audit verify, all as JSON); the
-creator's and the reviewer's API reads; the console pages a creator, a reviewer and a
+exports (case show, cases list, outbox list, enforcement, audit verify, displays read and
+signals, all as JSON); the creator's and the reviewer's API reads (the creator's displays
+among them, after the names shown were counted and written), the harvesting signals; the
+console pages a creator, a reviewer and a
 compliance lead see. By design, and asserted as such, not skipped: a label lookup shows a
 disclosed account's name to an allowed viewer, and the name and note reveals (API, console and
 command line) show what was asked for. Those responses are the only places a name is read.
@@ -692,6 +694,13 @@ def run_the_exports(world: World, sinks: Sinks) -> None:
             assert code == 0, (args, out)
             json.loads(out)
             sinks.add(f"export {platform} {' '.join(args)}", out)
+        for args in (
+            ("displays", "read", "--account", "star", "--reason", "abuse_report", "--actor", "ann"),
+            ("displays", "signals"),
+        ):
+            code, out = cli(*args, *on, "--json")
+            assert code == 0, (args, out)
+            sinks.add(f"export {platform} {' '.join(args)}", out)
     code, out = cli("audit", "verify", *db, "--json")
     assert code == 0, out
     sinks.add("export audit verify", out)
@@ -724,6 +733,7 @@ def read_the_pages(world: World, sinks: Sinks) -> None:
             for url, headers in (
                 (f"{base}/me", world.creator(account, platform)),
                 (f"{base}/me/enforcement", world.creator(account, platform)),
+                (f"{base}/me/displays", world.creator(account, platform)),
                 (f"{base}/review/cases/{account}", world.key(Role.REVIEWER, platform)),
                 (f"{base}/enforcement/{account}", world.key(Role.PLATFORM, platform)),
             ):
@@ -739,6 +749,9 @@ def read_the_pages(world: World, sinks: Sinks) -> None:
             f"{base}/enforcement?since=0", headers=world.key(Role.PLATFORM, platform)
         )
         sinks.add("API enforcement feed", response.text)
+        response = api.get(f"{base}/harvest-signals", headers=world.key(Role.PLATFORM, platform))
+        assert response.status_code == 200, response.text
+        sinks.add("API harvest signals", response.text)
     metrics = world.api.get("/metrics")
     assert metrics.status_code == 200
     sinks.add("/metrics", metrics.text)
@@ -775,6 +788,8 @@ def test_no_name_is_written_anywhere_but_where_it_is_asked_for(
     assert command_line["revealed"].strip() == FULL_WIDTH
     assert command_line["note"].strip().replace("\n", "") == NOTE
 
+    # The names shown were counted as displays: written, and read back through every door.
+    assert world.api.app.state.byline.services.displays.flush() > 0
     delivered = deliver_webhooks(world, sinks)
     assert delivered > 10
     run_the_exports(world, sinks)

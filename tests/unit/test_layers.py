@@ -33,6 +33,8 @@ ALLOWED = {
     "access": STORE_LEVEL,
     # the public log of disclosures (signed notes, checkpoints; its entries, to come)
     "translog": STORE_LEVEL,
+    # name displays: counts per day and viewer class, display records
+    "displays": STORE_LEVEL,
     "service": {
         "access",
         "words",
@@ -48,6 +50,7 @@ ALLOWED = {
         "vault",
         "outbox",
         "translog",
+        "displays",
     },
     # front doors reach the system through the service floor's face (and name domain types,
     # and say them with the catalogue of words)

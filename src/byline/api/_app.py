@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
@@ -41,6 +42,7 @@ def create_api(
         limiter = RedisLimiter(settings.redis_url, workers=settings.workers)
     limiter = limiter or MemoryLimiter(workers=settings.workers)
     app = _Api(
+        lifespan=_writing_displays(services, settings),
         title="Byline",
         version="1",
         description=DESCRIPTION,
@@ -65,6 +67,28 @@ def create_api(
     app.add_middleware(RequestContext, settings=settings)
     app.max_body_bytes = settings.max_body_bytes
     return app
+
+
+def _writing_displays(
+    services: Services, settings: ApiSettings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the server runs, the name displays this worker counts are written every
+    ``display_flush_s`` seconds (and old display records purged hourly); once more at
+    shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        every = settings.display_flush_s
+        flusher = services.displays.start(every) if every else None
+        try:
+            yield
+        finally:
+            if flusher is not None:
+                flusher.stop()
+            else:
+                services.displays.flush_logged()
+
+    return lifespan
 
 
 _TAGS = ("label", "creator", "reviewer", "platform", "admin", "log", "operations")

@@ -19,6 +19,7 @@ from byline.service import (
     Creators,
     Cycles,
     Dashboard,
+    Displays,
     Labels,
     Operations,
     Policies,
@@ -63,6 +64,10 @@ def _dashboard(request: Request) -> Dashboard:
     return get_services(request).dashboard
 
 
+def _displays(request: Request) -> Displays:
+    return get_services(request).displays
+
+
 def _labels(request: Request) -> Labels:
     return get_services(request).labels
 
@@ -97,6 +102,7 @@ CasesDep = Annotated[Cases, Depends(_cases)]
 CreatorsDep = Annotated[Creators, Depends(_creators)]
 CyclesDep = Annotated[Cycles, Depends(_cycles)]
 DashboardDep = Annotated[Dashboard, Depends(_dashboard)]
+DisplaysDep = Annotated[Displays, Depends(_displays)]
 LabelsDep = Annotated[Labels, Depends(_labels)]
 OperationsDep = Annotated[Operations, Depends(_operations)]
 PoliciesDep = Annotated[Policies, Depends(_policies)]

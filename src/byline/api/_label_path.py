@@ -61,7 +61,8 @@ def answer(
     state: AppState, caller: Principal, platform: str, asked: Asked
 ) -> dict[str, Label | None]:
     """The labels for an admitted caller: the key's and the viewer's rate limits, the lookup,
-    the names it would show counted against the key's and the viewer's budgets, its metrics."""
+    the names it would show counted against the key's and the viewer's budgets, the names
+    shown counted as displays, its metrics."""
     limit_label(state, caller, platform, asked.viewer_id)
     kind = (asked.logged_in, asked.identity_verified, *asked.flags)
     viewer = _viewers.get(kind)
@@ -73,6 +74,11 @@ def answer(
     if result.shown:
         names = [a for a, label in result.labels.items() if label is not None]
         spend_names(state, caller, platform, asked.viewer_id, names)
+        # counted in memory (written in batches by a background thread): the creator's view,
+        # the harvesting signals, the display records
+        state.services.displays.record(
+            platform, caller.key_id or "", asked.viewer_id, viewer, names
+        )
     metrics = state.metrics
     if result.hidden_by:
         metrics.count_lookups("hidden", len(asked.account_ids), result.hidden_by[0])

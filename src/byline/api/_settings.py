@@ -32,6 +32,12 @@ class ApiSettings(BaseModel):
     # Well-formed label lookups are answered before FastAPI's middleware and routing (the same
     # answers); false: every lookup goes through the documented route (to compare, or debug).
     label_fast_path: bool = True
+    # Harvesting: a key or viewer shown more than this many distinct disclosed accounts in a
+    # sliding hour is flagged (None: each policy's ``[displays] harvest_threshold``, else 200).
+    harvest_threshold: int | None = Field(default=None, ge=1)
+    # How often each worker writes the name displays it counted (seconds; 0: only when the
+    # server stops, or when asked).
+    display_flush_s: float = Field(default=5.0, ge=0, le=300)
     # Cycles and shadow runs through the API read snapshots from this folder only.
     snapshot_dir: Path = Field(default_factory=lambda: Path.cwd() / "snapshots")
 
@@ -57,6 +63,8 @@ class ApiSettings(BaseModel):
             "BYLINE_LABEL_CACHE_SECONDS": "label_cache_s",
             "BYLINE_LABEL_FAST_PATH": "label_fast_path",
             "BYLINE_SNAPSHOT_DIR": "snapshot_dir",
+            "BYLINE_HARVEST_THRESHOLD": "harvest_threshold",
+            "BYLINE_DISPLAY_FLUSH_SECONDS": "display_flush_s",
         }
         for var, field in mapping.items():
             if env.get(var):

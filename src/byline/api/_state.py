@@ -11,7 +11,7 @@ from byline.api._cache import TtlCache
 from byline.api._ratelimit import RateLimiter
 from byline.api._settings import ApiSettings
 from byline.api._tally import Counts, Tally, Timings
-from byline.service import LabelCache, Principal, Services
+from byline.service import Displays, LabelCache, Principal, Services
 
 
 @dataclass
@@ -62,6 +62,35 @@ class Metrics:
             registry=r,
         )
 
+    def watch_displays(self, displays: Displays) -> None:
+        """Gauges read from the name displays' counter when /metrics is read."""
+        r = self.registry
+        Gauge(
+            "byline_displays_pending",
+            "Name displays counted in memory and not yet written to the database",
+            registry=r,
+        ).set_function(displays.counter.pending)
+        Gauge(
+            "byline_display_flush_failures",
+            "Writes of name displays that failed (their displays were kept for the next)",
+            registry=r,
+        ).set_function(lambda: displays.failed_flushes)
+        Gauge(
+            "byline_displays_dropped",
+            "Name displays not counted because the queue waiting to be written was full",
+            registry=r,
+        ).set_function(lambda: displays.counter.dropped)
+        Gauge(
+            "byline_display_records_dropped",
+            "Display records not carried over failed writes (past the bound); counts are kept",
+            registry=r,
+        ).set_function(lambda: displays.counter.records_dropped)
+        Gauge(
+            "byline_harvest_flagged_here",
+            "Keys and viewers over the harvesting threshold in this worker's last hour",
+            registry=r,
+        ).set_function(lambda: sum(displays.flagged_here.values()))
+
     def count_request(self, counted: list[float], timed: list[float], seconds: float) -> None:
         """Count a request and its time, in the cells of ``requests`` and ``latency``."""
         self.latency.observe(timed, seconds, counted)
@@ -84,5 +113,8 @@ class AppState:
 
     def __post_init__(self) -> None:
         self.labels = self.services.labels.cache(self.settings.label_cache_s)
+        displays = self.services.displays
+        displays.harvest_threshold = self.settings.harvest_threshold
+        self.metrics.watch_displays(displays)
         # a key revoked by this process (API, console, CLI in-process) stops here at once
         self.services.access.on_key_revoked(self.keys.clear)

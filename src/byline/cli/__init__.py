@@ -5,6 +5,7 @@ from byline.cli import (  # noqa: F401  (each registers its commands)
     _count,
     _cycle,
     _demo,
+    _displays,
     _enforcement,
     _evaluate,
     _log,

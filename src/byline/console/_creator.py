@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from byline import words
+from byline.console._charts import bar_chart
 from byline.console._reasons import BadReason, note_of, reason_of
 from byline.console._web import (
     PREFIX,
@@ -32,6 +33,7 @@ from byline.console._web import (
     render,
     worded,
 )
+from byline.domain.labels import VERIFIED_CLASS
 from byline.domain.vocabulary import (
     AccountKind,
     AppealReason,
@@ -168,7 +170,43 @@ def me_page(platform: str, viewer: Creator) -> Response:
         quoted=words.Quoted.of(policy, t.lang),
         kinds=[k.value for k in AccountKind],
         me_url=_me_url(platform),
+        **_displays(viewer, platform),
     )
+
+
+def _class_words(viewer: Viewer, viewer_class: str) -> str:
+    """A viewer class in words: ``verified``, or the conditions it names, joined."""
+    t = viewer.t
+    if viewer_class == VERIFIED_CLASS:
+        return t("me.displays_verified")
+    named = viewer_class.split("+")
+    return t("me.displays_and").join(words.word(t.lang, "viewer_condition", c) for c in named)
+
+
+def _displays(viewer: Viewer, platform: str) -> dict[str, Any]:
+    """The creator's displays: per day and class, a chart of the daily totals, the classes
+    in words, and the classes the policy hides names from that the counts show no display to.
+    """
+    t = viewer.t
+    seen = viewer.services.displays.view(platform, _account(viewer))
+    return {
+        "displays": seen,
+        "display_classes": {c: _class_words(viewer, c) for c in seen.classes},
+        "displays_chart": bar_chart(
+            "displays-chart",
+            t("me.displays_chart", days=len(seen.days)),
+            [(str(d.day.day), d.total) for d in seen.days[-14:]],  # the day of the month
+            t.number,
+        ),
+        "never_shown_to": "; ".join(
+            words.word(t.lang, "viewer_condition", c.value) for c in seen.never_shown_to
+        ),
+        "shown_to_hidden": [
+            (words.word(t.lang, "viewer_condition", c.value), n)
+            for c, n in seen.shown_to_hidden.items()
+            if n
+        ],
+    }
 
 
 @router.get(PREFIX + "/{platform}/me/refuse")

@@ -1,6 +1,6 @@
 """The compliance lead's dashboard: accounts required per tier and phase, the funnel, deadlines
-coming due, restrictions in force, flagged drops, owners flagged by the latest cycle, cycle by
-cycle charts, the policy in words and
+coming due, restrictions in force, flagged drops, owners flagged by the latest cycle, keys and
+viewers flagged for harvesting names, cycle by cycle charts, the policy in words and
 the latest shadow run against it."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from byline.console._admin import latest_shadow
 from byline.console._charts import bar_chart
 from byline.console._web import PREFIX, Viewer, page, render
 from byline.domain.cases import CaseState
-from byline.service import Role
+from byline.service import HarvestSignals, Role, errors
 
 router = APIRouter(include_in_schema=False)
 Lead = Annotated[Viewer, Depends(page(Role.ADMIN, Role.PLATFORM))]
@@ -32,6 +32,14 @@ FUNNEL = (
     CaseState.RELEASED,
 )
 ASIDE = tuple(s for s in CaseState if s not in FUNNEL)
+
+
+def _harvest(viewer: Viewer, platform: str) -> HarvestSignals | None:
+    """The keys and viewers over the harvesting threshold (None: no policy in force)."""
+    try:
+        return viewer.services.displays.harvest_signals(platform)
+    except errors.NotFoundError:
+        return None
 
 
 @router.get(PREFIX + "/{platform}/dashboard")
@@ -66,5 +74,6 @@ def dashboard(platform: str, viewer: Lead) -> HTMLResponse:
         today=now.date(),
         now=now,
         shadow=latest_shadow(viewer, platform),
+        harvest=_harvest(viewer, platform),
         can_admin=viewer.principal is not None and viewer.principal.role is Role.ADMIN,
     )

@@ -181,6 +181,20 @@ class Viewers(_Model):
     note: str = ""
 
 
+class DisplayWatch(_Model):
+    """What is kept of the times a name was shown (``[displays]``, optional): the display
+    records (viewer id, account id, time; never the name) for this many days, for abuse
+    reports; and the harvesting signal: a key or viewer shown more than ``harvest_threshold``
+    distinct disclosed accounts within a sliding hour is flagged to the compliance lead
+    (None: the server's setting, else ``DEFAULT_HARVEST_THRESHOLD``)."""
+
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    harvest_threshold: int | None = Field(default=None, ge=1)
+
+
+DEFAULT_HARVEST_THRESHOLD = 200  # distinct disclosed accounts per key or viewer per hour
+
+
 class Penalty(_Model):
     """A restriction applied when a holder refuses or is overdue."""
 
@@ -261,6 +275,7 @@ class Policy(_Model):
     drop: DropRule
     voluntary: Voluntary
     linked_accounts: LinkedAccounts = LinkedAccounts()
+    displays: DisplayWatch = DisplayWatch()
     text: dict[LanguageTag, PolicyText] = Field(default_factory=dict)
 
     @property

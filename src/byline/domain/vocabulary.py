@@ -126,6 +126,8 @@ class AuditAction(StrEnum):
     WEBHOOK_SECRET_ROTATED = "webhook:secret_rotated"
     CYCLE_STARTED = "cycle:started"
     CYCLE_FINISHED = "cycle:finished"
+    DISPLAYS_READ = "displays:read"  # a staff read of display records (viewer, account, time)
+    DISPLAYS_PURGED = "displays:purged"  # display records past the policy's retention deleted
 
 
 # --- reasons ----------------------------------------------------------------------------------
@@ -189,6 +191,7 @@ class StaffReadReason(StrEnum):
     IDENTITY_CHECK = "identity_check"
     COMPLAINT = "complaint"
     LEGAL_REQUEST = "legal_request"
+    ABUSE_REPORT = "abuse_report"  # a report of abuse: who was shown which names, when
     OTHER = "other"
 
 
@@ -228,6 +231,7 @@ REASON_LISTS: dict[AuditAction, type[StrEnum]] = {
     AuditAction.NAME_ERASED: ErasureReason,
     AuditAction.NAME_DECRYPTED: StaffReadReason,
     AuditAction.NOTE_DECRYPTED: StaffReadReason,
+    AuditAction.DISPLAYS_READ: StaffReadReason,
 }
 
 

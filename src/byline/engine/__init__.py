@@ -4,6 +4,13 @@ every engine shares (reject reasons, the summary, outputs in place)."""
 from byline.engine import _reasons as reasons
 from byline.engine._compile import CompiledDecision, compile_decision
 from byline.engine._diff import CHANGES, DiffError, write_diff
+from byline.engine._displays import (
+    HOUR_MINUTES,
+    MINUTES_PER_DAY,
+    DisplayBatch,
+    DisplayCounter,
+    SlidingHour,
+)
 from byline.engine._evaluate import Evaluation, evaluate, without_owners
 from byline.engine._live import (
     BELOW_ZERO,
@@ -64,6 +71,8 @@ __all__ = [
     "FLAGGED",
     "FOLLOWERS",
     "FORMATS",
+    "HOUR_MINUTES",
+    "MINUTES_PER_DAY",
     "NOT_LINKED",
     "OLD_SEQ",
     "REJECTS",
@@ -74,6 +83,8 @@ __all__ = [
     "Crossing",
     "DiffCounts",
     "DiffError",
+    "DisplayBatch",
+    "DisplayCounter",
     "EngineSettings",
     "Evaluation",
     "EvaluationSummary",
@@ -85,6 +96,7 @@ __all__ = [
     "Refused",
     "Reported",
     "SettingError",
+    "SlidingHour",
     "Snapshot",
     "SnapshotError",
     "accounts_between",

@@ -69,6 +69,7 @@ from byline.service.demo import (
     run_demo,
     running_clock,
 )
+from byline.service.displays import DisplayDay, Displays, DisplaysView, HarvestSignals, Purged
 from byline.service.evaluation import ENGINES, SparkOptions, evaluate_snapshot
 from byline.service.floor import Services
 from byline.service.graphs import Graphs
@@ -172,6 +173,9 @@ __all__ = [
     "Deps",
     "DiffCounts",
     "DiffError",
+    "DisplayDay",
+    "Displays",
+    "DisplaysView",
     "EndpointSwitched",
     "Enforcement",
     "EnforcementChange",
@@ -184,6 +188,7 @@ __all__ = [
     "GraphFileError",
     "GraphOutputError",
     "Graphs",
+    "HarvestSignals",
     "HistoryEntry",
     "KeyRotation",
     "Label",
@@ -215,6 +220,7 @@ __all__ = [
     "Principal",
     "Progress",
     "PublicLog",
+    "Purged",
     "QueuePage",
     "QueueRow",
     "QueueView",

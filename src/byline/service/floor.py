@@ -11,6 +11,7 @@ from byline.service.cases import Cases
 from byline.service.creators import Creators
 from byline.service.cycles import Cycles
 from byline.service.dashboard import Dashboard
+from byline.service.displays import Displays
 from byline.service.labels import Labels
 from byline.service.live import Live
 from byline.service.operations import Operations
@@ -28,6 +29,7 @@ class Services:
     creators: Creators
     cycles: Cycles
     dashboard: Dashboard
+    displays: Displays
     labels: Labels
     live: Live
     operations: Operations
@@ -45,6 +47,7 @@ class Services:
             creators=Creators(deps),
             cycles=Cycles(deps),
             dashboard=Dashboard(deps),
+            displays=Displays(deps),
             labels=Labels(deps),
             live=Live(deps),
             operations=Operations(deps),

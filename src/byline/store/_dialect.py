@@ -63,15 +63,16 @@ def upsert(
     rows: Row | Sequence[Row],
     *,
     key: Sequence[str],
-    update: Sequence[str] | Mapping[str, Any] | None = None,
+    update: Sequence[str] | Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
     where: Callable[[Any], ColumnElement[bool]] | None = None,
 ) -> None:
     """Insert ``rows``, or update the row already there with the same ``key`` columns.
 
     ``update`` says what an existing row gets: column names take the new row's value, a mapping
-    gives expressions over the table (``{"version": t.c.version + 1}``); by default every column
-    of the new row outside ``key``. ``where(new)`` (``new``: the proposed row's columns) limits
-    the update to rows it holds for; the others stay as they are."""
+    gives expressions over the table (``{"version": t.c.version + 1}``), a function of the
+    proposed row's columns gives them over both (``lambda new: {"n": t.c.n + new.n}``); by
+    default every column of the new row outside ``key``. ``where(new)`` (``new``: the proposed
+    row's columns) limits the update to rows it holds for; the others stay as they are."""
     many = not isinstance(rows, Mapping)
     first: Row = rows[0] if many else rows  # type: ignore[index,assignment]
     if many and not rows:
@@ -80,6 +81,8 @@ def upsert(
     new = statement.excluded
     if update is None:
         update = [c for c in first if c not in key]
+    if callable(update):
+        update = update(new)
     set_ = dict(update) if isinstance(update, Mapping) else {c: new[c] for c in update}
     statement = statement.on_conflict_do_update(
         index_elements=[table.c[k] for k in key],

@@ -24,6 +24,7 @@ TABLE_MODULES = (
     "byline.outbox._tables",
     "byline.access._tables",
     "byline.translog._tables",
+    "byline.displays._tables",
 )
 _MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -20,6 +20,7 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("POST", "/v1/platforms/{platform}/me/volunteer"): {CREATOR},
     ("POST", "/v1/platforms/{platform}/me/withdrawal"): {CREATOR},
     ("GET", "/v1/platforms/{platform}/me/enforcement"): {CREATOR},
+    ("GET", "/v1/platforms/{platform}/me/displays"): {CREATOR},
     ("GET", "/v1/platforms/{platform}/review/queue"): {"reviewer", "admin"},
     ("GET", "/v1/platforms/{platform}/review/cases/{account_id}"): {"reviewer", "admin"},
     ("POST", "/v1/platforms/{platform}/review/cases/{account_id}/name-reveal"): {
@@ -45,6 +46,7 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("POST", "/v1/platforms/{platform}/follower-counts"): {"platform", "admin"},
     ("GET", "/v1/platforms/{platform}/enforcement/{account_id}"): {"platform", "admin"},
     ("GET", "/v1/platforms/{platform}/enforcement"): {"platform", "admin"},
+    ("GET", "/v1/platforms/{platform}/harvest-signals"): {"platform", "admin"},
     ("POST", "/v1/platforms/{platform}/webhooks"): {"platform", "admin"},
     ("POST", "/v1/platforms/{platform}/cycles"): {"platform", "admin"},
     ("POST", "/v1/platforms/{platform}/policies/shadow"): {"platform", "admin"},

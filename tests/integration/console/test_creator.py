@@ -14,7 +14,12 @@ from fastapi.testclient import TestClient
 
 from byline.domain.vocabulary import AppealDecisionReason, Trigger
 from byline.service import Creators
-from byline.service.access import Role, issue_creator_token, register_creator_key
+from byline.service.access import (
+    Role,
+    create_api_key,
+    issue_creator_token,
+    register_creator_key,
+)
 from byline.service.programme import Actor, Programme
 from integration.console.conftest import NOW, Console
 from integration.console.threads import watch
@@ -300,3 +305,42 @@ def test_the_services_refusals_are_said_in_the_pages_language(console: Console) 
     # a crafted link cannot show a service message (they come only with their facts)
     page = client.get(ME + "?error=service.case_closed").text
     assert 'data-testid="error"' not in page
+
+
+def _shown(console: Console, account_ids: list[str], viewer: str, **who: object) -> None:
+    key = create_api_key(console.programme.db, "weibo", Role.LABEL, actor="test", now=NOW)
+    response = console.client().post(
+        "/v1/platforms/weibo/labels",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"viewer": {"id": viewer, **who}, "account_ids": account_ids},
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_disclosed_creator_sees_where_the_name_was_shown(console: Console) -> None:
+    verified = {"logged_in": True, "identity_verified": True}
+    _shown(console, ["star", "org"], "v1", **verified)
+    _shown(console, ["star"], "v2", **verified)
+    _shown(console, ["star"], "anon", logged_in=False, identity_verified=False)  # hidden
+    assert console.app.state.byline.services.displays.flush() == 3
+    page = console.creator("star").get(ME)
+    assert page.status_code == 200
+    assert 'data-testid="displays"' in page.text
+    total = re.search(r'data-testid="displays-total">([^<]+)<', page.text)
+    assert total is not None and total.group(1) == "2"
+    assert re.findall(r'data-class="([^"]+)"', page.text) == ["verified"]
+    assert len(re.findall(r'data-testid="displays-row"', page.text)) == 1
+    never = re.search(r'data-testid="never-shown-to">([^<]+)<', page.text)
+    assert never is not None
+    assert html.unescape(never.group(1)) == (
+        "Never shown to: visitors who are not logged in; users who have not passed"
+        " real-identity verification; users flagged for abnormal behaviour; users recently"
+        " sanctioned."
+    )
+    assert 'data-testid="shown-to-hidden"' not in page.text
+    assert 'data-testid="displays-chart"' in page.text
+    chinese = console.creator("star")
+    chinese.get("/console/lang/zh-CN?next=" + ME)
+    assert "从未展示给：未登录的访客" in chinese.get(ME).text
+    # Not disclosed, never shown: no such section.
+    assert 'data-testid="displays"' not in console.creator("quiet").get(ME).text

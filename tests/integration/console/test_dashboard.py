@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from byline.cases import _tables as case_tables
 from byline.domain.vocabulary import RefusalReason
-from byline.service.access import Role
+from byline.service.access import Role, create_api_key
 from byline.service.counts import CountUpdate, apply_counts
 from byline.service.cycle import run_cycle
 from byline.service.programme import Actor
-from integration.console.conftest import NAMES, Console
+from integration.console.conftest import NAMES, NOW, Console
 
 from factories import write_snapshot
 
@@ -189,3 +189,27 @@ def test_only_admins_and_compliance_staff_of_the_platform_may_open_it(console: C
     assert console.staff(Role.PLATFORM, "douyin").get(DASHBOARD).status_code == 403
     assert console.creator("waiting").get(DASHBOARD).status_code == 403
     assert console.client().get(DASHBOARD).status_code == 303  # sign in first
+
+
+def test_the_lead_sees_keys_and_viewers_flagged_for_harvesting(console: Console) -> None:
+    lead = console.staff(Role.PLATFORM)
+    assert 'data-testid="no-harvest"' in lead.get(DASHBOARD).text
+    displays = console.app.state.byline.services.displays
+    displays.harvest_threshold = 1  # as BYLINE_HARVEST_THRESHOLD=1 would
+    key = create_api_key(console.programme.db, "weibo", Role.LABEL, actor="test", now=NOW)
+    response = console.client().post(
+        "/v1/platforms/weibo/labels",
+        headers={"Authorization": f"Bearer {key}"},
+        json={
+            "viewer": {"id": "collector", "logged_in": True, "identity_verified": True},
+            "account_ids": ["star", "org"],
+        },
+    )
+    assert response.status_code == 200
+    displays.flush()
+    page = lead.get(DASHBOARD).text
+    keys = re.findall(r'data-testid="harvest-key">(.*?)</tr>', page, re.S)
+    viewers = re.findall(r'data-testid="harvest-viewer">(.*?)</tr>', page, re.S)
+    assert len(keys) == 1 and key.split(".")[0] in keys[0] and ">2<" in keys[0]
+    assert len(viewers) == 1 and "collector" in viewers[0]
+    assert "more than 1 distinct disclosed accounts" in page

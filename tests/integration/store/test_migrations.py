@@ -167,3 +167,46 @@ def test_webhook_secret_rotation_columns_come_and_go_with_their_rows(fresh_url: 
         assert "previous_secret" not in columns and "previous_secret_until" not in columns
     finally:
         engine.dispose()
+
+
+def test_the_display_tables_come_and_go_with_0013(fresh_url: str) -> None:
+    """0013 adds the name displays' tables (counts added to, records unique per minute, key,
+    viewer and account); its downgrade takes them away and leaves 0012's tables as they were."""
+    engine = make_engine(fresh_url)
+    at = dt.datetime(2024, 3, 1, 9, 5, tzinfo=dt.UTC)
+    try:
+        upgrade(engine, "0012")
+        with engine.connect() as conn:
+            assert "display_counts" not in inspect(conn).get_table_names()
+        upgrade(engine)
+        assert drift(engine) == []
+        record = (
+            "INSERT INTO display_records (platform, minute, key_id, viewer_id, account_id)"
+            " VALUES ('weibo', :at, 'byl_k', 'v1', 'a1')"
+        )
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO display_counts (platform, account_id, day, viewer_class, shown)"
+                    " VALUES ('weibo', 'a1', :day, 'verified', 3)"
+                ),
+                {"day": at.date()},
+            )
+            conn.execute(text(record), {"at": at})
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(record), {"at": at})  # one row per minute, key, viewer, account
+        with engine.connect() as conn:
+            indexes = {i["name"] for i in inspect(conn).get_indexes("display_records")}
+        assert indexes == {
+            "ix_display_records_platform_viewer_id",
+            "ix_display_records_platform_account_id",
+        }
+        downgrade(engine, "0012")
+        with engine.connect() as conn:
+            names = set(inspect(conn).get_table_names())
+        assert not {"display_counts", "display_records"} & names
+        assert {"log_entries", "log_keys"} <= names
+        upgrade(engine)
+        assert drift(engine) == []
+    finally:
+        engine.dispose()

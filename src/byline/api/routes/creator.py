@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 
-from byline.api._deps import CasesDep, CreatorCaller, CreatorsDep, PlatformPath
+from byline.api._deps import CasesDep, CreatorCaller, CreatorsDep, DisplaysDep, PlatformPath
 from byline.api._problems import PROBLEM_RESPONSES, Problem
 from byline.api._schemas import (
     AppealIn,
@@ -152,3 +152,18 @@ def my_enforcement(
     platform: PlatformPath, cases: CasesDep, caller: CreatorCaller
 ) -> dict[str, Any]:
     return cases.enforcement(platform, _account(caller)).as_dict()
+
+
+@router.get("/displays", summary="How many times my name was shown, per day and viewer class")
+def my_displays(
+    platform: PlatformPath,
+    displays: DisplaysDep,
+    caller: CreatorCaller,
+    days: Annotated[int, Query(ge=1, le=90, description="Days back, today included")] = 30,
+) -> dict[str, Any]:
+    """Per day (UTC) and per class of viewer the policy tells apart (``verified``: logged in,
+    identity-verified, none of the policy's conditions; otherwise the conditions that held,
+    such as ``logged_out+unverified``), how many times the name was shown; and, for each
+    class the policy hides names from, how many displays it got (``never_shown_to``: those
+    with none). Counts are written by each server process every few seconds."""
+    return displays.view(platform, _account(caller), days).as_dict()

@@ -12,6 +12,7 @@ from byline.api._deps import (
     AdminCaller,
     CasesDep,
     CyclesDep,
+    DisplaysDep,
     PlatformCaller,
     PlatformPath,
     PoliciesDep,
@@ -101,3 +102,18 @@ def activate(
     platform: PlatformPath, body: PolicyIn, policies: PoliciesDep, caller: AdminCaller
 ) -> dict[str, Any]:
     return policies.activate(platform, body.source, actor=caller.name).as_dict()
+
+
+@router.get(
+    "/harvest-signals",
+    summary="Keys and viewers shown many distinct disclosed accounts in the last hour",
+)
+def harvest_signals(
+    platform: PlatformPath, displays: DisplaysDep, caller: PlatformCaller
+) -> dict[str, Any]:
+    """Every API key and viewer id shown more than the threshold (the server's
+    ``BYLINE_HARVEST_THRESHOLD``, else the policy's ``[displays] harvest_threshold``, else 200)
+    distinct disclosed accounts in the sliding hour ending now (the current minute and the 59
+    before), from every server process's display records: a scraper that spreads its
+    requests under the rate limits, over keys' viewers or over workers, still adds up here."""
+    return displays.harvest_signals(platform).as_dict()
