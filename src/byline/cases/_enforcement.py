@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Text, cast, insert, select
@@ -91,3 +91,15 @@ def restrictions_in_force(conn: Connection, platform: str | None = None) -> list
     if platform is not None:
         query = query.where(t.platform == platform)
     return [list(r) for (r,) in conn.execute(query) if r]
+
+
+def changes_until(conn: Connection, platform: str, end: dt.datetime) -> Iterator[Any]:
+    """Every enforcement change of ``platform`` made before ``end``, oldest first: ``seq``,
+    ``at``, ``account_id``, ``restrictions``."""
+    t = enforcement_changes.c
+    yield from conn.execute(
+        select(t.seq, t.at, t.account_id, t.restrictions)
+        .where(t.platform == platform, t.at < end)
+        .order_by(t.seq)
+        .execution_options(yield_per=1000)
+    )

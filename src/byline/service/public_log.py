@@ -93,6 +93,15 @@ class PublicLog(Service):
         self._heads[platform] = (len(leaves), note)
         return note
 
+    def checkpoint_at(self, platform: str, size: int) -> str:
+        """A signed checkpoint of the log as it was at ``size`` entries (its first ``size``
+        leaves): what the log committed to then, checkable against any later checkpoint by a
+        consistency proof."""
+        leaves = self._leaves(platform, size)
+        with self.db.transaction() as conn:
+            signer = self._signer(conn, platform)
+        return Checkpoint(signer.name, size, root(leaves[:size])).signed(signer)
+
     def inclusion(self, platform: str, index: int, size: int) -> LogProof:
         leaves = self._leaves(platform, size)
         if not 0 <= index < size:
