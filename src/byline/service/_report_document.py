@@ -27,7 +27,7 @@ CASE_COLUMNS = (
 )
 
 
-class PdfUnavailable(RuntimeError):
+class PdfUnavailable(OSError):
     """WeasyPrint (the ``report`` extra) or its system libraries are not installed."""
 
 

@@ -15,9 +15,10 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from byline import audit, cases, translog
+from byline import audit, cases, translog, words
 from byline.domain import statements
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AuditAction
@@ -46,6 +47,13 @@ APPEAL_FIGURES = {
 _CASE_ACTIONS = {a.value: k for k, a in CASE_FIGURES.items()}
 _APPEAL_ACTIONS = {a.value: k for k, a in APPEAL_FIGURES.items()}
 _READS = {AuditAction.NAME_DECRYPTED.value: "names", AuditAction.NOTE_DECRYPTED.value: "notes"}
+
+
+def _write(path: Path, content: bytes) -> Path:
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(content)
+    part.replace(path)
+    return path
 
 
 class ReportPeriodError(ValueError):
@@ -167,6 +175,34 @@ class Reports(Service):
         from byline.service._report_document import render
 
         return render(report, fmt, lang)
+
+    def write(
+        self,
+        platform: str,
+        first: dt.date,
+        last: dt.date,
+        out_dir: Path,
+        formats: Sequence[str] = FORMATS,
+        lang: str = "en",
+        *,
+        with_statements: bool = False,
+    ) -> list[Path]:
+        """Write the report in each of ``formats`` (and the statements as JSON lines) into
+        ``out_dir``; return the files written. Each file is written whole or not at all."""
+        unknown = [f for f in formats if f not in FORMATS]
+        if unknown or not formats:
+            raise ValueError(f"--format: one or more of {', '.join(FORMATS)} (not {unknown})")
+        words.check(lang)
+        report = self.build(platform, first, last)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stem = f"{platform}-{first.isoformat()}-{last.isoformat()}"
+        written = []
+        for fmt in dict.fromkeys(formats):
+            written.append(_write(out_dir / f"report-{stem}.{fmt}", self.render(report, fmt, lang)))
+        if with_statements:
+            lines = "".join(self.statements(platform, first, last)).encode()
+            written.append(_write(out_dir / f"statements-{stem}.jsonl", lines))
+        return written
 
     # --- figures ---------------------------------------------------------------------------
 
