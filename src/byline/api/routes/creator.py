@@ -152,3 +152,15 @@ def my_enforcement(
     platform: PlatformPath, cases: CasesDep, caller: CreatorCaller
 ) -> dict[str, Any]:
     return cases.enforcement(platform, _account(caller)).as_dict()
+
+
+@router.get(
+    "/statements",
+    summary="The statements of reasons for the restrictions applied to my account",
+    description="One per enforcement change that applied a restriction, newest first; fields "
+    "modelled on the EU Transparency Database (docs/report.md). Never a name.",
+)
+def my_statements(
+    platform: PlatformPath, creators: CreatorsDep, caller: CreatorCaller
+) -> dict[str, Any]:
+    return {"statements": creators.statements(platform, _account(caller))}
