@@ -67,6 +67,7 @@ from byline.service.graphs import Graphs
 from byline.service.health import Gauges, Readiness
 from byline.service.labels import Label, LabelCache, LabelLookup, Labels
 from byline.service.limits import LimitExceeded
+from byline.service.lookup_tallies import LookupTallies
 from byline.service.live import Crossed, Live, LiveRun, OwnerJudgedStream, synthesise_events
 from byline.service.obligations import Obligation, Worded
 from byline.service.operations import KeyRotation, MessageStatus, Operations, db_upgrade
@@ -86,6 +87,9 @@ from byline.service.public_log import (
     PublicLog,
     verify_public_log,
 )
+from byline.service._report_document import PdfUnavailable
+from byline.service.reports import FORMATS as REPORT_FORMATS
+from byline.service.reports import ReportPeriodError, Reports
 from byline.service.reviews import (
     Assignee,
     BulkOutcome,
@@ -125,6 +129,7 @@ __all__ = [
     "LATEST_CYCLE",
     "NOT_LINKED",
     "OLD_SEQ",
+    "REPORT_FORMATS",
     "TOPICS",
     "Access",
     "Activated",
@@ -185,6 +190,7 @@ __all__ = [
     "LogEntry",
     "LogProof",
     "LogRangeError",
+    "LookupTallies",
     "MessageStatus",
     "NoActivePolicy",
     "NoCase",
@@ -198,6 +204,7 @@ __all__ = [
     "OutputError",
     "Overview",
     "OwnerJudgedStream",
+    "PdfUnavailable",
     "Policies",
     "PolicyFileError",
     "PolicyText",
@@ -210,6 +217,8 @@ __all__ = [
     "Readiness",
     "Refused",
     "Registered",
+    "ReportPeriodError",
+    "Reports",
     "Reviews",
     "Role",
     "Services",

@@ -27,6 +27,9 @@ from byline.service.policies import active_policy
 from byline.service.public_log import PublicLog
 
 SCHEMA = "byline-report/1"
+# The JSON's schema, shipped with the package (and the statements' lines')
+SCHEMA_FILE = Path(__file__).parent / "report.schema.json"
+STATEMENT_SCHEMA_FILE = Path(__file__).parent / "statement.schema.json"
 FORMATS = ("json", "html", "pdf")
 
 # The case changes a tier's row counts, each by the audit action that records it.
@@ -169,6 +172,12 @@ class Reports(Service):
             active_policy(conn, platform)
             for body in cases.statements_between(conn, platform, period.start, period.end):
                 yield json.dumps(body, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def fragment(self, report: dict[str, Any], lang: str) -> str:
+        """The report's body as HTML (no style, no script): for a page that shows it."""
+        from byline.service._report_document import render_fragment
+
+        return render_fragment(report, lang)
 
     def render(self, report: dict[str, Any], fmt: str, lang: str) -> bytes:
         """``report`` as ``json``, ``html`` or ``pdf`` (the same document), in ``lang``."""
