@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import re
+import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -328,7 +330,7 @@ def world(db_url: str, tmp_path: Path, logs: list[str]) -> Iterator[World]:
 
 def cli(*args: str, stdin: str | None = None) -> tuple[int, str]:
     result = runner.invoke(cli_app, list(args), input=stdin)
-    return result.exit_code, result.stdout + result.stderr
+    return result.exit_code, result.stdout + result.stderr + (repr(result.exception) if result.exit_code else "")
 
 
 # --- the doors --------------------------------------------------------------------------------
@@ -695,6 +697,27 @@ def run_the_exports(world: World, sinks: Sinks) -> None:
     code, out = cli("audit", "verify", *db, "--json")
     assert code == 0, out
     sinks.add("export audit verify", out)
+    # the programme's report in every format and language, and the statements of reasons
+    with tempfile.TemporaryDirectory() as folder:
+        for platform in PLATFORMS:
+            for lang in ("en", "zh-CN"):
+                code, out = cli(
+                    "report", *db, "--platform", platform, "--from", "2023-10-01",
+                    "--to", NOW.date().isoformat(), "--out", folder, "--lang", lang,
+                    "--statements", "--json",
+                )
+                assert code == 0, out
+                for path in json.loads(out)["files"]:
+                    sinks.add(f"export report {platform} {lang} {Path(path).name}", _text_of(path))
+        assert any("statements-weibo" in where and '"puid"' in str(text)
+                   for where, text in sinks.items)
+
+
+def _text_of(path: str) -> str:
+    """A file as text: a PDF's extracted text, anything else as written."""
+    if path.endswith(".pdf"):
+        return "".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+    return Path(path).read_text()
 
 
 def read_the_pages(world: World, sinks: Sinks) -> None:
@@ -703,7 +726,9 @@ def read_the_pages(world: World, sinks: Sinks) -> None:
         reviewer = world.staff(Role.REVIEWER, platform)
         lead = world.staff(Role.PLATFORM, platform)
         admin = world.staff(Role.ADMIN, platform)
-        pages = [(lead, f"/console/{platform}/dashboard")]
+        pages = [(lead, f"/console/{platform}/dashboard"), (lead, f"/console/{platform}/report")]
+        for fmt in ("json", "html"):
+            pages.append((lead, f"/console/{platform}/report/download?from=2023-10-01&format={fmt}"))
         for view in QueueView:
             pages.append((reviewer, f"/console/{platform}/reviews?state={view}"))
         for account in with_cases(platform):
@@ -721,6 +746,7 @@ def read_the_pages(world: World, sinks: Sinks) -> None:
             for url, headers in (
                 (f"{base}/me", world.creator(account, platform)),
                 (f"{base}/me/enforcement", world.creator(account, platform)),
+                (f"{base}/me/statements", world.creator(account, platform)),
                 (f"{base}/review/cases/{account}", world.key(Role.REVIEWER, platform)),
                 (f"{base}/enforcement/{account}", world.key(Role.PLATFORM, platform)),
             ):

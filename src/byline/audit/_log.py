@@ -29,6 +29,7 @@ from byline.audit._tables import audit_head, audit_log
 from byline.store import insert_if_absent
 
 GENESIS = "0" * 64
+PAGE = 5000  # rows per read of a long listing
 
 
 @dataclass(frozen=True)
@@ -222,16 +223,21 @@ def entries_between(
 ) -> Iterator[Any]:
     """Entries of ``actions`` written in [start, end), in chain order: ``seq``, ``at``,
     ``action``, ``case_id``, ``account_id``, ``policy_version``, ``after``, ``detail``."""
-    log = audit_log.c
-    yield from conn.execute(
-        select(
-            log.seq, log.at, log.action, log.case_id, log.account_id, log.policy_version,
-            log.after, log.detail,
-        )
-        .where(log.action.in_(list(actions)), log.at >= start, log.at < end)
-        .order_by(log.seq)
-        .execution_options(yield_per=2000)
-    )
+    log, after, wanted = audit_log.c, 0, list(actions)
+    while True:  # pages by sequence number: no server-side cursor, a bounded page in memory
+        rows = conn.execute(
+            select(
+                log.seq, log.at, log.action, log.case_id, log.account_id, log.policy_version,
+                log.after, log.detail,
+            )
+            .where(log.action.in_(wanted), log.at >= start, log.at < end, log.seq > after)
+            .order_by(log.seq)
+            .limit(PAGE)
+        ).all()
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        after = rows[-1].seq
 
 
 def first_at(conn: Connection, action: str, case_ids: Iterable[str]) -> dict[str, dt.datetime]:

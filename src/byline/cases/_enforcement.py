@@ -96,10 +96,18 @@ def restrictions_in_force(conn: Connection, platform: str | None = None) -> list
 def changes_until(conn: Connection, platform: str, end: dt.datetime) -> Iterator[Any]:
     """Every enforcement change of ``platform`` made before ``end``, oldest first: ``seq``,
     ``at``, ``account_id``, ``restrictions``."""
-    t = enforcement_changes.c
-    yield from conn.execute(
-        select(t.seq, t.at, t.account_id, t.restrictions)
-        .where(t.platform == platform, t.at < end)
-        .order_by(t.seq)
-        .execution_options(yield_per=1000)
-    )
+    t, after = enforcement_changes.c, 0
+    while True:  # pages by cursor: no server-side cursor, a bounded page in memory
+        rows = conn.execute(
+            select(t.seq, t.at, t.account_id, t.restrictions)
+            .where(t.platform == platform, t.at < end, t.seq > after)
+            .order_by(t.seq)
+            .limit(_PAGE)
+        ).all()
+        yield from rows
+        if len(rows) < _PAGE:
+            return
+        after = rows[-1].seq
+
+
+_PAGE = 5000

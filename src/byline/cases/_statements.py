@@ -44,14 +44,27 @@ def statements_between(
     conn: Connection, platform: str, start: dt.datetime, end: dt.datetime
 ) -> Iterator[dict[str, Any]]:
     """The statements issued in [start, end), in the order of their enforcement changes."""
-    rows = conn.execute(
-        select(_s.body)
-        .where(_s.platform == platform, _s.issued_at >= start, _s.issued_at < end)
-        .order_by(_s.change_seq)
-        .execution_options(yield_per=1000)
-    ).scalars()
-    for body in rows:
-        yield dict(body)
+    after = -1
+    while True:  # pages by change: no server-side cursor, a bounded page in memory
+        rows = conn.execute(
+            select(_s.change_seq, _s.body)
+            .where(
+                _s.platform == platform,
+                _s.issued_at >= start,
+                _s.issued_at < end,
+                _s.change_seq > after,
+            )
+            .order_by(_s.change_seq)
+            .limit(_PAGE)
+        ).all()
+        for _, body in rows:
+            yield dict(body)
+        if len(rows) < _PAGE:
+            return
+        after = rows[-1].change_seq
+
+
+_PAGE = 2000
 
 
 def count_statements(conn: Connection, platform: str, start: dt.datetime, end: dt.datetime) -> int:

@@ -381,3 +381,22 @@ def test_files_hold_the_sections_in_both_languages_and_never_a_name(history: His
 def test_a_period_that_ends_before_it_starts_is_refused(history: History) -> None:
     with pytest.raises(ValueError, match="before --from"):
         history.services.reports.build("weibo", dt.date(2024, 1, 2), dt.date(2024, 1, 1))
+
+
+@pytest.mark.slow
+def test_long_listings_read_in_pages_give_the_same_report(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit trail, the enforcement feed and the statements are read page by page: pages of
+    three rows give the report that pages of thousands give."""
+    from byline.audit import _log
+    from byline.cases import _enforcement, _statements
+
+    whole = history.services.reports.build("weibo", *PERIODS[0])
+    monkeypatch.setattr(_log, "PAGE", 3)
+    monkeypatch.setattr(_enforcement, "_PAGE", 3)
+    monkeypatch.setattr(_statements, "_PAGE", 3)
+    paged = history.services.reports.build("weibo", *PERIODS[0])
+    assert {**paged, "generated_at": None} == {**whole, "generated_at": None}
+    lines = list(history.services.reports.statements("weibo", *PERIODS[0]))
+    assert len(lines) == whole["statements"]["issued"]
