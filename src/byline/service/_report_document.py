@@ -43,10 +43,17 @@ def _env() -> Environment:
     return env
 
 
+def _text_width(text: str) -> int:
+    """About how wide ``text`` is at 12px: a CJK character twice a Latin one."""
+    return sum(12 if ord(ch) > 0x2E7F else 7 for ch in text)
+
+
 def hbar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, int]]) -> Markup:
     """Horizontal bars, one per (label, value), the value at each bar's end; a <title> and
     <desc> for screen readers; no script and no style attribute."""
-    row_h, label_w, width, pad = 22, 190, 560, 8
+    row_h, pad = 22, 8
+    label_w = min(340, max(120, 12 + max((_text_width(label) for label, _ in bars), default=0)))
+    width = label_w + 380
     height = pad * 2 + row_h * max(1, len(bars)) + 18
     top = max((v for _, v in bars), default=0) or 1
     plot_w = width - label_w - 60
