@@ -13,8 +13,12 @@ from e2e.conftest import Site, Visit
 from integration.api.conftest import NOW
 
 SECTIONS = {
-    "en": ("Cases by tier and phase", "Restrictions and statements of reasons", "Label lookups",
-           "The threshold promise"),
+    "en": (
+        "Cases by tier and phase",
+        "Restrictions and statements of reasons",
+        "Label lookups",
+        "The threshold promise",
+    ),
     "zh-CN": ("按档位与阶段统计的案件", "限制措施与理由说明", "标识查询", "门槛承诺"),
 }
 

@@ -227,8 +227,14 @@ def entries_between(
     while True:  # pages by sequence number: no server-side cursor, a bounded page in memory
         rows = conn.execute(
             select(
-                log.seq, log.at, log.action, log.case_id, log.account_id, log.policy_version,
-                log.after, log.detail,
+                log.seq,
+                log.at,
+                log.action,
+                log.case_id,
+                log.account_id,
+                log.policy_version,
+                log.after,
+                log.detail,
             )
             .where(log.action.in_(wanted), log.at >= start, log.at < end, log.seq > after)
             .order_by(log.seq)

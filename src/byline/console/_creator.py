@@ -174,10 +174,13 @@ def me_page(platform: str, viewer: Creator) -> Response:
 
 
 def _counts(viewer: Viewer, counts: dict[str, int] | None) -> str:
-    return ", ".join(
-        f"{words.word(viewer.t.lang, 'metric', m)} {viewer.t.number(v)}"
-        for m, v in (counts or {}).items()
-    ) or "–"
+    return (
+        ", ".join(
+            f"{words.word(viewer.t.lang, 'metric', m)} {viewer.t.number(v)}"
+            for m, v in (counts or {}).items()
+        )
+        or "–"
+    )
 
 
 def _statements(viewer: Viewer, platform: str, policy: Policy) -> list[dict[str, Any]]:
@@ -200,9 +203,7 @@ def _statements(viewer: Viewer, platform: str, policy: Policy) -> list[dict[str,
                 ),
                 "facts": t(
                     "me.statements.facts",
-                    trigger=" / ".join(
-                        words.word(t.lang, "trigger", x) for x in facts["triggers"]
-                    ),
+                    trigger=" / ".join(words.word(t.lang, "trigger", x) for x in facts["triggers"]),
                     counts=_counts(viewer, facts["counts"]),
                     threshold=_counts(viewer, facts["threshold"]),
                 ),

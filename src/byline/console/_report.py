@@ -45,9 +45,7 @@ def _bad_period(viewer: Viewer, first: str | None, last: str | None) -> Response
 
 
 @router.get(PREFIX + "/{platform}/report")
-def report_page(
-    platform: str, viewer: Lead, first: First = None, last: Last = None
-) -> Response:
+def report_page(platform: str, viewer: Lead, first: First = None, last: Last = None) -> Response:
     try:
         start, end = _period(viewer, first, last)
         report = viewer.services.reports.build(platform, start, end)
@@ -75,7 +73,7 @@ def report_download(
     viewer: Lead,
     first: First = None,
     last: Last = None,
-    format: str = "pdf",  # noqa: A002  (the query's name)
+    format: str = "pdf",
 ) -> Response:
     if format not in REPORT_FORMATS:
         return _bad_period(viewer, first, last)

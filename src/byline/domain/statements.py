@@ -84,23 +84,7 @@ def statement_of_reasons(
     ``ActiveRestriction.as_dict``), at ``at``, by enforcement change ``cursor``."""
     if not restrictions:
         raise ValueError("a statement of reasons explains at least one restriction")
-    penalties = {p.id: p for p in policy.penalties}
-    items = []
-    for r in restrictions:
-        restriction = Restriction(r["restriction"])
-        penalty = penalties.get(str(r["penalty_id"]))
-        items.append(
-            {
-                "restriction": restriction.value,
-                "kind": kind_of(restriction),
-                "factor": float(r["factor"]),
-                "penalty_id": str(r["penalty_id"]),
-                "trigger": str(r["trigger"]),
-                "lifted_on_compliance": True if penalty is None else penalty.lifted_on_compliance,
-            }
-        )
-    kinds = {i["kind"] for i in items}
-    monetary = [i for i in items if i["kind"] == "monetary"]
+    items = _items(restrictions, policy)
     triggers = sorted({i["trigger"] for i in items})
     overdue = Trigger.OVERDUE.value in triggers
     threshold = next((dict(t.threshold) for t in policy.tiers if t.id == tier), None)
@@ -110,20 +94,7 @@ def statement_of_reasons(
         "puid": account_id,
         "case_id": case_id,
         "enforcement_cursor": cursor,
-        "decision_visibility": (
-            ["DECISION_VISIBILITY_CONTENT_DEMOTED"] if "visibility" in kinds else []
-        ),
-        "decision_monetary": (
-            None
-            if not monetary
-            else "DECISION_MONETARY_SUSPENSION"
-            if all(i["factor"] == 0 for i in monetary)
-            else "DECISION_MONETARY_OTHER"
-        ),
-        "decision_provision": (
-            "DECISION_PROVISION_PARTIAL_SUSPENSION" if "provision" in kinds else None
-        ),
-        "decision_account": None,  # the account is never suspended or terminated
+        **_decisions(items),
         "restrictions": items,
         "decision_ground": GROUND,
         "incompatible_content_ground": {
@@ -155,4 +126,46 @@ def statement_of_reasons(
             "lifted_by": ["disclosure", "appeal_upheld"],
         },
         "created_at": at.isoformat(),
+    }
+
+
+def _items(restrictions: Sequence[Mapping[str, Any]], policy: Policy) -> list[dict[str, Any]]:
+    """Each restriction applied, with its kind and whether compliance lifts it."""
+    penalties = {p.id: p for p in policy.penalties}
+    items = []
+    for r in restrictions:
+        restriction = Restriction(r["restriction"])
+        penalty = penalties.get(str(r["penalty_id"]))
+        items.append(
+            {
+                "restriction": restriction.value,
+                "kind": kind_of(restriction),
+                "factor": float(r["factor"]),
+                "penalty_id": str(r["penalty_id"]),
+                "trigger": str(r["trigger"]),
+                "lifted_on_compliance": True if penalty is None else penalty.lifted_on_compliance,
+            }
+        )
+    return items
+
+
+def _decisions(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The Transparency Database's decision fields for these restrictions."""
+    kinds = {i["kind"] for i in items}
+    monetary = [i for i in items if i["kind"] == "monetary"]
+    if not monetary:
+        money = None
+    elif all(i["factor"] == 0 for i in monetary):
+        money = "DECISION_MONETARY_SUSPENSION"
+    else:
+        money = "DECISION_MONETARY_OTHER"
+    return {
+        "decision_visibility": (
+            ["DECISION_VISIBILITY_CONTENT_DEMOTED"] if "visibility" in kinds else []
+        ),
+        "decision_monetary": money,
+        "decision_provision": (
+            "DECISION_PROVISION_PARTIAL_SUSPENSION" if "provision" in kinds else None
+        ),
+        "decision_account": None,  # the account is never suspended or terminated
     }

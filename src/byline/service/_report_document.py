@@ -67,8 +67,9 @@ def hbar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, int]]) -> Ma
         Markup('<title id="{}-t">{}</title><desc id="{}-d">{}</desc>').format(
             chart_id, title, chart_id, desc
         ),
-        Markup('<text x="{}" y="14" font-size="13" font-weight="bold" fill="#1d2330">{}</text>')
-        .format(pad, title),
+        Markup(
+            '<text x="{}" y="14" font-size="13" font-weight="bold" fill="#1d2330">{}</text>'
+        ).format(pad, title),
     ]
     for i, (label, value) in enumerate(bars):
         y = 18 + pad + i * row_h

@@ -78,4 +78,3 @@ def test_a_bad_period_is_refused_with_the_chooser(console: Console) -> None:
         assert response.status_code == 400, query
         assert 'data-testid="report-bad-period"' in response.text
         assert re.search(r'name="from"', response.text)
-

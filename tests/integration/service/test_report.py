@@ -159,21 +159,23 @@ def independent(services: Services, first: dt.date, last: dt.date) -> dict[str, 
             ).scalar()
             if noticed is not None:
                 days.setdefault(tier, []).append((at - noticed).total_seconds() / 86400)
-        issued = conn.execute(
-            select(statements.c.body).where(
-                statements.c.platform == "weibo",
-                statements.c.issued_at >= start,
-                statements.c.issued_at < end,
+        issued = (
+            conn.execute(
+                select(statements.c.body).where(
+                    statements.c.platform == "weibo",
+                    statements.c.issued_at >= start,
+                    statements.c.issued_at < end,
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         applied = Counter(r["restriction"] for s in issued for r in s["restrictions"])
         lifted: Counter[str] = Counter()
         held: dict[str, set[tuple[str, str]]] = {}
         e = enforcement_changes.c
         for account, at, restrictions in conn.execute(
-            select(e.account_id, e.at, e.restrictions)
-            .where(e.platform == "weibo")
-            .order_by(e.seq)
+            select(e.account_id, e.at, e.restrictions).where(e.platform == "weibo").order_by(e.seq)
         ):
             now = {(r["penalty_id"], r["restriction"]) for r in restrictions}
             if start <= at < end:
@@ -314,8 +316,7 @@ def test_a_statement_exists_for_every_restriction_applied_and_no_other(history: 
             .order_by(e.seq)
         ).all()
         stored = {
-            s["enforcement_cursor"]: s
-            for s in conn.execute(select(statements.c.body)).scalars()
+            s["enforcement_cursor"]: s for s in conn.execute(select(statements.c.body)).scalars()
         }
     held: dict[str, set[tuple[str, str]]] = {}
     explained = set()
@@ -331,7 +332,9 @@ def test_a_statement_exists_for_every_restriction_applied_and_no_other(history: 
         assert {(r["penalty_id"], r["restriction"]) for r in statement["restrictions"]} == new
         assert (statement["puid"], statement["case_id"]) == (account, case_id)
         assert statement["application_date"] == at.isoformat()
-        triggers = {r["trigger"] for r in restrictions if (r["penalty_id"], r["restriction"]) in new}
+        triggers = {
+            r["trigger"] for r in restrictions if (r["penalty_id"], r["restriction"]) in new
+        }
         assert statement["decision_facts"]["triggers"] == sorted(triggers)
         assert statement["automated_detection"] == ("overdue" in triggers)
         explained.add(seq)
@@ -352,11 +355,22 @@ def test_files_hold_the_sections_in_both_languages_and_never_a_name(history: His
     services = history.services
     out = history.workdir / "out"
     sections = {
-        "en": ("Cases by tier and phase", "Restrictions and statements of reasons",
-               "Label lookups", "Staff reads of names and notes", "Erasures",
-               "The threshold promise"),
-        "zh-CN": ("按档位与阶段统计的案件", "限制措施与理由说明", "标识查询",
-                  "工作人员查阅姓名与备注", "删除", "门槛承诺"),
+        "en": (
+            "Cases by tier and phase",
+            "Restrictions and statements of reasons",
+            "Label lookups",
+            "Staff reads of names and notes",
+            "Erasures",
+            "The threshold promise",
+        ),
+        "zh-CN": (
+            "按档位与阶段统计的案件",
+            "限制措施与理由说明",
+            "标识查询",
+            "工作人员查阅姓名与备注",
+            "删除",
+            "门槛承诺",
+        ),
     }
     names = [s + g for s in SURNAMES for g in GIVEN]
     for lang, titles in sections.items():
@@ -372,8 +386,12 @@ def test_files_hold_the_sections_in_both_languages_and_never_a_name(history: His
             assert title in text, (lang, title)
             assert title in html, (lang, title)
         assert html.count("<svg") == 2  # case changes, restrictions
-        for content in (text, html, by_suffix[".json"].read_text(),
-                        by_suffix[".jsonl"].read_text()):
+        for content in (
+            text,
+            html,
+            by_suffix[".json"].read_text(),
+            by_suffix[".jsonl"].read_text(),
+        ):
             assert not [n for n in names if n in content]
     assert not list(out.rglob("*.part"))
 

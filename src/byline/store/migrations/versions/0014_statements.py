@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.Column("result", sa.String(length=20), nullable=False),
         sa.Column("rule", sa.String(length=40), nullable=False),
         sa.Column("lookups", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "platform", "day", "result", "rule", name=op.f("pk_label_lookups")
-        ),
+        sa.PrimaryKeyConstraint("platform", "day", "result", "rule", name=op.f("pk_label_lookups")),
     )
 
 
