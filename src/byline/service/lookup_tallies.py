@@ -1,8 +1,9 @@
 """Label lookups counted per day, result and viewer rule, kept for the report.
 
-A lookup is counted in memory (one lock, no I/O); a background thread adds what was counted to
-the day's rows every ``FLUSH_S`` seconds in one transaction, and ``flush`` does it at once (at
-shutdown, in tests). A flush that fails keeps its counts for the next one.
+A lookup is counted in memory (one lock, no I/O); once ``start`` has been called (the server
+does, per process), a background thread adds what was counted to the day's rows every
+``FLUSH_S`` seconds in one transaction; ``flush`` does it at once and ``close`` at shutdown.
+A flush that fails keeps its counts for the next one.
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ class LookupTallies(Service):
         key = (platform, self.clock().date(), result, rule)
         with self._lock:
             self._counts[key] += amount
-            if self._flusher is None and self.flush_s > 0:
+
+    def start(self) -> None:
+        """Flush in the background every ``flush_s`` seconds, until ``close``."""
+        with self._lock:
+            if self._flusher is None:
                 self._flusher = threading.Thread(
                     target=self._run, name="byline-lookup-tallies", daemon=True
                 )

@@ -94,7 +94,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
         "weibo", disclosed[4], actor=Actor("dpo"), reason=ErasureReason.ERASURE_REQUEST
     )
     tallies = services.lookups
-    tallies.flush_s = 0  # no background thread: flushed here
     tallies.count("weibo", "shown", 5)
     tallies.count("weibo", "none", 4)
     tallies.count("weibo", "hidden", 3, "logged_out")
