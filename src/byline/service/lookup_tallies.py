@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from byline import cases
-from byline.service._base import Service
+from byline.service._base import Deps, Service
 
 FLUSH_S = 10.0
 RESULTS = ("shown", "none", "hidden")
@@ -25,7 +25,7 @@ log = logging.getLogger("byline.lookups")
 class LookupTallies(Service):
     """What a process's label lookups were: counted per (platform, day, result, rule)."""
 
-    def __init__(self, deps: Any, flush_s: float = FLUSH_S) -> None:
+    def __init__(self, deps: Deps, flush_s: float = FLUSH_S) -> None:
         super().__init__(deps)
         self.flush_s = flush_s
         self._counts: Counter[tuple[str, dt.date, str, str]] = Counter()

@@ -22,7 +22,7 @@ from byline import audit, cases, translog, words
 from byline.domain import statements
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AuditAction
-from byline.service._base import Service
+from byline.service._base import Deps, Service
 from byline.service.policies import active_policy
 from byline.service.public_log import PublicLog
 
@@ -115,7 +115,7 @@ def _of_platform(row: Any, platform: str) -> bool:
 class Reports(Service):
     """The compliance lead's report, and the statements of reasons export."""
 
-    def __init__(self, deps: Any, public_log: PublicLog | None = None) -> None:
+    def __init__(self, deps: Deps, public_log: PublicLog | None = None) -> None:
         super().__init__(deps)
         self._log = public_log or PublicLog(deps)
         # what the harvesting detector says for a period, when one is wired in (None: no figure)
