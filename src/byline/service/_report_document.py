@@ -96,7 +96,7 @@ def hbar_chart(chart_id: str, title: str, bars: Sequence[tuple[str, int]]) -> Ma
     return Markup("").join(parts)
 
 
-def _context(report: dict[str, Any], lang: str) -> dict[str, Any]:
+def _context(report: dict[str, Any], lang: str, quoted: words.Quoted | None) -> dict[str, Any]:
     words.check(lang)
 
     def t(key: str, **values: object) -> str:
@@ -130,22 +130,31 @@ def _context(report: dict[str, Any], lang: str) -> dict[str, Any]:
         "cases_chart": cases_chart,
         "restrictions_chart": restrictions_chart,
         "floor": floor,
+        "title": quoted.title() if quoted else report["policy"]["title"],
+        "tier_label": lambda row: (
+            (quoted.label(row["tier"], row["label"]) if quoted else row["label"])
+            if row["tier"] and row["label"]
+            else row["tier"] or t("no_tier")
+        ),
     }
 
 
-def render_fragment(report: dict[str, Any], lang: str) -> Markup:
+def render_fragment(
+    report: dict[str, Any], lang: str, quoted: words.Quoted | None = None
+) -> Markup:
     """The report's body (no <html>, no style): what the console shows inside its own page."""
-    return Markup(_env().get_template("report_body.html").render(**_context(report, lang)))
+    context = _context(report, lang, quoted)
+    return Markup(_env().get_template("report_body.html").render(**context))
 
 
-def render_html(report: dict[str, Any], lang: str) -> str:
+def render_html(report: dict[str, Any], lang: str, quoted: words.Quoted | None = None) -> str:
     """The report as a standalone HTML document (its style inside it)."""
-    context = _context(report, lang)
+    context = _context(report, lang, quoted)
     body = _env().get_template("report_body.html").render(**context)
     return _env().get_template("report.html").render(body=Markup(body), **context)
 
 
-def render_pdf(report: dict[str, Any], lang: str) -> bytes:
+def render_pdf(report: dict[str, Any], lang: str, quoted: words.Quoted | None = None) -> bytes:
     """The same document as PDF (WeasyPrint, the ``report`` extra)."""
     try:
         from weasyprint import HTML
@@ -154,15 +163,17 @@ def render_pdf(report: dict[str, Any], lang: str) -> bytes:
             "a PDF needs WeasyPrint and pango: pip install 'byline[report]' and "
             "apt-get install libpango-1.0-0 libpangoft2-1.0-0"
         ) from exc
-    pdf: bytes = HTML(string=render_html(report, lang)).write_pdf()
+    pdf: bytes = HTML(string=render_html(report, lang, quoted)).write_pdf()
     return pdf
 
 
-def render(report: dict[str, Any], fmt: str, lang: str) -> bytes:
+def render(
+    report: dict[str, Any], fmt: str, lang: str, quoted: words.Quoted | None = None
+) -> bytes:
     if fmt == "json":
         return (json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
     if fmt == "html":
-        return render_html(report, lang).encode()
+        return render_html(report, lang, quoted).encode()
     if fmt == "pdf":
-        return render_pdf(report, lang)
+        return render_pdf(report, lang, quoted)
     raise ValueError(f"a report format is one of: json, html, pdf (not {fmt!r})")

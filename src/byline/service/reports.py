@@ -23,7 +23,7 @@ from byline.domain import statements
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import AuditAction
 from byline.service._base import Deps, Service
-from byline.service.policies import active_policy
+from byline.service.policies import NoActivePolicy, active_policy
 from byline.service.public_log import PublicLog
 
 SCHEMA = "byline-report/1"
@@ -177,13 +177,25 @@ class Reports(Service):
         """The report's body as HTML (no style, no script): for a page that shows it."""
         from byline.service._report_document import render_fragment
 
-        return render_fragment(report, lang)
+        return render_fragment(report, lang, self._quoted(report, lang))
 
     def render(self, report: dict[str, Any], fmt: str, lang: str) -> bytes:
         """``report`` as ``json``, ``html`` or ``pdf`` (the same document), in ``lang``."""
         from byline.service._report_document import render
 
-        return render(report, fmt, lang)
+        return render(report, fmt, lang, self._quoted(report, lang))
+
+    def _quoted(self, report: dict[str, Any], lang: str) -> words.Quoted | None:
+        """The policy's own words in ``lang`` (its title, its tiers' labels), when the policy
+        in force is the report's version; else None (the labels as the report holds them)."""
+        try:
+            with self.db.reading() as conn:
+                policy = active_policy(conn, report["platform"])
+        except NoActivePolicy:
+            return None
+        return (
+            words.Quoted.of(policy, lang) if policy.version == report["policy"]["version"] else None
+        )
 
     def write(
         self,
