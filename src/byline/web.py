@@ -4,6 +4,7 @@ worker; ``create_app`` is what the demo and the tests build."""
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import replace
 
 from fastapi import FastAPI
@@ -34,4 +35,9 @@ def create_app(
 
 def app() -> FastAPI:
     configure_logging()
-    return create_app()
+    settings = ApiSettings.from_env()
+    services = open_services(settings.db_url, snapshot_dir=settings.snapshot_dir)
+    # this worker's label lookups, kept per day in batches; what is left is written at exit
+    services.lookups.start()
+    atexit.register(services.lookups.close)
+    return create_app(services, settings)

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import re
+import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -704,6 +706,29 @@ def run_the_exports(world: World, sinks: Sinks) -> None:
     code, out = cli("audit", "verify", *db, "--json")
     assert code == 0, out
     sinks.add("export audit verify", out)
+    # the programme's report in every format and language, and the statements of reasons
+    with tempfile.TemporaryDirectory() as folder:
+        for platform in PLATFORMS:
+            for lang in ("en", "zh-CN"):
+                code, out = cli(
+                    "report",
+                    *(*db, "--platform", platform, "--out", folder, "--lang", lang),
+                    *("--from", "2023-10-01", "--to", NOW.date().isoformat()),
+                    *("--statements", "--json"),
+                )
+                assert code == 0, out
+                for path in json.loads(out)["files"]:
+                    sinks.add(f"export report {platform} {lang} {Path(path).name}", _text_of(path))
+        assert any(
+            "statements-weibo" in where and '"puid"' in str(text) for where, text in sinks.items
+        )
+
+
+def _text_of(path: str) -> str:
+    """A file as text: a PDF's extracted text, anything else as written."""
+    if path.endswith(".pdf"):
+        return "".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+    return Path(path).read_text()
 
 
 def read_the_pages(world: World, sinks: Sinks) -> None:
@@ -712,7 +737,10 @@ def read_the_pages(world: World, sinks: Sinks) -> None:
         reviewer = world.staff(Role.REVIEWER, platform)
         lead = world.staff(Role.PLATFORM, platform)
         admin = world.staff(Role.ADMIN, platform)
-        pages = [(lead, f"/console/{platform}/dashboard")]
+        report = f"/console/{platform}/report"
+        pages = [(lead, f"/console/{platform}/dashboard"), (lead, report)]
+        for fmt in ("json", "html"):
+            pages.append((lead, f"{report}/download?from=2023-10-01&format={fmt}"))
         # the webhooks page, and its delivery log as it refreshes itself
         hooks = f"/console/{platform}/admin/webhooks"
         pages += [(admin, hooks), (admin, f"{hooks}/deliveries")]
@@ -734,6 +762,7 @@ def read_the_pages(world: World, sinks: Sinks) -> None:
                 (f"{base}/me", world.creator(account, platform)),
                 (f"{base}/me/enforcement", world.creator(account, platform)),
                 (f"{base}/me/displays", world.creator(account, platform)),
+                (f"{base}/me/statements", world.creator(account, platform)),
                 (f"{base}/review/cases/{account}", world.key(Role.REVIEWER, platform)),
                 (f"{base}/enforcement/{account}", world.key(Role.PLATFORM, platform)),
             ):

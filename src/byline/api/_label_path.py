@@ -79,14 +79,17 @@ def answer(
         state.services.displays.record(
             platform, caller.key_id or "", asked.viewer_id, viewer, names
         )
-    metrics = state.metrics
+    metrics, kept = state.metrics, state.services.lookups  # kept: the day's tallies, flushed
     if result.hidden_by:
         metrics.count_lookups("hidden", len(asked.account_ids), result.hidden_by[0])
+        kept.count(platform, "hidden", len(asked.account_ids), result.hidden_by[0])
     else:
         if result.shown:
             metrics.count_lookups("shown", result.shown)
+            kept.count(platform, "shown", result.shown)
         if len(result.labels) > result.shown:
             metrics.count_lookups("none", len(result.labels) - result.shown)
+            kept.count(platform, "none", len(result.labels) - result.shown)
     return result.labels
 
 

@@ -7,8 +7,11 @@ from byline.audit._log import (
     ChainReport,
     append,
     case_trail,
+    entries_between,
     entries_for,
+    first_at,
     head,
+    head_before,
     verify_chain,
 )
 from byline.audit._seals import (
@@ -29,8 +32,11 @@ __all__ = [
     "Sealer",
     "append",
     "case_trail",
+    "entries_between",
     "entries_for",
+    "first_at",
     "head",
+    "head_before",
     "seal",
     "seals",
     "verify",

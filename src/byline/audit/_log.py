@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     and_,
+    func,
     insert,
     or_,
     select,
@@ -28,6 +29,7 @@ from byline.audit._tables import audit_head, audit_log
 from byline.store import insert_if_absent
 
 GENESIS = "0" * 64
+PAGE = 5000  # rows per read of a long listing
 
 
 @dataclass(frozen=True)
@@ -214,3 +216,55 @@ def case_trail(
         .order_by(log.seq)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def entries_between(
+    conn: Connection, actions: Iterable[str], start: dt.datetime, end: dt.datetime
+) -> Iterator[Any]:
+    """Entries of ``actions`` written in [start, end), in chain order: ``seq``, ``at``,
+    ``action``, ``case_id``, ``account_id``, ``policy_version``, ``after``, ``detail``."""
+    log, after, wanted = audit_log.c, 0, list(actions)
+    while True:  # pages by sequence number: no server-side cursor, a bounded page in memory
+        rows = conn.execute(
+            select(
+                log.seq,
+                log.at,
+                log.action,
+                log.case_id,
+                log.account_id,
+                log.policy_version,
+                log.after,
+                log.detail,
+            )
+            .where(log.action.in_(wanted), log.at >= start, log.at < end, log.seq > after)
+            .order_by(log.seq)
+            .limit(PAGE)
+        ).all()
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        after = rows[-1].seq
+
+
+def first_at(conn: Connection, action: str, case_ids: Iterable[str]) -> dict[str, dt.datetime]:
+    """When each of ``case_ids`` first had an entry of ``action`` (cases without one: absent)."""
+    log = audit_log.c
+    found: dict[str, dt.datetime] = {}
+    ids = sorted(set(case_ids))
+    for i in range(0, len(ids), 500):
+        rows = conn.execute(
+            select(log.case_id, func.min(log.at))
+            .where(log.action == action, log.case_id.in_(ids[i : i + 500]))
+            .group_by(log.case_id)
+        )
+        found.update({str(c): at for c, at in rows})
+    return found
+
+
+def head_before(conn: Connection, end: dt.datetime) -> tuple[int, str]:
+    """The newest entry written before ``end`` (sequence number, hash); (0, GENESIS) if none."""
+    log = audit_log.c
+    row = conn.execute(
+        select(log.seq, log.hash).where(log.at < end).order_by(log.seq.desc()).limit(1)
+    ).first()
+    return (int(row.seq), str(row.hash)) if row else (0, GENESIS)

@@ -28,6 +28,7 @@ from byline.cases._cycles import (
 )
 from byline.cases._enforcement import (
     changes_after,
+    changes_until,
     in_force,
     put_in_force,
     restrictions_in_force,
@@ -42,6 +43,7 @@ from byline.cases._labels import (
     put_label,
     raise_label_version,
 )
+from byline.cases._lookups import add_lookups, lookups_between
 from byline.cases._reports import (
     awaiting_review,
     deadlines_between,
@@ -64,6 +66,12 @@ from byline.cases._repository import (
     save,
     state_counts,
 )
+from byline.cases._statements import (
+    count_statements,
+    put_statement,
+    statements_between,
+    statements_of,
+)
 
 __all__ = [
     "AlreadyTaken",
@@ -77,11 +85,14 @@ __all__ = [
     "active_digest",
     "active_text",
     "add_activation",
+    "add_lookups",
     "assign",
     "awaiting_review",
     "cases_in",
     "changes_after",
+    "changes_until",
     "count_notified_in_cycle",
+    "count_statements",
     "cycle",
     "deadlines_between",
     "disclosed_ids",
@@ -98,6 +109,7 @@ __all__ = [
     "list_cases",
     "live_label_count",
     "live_labels",
+    "lookups_between",
     "newest_cycle_as_of",
     "note_observed",
     "observed_after",
@@ -109,11 +121,14 @@ __all__ = [
     "platforms_with_cycles",
     "put_in_force",
     "put_label",
+    "put_statement",
     "queue",
     "raise_label_version",
     "restrictions_in_force",
     "save",
     "start_cycle",
     "state_counts",
+    "statements_between",
+    "statements_of",
     "unassign",
 ]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Text, cast, insert, select
@@ -91,3 +91,23 @@ def restrictions_in_force(conn: Connection, platform: str | None = None) -> list
     if platform is not None:
         query = query.where(t.platform == platform)
     return [list(r) for (r,) in conn.execute(query) if r]
+
+
+def changes_until(conn: Connection, platform: str, end: dt.datetime) -> Iterator[Any]:
+    """Every enforcement change of ``platform`` made before ``end``, oldest first: ``seq``,
+    ``at``, ``account_id``, ``restrictions``."""
+    t, after = enforcement_changes.c, 0
+    while True:  # pages by cursor: no server-side cursor, a bounded page in memory
+        rows = conn.execute(
+            select(t.seq, t.at, t.account_id, t.restrictions)
+            .where(t.platform == platform, t.at < end, t.seq > after)
+            .order_by(t.seq)
+            .limit(_PAGE)
+        ).all()
+        yield from rows
+        if len(rows) < _PAGE:
+            return
+        after = rows[-1].seq
+
+
+_PAGE = 5000

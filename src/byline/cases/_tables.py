@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Index,
     Integer,
     String,
     Table,
@@ -147,4 +148,33 @@ case_assignments = Table(
     Column("platform", String(80), nullable=False),
     Column("reviewer", String(120), nullable=False, index=True),
     Column("assigned_at", UtcDateTime, nullable=False),
+)
+
+# A statement of reasons for every enforcement change that applies a restriction to an account,
+# written in the change's transaction (``domain.statements``); never a name.
+statements = Table(
+    "statements",
+    metadata,
+    Column("statement_id", String(36), primary_key=True),
+    Column("platform", String(80), nullable=False),
+    Column("account_id", String(200), nullable=False),
+    Column("case_id", String(36), nullable=False),
+    Column("change_seq", BigInteger, nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("body", JSONValue, nullable=False),
+    UniqueConstraint("platform", "change_seq"),
+    Index("ix_statements_platform_account", "platform", "account_id"),
+    Index("ix_statements_platform_issued", "platform", "issued_at"),
+)
+
+# Label lookups per day, result and viewer rule, as the API tallied them: added to in batches
+# (a process flushes what it counted every few seconds), never a write per lookup.
+label_lookups = Table(
+    "label_lookups",
+    metadata,
+    Column("platform", String(80), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("result", String(20), primary_key=True),  # shown | none | hidden
+    Column("rule", String(40), primary_key=True),  # the viewer rule that hid it ("" otherwise)
+    Column("lookups", BigInteger, nullable=False),
 )

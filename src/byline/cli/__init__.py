@@ -11,6 +11,7 @@ from byline.cli import (  # noqa: F401  (each registers its commands)
     _log,
     _operations,
     _policy,
+    _report,
     _serve,
     _stream,
     _synth,

@@ -34,6 +34,7 @@ from byline.console._web import (
     worded,
 )
 from byline.domain.labels import VERIFIED_CLASS
+from byline.domain.policy import Policy
 from byline.domain.vocabulary import (
     AccountKind,
     AppealReason,
@@ -171,6 +172,7 @@ def me_page(platform: str, viewer: Creator) -> Response:
         kinds=[k.value for k in AccountKind],
         me_url=_me_url(platform),
         **_displays(viewer, platform),
+        statements=_statements(viewer, platform, policy),
     )
 
 
@@ -207,6 +209,55 @@ def _displays(viewer: Viewer, platform: str) -> dict[str, Any]:
             if n
         ],
     }
+
+
+def _counts(viewer: Viewer, counts: dict[str, int] | None) -> str:
+    return (
+        ", ".join(
+            f"{words.word(viewer.t.lang, 'metric', m)} {viewer.t.number(v)}"
+            for m, v in (counts or {}).items()
+        )
+        or "–"
+    )
+
+
+def _statements(viewer: Viewer, platform: str, policy: Policy) -> list[dict[str, Any]]:
+    """The statements of reasons issued to the account, in the viewer's words."""
+    t, shown = viewer.t, []
+    for s in viewer.services.creators.statements(platform, _account(viewer)):
+        facts, ground = s["decision_facts"], s["incompatible_content_ground"]
+        yes_no = {True: t("me.statements.yes"), False: t("me.statements.no")}
+        shown.append(
+            {
+                "id": s["statement_id"],
+                "issued": t.datetime(s["application_date"]),
+                "restrictions": words.restriction_lines(policy, t.lang, s["restrictions"]),
+                "ground": t(
+                    "me.statements.ground",
+                    policy=ground["policy_id"],
+                    version=ground["policy_version"],
+                    tier=ground["tier"] or "–",
+                    rules=", ".join(ground["penalty_ids"]),
+                ),
+                "facts": t(
+                    "me.statements.facts",
+                    trigger=" / ".join(words.word(t.lang, "trigger", x) for x in facts["triggers"]),
+                    counts=_counts(viewer, facts["counts"]),
+                    threshold=_counts(viewer, facts["threshold"]),
+                ),
+                "notified": (
+                    t("me.statements.notified", at=t.datetime(facts["notified_at"]))
+                    if facts["notified_at"]
+                    else None
+                ),
+                "automated": t(
+                    "me.statements.automated",
+                    detection=yes_no[bool(s["automated_detection"])],
+                    decision=yes_no[s["automated_decision"] == "AUTOMATED_DECISION_FULLY"],
+                ),
+            }
+        )
+    return shown
 
 
 @router.get(PREFIX + "/{platform}/me/refuse")

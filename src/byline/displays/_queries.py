@@ -71,16 +71,25 @@ def day_counts(conn: Connection, platform: str, account_id: str, since: dt.date)
 
 
 def distinct_over(
-    conn: Connection, platform: str, column: str, since: dt.datetime, threshold: int
+    conn: Connection,
+    platform: str,
+    column: str,
+    since: dt.datetime,
+    threshold: int,
+    until: dt.datetime | None = None,
 ) -> list[tuple[str, int]]:
     """Each ``column`` value (``key_id`` or ``viewer_id``) shown more than ``threshold``
-    distinct accounts in records from ``since`` on, with that number, most first."""
+    distinct accounts in records from ``since`` on (to ``until``, excluded), with that number,
+    most first."""
     t = display_records
     who = t.c[column]
     distinct = func.count(func.distinct(t.c.account_id))
+    within = [t.c.platform == platform, t.c.minute >= since]
+    if until is not None:
+        within.append(t.c.minute < until)
     rows = conn.execute(
         select(who, distinct.label("accounts"))
-        .where(t.c.platform == platform, t.c.minute >= since)
+        .where(*within)
         .group_by(who)
         .having(distinct > threshold)
         .order_by(distinct.desc(), who)
@@ -132,3 +141,12 @@ def record_platforms(conn: Connection) -> list[str]:
         str(p)
         for p in conn.execute(select(t.c.platform).distinct().order_by(t.c.platform)).scalars()
     ]
+
+
+def first_record(conn: Connection, platform: str) -> dt.datetime | None:
+    """The minute of the oldest display record kept (None: none is)."""
+    t = display_records
+    found = conn.execute(
+        select(t.c.minute).where(t.c.platform == platform).order_by(t.c.minute).limit(1)
+    ).scalar()
+    return None if found is None else found

@@ -29,6 +29,7 @@ from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
 from byline.service._decisions import DecisionsRefused
 from byline.service._desk import AssignmentConflict, NoCase, TakenByAnother
+from byline.service._report_document import PdfUnavailable
 from byline.service._views import CaseView, HistoryEntry
 from byline.service.access import (
     Access,
@@ -77,6 +78,7 @@ from byline.service.health import Gauges, Readiness
 from byline.service.labels import Label, LabelCache, LabelLookup, Labels
 from byline.service.limits import LimitExceeded
 from byline.service.live import Crossed, Live, LiveRun, OwnerJudgedStream, synthesise_events
+from byline.service.lookup_tallies import LookupTallies
 from byline.service.obligations import Obligation, Worded
 from byline.service.operations import KeyRotation, MessageStatus, Operations, db_upgrade
 from byline.service.policies import NoActivePolicy, PolicyText
@@ -95,6 +97,8 @@ from byline.service.public_log import (
     PublicLog,
     verify_public_log,
 )
+from byline.service.reports import FORMATS as REPORT_FORMATS
+from byline.service.reports import ReportPeriodError, Reports
 from byline.service.reviews import (
     Assignee,
     BulkOutcome,
@@ -135,6 +139,7 @@ __all__ = [
     "LATEST_CYCLE",
     "NOT_LINKED",
     "OLD_SEQ",
+    "REPORT_FORMATS",
     "TOPICS",
     "Access",
     "Activated",
@@ -201,6 +206,7 @@ __all__ = [
     "LogEntry",
     "LogProof",
     "LogRangeError",
+    "LookupTallies",
     "MessageStatus",
     "NoActivePolicy",
     "NoCase",
@@ -214,6 +220,7 @@ __all__ = [
     "OutputError",
     "Overview",
     "OwnerJudgedStream",
+    "PdfUnavailable",
     "Policies",
     "PolicyFileError",
     "PolicyText",
@@ -227,6 +234,8 @@ __all__ = [
     "Readiness",
     "Refused",
     "Registered",
+    "ReportPeriodError",
+    "Reports",
     "Reviews",
     "Role",
     "SecretRotated",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from byline import audit, cases, outbox, translog
+from byline.domain import statements
 from byline.domain.cases import (
     Case,
     CreatorMessage,
@@ -121,6 +122,8 @@ def _record_enforcement(
 ) -> None:
     restrictions = [r.as_dict() for r in effect.restrictions]
     incentives = list(effect.incentives)
+    held = cases.in_force(conn, policy.id, case.account_id)
+    new = statements.applied(held["restrictions"] if held else [], restrictions)
     change_seq = cases.put_in_force(
         conn,
         policy.id,
@@ -131,6 +134,24 @@ def _record_enforcement(
         reason=effect.reason,
         at=now,
     )
+    if new:  # every restriction applied is explained, in the same transaction
+        cases.put_statement(
+            conn,
+            statements.statement_of_reasons(
+                platform=policy.id,
+                cursor=change_seq,
+                account_id=case.account_id,
+                case_id=case.case_id,
+                policy=policy,
+                tier=case.tier,
+                counts=policy.judged(case.metrics, linked=policy.carries_owner(case.metrics)),
+                restrictions=new,
+                notified_at=case.notified_at,
+                deadline=case.deadline,
+                at=now,
+            ),
+            now,
+        )
     outbox.enqueue(
         conn,
         platform=policy.id,

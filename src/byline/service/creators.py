@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from byline import cases
 from byline.domain.cases import Appeal, Case, Refuse, Submit, TransitionError, Volunteer, Withdraw
@@ -115,6 +116,12 @@ class Creators(CaseDesk):
     ) -> Case:
         code = coded(WithdrawalReason, reason) if reason is not None else None
         return self._act(platform, account_id, lambda n: Withdraw(code, n), note, actor, at)
+
+    def statements(self, platform: str, account_id: str) -> list[dict[str, Any]]:
+        """The statements of reasons issued to the holder's account, newest first."""
+        with self.db.reading() as conn:
+            active_policy(conn, platform)
+            return cases.statements_of(conn, platform, account_id)
 
     def obligation(self, platform: str, account_id: str | None, lang: str = "en") -> Obligation:
         """What the holder is told: whether they must disclose, why, by when, the stakes, in

@@ -365,6 +365,39 @@ class Displays(Service):
             platform, threshold, since, _start_of(minute + 1), tuple(keys), tuple(viewers)
         )
 
+    def harvest_flags(self, platform: str, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+        """What the harvesting signal flagged from ``start`` to ``end``: the keys and viewers
+        shown more than the threshold of distinct disclosed accounts within one clock hour,
+        from the display records kept (a period older than the retention reads what is left,
+        so ``records_from`` says where the records start)."""
+        with self.db.reading() as conn:
+            threshold = self._threshold(active_policy(conn, platform))
+            first = records_of.first_record(conn, platform)
+            keys: set[str] = set()
+            viewers: set[str] = set()
+            hours = 0
+            if first is not None:
+                hour = max(start, first).replace(minute=0, second=0, microsecond=0)
+                last = min(end, self.now())
+                while hour < last:
+                    until = hour + dt.timedelta(hours=1)
+                    for column, seen in (("key_id", keys), ("viewer_id", viewers)):
+                        over = records_of.distinct_over(
+                            conn, platform, column, hour, threshold, until
+                        )
+                        hours += len(over)
+                        seen.update(who for who, _ in over)
+                    hour = until
+        return {
+            "threshold": threshold,
+            "window": "clock hour",
+            "records_from": first.isoformat() if first is not None else None,
+            "keys": len(keys),
+            "viewers": len(viewers),
+            "flagged_hours": hours,
+            "total": len(keys) + len(viewers),
+        }
+
     def read(
         self,
         platform: str,

@@ -99,6 +99,15 @@ class PublicLog(Service):
         self._heads[platform] = (size, note)
         return note
 
+    def checkpoint_at(self, platform: str, size: int) -> str:
+        """A signed checkpoint of the log as it was at ``size`` entries (its first ``size``
+        leaves): what the log committed to then, checkable against any later checkpoint by a
+        consistency proof."""
+        tree = self._tree_of(platform, size)
+        with self.db.transaction() as conn:
+            signer = self._signer(conn, platform)
+        return Checkpoint(signer.name, size, tree.root(size)).signed(signer)
+
     def inclusion(self, platform: str, index: int, size: int) -> LogProof:
         tree = self._tree_of(platform, size)
         if not 0 <= index < size:

@@ -6,9 +6,11 @@ from byline.translog._entries import (
     append,
     canonical,
     entries,
+    entries_between,
     leaves,
     public_event,
     size,
+    size_before,
 )
 from byline.translog._keys import StoredKey, keys_not_under, rewrap, store_key, stored_key
 from byline.translog._note import NoteError, Signer, Verifier, key_hash, open_note
@@ -38,6 +40,7 @@ __all__ = [
     "bundle",
     "canonical",
     "entries",
+    "entries_between",
     "key_hash",
     "keys_not_under",
     "leaves",
@@ -46,6 +49,7 @@ __all__ = [
     "public_event",
     "rewrap",
     "size",
+    "size_before",
     "store_key",
     "stored_key",
     "tile_path",

@@ -97,3 +97,25 @@ def entries(conn: Connection, platform: str, start: int, end: int) -> list[tuple
         .order_by(log_entries.c.idx)
     )
     return [(int(i), str(e)) for i, e in rows]
+
+
+def size_before(conn: Connection, platform: str, end: dt.datetime) -> int:
+    """The log's size at its last entry appended before ``end`` (0: none was)."""
+    t = log_entries.c
+    found = conn.execute(
+        select(func.max(t.idx)).where(t.platform == platform, t.appended_at < end)
+    ).scalar()
+    return 0 if found is None else int(found) + 1
+
+
+def entries_between(
+    conn: Connection, platform: str, start: dt.datetime, end: dt.datetime
+) -> list[tuple[int, str]]:
+    """(index, entry) of the entries appended in [start, end), in log order."""
+    t = log_entries.c
+    rows = conn.execute(
+        select(t.idx, t.entry)
+        .where(t.platform == platform, t.appended_at >= start, t.appended_at < end)
+        .order_by(t.idx)
+    )
+    return [(int(i), str(e)) for i, e in rows]

@@ -56,6 +56,16 @@ def test_creator_sees_obligation_refuses_and_sees_restrictions(world: World) -> 
         "/v1/platforms/weibo/me/enforcement", headers=world.creator("quiet")
     ).json()
     assert {r["restriction"] for r in enforcement["restrictions"]} >= {"recommendation_feed"}
+    # the statement of reasons for them: the same restrictions, the ground, how to appeal
+    (statement,) = world.client.get(
+        "/v1/platforms/weibo/me/statements", headers=world.creator("quiet")
+    ).json()["statements"]
+    assert statement["puid"] == "quiet" and statement["decision_facts"]["triggers"] == ["refused"]
+    assert {r["restriction"] for r in statement["restrictions"]} == {
+        r["restriction"] for r in enforcement["restrictions"]
+    }
+    assert statement["enforcement_cursor"] == enforcement["cursor"]
+    assert statement["how_to_appeal"]["internal_appeal"] is True
     # comply later: submit, a reviewer approves, the restrictions lift
     submitted = world.client.post(
         "/v1/platforms/weibo/me/submission",
@@ -71,6 +81,15 @@ def test_creator_sees_obligation_refuses_and_sees_restrictions(world: World) -> 
             "/v1/platforms/weibo/me/enforcement", headers=world.creator("quiet")
         ).json()["restrictions"]
         == []
+    )
+    # lifting restrictions explains nothing new: still the one statement
+    assert (
+        len(
+            world.client.get(
+                "/v1/platforms/weibo/me/statements", headers=world.creator("quiet")
+            ).json()["statements"]
+        )
+        == 1
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 import pytest
 
@@ -160,3 +161,36 @@ def test_key_rate_limit(world_factory) -> None:  # type: ignore[no-untyped-def]
         },
     )
     assert response.status_code == 429
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_lookups_are_kept_per_day_and_viewer_rule_for_the_report(
+    world_factory: Any, fast_path: bool
+) -> None:
+    """Each lookup is counted in memory, never written on the way; a flush adds the counts to
+    the day's rows, and the report reads them: answered, not disclosed, withheld per rule.
+    The same through the fast path and the documented route."""
+    from conftest import NOW
+
+    world = world_factory(ApiSettings(log_requests=False, label_fast_path=fast_path))
+    services = world.app.state.byline.services
+    lookup(world)  # verified: star and org answered, four not disclosed
+    lookup(world, viewer="v2")
+    lookup(world, logged_in=False, viewer="v3")  # weibo hides names from the logged out: six
+    day = NOW.date()
+    before = services.reports.build("weibo", day, day)["label_lookups"]
+    assert before["answered"] == 0  # counted in memory only, so far
+    assert services.lookups.flush() == 18
+    assert services.lookups.flush() == 0
+    lookup(world, flags=("sanctioned",), viewer="v4")
+    services.lookups.flush()
+    kept = services.reports.build("weibo", day, day)["label_lookups"]
+    assert kept == {
+        "days_counted": 1,
+        "answered": 4,
+        "not_disclosed": 8,
+        "withheld": 12,
+        "withheld_by_rule": {"logged_out": 6, "sanctioned": 6},
+    }
+    # another platform's lookups are its own
+    assert services.reports.build("douyin", day, day)["label_lookups"]["days_counted"] == 0

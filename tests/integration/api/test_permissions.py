@@ -21,6 +21,7 @@ ACCESS: dict[tuple[str, str], set[str]] = {
     ("POST", "/v1/platforms/{platform}/me/withdrawal"): {CREATOR},
     ("GET", "/v1/platforms/{platform}/me/enforcement"): {CREATOR},
     ("GET", "/v1/platforms/{platform}/me/displays"): {CREATOR},
+    ("GET", "/v1/platforms/{platform}/me/statements"): {CREATOR},
     ("GET", "/v1/platforms/{platform}/review/queue"): {"reviewer", "admin"},
     ("GET", "/v1/platforms/{platform}/review/cases/{account_id}"): {"reviewer", "admin"},
     ("POST", "/v1/platforms/{platform}/review/cases/{account_id}/name-reveal"): {

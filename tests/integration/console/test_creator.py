@@ -119,6 +119,14 @@ def test_a_creator_refuses_after_seeing_the_consequences(console: Console) -> No
     assert 'data-testid="submit-name"' in after and 'data-testid="appeal"' in after
     assert 'data-testid="refuse"' not in after
     assert client.get(ME + "/refuse").headers["location"] == ME + "?error=me_cannot_refuse"
+    # the statement of reasons for them, with the ground, the facts and how to appeal
+    (statement,) = Creators(console.programme.deps).statements("weibo", "quiet")
+    assert after.count('data-testid="statement"') == 1
+    assert f'data-statement-id="{statement["statement_id"]}"' in after
+    assert "Ground: the policy weibo" in after and "How to appeal" in after
+    client.cookies.set("byline_lang", "zh-CN", path="/console")
+    chinese = client.get(ME).text
+    assert "理由说明" in chinese and "如何申诉" in chinese
 
 
 def test_a_creator_appeals_with_a_reason(console: Console) -> None:

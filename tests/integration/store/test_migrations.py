@@ -210,3 +210,39 @@ def test_the_display_tables_come_and_go_with_0013(fresh_url: str) -> None:
         assert drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_statements_and_lookup_tallies_come_and_go_with_0014(fresh_url: str) -> None:
+    """0014 adds the statements of reasons and the label lookup tallies, each keyed as the code
+    expects (one statement per enforcement change, one tally per day, result and rule); its
+    downgrade removes both and leaves the rest."""
+    engine = make_engine(fresh_url)
+    at = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    try:
+        upgrade(engine, "0012")
+        assert "statements" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert drift(engine) == []
+        statement = (
+            "INSERT INTO statements (statement_id, platform, account_id, case_id, change_seq,"
+            " issued_at, body) VALUES (:id, 'weibo', 'a1', 'c1', 7, :at, '{}')"
+        )
+        with engine.begin() as conn:
+            conn.execute(text(statement), {"id": "s1", "at": at})
+            conn.execute(
+                text("INSERT INTO label_lookups VALUES ('weibo', :day, 'hidden', 'banned', 3)"),
+                {"day": at.date()},
+            )
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(statement), {"id": "s2", "at": at})  # the same change again
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO label_lookups VALUES ('weibo', :day, 'hidden', 'banned', 1)"),
+                {"day": at.date()},
+            )
+        downgrade(engine, "0012")
+        names = set(inspect(engine).get_table_names())
+        assert "statements" not in names and "label_lookups" not in names
+        assert "log_entries" in names
+    finally:
+        engine.dispose()

@@ -353,3 +353,57 @@ def test_a_reason_that_is_not_a_code_is_refused_without_repeating_it(
         assert code == 2, (out, err)
         assert "--reason" in err and "one of:" in err and "other" in err
         assert words not in out + err and words.split()[0] not in out + err
+
+
+def test_report_writes_each_format_and_the_statements(cycled: str, tmp_path: Path) -> None:
+    cli_json("case", "refuse", "beta", "--db", cycled, "--at", "2023-10-17T08:00:00")
+    out = tmp_path / "reports"
+    written = cli_json(
+        "report",
+        *("--db", cycled, "--from", "2023-10-01", "--to", "2023-10-31", "--out", str(out)),
+        *("--format", "json,html", "--statements"),
+    )
+    files = sorted(Path(p).name for p in written["files"])  # type: ignore[index]
+    assert files == [
+        "report-weibo-2023-10-01-2023-10-31.html",
+        "report-weibo-2023-10-01-2023-10-31.json",
+        "statements-weibo-2023-10-01-2023-10-31.jsonl",
+    ]
+    report = json.loads((out / files[1]).read_text())
+    assert report["totals"]["notices_sent"] == 3 and report["totals"]["refused"] == 1
+    assert report["statements"]["issued"] == 1
+    (line,) = (out / files[2]).read_text().splitlines()
+    assert json.loads(line)["puid"] == "beta"
+    # a period outside the history: zeros, and no statement
+    cli_json(
+        "report",
+        "--db",
+        cycled,
+        "--from",
+        "2023-11-01",
+        "--to",
+        "2023-11-30",
+        "--out",
+        str(out),
+        "--format",
+        "json",
+        "--statements",
+    )
+    assert (out / "statements-weibo-2023-11-01-2023-11-30.jsonl").read_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (("--from", "2023-13-01", "--to", "2023-10-31"), 2, "--from: not an ISO date"),
+        (("--from", "2023-10-31", "--to", "2023-10-01"), 1, "is before --from"),
+        (("--from", "2023-10-01", "--to", "2023-10-31", "--format", "docx"), 1, "--format"),
+        (("--from", "2023-10-01", "--to", "2023-10-31", "--lang", "fr"), 1, "no words in 'fr'"),
+    ],
+)
+def test_report_refuses_bad_input_in_one_line(
+    cycled: str, tmp_path: Path, args: tuple[str, ...], code: int, says: str
+) -> None:
+    exit_code, _, err = run("report", "--db", cycled, "--out", str(tmp_path / "r"), *args)
+    assert exit_code == code and says in err, err
+    assert not (tmp_path / "r").exists() or not list((tmp_path / "r").iterdir())

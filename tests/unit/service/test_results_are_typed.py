@@ -17,6 +17,8 @@ from byline.service._base import Service
 # (class, method): why a mapping is the honest answer there.
 JUSTIFIED_RETURNS = {
     ("Cases", "funnel"): "every case state with its count: keyed by the CaseState enum, complete",
+    ("Reports", "build"): "the report as its shipped JSON Schema defines it (report.schema.json)",
+    ("Creators", "statements"): "statements as stored and exported (statement.schema.json)",
 }
 # (result type, field): JSON kept as the platform is sent it, or as an audit entry holds it.
 JUSTIFIED_FIELDS = {

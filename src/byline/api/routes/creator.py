@@ -167,3 +167,15 @@ def my_displays(
     class the policy hides names from, how many displays it got (``never_shown_to``: those
     with none). Counts are written by each server process every few seconds."""
     return displays.view(platform, _account(caller), days).as_dict()
+
+
+@router.get(
+    "/statements",
+    summary="The statements of reasons for the restrictions applied to my account",
+    description="One per enforcement change that applied a restriction, newest first; fields "
+    "modelled on the EU Transparency Database (docs/report.md). Never a name.",
+)
+def my_statements(
+    platform: PlatformPath, creators: CreatorsDep, caller: CreatorCaller
+) -> dict[str, Any]:
+    return {"statements": creators.statements(platform, _account(caller))}

@@ -5,7 +5,7 @@ until a set time: ``previous_secret`` and ``previous_secret_until`` (both NULL w
 is under way).
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 10:30:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import byline.store._tables
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
