@@ -209,6 +209,12 @@ def test_a_scraper_spread_under_the_limits_and_over_two_workers_is_flagged(site:
     assert found["keys"] == [{"key_id": scraper_id, "accounts": 12}]
     assert found["viewers"] == []  # each viewer id saw three accounts
     assert signals(workers[1][0], lead) == found  # the same from either worker
+    # The compliance lead's report for the day counts the key among the hours' flags.
+    day = START.date()
+    flags = workers[0][1].reports.build("weibo", day, day)["harvesting_flags"]
+    assert (flags["keys"], flags["viewers"], flags["flagged_hours"]) == (1, 0, 1)
+    earlier = (START - dt.timedelta(days=2), START - dt.timedelta(days=1))
+    assert workers[0][1].displays.harvest_flags("weibo", *earlier)["total"] == 0  # none then
 
     # Below the threshold: nothing flagged.
     ((quiet, _),) = [site.worker(harvest_threshold=12)]
