@@ -55,6 +55,14 @@ from byline.engine._snapshot import (
 )
 from byline.engine._steps import Progress
 from byline.engine._summary import DiffCounts, EvaluationSummary
+from byline.engine._whatif import (
+    GROUP_BYS,
+    GroupBy,
+    Variant,
+    WhatIfCounts,
+    WhatIfError,
+    what_if,
+)
 
 __all__ = [
     "BELOW_ZERO",
@@ -64,6 +72,7 @@ __all__ = [
     "FLAGGED",
     "FOLLOWERS",
     "FORMATS",
+    "GROUP_BYS",
     "NOT_LINKED",
     "OLD_SEQ",
     "REJECTS",
@@ -78,6 +87,7 @@ __all__ = [
     "Evaluation",
     "EvaluationSummary",
     "FlaggedOwner",
+    "GroupBy",
     "LiveAccounts",
     "LiveCounters",
     "OutputError",
@@ -87,6 +97,9 @@ __all__ = [
     "SettingError",
     "Snapshot",
     "SnapshotError",
+    "Variant",
+    "WhatIfCounts",
+    "WhatIfError",
     "accounts_between",
     "check_comparable",
     "compile_decision",
@@ -114,6 +127,7 @@ __all__ = [
     "save_checkpoint",
     "snapshot_format",
     "summary_of",
+    "what_if",
     "without_owners",
     "write_diff",
     "writing",
