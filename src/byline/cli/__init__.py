@@ -11,6 +11,7 @@ from byline.cli import (  # noqa: F401  (each registers its commands)
     _operations,
     _policy,
     _serve,
+    _simulate,
     _stream,
     _synth,
 )

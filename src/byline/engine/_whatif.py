@@ -81,7 +81,9 @@ def keeper(variants: Sequence[Variant]) -> Policy:
                 f"{v.label}: judges linked accounts otherwise than {variants[0].label} "
                 "([linked_accounts] judge)"
             )
-    shared = [m for m in first.floor.threshold if all(m in v.policy.floor.threshold for v in variants)]
+    shared = [
+        m for m in first.floor.threshold if all(m in v.policy.floor.threshold for v in variants)
+    ]
     if not shared:
         raise WhatIfError("the variants' floors name no metric in common")
     metric = shared[0]
@@ -120,7 +122,9 @@ def what_if(
         with reading(snapshot_path):
             snapshot = _open(con, snapshot_path, keep, fmt)
             read = read_and_decide(con, snapshot, keep, dt.date.min, settings, progress, timings)
-        rejected = int((con.execute("SELECT count(*) FROM _kept WHERE NOT accepted").fetchone() or (0,))[0])
+        rejected = int(
+            (con.execute("SELECT count(*) FROM _kept WHERE NOT accepted").fetchone() or (0,))[0]
+        )
         step = Stepper(con, progress, timings)
         sql = _counts_sql(variants, by, snapshot.owners)
         rows = step("count", lambda c: c.execute(sql).fetchall())
@@ -153,7 +157,9 @@ def _counts_sql(variants: Sequence[Variant], by: GroupBy | None, owners: bool) -
     items = []
     for i, v in enumerate(variants):
         decision = compile_decision(v.policy, v.as_of, owners=owners)
-        group = {None: f"'{ALL}'", "category": "category", "kind": "kind", "tier": decision.tier}[by]
+        group = {None: f"'{ALL}'", "category": "category", "kind": "kind", "tier": decision.tier}[
+            by
+        ]
         items.append(
             f"CASE WHEN ({decision.outcome}) = {required} "
             f"THEN {{'v': {i}, 'g': CAST({group} AS VARCHAR)}} END"

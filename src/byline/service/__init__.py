@@ -5,6 +5,7 @@ calls one method of one service per action; it imports nothing from below this p
 
 from byline.engine import (
     BELOW_ZERO,
+    GROUP_BYS,
     NOT_LINKED,
     OLD_SEQ,
     DiffCounts,
@@ -16,6 +17,7 @@ from byline.engine import (
     Progress,
     SettingError,
     SnapshotError,
+    WhatIfError,
 )
 from byline.graph import CountReport, GraphFileError, GraphOutputError
 from byline.policy import PolicyFileError, load_policy, preset_names
@@ -110,6 +112,15 @@ from byline.service.webhooks_admin import (
     WebhookEndpoint,
     Webhooks,
 )
+from byline.service.whatif import (
+    MAX_STEPS,
+    VARIABLES,
+    WHATIF_FILES,
+    WhatIf,
+    simulate,
+    what_if,
+    whatif_chart,
+)
 from byline.service.wiring import (
     NoDatabase,
     default_key_file,
@@ -122,10 +133,14 @@ from byline.translog import NoteError, Verified
 __all__ = [
     "BELOW_ZERO",
     "ENGINES",
+    "GROUP_BYS",
     "LATEST_CYCLE",
+    "MAX_STEPS",
     "NOT_LINKED",
     "OLD_SEQ",
     "TOPICS",
+    "VARIABLES",
+    "WHATIF_FILES",
     "Access",
     "Activated",
     "Activation",
@@ -232,6 +247,8 @@ __all__ = [
     "WebhookEndpoint",
     "Webhooks",
     "WeekReport",
+    "WhatIf",
+    "WhatIfError",
     "Worded",
     "db_upgrade",
     "default_key_file",
@@ -247,9 +264,12 @@ __all__ = [
     "preset_names",
     "run_demo",
     "running_clock",
+    "simulate",
     "synthesise",
     "synthesise_events",
     "verify_public_log",
     "wall_clock",
     "webhook_guard",
+    "what_if",
+    "whatif_chart",
 ]

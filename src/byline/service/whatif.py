@@ -35,12 +35,13 @@ from byline.domain.policy import Policy, Tier
 from byline.engine import (
     EngineSettings,
     GroupBy,
-    OutputError,
     Progress,
     Variant,
     WhatIfError,
-    what_if as count_what_if,
     writing,
+)
+from byline.engine import (
+    what_if as count_what_if,
 )
 from byline.policy import load_policy
 from byline.words import Series, chart_png, chart_svg, check, compact, say, word
@@ -77,7 +78,9 @@ class Vary:
             return [self.start]
         if isinstance(self.start, dt.date) and isinstance(self.stop, dt.date):
             days = (self.stop - self.start).days
-            spaced = [self.start + dt.timedelta(days=round(days * i / (steps - 1))) for i in range(steps)]
+            spaced = [
+                self.start + dt.timedelta(days=round(days * i / (steps - 1))) for i in range(steps)
+            ]
             return list(dict.fromkeys(spaced))
         assert isinstance(self.start, int) and isinstance(self.stop, int)
         span = self.stop - self.start
@@ -189,8 +192,14 @@ class WhatIf:
     rejected: int
     seconds: dict[str, float] = field(default_factory=dict)
 
-    def total(self, value: str) -> int:
-        return sum(self.required[value].values())
+    @property
+    def per_policy(self) -> bool:
+        """Whether the series are the policies compared (their sum is no count of anything)."""
+        return self.variable is not None and len(self.policies) > 1
+
+    def total(self, value: str) -> int | None:
+        """Accounts obliged at ``value`` over every group; None when the series are policies."""
+        return None if self.per_policy else sum(self.required[value].values())
 
     def rows(self) -> list[dict[str, Any]]:
         """The table, one row per value and series: what ``simulate.csv`` holds."""
@@ -260,7 +269,7 @@ def what_if(
     if parsed is not None and parsed.variable == "as_of" and as_of is not None:
         raise WhatIfError("--vary as_of varies the date decided: leave out --as-of")
     day = as_of or last_phase(loaded)
-    values = parsed.values(steps) if parsed is not None else [None]
+    values: list[int | dt.date | None] = [*parsed.values(steps)] if parsed is not None else [None]
     variants: list[Variant] = []
     cells: list[tuple[str, str]] = []  # (value, policy id) per variant
     for value in values:
@@ -279,9 +288,9 @@ def what_if(
     by_series = compare and parsed is not None
     series = ids if by_series else counts.groups
     required: dict[str, dict[str, int]] = {}
-    for variant, (value, policy_id) in zip(variants, cells, strict=True):
+    for variant, (shown, policy_id) in zip(variants, cells, strict=True):
         got = counts.required[variant.label]
-        row = required.setdefault(value, {})
+        row = required.setdefault(shown, {})
         if by_series:
             row[policy_id] = counts.total(variant.label)
         else:
@@ -332,7 +341,7 @@ def whatif_chart(result: WhatIf, lang: str, chart_id: str = "what-if") -> str:
         for s in result.series
     ]
     if result.by is not None and variable is not None and len(series) > 1:
-        total = [float(result.total(v)) for v in result.values]
+        total = [float(sum(result.required[v].values())) for v in result.values]
         series.append(Series(say(lang, "chart", "total"), total, dashed=True))
     note = say(
         lang,
@@ -413,4 +422,3 @@ def simulate(
         finally:
             partial.unlink(missing_ok=True)
     return result
-

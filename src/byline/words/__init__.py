@@ -25,9 +25,9 @@ from byline.words._catalogue import (
     term,
     word,
 )
+from byline.words._chart import Series, chart_png, chart_svg, compact
 from byline.words._explain import Section, describe_penalty, describe_threshold, explain, one_line
 from byline.words._formats import at_least, date
-from byline.words._chart import Series, chart_png, chart_svg, compact
 from byline.words._policy_text import Quoted, tier_label
 from byline.words._reasons import reason_in_words
 

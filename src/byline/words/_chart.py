@@ -96,7 +96,10 @@ def chart_svg(
 
     desc = "; ".join(
         f"{s.name}: "
-        + ", ".join(f"{x} {'—' if v is None else f'{v:,.0f}'}" for x, v in zip(x_labels, s.values))
+        + ", ".join(
+            f"{x} {'—' if v is None else f'{v:,.0f}'}"
+            for x, v in zip(x_labels, s.values, strict=False)
+        )
         for s in series
     )
     out = [
@@ -110,9 +113,7 @@ def chart_svg(
         f"{escape(title)}</text>",
     ]
     if note:
-        out.append(
-            f'<text x="{_LEFT}" y="42" font-size="11" fill="{MUTED}">{escape(note)}</text>'
-        )
+        out.append(f'<text x="{_LEFT}" y="42" font-size="11" fill="{MUTED}">{escape(note)}</text>')
     for t in ticks:  # horizontal grid and the y axis' numbers
         y = y_at(t)
         out.append(
@@ -183,7 +184,7 @@ def chart_svg(
 
 def chart_png(svg: str, scale: float = 2.0) -> bytes:
     """The chart rendered to PNG by cairo (``cairosvg``), ``scale`` times its size."""
-    import cairosvg  # imported when a PNG is asked for: it loads the cairo library
+    import cairosvg  # type: ignore[import-untyped]  # imported when a PNG is asked for: it loads the cairo library
 
     data = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
     assert isinstance(data, bytes)

@@ -50,7 +50,12 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     floor = policy.floor.threshold[metric]
     variable = draw(
         st.sampled_from(
-            ["threshold", "as_of", "phase_starts", *(f"tier.{t.id}.threshold" for t in policy.tiers)]
+            [
+                "threshold",
+                "as_of",
+                "phase_starts",
+                *(f"tier.{t.id}.threshold" for t in policy.tiers),
+            ]
         )
     )
     if variable.endswith("threshold"):
@@ -59,12 +64,18 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         span = f"{lo}..{hi}"
         points = {lo, hi, floor, floor - 1, floor + 1, *(t.threshold[metric] for t in policy.tiers)}
     else:
-        start = min(t.phase_starts for t in policy.tiers) - dt.timedelta(days=draw(st.integers(0, 60)))
-        stop = max(t.phase_starts for t in policy.tiers) + dt.timedelta(days=draw(st.integers(0, 60)))
+        start = min(t.phase_starts for t in policy.tiers) - dt.timedelta(
+            days=draw(st.integers(0, 60))
+        )
+        stop = max(t.phase_starts for t in policy.tiers) + dt.timedelta(
+            days=draw(st.integers(0, 60))
+        )
         span = f"{start}..{stop}"
         points = {floor - 1, floor, floor + 1, 2 * floor, 10 * floor}
     # Values at and around every threshold any step might set, and anything else.
-    value = st.one_of(st.sampled_from(sorted(p for p in points if p >= 0)), st.integers(0, 5 * floor))
+    value = st.one_of(
+        st.sampled_from(sorted(p for p in points if p >= 0)), st.integers(0, 5 * floor)
+    )
     rows = draw(
         st.lists(
             st.fixed_dictionaries(
@@ -102,7 +113,9 @@ def test_one_scan_agrees_with_an_evaluation_per_step(case: dict[str, Any]) -> No
     vary = parse_vary(case["vary"])
     with tempfile.TemporaryDirectory() as tmp:
         snapshot = write_snapshot(Path(tmp) / f"s.{case['fmt']}", case["rows"])
-        result = what_if(snapshot, [case["policy"]], vary=case["vary"], steps=case["steps"], by=case["by"])
+        result = what_if(
+            snapshot, [case["policy"]], vary=case["vary"], steps=case["steps"], by=case["by"]
+        )
         values = vary.values(case["steps"])
         assert len(result.values) == len(values)
         default_day = max(t.phase_starts for t in policy.tiers)
@@ -142,7 +155,9 @@ def test_compare_agrees_with_each_presets_evaluation(tmp_path: Path) -> None:
     assert over.series == tuple(names)
     for value in over.values:
         for name in names:
-            expected = evaluated(snapshot, varied(load_policy(name), "threshold", int(value)), day, None)
+            expected = evaluated(
+                snapshot, varied(load_policy(name), "threshold", int(value)), day, None
+            )
             assert over.required[value][name] == sum(expected.values())
 
 
@@ -156,10 +171,25 @@ WEIBO = load_policy("weibo")
         ("threshold", 300_000, 300_000, {"weibo.tier.1m": 1_000_000, "weibo.tier.500k": 300_000}),
         ("threshold", 500_000, 500_000, {"weibo.tier.1m": 1_000_000, "weibo.tier.500k": 500_000}),
         # ...until the step passes it, when it is raised to the step
-        ("threshold", 2_000_000, 2_000_000, {"weibo.tier.1m": 2_000_000, "weibo.tier.500k": 2_000_000}),
+        (
+            "threshold",
+            2_000_000,
+            2_000_000,
+            {"weibo.tier.1m": 2_000_000, "weibo.tier.500k": 2_000_000},
+        ),
         # one tier alone; the floor comes down with it below the floor
-        ("tier.weibo.tier.1m.threshold", 800_000, 500_000, {"weibo.tier.1m": 800_000, "weibo.tier.500k": 500_000}),
-        ("tier.weibo.tier.1m.threshold", 400_000, 400_000, {"weibo.tier.1m": 400_000, "weibo.tier.500k": 500_000}),
+        (
+            "tier.weibo.tier.1m.threshold",
+            800_000,
+            500_000,
+            {"weibo.tier.1m": 800_000, "weibo.tier.500k": 500_000},
+        ),
+        (
+            "tier.weibo.tier.1m.threshold",
+            400_000,
+            400_000,
+            {"weibo.tier.1m": 400_000, "weibo.tier.500k": 500_000},
+        ),
     ],
 )
 def test_what_a_threshold_step_changes(
@@ -175,7 +205,10 @@ def test_what_a_phase_step_changes() -> None:
     day = dt.date(2024, 2, 1)
     policy = varied(WEIBO, "phase_starts", day)
     starts = {t.id: t.phase_starts for t in policy.tiers}
-    assert starts == {"weibo.tier.1m": WEIBO.tier("weibo.tier.1m").phase_starts, "weibo.tier.500k": day}
+    assert starts == {
+        "weibo.tier.1m": WEIBO.tier("weibo.tier.1m").phase_starts,
+        "weibo.tier.500k": day,
+    }
     one = varied(WEIBO, "tier.weibo.tier.1m.phase_starts", day)
     assert one.tier("weibo.tier.1m").phase_starts == day
     assert one.tier("weibo.tier.500k").phase_starts == WEIBO.tier("weibo.tier.500k").phase_starts
@@ -208,7 +241,7 @@ def test_refusals_name_the_problem(tmp_path: Path) -> None:
         tmp_path / "s.parquet",
         [{"account_id": "a", "kind": "individual", "category": "finance", "followers": 1}],
     )
-    with pytest.raises(WhatIfError, match="no tier 'weibo.tier.2m'"):
+    with pytest.raises(WhatIfError, match=r"no tier 'weibo\.tier\.2m'"):
         what_if(snapshot, ["weibo"], vary="tier.weibo.tier.2m.threshold=1..2")
     with pytest.raises(WhatIfError, match="same metrics"):
         what_if(snapshot, ["weibo", "us-inform"])
@@ -224,7 +257,13 @@ def test_simulate_writes_table_json_and_charts(tmp_path: Path) -> None:
     snapshot = write_snapshot(tmp_path / "s.csv", rows)
     out = tmp_path / "out"
     result = simulate(
-        snapshot, ["weibo"], out, vary="threshold=100000..2000000", steps=20, by="tier", lang="zh-CN"
+        snapshot,
+        ["weibo"],
+        out,
+        vary="threshold=100000..2000000",
+        steps=20,
+        by="tier",
+        lang="zh-CN",
     )
     assert sorted(p.name for p in out.iterdir()) == [
         "simulate.csv",
