@@ -46,6 +46,7 @@ from byline.cases._reports import (
     awaiting_review,
     deadlines_between,
     flagged,
+    notice_to_disclosure,
     open_by_tier,
     open_tiers,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "live_labels",
     "newest_cycle_as_of",
     "note_observed",
+    "notice_to_disclosure",
     "observed_after",
     "observed_on",
     "open_account_ids",

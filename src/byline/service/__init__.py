@@ -44,6 +44,7 @@ from byline.service.creators import Creators
 from byline.service.cycle import CycleReport, CycleRunning, StaleSnapshot
 from byline.service.cycles import CountUpdate, Cycles
 from byline.service.dashboard import (
+    LATEST_CYCLE,
     Activation,
     CycleRow,
     CycleSnapshot,
@@ -74,7 +75,6 @@ from byline.service.obligations import Obligation, Worded
 from byline.service.operations import KeyRotation, MessageStatus, Operations, db_upgrade
 from byline.service.policies import NoActivePolicy, PolicyText
 from byline.service.policy_admin import (
-    LATEST_CYCLE,
     Activated,
     Policies,
     ShadowChange,
@@ -100,6 +100,7 @@ from byline.service.reviews import (
 )
 from byline.service.simulation import SimulationReport, WeekReport
 from byline.service.synthesis import synthesise
+from byline.service.trends import TREND_CYCLES, Trend, Trends
 from byline.service.webhooks_admin import (
     TOPICS,
     AddressRefused,
@@ -139,6 +140,7 @@ __all__ = [
     "NOT_LINKED",
     "OLD_SEQ",
     "TOPICS",
+    "TREND_CYCLES",
     "VARIABLES",
     "WHATIF_FILES",
     "Access",
@@ -243,6 +245,8 @@ __all__ = [
     "TierRow",
     "TokenError",
     "TrailEntry",
+    "Trend",
+    "Trends",
     "Verified",
     "WebhookEndpoint",
     "Webhooks",
