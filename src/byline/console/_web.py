@@ -314,6 +314,7 @@ def redirect(url: str, **query: str | Exception) -> RedirectResponse:
 # Which pages each role sees in the navigation (the pages check the role themselves).
 NAV: dict[str, tuple[Role, ...]] = {
     "dashboard": (Role.ADMIN, Role.PLATFORM),
+    "what-if": (Role.ADMIN, Role.PLATFORM),
     "reviews": (Role.ADMIN, Role.REVIEWER),
     "preview": (Role.ADMIN, Role.PLATFORM, Role.REVIEWER),
     "admin": (Role.ADMIN,),

@@ -58,15 +58,6 @@ class CycleRow:
     flagged_owner_rows: tuple[FlaggedOwner, ...] = ()
     funnel: dict[str, int] = field(default_factory=dict)  # cases per state as it ended
 
-    def chart_values(self) -> dict[str, int]:
-        """What a cycle's chart shows, in order."""
-        return {
-            "required": self.required,
-            "notified": self.notified,
-            "disclosed": self.disclosed,
-            "restricted": self.restricted,
-        }
-
 
 @dataclass(frozen=True)
 class Activation:

@@ -282,6 +282,6 @@ def test_simulate_writes_table_json_and_charts(tmp_path: Path) -> None:
         "series": {"weibo.tier.1m": 1, "weibo.tier.500k": 0},
     }
     svg = (out / "simulate.svg").read_text()
-    assert "须公开实名的账号数" in svg and "门槛（粉丝数）" in svg and "200万" in svg
+    assert "需公示的账号数" in svg and "门槛（粉丝数）" in svg and "200万" in svg
     assert (out / "simulate.png").read_bytes().startswith(b"\x89PNG")
     assert Counter(r["threshold"] for r in result.rows())["100000"] == 2
