@@ -57,7 +57,7 @@ def nice_ticks(top: float, count: int = 5) -> list[float]:
         return [0.0, 1.0]
     raw = top / count
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     step = max(step, 1.0)  # counts: whole numbers on the axis
     ticks = [0.0]
     while ticks[-1] < top:
