@@ -704,6 +704,10 @@ def read_the_pages(world: World, sinks: Sinks) -> None:
         lead = world.staff(Role.PLATFORM, platform)
         admin = world.staff(Role.ADMIN, platform)
         pages = [(lead, f"/console/{platform}/dashboard")]
+        for chart in ("funnel", "tiers", "comply", "restrictions"):  # each trend's numbers
+            pages.append((lead, f"/console/{platform}/dashboard/trends.csv?chart={chart}"))
+        what_if = "snapshot=@cycle&variable=threshold&from=100000&to=3M&steps=5&by=tier"
+        pages.append((lead, f"/console/{platform}/what-if?{what_if}"))
         for view in QueueView:
             pages.append((reviewer, f"/console/{platform}/reviews?state={view}"))
         for account in with_cases(platform):
