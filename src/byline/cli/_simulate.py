@@ -106,11 +106,12 @@ def simulate(
         f" = accepted {result.accepted:,} + rejected {result.rejected:,}"
         + (f"; as of {result.as_of.isoformat()}" if result.as_of else "")
     )
-    every = () if result.per_policy else ("all",)
+    totalled = len(result.series) > 1 and not result.per_policy
+    every = ("all",) if totalled else ()
     table = Table(result.variable or "policy", *result.series, *every, box=None)
     for value in result.values:
         counts = result.required[value]
-        total = () if result.per_policy else (f"{result.total(value):,}",)
+        total = (f"{result.total(value):,}",) if totalled else ()
         table.add_row(value, *(f"{counts[s]:,}" for s in result.series), *total)
     out.print(table)
     out.print(f"Wrote {escape(str(out_dir))}/{', '.join(WHATIF_FILES)}", highlight=False)
