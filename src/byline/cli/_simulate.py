@@ -21,11 +21,10 @@ from byline.service import (
     PolicyFileError,
     SettingError,
     SnapshotError,
+    WhatIf,
     WhatIfError,
 )
-from byline.service import (
-    simulate as simulate_snapshot,
-)
+from byline.service import simulate as simulate_snapshot
 from byline.words import LANGUAGES
 
 
@@ -101,6 +100,10 @@ def simulate(
     if as_json:
         emit_json(result.as_dict())
         return
+    _render(result, out_dir)
+
+
+def _render(result: WhatIf, out_dir: Path) -> None:
     out.print(
         f"[bold]{', '.join(result.policies)}[/] on {escape(result.snapshot)}: read {result.read:,}"
         f" = accepted {result.accepted:,} + rejected {result.rejected:,}"

@@ -79,29 +79,17 @@ def chart_svg(
 ) -> str:
     """The chart as an ``<svg>`` element: x categories in order (evenly spaced), one line per
     series (or, with ``bars``, one bar per series in each category); the y axis from 0."""
-    font = FONTS.get(lang, FONTS["en"])
     top = max((v for s in series for v in s.values if v is not None), default=0)
-    ticks = nice_ticks(top)
-    y_max = ticks[-1] or 1
-    plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
-    base = _TOP + plot_h
-    n = max(1, len(x_labels))
-    slot = plot_w / n
-
-    def x_at(i: int) -> float:
-        return round(_LEFT + slot * (i + 0.5), 1)
-
-    def y_at(v: float) -> float:
-        return round(base - plot_h * v / y_max, 1)
-
+    plot = _Plot(lang, list(x_labels), nice_ticks(top))
     desc = "; ".join(
         f"{s.name}: "
         + ", ".join(
-            f"{x} {'—' if v is None else f'{v:,.0f}'}"
+            f"{x} {'—' if v is None else _number(v)}"
             for x, v in zip(x_labels, s.values, strict=False)
         )
         for s in series
     )
+    font = FONTS.get(lang, FONTS["en"])
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" font-family="{escape(font)}" '
@@ -114,47 +102,93 @@ def chart_svg(
     ]
     if note:
         out.append(f'<text x="{_LEFT}" y="42" font-size="11" fill="{MUTED}">{escape(note)}</text>')
-    for t in ticks:  # horizontal grid and the y axis' numbers
-        y = y_at(t)
-        out.append(
-            f'<line x1="{_LEFT}" y1="{y}" x2="{_LEFT + plot_w}" y2="{y}" stroke="{GRID}"/>'
-            f'<text x="{_LEFT - 8}" y="{y + 4}" font-size="12" text-anchor="end" '
-            f'fill="{MUTED}">{escape(compact(lang, t))}</text>'
-        )
-    out.append(
-        f'<line x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{base}" stroke="{INK}"/>'
-        f'<line x1="{_LEFT}" y1="{base}" x2="{_LEFT + plot_w}" y2="{base}" stroke="{INK}"/>'
-    )
-    every = max(1, math.ceil(n / 10))  # at most about ten labels under the x axis
-    for i, label in enumerate(x_labels):
-        x = x_at(i)
-        out.append(f'<line x1="{x}" y1="{base}" x2="{x}" y2="{base + 5}" stroke="{INK}"/>')
-        if (n - 1 - i) % every == 0:  # the last value always named
-            out.append(
-                f'<text x="{x}" y="{base + 19}" font-size="12" text-anchor="middle" '
-                f'fill="{MUTED}">{escape(label)}</text>'
-            )
-    out.append(  # axis titles, with their units
-        f'<text x="{_LEFT + plot_w / 2}" y="{HEIGHT - 14}" font-size="13" text-anchor="middle" '
-        f'fill="{INK}">{escape(x_title)}</text>'
-        f'<text x="18" y="{_TOP + plot_h / 2}" font-size="13" text-anchor="middle" fill="{INK}" '
-        f'transform="rotate(-90 18 {_TOP + plot_h / 2})">{escape(y_title)}</text>'
-    )
-    width = slot * 0.8 / max(1, len(series))
+    out += plot.axes(x_title, y_title)
     for k, s in enumerate(series):
-        colour = COLOURS[k % len(COLOURS)]
-        if bars:
-            for i, v in enumerate(s.values):
-                if v is None:
-                    continue
-                x = round(_LEFT + slot * i + slot * 0.1 + width * k, 1)
+        out += plot.bars(k, len(series), s) if bars else plot.line(k, s)
+    out += plot.legend(series, bars)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _number(v: float) -> str:
+    """A value as a reader reads it: 1,234; 4.5 (days); never 4.500."""
+    return f"{v:,.1f}".rstrip("0").rstrip(".")
+
+
+class _Plot:
+    """Where things go: the plot's box, an x slot per label, the y scale of the ticks."""
+
+    def __init__(self, lang: str, x_labels: list[str], ticks: list[float]) -> None:
+        self.lang, self.x_labels, self.ticks = lang, x_labels, ticks
+        self.y_max = ticks[-1] or 1
+        self.w, self.h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
+        self.base = _TOP + self.h
+        self.n = max(1, len(x_labels))
+        self.slot = self.w / self.n
+
+    def x_at(self, i: int) -> float:
+        return round(_LEFT + self.slot * (i + 0.5), 1)
+
+    def y_at(self, v: float) -> float:
+        return round(self.base - self.h * v / self.y_max, 1)
+
+    def axes(self, x_title: str, y_title: str) -> list[str]:
+        """The grid with the y axis' numbers, both axes, the x labels, the axis titles."""
+        out = []
+        for t in self.ticks:
+            y = self.y_at(t)
+            out.append(
+                f'<line x1="{_LEFT}" y1="{y}" x2="{_LEFT + self.w}" y2="{y}" stroke="{GRID}"/>'
+                f'<text x="{_LEFT - 8}" y="{y + 4}" font-size="12" text-anchor="end" '
+                f'fill="{MUTED}">{escape(compact(self.lang, t))}</text>'
+            )
+        base, right = self.base, _LEFT + self.w
+        out.append(
+            f'<line x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{base}" stroke="{INK}"/>'
+            f'<line x1="{_LEFT}" y1="{base}" x2="{right}" y2="{base}" stroke="{INK}"/>'
+        )
+        every = max(1, math.ceil(self.n / 10))  # at most about ten labels under the x axis
+        for i, label in enumerate(self.x_labels):
+            x = self.x_at(i)
+            out.append(f'<line x1="{x}" y1="{base}" x2="{x}" y2="{base + 5}" stroke="{INK}"/>')
+            if (self.n - 1 - i) % every == 0:  # the last value always named
                 out.append(
-                    f'<rect x="{x}" y="{y_at(v)}" width="{round(width, 1)}" '
-                    f'height="{round(base - y_at(v), 1)}" fill="{colour}">'
-                    f"<title>{escape(s.name)}, {escape(x_labels[i])}: {v:,.0f}</title></rect>"
+                    f'<text x="{x}" y="{base + 19}" font-size="12" text-anchor="middle" '
+                    f'fill="{MUTED}">{escape(label)}</text>'
                 )
-            continue
-        points = [(x_at(i), y_at(v), v, i) for i, v in enumerate(s.values) if v is not None]
+        middle = _TOP + self.h / 2
+        out.append(  # axis titles, with their units
+            f'<text x="{_LEFT + self.w / 2}" y="{HEIGHT - 14}" font-size="13" '
+            f'text-anchor="middle" fill="{INK}">{escape(x_title)}</text>'
+            f'<text x="18" y="{middle}" font-size="13" text-anchor="middle" fill="{INK}" '
+            f'transform="rotate(-90 18 {middle})">{escape(y_title)}</text>'
+        )
+        return out
+
+    def _tip(self, s: Series, i: int, v: float) -> str:
+        return f"<title>{escape(s.name)}, {escape(self.x_labels[i])}: {_number(v)}</title>"
+
+    def bars(self, k: int, count: int, s: Series) -> list[str]:
+        width = self.slot * 0.8 / max(1, count)
+        colour = COLOURS[k % len(COLOURS)]
+        out = []
+        for i, v in enumerate(s.values):
+            if v is None:
+                continue
+            x = round(_LEFT + self.slot * i + self.slot * 0.1 + width * k, 1)
+            y = self.y_at(v)
+            out.append(
+                f'<rect x="{x}" y="{y}" width="{round(width, 1)}" '
+                f'height="{round(self.base - y, 1)}" fill="{colour}">{self._tip(s, i, v)}</rect>'
+            )
+        return out
+
+    def line(self, k: int, s: Series) -> list[str]:
+        colour = COLOURS[k % len(COLOURS)]
+        points = [
+            (self.x_at(i), self.y_at(v), v, i) for i, v in enumerate(s.values) if v is not None
+        ]
+        out = []
         if len(points) > 1:
             path = " ".join(f"{x},{y}" for x, y, _, _ in points)
             dash = ' stroke-dasharray="6 4"' if s.dashed else ""
@@ -164,22 +198,23 @@ def chart_svg(
             )
         for x, y, v, i in points:
             out.append(
-                f'<circle cx="{x}" cy="{y}" r="3.5" fill="{colour}">'
-                f"<title>{escape(s.name)}, {escape(x_labels[i])}: {v:,.0f}</title></circle>"
+                f'<circle cx="{x}" cy="{y}" r="3.5" fill="{colour}">{self._tip(s, i, v)}</circle>'
             )
-    for k, s in enumerate(series):  # the legend, right of the plot
-        y = _TOP + 8 + 22 * k
-        colour = COLOURS[k % len(COLOURS)]
-        x0 = _LEFT + plot_w + 16
-        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
-        out.append(
-            f'<line x1="{x0}" y1="{y}" x2="{x0 + 22}" y2="{y}" stroke="{colour}" '
-            f'stroke-width="{8 if bars else 3}"{dash}/>'
-            f'<text x="{x0 + 28}" y="{y + 4}" font-size="12" fill="{INK}">'
-            f"{escape(s.name)}</text>"
-        )
-    out.append("</svg>")
-    return "".join(out)
+        return out
+
+    def legend(self, series: Sequence[Series], bars: bool) -> list[str]:
+        out = []
+        x0 = _LEFT + self.w + 16
+        for k, s in enumerate(series):
+            y = _TOP + 8 + 22 * k
+            dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+            out.append(
+                f'<line x1="{x0}" y1="{y}" x2="{x0 + 22}" y2="{y}" '
+                f'stroke="{COLOURS[k % len(COLOURS)]}" stroke-width="{8 if bars else 3}"{dash}/>'
+                f'<text x="{x0 + 28}" y="{y + 4}" font-size="12" fill="{INK}">'
+                f"{escape(s.name)}</text>"
+            )
+        return out
 
 
 def chart_png(svg: str, scale: float = 2.0) -> bytes:
