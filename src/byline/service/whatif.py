@@ -44,7 +44,7 @@ from byline.engine import (
     what_if as count_what_if,
 )
 from byline.policy import load_policy
-from byline.words import Series, chart_png, chart_svg, check, compact, say, word
+from byline.words import Series, chart_png, chart_svg, check, compact, date, say, word
 
 WHATIF_FILES = ("simulate.csv", "simulate.json", "simulate.svg", "simulate.png")
 VARIABLES = ("threshold", "phase_starts", "as_of", "tier.<id>.threshold", "tier.<id>.phase_starts")
@@ -350,7 +350,7 @@ def whatif_chart(result: WhatIf, lang: str, chart_id: str = "what-if") -> str:
         snapshot=Path(result.snapshot).name,
         accepted=f"{result.accepted:,}",
         policy=", ".join(result.policies),
-        as_of=result.as_of.isoformat() if result.as_of else "—",
+        as_of=date(lang, result.as_of) if result.as_of else "—",
     )
     return chart_svg(
         lang,
