@@ -96,6 +96,7 @@ def test_pages_fit_a_phone(site: Site, browser: object, request: object) -> None
         visit.sign_in("weibo-admin")
         for url, name in (
             ("/console/weibo/dashboard", "phone-dashboard"),
+            ("/console/weibo/what-if?snapshot=@cycle&by=tier", "phone-what-if"),
             ("/console/weibo/reviews", "phone-queue"),
             ("/console/weibo/cases/waiting", "phone-case"),
         ):

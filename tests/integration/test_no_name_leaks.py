@@ -744,6 +744,10 @@ def read_the_pages(world: World, sinks: Sinks) -> None:
         # the webhooks page, and its delivery log as it refreshes itself
         hooks = f"/console/{platform}/admin/webhooks"
         pages += [(admin, hooks), (admin, f"{hooks}/deliveries")]
+        for chart in ("funnel", "tiers", "comply", "restrictions"):  # each trend's numbers
+            pages.append((lead, f"/console/{platform}/dashboard/trends.csv?chart={chart}"))
+        what_if = "snapshot=@cycle&variable=threshold&from=100000&to=3M&steps=5&by=tier"
+        pages.append((lead, f"/console/{platform}/what-if?{what_if}"))
         for view in QueueView:
             pages.append((reviewer, f"/console/{platform}/reviews?state={view}"))
         for account in with_cases(platform):

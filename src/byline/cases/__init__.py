@@ -48,6 +48,7 @@ from byline.cases._reports import (
     awaiting_review,
     deadlines_between,
     flagged,
+    notice_to_disclosure,
     open_by_tier,
     open_tiers,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "lookups_between",
     "newest_cycle_as_of",
     "note_observed",
+    "notice_to_disclosure",
     "observed_after",
     "observed_on",
     "open_account_ids",

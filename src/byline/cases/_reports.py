@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, cast, func, select
 
-from byline.cases._tables import cases
+from byline.cases._tables import cases, labels
 
 _c = cases.c
 
@@ -81,3 +81,19 @@ def awaiting_review(conn: Connection) -> dict[str, int]:
         select(_c.platform, func.count()).where(_c.state == "submitted").group_by(_c.platform)
     ).all()
     return {str(platform): int(n) for platform, n in rows}
+
+
+def notice_to_disclosure(conn: Connection, platform: str) -> list[tuple[str, dt.timedelta]]:
+    """For every case of ``platform`` whose label went up after a notice: the cycle that sent
+    the notice (``notified_cycle``) and the time from the notice to the label."""
+    rows = conn.execute(
+        select(_c.notified_cycle, _c.notified_at, labels.c.since)
+        .join(labels, labels.c.case_id == _c.case_id)
+        .where(
+            _c.platform == platform,
+            labels.c.platform == platform,
+            _c.notified_cycle.is_not(None),
+            _c.notified_at.is_not(None),
+        )
+    ).all()
+    return [(str(cycle), since - notified) for cycle, notified, since in rows if since >= notified]

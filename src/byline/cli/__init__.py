@@ -13,6 +13,7 @@ from byline.cli import (  # noqa: F401  (each registers its commands)
     _policy,
     _report,
     _serve,
+    _simulate,
     _stream,
     _synth,
 )

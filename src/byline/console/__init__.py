@@ -9,7 +9,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from byline.console import _admin, _creator, _dashboard, _preview, _report, _reviews, _signin
+from byline.console import (
+    _admin,
+    _creator,
+    _dashboard,
+    _preview,
+    _report,
+    _reviews,
+    _signin,
+    _whatif,
+)
 from byline.console._web import (
     PREFIX,
     ConsoleState,
@@ -23,7 +32,7 @@ from byline.service import Services
 
 __all__ = ["ConsoleState", "mount_console"]
 
-PAGES = (_signin, _dashboard, _report, _reviews, _creator, _preview, _admin)
+PAGES = (_signin, _dashboard, _report, _whatif, _reviews, _creator, _preview, _admin)
 
 
 def mount_console(app: FastAPI, services: Services) -> None:

@@ -18,10 +18,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from byline import words
-from byline.console._charts import bar_chart
 from byline.console._reasons import BadReason, note_of, reason_of
 from byline.console._web import (
     PREFIX,
@@ -194,11 +194,17 @@ def _displays(viewer: Viewer, platform: str) -> dict[str, Any]:
     return {
         "displays": seen,
         "display_classes": {c: _class_words(viewer, c) for c in seen.classes},
-        "displays_chart": bar_chart(
-            "displays-chart",
-            t("me.displays_chart", days=len(seen.days)),
-            [(str(d.day.day), d.total) for d in seen.days[-14:]],  # the day of the month
-            t.number,
+        "displays_chart": Markup(
+            words.chart_svg(
+                t.lang,
+                t("me.displays_chart", days=len(seen.days)),
+                t("me.displays_day"),
+                t("me.displays_axis"),
+                [str(d.day.day) for d in seen.days[-14:]],  # the day of the month
+                [words.Series(t("me.displays_axis"), [d.total for d in seen.days[-14:]])],
+                bars=True,
+                chart_id="displays-chart",
+            )
         ),
         "never_shown_to": "; ".join(
             words.word(t.lang, "viewer_condition", c.value) for c in seen.never_shown_to

@@ -315,6 +315,7 @@ def redirect(url: str, **query: str | Exception) -> RedirectResponse:
 NAV: dict[str, tuple[Role, ...]] = {
     "dashboard": (Role.ADMIN, Role.PLATFORM),
     "report": (Role.ADMIN, Role.PLATFORM),
+    "what-if": (Role.ADMIN, Role.PLATFORM),
     "reviews": (Role.ADMIN, Role.REVIEWER),
     "preview": (Role.ADMIN, Role.PLATFORM, Role.REVIEWER),
     "admin": (Role.ADMIN,),

@@ -62,6 +62,14 @@ from byline.engine._snapshot import (
 )
 from byline.engine._steps import Progress
 from byline.engine._summary import DiffCounts, EvaluationSummary
+from byline.engine._whatif import (
+    GROUP_BYS,
+    GroupBy,
+    Variant,
+    WhatIfCounts,
+    WhatIfError,
+    what_if,
+)
 
 __all__ = [
     "BELOW_ZERO",
@@ -71,6 +79,7 @@ __all__ = [
     "FLAGGED",
     "FOLLOWERS",
     "FORMATS",
+    "GROUP_BYS",
     "HOUR_MINUTES",
     "MINUTES_PER_DAY",
     "NOT_LINKED",
@@ -89,6 +98,7 @@ __all__ = [
     "Evaluation",
     "EvaluationSummary",
     "FlaggedOwner",
+    "GroupBy",
     "LiveAccounts",
     "LiveCounters",
     "OutputError",
@@ -99,6 +109,9 @@ __all__ = [
     "SlidingHour",
     "Snapshot",
     "SnapshotError",
+    "Variant",
+    "WhatIfCounts",
+    "WhatIfError",
     "accounts_between",
     "check_comparable",
     "compile_decision",
@@ -126,6 +139,7 @@ __all__ = [
     "save_checkpoint",
     "snapshot_format",
     "summary_of",
+    "what_if",
     "without_owners",
     "write_diff",
     "writing",

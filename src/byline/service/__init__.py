@@ -5,6 +5,7 @@ calls one method of one service per action; it imports nothing from below this p
 
 from byline.engine import (
     BELOW_ZERO,
+    GROUP_BYS,
     NOT_LINKED,
     OLD_SEQ,
     DiffCounts,
@@ -16,6 +17,7 @@ from byline.engine import (
     Progress,
     SettingError,
     SnapshotError,
+    WhatIfError,
 )
 from byline.graph import CountReport, GraphFileError, GraphOutputError
 from byline.policy import (
@@ -49,6 +51,7 @@ from byline.service.creators import Creators
 from byline.service.cycle import CycleReport, CycleRunning, StaleSnapshot
 from byline.service.cycles import CountUpdate, Cycles
 from byline.service.dashboard import (
+    LATEST_CYCLE,
     Activation,
     CycleRow,
     CycleSnapshot,
@@ -83,7 +86,6 @@ from byline.service.obligations import Obligation, Worded
 from byline.service.operations import KeyRotation, MessageStatus, Operations, db_upgrade
 from byline.service.policies import NoActivePolicy, PolicyText
 from byline.service.policy_admin import (
-    LATEST_CYCLE,
     Activated,
     Policies,
     ShadowChange,
@@ -111,6 +113,7 @@ from byline.service.reviews import (
 )
 from byline.service.simulation import SimulationReport, WeekReport
 from byline.service.synthesis import synthesise
+from byline.service.trends import TREND_CYCLES, Trend, Trends
 from byline.service.webhooks_admin import (
     TOPICS,
     AddressRefused,
@@ -124,6 +127,15 @@ from byline.service.webhooks_admin import (
     WebhookEndpoint,
     Webhooks,
 )
+from byline.service.whatif import (
+    MAX_STEPS,
+    VARIABLES,
+    WHATIF_FILES,
+    WhatIf,
+    simulate,
+    what_if,
+    whatif_chart,
+)
 from byline.service.wiring import (
     NoDatabase,
     default_key_file,
@@ -136,11 +148,16 @@ from byline.translog import NoteError, Verified
 __all__ = [
     "BELOW_ZERO",
     "ENGINES",
+    "GROUP_BYS",
     "LATEST_CYCLE",
+    "MAX_STEPS",
     "NOT_LINKED",
     "OLD_SEQ",
     "REPORT_FORMATS",
     "TOPICS",
+    "TREND_CYCLES",
+    "VARIABLES",
+    "WHATIF_FILES",
     "Access",
     "Activated",
     "Activation",
@@ -255,10 +272,14 @@ __all__ = [
     "TierRow",
     "TokenError",
     "TrailEntry",
+    "Trend",
+    "Trends",
     "Verified",
     "WebhookEndpoint",
     "Webhooks",
     "WeekReport",
+    "WhatIf",
+    "WhatIfError",
     "Worded",
     "WorkerTotals",
     "below_pledged_floor",
@@ -277,9 +298,12 @@ __all__ = [
     "preset_names",
     "run_demo",
     "running_clock",
+    "simulate",
     "synthesise",
     "synthesise_events",
     "verify_public_log",
     "wall_clock",
     "webhook_guard",
+    "what_if",
+    "whatif_chart",
 ]

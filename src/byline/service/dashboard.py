@@ -8,20 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from byline import cases
 from byline.domain.policy import Policy
-from byline.engine import SUMMARY, FlaggedOwner
+from byline.engine import SUMMARY, FlaggedOwner, GroupBy
 from byline.service._base import Service
 from byline.service.policies import NoActivePolicy, active_policy
+from byline.service.trends import TREND_CYCLES, Trends, trends_of
+from byline.service.whatif import WhatIf, what_if, whatif_chart
 from byline.store import Connection, Database
 
 DEADLINE_HORIZON = dt.timedelta(days=14)
 LIST_LIMIT = 100
 CYCLES_SHOWN = 12
+LATEST_CYCLE = "@cycle"  # a snapshot to read: the platform's latest cycle's
 
 
 @dataclass(frozen=True)
@@ -53,15 +56,7 @@ class CycleRow:
     by_tier: dict[str, int] | None
     flagged_owners: int | None = None  # None: its snapshot named no owners (or it predates them)
     flagged_owner_rows: tuple[FlaggedOwner, ...] = ()
-
-    def chart_values(self) -> dict[str, int]:
-        """What a cycle's chart shows, in order."""
-        return {
-            "required": self.required,
-            "notified": self.notified,
-            "disclosed": self.disclosed,
-            "restricted": self.restricted,
-        }
+    funnel: dict[str, int] = field(default_factory=dict)  # cases per state as it ended
 
 
 @dataclass(frozen=True)
@@ -206,6 +201,7 @@ def _cycle_row(row: Any) -> CycleRow:
         by_tier=_kept_by_tier(s.get("outputs")),
         flagged_owners=_count_or_none(s.get("flagged_owners")),
         flagged_owner_rows=tuple(map(FlaggedOwner.from_dict, s.get("flagged_owner_rows") or ())),
+        funnel={str(k): int(v) for k, v in funnel.items()},
     )
 
 
@@ -332,6 +328,47 @@ class Dashboard(Service):
 
     def activations(self, platform: str, limit: int = 20) -> list[Activation]:
         return policy_activations(self.db, platform, limit)
+
+    def trends(self, platform: str) -> Trends:
+        """The funnel, required accounts per tier, time to comply and restrictions in force,
+        over the newest ``TREND_CYCLES`` finished cycles."""
+        with self.db.reading() as conn:
+            try:
+                tiers = tuple(t.id for t in active_policy(conn, platform).tiers)
+            except NoActivePolicy:
+                tiers = ()
+            cycles = finished_cycles(conn, platform, TREND_CYCLES)
+            waits = cases.notice_to_disclosure(conn, platform)
+        return trends_of(cycles, waits, tiers)
+
+    def what_if(
+        self,
+        platform: str,
+        snapshot: str,
+        *,
+        vary: str | None,
+        steps: int,
+        by: GroupBy | None,
+        as_of: dt.date | None,
+        lang: str,
+    ) -> tuple[WhatIf, str]:
+        """The policy in force, varied, over ``snapshot`` (a file of the platform's own folder,
+        or the latest cycle's with ``LATEST_CYCLE``): the counts and their chart (SVG)."""
+        if snapshot == LATEST_CYCLE:
+            cycle = latest_cycle_snapshot(self.db, platform)
+            if cycle is None:
+                raise ValueError("snapshot: no finished cycle's snapshot is on this server")
+            path = cycle.path
+        else:
+            path = snapshot_in(self.deps.snapshot_dir, platform, snapshot)
+        policy = self.policy_in_force(platform)
+        result = what_if(path, [policy], vary=vary, steps=steps, by=by, as_of=as_of)
+        shown = replace(result, snapshot=snapshot if snapshot != LATEST_CYCLE else path.name)
+        return shown, whatif_chart(shown, lang)
+
+    def policy_in_force(self, platform: str) -> Policy:
+        with self.db.reading() as conn:
+            return active_policy(conn, platform)
 
     def latest_cycle(self, platform: str) -> CycleSnapshot | None:
         return latest_cycle_snapshot(self.db, platform)

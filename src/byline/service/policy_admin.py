@@ -14,7 +14,7 @@ from byline.engine import DiffCounts, EvaluationSummary, diff_sample, evaluate
 from byline.policy import parse_policy
 from byline.service import limits
 from byline.service._base import Service
-from byline.service.dashboard import latest_cycle_snapshot, snapshot_in
+from byline.service.dashboard import LATEST_CYCLE, latest_cycle_snapshot, snapshot_in
 from byline.service.policies import PolicyText, activate, active_policy, active_source
 from byline.store import Database
 
@@ -130,9 +130,6 @@ def shadow_evaluation(
 def active_source_file(db: Database, platform: str) -> PolicyText:
     with db.reading() as conn:
         return active_source(conn, platform)
-
-
-LATEST_CYCLE = "@cycle"  # a shadow run's snapshot: the platform's latest cycle's
 
 
 class Policies(Service):

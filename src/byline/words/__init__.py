@@ -25,6 +25,7 @@ from byline.words._catalogue import (
     term,
     word,
 )
+from byline.words._chart import Series, chart_png, chart_svg, compact
 from byline.words._explain import Section, describe_penalty, describe_threshold, explain, one_line
 from byline.words._formats import at_least, date
 from byline.words._policy_text import Quoted, tier_label
@@ -39,11 +40,15 @@ __all__ = [
     "Line",
     "Quoted",
     "Section",
+    "Series",
     "amounts",
     "at_least",
     "case_reasons",
     "catalogue",
+    "chart_png",
+    "chart_svg",
     "check",
+    "compact",
     "date",
     "describe_penalty",
     "describe_threshold",

@@ -41,7 +41,7 @@ TERMS: Mapping[str, type[StrEnum]] = {
 # Lists a policy file may extend with its own codes (shown as written when unknown).
 OPEN = ("metric", "channel", "subject_noun")
 # Sentence templates.
-SENTENCES = ("explain", "case", "report")
+SENTENCES = ("explain", "case", "report", "chart")
 
 
 def check(lang: str) -> str:

@@ -145,24 +145,50 @@ def test_owners_the_latest_cycle_flagged_are_listed_by_reference(console: Consol
     assert "最近一个周期标记的持有人" in html and text_of(html, "flagged-owners-count") == "1"
 
 
-def test_every_finished_cycle_has_an_accessible_chart(console: Console) -> None:
+def test_trends_are_readable_charts_with_their_numbers(console: Console) -> None:
     html = console.staff(Role.ADMIN).get(DASHBOARD).text
     with console.programme.db.reading() as conn:
         cycles = conn.execute(
-            select(case_tables.cycles.c.cycle_id, case_tables.cycles.c.summary).where(
+            select(case_tables.cycles.c.as_of, case_tables.cycles.c.summary).where(
                 case_tables.cycles.c.platform == "weibo", case_tables.cycles.c.status == "finished"
             )
         ).all()
     assert len(cycles) == 1
-    cycle_id, summary = cycles[0]
-    svgs = re.findall(r"<svg class=\"chart\".*?</svg>", html, re.S)
-    assert len(svgs) == 1
-    svg = svgs[0]
-    assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
-    assert f"required: {summary['evaluation']['required']:,}" in svg
-    assert f"notified: {summary['actions']['case:notified']:,}" in svg
-    assert f'data-testid="cycle-{cycle_id[:12]}"' in html
-    assert "<table>" in html.split(f'data-testid="cycle-{cycle_id[:12]}"')[1]  # the fallback
+    as_of, summary = cycles[0]
+    svgs = re.findall(r"<svg .*?</svg>", html, re.S)
+    assert len(svgs) == 4  # funnel, tiers, time to comply, restrictions
+    for key, svg in zip(("funnel", "tiers", "comply", "restrictions"), svgs, strict=True):
+        assert f'data-testid="trend-{key}-chart"' in svg
+        assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
+        figure = html.split(f'data-testid="trend-{key}"')[1].split("</figure>")[0]
+        assert "<table" in figure and f"trends.csv?chart={key}" in figure
+    funnel = svgs[0]
+    assert "Cases by state, as each cycle ended" in funnel and "cases (number)" in funnel
+    for state, n in summary["funnel"].items():
+        if n:
+            assert f"{state}: {as_of:%-d %b} {n:,}" in funnel.replace("—", "")
+    assert "Time from notice to disclosure" in svgs[2] and "days (from notice to label)" in svgs[2]
+    restricted = summary.get("restricted_accounts", 0)
+    assert f"accounts restricted: {as_of:%-d %b} {restricted:,}" in svgs[3]
+
+
+def test_each_trends_numbers_are_a_csv(console: Console) -> None:
+    client = console.staff(Role.PLATFORM)
+    response = client.get(DASHBOARD + "/trends.csv?chart=funnel")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = response.text.splitlines()
+    assert lines[0].startswith("as_of,cycle,") and len(lines) == 2
+    funnel = console.programme.funnel("weibo")
+    header = lines[0].split(",")
+    row = dict(zip(header, lines[1].split(","), strict=True))
+    # the funnel as the cycle ended: the cases touched since may have moved on
+    assert set(header[2:]) <= set(funnel)
+    assert all(float(row[s]) >= 0 for s in header[2:])
+    assert client.get(DASHBOARD + "/trends.csv?chart=nope").status_code == 404
+    chinese = console.staff(Role.PLATFORM)
+    chinese.cookies.set("byline_lang", "zh-CN", path="/console")
+    html = chinese.get(DASHBOARD).text
+    assert "各周期结束时各状态的案件数" in html and "天数（从通知到标签上线）" in html
 
 
 def test_the_policy_in_force_is_explained_and_no_name_is_shown(console: Console) -> None:

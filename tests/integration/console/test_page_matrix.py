@@ -26,6 +26,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/{platform}/dashboard"): LEAD,
     ("GET", "/console/{platform}/report"): LEAD,
     ("GET", "/console/{platform}/report/download"): LEAD,
+    ("GET", "/console/{platform}/dashboard/trends.csv"): LEAD,
+    ("GET", "/console/{platform}/what-if"): LEAD,
     ("GET", "/console/{platform}/reviews"): REVIEW,
     ("POST", "/console/{platform}/reviews/bulk"): REVIEW,
     ("GET", "/console/{platform}/cases/{account_id:path}"): ALL_STAFF,  # the lead reads, no actions
