@@ -146,6 +146,30 @@ class HarvestSignals:
         }
 
 
+@dataclass(frozen=True)
+class HarvestFlags:
+    """What the harvesting signal flagged over a period: the keys and the viewers shown more
+    than ``threshold`` distinct disclosed accounts within one clock hour of it, and how many
+    (who, hour) pairs that was; from the display records kept since ``records_from``."""
+
+    threshold: int
+    records_from: dt.datetime | None
+    keys: int
+    viewers: int
+    flagged_hours: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "window": "clock hour",
+            "records_from": self.records_from.isoformat() if self.records_from else None,
+            "keys": self.keys,
+            "viewers": self.viewers,
+            "flagged_hours": self.flagged_hours,
+            "total": self.keys + self.viewers,
+        }
+
+
 @dataclass
 class _Flusher:
     """The background thread that writes the displays counted, and purges old records."""
@@ -365,7 +389,7 @@ class Displays(Service):
             platform, threshold, since, _start_of(minute + 1), tuple(keys), tuple(viewers)
         )
 
-    def harvest_flags(self, platform: str, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    def harvest_flags(self, platform: str, start: dt.datetime, end: dt.datetime) -> HarvestFlags:
         """What the harvesting signal flagged from ``start`` to ``end``: the keys and viewers
         shown more than the threshold of distinct disclosed accounts within one clock hour,
         from the display records kept (a period older than the retention reads what is left,
@@ -388,15 +412,7 @@ class Displays(Service):
                         hours += len(over)
                         seen.update(who for who, _ in over)
                     hour = until
-        return {
-            "threshold": threshold,
-            "window": "clock hour",
-            "records_from": first.isoformat() if first is not None else None,
-            "keys": len(keys),
-            "viewers": len(viewers),
-            "flagged_hours": hours,
-            "total": len(keys) + len(viewers),
-        }
+        return HarvestFlags(threshold, first, len(keys), len(viewers), hours)
 
     def read(
         self,

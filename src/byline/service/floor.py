@@ -48,7 +48,8 @@ class Services:
         public_log = PublicLog(deps)
         displays = Displays(deps)
         reports = Reports(deps, public_log)
-        reports.harvesting = displays.harvest_flags  # the report's harvesting figure
+        # the report's harvesting figure: what the display records flagged in its period
+        reports.harvesting = lambda p, start, end: displays.harvest_flags(p, start, end).as_dict()
         return cls(
             deps=deps,
             access=Access(deps),
