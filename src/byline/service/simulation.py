@@ -61,6 +61,7 @@ class SimulationReport:
     audit_entries: int = 0
     promise_breaches: int = 0
     webhook: dict[str, int] = field(default_factory=dict)
+    cases: int = 0  # cases the programme ran, in any state at its end (volunteers' too)
 
 
 def weekly_dates(policy: Policy, weeks_after: int = 6) -> list[dt.date]:
@@ -92,7 +93,11 @@ def simulate(
     seed: int,
     on_week: Callable[[WeekReport], None] | None = None,
     volunteers: int = 3,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> SimulationReport:
+    """Run the programme week by week. ``on_progress`` hears ``("weeks", done, of)`` after each
+    week and ``("week <date>", cases done, of)`` while that week's people act."""
+    tell = on_progress or (lambda what, done, total: None)
     rng = random.Random(seed)
     clock_now = [dt.datetime(2023, 1, 1, tzinfo=dt.UTC)]
     db_url = sqlite_url(workdir / "byline.db")
@@ -125,7 +130,10 @@ def simulate(
         host = outbox.check_url(receiver.url)[0]
         guard = outbox.WebhookGuard(outbox.AllowList.parse(host))
         dispatcher = outbox.Dispatcher(db, sink, batch=500, guard=guard)
-        for week, day in enumerate(weekly_dates(policy)):
+        dates = weekly_dates(policy)
+        tell("weeks", 0, len(dates))
+        for week, day in enumerate(dates):
+            tell(f"week {day}", 0, 0)
             now = dt.datetime.combine(day, dt.time(), dt.UTC)
             clock_now[0] = now
             week_snapshot = evolve(
@@ -135,7 +143,17 @@ def simulate(
             actions: dict[str, int] = {}
             if week == 1:
                 _volunteer(programme, snapshot, policy, volunteers, rng, actions)
-            _creators_and_reviewers(programme, db, policy, day, rng, persona, purged, actions)
+            _creators_and_reviewers(
+                programme,
+                db,
+                policy,
+                day,
+                rng,
+                persona,
+                purged,
+                actions,
+                lambda done, total, day=day: tell(f"week {day}", done, total),
+            )
             delivery_time[0] = now + dt.timedelta(days=6)
             delivered = _deliver(dispatcher, delivery_time[0])
             week_report = WeekReport(
@@ -148,8 +166,10 @@ def simulate(
                 delivered,
             )
             report.weeks.append(week_report)
+            tell("weeks", week + 1, len(dates))
             if on_week:
                 on_week(week_report)
+        report.cases = sum(report.weeks[-1].funnel.values()) if report.weeks else 0
         report.webhook = {
             "received": len(receiver.messages),
             "duplicates": len(receiver.duplicates),
@@ -203,15 +223,19 @@ def _creators_and_reviewers(
     persona: dict[str, str],
     purged: dict[str, int],
     actions: dict[str, int],
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """One week's simulated people at work on every open case, each at some hour of the week:
     holders by their persona (kept from week to week in ``persona``), reviewers at random.
-    What they did is counted in ``actions``; followers purged go in ``purged``."""
+    What they did is counted in ``actions``; followers purged go in ``purged``. ``progress``
+    hears (cases done, of) every hundred cases and at the end."""
     base = dt.datetime.combine(day, dt.time(), dt.UTC)
     with db.reading() as conn:
         open_cases = [c for batch in cases.iter_open(conn, policy.id) for c in batch]
     week = _Week(programme, policy, rng, purged, actions)
-    for case in open_cases:
+    for done, case in enumerate(open_cases):
+        if progress and done % 100 == 0:
+            progress(done, len(open_cases))
         at = base + dt.timedelta(hours=rng.randint(1, 60))
         if case.voluntary:
             week.volunteer_acts(case, at)
@@ -221,6 +245,8 @@ def _creators_and_reviewers(
             week.reviewer_acts(case, at)
         else:
             week.creator_acts(case, p, at)
+    if progress:
+        progress(len(open_cases), len(open_cases))
 
 
 @dataclass
