@@ -9,6 +9,7 @@ from byline.audit._log import (
     case_trail,
     entries_for,
     head,
+    name_readers,
     verify_chain,
 )
 from byline.audit._seals import (
@@ -31,6 +32,7 @@ __all__ = [
     "case_trail",
     "entries_for",
     "head",
+    "name_readers",
     "seal",
     "seals",
     "verify",

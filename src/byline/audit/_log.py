@@ -214,3 +214,16 @@ def case_trail(
         .order_by(log.seq)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def name_readers(conn: Connection, subject: str, name_id: str) -> list[str]:
+    """Who has read the name ``name_id`` of vault subject ``subject`` (``name:decrypted``
+    entries: each actor once, in the order of their first read)."""
+    log = audit_log.c
+    rows = conn.execute(
+        select(log.actor, log.detail)
+        .where(log.action == AuditAction.NAME_DECRYPTED.value, log.account_id == subject)
+        .order_by(log.seq)
+    )
+    readers = [r.actor for r in rows if (r.detail or {}).get("name_id") == name_id]
+    return list(dict.fromkeys(readers))

@@ -180,10 +180,15 @@ def test_the_name_is_shown_only_on_request_and_every_showing_is_audited(
     assert 'data-testid="reveal"' in before.text
     reads_before = before.text.count('data-action="name:decrypted"')
     assert reads_before == 0
-    response = console.post(
+    posted = console.post(
         client, url, url + "/reveal", reason="identity_check", note="checking against the ID"
     )
-    assert response.status_code == 200  # rendered, never a redirect to a URL with the name
+    # post, then redirect to the case itself: the name is read by that page, once
+    assert posted.status_code == 303
+    assert posted.headers["location"] == url + "#name"
+    assert "Liu Yang" not in str(posted.headers)
+    response = client.get(posted.headers["location"])
+    assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     assert re.search(r'data-testid="revealed-name"><bdi class="name">Liu Yang</bdi>', response.text)
     # the read is in the trail of the response and of every later view, the name is not
@@ -219,7 +224,8 @@ def test_a_hostile_name_is_refused_or_shown_inertly(console: Console) -> None:
     assert response.headers["location"] == "/console/weibo/me?notice=me_submitted"
     reviewer = console.staff(Role.REVIEWER)
     url = CASE.format("quiet")
-    shown = console.post(reviewer, url, url + "/reveal", reason="review")
+    posted = console.post(reviewer, url, url + "/reveal", reason="review")
+    shown = reviewer.get(posted.headers["location"])
     assert "<script>alert(1)" not in shown.text
     assert (
         '<bdi class="name">&lt;script&gt;alert(1)&lt;/script&gt;evil[U+200B][U+200F]</bdi>'
@@ -503,10 +509,9 @@ def test_decisions_run_off_the_event_loop(
     waiting, quiet = CASE.format("waiting"), CASE.format("quiet")
     console.post(client, waiting, waiting + "/take", next=waiting)
     console.post(client, waiting, waiting + "/release", next=waiting)
-    assert (
-        console.post(client, waiting, waiting + "/reveal", reason="identity_check").status_code
-        == 200
-    )
+    posted = console.post(client, waiting, waiting + "/reveal", reason="identity_check")
+    assert posted.status_code == 303
+    assert client.get(posted.headers["location"]).status_code == 200
     console.post(client, waiting, waiting + "/reject", reason="document_unreadable")
     console.post(
         client, quiet, quiet + "/appeal-decision", decision="deny", reason="category_confirmed"
