@@ -56,6 +56,8 @@ Reviewer = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN))]
 # Reads a case without acting on it: the compliance lead follows the dashboard's links here.
 CaseReader = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN, Role.PLATFORM))]
 ACTING_ROLES = (Role.REVIEWER, Role.ADMIN)
+# The list of cases, read-only: the compliance lead's (the queue is the reviewers').
+CaseLister = Annotated[Viewer, Depends(page(Role.PLATFORM, Role.ADMIN))]
 
 PAGE_SIZES = (25, 50, 100)
 # Errors a reviewer can cause by acting on a case (shown as they are: they never carry a name).
@@ -76,6 +78,10 @@ def _is_admin(viewer: Viewer) -> bool:
 
 def _queue_url(platform: str) -> str:
     return f"{PREFIX}/{platform}/reviews"
+
+
+def _cases_url(platform: str) -> str:
+    return f"{PREFIX}/{platform}/cases"
 
 
 def _case_url(platform: str, account_id: str) -> str:
@@ -102,6 +108,17 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 
 @router.get(PREFIX + "/{platform}/reviews")
 def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
+    return _listing(platform, request, viewer, read_only=False)
+
+
+@router.get(PREFIX + "/{platform}/cases")
+def cases_page(platform: str, request: Request, viewer: CaseLister) -> Response:
+    """The compliance lead's list of cases: the queue's filters, to read, with no action."""
+    return _listing(platform, request, viewer, read_only=True)
+
+
+def _listing(platform: str, request: Request, viewer: Viewer, *, read_only: bool) -> Response:
+    """The queue (``read_only``: the list of cases, without taking or deciding)."""
     params = request.query_params
     view = _choice(params.get("state"), QueueView, QueueView.SUBMITTED)
     assigned = _choice(params.get("assigned"), Assignee, Assignee.ANYONE)
@@ -111,7 +128,8 @@ def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
         policy = viewer.services.policies.in_force(platform)
     except errors.NotFoundError:
         return _not_found(viewer, "reviews.no_policy")
-    tiers = [(tier.id, tier.label) for tier in policy.tiers]
+    lang = viewer.t.lang
+    tiers = [(t.id, words.tier_label(policy, lang, t.id, t.label)) for t in policy.tiers]
     tier = params.get("tier") or ""
     if tier not in {tier_id for tier_id, _ in tiers}:
         tier = ""
@@ -126,14 +144,19 @@ def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
     )
     filters = {"state": view.value, "tier": tier, "assigned": assigned.value, "limit": limit}
 
+    list_url = _cases_url(platform) if read_only else _queue_url(platform)
+
     def page_url(new_offset: int) -> str:
         query = {k: str(v) for k, v in filters.items() if v}
         query["offset"] = str(new_offset)
-        return _queue_url(platform) + "?" + urllib.parse.urlencode(query)
+        return list_url + "?" + urllib.parse.urlencode(query)
 
     return render(
         viewer,
         "reviews.html",
+        read_only=read_only,
+        list_url=list_url,
+        title_key="cases.title" if read_only else "reviews.title",
         page=result,
         filters=filters,
         views=[v.value for v in QueueView],
@@ -277,8 +300,8 @@ def _case_page(
         revealed_note=revealed_note,
         reason_words=lambda action, code: _reasons.in_words(t, action, code),
         case_url=_case_url(platform, account_id),
-        back_url=_queue_url(platform) if can_act else f"{PREFIX}/{platform}/dashboard",
-        back_key="reviews.back" if can_act else "case.back_dashboard",
+        back_url=_queue_url(platform) if can_act else _cases_url(platform),
+        back_key="reviews.back" if can_act else "cases.back",
     )
 
 
