@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     and_,
+    bindparam,
     insert,
     or_,
     select,
@@ -71,6 +72,14 @@ def _digest(seq: int, prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_INSERT_ENTRY = insert(audit_log)
+_MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def append(conn: Connection, entry: AuditEntry) -> int:
     """Append ``entry`` in the caller's transaction; return its sequence number."""
     locked = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
@@ -94,8 +103,8 @@ def append(conn: Connection, entry: AuditEntry) -> int:
     row = _normalise(row)
     new_seq = seq + 1
     digest = _digest(new_seq, prev, row)
-    conn.execute(insert(audit_log).values(seq=new_seq, prev_hash=prev, hash=digest, **row))
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=new_seq, hash=digest))
+    conn.execute(_INSERT_ENTRY, {"seq": new_seq, "prev_hash": prev, "hash": digest, **row})
+    conn.execute(_MOVE_HEAD, {"new_seq": new_seq, "new_hash": digest})
     return new_seq
 
 

@@ -48,12 +48,12 @@ def demo(
         None,
         "--accounts",
         min=1,
-        help="Accounts of the platform the demo stands for (default: the platform profile's"
-        " own, 600 million for Weibo). Above --sample, its head is synthesised whole and its"
-        " body as a sample.",
+        help="Accounts of the platform the demo stands for (default: half the platform"
+        " profile's, 300 million for Weibo). Above --sample, its head is synthesised whole and"
+        " its body as a sample.",
     ),
     sample: int = typer.Option(
-        1_000_000,
+        250_000,
         "--sample",
         min=1,
         help="Accounts synthesised for the platform's body (below a fifth of the floor).",

@@ -103,7 +103,8 @@ def simulate(
     db_url = sqlite_url(workdir / "byline.db")
     from byline.service.wiring import open_database
 
-    db = open_database(db_url)
+    # the simulated weeks are rebuilt on every run: no need to sync each commit to the disk
+    db = open_database(db_url, durable=False)
     upgrade(db.engine)
     provider = LocalKeyProvider.from_key_file(workdir / "byline.keys.json", create=True)
     programme = Programme(db, Vault(provider), lambda: clock_now[0], provider)
