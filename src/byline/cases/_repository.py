@@ -114,13 +114,17 @@ def save(conn: Connection, before: Case | None, after: Case, now: dt.datetime) -
         )
 
 
+_OPEN_CASE = select(cases).where(
+    cases.c.platform == bindparam("platform"), cases.c.open_account_id == bindparam("account_id")
+)
+_OPEN_CASE_LOCKED = _OPEN_CASE.with_for_update()
+
+
 def open_case(
     conn: Connection, platform: str, account_id: str, *, lock: bool = False
 ) -> Case | None:
-    query = select(cases).where(cases.c.platform == platform, cases.c.open_account_id == account_id)
-    if lock:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    query = _OPEN_CASE_LOCKED if lock else _OPEN_CASE
+    row = conn.execute(query, {"platform": platform, "account_id": account_id}).first()
     return _from_row(row) if row else None
 
 
