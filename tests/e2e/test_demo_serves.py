@@ -90,9 +90,9 @@ def test_the_demo_runs_thousands_of_cases(tmp_path: Path) -> None:
     through both phases of the policy, with its simulated creators and reviewers."""
     src = str(Path(byline.__file__).resolve().parent.parent)
     path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
+    command = ["demo", "--no-serve", "--json", "--dir", str(tmp_path / "demo")]
     done = subprocess.run(
-        [sys.executable, "-m", "byline.cli", "demo", "--no-serve", "--json"]
-        + ["--dir", str(tmp_path / "demo")],
+        [sys.executable, "-m", "byline.cli", *command],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": path},

@@ -23,6 +23,7 @@ Staff = Annotated[Viewer, Depends(page(Role.ADMIN, Role.PLATFORM, Role.REVIEWER)
 
 MAX_ACCOUNT_ID = 200
 
+
 def viewer_classes(hidden_from: tuple[ViewerCondition, ...]) -> list[tuple[str, LabelViewer]]:
     """The viewers a policy tells apart, in the order their cards are shown: a signed-in,
     verified viewer with no condition (``allowed``), then one per condition the policy hides

@@ -8,6 +8,7 @@ Used by ``byline demo``; deterministic for a seed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,7 +154,7 @@ def simulate(
                 persona,
                 purged,
                 actions,
-                lambda done, total, day=day: tell(f"week {day}", done, total),
+                functools.partial(_tell_week, tell, day),
             )
             delivery_time[0] = now + dt.timedelta(days=6)
             delivered = _deliver(dispatcher, delivery_time[0])
@@ -184,6 +185,10 @@ def simulate(
         report.promise_breaches = _promise_breaches(conn, policy)
     db.dispose()
     return report
+
+
+def _tell_week(tell: Callable[[str, int, int], None], day: dt.date, done: int, total: int) -> None:
+    tell(f"week {day}", done, total)
 
 
 def _name(rng: random.Random) -> str:

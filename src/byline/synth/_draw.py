@@ -51,7 +51,10 @@ class Head:
 
     def rows(self, profile: Profile) -> int:
         """How many accounts of a platform that size reach the cut."""
-        return round(self.represents * profile.metric(profile.size_metric).law.sf(self.cut))
+        size = profile.metric(profile.size_metric)
+        if not isinstance(size, TailMetric):
+            raise ValueError(f"the size metric {profile.size_metric} has no law of its own")
+        return round(self.represents * size.law.sf(self.cut))
 
 
 # A band of the size metric a chunk is drawn from: (at least, below); None: unbounded.
