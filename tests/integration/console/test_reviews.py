@@ -453,7 +453,7 @@ def test_the_compliance_lead_reads_a_case_but_cannot_act_on_it(console: Console)
     assert "<form" not in page.text.split("</header>", 1)[1]  # no form but signing out
     for testid in ("reveal", "approve", "reject", "case-take", "appeal-uphold"):
         assert f'data-testid="{testid}"' not in page.text, testid
-    assert 'href="/console/weibo/dashboard" data-testid="case-back"' in page.text
+    assert 'href="/console/weibo/cases" data-testid="case-back"' in page.text  # the lead's list
     # its restrictions too, for a refused account
     console.programme.refuse("weibo", "quiet", actor=Actor("creator"))
     refused = lead.get(CASE.format("quiet")).text
@@ -472,6 +472,21 @@ def test_the_compliance_lead_reads_a_case_but_cannot_act_on_it(console: Console)
         assert not [e for e in audit.entries_for(conn) if e["action"] == "name:decrypted"]
     # another platform's lead gets nothing
     assert console.staff(Role.PLATFORM, "douyin").get(url).status_code == 403
+
+
+def test_the_compliance_lead_lists_cases_with_the_queues_filters(console: Console) -> None:
+    lead = console.staff(Role.PLATFORM)
+    assert lead.get(QUEUE).status_code == 403  # the queue is the reviewers'
+    listed = lead.get("/console/weibo/cases")
+    assert listed.status_code == 200
+    assert rows_of(listed.text) == rows_of(console.staff(Role.REVIEWER).get(QUEUE).text)
+    assert '<form method="post"' not in listed.text.split("</header>", 1)[1]
+    for testid in ("select-all", "bulk-approve", "take-waiting"):
+        assert f'data-testid="{testid}"' not in listed.text, testid
+    every = lead.get("/console/weibo/cases", params={"state": "all", "tier": "weibo.tier.1m"})
+    assert {"quiet", "waiting"} <= set(rows_of(every.text))
+    chinese = lead.get("/console/weibo/cases", headers={"Accept-Language": "zh-CN"}).text
+    assert "全部案件" in chinese and "followers" not in chinese
 
 
 def programme_history(programme: Programme, account: str) -> tuple[HistoryEntry, ...]:
