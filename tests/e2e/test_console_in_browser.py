@@ -17,7 +17,7 @@ def test_an_approved_name_shows_to_verified_viewers_only(site: Site, visit: Visi
     visit.click("approve", "approved")
     assert site.programme.show("weibo", "waiting").state == "disclosed"
     visit.goto("/console/weibo/preview?account=waiting", "preview")
-    verified = visit.page.get_by_test_id("preview-verified")  # type: ignore[attr-defined]
+    verified = visit.page.get_by_test_id("preview-allowed")  # type: ignore[attr-defined]
     logged_out = visit.page.get_by_test_id("preview-logged_out")  # type: ignore[attr-defined]
     assert verified.get_by_test_id("label-name").inner_text() == "Liu Yang"
     assert logged_out.get_by_test_id("label-name").count() == 0

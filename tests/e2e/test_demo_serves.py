@@ -3,6 +3,7 @@ browser, the creator link opens the creator's page, and Ctrl-C stops it cleanly.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -82,3 +83,31 @@ def _walk_through(visit: Visit, users: dict[str, str], creator_link: str) -> Non
     visit.page.context.clear_cookies()  # type: ignore[attr-defined]
     visit.goto(creator_link, "creator")
     assert visit.page.url.endswith("/console/weibo/me")  # type: ignore[attr-defined]
+
+
+def test_the_demo_runs_thousands_of_cases(tmp_path: Path) -> None:
+    """The default demo (the head of half of Weibo, a body sample) runs at least 2,000 cases
+    through both phases of the policy, with its simulated creators and reviewers."""
+    src = str(Path(byline.__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
+    command = ["demo", "--no-serve", "--json", "--dir", str(tmp_path / "demo")]
+    done = subprocess.run(
+        [sys.executable, "-m", "byline.cli", *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        timeout=1200,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    programme = report["programme"]
+    assert programme["cases"] >= 2_000
+    weeks = programme["weeks"]
+    opened = sum(w["cycle"]["actions"].get("case:opened", 0) for w in weeks)
+    assert opened >= 2_000
+    by_day = {w["as_of"]: w["cycle"]["actions"].get("case:opened", 0) for w in weeks}
+    assert by_day["2023-10-16"] >= 500 and by_day["2023-12-22"] >= 500  # both phases
+    done_by_people = sum(sum(w["creator_actions"].values()) for w in weeks)
+    assert done_by_people >= 2_000
+    assert programme["audit_ok"] and programme["promise_breaches"] == 0

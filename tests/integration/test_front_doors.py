@@ -583,9 +583,9 @@ ACTIONS: list[tuple[str, dict[str, Action], str | None]] = [
     ("approve", approve("sub"), None),
     ("reject", REJECT, None),
     (
-        "bulk approve, one case held by another",
+        "bulk approve, one case held by another, one name nobody has read",
         bulk("approve", ["bulk1", "held"]),
-        "taken_by_other",
+        "name_not_seen,taken_by_other",
     ),
     ("bulk reject", bulk("reject", ["bulk1", "bulk2"], reason="name_mismatch"), None),
     ("bulk reject without a reason", bulk("reject", ["bulk1"]), "reason_required"),

@@ -539,7 +539,10 @@ def drive_the_console(world: World, sinks: Sinks) -> dict[str, str]:
         reviewer,
         "reveal",
     )
-    revealed = submit_form(reviewer, case, case + "/reveal", reason="review", note=NOTE)
+    asked = submit_form(reviewer, case, case + "/reveal", reason="review", note=NOTE)
+    assert asked.status_code == 303, asked.text  # then the case page reads it, once
+    sinks.add("console reveal redirect", asked.headers["location"])
+    revealed = reviewer.get(asked.headers["location"])
     assert revealed.status_code == 200, revealed.text  # shown: by design, asserted below
     refused(
         submit_form(reviewer, case, case + "/reject", reason=FULL_WIDTH, note=NOTE),
@@ -557,9 +560,10 @@ def drive_the_console(world: World, sinks: Sinks) -> dict[str, str]:
         reviewer,
         "reveal-note",
     )
-    shown_note = submit_form(
-        reviewer, case, case + "/reveal-note", note_id=note_id, reason="review"
-    )
+    asked = submit_form(reviewer, case, case + "/reveal-note", note_id=note_id, reason="review")
+    assert asked.status_code == 303, asked.text
+    sinks.add("console reveal-note redirect", asked.headers["location"])
+    shown_note = reviewer.get(asked.headers["location"])
     assert shown_note.status_code == 200, shown_note.text  # shown: by design
     went(
         submit_form(quiet, me, me + "/refuse", confirm="yes", reason="safety", note=NOTE),

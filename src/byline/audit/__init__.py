@@ -12,6 +12,7 @@ from byline.audit._log import (
     first_at,
     head,
     head_before,
+    name_readers,
     verify_chain,
 )
 from byline.audit._seals import (
@@ -37,6 +38,7 @@ __all__ = [
     "first_at",
     "head",
     "head_before",
+    "name_readers",
     "seal",
     "seals",
     "verify",

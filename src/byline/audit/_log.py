@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     and_,
+    bindparam,
     func,
     insert,
     or_,
@@ -73,6 +74,14 @@ def _digest(seq: int, prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_INSERT_ENTRY = insert(audit_log)
+_MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def append(conn: Connection, entry: AuditEntry) -> int:
     """Append ``entry`` in the caller's transaction; return its sequence number."""
     locked = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
@@ -96,8 +105,8 @@ def append(conn: Connection, entry: AuditEntry) -> int:
     row = _normalise(row)
     new_seq = seq + 1
     digest = _digest(new_seq, prev, row)
-    conn.execute(insert(audit_log).values(seq=new_seq, prev_hash=prev, hash=digest, **row))
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=new_seq, hash=digest))
+    conn.execute(_INSERT_ENTRY, {"seq": new_seq, "prev_hash": prev, "hash": digest, **row})
+    conn.execute(_MOVE_HEAD, {"new_seq": new_seq, "new_hash": digest})
     return new_seq
 
 
@@ -268,3 +277,16 @@ def head_before(conn: Connection, end: dt.datetime) -> tuple[int, str]:
         select(log.seq, log.hash).where(log.at < end).order_by(log.seq.desc()).limit(1)
     ).first()
     return (int(row.seq), str(row.hash)) if row else (0, GENESIS)
+
+
+def name_readers(conn: Connection, subject: str, name_id: str) -> list[str]:
+    """Who has read the name ``name_id`` of vault subject ``subject`` (``name:decrypted``
+    entries: each actor once, in the order of their first read)."""
+    log = audit_log.c
+    rows = conn.execute(
+        select(log.actor, log.detail)
+        .where(log.action == AuditAction.NAME_DECRYPTED.value, log.account_id == subject)
+        .order_by(log.seq)
+    )
+    readers = [r.actor for r in rows if (r.detail or {}).get("name_id") == name_id]
+    return list(dict.fromkeys(readers))

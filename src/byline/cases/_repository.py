@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from byline.cases._errors import ConcurrentUpdate
 from byline.cases._tables import cases, cycles, observations
@@ -77,18 +77,36 @@ def _from_row(row: Any) -> Case:
     )
 
 
+# Saving a case is the busiest write of a cycle: one statement each, built once and given
+# the values as parameters (no new statement to build and key per case).
+_INSERT = insert(cases)
+
+
+def _update_statement(columns: Iterable[str]) -> Any:
+    return (
+        update(cases)
+        .where(cases.c.case_id == bindparam("was_case_id"), cases.c.state == bindparam("was_state"))
+        .values({**{c: bindparam(c) for c in columns}, "version": cases.c.version + 1})
+    )
+
+
+_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
 def save(conn: Connection, before: Case | None, after: Case, now: dt.datetime) -> None:
     """Insert a new case or update one, refusing to overwrite a concurrent change."""
     row = _to_row(after, now)
     if before is None:
-        conn.execute(insert(cases).values(**row, version=1))
+        conn.execute(_INSERT, {**row, "version": 1})
         return
     # Callers read the case with ``lock=True`` in the same transaction, so the state it was
     # read in is the state it is updated from; the guard catches a caller that did not.
+    columns = tuple(row)
+    statement = _UPDATES.get(columns)
+    if statement is None:
+        statement = _UPDATES[columns] = _update_statement(columns)
     result = conn.execute(
-        update(cases)
-        .where(cases.c.case_id == after.case_id, cases.c.state == before.state.value)
-        .values(**row, version=cases.c.version + 1)
+        statement, {**row, "was_case_id": after.case_id, "was_state": before.state.value}
     )
     if result.rowcount != 1:
         raise ConcurrentUpdate(
@@ -96,13 +114,17 @@ def save(conn: Connection, before: Case | None, after: Case, now: dt.datetime) -
         )
 
 
+_OPEN_CASE = select(cases).where(
+    cases.c.platform == bindparam("platform"), cases.c.open_account_id == bindparam("account_id")
+)
+_OPEN_CASE_LOCKED = _OPEN_CASE.with_for_update()
+
+
 def open_case(
     conn: Connection, platform: str, account_id: str, *, lock: bool = False
 ) -> Case | None:
-    query = select(cases).where(cases.c.platform == platform, cases.c.open_account_id == account_id)
-    if lock:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    query = _OPEN_CASE_LOCKED if lock else _OPEN_CASE
+    row = conn.execute(query, {"platform": platform, "account_id": account_id}).first()
     return _from_row(row) if row else None
 
 

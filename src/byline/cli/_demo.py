@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from byline.cli._app import app, emit_json, err, fail, out
 from byline.cli._common import print_table
@@ -24,9 +31,11 @@ from byline.service import (
     demo_access,
     demo_now,
     demo_receiver,
+    demo_rows,
     demo_snapshot_dir,
     load_policy,
     open_services,
+    platform_size,
     run_demo,
     running_clock,
     webhook_guard,
@@ -36,8 +45,19 @@ from byline.service import (
 @app.command()
 def demo(
     policy: str = typer.Option("weibo", "--policy", "-p", help="Preset name or policy file."),
-    accounts: int = typer.Option(
-        1_000_000, "--accounts", min=1, help="Size of the synthetic platform."
+    accounts: int | None = typer.Option(
+        None,
+        "--accounts",
+        min=1,
+        help="Accounts of the platform the demo stands for (default: half the platform"
+        " profile's, 300 million for Weibo). Above --sample, its head is synthesised whole and"
+        " its body as a sample.",
+    ),
+    sample: int = typer.Option(
+        250_000,
+        "--sample",
+        min=1,
+        help="Accounts synthesised for the platform's body (below a fifth of the floor).",
     ),
     seed: int = typer.Option(7, "--seed", help="Same seed, same platform."),
     workdir: Path = typer.Option(
@@ -58,7 +78,7 @@ def demo(
         "--stream-events",
         min=0,
         help="Follow events sent through a Redis Stream to the stream consumer after the"
-        " programme (default: one per 10 accounts; 0: none; skipped when no Redis answers).",
+        " programme (default: one per 10 accounts synthesised; 0: none; skipped without Redis).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     serve: bool = typer.Option(
@@ -76,23 +96,27 @@ def demo(
     weeks: list[WeekReport] = []
     bar = _progress_bar(as_json)
     try:
+        size = accounts if accounts is not None else platform_size(policy)
+        rows = demo_rows(policy, size, sample)
         with bar:
-            task = bar.add_task("synthesise", total=accounts)
+            task = bar.add_task("synthesise", total=rows)
             report = run_demo(
                 workdir,
                 policy,
-                accounts,
+                size,
                 seed,
+                sample=sample,
                 on_synth=lambda n: bar.update(task, completed=n),
                 on_step=steps.append,
                 programme=programme,
                 on_week=weeks.append,
-                edges=4 * accounts if edges is None else edges,
+                edges=4 * rows if edges is None else edges,
+                on_progress=_StepBars(bar),
             )
     except (PolicyFileError, SnapshotError, ValueError) as exc:
         fail(escape(str(exc)))
     live = None
-    events = accounts // 10 if stream_events is None else stream_events
+    events = rows // 10 if stream_events is None else stream_events
     if programme and events:
         live = stream_stage(workdir, policy, seed, events)
     if as_json:
@@ -117,7 +141,7 @@ def demo(
 def _progress_bar(as_json: bool) -> Progress:
     """The bar shown on stderr while the platform is synthesised (none with ``--json``)."""
     return Progress(
-        TextColumn("{task.description:<12}"),
+        TextColumn("{task.description:<16}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -127,6 +151,22 @@ def _progress_bar(as_json: bool) -> Progress:
     )
 
 
+class _StepBars:
+    """One bar per later step of the demo: the evaluations, the follow graph, the programme's
+    weeks, and the current week's cases (its description names the week)."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        key = "week" if what.startswith("week ") else what
+        if key not in self.tasks:
+            self.tasks[key] = self.bar.add_task(what, total=total or None)
+        task = self.tasks[key]
+        self.bar.update(task, description=what, completed=done, total=total or None)
+
+
 def demo_json(report: DemoReport, workdir: Path) -> dict[str, object]:
     """The whole demo's report, for ``--json``."""
     return {
@@ -134,6 +174,10 @@ def demo_json(report: DemoReport, workdir: Path) -> dict[str, object]:
         "policy": report.policy,
         "snapshot": str(report.snapshot),
         "accounts": report.accounts,
+        "represents": report.represents,
+        "head": None
+        if report.head is None
+        else {"cut": report.head.cut, "accounts": report.head_accounts},
         "synth_seconds": round(report.synth_seconds, 3),
         "steps": [
             {
@@ -192,8 +236,17 @@ def render_evaluations(report: DemoReport, steps: list[DemoStep], seed: int, wor
     """The platform, the evaluation of each date, the last one by category, and the promise
     checked on every output."""
     out.print(f"[bold]Policy[/]   {escape(report.policy)}", highlight=False)
+    if report.head is None:
+        platform = f"{report.accounts:,} synthetic accounts"
+    else:
+        platform = (
+            f"{report.accounts:,} synthetic accounts: the head of a platform of"
+            f" {report.represents:,} (all {report.head_accounts:,} accounts at or above"
+            f" {report.head.cut:,}) and a sample of"
+            f" {report.accounts - report.head_accounts:,} of its body"
+        )
     out.print(
-        f"[bold]Platform[/] {report.accounts:,} synthetic accounts, seed {seed} "
+        f"[bold]Platform[/] {platform}, seed {seed} "
         f"({report.synth_seconds:.1f}s): {escape(str(report.snapshot))}",
         highlight=False,
     )
@@ -371,7 +424,9 @@ def render_programme(sim: SimulationReport, workdir: Path) -> None:
         for key, n in week.creator_actions.items():
             totals[key] = totals.get(key, 0) + n
     out.print(
-        "Creators and reviewers did: " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items()))
+        f"[bold]{sim.cases:,} cases[/] through {len(sim.weeks)} weekly cycles. Creators and"
+        " reviewers did: " + ", ".join(f"{k} {v:,}" for k, v in sorted(totals.items())),
+        highlight=False,
     )
     out.print(
         ("[green]Audit chain intact[/]" if sim.audit_ok else "[red]Audit chain BROKEN[/]")
@@ -409,6 +464,7 @@ def programme_json(sim: SimulationReport | None) -> dict[str, object] | None:
             }
             for w in sim.weeks
         ],
+        "cases": sim.cases,
         "audit_ok": sim.audit_ok,
         "audit_entries": sim.audit_entries,
         "promise_breaches": sim.promise_breaches,

@@ -51,11 +51,14 @@ ACTION_ERRORS: tuple[type[Exception], ...] = (*errors.USER_ERRORS, ValueError)
 
 # Which actions the page offers in each state (the case's state machine has the last word:
 # an action it refuses comes back as an error). ``None``: no case, or the last one is closed.
+# A name waiting for review, an appeal being decided: the holder waits, with nothing to send.
 _SUBMIT = {"required", "notified", "rejected", "overdue", "refused", "verified", "disclosed"}
-_SUBMIT_AGAIN = {"submitted"}  # a corrected name replaces the one waiting for review
-_REFUSE = {"required", "notified", "submitted", "rejected", "overdue", "verified", "disclosed"}
+_REFUSE = {"required", "notified", "rejected", "overdue", "verified", "disclosed"}
 _APPEAL = {"required", "notified", "rejected", "overdue", "refused"}
 _CLOSED = {None, "released", "withdrawn"}
+# States in which the deadline runs (shown with its countdown); in the others it is met,
+# paused, passed (the state says so) or has no bearing.
+_DEADLINE_RUNS = {"notified", "rejected"}
 
 
 def _actor(viewer: Viewer) -> Actor:
@@ -76,7 +79,7 @@ def _actions(duty: Obligation) -> dict[str, bool]:
     voluntary = duty.voluntary
     closed = state in _CLOSED
     return {
-        "submit": not voluntary and state in _SUBMIT | _SUBMIT_AGAIN,
+        "submit": not voluntary and state in _SUBMIT,
         "refuse": not voluntary and state in _REFUSE,
         "appeal": not voluntary and state in _APPEAL,
         "volunteer": closed and duty.voluntary_allowed,
@@ -158,6 +161,7 @@ def me_page(platform: str, viewer: Creator) -> Response:
         view=view,
         kind=kind,
         actions=_actions(duty),
+        deadline_runs=duty.state in _DEADLINE_RUNS and duty.deadline is not None,
         countdown=_countdown(viewer, duty.deadline),
         reasons=(
             words.case_reasons(policy, t.lang, view.as_dict(), meaning=False, date=t.date)

@@ -1,4 +1,5 @@
-"""Label preview: an account's profile card as four viewers see it under the policy in force.
+"""Label preview: an account's profile card as each viewer the policy in force tells apart sees
+it: one who meets none of its ``[viewers]`` conditions, and one per condition that hides names.
 
 The cards come from the same lookup the API serves, so they show exactly what the platform
 would: a name to viewers the policy allows, the rule that hides it from the others, and for an
@@ -22,16 +23,21 @@ Staff = Annotated[Viewer, Depends(page(Role.ADMIN, Role.PLATFORM, Role.REVIEWER)
 
 MAX_ACCOUNT_ID = 200
 
-# The four viewers of the preview, in the order their cards are shown.
-VIEWERS: tuple[tuple[str, LabelViewer], ...] = (
-    ("logged_out", LabelViewer.of(logged_in=False, identity_verified=False)),
-    ("unverified", LabelViewer.of(logged_in=True, identity_verified=False)),
-    ("verified", LabelViewer.of(logged_in=True, identity_verified=True)),
-    (
-        "sanctioned",
-        LabelViewer.of(logged_in=True, identity_verified=True, flags=[ViewerCondition.SANCTIONED]),
-    ),
-)
+
+def viewer_classes(hidden_from: tuple[ViewerCondition, ...]) -> list[tuple[str, LabelViewer]]:
+    """The viewers a policy tells apart, in the order their cards are shown: a signed-in,
+    verified viewer with no condition (``allowed``), then one per condition the policy hides
+    names from, holding that condition (a logged-out viewer is also unverified)."""
+    classes = [("allowed", LabelViewer.of(logged_in=True, identity_verified=True))]
+    for condition in hidden_from:
+        if condition is ViewerCondition.LOGGED_OUT:
+            who = LabelViewer.of(logged_in=False, identity_verified=False)
+        elif condition is ViewerCondition.UNVERIFIED:
+            who = LabelViewer.of(logged_in=True, identity_verified=False)
+        else:
+            who = LabelViewer.of(logged_in=True, identity_verified=True, flags=[condition])
+        classes.append((condition.value, who))
+    return classes
 
 
 @router.get(PREFIX + "/{platform}/preview")
@@ -40,7 +46,8 @@ def preview(platform: str, viewer: Staff, account: str = "") -> HTMLResponse:
     cards = []
     if account_id:
         try:
-            for name, who in VIEWERS:
+            policy = viewer.services.policies.in_force(platform)
+            for name, who in viewer_classes(policy.viewers.hidden_from):
                 found = viewer.services.labels.lookup(platform, who, [account_id])
                 cards.append(
                     {

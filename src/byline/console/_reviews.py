@@ -1,8 +1,11 @@
 """Reviewers' pages: the queue (filters, paging, taking cases, bulk decisions) and one case
 (facts, reasons in words, the name on request, decisions, appeals, the audit trail).
 
-The submitted name is decrypted only by a POST to ``.../reveal`` (audited by the vault) and is
-rendered in that response alone: never redirected to, never in a URL, never cached.
+A name (or a note) is read in two steps, so that a reload never repeats a read nor lands on
+an address that is not a page: a POST to ``.../reveal`` (CSRF-checked) leaves the request in a
+short-lived cookie and redirects to the case; the case page takes that cookie once, reads the
+name through the service (audited by the vault) and renders it in that response alone: never
+in a URL, never cached. Reloaded, the page shows the case without the name.
 
 Taking a case reserves its decisions: a reviewer cannot approve, reject or decide the appeal of
 a case another reviewer has taken (admins can). The compliance lead may read a case (facts,
@@ -14,6 +17,7 @@ is up to 100 transactions, a reveal decrypts) runs in the thread pool, off the e
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from enum import StrEnum
 from typing import Annotated, Any
@@ -52,6 +56,8 @@ Reviewer = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN))]
 # Reads a case without acting on it: the compliance lead follows the dashboard's links here.
 CaseReader = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN, Role.PLATFORM))]
 ACTING_ROLES = (Role.REVIEWER, Role.ADMIN)
+# The list of cases, read-only: the compliance lead's (the queue is the reviewers').
+CaseLister = Annotated[Viewer, Depends(page(Role.PLATFORM, Role.ADMIN))]
 
 PAGE_SIZES = (25, 50, 100)
 # Errors a reviewer can cause by acting on a case (shown as they are: they never carry a name).
@@ -72,6 +78,10 @@ def _is_admin(viewer: Viewer) -> bool:
 
 def _queue_url(platform: str) -> str:
     return f"{PREFIX}/{platform}/reviews"
+
+
+def _cases_url(platform: str) -> str:
+    return f"{PREFIX}/{platform}/cases"
 
 
 def _case_url(platform: str, account_id: str) -> str:
@@ -98,6 +108,17 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 
 @router.get(PREFIX + "/{platform}/reviews")
 def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
+    return _listing(platform, request, viewer, read_only=False)
+
+
+@router.get(PREFIX + "/{platform}/cases")
+def cases_page(platform: str, request: Request, viewer: CaseLister) -> Response:
+    """The compliance lead's list of cases: the queue's filters, to read, with no action."""
+    return _listing(platform, request, viewer, read_only=True)
+
+
+def _listing(platform: str, request: Request, viewer: Viewer, *, read_only: bool) -> Response:
+    """The queue (``read_only``: the list of cases, without taking or deciding)."""
     params = request.query_params
     view = _choice(params.get("state"), QueueView, QueueView.SUBMITTED)
     assigned = _choice(params.get("assigned"), Assignee, Assignee.ANYONE)
@@ -107,7 +128,8 @@ def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
         policy = viewer.services.policies.in_force(platform)
     except errors.NotFoundError:
         return _not_found(viewer, "reviews.no_policy")
-    tiers = [(tier.id, tier.label) for tier in policy.tiers]
+    lang = viewer.t.lang
+    tiers = [(t.id, words.tier_label(policy, lang, t.id, t.label)) for t in policy.tiers]
     tier = params.get("tier") or ""
     if tier not in {tier_id for tier_id, _ in tiers}:
         tier = ""
@@ -122,14 +144,19 @@ def queue_page(platform: str, request: Request, viewer: Reviewer) -> Response:
     )
     filters = {"state": view.value, "tier": tier, "assigned": assigned.value, "limit": limit}
 
+    list_url = _cases_url(platform) if read_only else _queue_url(platform)
+
     def page_url(new_offset: int) -> str:
         query = {k: str(v) for k, v in filters.items() if v}
         query["offset"] = str(new_offset)
-        return _queue_url(platform) + "?" + urllib.parse.urlencode(query)
+        return list_url + "?" + urllib.parse.urlencode(query)
 
     return render(
         viewer,
         "reviews.html",
+        read_only=read_only,
+        list_url=list_url,
+        title_key="cases.title" if read_only else "reviews.title",
         page=result,
         filters=filters,
         views=[v.value for v in QueueView],
@@ -273,25 +300,92 @@ def _case_page(
         revealed_note=revealed_note,
         reason_words=lambda action, code: _reasons.in_words(t, action, code),
         case_url=_case_url(platform, account_id),
-        back_url=_queue_url(platform) if can_act else f"{PREFIX}/{platform}/dashboard",
-        back_key="reviews.back" if can_act else "case.back_dashboard",
+        back_url=_queue_url(platform) if can_act else _cases_url(platform),
+        back_key="reviews.back" if can_act else "cases.back",
     )
 
 
+REVEAL_COOKIE = "byline_reveal"
+
+
+def _asked_to_reveal(viewer: Viewer, platform: str, account_id: str) -> dict[str, str] | None:
+    """The read the last POST asked for on this case (from the cookie), or None."""
+    raw = viewer.request.cookies.get(REVEAL_COOKIE)
+    if not raw:
+        return None
+    try:
+        asked = json.loads(urllib.parse.unquote(raw))
+    except ValueError:
+        return None
+    if not isinstance(asked, dict) or asked.get("case") != f"{platform}/{account_id}":
+        return None
+    if not all(isinstance(v, str) for v in asked.values()):
+        return None
+    return asked
+
+
+def _reveal_then_show(url: str, asked: dict[str, str]) -> Response:
+    """Redirect to the case, leaving the read asked for in a cookie it takes once."""
+    response = redirect(url)
+    response.set_cookie(
+        REVEAL_COOKIE,
+        urllib.parse.quote(json.dumps(asked, ensure_ascii=False)),
+        max_age=60,
+        path=PREFIX,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@router.get(PREFIX + "/{platform}/cases/{account_id:path}/reveal")
+@router.get(PREFIX + "/{platform}/cases/{account_id:path}/reveal-note")
+def reveal_address(platform: str, account_id: str, viewer: CaseReader) -> Response:
+    """An old address of a read (a bookmark, a history entry): the case, with nothing read."""
+    return redirect(_case_url(platform, account_id))
+
+
 @router.get(PREFIX + "/{platform}/cases/{account_id:path}")
-def case_page(platform: str, account_id: str, viewer: CaseReader) -> Response:
-    return _case_page(viewer, platform, account_id)
+async def case_page(platform: str, account_id: str, viewer: CaseReader) -> Response:
+    asked = _asked_to_reveal(viewer, platform, account_id)
+    assert viewer.principal is not None
+    if asked is None or viewer.principal.role not in ACTING_ROLES:
+        return await run_in_threadpool(_case_page, viewer, platform, account_id)
+    if asked.get("what") == "note":
+        response = await run_in_threadpool(
+            _reveal_note,
+            viewer,
+            platform,
+            account_id,
+            asked.get("note_id", ""),
+            _choice(asked.get("reason"), StaffReadReason, StaffReadReason.REVIEW),
+        )
+    else:
+        response = await run_in_threadpool(
+            _reveal,
+            viewer,
+            platform,
+            account_id,
+            _choice(asked.get("reason"), StaffReadReason, StaffReadReason.REVIEW),
+            asked.get("note") or None,
+        )
+    response.delete_cookie(REVEAL_COOKIE, path=PREFIX)
+    return response
 
 
 @router.post(PREFIX + "/{platform}/cases/{account_id:path}/reveal")
 async def reveal(platform: str, account_id: str, request: Request, viewer: Reviewer) -> Response:
     form = await form_of(request, viewer)
+    url = _case_url(platform, account_id)
     try:
         reason = reason_of(form.get("reason"), StaffReadReason) or StaffReadReason.REVIEW
         note = note_of(form.get("note"))
     except BadReason as bad:
-        return redirect(_case_url(platform, account_id), error=bad.key)
-    return await run_in_threadpool(_reveal, viewer, platform, account_id, reason, note)
+        return redirect(url, error=bad.key)
+    asked = {"case": f"{platform}/{account_id}", "what": "name", "reason": reason.value}
+    if note:
+        asked["note"] = note
+    return _reveal_then_show(url + "#name", asked)
 
 
 def _reveal(
@@ -314,14 +408,22 @@ def _reveal(
 async def reveal_note(
     platform: str, account_id: str, request: Request, viewer: Reviewer
 ) -> Response:
-    """A note kept beside a reason, decrypted (audited) and rendered in this response alone."""
+    """A note kept beside a reason: read (audited) by the case page the POST redirects to,
+    and rendered in that response alone."""
     form = await form_of(request, viewer)
     note_id = form.get("note_id").strip()
+    url = _case_url(platform, account_id)
     try:
         reason = reason_of(form.get("reason"), StaffReadReason) or StaffReadReason.REVIEW
     except BadReason as bad:
-        return redirect(_case_url(platform, account_id), error=bad.key)
-    return await run_in_threadpool(_reveal_note, viewer, platform, account_id, note_id, reason)
+        return redirect(url, error=bad.key)
+    asked = {
+        "case": f"{platform}/{account_id}",
+        "what": "note",
+        "note_id": note_id,
+        "reason": reason.value,
+    }
+    return _reveal_then_show(url + "#trail", asked)
 
 
 def _reveal_note(

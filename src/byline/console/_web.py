@@ -234,6 +234,7 @@ def render(viewer: Viewer, template: str, status: int = 200, **context: Any) -> 
         now_iso=_now_iso(viewer),
         reason_choices=lambda group: _reasons.choices(viewer.t, group),
         term=lambda section, value: words.word(viewer.t.lang, section, str(value)),
+        who=lambda actor: _who(viewer.t, str(actor)),
         **context,
     )
     response = HTMLResponse(body, status_code=status)
@@ -241,6 +242,12 @@ def render(viewer: Viewer, template: str, status: int = 200, **context: Any) -> 
     if flashed_notice or flashed_error:
         response.delete_cookie(FLASH_COOKIE, path=PREFIX)
     return response
+
+
+def _who(t: _i18n.Translator, actor: str) -> str:
+    """An actor as a page names it: the system's own actors in words, people by name."""
+    key = f"actor.{actor}"
+    return t(key) if t.has(key) else actor
 
 
 def _now_iso(viewer: Viewer) -> str:
@@ -317,6 +324,7 @@ NAV: dict[str, tuple[Role, ...]] = {
     "report": (Role.ADMIN, Role.PLATFORM),
     "what-if": (Role.ADMIN, Role.PLATFORM),
     "reviews": (Role.ADMIN, Role.REVIEWER),
+    "cases": (Role.PLATFORM,),
     "preview": (Role.ADMIN, Role.PLATFORM, Role.REVIEWER),
     "admin": (Role.ADMIN,),
 }

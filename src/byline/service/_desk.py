@@ -31,6 +31,11 @@ class TakenByAnother(AssignmentConflict):
     """A reviewer tried to decide a case another reviewer has taken."""
 
 
+class NameNotSeen(CodedError, ValueError):
+    """A bulk approval reached a name that no reviewer has read and no identity provider has
+    verified: it is approved one case at a time, after reading it."""
+
+
 class CaseDesk(Service):
     """Plumbing shared by the services that change cases (creators, reviewers, erasure)."""
 

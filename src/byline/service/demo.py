@@ -31,10 +31,16 @@ from byline.service.simulation import (
     simulate,
     weekly_dates,
 )
-from byline.synth import write_graph, write_snapshot
+from byline.synth import Head, write_graph, write_snapshot
+from byline.synth import load_profile as load_profile_for
 from byline.words import one_line
 
 _MARKER = ".byline-demo"
+# The head's cut is the floor divided by this: accounts well below the floor are body.
+HEAD_CUT_DIVISOR = 5
+# The share of the profile's platform the demo stands for by default: half of Weibo runs
+# over 2,000 cases through both phases of its policy and still serves within about a minute.
+DEMO_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,11 @@ class DemoGraph:
 class DemoReport:
     policy: str
     snapshot: Path
-    accounts: int
+    accounts: int  # rows synthesised: the body sample, and the head when there is one
     synth_seconds: float
+    represents: int = 0  # accounts of the platform the demo stands for
+    head: Head | None = None  # its head, synthesised whole (None: the platform is all rows)
+    head_accounts: int = 0
     steps: list[DemoStep] = field(default_factory=list)
     graph: DemoGraph | None = None
     programme: SimulationReport | None = None
@@ -105,12 +114,40 @@ def prepare_workdir(workdir: Path) -> None:
     (workdir / _MARKER).write_text("made by `byline demo`; replaced on the next run\n")
 
 
+def demo_head(policy: Policy, accounts: int, sample: int) -> Head | None:
+    """The head the demo synthesises whole for a platform of ``accounts``, beside a body of
+    ``sample`` rows: every account at or above a fifth of the policy's floor (on the platform's
+    size metric). None when the sample is the whole platform."""
+    if accounts <= sample:
+        return None
+    profile = load_profile_for(policy.id)
+    floor = policy.floor.threshold.get(profile.size_metric)
+    if floor is None:
+        return None
+    return Head(accounts, max(1, floor // HEAD_CUT_DIVISOR))
+
+
+def platform_size(policy_ref: str) -> int:
+    """The accounts the demo's platform stands for unless told: ``DEMO_SHARE`` of those the
+    platform's profile stands for (Weibo: 300 million of 600 million)."""
+    reference = load_profile_for(load_policy(policy_ref).id).population.reference_accounts
+    return round(reference * DEMO_SHARE)
+
+
+def demo_rows(policy_ref: str, accounts: int, sample: int) -> int:
+    """The rows the demo synthesises for a platform of ``accounts`` and a body ``sample``."""
+    policy = load_policy(policy_ref)
+    head = demo_head(policy, accounts, sample)
+    return accounts if head is None else sample + head.rows(load_profile_for(policy.id))
+
+
 def run_demo(
     workdir: Path,
     policy_ref: str = "weibo",
     accounts: int = 1_000_000,
     seed: int = 7,
     *,
+    sample: int | None = None,
     on_synth: Callable[[int], None] | None = None,
     progress: Progress | None = None,
     on_step: Callable[[DemoStep], None] | None = None,
@@ -118,14 +155,36 @@ def run_demo(
     on_week: Callable[[WeekReport], None] | None = None,
     edges: int = 0,
     on_graph: Callable[[DemoGraph], None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> DemoReport:
+    """The demo's platform stands for ``accounts`` accounts. With a ``sample`` smaller than
+    that, its head (see ``demo_head``) is synthesised whole and its body as ``sample`` rows;
+    otherwise every account is. ``on_synth`` gets rows written; ``on_progress`` gets (what,
+    done, of) for the later steps: ``evaluate`` (dates), ``follow graph``, and the programme's
+    ``weeks`` and each ``week <date>`` (cases)."""
+    tell = on_progress or (lambda what, done, total: None)
     policy = load_policy(policy_ref)
     prepare_workdir(workdir)
+    head = demo_head(policy, accounts, sample if sample is not None else accounts)
+    rows = accounts if head is None else sample or 0
     started = time.perf_counter()
-    snapshot = write_snapshot(workdir / "snapshot", policy.id, accounts, seed, progress=on_synth)
-    report = DemoReport(one_line(policy), snapshot, accounts, time.perf_counter() - started)
+    snapshot = write_snapshot(
+        workdir / "snapshot", policy.id, rows, seed, progress=on_synth, head=head
+    )
+    head_rows = head.rows(load_profile_for(policy.id)) if head else 0
+    report = DemoReport(
+        one_line(policy),
+        snapshot,
+        rows + head_rows,
+        time.perf_counter() - started,
+        represents=accounts,
+        head=head,
+        head_accounts=head_rows,
+    )
     previous: Path | None = None
-    for date in demo_dates(policy):
+    dates = demo_dates(policy)
+    for number, date in enumerate(dates):
+        tell("evaluate", number, len(dates))
         out_dir = workdir / f"evaluation-{date.as_of.isoformat()}"
         result = evaluate(
             snapshot, policy, date.as_of, out_dir, previous=previous, progress=progress
@@ -137,25 +196,40 @@ def run_demo(
         if on_step:
             on_step(step)
         previous = out_dir
+    tell("evaluate", len(dates), len(dates))
     if edges:
-        report.graph = count_demo_graph(workdir, snapshot, policy.id, accounts, edges, seed)
+        tell("follow graph", 0, 1)
+        report.graph = count_demo_graph(workdir, snapshot, policy.id, rows, edges, seed, head)
+        tell("follow graph", 1, 1)
         if on_graph:
             on_graph(report.graph)
     if programme:
         report.programme = simulate(
-            workdir, snapshot, policy, policy_ref, seed=seed, on_week=on_week
+            workdir,
+            snapshot,
+            policy,
+            policy_ref,
+            seed=seed,
+            on_week=on_week,
+            on_progress=on_progress,
         )
     return report
 
 
 def count_demo_graph(
-    workdir: Path, snapshot: Path, platform: str, accounts: int, edges: int, seed: int
+    workdir: Path,
+    snapshot: Path,
+    platform: str,
+    accounts: int,
+    edges: int,
+    seed: int,
+    head: Head | None = None,
 ) -> DemoGraph:
     """A follow graph of ``edges`` for the demo's platform (its accounts, their in-degrees
     scaled from the snapshot's followers), counted as ``byline count`` counts it."""
     started = time.perf_counter()
     graph_dir, count_dir = workdir / "graph", workdir / "count"
-    manifest = write_graph(graph_dir, platform, accounts, edges, seed)
+    manifest = write_graph(graph_dir, platform, accounts, edges, seed, head=head)
     files = {k: graph_dir / v for k, v in manifest["files"].items()}
     counted = count_graph(
         files["edges"], count_dir, flags=files["flags"], owners=files["owners"], accounts=snapshot

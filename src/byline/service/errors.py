@@ -9,7 +9,7 @@ from byline.cases import ConcurrentUpdate
 from byline.domain.cases import TransitionError
 from byline.engine import DiffError, SnapshotError
 from byline.policy import PolicyFileError
-from byline.service._desk import AssignmentConflict, NoCase
+from byline.service._desk import AssignmentConflict, NameNotSeen, NoCase
 from byline.service.access import NoKey, NoUser
 from byline.service.cycle import CycleRunning, StaleSnapshot
 from byline.service.limits import LimitExceeded
@@ -29,6 +29,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     LimitExceeded,
     CycleRunning,
     DiffError,
+    NameNotSeen,
     NoActivePolicy,
     NoCase,
     NoEndpoint,
@@ -51,6 +52,7 @@ NotFoundError: tuple[type[Exception], ...] = (
 )
 ConflictError: tuple[type[Exception], ...] = (
     AssignmentConflict,
+    NameNotSeen,
     TransitionError,
     ConcurrentUpdate,
     CycleRunning,

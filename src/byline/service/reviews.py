@@ -15,7 +15,7 @@ from typing import Literal
 
 from byline import audit, cases
 from byline.cases import Assignee, QueuePage, QueueRow, QueueView
-from byline.domain.cases import Approve, Case, DecideAppeal, Reject
+from byline.domain.cases import Approve, Case, DecideAppeal, Event, Reject
 from byline.domain.policy import Policy
 from byline.domain.vocabulary import (
     AppealDecisionReason,
@@ -29,6 +29,7 @@ from byline.service._base import Actor
 from byline.service._desk import (
     AssignmentConflict,
     CaseDesk,
+    NameNotSeen,
     NoCase,
     TakenByAnother,
     vault_subject,
@@ -38,10 +39,14 @@ from byline.service.policies import active_policy
 from byline.store import Connection
 from byline.vault import NoteNotFound
 
+# Actors that are identity providers (``verify_with_provider``), not reviewers.
+IDP_PREFIX = "idp:"
+
 __all__ = [
     "Assignee",
     "AssignmentConflict",
     "BulkOutcome",
+    "NameNotSeen",
     "QueuePage",
     "QueueRow",
     "QueueView",
@@ -97,12 +102,18 @@ class Reviews(CaseDesk):
         reference: str = "",
         at: dt.datetime | None = None,
         document_number: str | None = None,
+        seen_only: bool = False,
     ) -> Case:
+        """Approve the name under review (verified by ``method``). With ``seen_only`` (a bulk
+        approval), only a name a reviewer has read or an identity provider has verified
+        (``name_not_seen`` otherwise). The decision releases the case if it was taken."""
         now = at or self.clock()
         with self.db.transaction() as conn:
             case, policy = self._open_to_decide(conn, platform, account_id, actor)
             self._check(case, Approve(actor.name, method), now, policy)
             assert case.pending_name_id is not None
+            if seen_only:
+                self._check_seen(conn, platform, account_id, case.pending_name_id)
             self.vault.verify_name(
                 conn,
                 case.pending_name_id,
@@ -112,7 +123,7 @@ class Reviews(CaseDesk):
                 verified_by=actor.name,
                 document_number=document_number,
             )
-            return self._apply(conn, case, Approve(actor.name, method), policy, actor, now)
+            return self._decided(conn, case, Approve(actor.name, method), policy, actor, now)
 
     def reject(
         self,
@@ -134,7 +145,7 @@ class Reviews(CaseDesk):
             self.vault.reject_name(conn, case.pending_name_id, at=now, by=actor.name)
             note_id = self._keep_note(conn, platform, account_id, note, now)
             event = Reject(actor.name, code, note_id)
-            return self._apply(conn, case, event, policy, actor, now)
+            return self._decided(conn, case, event, policy, actor, now)
 
     def decide_appeal(
         self,
@@ -154,7 +165,7 @@ class Reviews(CaseDesk):
             self._check(case, DecideAppeal(upheld, actor.name, code, None), now, policy)
             note_id = self._keep_note(conn, platform, account_id, note, now)
             event = DecideAppeal(upheld, actor.name, code, note_id)
-            return self._apply(conn, case, event, policy, actor, now)
+            return self._decided(conn, case, event, policy, actor, now)
 
     def reveal_name(
         self,
@@ -230,7 +241,8 @@ class Reviews(CaseDesk):
     ) -> BulkOutcome:
         """Approve or reject many submissions, each in its own transaction. A rejection needs
         a reason; at most ``limits.BULK_MAX`` accounts; a case another reviewer has taken is
-        refused (``taken_by_other``), as every other refusal, case by case."""
+        refused (``taken_by_other``), and an approval of a name nobody has read
+        (``name_not_seen``), as every other refusal, case by case."""
         ids = list(dict.fromkeys(account_ids))
         limits.check_bulk(ids)
         if action not in ("approve", "reject"):
@@ -242,7 +254,7 @@ class Reviews(CaseDesk):
         for account_id in ids:
             try:
                 if action == "approve":
-                    self.approve(platform, account_id, actor=actor)
+                    self.approve(platform, account_id, actor=actor, seen_only=True)
                 else:
                     assert reason is not None
                     self.reject(platform, account_id, reason, actor=actor, note=note)
@@ -351,6 +363,35 @@ class Reviews(CaseDesk):
             return active_policy(conn, platform)
 
     # --- plumbing -------------------------------------------------------------------------
+
+    def _decided(
+        self,
+        conn: Connection,
+        case: Case,
+        event: Event,
+        policy: Policy,
+        actor: Actor,
+        now: dt.datetime,
+    ) -> Case:
+        """Apply a reviewer's decision; the case is no longer anyone's to decide, so it is
+        released (in the same transaction)."""
+        decided = self._apply(conn, case, event, policy, actor, now)
+        cases.unassign(conn, case.case_id, None)
+        return decided
+
+    def _check_seen(self, conn: Connection, platform: str, account_id: str, name_id: str) -> None:
+        """Refuse a name no reviewer has read (an identity provider's read is not a
+        reviewer's) unless a provider has verified it."""
+        readers = audit.name_readers(conn, vault_subject(platform, account_id), name_id)
+        if any(not r.startswith(IDP_PREFIX) for r in readers):
+            return
+        method = self.vault.record(conn, name_id).verification_method or ""
+        if method.startswith(IDP_PREFIX):
+            return
+        raise NameNotSeen(
+            f"the name of account {account_id} has not been read by a reviewer",
+            code="name_not_seen",
+        )
 
     @staticmethod
     def _open_case_id(conn: Connection, platform: str, account_id: str) -> str:

@@ -8,6 +8,7 @@ Used by ``byline demo``; deterministic for a seed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ class SimulationReport:
     audit_entries: int = 0
     promise_breaches: int = 0
     webhook: dict[str, int] = field(default_factory=dict)
+    cases: int = 0  # cases the programme ran, in any state at its end (volunteers' too)
 
 
 def received_log(workdir: Path) -> Path:
@@ -98,13 +100,18 @@ def simulate(
     seed: int,
     on_week: Callable[[WeekReport], None] | None = None,
     volunteers: int = 3,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> SimulationReport:
+    """Run the programme week by week. ``on_progress`` hears ``("weeks", done, of)`` after each
+    week and ``("week <date>", cases done, of)`` while that week's people act."""
+    tell = on_progress or (lambda what, done, total: None)
     rng = random.Random(seed)
     clock_now = [dt.datetime(2023, 1, 1, tzinfo=dt.UTC)]
     db_url = sqlite_url(workdir / "byline.db")
     from byline.service.wiring import open_database
 
-    db = open_database(db_url)
+    # the simulated weeks are rebuilt on every run: no need to sync each commit to the disk
+    db = open_database(db_url, durable=False)
     upgrade(db.engine)
     provider = LocalKeyProvider.from_key_file(workdir / "byline.keys.json", create=True)
     programme = Programme(db, Vault(provider), lambda: clock_now[0], provider)
@@ -128,7 +135,10 @@ def simulate(
         host = outbox.check_url(receiver.url)[0]
         guard = outbox.WebhookGuard(outbox.AllowList.parse(host))
         dispatcher = outbox.Dispatcher(db, sink, batch=500, guard=guard, stamp=wall_clock)
-        for week, day in enumerate(weekly_dates(policy)):
+        dates = weekly_dates(policy)
+        tell("weeks", 0, len(dates))
+        for week, day in enumerate(dates):
+            tell(f"week {day}", 0, 0)
             now = dt.datetime.combine(day, dt.time(), dt.UTC)
             clock_now[0] = now
             week_snapshot = evolve(
@@ -138,7 +148,17 @@ def simulate(
             actions: dict[str, int] = {}
             if week == 1:
                 _volunteer(programme, snapshot, policy, volunteers, rng, actions)
-            _creators_and_reviewers(programme, db, policy, day, rng, persona, purged, actions)
+            _creators_and_reviewers(
+                programme,
+                db,
+                policy,
+                day,
+                rng,
+                persona,
+                purged,
+                actions,
+                functools.partial(_tell_week, tell, day),
+            )
             delivery_time[0] = now + dt.timedelta(days=6)
             delivered = _deliver(dispatcher, delivery_time[0])
             week_report = WeekReport(
@@ -151,8 +171,10 @@ def simulate(
                 delivered,
             )
             report.weeks.append(week_report)
+            tell("weeks", week + 1, len(dates))
             if on_week:
                 on_week(week_report)
+        report.cases = sum(report.weeks[-1].funnel.values()) if report.weeks else 0
         report.webhook = {
             "received": len(receiver.messages),
             "duplicates": len(receiver.duplicates),
@@ -166,6 +188,10 @@ def simulate(
         report.promise_breaches = _promise_breaches(conn, policy)
     db.dispose()
     return report
+
+
+def _tell_week(tell: Callable[[str, int, int], None], day: dt.date, done: int, total: int) -> None:
+    tell(f"week {day}", done, total)
 
 
 def _name(rng: random.Random) -> str:
@@ -206,15 +232,19 @@ def _creators_and_reviewers(
     persona: dict[str, str],
     purged: dict[str, int],
     actions: dict[str, int],
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """One week's simulated people at work on every open case, each at some hour of the week:
     holders by their persona (kept from week to week in ``persona``), reviewers at random.
-    What they did is counted in ``actions``; followers purged go in ``purged``."""
+    What they did is counted in ``actions``; followers purged go in ``purged``. ``progress``
+    hears (cases done, of) every hundred cases and at the end."""
     base = dt.datetime.combine(day, dt.time(), dt.UTC)
     with db.reading() as conn:
         open_cases = [c for batch in cases.iter_open(conn, policy.id) for c in batch]
     week = _Week(programme, policy, rng, purged, actions)
-    for case in open_cases:
+    for done, case in enumerate(open_cases):
+        if progress and done % 100 == 0:
+            progress(done, len(open_cases))
         at = base + dt.timedelta(hours=rng.randint(1, 60))
         if case.voluntary:
             week.volunteer_acts(case, at)
@@ -224,6 +254,8 @@ def _creators_and_reviewers(
             week.reviewer_acts(case, at)
         else:
             week.creator_acts(case, p, at)
+    if progress:
+        progress(len(open_cases), len(open_cases))
 
 
 @dataclass

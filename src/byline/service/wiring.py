@@ -35,7 +35,11 @@ def default_key_file(db_url: str) -> Path:
 
 
 def open_database(
-    db_url: str | None = None, *, migrate: bool = True, must_exist: bool = False
+    db_url: str | None = None,
+    *,
+    migrate: bool = True,
+    must_exist: bool = False,
+    durable: bool = True,
 ) -> Database:
     url = db_url or default_url()
     file = sqlite_file(url)
@@ -44,7 +48,7 @@ def open_database(
             f"no database at {file}; run a cycle (or byline db upgrade) "
             "to create one, or check --db / BYLINE_DB"
         )
-    db = Database.from_url(url)
+    db = Database.from_url(url, durable=durable)
     if must_exist and revisions(db.engine)[0] is None:
         db.dispose()
         raise NoDatabase(

@@ -29,11 +29,14 @@ def default_url() -> str:
     return os.environ.get("BYLINE_DB") or sqlite_url(Path.cwd() / DEFAULT_DB_FILE)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, durable: bool = True) -> Engine:
+    """An engine for ``url``. ``durable=False`` (SQLite only): commits are not synced to the
+    disk, for a scratch database whose loss in a crash costs nothing (the demo's simulated
+    weeks, rebuilt on every run)."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        sqlite_session(engine)
+        sqlite_session(engine, durable=durable)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -51,8 +54,8 @@ class Database:
         self._listeners: dict[str, list[Callable[[], None]]] = {}
 
     @classmethod
-    def from_url(cls, url: str | None = None) -> Database:
-        return cls(make_engine(url or default_url()))
+    def from_url(cls, url: str | None = None, *, durable: bool = True) -> Database:
+        return cls(make_engine(url or default_url(), durable=durable))
 
     @property
     def dialect(self) -> str:

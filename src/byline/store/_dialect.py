@@ -130,9 +130,10 @@ def is_sqlite(url: str) -> bool:
     return normalise_url(url).startswith("sqlite")
 
 
-def sqlite_session(engine: Engine) -> None:
+def sqlite_session(engine: Engine, *, durable: bool = True) -> None:
     """What every SQLite connection of ``engine`` gets: foreign keys enforced, write-ahead log,
-    full sync, and transactions that take the write lock when they begin."""
+    full sync (none when not ``durable``: a scratch database), and transactions that take the
+    write lock when they begin."""
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -142,7 +143,7 @@ def sqlite_session(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA synchronous = FULL" if durable else "PRAGMA synchronous = OFF")
         cursor.close()
 
     @event.listens_for(engine, "begin")

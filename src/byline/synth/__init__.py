@@ -1,5 +1,6 @@
 """Synthetic platforms: reproducible account snapshots whose shapes are read from profile files."""
 
+from byline.synth._draw import Head
 from byline.synth._events import EVENTS_FILE, write_events
 from byline.synth._expect import expected_counts, expected_share
 from byline.synth._generate import write_snapshot
@@ -11,6 +12,7 @@ from byline.synth._tail import LognormalPareto, fit_lognormal_pareto
 __all__ = [
     "EVENTS_FILE",
     "GraphFollowers",
+    "Head",
     "LognormalPareto",
     "Profile",
     "calibration_table",

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,18 +36,63 @@ class Draws:
     owner: NDArray[np.int64]  # global row number of the owner's first account; -1: no shared owner
 
 
+# Chunks of a platform's head are numbered from here, so their draws never meet the body's.
+HEAD_CHUNKS = 1 << 20
+
+
+@dataclass(frozen=True)
+class Head:
+    """A platform's head: every account whose size metric is at least ``cut`` on a platform of
+    ``represents`` accounts, drawn from the profile's law above the cut (in the number the law
+    gives at that size), beside a sample of the body (the law below the cut)."""
+
+    represents: int
+    cut: int
+
+    def rows(self, profile: Profile) -> int:
+        """How many accounts of a platform that size reach the cut."""
+        size = profile.metric(profile.size_metric)
+        if not isinstance(size, TailMetric):
+            raise ValueError(f"the size metric {profile.size_metric} has no law of its own")
+        return round(self.represents * size.law.sf(self.cut))
+
+
+# A band of the size metric a chunk is drawn from: (at least, below); None: unbounded.
+Band = tuple[int | None, int | None]
+
+
 def chunks(accounts: int) -> Iterator[tuple[int, int, int]]:
     """``(chunk index, first row, rows)`` for a snapshot of ``accounts`` rows."""
     for index, start in enumerate(range(0, accounts, CHUNK_ROWS)):
         yield index, start, min(CHUNK_ROWS, accounts - start)
 
 
-def draw(profile: Profile, seed: int, index: int, start: int, rows: int) -> Draws:
-    """All of chunk ``index``'s draws. The order of draws is part of the format: do not reorder."""
+def banded_chunks(
+    profile: Profile, accounts: int, head: Head | None
+) -> Iterator[tuple[int, int, int, Band | None]]:
+    """``(chunk index, first row, rows, band)``: ``accounts`` rows, and with a ``head``, those
+    rows drawn below its cut and then the head's rows (numbered after them) at or above it."""
+    if head is None:
+        for index, start, rows in chunks(accounts):
+            yield index, start, rows, None
+        return
+    for index, start, rows in chunks(accounts):
+        yield index, start, rows, (None, head.cut)
+    for index, start, rows in chunks(head.rows(profile)):
+        yield HEAD_CHUNKS + index, accounts + start, rows, (head.cut, None)
+
+
+def draw(
+    profile: Profile, seed: int, index: int, start: int, rows: int, band: Band | None = None
+) -> Draws:
+    """All of chunk ``index``'s draws. The order of draws is part of the format: do not reorder.
+    With a ``band``, the size metric is drawn from the law within it."""
     rng = np.random.default_rng([seed, index])
     metrics: dict[str, NDArray[np.int64]] = {}
     for m in profile.metrics:
-        if isinstance(m, TailMetric):
+        if isinstance(m, TailMetric) and band is not None and m.name == profile.size_metric:
+            metrics[m.name] = _banded_metric(rng, m, rows, band)
+        elif isinstance(m, TailMetric):
             metrics[m.name] = _tail_metric(rng, m, rows)
         else:
             metrics[m.name] = _product_metric(rng, m, metrics[m.of])
@@ -74,6 +120,35 @@ def _tail_metric(rng: np.random.Generator, m: TailMetric, rows: int) -> NDArray[
     cap = float(m.max) if m.max is not None else 2.0**62
     values: NDArray[np.int64] = np.floor(np.minimum(x, cap)).astype(np.int64)
     return values
+
+
+def _banded_metric(
+    rng: np.random.Generator, m: TailMetric, rows: int, band: Band
+) -> NDArray[np.int64]:
+    """The law within ``band``: below a bound, the law's draws with each one at or above it drawn
+    again (exact, and rare); at or above a bound, the inverse of the survival function at a
+    uniform share of the mass above it."""
+    low, high = band
+    if low is None:
+        values = _tail_metric(rng, m, rows)
+        if high is None:
+            return values
+        over = np.flatnonzero(values >= high)
+        while over.shape[0]:
+            values[over] = _tail_metric(rng, m, over.shape[0])
+            over = over[values[over] >= high]
+        return values
+    law = m.law
+    share = law.sf(low) * (1.0 - rng.random(rows))  # in (0, P(X >= low)]
+    x = np.empty(rows, dtype=np.float64)
+    tail = share <= law.tail_mass
+    x[tail] = law.splice_x * (share[tail] / law.tail_mass) ** (-1.0 / (law.alpha - 1.0))
+    normal = NormalDist()
+    z = [normal.inv_cdf(1.0 - s) for s in share[~tail].tolist()]
+    x[~tail] = np.exp(law.mu + law.sigma * np.array(z, dtype=np.float64))
+    cap = float(m.max) if m.max is not None else 2.0**62
+    drawn: NDArray[np.int64] = np.maximum(np.floor(np.minimum(x, cap)), low).astype(np.int64)
+    return drawn
 
 
 def _product_metric(

@@ -32,7 +32,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from byline.synth._columns import OWNER_INFIX, _numbered
-from byline.synth._draw import chunks, draw
+from byline.synth._draw import Head, banded_chunks, draw
 from byline.synth._profile import Profile, load_profile
 from byline.synth._write import FORMATS, open_writer
 
@@ -60,26 +60,29 @@ class Accounts:
     owner: NDArray[np.int64]  # row of the owner's first account, or -1
 
 
-def accounts_of(profile: Profile, accounts: int, seed: int) -> Accounts:
+def accounts_of(profile: Profile, accounts: int, seed: int, head: Head | None = None) -> Accounts:
     """The snapshot's follower counts and owner groups, drawn exactly as the snapshot is."""
-    weight = np.zeros(accounts, dtype=np.float64)
-    owner = np.full(accounts, -1, dtype=np.int64)
-    for index, start, rows in chunks(accounts):
-        drawn = draw(profile, seed, index, start, rows)
+    total = accounts + (head.rows(profile) if head else 0)
+    weight = np.zeros(total, dtype=np.float64)
+    owner = np.full(total, -1, dtype=np.int64)
+    for index, start, rows, band in banded_chunks(profile, accounts, head):
+        drawn = draw(profile, seed, index, start, rows, band)
         weight[start : start + rows] = drawn.metrics[profile.size_metric]
         owner[start : start + rows] = drawn.owner
     return Accounts(weight, owner)
 
 
 def edge_ranges(
-    profile: Profile, accounts: int, edges: int, seed: int
+    profile: Profile, accounts: int, edges: int, seed: int, head: Head | None = None
 ) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64]]]:
-    """``(follower, followee)`` row numbers, a range of followees at a time, in key order."""
+    """``(follower, followee)`` row numbers, a range of followees at a time, in key order.
+    ``accounts`` are the snapshot's rows (with a ``head``, its body's, the head's after them)."""
+    found = accounts_of(profile, accounts, seed, head)
+    accounts = found.weight.shape[0]
     if not 1 <= accounts < 2**32:
         raise ValueError("a follow graph needs between 1 and 4,294,967,295 accounts")
     if not 0 <= edges <= MAX_EDGES:
         raise ValueError(f"edges must be between 0 and {MAX_EDGES:,}")
-    found = accounts_of(profile, accounts, seed)
     rng = np.random.default_rng([seed, GRAPH_STREAM])
     total = found.weight.sum()
     p = found.weight / total if total > 0 else np.full(accounts, 1.0 / accounts)
@@ -188,10 +191,12 @@ def write_graph(
     *,
     fmt: str = "parquet",
     text_ids: bool = True,
+    head: Head | None = None,
 ) -> dict[str, Any]:
     """Write ``edges``, ``flags`` and ``owners`` files (``fmt``) and ``graph.json``.
 
-    Ids are the snapshot's (``text_ids``), or the snapshot's row numbers as integers.
+    Ids are the snapshot's (``text_ids``), or the snapshot's row numbers as integers. The
+    snapshot is the one written with the same ``head`` (``accounts`` then counts its body).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
@@ -210,7 +215,7 @@ def write_graph(
     writer = open_writer(fmt, partial, schema, RANGE_EDGES)
     written = 0
     try:
-        for follower, followee in edge_ranges(profile, accounts, edges, seed):
+        for follower, followee in edge_ranges(profile, accounts, edges, seed, head):
             writer.write(pa.Table.from_arrays([ids(follower), ids(followee)], schema=schema))
             written += follower.shape[0]
     except BaseException:
@@ -219,11 +224,13 @@ def write_graph(
         raise
     writer.close()
     partial.replace(path)
+    found = accounts_of(profile, accounts, seed, head)
+    accounts = found.weight.shape[0]
     flag = _flag_draw(seed, accounts)
     flagged = np.flatnonzero(flag > 0)
     names = pa.array(["", "bot", "inactive", "banned"]).take(pa.array(flag[flagged]))
     _write_table(out_dir / f"flags.{suffix}", fmt, {"account_id": ids(flagged), "flag": names})
-    owner = accounts_of(profile, accounts, seed).owner
+    owner = found.owner
     owned = np.flatnonzero(owner >= 0)
     refs = _numbered(profile.id_prefix + OWNER_INFIX, pa.array(owner[owned]))
     _write_table(out_dir / f"owners.{suffix}", fmt, {"account_id": ids(owned), "owner_ref": refs})

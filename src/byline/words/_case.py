@@ -110,10 +110,11 @@ def case_reasons(
         lines += _tier_lines(policy, lang, case["tier"], day)
     metrics = case.get("metrics") or {}
     if metrics:
+        above = all(metrics.get(m, 0) >= v for m, v in policy.floor.threshold.items())
         counts = say(
             lang,
             "case",
-            "counts",
+            "counts_above" if above else "counts",
             counts=amounts(lang, metrics),
             on=day(case["observed_on"]) if case.get("observed_on") else "—",
             floor=amounts(lang, policy.floor.threshold),

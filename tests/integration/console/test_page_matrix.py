@@ -30,7 +30,11 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/{platform}/what-if"): LEAD,
     ("GET", "/console/{platform}/reviews"): REVIEW,
     ("POST", "/console/{platform}/reviews/bulk"): REVIEW,
+    ("GET", "/console/{platform}/cases"): LEAD,  # the lead's list of cases, read-only
     ("GET", "/console/{platform}/cases/{account_id:path}"): ALL_STAFF,  # the lead reads, no actions
+    # an old address of a read: back to the case, with nothing read
+    ("GET", "/console/{platform}/cases/{account_id:path}/reveal"): ALL_STAFF,
+    ("GET", "/console/{platform}/cases/{account_id:path}/reveal-note"): ALL_STAFF,
     ("POST", "/console/{platform}/cases/{account_id:path}/take"): REVIEW,
     ("POST", "/console/{platform}/cases/{account_id:path}/release"): REVIEW,
     ("POST", "/console/{platform}/cases/{account_id:path}/reveal"): REVIEW,

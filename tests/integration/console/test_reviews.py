@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from byline import audit
-from byline.domain.vocabulary import AccountKind, AppealReason
+from byline.domain.vocabulary import AccountKind, AppealReason, StaffReadReason
 from byline.service import HistoryEntry, Reviews
 from byline.service.access import Role, create_staff_user
 from byline.service.cycle import run_cycle
@@ -180,10 +180,15 @@ def test_the_name_is_shown_only_on_request_and_every_showing_is_audited(
     assert 'data-testid="reveal"' in before.text
     reads_before = before.text.count('data-action="name:decrypted"')
     assert reads_before == 0
-    response = console.post(
+    posted = console.post(
         client, url, url + "/reveal", reason="identity_check", note="checking against the ID"
     )
-    assert response.status_code == 200  # rendered, never a redirect to a URL with the name
+    # post, then redirect to the case itself: the name is read by that page, once
+    assert posted.status_code == 303
+    assert posted.headers["location"] == url + "#name"
+    assert "Liu Yang" not in str(posted.headers)
+    response = client.get(posted.headers["location"])
+    assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     assert re.search(r'data-testid="revealed-name"><bdi class="name">Liu Yang</bdi>', response.text)
     # the read is in the trail of the response and of every later view, the name is not
@@ -219,7 +224,8 @@ def test_a_hostile_name_is_refused_or_shown_inertly(console: Console) -> None:
     assert response.headers["location"] == "/console/weibo/me?notice=me_submitted"
     reviewer = console.staff(Role.REVIEWER)
     url = CASE.format("quiet")
-    shown = console.post(reviewer, url, url + "/reveal", reason="review")
+    posted = console.post(reviewer, url, url + "/reveal", reason="review")
+    shown = reviewer.get(posted.headers["location"])
     assert "<script>alert(1)" not in shown.text
     assert (
         '<bdi class="name">&lt;script&gt;alert(1)&lt;/script&gt;evil[U+200B][U+200F]</bdi>'
@@ -234,6 +240,18 @@ def test_bulk_approve_reports_what_was_done_and_what_was_not(console: Console) -
     client = console.staff(Role.REVIEWER)
     page = client.get(QUEUE)
     assert 'data-testid="bulk-approve"' in page.text and 'data-check-all="account_id"' in page.text
+    # a bulk approval covers only names a reviewer has read: nobody has read these two yet
+    response = console.post(
+        client, QUEUE, QUEUE + "/bulk", decision="approve", account_id=["waiting", "quiet"]
+    )
+    assert "0 approved, 2 not done" in response.text
+    assert response.text.count('data-refusal="name_not_seen"') == 2
+    assert "Nobody has read this name yet" in response.text
+    assert programme.show("weibo", "waiting").state == "submitted"
+    for account in ("waiting", "quiet"):
+        programme.reveal_name(
+            "weibo", account, actor=Actor("staff:weibo-reviewer"), reason=StaffReadReason.REVIEW
+        )
     response = console.post(
         client,
         QUEUE,
@@ -242,7 +260,7 @@ def test_bulk_approve_reports_what_was_done_and_what_was_not(console: Console) -
         account_id=["waiting", "quiet", "star", "nobody"],
         next=QUEUE,
     )
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text
     assert (
         'data-testid="bulk-summary"' in response.text and "2 approved, 2 not done" in response.text
     )
@@ -435,7 +453,7 @@ def test_the_compliance_lead_reads_a_case_but_cannot_act_on_it(console: Console)
     assert "<form" not in page.text.split("</header>", 1)[1]  # no form but signing out
     for testid in ("reveal", "approve", "reject", "case-take", "appeal-uphold"):
         assert f'data-testid="{testid}"' not in page.text, testid
-    assert 'href="/console/weibo/dashboard" data-testid="case-back"' in page.text
+    assert 'href="/console/weibo/cases" data-testid="case-back"' in page.text  # the lead's list
     # its restrictions too, for a refused account
     console.programme.refuse("weibo", "quiet", actor=Actor("creator"))
     refused = lead.get(CASE.format("quiet")).text
@@ -454,6 +472,21 @@ def test_the_compliance_lead_reads_a_case_but_cannot_act_on_it(console: Console)
         assert not [e for e in audit.entries_for(conn) if e["action"] == "name:decrypted"]
     # another platform's lead gets nothing
     assert console.staff(Role.PLATFORM, "douyin").get(url).status_code == 403
+
+
+def test_the_compliance_lead_lists_cases_with_the_queues_filters(console: Console) -> None:
+    lead = console.staff(Role.PLATFORM)
+    assert lead.get(QUEUE).status_code == 403  # the queue is the reviewers'
+    listed = lead.get("/console/weibo/cases")
+    assert listed.status_code == 200
+    assert rows_of(listed.text) == rows_of(console.staff(Role.REVIEWER).get(QUEUE).text)
+    assert '<form method="post"' not in listed.text.split("</header>", 1)[1]
+    for testid in ("select-all", "bulk-approve", "take-waiting"):
+        assert f'data-testid="{testid}"' not in listed.text, testid
+    every = lead.get("/console/weibo/cases", params={"state": "all", "tier": "weibo.tier.1m"})
+    assert {"quiet", "waiting"} <= set(rows_of(every.text))
+    chinese = lead.get("/console/weibo/cases", headers={"Accept-Language": "zh-CN"}).text
+    assert "全部案件" in chinese and "followers" not in chinese
 
 
 def programme_history(programme: Programme, account: str) -> tuple[HistoryEntry, ...]:
@@ -503,13 +536,15 @@ def test_decisions_run_off_the_event_loop(
     waiting, quiet = CASE.format("waiting"), CASE.format("quiet")
     console.post(client, waiting, waiting + "/take", next=waiting)
     console.post(client, waiting, waiting + "/release", next=waiting)
-    assert (
-        console.post(client, waiting, waiting + "/reveal", reason="identity_check").status_code
-        == 200
-    )
+    posted = console.post(client, waiting, waiting + "/reveal", reason="identity_check")
+    assert posted.status_code == 303
+    assert client.get(posted.headers["location"]).status_code == 200
     console.post(client, waiting, waiting + "/reject", reason="document_unreadable")
     console.post(
         client, quiet, quiet + "/appeal-decision", decision="deny", reason="category_confirmed"
+    )
+    programme.reveal_name(  # a bulk approval covers only names a reviewer has read
+        "weibo", "small", actor=Actor("staff:weibo-reviewer"), reason=StaffReadReason.REVIEW
     )
     console.post(client, QUEUE, QUEUE + "/bulk", decision="approve", account_id="small", next=QUEUE)
     assert programme.show("weibo", "small").state == "disclosed"

@@ -259,6 +259,23 @@ def test_demo_counts_the_platforms_follow_graph(tmp_path: Path) -> None:
     assert json.loads(out)["graph"] is None
 
 
+def test_demo_synthesises_the_head_of_a_large_platform_and_a_body_sample(
+    tmp_path: Path,
+) -> None:
+    args = ["--accounts", "30000000", "--sample", "5000", "--no-programme", "--no-serve"]
+    code, out, err = run("demo", *args, "--edges", "0", "--json", "--dir", str(tmp_path / "d"))
+    assert code == 0, err
+    report = json.loads(out)
+    head = report["head"]
+    assert report["represents"] == 30_000_000 and head["cut"] == 100_000  # a fifth of the floor
+    assert report["accounts"] == 5_000 + head["accounts"] and 6_000 < head["accounts"] < 7_000
+    last = report["steps"][-1]["summary"]
+    assert last["read"] == report["accounts"] and last["required"] > 100
+    code, out, err = run("demo", *args, "--edges", "0", "--dir", str(tmp_path / "e"))
+    assert code == 0, err
+    assert "the head of a platform of 30,000,000" in " ".join(out.split())
+
+
 @pytest.mark.parametrize("name", preset_names())
 def test_every_preset_runs_the_demo(name: str, tmp_path: Path) -> None:
     code, out, err = run(
