@@ -18,8 +18,7 @@ from byline.spark._read import number_rows
 
 _INTEGERS = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
 FILLED = ("followers", "effective_followers", "owner_followers")
-_EXTRA = "_byline_extra"  # a CSV record's field past the header's last
-_NO_TEXT = "\u0000byline-no-text"  # never a field's text: no field is read as null
+_RAGGED = "_byline_ragged"  # a CSV record whose fields are not the header's, as written
 
 
 def filled_snapshot(
@@ -100,28 +99,41 @@ def read_snapshot(spark: SparkSession, path: Path) -> DataFrame:
 def _csv(spark: SparkSession, path: Path, where: str) -> DataFrame:
     """Every field as text; a record with more or fewer fields than the header is refused."""
     header = csv_header(path)
-    schema = T.StructType([T.StructField(c, T.StringType()) for c in [*header, _EXTRA]])
-    # No text is null (an empty field is ''): a null is a field the record lacks.
+    schema = T.StructType([T.StructField(c, T.StringType()) for c in [*header, _RAGGED]])
+    # A record with more or fewer fields than the header is kept whole in ``_RAGGED``; a field
+    # read as null is an empty one.
     frame = spark.read.csv(
-        where, schema=schema, header=False, multiLine=True, escape='"', nullValue=_NO_TEXT
+        where,
+        schema=schema,
+        header=False,
+        multiLine=True,
+        escape='"',
+        mode="PERMISSIVE",
+        columnNameOfCorruptRecord=_RAGGED,
     )
     numbered = number_rows(frame, first=0).where(F.col("_row") > 0)
-    ragged = F.col(_EXTRA).isNotNull()
-    for c in header:
-        ragged = ragged | F.col(c).isNull()
-    bad = numbered.where(ragged).agg(F.min("_row").alias("row"), F.count(F.lit(1)).alias("n"))
+    # (the fields are hashed only so that the check reads them: Spark will not read the
+    # whole-record column alone)
+    bad = numbered.where(F.col(_RAGGED).isNotNull()).agg(
+        F.min("_row").alias("row"),
+        F.count(F.lit(1)).alias("n"),
+        F.max(F.xxhash64(*header)).alias("_h"),
+    )
     found = bad.first()
     if found is not None and found["n"]:
         raise GraphFileError(
             f"{path}: not a readable csv snapshot: row {found['row']}: not {len(header)} fields "
             f"as in the header ({found['n']:,} rows)"
         )
-    return numbered.select(*header, "_row")
+    return numbered.select(
+        *(F.coalesce(F.col(f"`{c}`"), F.lit("")).alias(c) for c in header), "_row"
+    )
 
 
 def _jsonl(spark: SparkSession, path: Path, where: str) -> DataFrame:
     """JSON's own types, the columns in the order their keys first appear (as Arrow has them)."""
-    frame = spark.read.json(where, mode="FAILFAST", inferTimestamp=False, prefersDecimal=False)
+    reader = spark.read.options(inferTimestamp="false", prefersDecimal="false")
+    frame = reader.json(where, mode="FAILFAST")
     for field in frame.schema.fields:
         if isinstance(field.dataType, (T.ArrayType, T.StructType, T.MapType)):
             raise GraphFileError(f"{path}: {field.name}: {NOT_A_VALUE}")
