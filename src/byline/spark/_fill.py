@@ -5,7 +5,6 @@ graph, and with owners its ``owner_ref``: what ``byline.graph`` writes as ``acco
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from pyspark.errors import PySparkException
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -15,6 +14,7 @@ from pyspark.sql import types as T
 from byline.engine import csv_header, first_line
 from byline.graph import NOT_A_VALUE, GraphFileError, file_format
 from byline.spark._read import number_rows
+from byline.spark._where import Where, as_path, for_spark
 
 _INTEGERS = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
 FILLED = ("followers", "effective_followers", "owner_followers")
@@ -23,7 +23,7 @@ _RAGGED = "_byline_ragged"  # a CSV record whose fields are not the header's, as
 
 def filled_snapshot(
     spark: SparkSession,
-    path: Path,
+    path: Where,
     counts: DataFrame,
     owners: DataFrame | None,
     owned: DataFrame | None,
@@ -73,11 +73,11 @@ def filled_snapshot(
     return rows.select("_row", *out)
 
 
-def read_snapshot(spark: SparkSession, path: Path) -> DataFrame:
+def read_snapshot(spark: SparkSession, path: Where) -> DataFrame:
     """The snapshot with ``_row``, typed as ``byline.graph`` types it: a Parquet file's own
     types; a CSV file's fields as text, as written; a JSONL file's values by JSON's types."""
-    fmt = file_format(path, None)
-    where = str(path.resolve())
+    fmt = file_format(as_path(path), None)
+    where = for_spark(path)
     try:
         if fmt == "parquet":
             frame = spark.read.parquet(where)
@@ -96,9 +96,9 @@ def read_snapshot(spark: SparkSession, path: Path) -> DataFrame:
     return frame
 
 
-def _csv(spark: SparkSession, path: Path, where: str) -> DataFrame:
+def _csv(spark: SparkSession, path: Where, where: str) -> DataFrame:
     """Every field as text; a record with more or fewer fields than the header is refused."""
-    header = csv_header(path)
+    header = csv_header(as_path(path))
     schema = T.StructType([T.StructField(c, T.StringType()) for c in [*header, _RAGGED]])
     # A record with more or fewer fields than the header is kept whole in ``_RAGGED``; a field
     # read as null is an empty one.
@@ -130,7 +130,7 @@ def _csv(spark: SparkSession, path: Path, where: str) -> DataFrame:
     )
 
 
-def _jsonl(spark: SparkSession, path: Path, where: str) -> DataFrame:
+def _jsonl(spark: SparkSession, path: Where, where: str) -> DataFrame:
     """JSON's own types, the columns in the order their keys first appear (as Arrow has them)."""
     reader = spark.read.options(inferTimestamp="false", prefersDecimal="false")
     frame = reader.json(where, mode="FAILFAST")
