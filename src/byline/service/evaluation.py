@@ -33,7 +33,6 @@ def located(where: Path | str | None, field: str, *, on_spark: bool) -> Any:
     return spark.Uri(where)
 
 
-
 @dataclass(frozen=True)
 class SparkOptions:
     """Where the Spark engine runs: ``master`` (None: what ``spark-submit`` says, else this

@@ -211,3 +211,33 @@ def test_a_text_snapshot_refused_by_both(
     if suffix == "jsonl" or text.startswith("id"):  # the same words; a ragged CSV: each's own
         assert str(on_spark.value) == str(embedded.value)
     assert str(on_spark.value).startswith(f"{accounts}: ")
+
+
+def test_count_with_uris(spark: SparkSession, tmp_path: Path) -> None:
+    """Every input and the output folder as ``file://`` URIs, through Hadoop's FileSystem as
+    ``hdfs://`` would go: the embedded engine's outputs; the embedded engine refuses a URI."""
+    from typer.testing import CliRunner
+
+    from byline.cli import app
+
+    pairs = {
+        "follower_id": ["a", "b", "c", "a", "a", ""],
+        "followee_id": ["x", "x", "x", "x", "a", "y"],
+    }
+    edges = _write(tmp_path, "edges", pairs, "csv")
+    flags = _write(tmp_path, "flags", {"account_id": ["b"], "flag": ["bot"]}, "csv")
+    owners = _write(tmp_path, "owners", {"account_id": ["x", "y"], "owner_ref": ["o", "o"]}, "csv")
+    accounts = tmp_path / "accounts.jsonl"
+    accounts.write_text(_JSONL_SNAPSHOT.replace(": 1,", ': "x",'), encoding="utf-8")
+    files = {"flags": flags, "owners": owners, "accounts": accounts}
+    assert edges is not None and flags is not None and owners is not None
+    count_graph(edges, tmp_path / "e", **files)
+    uris = [f"--{k}={v.as_uri()}" for k, v in files.items()]
+    runner = CliRunner()
+    out = (tmp_path / "s").as_uri()
+    done = runner.invoke(app, ["count", edges.as_uri(), *uris, "--out", out, "--engine", "spark"])
+    assert done.exit_code == 0, done.output
+    assert_same_counts(tmp_path / "e", tmp_path / "s")
+    assert not list((tmp_path / "s").glob("*.partial"))
+    refused = runner.invoke(app, ["count", edges.as_uri(), "--out", str(tmp_path / "x")])
+    assert refused.exit_code != 0 and "a URI needs --engine spark" in refused.output
