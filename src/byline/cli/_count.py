@@ -61,7 +61,8 @@ def count(
             spark=SparkOptions(spark_master, tuple(spark_conf)),
         )
     except SettingError as exc:
-        raise typer.BadParameter(exc.why, param_hint="--" + exc.field.replace("_", "-")) from exc
+        hint = "EDGES" if exc.field == "edges" else "--" + exc.field.replace("_", "-")
+        raise typer.BadParameter(exc.why, param_hint=hint) from exc
     except (GraphFileError, GraphOutputError, ValueError) as exc:
         fail(escape(str(exc)))
     summary = report.summary()

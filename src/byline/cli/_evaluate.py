@@ -148,8 +148,10 @@ def render_written(summary: EvaluationSummary, out_dir: Path | str) -> None:
 
 
 def _bad_option(exc: SettingError) -> typer.BadParameter:
-    """A setting refused, said of its option (the checked fields share their options' names)."""
-    return typer.BadParameter(exc.why, param_hint="--" + exc.field.replace("_", "-"))
+    """A setting refused, said of its option (the checked fields share their options' names)
+    or of the snapshot argument."""
+    hint = "SNAPSHOT" if exc.field == "snapshot" else "--" + exc.field.replace("_", "-")
+    return typer.BadParameter(exc.why, param_hint=hint)
 
 
 def render_summary(summary: EvaluationSummary) -> None:
