@@ -227,11 +227,8 @@ def test_count_with_uris(spark: SparkSession, tmp_path: Path) -> None:
     edges = _write(tmp_path, "edges", pairs, "csv")
     flags = _write(tmp_path, "flags", {"account_id": ["b"], "flag": ["bot"]}, "csv")
     owners = _write(tmp_path, "owners", {"account_id": ["x", "y"], "owner_ref": ["o", "o"]}, "csv")
-    accounts = tmp_path / "accounts.jsonl"
-    accounts.write_text(
-        '{"account_id": "x", "kind": "individual"}\n{"account_id": "b", "score": 2}\n',
-        encoding="utf-8",
-    )
+    accounts = tmp_path / "accounts.csv"  # its header read through the FileSystem
+    accounts.write_text(_CSV_SNAPSHOT.replace("\n1,", "\nx,"), encoding="utf-8")
     files = {"flags": flags, "owners": owners, "accounts": accounts}
     assert edges is not None and flags is not None and owners is not None
     count_graph(edges, tmp_path / "e", **files)
