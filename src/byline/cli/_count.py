@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 from rich.markup import escape
 
@@ -14,18 +12,22 @@ from byline.service import GraphFileError, GraphOutputError, Graphs, SettingErro
 
 @app.command()
 def count(
-    edges: Path = typer.Argument(
-        ..., help="The follow relation (follower_id, followee_id): .parquet, .csv or .jsonl."
+    edges: str = typer.Argument(
+        ...,
+        help="The follow relation (follower_id, followee_id): .parquet, .csv or .jsonl (with"
+        " --engine spark each file or folder may be a URI: hdfs://..., s3a://..., file:///...).",
     ),
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for the counts and summary."),
-    flags: Path | None = typer.Option(
+    out_dir: str = typer.Option(..., "--out", "-o", help="Folder for the counts and summary."),
+    flags: str | None = typer.Option(
         None, "--flags", help="Flagged accounts (account_id, flag): not counted as effective."
     ),
-    owners: Path | None = typer.Option(
+    owners: str | None = typer.Option(
         None, "--owners", help="Accounts run by one holder (account_id, owner_ref)."
     ),
-    accounts: Path | None = typer.Option(
-        None, "--accounts", help="A snapshot to fill in: also write accounts.parquet."
+    accounts: str | None = typer.Option(
+        None,
+        "--accounts",
+        help="A snapshot (.parquet, .csv, .jsonl) to fill in: also write accounts.parquet.",
     ),
     fmt: str | None = typer.Option(
         None, "--format", help="The edge list's format: parquet, csv or jsonl (default: its name)."
@@ -59,7 +61,8 @@ def count(
             spark=SparkOptions(spark_master, tuple(spark_conf)),
         )
     except SettingError as exc:
-        raise typer.BadParameter(exc.why, param_hint="--" + exc.field.replace("_", "-")) from exc
+        hint = "EDGES" if exc.field == "edges" else "--" + exc.field.replace("_", "-")
+        raise typer.BadParameter(exc.why, param_hint=hint) from exc
     except (GraphFileError, GraphOutputError, ValueError) as exc:
         fail(escape(str(exc)))
     summary = report.summary()

@@ -31,18 +31,19 @@ AllowRejectsOption = typer.Option(
 
 @app.command()
 def evaluate(
-    snapshot: Path | None = typer.Argument(
+    snapshot: str | None = typer.Argument(
         None,
-        help="Snapshot file: .parquet, .csv or .jsonl (on Spark also a folder of Parquet parts).",
+        help="Snapshot file: .parquet, .csv or .jsonl (on Spark also a folder of Parquet parts;"
+        " with --engine spark each path may be a URI: hdfs://..., s3a://..., file:///...).",
     ),
     policy: str = typer.Option(..., "--policy", "-p", help="Preset name or policy file."),
     as_of: dt.datetime = typer.Option(
         ..., "--as-of", formats=["%Y-%m-%d"], help="Decide as on this date."
     ),
-    out_dir: Path = typer.Option(
+    out_dir: str = typer.Option(
         ..., "--out", "-o", help="Folder for decisions, summary and rejects."
     ),
-    previous: Path | None = typer.Option(
+    previous: str | None = typer.Option(
         None, "--previous", help="An earlier evaluation's folder: also write diff.parquet."
     ),
     fmt: str | None = typer.Option(
@@ -111,7 +112,9 @@ def evaluate(
     _said(result.summary, out_dir, as_json, allow_rejects)
 
 
-def _said(summary: EvaluationSummary, out_dir: Path, as_json: bool, allow_rejects: bool) -> None:
+def _said(
+    summary: EvaluationSummary, out_dir: Path | str, as_json: bool, allow_rejects: bool
+) -> None:
     """The summary (JSON or words), then exit 3 if rows were rejected (unless allowed)."""
     if as_json:
         emit_json(summary.as_dict())
@@ -127,7 +130,7 @@ def _said(summary: EvaluationSummary, out_dir: Path, as_json: bool, allow_reject
     raise typer.Exit(REJECTED_EXIT)
 
 
-def render_written(summary: EvaluationSummary, out_dir: Path) -> None:
+def render_written(summary: EvaluationSummary, out_dir: Path | str) -> None:
     render_summary(summary)
     out.print(
         f"Wrote {escape(str(out_dir))}/decisions.parquet, summary.json"
@@ -145,8 +148,10 @@ def render_written(summary: EvaluationSummary, out_dir: Path) -> None:
 
 
 def _bad_option(exc: SettingError) -> typer.BadParameter:
-    """A setting refused, said of its option (the checked fields share their options' names)."""
-    return typer.BadParameter(exc.why, param_hint="--" + exc.field.replace("_", "-"))
+    """A setting refused, said of its option (the checked fields share their options' names)
+    or of the snapshot argument."""
+    hint = "SNAPSHOT" if exc.field == "snapshot" else "--" + exc.field.replace("_", "-")
+    return typer.BadParameter(exc.why, param_hint=hint)
 
 
 def render_summary(summary: EvaluationSummary) -> None:

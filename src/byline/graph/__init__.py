@@ -8,7 +8,15 @@ engine that another (Spark, say) is held to.
 
 from byline.engine import FORMATS
 from byline.graph._files import GraphFileError, file_format
-from byline.graph._outputs import ACCOUNTS, COUNTS, OWNERS, REJECTS, SUMMARY, GraphOutputError
+from byline.graph._outputs import (
+    ACCOUNTS,
+    COUNTS,
+    NOT_A_VALUE,
+    OWNERS,
+    REJECTS,
+    SUMMARY,
+    GraphOutputError,
+)
 from byline.graph._run import DEFAULT_FLAGGED, CountReport, count_graph
 
 __all__ = [
@@ -16,6 +24,7 @@ __all__ = [
     "COUNTS",
     "DEFAULT_FLAGGED",
     "FORMATS",
+    "NOT_A_VALUE",
     "OWNERS",
     "REJECTS",
     "SUMMARY",

@@ -20,6 +20,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from byline.engine import csv_header
 from byline.graph._files import GraphFileError, file_format
 
 COUNTS = "counts.parquet"
@@ -27,6 +28,8 @@ OWNERS = "owners.parquet"
 SUMMARY = "summary.json"
 REJECTS = "rejects.csv"
 ACCOUNTS = "accounts.parquet"
+# A snapshot's JSON value that is no column's value.
+NOT_A_VALUE = "a snapshot's values are numbers, text, true/false or null, not lists or objects"
 # The columns of the snapshot that a count fills in (added when the snapshot lacks them).
 FILLED = ("followers", "effective_followers", "owner_followers")
 
@@ -126,16 +129,21 @@ def write_summary(path: Path, summary: dict[str, Any]) -> None:
 
 
 def read_snapshot(path: Path, fmt: str | None = None) -> pa.Table:
-    """The whole snapshot, every column as its file has it (ids of a text file as text)."""
+    """The whole snapshot, every column typed as its file types it: a Parquet file's own types;
+    a CSV file's fields as text, as written (a CSV has no types: ``007`` stays ``007``, an empty
+    field ``''``); a JSONL file's values by JSON's types (whole numbers int64, other numbers
+    double, true/false boolean, strings text, a column of nulls only text). The Spark engine
+    reads a snapshot by the same contract."""
     fmt = file_format(path, fmt)
     try:
         if fmt == "parquet":
             table = pq.read_table(path)
         elif fmt == "csv":
-            options = pacsv.ConvertOptions(column_types={"account_id": pa.string()})
+            text = dict.fromkeys(csv_header(path), pa.string())
+            options = pacsv.ConvertOptions(column_types=text, strings_can_be_null=False)
             table = pacsv.read_csv(path, convert_options=options)
         else:
-            table = pajson.read_json(path)
+            table = _json_snapshot(path)
     except (pa.ArrowException, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GraphFileError(f"{path}: not a readable {fmt} snapshot: {first}") from None
@@ -144,6 +152,24 @@ def read_snapshot(path: Path, fmt: str | None = None) -> pa.Table:
             f"{path}: missing required column account_id "
             f"(found: {', '.join(sorted(table.column_names)) or 'none'})"
         )
+    return table
+
+
+def _json_snapshot(path: Path) -> pa.Table:
+    """JSON's own types only: Arrow would take text that looks like a time for a timestamp."""
+    table = pajson.read_json(path)
+    times = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
+    if times:
+        options = pajson.ParseOptions(
+            explicit_schema=pa.schema([pa.field(n, pa.string()) for n in times]),
+            unexpected_field_behavior="infer",
+        )
+        table = pajson.read_json(path, parse_options=options).select(table.column_names)
+    for field in table.schema:
+        if pa.types.is_nested(field.type):
+            raise GraphFileError(f"{path}: {field.name}: {NOT_A_VALUE}")
+        if pa.types.is_null(field.type):
+            table = with_column(table, field.name, pa.nulls(table.num_rows, pa.string()))
     return table
 
 

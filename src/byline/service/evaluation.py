@@ -4,6 +4,7 @@ or on Apache Spark: the same outputs either way."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +15,22 @@ from byline.policy import load_policy
 
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")  # hdfs://, s3a://, file:///, ...
+
+
+def located(where: Path | str | None, field: str, *, on_spark: bool) -> Any:
+    """An input or output as its engine takes it: a path, or on Spark a URI (``hdfs://...``,
+    ``s3a://...``, ``file:///...``) handed to Spark as it is; ``SettingError`` for a URI given
+    to the embedded engine, which reads and writes this machine's files only."""
+    if where is None or isinstance(where, Path):
+        return where
+    if not _URI.match(where):
+        return Path(where)
+    if not on_spark:
+        raise SettingError(field, f"{where}: a URI needs --engine spark")
+    from byline import spark  # only on Spark: PySpark is there (the session has started)
+
+    return spark.Uri(where)
 
 
 @dataclass(frozen=True)
@@ -38,12 +55,12 @@ class SparkOptions:
 
 
 def evaluate_snapshot(
-    snapshot: Path | None,
+    snapshot: Path | str | None,
     policy: str | Path,
     as_of: dt.date,
-    out_dir: Path,
+    out_dir: Path | str,
     *,
-    previous: Path | None = None,
+    previous: Path | str | None = None,
     fmt: str | None = None,
     progress: Progress | None = None,
     settings: EngineSettings | None = None,
@@ -53,24 +70,28 @@ def evaluate_snapshot(
 ) -> Evaluation:
     """Load the policy, decide every account, write the outputs into ``out_dir``. On Spark
     the snapshot may be a folder of Parquet part files, or ``table`` (``db.name``) a table of
-    the session's catalog."""
+    the session's catalog; on Spark each path may be a URI (``hdfs://...``)."""
     if engine not in ENGINES:
         raise SettingError("engine", f"{engine!r} is not one of {', '.join(ENGINES)}")
     if (snapshot is None) == (table is None):
         raise SettingError("table", "give a snapshot or a table (--table), not both or neither")
     if table is not None and engine != "spark":
         raise SettingError("table", "a table of a Spark catalog is read on Spark: --engine spark")
+    on_spark = engine == "spark"
+    if not on_spark:
+        for where, field in ((snapshot, "snapshot"), (out_dir, "out"), (previous, "previous")):
+            located(where, field, on_spark=False)
     loaded = load_policy(policy)
-    if engine == "spark":
+    if on_spark:
         options = (previous, fmt, progress, spark, table)
         return _on_spark(snapshot, loaded, as_of, out_dir, *options)
     assert snapshot is not None
     return evaluate(
-        snapshot,
+        Path(snapshot),
         loaded,
         as_of,
-        out_dir,
-        previous=previous,
+        Path(out_dir),
+        previous=None if previous is None else Path(previous),
         fmt=fmt,
         progress=progress,
         settings=settings,
@@ -78,11 +99,11 @@ def evaluate_snapshot(
 
 
 def _on_spark(
-    snapshot: Path | None,
+    snapshot: Path | str | None,
     policy: Policy,
     as_of: dt.date,
-    out_dir: Path,
-    previous: Path | None,
+    out_dir: Path | str,
+    previous: Path | str | None,
     fmt: str | None,
     progress: Progress | None,
     options: SparkOptions | None,
@@ -92,11 +113,11 @@ def _on_spark(
     from byline import spark
 
     return spark.evaluate(
-        snapshot,
+        located(snapshot, "snapshot", on_spark=True),
         policy,
         as_of,
-        out_dir,
-        previous=previous,
+        located(out_dir, "out", on_spark=True),
+        previous=located(previous, "previous", on_spark=True),
         fmt=fmt,
         progress=progress,
         spark=session,

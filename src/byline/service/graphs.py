@@ -8,7 +8,7 @@ from typing import Any
 
 from byline.engine import SettingError
 from byline.graph import DEFAULT_FLAGGED, CountReport, count_graph
-from byline.service.evaluation import SparkOptions, spark_session
+from byline.service.evaluation import SparkOptions, located, spark_session
 from byline.synth import write_graph
 
 COUNT_ENGINES = ("embedded", "spark")
@@ -21,12 +21,12 @@ class Graphs:
 
     def count(
         self,
-        edges: Path,
-        out_dir: Path,
+        edges: Path | str,
+        out_dir: Path | str,
         *,
-        flags: Path | None = None,
-        owners: Path | None = None,
-        accounts: Path | None = None,
+        flags: Path | str | None = None,
+        owners: Path | str | None = None,
+        accounts: Path | str | None = None,
         fmt: str | None = None,
         flagged: Iterable[str] | None = None,
         engine: str = "embedded",
@@ -38,26 +38,44 @@ class Graphs:
         ``flagged`` are the flags whose followers do not count towards effective followers
         (default: bot, inactive, banned). ``engine``: ``embedded`` (numpy, this machine) or
         ``spark`` (``spark`` says where; the same files, ``counts.parquet`` and
-        ``owners.parquet`` folders of part files).
+        ``owners.parquet`` folders of part files; each file or folder may be a URI,
+        ``hdfs://...``, handed to Spark as it is).
         """
         chosen = DEFAULT_FLAGGED if flagged is None else frozenset(_flags(flagged))
         if engine not in COUNT_ENGINES:
             raise SettingError("engine", f"{engine!r} is not one of {', '.join(COUNT_ENGINES)}")
-        if engine == "spark":
-            from byline import spark as on_spark  # an optional extra: only when asked for
+        on_spark = engine == "spark"
+        if on_spark:
+            session = spark_session(spark)  # says so when PySpark is missing
+        files = {
+            "edges": edges,
+            "out": out_dir,
+            "flags": flags,
+            "owners": owners,
+            "accounts": accounts,
+        }
+        at = {k: located(v, k, on_spark=on_spark) for k, v in files.items()}
+        if on_spark:
+            from byline import spark as engine_on_spark  # an optional extra: only when asked
 
-            return on_spark.count_graph(
-                spark_session(spark),
-                edges,
-                out_dir,
-                flags=flags,
-                owners=owners,
-                accounts=accounts,
+            return engine_on_spark.count_graph(
+                session,
+                at["edges"],
+                at["out"],
+                flags=at["flags"],
+                owners=at["owners"],
+                accounts=at["accounts"],
                 fmt=fmt,
                 flagged=chosen,
             )
         return count_graph(
-            edges, out_dir, flags=flags, owners=owners, accounts=accounts, fmt=fmt, flagged=chosen
+            at["edges"],
+            at["out"],
+            flags=at["flags"],
+            owners=at["owners"],
+            accounts=at["accounts"],
+            fmt=fmt,
+            flagged=chosen,
         )
 
     def synthesise(

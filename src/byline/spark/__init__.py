@@ -4,5 +4,6 @@ writes, from the same policy model; held to it and to the domain's ``decide`` by
 from byline.spark._evaluate import evaluate
 from byline.spark._graph import count_graph
 from byline.spark._session import SparkSettings, session
+from byline.spark._where import Uri, Where, is_uri
 
-__all__ = ["SparkSettings", "count_graph", "evaluate", "session"]
+__all__ = ["SparkSettings", "Uri", "Where", "count_graph", "evaluate", "is_uri", "session"]

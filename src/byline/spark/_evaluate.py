@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from pyspark.errors import PySparkException
@@ -30,8 +29,6 @@ from byline.engine import (
     SnapshotError,
     check_comparable,
     first_line,
-    put_in_place,
-    remove_output,
     summary_of,
     writing,
 )
@@ -39,15 +36,16 @@ from byline.spark._decide import duplicates, keep_rows
 from byline.spark._outputs import count, write_decisions, write_diff, write_flagged, write_rejects
 from byline.spark._read import Source, Table, open_rows
 from byline.spark._session import SparkSettings, session
+from byline.spark._where import Where, as_path, put_in_place, remove_output
 
 
 def evaluate(
-    snapshot_path: Path | None,
+    snapshot_path: Where | None,
     policy: Policy,
     as_of: dt.date,
-    out_dir: Path,
+    out_dir: Where,
     *,
-    previous: Path | None = None,
+    previous: Where | None = None,
     fmt: str | None = None,
     progress: Progress | None = None,
     settings: SparkSettings | None = None,
@@ -61,9 +59,9 @@ def evaluate(
     out_dir.mkdir(parents=True, exist_ok=True)
     spark = spark or session(settings)
     timings: dict[str, float] = {}
-    staged: dict[str, Path] = {}
+    staged: dict[str, Where] = {}
 
-    def stage(name: str) -> Path:
+    def stage(name: str) -> Where:
         staged[name] = out_dir / f"{name}.partial"
         remove_output(staged[name])
         return staged[name]
@@ -85,26 +83,26 @@ def evaluate(
             rows = open_rows(spark, source, policy, fmt)
             dups = step("duplicates", duplicates, rows)
             kept, read = step("decide", keep_rows, rows, policy, as_of, dups)
-        with writing(out_dir / DECISIONS):
+        with writing(as_path(out_dir) / DECISIONS):
             step("write", write_decisions, kept, rows, policy, as_of, stage(DECISIONS))
         counted = step("count", count, kept, rows, read)
         if counted.rejected:
-            with writing(out_dir / REJECTS):
+            with writing(as_path(out_dir) / REJECTS):
                 step("rejects", write_rejects, kept, stage(REJECTS))
         summary = summary_of(counted, str(source), rows.format, policy, as_of)
         if rows.owners:
-            with writing(out_dir / FLAGGED):
+            with writing(as_path(out_dir) / FLAGGED):
                 flagged = step("owners", write_flagged, kept, policy, as_of, stage(FLAGGED))
             summary = replace(summary, flagged_owners=flagged)
         if previous is not None:
-            check_comparable(previous, policy)
-            with writing(out_dir / DIFF):
+            check_comparable(as_path(previous), policy)
+            with writing(as_path(out_dir) / DIFF):
                 diff = step(
                     "diff", write_diff, spark, previous / DECISIONS, staged[DECISIONS], stage(DIFF)
                 )
             summary = replace(summary, diff=diff)
         summary = replace(summary, seconds={k: round(v, 3) for k, v in timings.items()})
-        with writing(out_dir / SUMMARY):
+        with writing(as_path(out_dir) / SUMMARY):
             stage(SUMMARY).write_text(summary.to_json())
         (out_dir / SUMMARY).unlink(missing_ok=True)
         for name in (DECISIONS, REJECTS, FLAGGED, DIFF):
@@ -112,8 +110,8 @@ def evaluate(
                 put_in_place(staged.pop(name), out_dir / name)
             else:
                 remove_output(out_dir / name)
-        staged.pop(SUMMARY).replace(out_dir / SUMMARY)
-        return Evaluation(out_dir, summary, timings)
+        put_in_place(staged.pop(SUMMARY), out_dir / SUMMARY)
+        return Evaluation(as_path(out_dir), summary, timings)
     finally:
         for partial in staged.values():
             remove_output(partial)
@@ -122,7 +120,7 @@ def evaluate(
                 frame.unpersist()
 
 
-def _source(snapshot_path: Path | None, table: str | None) -> Source:
+def _source(snapshot_path: Where | None, table: str | None) -> Source:
     if table is not None:
         return Table(table)
     if snapshot_path is None:

@@ -5,21 +5,25 @@ graph, and with owners its ``owner_ref``: what ``byline.graph`` writes as ``acco
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
+from pyspark.errors import PySparkException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from byline.graph import GraphFileError, file_format
+from byline.engine import csv_header, first_line
+from byline.graph import NOT_A_VALUE, GraphFileError, file_format
+from byline.spark._read import number_rows
+from byline.spark._where import Where, as_path, for_spark
 
 _INTEGERS = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
 FILLED = ("followers", "effective_followers", "owner_followers")
+_RAGGED = "_byline_ragged"  # a CSV record whose fields are not the header's, as written
 
 
 def filled_snapshot(
     spark: SparkSession,
-    path: Path,
+    path: Where,
     counts: DataFrame,
     owners: DataFrame | None,
     owned: DataFrame | None,
@@ -29,17 +33,10 @@ def filled_snapshot(
     ``account_id``, ``followers``, ``effective_followers``; ``owners``: ``owner_ref``,
     ``owner_followers``; ``owned``: ``_listed`` (an owners file's id, as text) and ``owner_ref``;
     ``key`` makes a snapshot id the graph's (``_graph._id``)."""
-    if file_format(path, None) != "parquet":
-        raise GraphFileError(f"{path}: on Spark, --accounts takes a Parquet snapshot")
-    snapshot = spark.read.parquet(str(path.resolve()))
-    if "account_id" not in snapshot.columns:
-        raise GraphFileError(
-            f"{path}: missing required column account_id "
-            f"(found: {', '.join(sorted(snapshot.columns)) or 'none'})"
-        )
+    snapshot = read_snapshot(spark, path)
     typed = isinstance(snapshot.schema["account_id"].dataType, _INTEGERS)
-    columns = snapshot.columns
-    rows = snapshot.select("*", (F.col("_metadata.row_index") + 1).alias("_row"))
+    columns = [c for c in snapshot.columns if c != "_row"]
+    rows = snapshot
     rows = rows.withColumn("_key", key(F.col("account_id"), typed=typed))
     found = counts.select(
         F.col("account_id").alias("_key"),
@@ -74,3 +71,75 @@ def filled_snapshot(
         for n in names
     ]
     return rows.select("_row", *out)
+
+
+def read_snapshot(spark: SparkSession, path: Where) -> DataFrame:
+    """The snapshot with ``_row``, typed as ``byline.graph`` types it: a Parquet file's own
+    types; a CSV file's fields as text, as written; a JSONL file's values by JSON's types."""
+    fmt = file_format(as_path(path), None)
+    where = for_spark(path)
+    try:
+        if fmt == "parquet":
+            frame = spark.read.parquet(where)
+            frame = frame.select("*", (F.col("_metadata.row_index") + 1).alias("_row"))
+        elif fmt == "csv":
+            frame = _csv(spark, path, where)
+        else:
+            frame = _jsonl(spark, path, where)
+    except PySparkException as exc:
+        raise GraphFileError(f"{path}: not a readable {fmt} snapshot: {first_line(exc)}") from None
+    if "account_id" not in frame.columns:
+        raise GraphFileError(
+            f"{path}: missing required column account_id "
+            f"(found: {', '.join(sorted(c for c in frame.columns if c != '_row')) or 'none'})"
+        )
+    return frame
+
+
+def _csv(spark: SparkSession, path: Where, where: str) -> DataFrame:
+    """Every field as text; a record with more or fewer fields than the header is refused."""
+    header = csv_header(as_path(path))
+    schema = T.StructType([T.StructField(c, T.StringType()) for c in [*header, _RAGGED]])
+    # A record with more or fewer fields than the header is kept whole in ``_RAGGED``; a field
+    # read as null is an empty one.
+    frame = spark.read.csv(
+        where,
+        schema=schema,
+        header=False,
+        multiLine=True,
+        escape='"',
+        mode="PERMISSIVE",
+        columnNameOfCorruptRecord=_RAGGED,
+    )
+    numbered = number_rows(frame, first=0).where(F.col("_row") > 0)
+    # (the fields are hashed only so that the check reads them: Spark will not read the
+    # whole-record column alone)
+    bad = numbered.where(F.col(_RAGGED).isNotNull()).agg(
+        F.min("_row").alias("row"),
+        F.count(F.lit(1)).alias("n"),
+        F.max(F.xxhash64(*header)).alias("_h"),
+    )
+    found = bad.first()
+    if found is not None and found["n"]:
+        raise GraphFileError(
+            f"{path}: not a readable csv snapshot: row {found['row']}: not {len(header)} fields "
+            f"as in the header ({found['n']:,} rows)"
+        )
+    return numbered.select(
+        *(F.coalesce(F.col(f"`{c}`"), F.lit("")).alias(c) for c in header), "_row"
+    )
+
+
+def _jsonl(spark: SparkSession, path: Where, where: str) -> DataFrame:
+    """JSON's own types, the columns in the order their keys first appear (as Arrow has them)."""
+    reader = spark.read.options(inferTimestamp="false", prefersDecimal="false")
+    frame = reader.json(where, mode="FAILFAST")
+    for field in frame.schema.fields:
+        if isinstance(field.dataType, (T.ArrayType, T.StructType, T.MapType)):
+            raise GraphFileError(f"{path}: {field.name}: {NOT_A_VALUE}")
+    keys = number_rows(spark.read.text(where)).select(
+        "_row", F.posexplode(F.json_object_keys("value")).alias("at", "key")
+    )
+    first = keys.groupBy("key").agg(F.min(F.struct("_row", "at")).alias("seen"))
+    order = [str(r["key"]) for r in first.orderBy("seen").collect()]
+    return number_rows(frame).select(*(F.col(f"`{k}`") for k in order), "_row")

@@ -13,7 +13,6 @@ import functools
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from pyspark import StorageLevel
 from pyspark.errors import PySparkException
@@ -21,7 +20,7 @@ from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from byline.engine import first_line, put_in_place, remove_output
+from byline.engine import first_line
 from byline.graph import (
     ACCOUNTS,
     COUNTS,
@@ -36,6 +35,7 @@ from byline.graph import (
 )
 from byline.spark._fill import filled_snapshot
 from byline.spark._read import number_rows, observed
+from byline.spark._where import Where, as_path, for_spark, put_in_place, remove_output
 
 EDGES = ("follower_id", "followee_id")
 _WHOLE = r"^(0|-?[1-9][0-9]{0,17})$"  # the embedded engine's canonical whole number
@@ -44,12 +44,12 @@ _ENGINE = "spark"
 
 def count_graph(
     spark: SparkSession,
-    edges: Path,
-    out_dir: Path,
+    edges: Where,
+    out_dir: Where,
     *,
-    flags: Path | None = None,
-    owners: Path | None = None,
-    accounts: Path | None = None,
+    flags: Where | None = None,
+    owners: Where | None = None,
+    accounts: Where | None = None,
     fmt: str | None = None,
     flagged: frozenset[str] = DEFAULT_FLAGGED,
 ) -> CountReport:
@@ -98,7 +98,7 @@ def count_graph(
             follows.unpersist()
     accepted = read - rejected
     report = CountReport(
-        out_dir,
+        as_path(out_dir),
         read=read,
         accepted=accepted,
         rejected=rejected,
@@ -122,7 +122,7 @@ def count_graph(
 
 
 def _write(
-    out_dir: Path,
+    out_dir: Where,
     frame: DataFrame,
     follows: DataFrame,
     away: DataFrame | None,
@@ -204,7 +204,7 @@ def _owner_table(follows: DataFrame, counts: DataFrame, owned: DataFrame) -> Dat
     )
 
 
-def _rejects(rejected: DataFrame, out: Path) -> None:
+def _rejects(rejected: DataFrame, out: Where) -> None:
     """``row``, ``reason`` in row order, quoted as Arrow's CSV writer (the embedded engine's)."""
     with out.open("w", encoding="utf-8", newline="") as f:
         f.write('"row","reason"\n')
@@ -212,11 +212,11 @@ def _rejects(rejected: DataFrame, out: Path) -> None:
             f.write(f'{row},"{reason}"\n')
 
 
-def _parquet(frame: DataFrame, out: Path) -> None:
-    frame.write.option("compression", "zstd").parquet(str(out.resolve()))
+def _parquet(frame: DataFrame, out: Where) -> None:
+    frame.write.option("compression", "zstd").parquet(for_spark(out))
 
 
-def _staged(path: Path, write: Callable[[Path], object]) -> None:
+def _staged(path: Where, write: Callable[[Where], object]) -> None:
     """``path`` written beside its name and put in place whole; a failure names it."""
     partial = path.with_name(path.name + ".partial")
     remove_output(partial)
@@ -231,10 +231,10 @@ def _staged(path: Path, write: Callable[[Path], object]) -> None:
         raise
 
 
-def _edges(spark: SparkSession, path: Path, fmt: str | None) -> tuple[DataFrame, bool]:
+def _edges(spark: SparkSession, path: Where, fmt: str | None) -> tuple[DataFrame, bool]:
     """``_row`` and the two id columns, typed alike; whether they are integers."""
-    fmt = file_format(path, fmt)
-    where = str(path.resolve())
+    fmt = file_format(as_path(path), fmt)
+    where = for_spark(path)
     try:
         if fmt == "parquet":
             raw = spark.read.parquet(where)
@@ -295,7 +295,7 @@ def _id(column: Column, integer: bool, *, typed: bool = False) -> Column:
     return F.when(text != "", text)
 
 
-def _require(path: Path, present: list[str], names: tuple[str, ...]) -> None:
+def _require(path: Where, present: list[str], names: tuple[str, ...]) -> None:
     missing = [n for n in names if n not in present]
     if missing:
         raise GraphFileError(
@@ -304,9 +304,9 @@ def _require(path: Path, present: list[str], names: tuple[str, ...]) -> None:
         )
 
 
-def _side_file(spark: SparkSession, path: Path, columns: tuple[str, str]) -> DataFrame:
-    fmt = file_format(path, None)
-    where = str(path.resolve())
+def _side_file(spark: SparkSession, path: Where, columns: tuple[str, str]) -> DataFrame:
+    fmt = file_format(as_path(path), None)
+    where = for_spark(path)
     if fmt == "parquet":
         raw = number_rows(spark.read.parquet(where))
     elif fmt == "csv":
@@ -329,7 +329,7 @@ def _side_file(spark: SparkSession, path: Path, columns: tuple[str, str]) -> Dat
     return frame
 
 
-def _flagged(spark: SparkSession, path: Path, flagged: frozenset[str], integer: bool) -> DataFrame:
+def _flagged(spark: SparkSession, path: Where, flagged: frozenset[str], integer: bool) -> DataFrame:
     """The accounts whose followers do not count towards effective followers (``account_id``)."""
     frame = _side_file(spark, path, ("account_id", "flag"))
     chosen = F.lower(F.trim(F.col("flag"))).isin(sorted(flagged))
@@ -341,7 +341,7 @@ def _flagged(spark: SparkSession, path: Path, flagged: frozenset[str], integer: 
     )
 
 
-def _owners(spark: SparkSession, path: Path, integer: bool) -> DataFrame:
+def _owners(spark: SparkSession, path: Where, integer: bool) -> DataFrame:
     """``account_id``, ``owner_ref``: one owner per account (``GraphFileError`` otherwise)."""
     frame = _side_file(spark, path, ("account_id", "owner_ref"))
     pairs = frame.select("account_id", "owner_ref").distinct()

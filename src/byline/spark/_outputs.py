@@ -6,7 +6,6 @@ the counts the summary is made of (small aggregates, the only things collected).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -16,11 +15,14 @@ from byline.domain.vocabulary import Outcome
 from byline.engine import CHANGES, Counted, DiffCounts, DiffError, reasons
 from byline.spark._compile import compile_decision
 from byline.spark._read import Rows
+from byline.spark._where import Where
 
 _REQUIRED = Outcome.REQUIRED.value
 
 
-def write_decisions(kept: DataFrame, rows: Rows, policy: Policy, as_of: dt.date, out: Path) -> None:
+def write_decisions(
+    kept: DataFrame, rows: Rows, policy: Policy, as_of: dt.date, out: Where
+) -> None:
     decisions = kept.where("reported").select(
         "account_id",
         (F.col("outcome") == _REQUIRED).alias("required"),
@@ -37,7 +39,7 @@ def write_decisions(kept: DataFrame, rows: Rows, policy: Policy, as_of: dt.date,
     _parquet(decisions.orderBy("account_id"), out, compression="zstd")
 
 
-def write_rejects(kept: DataFrame, out: Path) -> None:
+def write_rejects(kept: DataFrame, out: Where) -> None:
     """``row,account_id,reason`` in row order, quoted as DuckDB quotes a CSV (an empty text
     ``""``, a missing one nothing)."""
     rejected = (
@@ -82,7 +84,7 @@ def count(kept: DataFrame, rows: Rows, read: int) -> Counted:
     )
 
 
-def write_flagged(kept: DataFrame, policy: Policy, as_of: dt.date, out: Path) -> int:
+def write_flagged(kept: DataFrame, policy: Policy, as_of: dt.date, out: Where) -> int:
     """The owners ``engine`` flags (see ``engine._owners``), written as it writes them."""
     decision = compile_decision(policy, as_of, owners=True)
     owner = policy.owner_metrics
@@ -107,7 +109,7 @@ def write_flagged(kept: DataFrame, policy: Policy, as_of: dt.date, out: Path) ->
         flagged.unpersist()
 
 
-def write_diff(spark: SparkSession, old: Path, new: Path, out: Path) -> DiffCounts:
+def write_diff(spark: SparkSession, old: Where, new: Where, out: Where) -> DiffCounts:
     """What ``engine.write_diff`` writes, from decisions written by either engine."""
     if not old.exists():
         raise DiffError(f"{old}: no decisions file in the previous evaluation's folder")
@@ -142,5 +144,5 @@ def write_diff(spark: SparkSession, old: Path, new: Path, out: Path) -> DiffCoun
     return DiffCounts(**{c: counts.get(c, 0) for c in CHANGES})
 
 
-def _parquet(frame: DataFrame, out: Path, **options: str) -> None:
+def _parquet(frame: DataFrame, out: Where, **options: str) -> None:
     frame.write.options(**options).mode("errorifexists").parquet(str(out.resolve()))

@@ -29,6 +29,7 @@ from byline.engine import (
     snapshot_format,
     without_owners,
 )
+from byline.spark._where import Where, as_path
 
 _JSON_SAMPLE_LINES = 1000  # lines whose keys say which fields a JSONL snapshot has
 _EXTRA = "_byline_extra"  # a CSV record's field past the header's last
@@ -46,7 +47,7 @@ class Table:
         return self.name
 
 
-Source = Path | Table  # a snapshot file, a folder of Parquet part files, or a table
+Source = Where | Table  # a snapshot file, a folder of Parquet part files, or a table
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def _format(path: Source, fmt: str | None) -> str:
         if not any(path.glob("*.parquet")):
             raise SnapshotError(f"{path}: a folder without Parquet part files (*.parquet)")
         return "parquet"
-    return snapshot_format(path, fmt)
+    return snapshot_format(as_path(path), fmt)
 
 
 def _many_files(spark: SparkSession, source: Source, required: tuple[str, ...]) -> DataFrame:
@@ -126,7 +127,8 @@ def _many_files(spark: SparkSession, source: Source, required: tuple[str, ...]) 
         if isinstance(source, Table)
         else spark.read.parquet(str(source.resolve()))
     )
-    require_columns(Path(str(source)), {f.name: "" for f in scan.schema.fields}, required)
+    named = Path(source.name) if isinstance(source, Table) else as_path(source)
+    require_columns(named, {f.name: "" for f in scan.schema.fields}, required)
     try:
         numbered = _numbered_by_file(scan)
     except PySparkException:  # no files behind it (a view, a catalog of its own)
@@ -162,18 +164,18 @@ def _numbered_by_scan(scan: DataFrame) -> DataFrame:
 
 
 def _raw(
-    spark: SparkSession, path: Path, fmt: str, required: tuple[str, ...]
+    spark: SparkSession, path: Where, fmt: str, required: tuple[str, ...]
 ) -> tuple[DataFrame, Column | None, str]:
     """``_row`` and the required columns as found; whether the record as a whole is usable."""
     where = str(path.resolve())
     if fmt == "parquet":
         frame = spark.read.parquet(where)
-        require_columns(path, {f.name: "" for f in frame.schema.fields}, required)
+        require_columns(as_path(path), {f.name: "" for f in frame.schema.fields}, required)
         row = F.col("_metadata.row_index") + 1
         return frame.select(row.alias("_row"), *required), None, ""
     if fmt == "csv":
-        header = csv_header(path)
-        require_columns(path, dict.fromkeys(header, "VARCHAR"), required)
+        header = csv_header(as_path(path))
+        require_columns(as_path(path), dict.fromkeys(header, "VARCHAR"), required)
         # Every field as text, by position; one more than the header's catches a long record
         # (a short one is padded with nulls, which its missing fields reject). ``multiLine``: a
         # quoted field may hold a line break (RFC 4180), and the records are read in file order.
@@ -194,7 +196,7 @@ def _raw(
         .distinct()
         .collect()
     )
-    require_columns(path, {r["k"]: "VARCHAR" for r in present}, required)
+    require_columns(as_path(path), {r["k"]: "VARCHAR" for r in present}, required)
     numbered = number_rows(lines).select("_row", "value", keys.isNotNull().alias("_ok"))
     value = F.when(F.col("_ok"), F.col("value"))
     frame = numbered.select("_row", "_ok", F.json_tuple(value, *required).alias(*required))

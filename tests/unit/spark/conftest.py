@@ -36,11 +36,15 @@ def both(
     return duck, on_spark
 
 
-def assert_same_outputs(duck: Path, on_spark: Path) -> None:
-    """The same summary (but the timings), the same rejects file byte for byte, and every
-    Parquet output with the same columns, types and rows (sorted)."""
+def assert_same_outputs(duck: Path, on_spark: Path, *, snapshot: str | None = None) -> None:
+    """The same summary (but the timings; and with ``snapshot``, the snapshot Spark names), the
+    same rejects file byte for byte, and every Parquet output with the same columns, types and
+    rows (sorted)."""
     expected, got = (json.loads((d / "summary.json").read_text()) for d in (duck, on_spark))
     expected.pop("seconds"), got.pop("seconds")
+    if snapshot is not None:
+        assert got.pop("snapshot") == snapshot
+        expected.pop("snapshot")
     assert got == expected
     rejects = [d / "rejects.csv" for d in (duck, on_spark)]
     assert rejects[0].exists() == rejects[1].exists()

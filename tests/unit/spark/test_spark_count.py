@@ -138,3 +138,107 @@ def test_count_through_the_cli_and_the_job_entry(spark: SparkSession, tmp_path: 
     assert_same_counts(tmp_path / "e", tmp_path / "s")
     _, rows = parquet_rows(tmp_path / "s" / "counts.parquet")
     assert rows == [("x", 3, 2, "o")]
+
+
+# A snapshot as text files write them: a CSV's fields are text as written (``007``, ``''``,
+# ``1.0``, a quoted line break); a JSONL file's values keep JSON's types (a time-like text stays
+# text, a column of nulls is text, keys first seen late come last).
+_CSV_SNAPSHOT = (
+    "account_id,kind,followers,note,score,active,joined\n"
+    '1,individual,10,,1.0,true,2024-01-01\n'
+    '007,organisation,x,"two\nlines",2,false,\n'
+    '3,individual,,"a, ""quoted"" one",-5,TRUE,2024-02-30\n'
+    '99,individual,5,plain,1e3,0,2024-01-01T10:00:00\n'
+)
+_JSONL_SNAPSHOT = (
+    '{"account_id": 1, "kind": "individual", "score": 1, "when": "2024-01-01T00:00:00", '
+    '"gone": null}\n'
+    '{"account_id": 3, "kind": "organisation", "score": 2.5, "when": "later", "ok": true}\n'
+    '{"account_id": 99, "followers": 7, "score": -1, "gone": null, "late": "x"}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text", "ids"),
+    [("csv", _CSV_SNAPSHOT, "text"), ("jsonl", _JSONL_SNAPSHOT, "integer")],
+)
+def test_a_text_snapshot_is_filled_as_the_embedded_engine_fills_it(
+    spark: SparkSession, tmp_path: Path, suffix: str, text: str, ids: str
+) -> None:
+    way = {"follower_id": [1, 2, 2, 5], "followee_id": [3, 3, 1, 7]}
+    if ids == "text":
+        way = {k: [str(v) for v in vs] for k, vs in way.items()}
+    edges = _write(tmp_path, "edges", way, "csv" if ids == "text" else "parquet")
+    owners = _write(tmp_path, "owners", {"account_id": ["1", "3"], "owner_ref": ["o", "o"]}, "csv")
+    accounts = tmp_path / f"accounts.{suffix}"
+    accounts.write_text(text, encoding="utf-8")
+    count_graph(edges, tmp_path / "e", owners=owners, accounts=accounts)
+    count_on_spark(spark, edges, tmp_path / "s", owners=owners, accounts=accounts)
+    assert_same_counts(tmp_path / "e", tmp_path / "s")
+    columns, rows = parquet_rows(tmp_path / "s" / "accounts.parquet")
+    types = dict(columns)
+    if suffix == "csv":
+        assert types["account_id"] == types["score"] == types["joined"] == "VARCHAR"
+        assert ("007", "organisation", 0, "two\nlines", "2", "false", "", 0, 0, None) in rows
+    else:
+        assert [n for n, _ in columns][:7] == [
+            "account_id", "kind", "score", "when", "gone", "ok", "followers"
+        ]
+        assert types["account_id"] == "BIGINT" and types["score"] == "DOUBLE"
+        assert types["when"] == types["gone"] == "VARCHAR" and types["ok"] == "BOOLEAN"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        ("jsonl", '{"account_id": 1, "tags": ["a"]}\n'),
+        ("jsonl", '{"account_id": 1, "about": {"a": 1}}\n'),
+        ("csv", "account_id,kind\n1,individual,extra\n"),
+        ("csv", "account_id,kind\n1\n"),
+        ("csv", "id,kind\n1,individual\n"),
+    ],
+)
+def test_a_text_snapshot_refused_by_both(
+    spark: SparkSession, tmp_path: Path, suffix: str, text: str
+) -> None:
+    edges = _write(tmp_path, "edges", {"follower_id": [1], "followee_id": [2]}, "parquet")
+    accounts = tmp_path / f"accounts.{suffix}"
+    accounts.write_text(text, encoding="utf-8")
+    with pytest.raises(GraphFileError) as embedded:
+        count_graph(edges, tmp_path / "e", accounts=accounts)
+    with pytest.raises(GraphFileError) as on_spark:
+        count_on_spark(spark, edges, tmp_path / "s", accounts=accounts)
+    if suffix == "jsonl" or text.startswith("id"):  # the same words; a ragged CSV: each's own
+        assert str(on_spark.value) == str(embedded.value)
+    assert str(on_spark.value).startswith(f"{accounts}: ")
+
+
+def test_count_with_uris(spark: SparkSession, tmp_path: Path) -> None:
+    """Every input and the output folder as ``file://`` URIs, through Hadoop's FileSystem as
+    ``hdfs://`` would go: the embedded engine's outputs; the embedded engine refuses a URI."""
+    from typer.testing import CliRunner
+
+    from byline.cli import app
+
+    pairs = {
+        "follower_id": ["a", "b", "c", "a", "a", ""],
+        "followee_id": ["x", "x", "x", "x", "a", "y"],
+    }
+    edges = _write(tmp_path, "edges", pairs, "csv")
+    flags = _write(tmp_path, "flags", {"account_id": ["b"], "flag": ["bot"]}, "csv")
+    owners = _write(tmp_path, "owners", {"account_id": ["x", "y"], "owner_ref": ["o", "o"]}, "csv")
+    accounts = tmp_path / "accounts.csv"  # its header read through the FileSystem
+    accounts.write_text(_CSV_SNAPSHOT.replace("\n1,", "\nx,"), encoding="utf-8")
+    files = {"flags": flags, "owners": owners, "accounts": accounts}
+    assert edges is not None and flags is not None and owners is not None
+    count_graph(edges, tmp_path / "e", **files)
+    uris = [f"--{k}={v.as_uri()}" for k, v in files.items()]
+    runner = CliRunner()
+    out = (tmp_path / "s").as_uri()
+    done = runner.invoke(app, ["count", edges.as_uri(), *uris, "--out", out, "--engine", "spark"])
+    assert done.exit_code == 0, done.output
+    assert_same_counts(tmp_path / "e", tmp_path / "s")
+    assert not list((tmp_path / "s").glob("*.partial"))
+    refused = runner.invoke(app, ["count", edges.as_uri(), "--out", str(tmp_path / "x")])
+    assert refused.exit_code != 0
+    assert "aURIneeds--enginespark" in "".join(refused.output.replace("│", "").split())

@@ -313,3 +313,54 @@ def test_an_empty_snapshot(fmt: str, spark: SparkSession, tmp_path: Path) -> Non
             '{"account_id": "a", "kind": "individual", "category": "finance", "followers": 1}\n'
         )
     both(spark, path, WEIBO, AS_OF, tmp_path)
+
+
+def test_inputs_and_outputs_given_as_uris(spark: SparkSession, tmp_path: Path) -> None:
+    """A snapshot, the previous run and the output folder as URIs (``file://``: through Hadoop's
+    FileSystem, as ``hdfs://`` goes): the embedded engine's outputs, written where the URI says;
+    the embedded engine refuses a URI."""
+    from typer.testing import CliRunner
+
+    from byline.cli import app
+
+    before = [{"account_id": f"a{i}", **GOOD, "followers": 400_000 * i} for i in range(6)]
+    old = write_snapshot(tmp_path / "old.parquet", before)
+    new = write_snapshot(tmp_path / "new.jsonl", ROWS)
+    evaluate(old, WEIBO, AS_OF, tmp_path / "old")
+    evaluate(new, WEIBO, AS_OF, tmp_path / "duckdb", previous=tmp_path / "old")
+    common = ["evaluate", "-p", "weibo", "--as-of", "2023-12-25", "--allow-rejects", "--json"]
+    uri = new.as_uri()
+    assert uri.startswith("file:///")
+    runner = CliRunner()
+    first = runner.invoke(
+        app, [*common, old.as_uri(), "--out", (tmp_path / "u0").as_uri(), "--engine", "spark"]
+    )
+    assert first.exit_code == 0, first.output
+    done = runner.invoke(
+        app,
+        [
+            *common,
+            uri,
+            "--out",
+            (tmp_path / "u1").as_uri() + "/",
+            "--previous",
+            (tmp_path / "u0").as_uri(),
+            "--engine",
+            "spark",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert not list(tmp_path.glob("u1/*.partial"))
+    assert_same_outputs(tmp_path / "duckdb", tmp_path / "u1", snapshot=uri)
+    assert (tmp_path / "u1" / "diff.parquet").is_dir()
+    assert (tmp_path / "u1" / "rejects.csv").exists()
+    # Again over the same folder: every output replaced in place.
+    again = runner.invoke(
+        app, [*common, uri, "--out", (tmp_path / "u1").as_uri(), "--engine", "spark"]
+    )
+    assert again.exit_code == 0, again.output
+    assert not (tmp_path / "u1" / "diff.parquet").exists()
+    refused = runner.invoke(app, [*common, uri, "--out", str(tmp_path / "e")])
+    assert refused.exit_code != 0
+    assert "aURIneeds--enginespark" in "".join(refused.output.replace("│", "").split())
+    assert not (tmp_path / "e").exists()
