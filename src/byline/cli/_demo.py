@@ -7,18 +7,11 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from byline.cli._app import app, emit_json, err, fail, out
+from byline.cli._app import app, emit_json, fail, out
 from byline.cli._common import print_table
-from byline.cli._demo_stream import stream_stage
+from byline.cli._demo_stream import STREAM_EVENTS_HELP, render_stream, stream_stage
+from byline.cli._progress import StepBars, demo_bar
 from byline.service import (
     DemoGraph,
     DemoReport,
@@ -74,11 +67,7 @@ def demo(
         " 0: no graph).",
     ),
     stream_events: int | None = typer.Option(
-        None,
-        "--stream-events",
-        min=0,
-        help="Follow events sent through a Redis Stream to the stream consumer after the"
-        " programme (default: one per 10 accounts synthesised; 0: none; skipped without Redis).",
+        None, "--stream-events", min=0, help=STREAM_EVENTS_HELP
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     serve: bool = typer.Option(
@@ -94,7 +83,7 @@ def demo(
         _check_port_free(host, port)
     steps: list[DemoStep] = []
     weeks: list[WeekReport] = []
-    bar = _progress_bar(as_json)
+    bar = demo_bar(as_json)
     try:
         size = accounts if accounts is not None else platform_size(policy)
         rows = demo_rows(policy, size, sample)
@@ -111,17 +100,31 @@ def demo(
                 programme=programme,
                 on_week=weeks.append,
                 edges=4 * rows if edges is None else edges,
-                on_progress=_StepBars(bar),
+                on_progress=StepBars(bar),
             )
     except (PolicyFileError, SnapshotError, ValueError) as exc:
         fail(escape(str(exc)))
-    live = None
     events = rows // 10 if stream_events is None else stream_events
-    if programme and events:
-        live = stream_stage(workdir, policy, seed, events)
+    live = stream_stage(workdir, policy, seed, events) if programme and events else None
     if as_json:
         emit_json({**demo_json(report, workdir), "stream": live})
         return
+    _render(report, steps, seed, workdir, live, policy)
+    if serve and programme:
+        serve_demo(workdir, policy, host, port)
+    elif serve:
+        out.print("Nothing to serve without the programme (--no-programme): done.")
+
+
+def _render(
+    report: DemoReport,
+    steps: list[DemoStep],
+    seed: int,
+    workdir: Path,
+    live: dict[str, object] | None,
+    policy: str,
+) -> None:
+    """The demo's report as a user reads it: evaluations, graph, programme, live stage."""
     render_evaluations(report, steps, seed, workdir)
     if report.graph is not None:
         render_graph(report.graph)
@@ -129,42 +132,7 @@ def demo(
         render_programme(report.programme, workdir)
     if live is not None:
         render_stream(live)
-    out.print(
-        f"Next: byline policy show {escape(policy)}  ·  byline evaluate --help", highlight=False
-    )
-    if serve and programme:
-        serve_demo(workdir, policy, host, port)
-    elif serve:
-        out.print("Nothing to serve without the programme (--no-programme): done.")
-
-
-def _progress_bar(as_json: bool) -> Progress:
-    """The bar shown on stderr while the platform is synthesised (none with ``--json``)."""
-    return Progress(
-        TextColumn("{task.description:<16}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    )
-
-
-class _StepBars:
-    """One bar per later step of the demo: the evaluations, the follow graph, the programme's
-    weeks, and the current week's cases (its description names the week)."""
-
-    def __init__(self, bar: Progress) -> None:
-        self.bar = bar
-        self.tasks: dict[str, TaskID] = {}
-
-    def __call__(self, what: str, done: int, total: int) -> None:
-        key = "week" if what.startswith("week ") else what
-        if key not in self.tasks:
-            self.tasks[key] = self.bar.add_task(what, total=total or None)
-        task = self.tasks[key]
-        self.bar.update(task, description=what, completed=done, total=total or None)
+    out.print(f"Next: byline policy show {escape(policy)}  ·  byline evaluate --help")
 
 
 def demo_json(report: DemoReport, workdir: Path) -> dict[str, object]:
@@ -196,19 +164,6 @@ def demo_json(report: DemoReport, workdir: Path) -> dict[str, object]:
 
 def graph_json(graph: DemoGraph) -> dict[str, object]:
     return {k: str(v) if isinstance(v, Path) else v for k, v in vars(graph).items()}
-
-
-def render_stream(live: dict[str, object]) -> None:
-    if "skipped" in live:
-        out.print(f"\n[bold]Live stream[/]: skipped: {escape(str(live['skipped']))}")
-        return
-    out.print(
-        f"\n[bold]Live stream[/] ({escape(str(live['redis']))}): {live['events']:,} follow and"
-        f" unfollow events through a Redis Stream in {live['seconds']} s:"
-        f" {live['applied']:,} applied, {live['rejected']:,} rejected;"
-        f" {live['crossings']:,} accounts crossed a tier, {live['cases_opened']:,} cases opened.",
-        highlight=False,
-    )
 
 
 def render_graph(graph: DemoGraph) -> None:

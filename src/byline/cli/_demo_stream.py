@@ -11,7 +11,9 @@ import uuid
 from pathlib import Path
 
 import redis
+from rich.markup import escape
 
+from byline.cli._app import out
 from byline.cli._stream import redis_url, where
 from byline.service import (
     demo_now,
@@ -22,6 +24,11 @@ from byline.service import (
     webhook_guard,
 )
 from byline.stream import Consumer, StreamSettings, lines_of, send_events
+
+STREAM_EVENTS_HELP = (
+    "Follow events sent through a Redis Stream to the stream consumer after the programme"
+    " (default: one per 10 accounts synthesised; 0: none; skipped without Redis)."
+)
 
 
 def stream_stage(workdir: Path, policy_ref: str, seed: int, events: int) -> dict[str, object]:
@@ -78,3 +85,16 @@ def stream_stage(workdir: Path, policy_ref: str, seed: int, events: int) -> dict
         "cases_opened": opened,
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def render_stream(live: dict[str, object]) -> None:
+    if "skipped" in live:
+        out.print(f"\n[bold]Live stream[/]: skipped: {escape(str(live['skipped']))}")
+        return
+    out.print(
+        f"\n[bold]Live stream[/] ({escape(str(live['redis']))}): {live['events']:,} follow and"
+        f" unfollow events through a Redis Stream in {live['seconds']} s:"
+        f" {live['applied']:,} applied, {live['rejected']:,} rejected;"
+        f" {live['crossings']:,} accounts crossed a tier, {live['cases_opened']:,} cases opened.",
+        highlight=False,
+    )

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from byline.cli._app import err
 from byline.service import Progress as ProgressCallback
@@ -34,3 +41,32 @@ def engine_progress(enabled: bool = True) -> Iterator[ProgressCallback | None]:
 
     with bar:
         yield report
+
+
+def demo_bar(as_json: bool) -> Progress:
+    """The bar shown on stderr while the platform is synthesised (none with ``--json``)."""
+    return Progress(
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
+    )
+
+
+class StepBars:
+    """One bar per later step of the demo: the evaluations, the follow graph, the programme's
+    weeks, and the current week's cases (its description names the week)."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        key = "week" if what.startswith("week ") else what
+        if key not in self.tasks:
+            self.tasks[key] = self.bar.add_task(what, total=total or None)
+        task = self.tasks[key]
+        self.bar.update(task, description=what, completed=done, total=total or None)

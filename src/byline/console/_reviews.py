@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -32,9 +31,11 @@ from byline.console._reasons import BadReason, note_of, reason_of
 from byline.console._web import (
     PREFIX,
     Viewer,
+    choice_of,
     current_url,
     explain_code,
     form_of,
+    int_of,
     page,
     redirect,
     render,
@@ -42,14 +43,7 @@ from byline.console._web import (
 )
 from byline.domain.cases import CaseState
 from byline.domain.vocabulary import AppealDecisionReason, RejectionReason, StaffReadReason
-from byline.service import (
-    Actor,
-    Assignee,
-    LimitExceeded,
-    QueueView,
-    Role,
-    errors,
-)
+from byline.service import Actor, Assignee, LimitExceeded, QueueView, Role, errors
 
 router = APIRouter(include_in_schema=False)
 Reviewer = Annotated[Viewer, Depends(page(Role.REVIEWER, Role.ADMIN))]
@@ -88,21 +82,6 @@ def _case_url(platform: str, account_id: str) -> str:
     return f"{PREFIX}/{platform}/cases/{urllib.parse.quote(account_id, safe='')}"
 
 
-def _choice(value: str | None, allowed: type[StrEnum], default: Any) -> Any:
-    try:
-        return allowed(value) if value else default
-    except ValueError:
-        return default
-
-
-def _int(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value) if value is not None else default
-    except ValueError:
-        return default
-    return min(max(number, low), high)
-
-
 # --- the queue --------------------------------------------------------------------------------
 
 
@@ -120,10 +99,10 @@ def cases_page(platform: str, request: Request, viewer: CaseLister) -> Response:
 def _listing(platform: str, request: Request, viewer: Viewer, *, read_only: bool) -> Response:
     """The queue (``read_only``: the list of cases, without taking or deciding)."""
     params = request.query_params
-    view = _choice(params.get("state"), QueueView, QueueView.SUBMITTED)
-    assigned = _choice(params.get("assigned"), Assignee, Assignee.ANYONE)
-    limit = _int(params.get("limit"), 50, 1, max(PAGE_SIZES))
-    offset = _int(params.get("offset"), 0, 0, 10_000_000)
+    view = choice_of(params.get("state"), QueueView, QueueView.SUBMITTED)
+    assigned = choice_of(params.get("assigned"), Assignee, Assignee.ANYONE)
+    limit = int_of(params.get("limit"), 50, 1, max(PAGE_SIZES))
+    offset = int_of(params.get("offset"), 0, 0, 10_000_000)
     try:
         policy = viewer.services.policies.in_force(platform)
     except errors.NotFoundError:
@@ -358,7 +337,7 @@ async def case_page(platform: str, account_id: str, viewer: CaseReader) -> Respo
             platform,
             account_id,
             asked.get("note_id", ""),
-            _choice(asked.get("reason"), StaffReadReason, StaffReadReason.REVIEW),
+            choice_of(asked.get("reason"), StaffReadReason, StaffReadReason.REVIEW),
         )
     else:
         response = await run_in_threadpool(
@@ -366,7 +345,7 @@ async def case_page(platform: str, account_id: str, viewer: CaseReader) -> Respo
             viewer,
             platform,
             account_id,
-            _choice(asked.get("reason"), StaffReadReason, StaffReadReason.REVIEW),
+            choice_of(asked.get("reason"), StaffReadReason, StaffReadReason.REVIEW),
             asked.get("note") or None,
         )
     response.delete_cookie(REVEAL_COOKIE, path=PREFIX)

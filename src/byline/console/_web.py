@@ -14,6 +14,7 @@ import json
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -367,3 +368,20 @@ def set_session_cookie(
 
 def new_login_csrf(viewer: Viewer) -> str:
     return viewer.services.access.login_csrf()
+
+
+def choice_of(value: str | None, allowed: type[StrEnum], default: Any) -> Any:
+    """A query parameter as one of ``allowed``, or ``default`` when absent or not one."""
+    try:
+        return allowed(value) if value else default
+    except ValueError:
+        return default
+
+
+def int_of(value: str | None, default: int, low: int, high: int) -> int:
+    """A query parameter as a whole number within ``low`` .. ``high`` (``default`` if none)."""
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        return default
+    return min(max(number, low), high)

@@ -31,6 +31,7 @@ from byline.service import errors, limits
 from byline.service._base import Actor, Clock, Deps, wall_clock
 from byline.service._decisions import DecisionsRefused
 from byline.service._desk import AssignmentConflict, NoCase, TakenByAnother
+from byline.service._harvest import HarvestFlags, HarvestSignals
 from byline.service._report_document import PdfUnavailable
 from byline.service._views import CaseView, HistoryEntry
 from byline.service.access import (
@@ -75,7 +76,7 @@ from byline.service.demo import (
     run_demo,
     running_clock,
 )
-from byline.service.displays import DisplayDay, Displays, DisplaysView, HarvestSignals, Purged
+from byline.service.displays import DisplayDay, Displays, DisplaysView, Purged
 from byline.service.evaluation import ENGINES, SparkOptions, evaluate_snapshot
 from byline.service.floor import Services
 from byline.service.graphs import Graphs
@@ -212,6 +213,7 @@ __all__ = [
     "GraphFileError",
     "GraphOutputError",
     "Graphs",
+    "HarvestFlags",
     "HarvestSignals",
     "HistoryEntry",
     "KeyRotation",

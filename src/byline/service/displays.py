@@ -33,6 +33,7 @@ from byline.domain.policy import DEFAULT_HARVEST_THRESHOLD, Policy
 from byline.domain.vocabulary import AuditAction, StaffReadReason, ViewerCondition, coded
 from byline.engine import HOUR_MINUTES, DisplayCounter
 from byline.service._base import Actor, Deps, Service, wall_clock
+from byline.service._harvest import HarvestFlags, HarvestSignals
 from byline.service.policies import NoActivePolicy, active_policy
 from byline.store import Connection
 
@@ -115,58 +116,6 @@ class DisplaysView:
             "hidden_from": [c.value for c in self.hidden_from],
             "shown_to_hidden": {c.value: self.shown_to_hidden.get(c, 0) for c in self.hidden_from},
             "never_shown_to": [c.value for c in self.never_shown_to],
-        }
-
-
-@dataclass(frozen=True)
-class HarvestSignals:
-    """The keys and viewers of a platform shown more than ``threshold`` distinct disclosed
-    accounts in the sliding hour ``since`` to ``until`` (the current minute and the 59
-    before), with how many, most first."""
-
-    platform: str
-    threshold: int
-    since: dt.datetime
-    until: dt.datetime
-    keys: tuple[tuple[str, int], ...]
-    viewers: tuple[tuple[str, int], ...]
-
-    @property
-    def flagged(self) -> int:
-        return len(self.keys) + len(self.viewers)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "threshold": self.threshold,
-            "since": self.since.isoformat(),
-            "until": self.until.isoformat(),
-            "keys": [{"key_id": k, "accounts": n} for k, n in self.keys],
-            "viewers": [{"viewer_id": v, "accounts": n} for v, n in self.viewers],
-        }
-
-
-@dataclass(frozen=True)
-class HarvestFlags:
-    """What the harvesting signal flagged over a period: the keys and the viewers shown more
-    than ``threshold`` distinct disclosed accounts within one clock hour of it, and how many
-    (who, hour) pairs that was; from the display records kept since ``records_from``."""
-
-    threshold: int
-    records_from: dt.datetime | None
-    keys: int
-    viewers: int
-    flagged_hours: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "threshold": self.threshold,
-            "window": "clock hour",
-            "records_from": self.records_from.isoformat() if self.records_from else None,
-            "keys": self.keys,
-            "viewers": self.viewers,
-            "flagged_hours": self.flagged_hours,
-            "total": self.keys + self.viewers,
         }
 
 

@@ -29,7 +29,7 @@ from byline.engine import accounts_between, drifted_snapshot
 from byline.service._base import wall_clock
 from byline.service.cycle import CycleReport, run_cycle
 from byline.service.programme import Actor, Programme
-from byline.store import sqlite_url
+from byline.store import Database, sqlite_url
 from byline.store.migrate import upgrade
 from byline.vault import LocalKeyProvider, Vault
 
@@ -127,14 +127,7 @@ def simulate(
         outbox.WebhookReceiver(secret, log=received_log(workdir)) as receiver,
         outbox.HttpSink() as sink,
     ):
-        with db.transaction() as conn:
-            outbox.register_endpoint(
-                conn, policy.id, receiver.url, secret, list(outbox.Topic), clock_now[0]
-            )
-        # the demo's own receiver listens on loopback: its address is allowed, nothing else is
-        host = outbox.check_url(receiver.url)[0]
-        guard = outbox.WebhookGuard(outbox.AllowList.parse(host))
-        dispatcher = outbox.Dispatcher(db, sink, batch=500, guard=guard, stamp=wall_clock)
+        dispatcher = _dispatcher(db, policy, receiver, sink, secret, clock_now[0])
         dates = weekly_dates(policy)
         tell("weeks", 0, len(dates))
         for week, day in enumerate(dates):
@@ -161,15 +154,7 @@ def simulate(
             )
             delivery_time[0] = now + dt.timedelta(days=6)
             delivered = _deliver(dispatcher, delivery_time[0])
-            week_report = WeekReport(
-                day,
-                cycle,
-                {state.value: n for state, n in programme.funnel(policy.id).items()},
-                _restricted(db),
-                _labels_live(db),
-                actions,
-                delivered,
-            )
+            week_report = _week_report(programme, db, policy, day, cycle, actions, delivered)
             report.weeks.append(week_report)
             tell("weeks", week + 1, len(dates))
             if on_week:
@@ -180,14 +165,49 @@ def simulate(
             "duplicates": len(receiver.duplicates),
             "rejected": len(receiver.rejected),
         }
+    _check(db, policy, report)
+    db.dispose()
+    return report
+
+
+def _dispatcher(
+    db: Database,
+    policy: Policy,
+    receiver: outbox.WebhookReceiver,
+    sink: outbox.HttpSink,
+    secret: str,
+    now: dt.datetime,
+) -> outbox.Dispatcher:
+    """The demo's receiver registered for every topic, and a dispatcher that may reach it."""
+    with db.transaction() as conn:
+        outbox.register_endpoint(conn, policy.id, receiver.url, secret, list(outbox.Topic), now)
+    # the demo's own receiver listens on loopback: its address is allowed, nothing else is
+    host = outbox.check_url(receiver.url)[0]
+    guard = outbox.WebhookGuard(outbox.AllowList.parse(host))
+    return outbox.Dispatcher(db, sink, batch=500, guard=guard, stamp=wall_clock)
+
+
+def _week_report(
+    programme: Programme,
+    db: Database,
+    policy: Policy,
+    day: dt.date,
+    cycle: CycleReport,
+    actions: dict[str, int],
+    delivered: int,
+) -> WeekReport:
+    funnel = {state.value: n for state, n in programme.funnel(policy.id).items()}
+    return WeekReport(day, cycle, funnel, _restricted(db), _labels_live(db), actions, delivered)
+
+
+def _check(db: Database, policy: Policy, report: SimulationReport) -> None:
+    """The audit chain and the threshold promise, checked after the last week."""
     with db.reading() as conn:
         from byline import audit
 
         chain = audit.verify(conn)
         report.audit_ok, report.audit_entries = chain.ok, chain.entries
         report.promise_breaches = _promise_breaches(conn, policy)
-    db.dispose()
-    return report
 
 
 def _tell_week(tell: Callable[[str, int, int], None], day: dt.date, done: int, total: int) -> None:

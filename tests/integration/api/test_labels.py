@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from byline.api import ApiSettings, RedisLimiter
-from conftest import NAMES, World
+from conftest import NAMES, NOW, World
 
 IDS = ["star", "org", "quiet", "waiting", "small", "nobody"]
 
@@ -170,7 +170,6 @@ def test_lookups_are_kept_per_day_and_viewer_rule_for_the_report(
     """Each lookup is counted in memory, never written on the way; a flush adds the counts to
     the day's rows, and the report reads them: answered, not disclosed, withheld per rule.
     The same through the fast path and the documented route."""
-    from conftest import NOW
 
     world = world_factory(ApiSettings(log_requests=False, label_fast_path=fast_path))
     services = world.app.state.byline.services
