@@ -45,6 +45,9 @@ class SlidingHour:
     def __init__(self, max_held: int = MAX_WINDOW) -> None:
         self._minutes: dict[int, dict[Who, set[str]]] = {}
         self._sizes: dict[int, int] = {}  # accounts held per minute
+        # Per key or viewer, the sizes of its minute sets summed over the minutes held: an upper
+        # bound of its distinct accounts in any hour, so ``over`` unions only those above.
+        self._totals: dict[Who, int] = {}
         self.max_held = max_held
         self.held = 0
         self.dropped = 0
@@ -66,12 +69,13 @@ class SlidingHour:
             seen.update(accounts)
             grew = len(seen) - before
         self._sizes[minute] = self._sizes.get(minute, 0) + grew
+        self._totals[who] = self._totals.get(who, 0) + grew
         self.held += grew
 
     def feed(self, records: dict[RecordKey, set[str]]) -> None:
         """``add`` for every display record (platform, minute, key, viewer) -> accounts, for
         its key and its viewer: the same, in one pass."""
-        minutes, sizes = self._minutes, self._sizes
+        minutes, sizes, totals = self._minutes, self._sizes, self._totals
         for (platform, minute, key_id, viewer_id), accounts in records.items():
             bucket = minutes.get(minute)
             if bucket is None:
@@ -85,17 +89,25 @@ class SlidingHour:
                 seen = bucket.get(who)
                 if seen is None:
                     bucket[who] = set(accounts)
-                    grew += len(accounts)
+                    added = len(accounts)
                 else:
                     before = len(seen)
                     seen |= accounts
-                    grew += len(seen) - before
+                    added = len(seen) - before
+                totals[who] = totals.get(who, 0) + added
+                grew += added
             sizes[minute] = sizes.get(minute, 0) + grew
             self.held += grew
 
     def _forget_before(self, first: int) -> None:
+        totals = self._totals
         for minute in [m for m in self._minutes if m < first]:
-            del self._minutes[minute]
+            for who, seen in self._minutes.pop(minute).items():
+                left = totals.get(who, 0) - len(seen)
+                if left > 0:
+                    totals[who] = left
+                else:
+                    totals.pop(who, None)
             self.held -= self._sizes.pop(minute, 0)
 
     def accounts(self, who: Who, minute: int) -> set[str]:
@@ -110,11 +122,11 @@ class SlidingHour:
     def over(self, threshold: int, minute: int, platform: str | None = None) -> dict[Who, int]:
         """Every key and viewer (of ``platform``, or all) shown more than ``threshold``
         distinct accounts in the hour ending with ``minute``, with that number."""
-        every: set[Who] = set()
-        for m in range(minute - HOUR_MINUTES + 1, minute + 1):
-            every.update(w for w in self._minutes.get(m, {}) if platform in (None, w[0]))
         found = {}
-        for who in every:
+        # Only those whose minute sets add up to more than the threshold can be over it.
+        for who in [w for w, n in self._totals.items() if n > threshold]:
+            if platform not in (None, who[0]):
+                continue
             n = len(self.accounts(who, minute))
             if n > threshold:
                 found[who] = n
@@ -154,6 +166,10 @@ class DisplayCounter:
         self._carried = DisplayBatch({}, {})  # put back after a failed write
         self.max_pending, self.max_records = max_pending, max_records
         self.hour = SlidingHour(max_window)
+        # The display records of the newest minutes already handed out in a batch (and not put
+        # back): a feed shows the same names again and again within a minute, and a record is
+        # written once, not with every batch of that minute.
+        self._handed: dict[int, dict[RecordKey, set[str]]] = {}
         self.dropped = 0  # displays not held: the queue was full
         self.records_dropped = 0  # display records not carried over failed writes
 
@@ -193,16 +209,50 @@ class DisplayCounter:
                     records[record] = set(accounts)
                 else:
                     seen.update(accounts)
+            fresh = self._not_handed(records)
             # From the records, once per (minute, key, viewer): a feed shown again and again
             # within a minute costs one addition; a record put back adds nothing new.
-            hour.feed(records)
-        return DisplayBatch(counts, records)
+            hour.feed(fresh)
+        return DisplayBatch(counts, fresh)
+
+    def _not_handed(self, records: dict[RecordKey, set[str]]) -> dict[RecordKey, set[str]]:
+        """``records`` less the accounts already handed out in an earlier batch (of the newest
+        two minutes), which are now marked handed out; older minutes are let go."""
+        handed, fresh = self._handed, {}
+        for record, accounts in records.items():
+            minute = record[1]
+            within = handed.get(minute)
+            if within is None:
+                if handed and minute < max(handed) - 1:  # late: written as it is
+                    fresh[record] = accounts
+                    continue
+                within = handed[minute] = {}
+            done = within.get(record)
+            if done is None:
+                within[record] = set(accounts)
+                fresh[record] = accounts
+            else:
+                new = accounts - done
+                if new:
+                    done |= new
+                    fresh[record] = new
+        if handed:
+            newest = max(handed)
+            for minute in [m for m in handed if m < newest - 1]:
+                del handed[minute]
+            if sum(len(a) for w in handed.values() for a in w.values()) > self.max_records:
+                handed.clear()  # only a saving: a record written twice is kept once
+        return fresh
 
     def restore(self, batch: DisplayBatch) -> None:
         """Put back a batch that could not be written: taken again with the next. Its counts
         are always kept; its records as long as fewer than ``max_records`` are carried."""
         with self._lock:
             counts, records = self._carried.counts, self._carried.records
+            for record, accounts in batch.records.items():  # not written after all
+                done = self._handed.get(record[1], {}).get(record)
+                if done is not None:
+                    done -= accounts
             for cell, n in batch.counts.items():
                 counts[cell] = counts.get(cell, 0) + n
             held = sum(len(s) for s in records.values())

@@ -143,3 +143,67 @@ def test_the_window_is_the_union_of_the_last_sixty_minutes(
             for a in accounts
         }
         assert hour.accounts(("weibo", VIEWER, viewer), T0 + at) == expected
+
+
+def test_a_record_already_handed_out_in_its_minute_is_not_handed_out_again() -> None:
+    """A feed shows the same names over and over: the record is written once a minute; the
+    counts still count every display."""
+    counter = DisplayCounter()
+    counter.add("weibo", "k1", "v1", HELD, ["a", "b"], T0)
+    assert counter.take().records == {("weibo", T0, "k1", "v1"): {"a", "b"}}
+    counter.add("weibo", "k1", "v1", HELD, ["a", "b"], T0)
+    counter.add("weibo", "k1", "v1", HELD, ["b", "c"], T0)
+    again = counter.take()
+    assert again.records == {("weibo", T0, "k1", "v1"): {"c"}}  # only what is new
+    assert again.shown == 4
+    counter.add("weibo", "k1", "v1", HELD, ["a"], T0 + 1)  # a new minute: a new record
+    assert counter.take().records == {("weibo", T0 + 1, "k1", "v1"): {"a"}}
+
+
+def test_records_of_a_batch_put_back_are_handed_out_again() -> None:
+    counter = DisplayCounter()
+    counter.add("weibo", "k1", "v1", HELD, ["a"], T0)
+    counter.restore(counter.take())  # the write failed: "a" was never written
+    counter.add("weibo", "k1", "v1", HELD, ["a"], T0)
+    assert counter.take().records == {("weibo", T0, "k1", "v1"): {"a"}}
+
+
+def test_records_of_old_minutes_are_let_go_and_late_ones_still_written() -> None:
+    counter = DisplayCounter()
+    counter.add("weibo", "k1", "v1", HELD, ["a"], T0)
+    counter.take()
+    counter.add("weibo", "k1", "v1", HELD, ["a"], T0 + 5)
+    counter.take()
+    assert T0 not in counter._handed  # only the newest two minutes are remembered
+    counter.add("weibo", "k1", "v1", HELD, ["a"], T0)  # a late display of an old minute
+    assert counter.take().records == {("weibo", T0, "k1", "v1"): {"a"}}
+
+
+who_shown = st.lists(
+    st.tuples(
+        st.integers(0, 150),
+        st.sampled_from([("weibo", VIEWER, "v1"), ("weibo", KEY, "k1"), ("douyin", VIEWER, "v1")]),
+        st.lists(st.sampled_from([f"a{i}" for i in range(12)]), max_size=5),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(who_shown, st.integers(0, 210), st.integers(0, 8), st.sampled_from([None, "weibo"]))
+def test_over_is_the_definition_applied_to_every_key_and_viewer(
+    events: list[tuple[int, tuple[str, str, str], list[str]]],
+    at: int,
+    threshold: int,
+    platform: str | None,
+) -> None:
+    hour = SlidingHour()
+    for offset, who, accounts in sorted(events, key=lambda e: e[0]):
+        hour.add(T0 + offset, who, accounts)
+    at = max([at, *(e[0] for e in events)])
+    expected = {}
+    for who in {e[1] for e in events if platform in (None, e[1][0])}:
+        seen = {a for o, w, acc in events if w == who and at - HOUR_MINUTES < o <= at for a in acc}
+        if len(seen) > threshold:
+            expected[who] = len(seen)
+    assert hour.over(threshold, T0 + at, platform) == expected
