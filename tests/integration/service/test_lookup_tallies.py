@@ -61,3 +61,21 @@ def test_a_failed_flush_keeps_its_counts(tmp_path: Path) -> None:
         assert kept(tallies)["not_disclosed"] == 5
     finally:
         services.close()
+
+
+def test_on_the_wall_clock_lookups_are_counted_on_todays_utc_date(tmp_path: Path) -> None:
+    services = open_services(f"sqlite:///{tmp_path / 'b.db'}")  # the wall clock
+    try:
+        tallies = LookupTallies(services.deps)
+        before = dt.datetime.now(dt.UTC).date()
+        tallies.count("weibo", "shown", 2)
+        after = dt.datetime.now(dt.UTC).date()
+        tallies.flush()
+        with tallies.db.reading() as conn:
+            from byline.service.lookup_tallies import tallies_between
+
+            found = tallies_between(conn, "weibo", before, after)
+            assert found["answered"] == 2 and found["days_counted"] == 1
+            assert tallies_between(conn, "weibo", DAY.date(), DAY.date())["answered"] == 0
+    finally:
+        services.close()
