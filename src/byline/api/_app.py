@@ -14,7 +14,7 @@ from byline.api._context import RequestContext
 from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
 from byline.api._settings import ApiSettings
 from byline.api._state import AppState, Metrics
-from byline.api.routes import admin, creator, labels, log, ops, platform, reviewer
+from byline.api.routes import admin, creator, displays, labels, log, ops, platform, reviewer
 from byline.service import Services
 
 DESCRIPTION = """
@@ -23,7 +23,7 @@ Byline's API for a platform running a real-name disclosure programme.
 * **Label** — `POST /v1/platforms/{platform}/labels`: the names to show on up to 100 profiles,
   for one viewer, by the policy's viewer rules. No search by name exists anywhere.
 * **Creator** — `/me`: the account holder, with a short-lived token the platform signs.
-* **Reviewer** — the queue, decisions, appeals; reading a name is audited.
+* **Reviewer** — the queue, decisions, appeals; reading a name or display records is audited.
 * **Platform** — counts, enforcement signals, webhooks, cycles, policies (shadow, activation).
 * **Admin** — API keys and the creator-token key.
 
@@ -59,7 +59,7 @@ def create_api(
     if isinstance(limiter, RedisLimiter):
         limiter.on_fallback = app.state.byline.metrics.limited_in_memory.inc
     _problems.install(app)
-    for module in (labels, creator, reviewer, platform, admin, log, ops):
+    for module in (labels, creator, reviewer, displays, platform, admin, log, ops):
         app.include_router(module.router)
     if settings.label_fast_path:  # well-formed label lookups are answered first
         # counted and logged as the request context counts and logs every other request

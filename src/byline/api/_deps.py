@@ -43,6 +43,15 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
+def _request_id(request: Request) -> str | None:
+    """The request's id (``RequestContext`` keeps it), for the audit trail."""
+    request_id: str | None = getattr(request.state, "request_id", None)
+    return request_id
+
+
+RequestIdDep = Annotated[str | None, Depends(_request_id)]
+
+
 # The service floor, one dependency per service (built once, with the app).
 def _access(request: Request) -> Access:
     return get_services(request).access

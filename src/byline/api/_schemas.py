@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict, JsonValue
 
+from byline.api._example_policy import EXAMPLE_POLICY
 from byline.domain.vocabulary import (
     AccountKind,
     AppealDecisionReason,
@@ -20,6 +21,7 @@ from byline.domain.vocabulary import (
     WithdrawalReason,
 )
 from byline.service import limits
+from byline.service.displays import MAX_READ
 
 # An account id, wherever a request names one (bodies and paths): 1 to 200 characters, no
 # control characters (NUL, line breaks, C1). A bad one is refused naming the field, without
@@ -37,71 +39,6 @@ AccountId = Annotated[
 MAX_METRIC = 10**12  # follower counts and other metrics, as a platform could report them
 Metric = Annotated[int, Field(ge=0, le=MAX_METRIC)]
 
-# A candidate policy as an example body: the Weibo preset, condensed (valid as it stands).
-EXAMPLE_POLICY = """\
-[policy]
-id = "weibo"
-version = "2024.01"
-platform = "Weibo"
-title = "Weibo self-media real-name display"
-
-[floor]
-id = "weibo.floor"
-threshold = { followers = 500000 }
-
-[subjects]
-id = "weibo.subjects"
-kinds = ["individual", "organization"]
-
-[scope]
-id = "weibo.scope"
-categories = ["current_affairs", "military", "finance", "law", "medicine"]
-
-[notice]
-id = "weibo.notice"
-deadline_days = 9
-
-[[tiers]]
-id = "weibo.tier.1m"
-label = "1,000,000+ followers"
-threshold = { followers = 1000000 }
-phase_starts = 2023-10-16
-comply_by = 2023-10-31
-
-[[tiers]]
-id = "weibo.tier.500k"
-label = "500,000+ followers"
-threshold = { followers = 500000 }
-phase_starts = 2023-12-22
-comply_by = 2023-12-31
-
-[display]
-id = "weibo.display"
-individual = ["real_name"]
-organization = ["organization_name"]
-
-[viewers]
-id = "weibo.viewers"
-hidden_from = ["logged_out", "unverified", "abnormal", "sanctioned"]
-
-[[penalties]]
-id = "weibo.penalty.feed"
-restriction = "recommendation_feed"
-on = ["refused", "overdue"]
-
-[[penalties]]
-id = "weibo.penalty.tipping"
-restriction = "tipping"
-on = ["refused", "overdue"]
-
-[drop]
-id = "weibo.drop"
-release_after_days_below = 30
-
-[voluntary]
-id = "weibo.voluntary"
-allowed = true
-"""
 
 _VIEWER: JsonDict = {"id": "v-81231", "logged_in": True, "identity_verified": True, "flags": []}
 _LABEL: JsonDict = {"name": "王高飞", "kind": "individual", "since": "2023-10-21T08:00:00+00:00"}
@@ -268,6 +205,26 @@ class NoteRevealIn(_Body):
         min_length=1, max_length=36, description="The note's id, from the case's history"
     )
     reason: StaffReadReason = Field(description="Why the note is read (audited), as a code")
+
+
+# A viewer, key or account id to read display records by: as an account id (no control
+# characters), so a filter is never an odd line in the audit trail.
+RecordFilter = Annotated[str, Field(min_length=1, max_length=200, pattern=ACCOUNT_ID_PATTERN)]
+
+
+class DisplaysReadIn(_Body):
+    """A staff read of display records: at least one of viewer_id, account_id and key_id (the
+    records match every one given)."""
+
+    model_config = _examples(
+        {"reason": "abuse_report", "viewer_id": "v-81231"},
+        {"reason": "complaint", "account_id": "weibo-000000344462", "limit": 100},
+    )
+    reason: StaffReadReason = Field(description="Why the records are read (audited), as a code")
+    viewer_id: RecordFilter | None = Field(None, description="A viewer id, as the label saw it")
+    account_id: RecordFilter | None = Field(None, description="An account whose name was shown")
+    key_id: RecordFilter | None = Field(None, description="The API key that asked for labels")
+    limit: int = Field(MAX_READ, ge=1, le=MAX_READ, description="At most this many, newest first")
 
 
 class CountIn(_Body):

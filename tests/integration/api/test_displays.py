@@ -2,7 +2,8 @@
 in batches (two workers' counts merged), shown to the creator per day and viewer class with
 the classes the policy hides names from; harvesting signals for a scraper that spreads its
 requests under every rate limit and over two workers; purge after the retention; the staff
-read, audited."""
+read (through the service and over HTTP: reviewer and admin keys), audited with its reason,
+filters and request id."""
 
 from __future__ import annotations
 
@@ -285,6 +286,125 @@ def test_a_staff_read_names_a_reason_and_is_audited(site: Site) -> None:
         ("cli", "complaint", 2),
     ]
     assert audit[0].detail["viewer_id"] == "suspect" and audit[1].account_id == "acct-07"
+
+
+READ = "/v1/platforms/weibo/displays/read"
+
+
+def test_a_staff_read_over_http_answers_newest_first_and_is_audited(site: Site) -> None:
+    client, services = site.worker()
+    key = site.key()
+    look(client, key, ["acct-07", "acct-08"], viewer="suspect")
+    look(client, key, ["acct-07"], viewer="bystander")
+    site.clock.advance(minutes=2)
+    look(client, key, ["acct-09"], viewer="suspect")
+    services.displays.flush()
+    key_id = key["Authorization"].split()[1].split(".")[0]
+    reviewer = site.key(Role.REVIEWER)
+    reviewer_id = reviewer["Authorization"].split()[1].split(".")[0]
+
+    answer = client.post(
+        READ,
+        headers={**reviewer, "x-request-id": "req-displays-1"},
+        json={"reason": "abuse_report", "viewer_id": "suspect"},
+    )
+    assert answer.status_code == 200, answer.text
+    first, later = START.replace(second=0), START.replace(second=0) + dt.timedelta(minutes=2)
+    assert answer.json() == {
+        "records": [
+            {"minute": m.isoformat(), "key_id": key_id, "viewer_id": "suspect", "account_id": a}
+            for m, a in ((later, "acct-09"), (first, "acct-07"), (first, "acct-08"))
+        ]
+    }
+    assert "Name " not in answer.text  # ids only, never a name
+    (entry,) = audited(site.db, "displays:read")
+    assert (entry.actor, entry.request_id, entry.account_id) == (
+        f"key:{reviewer_id}",
+        "req-displays-1",
+        None,
+    )
+    assert entry.detail == {
+        "platform": "weibo",
+        "reason": "abuse_report",
+        "viewer_id": "suspect",
+        "records": 3,
+    }
+
+    # An admin may read too; the filters combine, the limit cuts the oldest.
+    answer = client.post(
+        READ,
+        headers={**site.key(Role.ADMIN), "x-request-id": "req-displays-2"},
+        json={"reason": "complaint", "account_id": "acct-07", "key_id": key_id, "limit": 1},
+    )
+    assert answer.status_code == 200, answer.text
+    assert [(r["viewer_id"], r["account_id"]) for r in answer.json()["records"]] == [
+        ("bystander", "acct-07")
+    ]
+    entry = audited(site.db, "displays:read")[1]
+    assert (entry.request_id, entry.account_id) == ("req-displays-2", "acct-07")
+    assert entry.detail == {
+        "platform": "weibo",
+        "reason": "complaint",
+        "key_id": key_id,
+        "records": 1,
+    }
+
+
+def _problem(answer: Any, status: int) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = answer.json()
+    return problem
+
+
+def test_a_staff_read_over_http_is_refused_without_role_filter_or_reason(site: Site) -> None:
+    client, _ = site.worker()
+    reviewer = site.key(Role.REVIEWER)
+    asked = {"reason": "abuse_report", "viewer_id": "suspect"}
+    for role in (Role.LABEL, Role.PLATFORM):  # keys of the platform, not of staff
+        problem = _problem(client.post(READ, headers=site.key(role), json=asked), 403)
+        assert problem["detail"] == "this route needs a key with role reviewer or admin"
+    _problem(client.post(READ, json=asked), 401)
+
+    problem = _problem(client.post(READ, headers=reviewer, json={"reason": "abuse_report"}), 422)
+    assert [e["field"] for e in problem["errors"]] == [
+        "body.viewer_id",
+        "body.account_id",
+        "body.key_id",
+    ]
+    bad = {
+        "body.reason": {**asked, "reason": "Zhang Wei asked"},
+        "body.limit": {**asked, "limit": 1001},
+        "body.viewer_id": {**asked, "viewer_id": "suspect\nforged line"},
+        "body.account_id": {**asked, "account_id": ""},
+    }
+    for field, body in bad.items():
+        answer = client.post(READ, headers=reviewer, json=body)
+        assert [e["field"] for e in _problem(answer, 422)["errors"]] == [field]
+        assert "Zhang" not in answer.text and "forged" not in answer.text
+    assert audited(site.db, "displays:read") == []  # nothing read, nothing audited
+
+
+def test_a_staff_read_of_an_unknown_platform_is_refused_as_elsewhere(site: Site) -> None:
+    client, _ = site.worker()
+    reviewer = site.key(Role.REVIEWER)
+    asked = {"reason": "abuse_report", "viewer_id": "suspect"}
+    # Another platform than the key's: the 403 of every platform route.
+    read = client.post("/v1/platforms/nowhere/displays/read", headers=reviewer, json=asked)
+    queue = client.get("/v1/platforms/nowhere/review/queue", headers=reviewer)
+    assert _problem(read, 403)["detail"] == _problem(queue, 403)["detail"]
+    # Not a platform id at all: the 422 naming the path's platform, as the signals give it.
+    read = client.post("/v1/platforms/No%20Such/displays/read", headers=reviewer, json=asked)
+    signals = client.get("/v1/platforms/No%20Such/harvest-signals", headers=site.key())
+    assert {e["field"] for e in _problem(read, 422)["errors"]} == {"path.platform"}
+    assert _problem(read, 422)["errors"] == _problem(signals, 422)["errors"]
+    # A key of a platform without a policy in force: the 404 the harvesting signals give.
+    staff = create_api_key(site.db, "nowhere", Role.ADMIN, actor="test", now=site.clock())
+    headers = {"Authorization": f"Bearer {staff}"}
+    read = client.post("/v1/platforms/nowhere/displays/read", headers=headers, json=asked)
+    signals = client.get("/v1/platforms/nowhere/harvest-signals", headers=headers)
+    assert _problem(read, 404)["detail"] == _problem(signals, 404)["detail"]
+    assert audited(site.db, "displays:read") == []
 
 
 @pytest.mark.parametrize("every_s", [0, 60])

@@ -39,6 +39,7 @@ ACCESS: dict[tuple[str, str], set[str]] = {
         "admin",
     },
     ("POST", "/v1/platforms/{platform}/review/bulk"): {"reviewer", "admin"},
+    ("POST", "/v1/platforms/{platform}/displays/read"): {"reviewer", "admin"},
     ("PUT", "/v1/platforms/{platform}/review/cases/{account_id}/assignment"): {"reviewer", "admin"},
     ("DELETE", "/v1/platforms/{platform}/review/cases/{account_id}/assignment"): {
         "reviewer",
