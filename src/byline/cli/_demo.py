@@ -11,7 +11,7 @@ from rich.markup import escape
 from byline.cli._app import app, emit_json, fail, out
 from byline.cli._common import print_table
 from byline.cli._demo_stream import STREAM_EVENTS_HELP, render_stream, stream_stage
-from byline.cli._progress import StepBars, demo_bar
+from byline.cli._progress import StepBars, counted_bar
 from byline.service import (
     DemoGraph,
     DemoReport,
@@ -83,7 +83,7 @@ def demo(
         _check_port_free(host, port)
     steps: list[DemoStep] = []
     weeks: list[WeekReport] = []
-    bar = demo_bar(as_json)
+    bar = counted_bar(as_json)
     try:
         size = accounts if accounts is not None else platform_size(policy)
         rows = demo_rows(policy, size, sample)
