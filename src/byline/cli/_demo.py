@@ -276,7 +276,6 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
         access = demo_access(floor, policy)
         settings = ApiSettings(db_url=db_url, snapshot_dir=snapshots, log_requests=False)
         app = create_app(floor, settings)
-        floor.lookups.start()  # label lookups kept per day (floor.close writes what is left)
         base = f"http://{host}:{port}"
         say = out.print
         say(f"\n[bold]Serving the demo[/] at {base}/console (API docs at {base}/docs)")
