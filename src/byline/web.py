@@ -4,7 +4,6 @@ worker; ``create_app`` is what the demo and the tests build."""
 
 from __future__ import annotations
 
-import atexit
 from dataclasses import replace
 
 from fastapi import FastAPI
@@ -37,7 +36,5 @@ def app() -> FastAPI:
     configure_logging()
     settings = ApiSettings.from_env()
     services = open_services(settings.db_url, snapshot_dir=settings.snapshot_dir)
-    # this worker's label lookups, kept per day in batches; what is left is written at exit
-    services.lookups.start()
-    atexit.register(services.lookups.close)
+    # the API's lifespan writes this worker's displays and label lookups in the background
     return create_app(services, settings)

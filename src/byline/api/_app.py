@@ -42,7 +42,7 @@ def create_api(
         limiter = RedisLimiter(settings.redis_url, workers=settings.workers)
     limiter = limiter or MemoryLimiter(workers=settings.workers)
     app = _Api(
-        lifespan=_writing_displays(services, settings),
+        lifespan=_background_writers(services, settings),
         title="Byline",
         version="1",
         description=DESCRIPTION,
@@ -69,24 +69,30 @@ def create_api(
     return app
 
 
-def _writing_displays(
+def _background_writers(
     services: Services, settings: ApiSettings
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """While the server runs, the name displays this worker counts are written every
-    ``display_flush_s`` seconds (and old display records purged hourly); once more at
-    shutdown."""
+    """While the server runs, what this worker counts is written in the background: the name
+    displays every ``display_flush_s`` seconds (old display records purged hourly; with 0, no
+    thread) and the label lookup tallies every few seconds. At shutdown both write what is left.
+    Every way of serving the API (``byline serve``, the demo, ``byline.web.app``) starts and
+    stops them here."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         every = settings.display_flush_s
         flusher = services.displays.start(every) if every else None
+        services.lookups.start()
         try:
             yield
         finally:
-            if flusher is not None:
-                flusher.stop()
-            else:
-                services.displays.flush_logged()
+            try:
+                if flusher is not None:
+                    flusher.stop()
+                else:
+                    services.displays.flush_logged()
+            finally:
+                services.lookups.close_logged()
 
     return lifespan
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 from byline.cli._app import app, emit_json, fail, out
 from byline.cli._common import print_table
 from byline.cli._demo_stream import STREAM_EVENTS_HELP, render_stream, stream_stage
-from byline.cli._progress import StepBars, demo_bar
+from byline.cli._progress import StepBars, counted_bar
 from byline.service import (
     DemoGraph,
     DemoReport,
@@ -83,7 +83,7 @@ def demo(
         _check_port_free(host, port)
     steps: list[DemoStep] = []
     weeks: list[WeekReport] = []
-    bar = demo_bar(as_json)
+    bar = counted_bar(as_json)
     try:
         size = accounts if accounts is not None else platform_size(policy)
         rows = demo_rows(policy, size, sample)
@@ -276,7 +276,6 @@ def serve_demo(workdir: Path, policy_ref: str, host: str, port: int) -> None:
         access = demo_access(floor, policy)
         settings = ApiSettings(db_url=db_url, snapshot_dir=snapshots, log_requests=False)
         app = create_app(floor, settings)
-        floor.lookups.start()  # label lookups kept per day (floor.close writes what is left)
         base = f"http://{host}:{port}"
         say = out.print
         say(f"\n[bold]Serving the demo[/] at {base}/console (API docs at {base}/docs)")

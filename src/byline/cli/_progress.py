@@ -43,10 +43,12 @@ def engine_progress(enabled: bool = True) -> Iterator[ProgressCallback | None]:
         yield report
 
 
-def demo_bar(as_json: bool) -> Progress:
-    """The bar shown on stderr while the platform is synthesised (none with ``--json``)."""
+def counted_bar(as_json: bool, label: str | None = None) -> Progress:
+    """A bar on stderr that counts done of total (none with ``--json``): the demo's, while the
+    platform is synthesised and its later steps run, and ``byline synth``'s. Each row shows
+    ``label`` when given, else its task's description."""
     return Progress(
-        TextColumn("{task.description:<16}"),
+        TextColumn("{task.description:<16}" if label is None else label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

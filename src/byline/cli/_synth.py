@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from byline.cli._app import app, emit_json, err, fail, out
+from byline.cli._app import app, emit_json, fail, out
+from byline.cli._progress import counted_bar
 from byline.service import Graphs, synthesise, synthesise_events
 
 
@@ -39,15 +39,7 @@ def synth(
     """Write a synthetic snapshot whose counts have the platform's published heavy-tailed shape."""
     if events and fmt != "parquet":
         fail("--events reads the snapshot back: use --format parquet", code=2)
-    bar = Progress(
-        TextColumn("synth"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    )
+    bar = counted_bar(as_json, label="synth")
     try:
         with bar:
             task = bar.add_task("synth", total=accounts)

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import BigInteger, cast, delete, extract, func, select
 
 from byline.displays._tables import display_counts, display_records
 from byline.store import Connection, insert_ignoring_present, upsert
 
 Row = dict[str, Any]
+HOUR_S = 3600
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,35 @@ def distinct_over(
         .order_by(distinct.desc(), who)
     )
     return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def distinct_over_per_hour(
+    conn: Connection,
+    platform: str,
+    column: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    threshold: int,
+) -> list[tuple[str, dt.datetime, int]]:
+    """Each ``column`` value (``key_id`` or ``viewer_id``) and clock hour (UTC) in which it was
+    shown more than ``threshold`` distinct accounts, in records from ``since`` on (to
+    ``until``, excluded), with the hour's start and that number; by hour, then most first.
+
+    One query: records grouped by value and hour, the hour being the minute's seconds since
+    the epoch divided by 3600 (SQLAlchemy spells the epoch for each backend; minutes are whole
+    minutes, so the seconds are whole on both)."""
+    t = display_records
+    who = t.c[column]
+    hour = cast(extract("epoch", t.c.minute), BigInteger) // HOUR_S
+    distinct = func.count(func.distinct(t.c.account_id))
+    rows = conn.execute(
+        select(who, hour.label("hour"), distinct.label("accounts"))
+        .where(t.c.platform == platform, t.c.minute >= since, t.c.minute < until)
+        .group_by(who, hour)
+        .having(distinct > threshold)
+        .order_by(hour, distinct.desc(), who)
+    )
+    return [(str(r[0]), _EPOCH + dt.timedelta(hours=int(r[1])), int(r[2])) for r in rows]
 
 
 def records(

@@ -58,6 +58,17 @@ def _start_of(minute: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(minutes=minute)
 
 
+def _hour_of(at: dt.datetime) -> dt.datetime:
+    """The start of the clock hour (UTC) ``at`` falls in."""
+    return at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _hours_before(at: dt.datetime) -> dt.datetime:
+    """The end of the last clock hour (UTC) that begins before ``at``."""
+    hour = _hour_of(at)
+    return hour if hour == at else hour + dt.timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class DisplayDay:
     """One day (UTC): how many times the name was shown to each class of viewer."""
@@ -342,26 +353,32 @@ class Displays(Service):
         """What the harvesting signal flagged from ``start`` to ``end``: the keys and viewers
         shown more than the threshold of distinct disclosed accounts within one clock hour,
         from the display records kept (a period older than the retention reads what is left,
-        so ``records_from`` says where the records start)."""
+        so ``records_from`` says where the records start).
+
+        The hours are whole clock hours (UTC), from the one ``start`` (or the first record)
+        falls in to the last that begins before ``end`` (or now); one query per keys and
+        viewers counts every hour at once."""
         with self.db.reading() as conn:
             threshold = self._threshold(active_policy(conn, platform))
             first = records_of.first_record(conn, platform)
-            keys: set[str] = set()
-            viewers: set[str] = set()
-            hours = 0
+            keys: list[tuple[str, dt.datetime, int]] = []  # (who, hour, accounts) flagged
+            viewers: list[tuple[str, dt.datetime, int]] = []
             if first is not None:
-                hour = max(start, first).replace(minute=0, second=0, microsecond=0)
-                last = min(end, self.now())
-                while hour < last:
-                    until = hour + dt.timedelta(hours=1)
-                    for column, seen in (("key_id", keys), ("viewer_id", viewers)):
-                        over = records_of.distinct_over(
-                            conn, platform, column, hour, threshold, until
-                        )
-                        hours += len(over)
-                        seen.update(who for who, _ in over)
-                    hour = until
-        return HarvestFlags(threshold, first, len(keys), len(viewers), hours)
+                since = _hour_of(max(start, first))
+                until = _hours_before(min(end, self.now()))
+                keys, viewers = (
+                    records_of.distinct_over_per_hour(
+                        conn, platform, column, since, until, threshold
+                    )
+                    for column in ("key_id", "viewer_id")
+                )
+        return HarvestFlags(
+            threshold,
+            first,
+            len({who for who, _, _ in keys}),
+            len({who for who, _, _ in viewers}),
+            len(keys) + len(viewers),
+        )
 
     def read(
         self,

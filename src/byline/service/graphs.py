@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,20 +56,12 @@ class Graphs:
             "accounts": accounts,
         }
         at = {k: located(v, k, on_spark=on_spark) for k, v in files.items()}
+        count: Callable[..., CountReport] = count_graph
         if on_spark:
             from byline import spark as engine_on_spark  # an optional extra: only when asked
 
-            return engine_on_spark.count_graph(
-                session,
-                at["edges"],
-                at["out"],
-                flags=at["flags"],
-                owners=at["owners"],
-                accounts=at["accounts"],
-                fmt=fmt,
-                flagged=chosen,
-            )
-        return count_graph(
+            count = partial(engine_on_spark.count_graph, session)
+        return count(
             at["edges"],
             at["out"],
             flags=at["flags"],

@@ -1,9 +1,9 @@
 """Label lookups counted per day, result and viewer rule, kept for the report.
 
-A lookup is counted in memory (one lock, no I/O); once ``start`` has been called (the server
-does, per process), a background thread adds what was counted to the day's rows every
-``FLUSH_S`` seconds in one transaction; ``flush`` does it at once and ``close`` at shutdown.
-A flush that fails keeps its counts for the next one.
+A lookup is counted in memory (one lock, no I/O); once ``start`` has been called (the API's
+lifespan does, per worker, beside the display writer), a background thread adds what was counted
+to the day's rows every ``FLUSH_S`` seconds in one transaction; ``flush`` does it at once and
+``close`` at shutdown. A flush that fails keeps its counts for the next one.
 """
 
 from __future__ import annotations
@@ -55,9 +55,11 @@ class LookupTallies(Service):
             self._counts[key] += amount
 
     def start(self) -> None:
-        """Flush in the background every ``flush_s`` seconds, until ``close``."""
+        """Flush in the background every ``flush_s`` seconds, until ``close`` (a no-op while
+        started; after ``close`` it starts again)."""
         with self._lock:
             if self._flusher is None:
+                self._stop.clear()
                 self._flusher = threading.Thread(
                     target=self._run, name="byline-lookup-tallies", daemon=True
                 )
@@ -87,9 +89,24 @@ class LookupTallies(Service):
     def close(self) -> None:
         """Stop the background flush and write what is left."""
         self._stop.set()
-        if self._flusher is not None:
-            self._flusher.join(timeout=5)
+        with self._lock:
+            flusher, self._flusher = self._flusher, None
+        if flusher is not None:
+            flusher.join(timeout=5)
         self.flush()
+
+    def close_logged(self) -> None:
+        """``close``, a failed last write logged (counts only: no names) rather than raised."""
+        try:
+            self.close()
+        except Exception as exc:
+            with self._lock:
+                pending = sum(self._counts.values())
+            log.warning(
+                "label lookup tallies not written at shutdown (%s); %d lookups not kept",
+                type(exc).__name__,
+                pending,
+            )
 
     def _run(self) -> None:
         while not self._stop.wait(self.flush_s):

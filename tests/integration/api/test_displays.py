@@ -8,6 +8,7 @@ filters and request id."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -407,16 +408,31 @@ def test_a_staff_read_of_an_unknown_platform_is_refused_as_elsewhere(site: Site)
     assert audited(site.db, "displays:read") == []
 
 
+def _writers() -> set[threading.Thread]:
+    names = {"byline-displays", "byline-lookup-tallies"}
+    return {t for t in threading.enumerate() if t.name in names and t.is_alive()}
+
+
 @pytest.mark.parametrize("every_s", [0, 60])
 def test_what_was_counted_is_written_when_the_server_stops(site: Site, every_s: float) -> None:
-    """With the background writer (its first write a minute away) or without one: stopping the
-    server writes what is left."""
+    """The API's lifespan starts the label lookup tallies' writer, and the displays' (its first
+    write a minute away) unless its interval is 0; stopping the server stops them and writes
+    what is left of both."""
     services = Services.of(replace(site.programme.deps, clock=site.clock))
     app = create_app(services, ApiSettings(log_requests=False, display_flush_s=every_s))
+    served: Services = app.state.byline.services
+    before = _writers()
     with TestClient(app, raise_server_exceptions=False) as client:  # starts and stops it
+        started = {t.name for t in _writers() - before}
         look(client, site.key(), ["acct-09", "acct-10"])
         with site.db.reading() as conn:
             assert conn.execute(select(func.count()).select_from(display_counts)).scalar() == 0
+    assert "byline-lookup-tallies" in started
+    assert ("byline-displays" in started) == bool(every_s)
+    assert not _writers() - before  # stopped
     with site.db.reading() as conn:
         total = conn.execute(select(func.sum(display_counts.c.shown))).scalar_one()
     assert total == 2
+    day = site.clock().date()
+    assert served.reports.build("weibo", day, day)["label_lookups"]["answered"] == 2
+    assert served.lookups.flush() == 0  # nothing left in memory
