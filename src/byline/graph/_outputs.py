@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -30,6 +31,8 @@ REJECTS = "rejects.csv"
 ACCOUNTS = "accounts.parquet"
 # A snapshot's JSON value that is no column's value.
 NOT_A_VALUE = "a snapshot's values are numbers, text, true/false or null, not lists or objects"
+# A snapshot's JSONL column whose values are of more than one kind.
+ONE_KIND = "a JSONL column holds one kind of value: numbers, text or true/false (or null)"
 # The columns of the snapshot that a count fills in (added when the snapshot lacks them).
 FILLED = ("followers", "effective_followers", "owner_followers")
 
@@ -157,7 +160,12 @@ def read_snapshot(path: Path, fmt: str | None = None) -> pa.Table:
 
 def _json_snapshot(path: Path) -> pa.Table:
     """JSON's own types only: Arrow would take text that looks like a time for a timestamp."""
-    table = pajson.read_json(path)
+    try:
+        table = pajson.read_json(path)
+    except pa.ArrowInvalid as exc:
+        if "changed from" in str(exc):  # a column of two kinds: named by its rows
+            raise mixed_kinds(path) or exc from None
+        raise
     times = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
     if times:
         options = pajson.ParseOptions(
@@ -171,6 +179,44 @@ def _json_snapshot(path: Path) -> pa.Table:
         if pa.types.is_null(field.type):
             table = with_column(table, field.name, pa.nulls(table.num_rows, pa.string()))
     return table
+
+
+def value_kind(value: object) -> str | None:
+    """The kind of a JSON value as a snapshot's column holds it (None: null, or no value)."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, dict)):
+        return "a list or an object"
+    return None
+
+
+def mixed_kinds(path: Path) -> GraphFileError | None:
+    """The first row (line) of a JSONL file whose value in a column is of another kind than the
+    column's first value, as an error naming both rows; None if there is none."""
+    first: dict[str, tuple[str, int]] = {}
+    with path.open("rb") as lines:
+        for row, line in enumerate(lines, 1):
+            try:
+                record = orjson.loads(line) if line.strip() else None
+            except orjson.JSONDecodeError:
+                return None  # not JSON: the reader's own error says so
+            if not isinstance(record, dict):
+                continue
+            for column, value in record.items():
+                kind = value_kind(value)
+                if kind is None:
+                    continue
+                seen, at = first.setdefault(column, (kind, row))
+                if seen != kind:
+                    return GraphFileError(
+                        f"{path}: row {row}: {column}: {kind}, where row {at} has {seen}; "
+                        f"{ONE_KIND}"
+                    )
+    return None
 
 
 def filled(snapshot: pa.Table, values: dict[str, NDArray[np.int64]]) -> pa.Table:

@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from byline.engine import csv_header, first_line
-from byline.graph import NOT_A_VALUE, GraphFileError, file_format
+from byline.graph import NOT_A_VALUE, ONE_KIND, GraphFileError, file_format
 from byline.spark._read import number_rows
 from byline.spark._where import Where, as_path, for_spark
 
@@ -137,9 +137,47 @@ def _jsonl(spark: SparkSession, path: Where, where: str) -> DataFrame:
     for field in frame.schema.fields:
         if isinstance(field.dataType, (T.ArrayType, T.StructType, T.MapType)):
             raise GraphFileError(f"{path}: {field.name}: {NOT_A_VALUE}")
-    keys = number_rows(spark.read.text(where)).select(
-        "_row", F.posexplode(F.json_object_keys("value")).alias("at", "key")
-    )
+    lines = number_rows(spark.read.text(where))
+    texts = [f.name for f in frame.schema.fields if isinstance(f.dataType, T.StringType)]
+    if texts:  # Spark reads a column of two kinds as text; Arrow, and so Byline, refuses it
+        _one_kind_each(path, lines, texts)
+    keys = lines.select("_row", F.posexplode(F.json_object_keys("value")).alias("at", "key"))
     first = keys.groupBy("key").agg(F.min(F.struct("_row", "at")).alias("seen"))
     order = [str(r["key"]) for r in first.orderBy("seen").collect()]
     return number_rows(frame).select(*(F.col(f"`{k}`") for k in order), "_row")
+
+
+_KIND_NAMES = ("text", "true/false", "a number", "a list or an object")
+
+
+def _one_kind_each(path: Where, lines: DataFrame, columns: list[str]) -> None:
+    """``GraphFileError`` naming the first row (line) whose value in one of ``columns`` is of
+    another kind than that column's first value, as the embedded engine names it."""
+    value = F.try_parse_json("value")
+    firsts = []
+    for i, column in enumerate(columns):
+        quoted = column.replace("\\", "\\\\").replace("'", "\\'")
+        kind = F.schema_of_variant(F.try_variant_get(value, f"$['{quoted}']", "variant"))
+        named = (
+            F.when(kind == "STRING", "text")
+            .when(kind == "BOOLEAN", "true/false")
+            .when(kind.rlike("^(BIGINT|INT|SMALLINT|TINYINT|DOUBLE|FLOAT|DECIMAL)"), "a number")
+            .when(kind.rlike("^(ARRAY|OBJECT)"), "a list or an object")
+        )
+        for k, name in enumerate(_KIND_NAMES):
+            firsts.append(F.min(F.when(named == name, F.col("_row"))).alias(f"_{i}_{k}"))
+    found = lines.agg(*firsts).first()
+    if found is None:
+        return
+    clashes = []
+    for i, column in enumerate(columns):
+        rows = [(found[f"_{i}_{k}"], name) for k, name in enumerate(_KIND_NAMES)]
+        seen = sorted((r, name) for r, name in rows if r is not None)
+        if len(seen) > 1:  # the column's first kind, and the first row of another
+            (at, first_kind), (row, kind) = seen[0], seen[1]
+            clashes.append((row, column, kind, at, first_kind))
+    if clashes:
+        row, column, kind, at, first_kind = min(clashes)
+        raise GraphFileError(
+            f"{path}: row {row}: {column}: {kind}, where row {at} has {first_kind}; {ONE_KIND}"
+        )

@@ -61,36 +61,38 @@ def count_graph(
         remove_output(out_dir / name)
     follows = None
     try:
-        frame, integer = _edges(spark, edges, fmt)
-        missing_from = F.col("follower_id").isNull()
-        missing_to = F.col("followee_id").isNull()
-        reason = (
-            F.when(missing_from & missing_to, "follower_id: missing; followee_id: missing")
-            .when(missing_from, "follower_id: missing")
-            .when(missing_to, "followee_id: missing")
-            .when(F.col("follower_id") == F.col("followee_id"), "self-follow")
-        )
-        # The edges are not kept: the distinct pairs are (every count is made from them), and
-        # the rows are tallied on the way there; the rejects are a second, filtered read.
-        frame = frame.withColumn("_reason", reason)
+        frame, integer, numbered = _edges(spark, edges, fmt)
+        frame = frame.withColumn("_reason", _reason())
         tallies = (F.count(F.lit(1)).alias("n"), F.count("_reason").alias("bad"))
         tallied = Observation("edges")
         accepted_pairs = frame.observe(tallied, *tallies).where(F.col("_reason").isNull())
-        follows = accepted_pairs.select(*EDGES).distinct().persist(StorageLevel.MEMORY_AND_DISK)
-        follows.count()
-        seen = observed(tallied, frame.agg(*tallies))
+        if flags is None and owners is None and accounts is None:
+            # The raw count is one pass, as a hand-written job makes it: the edges read and
+            # tallied, the distinct followers counted per account and written.
+            written = _write_raw(out_dir, accepted_pairs)
+            seen = observed(tallied, frame.agg(*tallies))
+        else:
+            # The edges are not kept: the distinct pairs are (every count is made from them),
+            # and the rows are tallied on the way there.
+            follows = accepted_pairs.select(*EDGES).distinct()
+            follows = follows.persist(StorageLevel.MEMORY_AND_DISK)
+            follows.count()
+            seen = observed(tallied, frame.agg(*tallies))
+            away = _flagged(spark, flags, flagged, integer) if flags is not None else None
+            owned = _owners(spark, owners, integer) if owners is not None else None
+            fill = None
+            if accounts is not None:
+                path = accounts
+
+                def fill(counts: DataFrame, owners: DataFrame | None) -> DataFrame:
+                    key = functools.partial(_id, integer=integer)
+                    return filled_snapshot(spark, path, counts, owners, owned, key)
+
+            written = _write(out_dir, frame, follows, away, owned, fill)
         read, rejected = seen["n"], seen["bad"]
-        away = _flagged(spark, flags, flagged, integer) if flags is not None else None
-        owned = _owners(spark, owners, integer) if owners is not None else None
-        fill = None
-        if accounts is not None:
-            path = accounts
-
-            def fill(counts: DataFrame, owners: DataFrame | None) -> DataFrame:
-                key = functools.partial(_id, integer=integer)
-                return filled_snapshot(spark, path, counts, owners, owned, key)
-
-        written = _write(out_dir, frame, follows, away, owned, fill)
+        # The rejects are a second, filtered read, numbered by row; only when there are any.
+        bad = numbered().withColumn("_reason", _reason()) if rejected else None
+        _staged(out_dir / REJECTS, lambda p: _rejects(bad, p))
     except PySparkException as exc:
         raise GraphFileError(f"{edges}: cannot be read: {first_line(exc)}") from None
     finally:
@@ -112,13 +114,50 @@ def count_graph(
         engine=_ENGINE,
         seconds={"total": time.perf_counter() - began},
         files={"counts": COUNTS}
-        | ({"owners": OWNERS} if owned is not None else {})
+        | ({"owners": OWNERS} if owners is not None else {})
         | {"rejects": REJECTS}
         | ({"accounts": ACCOUNTS} if accounts is not None else {}),
     )
     text = json.dumps(report.summary(), indent=2) + "\n"
     _staged(out_dir / SUMMARY, lambda p: p.write_text(text, encoding="utf-8"))
     return report
+
+
+def _reason() -> Column:
+    """Why an edge is rejected (null: it is not)."""
+    missing_from = F.col("follower_id").isNull()
+    missing_to = F.col("followee_id").isNull()
+    return (
+        F.when(missing_from & missing_to, "follower_id: missing; followee_id: missing")
+        .when(missing_from, "follower_id: missing")
+        .when(missing_to, "followee_id: missing")
+        .when(F.col("follower_id") == F.col("followee_id"), "self-follow")
+    )
+
+
+def _write_raw(out_dir: Where, accepted: DataFrame) -> dict[str, int]:
+    """The raw counts (no flags, no owners) in one job: distinct followers per account,
+    counted and written; the tallies observed on the way out."""
+    counts = (
+        accepted.groupBy(F.col("followee_id").alias("account_id"))
+        .agg(F.count_distinct("follower_id").alias("followers"))
+        .select(
+            "account_id",
+            "followers",
+            F.col("followers").alias("effective_followers"),
+            F.lit(None).cast("string").alias("owner_ref"),
+        )
+    )
+    tallies = (F.count(F.lit(1)).alias("accounts"), F.sum("followers").alias("follows"))
+    wrote = Observation("counts")
+    _staged(out_dir / COUNTS, lambda p: _parquet(counts.observe(wrote, *tallies), p))
+    seen = observed(wrote, counts.agg(*tallies))
+    return {
+        "follows": seen["follows"],
+        "accounts_followed": seen["accounts"],
+        "flagged_accounts": 0,
+        "owners": 0,
+    }
 
 
 def _write(
@@ -129,7 +168,7 @@ def _write(
     owned: DataFrame | None,
     fill: Callable[[DataFrame, DataFrame | None], DataFrame] | None = None,
 ) -> dict[str, int]:
-    """counts, owners, rejects (and with ``fill`` the filled snapshot); the tallies."""
+    """counts and owners (and with ``fill`` the filled snapshot); the tallies."""
     followee = F.col("followee_id").alias("account_id")
     followers = follows.groupBy(followee).agg(F.count(F.lit(1)).alias("followers"))
     if away is not None:
@@ -171,8 +210,6 @@ def _write(
     flagged = 0
     if away is not None:
         flagged = away.join(ids.distinct(), away["account_id"] == F.col("i"), "left_semi").count()
-    rejected = frame.where(F.col("_reason").isNotNull()).select("_row", "_reason").orderBy("_row")
-    _staged(out_dir / REJECTS, lambda p: _rejects(rejected, p))
     return {
         "follows": tallies["follows"],
         "accounts_followed": tallies["accounts_followed"],
@@ -204,11 +241,15 @@ def _owner_table(follows: DataFrame, counts: DataFrame, owned: DataFrame) -> Dat
     )
 
 
-def _rejects(rejected: DataFrame, out: Where) -> None:
-    """``row``, ``reason`` in row order, quoted as Arrow's CSV writer (the embedded engine's)."""
+def _rejects(edges: DataFrame | None, out: Where) -> None:
+    """``row``, ``reason`` of the rejected ``edges`` (numbered, with ``_reason``; None: there
+    are none) in row order, quoted as Arrow's CSV writer (the embedded engine's)."""
     with out.open("w", encoding="utf-8", newline="") as f:
         f.write('"row","reason"\n')
-        for row, reason in rejected.toLocalIterator():
+        if edges is None:
+            return
+        rejected = edges.where(F.col("_reason").isNotNull()).select("_row", "_reason")
+        for row, reason in rejected.orderBy("_row").toLocalIterator():
             f.write(f'{row},"{reason}"\n')
 
 
@@ -231,8 +272,12 @@ def _staged(path: Where, write: Callable[[Where], object]) -> None:
         raise
 
 
-def _edges(spark: SparkSession, path: Where, fmt: str | None) -> tuple[DataFrame, bool]:
-    """``_row`` and the two id columns, typed alike; whether they are integers."""
+def _edges(
+    spark: SparkSession, path: Where, fmt: str | None
+) -> tuple[DataFrame, bool, Callable[[], DataFrame]]:
+    """The two id columns, typed alike; whether they are integers; and the same with ``_row``
+    (each edge's row in the file), made only when asked for: numbering a text file is a pass
+    of its own."""
     fmt = file_format(as_path(path), fmt)
     where = for_spark(path)
     try:
@@ -240,7 +285,11 @@ def _edges(spark: SparkSession, path: Where, fmt: str | None) -> tuple[DataFrame
             raw = spark.read.parquet(where)
             _require(path, raw.columns, EDGES)
             kinds = {n: raw.schema[n].dataType for n in EDGES}
-            frame = raw.select((F.col("_metadata.row_index") + 1).alias("_row"), *EDGES)
+            frame = raw.select(*EDGES)
+
+            def numbered() -> DataFrame:
+                return raw.select((F.col("_metadata.row_index") + 1).alias("_row"), *EDGES)
+
             integer = all(
                 isinstance(k, (T.ByteType, T.ShortType, T.IntegerType, T.LongType))
                 for k in kinds.values()
@@ -249,7 +298,11 @@ def _edges(spark: SparkSession, path: Where, fmt: str | None) -> tuple[DataFrame
         elif fmt == "csv":
             raw = spark.read.csv(where, header=True, inferSchema=False, multiLine=True, escape='"')
             _require(path, raw.columns, EDGES)
-            frame = number_rows(raw).select("_row", *EDGES)
+            frame = raw.select(*EDGES)
+
+            def numbered() -> DataFrame:
+                return number_rows(raw).select("_row", *EDGES)
+
             integer, text_means_int = False, True
         else:
             lines = spark.read.text(where)
@@ -264,14 +317,18 @@ def _edges(spark: SparkSession, path: Where, fmt: str | None) -> tuple[DataFrame
             )
             if present or not lines.isEmpty():
                 _require(path, [r["k"] for r in present], EDGES)
-            frame = number_rows(lines).select("_row", F.json_tuple(value, *EDGES).alias(*EDGES))
+            frame = lines.select(F.json_tuple(value, *EDGES).alias(*EDGES))
+
+            def numbered() -> DataFrame:
+                return number_rows(lines).select("_row", F.json_tuple(value, *EDGES).alias(*EDGES))
+
             integer, text_means_int = False, True
     except PySparkException as exc:
         raise GraphFileError(f"{path}: not a readable {fmt} file: {first_line(exc)}") from None
     if text_means_int:
         integer = _all_whole(frame)
-    ids = {n: _id(F.col(n), integer, typed=fmt == "parquet") for n in EDGES}
-    return frame.select("_row", *(ids[n].alias(n) for n in EDGES)), integer
+    ids = [_id(F.col(n), integer, typed=fmt == "parquet").alias(n) for n in EDGES]
+    return frame.select(*ids), integer, lambda: numbered().select("_row", *ids)
 
 
 def _all_whole(frame: DataFrame) -> bool:

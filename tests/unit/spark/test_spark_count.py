@@ -145,10 +145,10 @@ def test_count_through_the_cli_and_the_job_entry(spark: SparkSession, tmp_path: 
 # text, a column of nulls is text, keys first seen late come last).
 _CSV_SNAPSHOT = (
     "account_id,kind,followers,note,score,active,joined\n"
-    '1,individual,10,,1.0,true,2024-01-01\n'
+    "1,individual,10,,1.0,true,2024-01-01\n"
     '007,organisation,x,"two\nlines",2,false,\n'
     '3,individual,,"a, ""quoted"" one",-5,TRUE,2024-02-30\n'
-    '99,individual,5,plain,1e3,0,2024-01-01T10:00:00\n'
+    "99,individual,5,plain,1e3,0,2024-01-01T10:00:00\n"
 )
 _JSONL_SNAPSHOT = (
     '{"account_id": 1, "kind": "individual", "score": 1, "when": "2024-01-01T00:00:00", '
@@ -182,7 +182,13 @@ def test_a_text_snapshot_is_filled_as_the_embedded_engine_fills_it(
         assert ("007", "organisation", 0, "two\nlines", "2", "false", "", 0, 0, None) in rows
     else:
         assert [n for n, _ in columns][:7] == [
-            "account_id", "kind", "score", "when", "gone", "ok", "followers"
+            "account_id",
+            "kind",
+            "score",
+            "when",
+            "gone",
+            "ok",
+            "followers",
         ]
         assert types["account_id"] == "BIGINT" and types["score"] == "DOUBLE"
         assert types["when"] == types["gone"] == "VARCHAR" and types["ok"] == "BOOLEAN"
@@ -201,6 +207,42 @@ def test_a_text_snapshot_is_filled_as_the_embedded_engine_fills_it(
 def test_a_text_snapshot_refused_by_both(
     spark: SparkSession, tmp_path: Path, suffix: str, text: str
 ) -> None:
+    _refused_by_both(spark, tmp_path, suffix, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            '{"account_id": 1, "score": 5}\n{"account_id": 2, "score": null}\n\n'
+            '{"account_id": 3, "score": "high"}\n',
+            "row 4: score: text, where row 1 has a number",
+        ),
+        (
+            '{"account_id": 1, "ok": true}\n{"account_id": 2, "ok": 1.5}\n',
+            "row 2: ok: a number, where row 1 has true/false",
+        ),
+        (
+            '{"account_id": "a", "kind": "x"}\n{"account_id": "b", "kind": ["x"]}\n',
+            "row 2: kind: a list or an object, where row 1 has text",
+        ),
+        (  # whole numbers and fractions are one kind (double), as Arrow reads them
+            '{"account_id": 1, "n": 2}\n{"account_id": 2, "n": 2.5}\n'
+            '{"account_id": 3, "n": "x", "m": true}\n{"account_id": 4, "m": "y"}\n',
+            "row 3: n: text, where row 1 has a number",
+        ),
+    ],
+)
+def test_a_jsonl_column_of_two_kinds_refused_by_both_naming_its_rows(
+    spark: SparkSession, tmp_path: Path, text: str, said: str
+) -> None:
+    """Spark alone would read such a column as text; Arrow refuses it with a row number within
+    its block. Both name the file's line and the column's first kind, the same words."""
+    refused = _refused_by_both(spark, tmp_path, "jsonl", text)
+    assert refused.startswith(f"{tmp_path / 'accounts.jsonl'}: {said}; ")
+
+
+def _refused_by_both(spark: SparkSession, tmp_path: Path, suffix: str, text: str) -> str:
     edges = _write(tmp_path, "edges", {"follower_id": [1], "followee_id": [2]}, "parquet")
     accounts = tmp_path / f"accounts.{suffix}"
     accounts.write_text(text, encoding="utf-8")
@@ -211,6 +253,7 @@ def test_a_text_snapshot_refused_by_both(
     if suffix == "jsonl" or text.startswith("id"):  # the same words; a ragged CSV: each's own
         assert str(on_spark.value) == str(embedded.value)
     assert str(on_spark.value).startswith(f"{accounts}: ")
+    return str(on_spark.value)
 
 
 def test_count_with_uris(spark: SparkSession, tmp_path: Path) -> None:
