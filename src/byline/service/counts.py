@@ -78,10 +78,19 @@ class CountsApplied:
 
 
 def apply_counts(
-    db: Database, platform: str, updates: Sequence[CountUpdate], on: dt.date, *, actor: str
+    db: Database,
+    platform: str,
+    updates: Sequence[CountUpdate],
+    on: dt.date,
+    *,
+    actor: str,
+    request_id: str | None = None,
 ) -> CountsApplied:
     """Apply one batch of counts as of ``on``; return what happened to every row:
-    ``read`` = ``accepted`` + ``rejected``; ``stale`` of the accepted moved nothing."""
+    ``read`` = ``accepted`` + ``rejected``; ``stale`` of the accepted moved nothing. The audit
+    entries carry ``request_id``, the request that pushed the batch (without one, a case's
+    entries carry ``counts:<on>``)."""
+    batch_id = request_id or f"counts:{on.isoformat()}"
     with db.reading() as conn:
         policy = active_policy(conn, platform)
     missing = [m for m in policy.metrics if any(m not in u.metrics for u in updates)]
@@ -126,10 +135,11 @@ def apply_counts(
                 now=now,
                 actor=actor,
                 source="counts",
+                request_id=request_id,
             )
 
     actions: Counter[str] = Counter()
-    runner = BatchRunner(db, policy, now, f"counts:{on.isoformat()}", 200, actions, actor)
+    runner = BatchRunner(db, policy, now, batch_id, 200, actions, actor)
 
     def event(account_id: str, case: object) -> Event | None:
         u = by_id[account_id]
