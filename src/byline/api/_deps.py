@@ -15,6 +15,7 @@ from byline.api._schemas import ACCOUNT_ID_PATTERN
 from byline.api._state import AppState
 from byline.service import (
     Access,
+    Actor,
     Cases,
     Creators,
     Cycles,
@@ -43,8 +44,9 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def _request_id(request: Request) -> str | None:
-    """The request's id (``RequestContext`` keeps it), for the audit trail."""
+async def _request_id(request: Request) -> str | None:
+    """The request's id (``RequestContext`` keeps it), for the audit trail (async: no thread
+    hop for reading an attribute)."""
     request_id: str | None = getattr(request.state, "request_id", None)
     return request_id
 
@@ -252,6 +254,35 @@ PlatformCaller = Annotated[Principal, Depends(staff(Role.PLATFORM, Role.ADMIN))]
 ReviewerCaller = Annotated[Principal, Depends(staff(Role.REVIEWER, Role.ADMIN))]
 AdminCaller = Annotated[Principal, Depends(staff(Role.ADMIN))]
 CreatorCaller = Annotated[Principal, Depends(creator)]
+
+
+# Who acts, for the audit trail: an HTTP actor always carries its request id. Each is built
+# from its caller dependency, which FastAPI resolves once per request (the caller is admitted,
+# and counted in its rate limit, once however many parameters ask for it).
+def _staff_actor(caller: Principal, request_id: str | None) -> Actor:
+    return Actor(caller.name, request_id, admin=caller.role is Role.ADMIN)
+
+
+async def _platform_actor(caller: PlatformCaller, request_id: RequestIdDep) -> Actor:
+    return _staff_actor(caller, request_id)
+
+
+async def _reviewer_actor(caller: ReviewerCaller, request_id: RequestIdDep) -> Actor:
+    return _staff_actor(caller, request_id)
+
+
+async def _admin_actor(caller: AdminCaller, request_id: RequestIdDep) -> Actor:
+    return _staff_actor(caller, request_id)
+
+
+async def _creator_actor(caller: CreatorCaller, request_id: RequestIdDep) -> Actor:
+    return Actor(caller.name, request_id)
+
+
+PlatformActor = Annotated[Actor, Depends(_platform_actor)]
+ReviewerActor = Annotated[Actor, Depends(_reviewer_actor)]
+AdminActor = Annotated[Actor, Depends(_admin_actor)]
+CreatorActor = Annotated[Actor, Depends(_creator_actor)]
 
 
 def limit_label(state: AppState, caller: Principal, platform: str, viewer_id: str) -> None:

@@ -57,6 +57,7 @@ def create_api_key(
     now: dt.datetime,
     label: str = "",
     name_budget: int | None = None,
+    request_id: str | None = None,
 ) -> str:
     """Create a key (shown once). ``name_budget``: the distinct disclosed names it may be shown
     per hour, whatever viewers it claims to serve (None: the server's default)."""
@@ -70,6 +71,7 @@ def create_api_key(
                 at=now,
                 actor=actor,
                 action=AuditAction.API_KEY_CREATED,
+                request_id=request_id,
                 detail={
                     "platform": platform,
                     "role": role.value,
@@ -82,7 +84,13 @@ def create_api_key(
 
 
 def revoke_api_key(
-    db: Database, platform: str, key_id: str, *, actor: str, now: dt.datetime
+    db: Database,
+    platform: str,
+    key_id: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    request_id: str | None = None,
 ) -> bool:
     with db.transaction() as conn:
         done = access.revoke_key(conn, platform, key_id, now)
@@ -94,6 +102,7 @@ def revoke_api_key(
                     at=now,
                     actor=actor,
                     action=AuditAction.API_KEY_REVOKED,
+                    request_id=request_id,
                     detail={"platform": platform, "key_id": key_id},
                 ),
             )
@@ -174,7 +183,13 @@ def authenticate(db: Database, presented: str) -> Principal | None:
 
 
 def register_creator_key(
-    db: Database, platform: str, *, actor: str, now: dt.datetime, secret: str | None = None
+    db: Database,
+    platform: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    secret: str | None = None,
+    request_id: str | None = None,
 ) -> str:
     with db.transaction() as conn:
         key = access.set_creator_token_key(conn, platform, now, secret)
@@ -184,6 +199,7 @@ def register_creator_key(
                 at=now,
                 actor=actor,
                 action=AuditAction.CREATOR_KEY_SET,
+                request_id=request_id,
                 detail={"platform": platform},
             ),
         )
@@ -339,7 +355,10 @@ class Access(Service):
         actor: str,
         label: str = "",
         name_budget: int | None = None,
+        request_id: str | None = None,
     ) -> str:
+        """A new key of ``role`` (shown once; audited, under ``request_id`` when a request
+        asked for it)."""
         limits.check_key_label(label)
         return create_api_key(
             self.db,
@@ -349,11 +368,17 @@ class Access(Service):
             now=self.clock(),
             label=label,
             name_budget=name_budget,
+            request_id=request_id,
         )
 
-    def revoke_api_key(self, platform: str, key_id: str, *, actor: str) -> None:
+    def revoke_api_key(
+        self, platform: str, key_id: str, *, actor: str, request_id: str | None = None
+    ) -> None:
         """Revoke an active key of ``platform`` (audited); ``NoKey`` when there is none."""
-        if not revoke_api_key(self.db, platform, key_id, actor=actor, now=self.clock()):
+        done = revoke_api_key(
+            self.db, platform, key_id, actor=actor, now=self.clock(), request_id=request_id
+        )
+        if not done:
             raise NoKey(f"no active key {key_id[:40]} for this platform", code="no_key")
 
     def api_keys(self, platform: str) -> list[ApiKeyRow]:
@@ -365,8 +390,17 @@ class Access(Service):
     def authenticate(self, presented: str) -> Principal | None:
         return authenticate(self.db, presented)
 
-    def register_creator_key(self, platform: str, *, actor: str, secret: str | None = None) -> str:
-        return register_creator_key(self.db, platform, actor=actor, now=self.clock(), secret=secret)
+    def register_creator_key(
+        self,
+        platform: str,
+        *,
+        actor: str,
+        secret: str | None = None,
+        request_id: str | None = None,
+    ) -> str:
+        return register_creator_key(
+            self.db, platform, actor=actor, now=self.clock(), secret=secret, request_id=request_id
+        )
 
     def creator(self, platform: str, token: str) -> Principal:
         return creator_principal(self.db, platform, token, self.clock())

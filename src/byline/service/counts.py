@@ -78,37 +78,25 @@ class CountsApplied:
 
 
 def apply_counts(
-    db: Database, platform: str, updates: Sequence[CountUpdate], on: dt.date, *, actor: str
+    db: Database,
+    platform: str,
+    updates: Sequence[CountUpdate],
+    on: dt.date,
+    *,
+    actor: str,
+    request_id: str | None = None,
 ) -> CountsApplied:
     """Apply one batch of counts as of ``on``; return what happened to every row:
-    ``read`` = ``accepted`` + ``rejected``; ``stale`` of the accepted moved nothing."""
+    ``read`` = ``accepted`` + ``rejected``; ``stale`` of the accepted moved nothing. The audit
+    entries carry ``request_id``, the request that pushed the batch (without one, a case's
+    entries carry ``counts:<on>``)."""
+    batch_id = request_id or f"counts:{on.isoformat()}"
     with db.reading() as conn:
         policy = active_policy(conn, platform)
     missing = [m for m in policy.metrics if any(m not in u.metrics for u in updates)]
     if missing:
         raise ValueError(f"every update needs the policy's metrics: missing {', '.join(missing)}")
-    rows: defaultdict[str, list[int]] = defaultdict(list)
-    for index, u in enumerate(updates):
-        rows[u.account_id].append(index)
-    rejects = tuple(
-        CountReject(
-            index,
-            f"counts.{index}.account_id",
-            f"the account appears in rows {', '.join(map(str, where))} of this batch;"
-            " none of them is applied",
-        )
-        for where in rows.values()
-        if len(where) > 1
-        for index in where
-    )
-    refused = {r.index for r in rejects}
-    rejects += tuple(r for r in _owner_rejects(updates, policy) if r.index not in refused)
-    refused |= {r.index for r in rejects}
-    by_id = {
-        a: updates[where[0]]
-        for a, where in rows.items()
-        if len(where) == 1 and where[0] not in refused
-    }
+    by_id, rejects = _accepted(updates, policy)
 
     now = dt.datetime.combine(on, dt.time(), dt.UTC)
     with db.transaction() as conn:
@@ -126,10 +114,11 @@ def apply_counts(
                 now=now,
                 actor=actor,
                 source="counts",
+                request_id=request_id,
             )
 
     actions: Counter[str] = Counter()
-    runner = BatchRunner(db, policy, now, f"counts:{on.isoformat()}", 200, actions, actor)
+    runner = BatchRunner(db, policy, now, batch_id, 200, actions, actor)
 
     def event(account_id: str, case: object) -> Event | None:
         u = by_id[account_id]
@@ -152,6 +141,36 @@ def apply_counts(
         actions=dict(sorted(actions.items())),
         rejects=tuple(sorted(rejects, key=lambda r: r.index)),
     )
+
+
+def _accepted(
+    updates: Sequence[CountUpdate], policy: Policy
+) -> tuple[dict[str, CountUpdate], tuple[CountReject, ...]]:
+    """The rows to apply, by account, and the rejected ones: every row of an account given
+    more than once in the batch, and the owner rows ``_owner_rejects`` refuses."""
+    rows: defaultdict[str, list[int]] = defaultdict(list)
+    for index, u in enumerate(updates):
+        rows[u.account_id].append(index)
+    rejects = tuple(
+        CountReject(
+            index,
+            f"counts.{index}.account_id",
+            f"the account appears in rows {', '.join(map(str, where))} of this batch;"
+            " none of them is applied",
+        )
+        for where in rows.values()
+        if len(where) > 1
+        for index in where
+    )
+    refused = {r.index for r in rejects}
+    rejects += tuple(r for r in _owner_rejects(updates, policy) if r.index not in refused)
+    refused |= {r.index for r in rejects}
+    by_id = {
+        a: updates[where[0]]
+        for a, where in rows.items()
+        if len(where) == 1 and where[0] not in refused
+    }
+    return by_id, rejects
 
 
 def _owner_rejects(updates: Sequence[CountUpdate], policy: Policy) -> list[CountReject]:

@@ -56,7 +56,13 @@ class Cycles(Service):
         return self.run(path, policy, as_of)
 
     def apply_counts(
-        self, platform: str, updates: Sequence[CountUpdate], on: dt.date, *, actor: str
+        self,
+        platform: str,
+        updates: Sequence[CountUpdate],
+        on: dt.date,
+        *,
+        actor: str,
+        request_id: str | None = None,
     ) -> CountsApplied:
         """Follower counts observed on ``on``; see ``service.counts.apply_counts``."""
-        return apply_counts(self.db, platform, updates, on, actor=actor)
+        return apply_counts(self.db, platform, updates, on, actor=actor, request_id=request_id)

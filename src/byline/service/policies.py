@@ -33,7 +33,12 @@ class PolicyText:
 
 
 def activate(
-    conn: Connection, name_or_path: str | Path | PolicyText, *, actor: str, now: dt.datetime
+    conn: Connection,
+    name_or_path: str | Path | PolicyText,
+    *,
+    actor: str,
+    now: dt.datetime,
+    request_id: str | None = None,
 ) -> tuple[Policy, bool]:
     """Make a policy the one in force for its id; return it and whether this changed anything.
 
@@ -64,6 +69,7 @@ def activate(
             at=now,
             actor=actor,
             action=AuditAction.POLICY_ACTIVATED,
+            request_id=request_id,
             policy_version=f"{policy.id} {policy.version}",
             detail={"origin": origin, "digest": digest(source), "replaces": current},
         ),

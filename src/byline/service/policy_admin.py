@@ -99,11 +99,23 @@ def _for_platform(source: str, platform: str) -> Policy:
 
 
 def activate_source(
-    db: Database, platform: str, source: str, *, actor: str, now: dt.datetime
+    db: Database,
+    platform: str,
+    source: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    request_id: str | None = None,
 ) -> Activated:
     policy = _for_platform(source, platform)
     with db.transaction() as conn:
-        _, changed = activate(conn, PolicyText(source, "uploaded policy"), actor=actor, now=now)
+        _, changed = activate(
+            conn,
+            PolicyText(source, "uploaded policy"),
+            actor=actor,
+            now=now,
+            request_id=request_id,
+        )
     return Activated(policy.id, policy.version, changed)
 
 
@@ -162,8 +174,12 @@ class Policies(Service):
             return cycle.path
         return snapshot_in(self.deps.snapshot_dir, platform, snapshot)
 
-    def activate(self, platform: str, source: str, *, actor: str) -> Activated:
+    def activate(
+        self, platform: str, source: str, *, actor: str, request_id: str | None = None
+    ) -> Activated:
         """Put ``source`` in force for ``platform`` (audited; the same text again changes
         nothing)."""
         limits.check_policy_source(source)
-        return activate_source(self.db, platform, source, actor=actor, now=self.clock())
+        return activate_source(
+            self.db, platform, source, actor=actor, now=self.clock(), request_id=request_id
+        )

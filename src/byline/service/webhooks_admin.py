@@ -97,6 +97,7 @@ def register_endpoint(
     actor: str,
     now: dt.datetime,
     guard: outbox.WebhookGuard,
+    request_id: str | None = None,
 ) -> str:
     """Register an endpoint for ``platform``'s messages of ``topics``; audited. ``ValueError``
     for a bad url, secret or topic; ``outbox.AddressRefused`` (one) when ``guard`` does not
@@ -113,6 +114,7 @@ def register_endpoint(
                 at=now,
                 actor=actor,
                 action=AuditAction.WEBHOOK_REGISTERED,
+                request_id=request_id,
                 detail={
                     "platform": platform,
                     "endpoint_id": endpoint_id,
@@ -246,6 +248,7 @@ class Webhooks(Service):
         *,
         actor: str,
         secret: str | None = None,
+        request_id: str | None = None,
     ) -> Registered:
         generated = not secret
         secret = secret or outbox.new_secret()
@@ -265,6 +268,7 @@ class Webhooks(Service):
             actor=actor,
             now=self.clock(),
             guard=self.deps.webhooks,
+            request_id=request_id,
         )
         return Registered(endpoint_id, secret, sorted(set(topics)), generated)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from byline.api._deps import AccessDep, AdminCaller, PlatformPath, StateDep
+from byline.api._deps import AccessDep, AdminActor, AdminCaller, PlatformPath, StateDep
 from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import ApiKeyIn
 from byline.service import Role
@@ -16,14 +16,15 @@ router = APIRouter(prefix="/v1/platforms/{platform}", tags=["admin"], responses=
 
 @router.post("/api-keys", status_code=201, summary="Create an API key (shown once)")
 def create_key(
-    platform: PlatformPath, body: ApiKeyIn, access: AccessDep, caller: AdminCaller
+    platform: PlatformPath, body: ApiKeyIn, access: AccessDep, actor: AdminActor
 ) -> dict[str, Any]:
     key = access.create_api_key(
         platform,
         Role(body.role),
-        actor=caller.name,
+        actor=actor.name,
         label=body.label,
         name_budget=body.name_budget_per_hour,
+        request_id=actor.request_id,
     )
     return {
         "key": key,
@@ -40,9 +41,9 @@ def keys(platform: PlatformPath, access: AccessDep, caller: AdminCaller) -> list
 
 @router.delete("/api-keys/{key_id}", summary="Revoke a key")
 def revoke(
-    platform: PlatformPath, key_id: str, access: AccessDep, state: StateDep, caller: AdminCaller
+    platform: PlatformPath, key_id: str, access: AccessDep, state: StateDep, actor: AdminActor
 ) -> dict[str, Any]:
-    access.revoke_api_key(platform, key_id, actor=caller.name)
+    access.revoke_api_key(platform, key_id, actor=actor.name, request_id=actor.request_id)
     state.keys.clear()  # revoked through this process: effective at once here
     return {"key_id": key_id, "revoked": True}
 
@@ -52,8 +53,8 @@ def revoke(
     status_code=201,
     summary="Register a new key to sign creator tokens with (shown once)",
 )
-def creator_key(platform: PlatformPath, access: AccessDep, caller: AdminCaller) -> dict[str, Any]:
-    secret = access.register_creator_key(platform, actor=caller.name)
+def creator_key(platform: PlatformPath, access: AccessDep, actor: AdminActor) -> dict[str, Any]:
+    secret = access.register_creator_key(platform, actor=actor.name, request_id=actor.request_id)
     return {
         "secret": secret,
         "algorithm": "HS256",

@@ -6,7 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 
-from byline.api._deps import CasesDep, CreatorCaller, CreatorsDep, DisplaysDep, PlatformPath
+from byline.api._deps import (
+    CasesDep,
+    CreatorActor,
+    CreatorCaller,
+    CreatorsDep,
+    DisplaysDep,
+    PlatformPath,
+)
 from byline.api._problems import PROBLEM_RESPONSES, Problem
 from byline.api._schemas import (
     AppealIn,
@@ -16,7 +23,6 @@ from byline.api._schemas import (
     VolunteerIn,
     WithdrawalIn,
 )
-from byline.service import Actor
 from byline.words import LANGUAGES
 
 router = APIRouter(
@@ -48,10 +54,6 @@ def _language(
 Language = Annotated[str, Depends(_language)]
 
 
-def _actor(caller: Any) -> Actor:
-    return Actor(caller.name)
-
-
 def _account(caller: Any) -> str:
     account_id: str | None = caller.account_id
     if account_id is None:
@@ -78,11 +80,10 @@ def submit(
     body: SubmissionIn,
     creators: CreatorsDep,
     caller: CreatorCaller,
+    actor: CreatorActor,
     lang: Language,
 ) -> Obligation:
-    creators.submit(
-        platform, _account(caller), body.name, consent=body.consent, actor=_actor(caller)
-    )
+    creators.submit(platform, _account(caller), body.name, consent=body.consent, actor=actor)
     return me(platform, creators, caller, lang)
 
 
@@ -92,11 +93,10 @@ def refuse(
     body: RefusalIn,
     creators: CreatorsDep,
     caller: CreatorCaller,
+    actor: CreatorActor,
     lang: Language,
 ) -> Obligation:
-    creators.refuse(
-        platform, _account(caller), actor=_actor(caller), reason=body.reason, note=body.note
-    )
+    creators.refuse(platform, _account(caller), actor=actor, reason=body.reason, note=body.note)
     return me(platform, creators, caller, lang)
 
 
@@ -106,9 +106,10 @@ def appeal(
     body: AppealIn,
     creators: CreatorsDep,
     caller: CreatorCaller,
+    actor: CreatorActor,
     lang: Language,
 ) -> Obligation:
-    creators.appeal(platform, _account(caller), body.reason, actor=_actor(caller), note=body.note)
+    creators.appeal(platform, _account(caller), body.reason, actor=actor, note=body.note)
     return me(platform, creators, caller, lang)
 
 
@@ -120,6 +121,7 @@ def volunteer(
     body: VolunteerIn,
     creators: CreatorsDep,
     caller: CreatorCaller,
+    actor: CreatorActor,
     lang: Language,
 ) -> Obligation:
     creators.volunteer(
@@ -127,7 +129,7 @@ def volunteer(
         _account(caller),
         body.name,
         body.kind,
-        actor=_actor(caller),
+        actor=actor,
         consent=body.consent,
     )
     return me(platform, creators, caller, lang)
@@ -139,11 +141,10 @@ def withdraw(
     body: WithdrawalIn,
     creators: CreatorsDep,
     caller: CreatorCaller,
+    actor: CreatorActor,
     lang: Language,
 ) -> Obligation:
-    creators.withdraw(
-        platform, _account(caller), actor=_actor(caller), reason=body.reason, note=body.note
-    )
+    creators.withdraw(platform, _account(caller), actor=actor, reason=body.reason, note=body.note)
     return me(platform, creators, caller, lang)
 
 

@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 
-from byline.api._deps import DisplaysDep, PlatformPath, RequestIdDep, ReviewerCaller
+from byline.api._deps import DisplaysDep, PlatformPath, ReviewerActor
 from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import DisplaysReadIn
-from byline.service import Actor, Role
 
 router = APIRouter(
     prefix="/v1/platforms/{platform}/displays", tags=["reviewer"], responses=PROBLEM_RESPONSES
@@ -24,8 +23,7 @@ def read(
     platform: PlatformPath,
     body: DisplaysReadIn,
     displays: DisplaysDep,
-    caller: ReviewerCaller,
-    request_id: RequestIdDep,
+    actor: ReviewerActor,
 ) -> dict[str, Any]:
     """Who was shown which names, when, asked by which key (never a name), newest first: the
     records of every filter given. The read is audited (``displays:read``: the reason, the
@@ -38,7 +36,7 @@ def read(
     found = displays.read(
         platform,
         reason=body.reason,
-        actor=Actor(caller.name, request_id, admin=caller.role is Role.ADMIN),
+        actor=actor,
         viewer_id=body.viewer_id,
         account_id=body.account_id,
         key_id=body.key_id,

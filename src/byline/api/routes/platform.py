@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 
 from byline.api._deps import (
     AccountPath,
-    AdminCaller,
+    AdminActor,
     CasesDep,
     CyclesDep,
     DisplaysDep,
+    PlatformActor,
     PlatformCaller,
     PlatformPath,
     PoliciesDep,
@@ -36,7 +37,7 @@ def _date(text: str) -> dt.date:
 
 @router.post("/follower-counts", summary="Push counts; touched accounts are decided at once")
 def counts(
-    platform: PlatformPath, body: CountsIn, cycles: CyclesDep, caller: PlatformCaller
+    platform: PlatformPath, body: CountsIn, cycles: CyclesDep, actor: PlatformActor
 ) -> dict[str, Any]:
     updates = []
     for i, c in enumerate(body.counts):
@@ -46,7 +47,10 @@ def counts(
         if any(v < 0 for v in metrics.values()):
             raise Problem(422, "Invalid request", f"counts.{i}.metrics: negative value")
         updates.append(CountUpdate(c.account_id, c.kind, c.category, metrics))
-    return cycles.apply_counts(platform, updates, _date(body.as_of), actor=caller.name).as_dict()
+    applied = cycles.apply_counts(
+        platform, updates, _date(body.as_of), actor=actor.name, request_id=actor.request_id
+    )
+    return applied.as_dict()
 
 
 @router.get("/enforcement/{account_id:path}", summary="Restrictions in force for one account")
@@ -69,10 +73,15 @@ def enforcement_changes(
 
 @router.post("/webhooks", status_code=201, summary="Register a webhook endpoint (audited)")
 def webhooks(
-    platform: PlatformPath, body: WebhookIn, hooks: WebhooksDep, caller: PlatformCaller
+    platform: PlatformPath, body: WebhookIn, hooks: WebhooksDep, actor: PlatformActor
 ) -> dict[str, Any]:
     registered = hooks.register(
-        platform, body.url, list(body.topics), actor=caller.name, secret=body.secret
+        platform,
+        body.url,
+        list(body.topics),
+        actor=actor.name,
+        secret=body.secret,
+        request_id=actor.request_id,
     )
     return {
         "endpoint_id": registered.endpoint_id,
@@ -99,9 +108,12 @@ def shadow(
 
 @router.post("/policies/activation", summary="Make a policy the live one (audited)")
 def activate(
-    platform: PlatformPath, body: PolicyIn, policies: PoliciesDep, caller: AdminCaller
+    platform: PlatformPath, body: PolicyIn, policies: PoliciesDep, actor: AdminActor
 ) -> dict[str, Any]:
-    return policies.activate(platform, body.source, actor=caller.name).as_dict()
+    activated = policies.activate(
+        platform, body.source, actor=actor.name, request_id=actor.request_id
+    )
+    return activated.as_dict()
 
 
 @router.get(

@@ -6,19 +6,21 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from byline.api._deps import AccountPath, CasesDep, PlatformPath, ReviewerCaller, ReviewsDep
+from byline.api._deps import (
+    AccountPath,
+    CasesDep,
+    PlatformPath,
+    ReviewerActor,
+    ReviewerCaller,
+    ReviewsDep,
+)
 from byline.api._problems import PROBLEM_RESPONSES
 from byline.api._schemas import AppealDecisionIn, BulkIn, NoteRevealIn, RejectionIn, RevealIn
 from byline.domain.cases import CaseState
-from byline.service import Actor, Role
 
 router = APIRouter(
     prefix="/v1/platforms/{platform}/review", tags=["reviewer"], responses=PROBLEM_RESPONSES
 )
-
-
-def _actor(caller: Any, request_id: str | None = None) -> Actor:
-    return Actor(caller.name, request_id, admin=caller.role is Role.ADMIN)
 
 
 @router.get("/queue", summary="Cases, nearest deadline first")
@@ -49,10 +51,10 @@ def reveal(
     account_id: AccountPath,
     body: RevealIn,
     reviews: ReviewsDep,
-    caller: ReviewerCaller,
+    actor: ReviewerActor,
 ) -> dict[str, str]:
     name = reviews.reveal_name(
-        platform, account_id, actor=_actor(caller), reason=body.reason, note=body.note
+        platform, account_id, actor=actor, reason=body.reason, note=body.note
     )
     return {"account_id": account_id, "name": name}
 
@@ -66,19 +68,17 @@ def reveal_note(
     account_id: AccountPath,
     body: NoteRevealIn,
     reviews: ReviewsDep,
-    caller: ReviewerCaller,
+    actor: ReviewerActor,
 ) -> dict[str, str]:
-    note = reviews.reveal_note(
-        platform, account_id, body.note_id, actor=_actor(caller), reason=body.reason
-    )
+    note = reviews.reveal_note(platform, account_id, body.note_id, actor=actor, reason=body.reason)
     return {"account_id": account_id, "note_id": body.note_id, "note": note}
 
 
 @router.post("/cases/{account_id:path}/approval", summary="Verify the submitted name")
 def approve(
-    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, caller: ReviewerCaller
+    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, actor: ReviewerActor
 ) -> dict[str, Any]:
-    reviews.approve(platform, account_id, actor=_actor(caller))
+    reviews.approve(platform, account_id, actor=actor)
     return reviews.show(platform, account_id).as_dict()
 
 
@@ -90,9 +90,9 @@ def reject(
     account_id: AccountPath,
     body: RejectionIn,
     reviews: ReviewsDep,
-    caller: ReviewerCaller,
+    actor: ReviewerActor,
 ) -> dict[str, Any]:
-    reviews.reject(platform, account_id, body.reason, actor=_actor(caller), note=body.note)
+    reviews.reject(platform, account_id, body.reason, actor=actor, note=body.note)
     return reviews.show(platform, account_id).as_dict()
 
 
@@ -102,14 +102,14 @@ def decide_appeal(
     account_id: AccountPath,
     body: AppealDecisionIn,
     reviews: ReviewsDep,
-    caller: ReviewerCaller,
+    actor: ReviewerActor,
 ) -> dict[str, Any]:
     reviews.decide_appeal(
         platform,
         account_id,
         upheld=body.upheld,
         reason=body.reason,
-        actor=_actor(caller),
+        actor=actor,
         note=body.note,
     )
     return reviews.show(platform, account_id).as_dict()
@@ -117,13 +117,13 @@ def decide_appeal(
 
 @router.post("/bulk", summary="Approve or reject many submissions; each result is reported")
 def bulk(
-    platform: PlatformPath, body: BulkIn, reviews: ReviewsDep, caller: ReviewerCaller
+    platform: PlatformPath, body: BulkIn, reviews: ReviewsDep, actor: ReviewerActor
 ) -> dict[str, Any]:
     outcome = reviews.bulk(
         platform,
         list(body.account_ids),
         body.action,
-        actor=_actor(caller),
+        actor=actor,
         reason=body.reason,
         note=body.note,
     )
@@ -145,15 +145,15 @@ def bulk(
     summary="Take the case: its decisions are reserved to the caller",
 )
 def take(
-    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, caller: ReviewerCaller
+    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, actor: ReviewerActor
 ) -> dict[str, Any]:
-    reviews.take(platform, account_id, actor=_actor(caller))
-    return {"account_id": account_id, "assignee": caller.name}
+    reviews.take(platform, account_id, actor=actor)
+    return {"account_id": account_id, "assignee": actor.name}
 
 
 @router.delete("/cases/{account_id:path}/assignment", summary="Give the case back")
 def release(
-    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, caller: ReviewerCaller
+    platform: PlatformPath, account_id: AccountPath, reviews: ReviewsDep, actor: ReviewerActor
 ) -> dict[str, Any]:
-    reviews.release(platform, account_id, actor=_actor(caller))
+    reviews.release(platform, account_id, actor=actor)
     return {"account_id": account_id, "assignee": None}
