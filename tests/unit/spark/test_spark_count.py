@@ -96,6 +96,19 @@ def test_counts_agree_with_the_embedded_engine(spark: SparkSession, g: dict[str,
         assert_same_counts(Path(tmp) / "e", Path(tmp) / "s")
 
 
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(g=graphs())
+def test_raw_counts_agree_with_the_embedded_engine(spark: SparkSession, g: dict[str, Any]) -> None:
+    """Without flags, owners or a snapshot Spark counts in one job (its own path): the same
+    counts, tallies and rejects."""
+    with tempfile.TemporaryDirectory() as tmp:
+        edges = _files(g, Path(tmp))["edges"]
+        assert edges is not None
+        count_graph(edges, Path(tmp) / "e")
+        _on(spark)(edges, Path(tmp) / "s")
+        assert_same_counts(Path(tmp) / "e", Path(tmp) / "s")
+
+
 def _on(spark: SparkSession) -> Any:
     def run(edges: Path, out: Path, **files: Any) -> Any:
         return count_on_spark(spark, edges, out, **files)
