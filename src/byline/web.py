@@ -4,6 +4,7 @@ worker; ``create_app`` is what the demo and the tests build."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 
 from fastapi import FastAPI
@@ -37,4 +38,10 @@ def app() -> FastAPI:
     settings = ApiSettings.from_env()
     services = open_services(settings.db_url, snapshot_dir=settings.snapshot_dir)
     # the API's lifespan writes this worker's displays and label lookups in the background
-    return create_app(services, settings)
+    web = create_app(services, settings)
+    # What start-up made (modules, the app, its routes: most of the heap) lives as long as the
+    # worker: kept out of the collector's full passes, which otherwise walk all of it a few
+    # times a minute under load (bench/api.py: about a tenth of the label path's CPU).
+    gc.collect()
+    gc.freeze()
+    return web
