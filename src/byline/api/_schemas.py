@@ -20,8 +20,7 @@ from byline.domain.vocabulary import (
     ViewerCondition,
     WithdrawalReason,
 )
-from byline.service import limits
-from byline.service.displays import MAX_READ
+from byline.service import MAX_DISPLAY_READ, limits
 
 # An account id, wherever a request names one (bodies and paths): 1 to 200 characters, no
 # control characters (NUL, line breaks, C1). A bad one is refused naming the field, without
@@ -224,7 +223,9 @@ class DisplaysReadIn(_Body):
     viewer_id: RecordFilter | None = Field(None, description="A viewer id, as the label saw it")
     account_id: RecordFilter | None = Field(None, description="An account whose name was shown")
     key_id: RecordFilter | None = Field(None, description="The API key that asked for labels")
-    limit: int = Field(MAX_READ, ge=1, le=MAX_READ, description="At most this many, newest first")
+    limit: int = Field(
+        MAX_DISPLAY_READ, ge=1, le=MAX_DISPLAY_READ, description="At most this many, newest first"
+    )
 
 
 class CountIn(_Body):

@@ -76,7 +76,7 @@ from byline.service.demo import (
     run_demo,
     running_clock,
 )
-from byline.service.displays import DisplayDay, Displays, DisplaysView, Purged
+from byline.service.displays import MAX_DISPLAY_READ, DisplayDay, Displays, DisplaysView, Purged
 from byline.service.evaluation import ENGINES, SparkOptions, evaluate_snapshot
 from byline.service.floor import Services
 from byline.service.graphs import Graphs
@@ -153,6 +153,7 @@ __all__ = [
     "ENGINES",
     "GROUP_BYS",
     "LATEST_CYCLE",
+    "MAX_DISPLAY_READ",
     "MAX_STEPS",
     "NOT_LINKED",
     "OLD_SEQ",

@@ -42,7 +42,7 @@ log = logging.getLogger("byline.displays")
 FLUSH_EVERY_S = 5.0
 PURGE_EVERY_S = 3600.0
 VIEW_DAYS = 30  # the creator's view: this many days, today included
-MAX_READ = 1000  # display records per staff read
+MAX_DISPLAY_READ = 1000  # display records per staff read
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -389,7 +389,7 @@ class Displays(Service):
         viewer_id: str | None = None,
         account_id: str | None = None,
         key_id: str | None = None,
-        limit: int = MAX_READ,
+        limit: int = MAX_DISPLAY_READ,
     ) -> list[records_of.DisplayRecord]:
         """Display records of a viewer, an account or a key (at least one), newest first, for a
         member of staff who names a ``reason`` (a ``StaffReadReason`` code): the read is
@@ -398,8 +398,8 @@ class Displays(Service):
         code = coded(StaffReadReason, reason)
         if viewer_id is None and account_id is None and key_id is None:
             raise ValueError("name a viewer, an account or a key whose display records to read")
-        if not 1 <= limit <= MAX_READ:
-            raise ValueError(f"limit: from 1 to {MAX_READ}")
+        if not 1 <= limit <= MAX_DISPLAY_READ:
+            raise ValueError(f"limit: from 1 to {MAX_DISPLAY_READ}")
         who = actor if isinstance(actor, Actor) else Actor(actor)
         with self.db.transaction() as conn:
             active_policy(conn, platform)  # only a platform with a policy in force

@@ -174,10 +174,10 @@ def _one_kind_each(path: Where, lines: DataFrame, columns: list[str]) -> None:
         rows = [(found[f"_{i}_{k}"], name) for k, name in enumerate(_KIND_NAMES)]
         seen = sorted((r, name) for r, name in rows if r is not None)
         if len(seen) > 1:  # the column's first kind, and the first row of another
-            (at, first_kind), (row, kind) = seen[0], seen[1]
-            clashes.append((row, column, kind, at, first_kind))
+            (at, first_kind), (row, other) = seen[0], seen[1]
+            clashes.append((row, column, other, at, first_kind))
     if clashes:
-        row, column, kind, at, first_kind = min(clashes)
+        row, column, other, at, first_kind = min(clashes)
         raise GraphFileError(
-            f"{path}: row {row}: {column}: {kind}, where row {at} has {first_kind}; {ONE_KIND}"
+            f"{path}: row {row}: {column}: {other}, where row {at} has {first_kind}; {ONE_KIND}"
         )
