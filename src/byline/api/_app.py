@@ -38,9 +38,10 @@ def create_api(
 ) -> FastAPI:
     """The API's routes over ``services`` (the composition root builds both and mounts the
     console beside them: ``byline.web.create_app``)."""
+    held = {} if settings.names_held_max is None else {"max_names_held": settings.names_held_max}
     if limiter is None and settings.redis_url:
-        limiter = RedisLimiter(settings.redis_url, workers=settings.workers)
-    limiter = limiter or MemoryLimiter(workers=settings.workers)
+        limiter = RedisLimiter(settings.redis_url, workers=settings.workers, **held)
+    limiter = limiter or MemoryLimiter(workers=settings.workers, **held)
     app = _Api(
         lifespan=_background_writers(services, settings),
         title="Byline",

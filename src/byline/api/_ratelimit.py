@@ -177,6 +177,7 @@ class RedisLimiter:
         *,
         workers: int = 1,
         clock: Callable[[], float] = time.monotonic,
+        max_names_held: int = MAX_NAMES_HELD,
     ) -> None:
         import redis
 
@@ -187,7 +188,8 @@ class RedisLimiter:
         self._prefix = prefix
         self._workers = max(1, workers)
         self._clock = clock
-        self._memory = MemoryLimiter(workers=self._workers)  # while Redis cannot be reached
+        # while Redis cannot be reached
+        self._memory = MemoryLimiter(workers=self._workers, max_names_held=max_names_held)
         self._spend = self._redis.register_script(_SPEND)
         self._lock = threading.Lock()
         self._down_since: float | None = None  # when Redis was lost (None: it answers)

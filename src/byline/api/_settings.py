@@ -35,6 +35,13 @@ class ApiSettings(BaseModel):
     # Harvesting: a key or viewer shown more than this many distinct disclosed accounts in a
     # sliding hour is flagged (None: each policy's ``[displays] harvest_threshold``, else 200).
     harvest_threshold: int | None = Field(default=None, ge=1)
+    # Memory bounds of the hour-long structures each worker keeps (a long-running worker grows
+    # for an hour, then holds at most these): accounts in the harvesting signal's sliding hour
+    # (past it a minute's new accounts are not kept, counted as dropped), and names in the
+    # viewers' hourly name budgets (past it the least recently used viewers' are forgotten).
+    # None: 2,000,000 and 1,000,000 (the counters' own defaults).
+    harvest_window_max: int | None = Field(default=None, ge=1000)
+    names_held_max: int | None = Field(default=None, ge=1000)
     # How often each worker writes the name displays it counted (seconds; 0: only when the
     # server stops, or when asked).
     display_flush_s: float = Field(default=5.0, ge=0, le=300)
@@ -64,6 +71,8 @@ class ApiSettings(BaseModel):
             "BYLINE_LABEL_FAST_PATH": "label_fast_path",
             "BYLINE_SNAPSHOT_DIR": "snapshot_dir",
             "BYLINE_HARVEST_THRESHOLD": "harvest_threshold",
+            "BYLINE_HARVEST_WINDOW_MAX": "harvest_window_max",
+            "BYLINE_NAMES_HELD_MAX": "names_held_max",
             "BYLINE_DISPLAY_FLUSH_SECONDS": "display_flush_s",
         }
         for var, field in mapping.items():

@@ -115,6 +115,8 @@ class AppState:
         self.labels = self.services.labels.cache(self.settings.label_cache_s)
         displays = self.services.displays
         displays.harvest_threshold = self.settings.harvest_threshold
+        if self.settings.harvest_window_max is not None:
+            displays.counter.hour.max_held = self.settings.harvest_window_max
         self.metrics.watch_displays(displays)
         # a key revoked by this process (API, console, CLI in-process) stops here at once
         self.services.access.on_key_revoked(self.keys.clear)

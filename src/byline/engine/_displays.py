@@ -88,8 +88,14 @@ class SlidingHour:
             for who in ((platform, KEY, key_id), (platform, VIEWER, viewer_id)):
                 seen = bucket.get(who)
                 if seen is None:
-                    bucket[who] = set(accounts)
+                    # A viewer's first record of the minute is held as it is, not copied (a
+                    # viewer has one record a minute per key, nearly always one key) ...
+                    bucket[who] = accounts if who[1] == VIEWER else set(accounts)
                     added = len(accounts)
+                elif who[1] == VIEWER:  # ... so never changed: the record is the batch's
+                    merged = seen | accounts
+                    added = len(merged) - len(seen)
+                    bucket[who] = merged
                 else:
                     before = len(seen)
                     seen |= accounts
@@ -166,10 +172,6 @@ class DisplayCounter:
         self._carried = DisplayBatch({}, {})  # put back after a failed write
         self.max_pending, self.max_records = max_pending, max_records
         self.hour = SlidingHour(max_window)
-        # The display records of the newest minutes already handed out in a batch (and not put
-        # back): a feed shows the same names again and again within a minute, and a record is
-        # written once, not with every batch of that minute.
-        self._handed: dict[int, dict[RecordKey, set[str]]] = {}
         self.dropped = 0  # displays not held: the queue was full
         self.records_dropped = 0  # display records not carried over failed writes
 
@@ -209,50 +211,16 @@ class DisplayCounter:
                     records[record] = set(accounts)
                 else:
                     seen.update(accounts)
-            fresh = self._not_handed(records)
             # From the records, once per (minute, key, viewer): a feed shown again and again
             # within a minute costs one addition; a record put back adds nothing new.
-            hour.feed(fresh)
-        return DisplayBatch(counts, fresh)
-
-    def _not_handed(self, records: dict[RecordKey, set[str]]) -> dict[RecordKey, set[str]]:
-        """``records`` less the accounts already handed out in an earlier batch (of the newest
-        two minutes), which are now marked handed out; older minutes are let go."""
-        handed, fresh = self._handed, {}
-        for record, accounts in records.items():
-            minute = record[1]
-            within = handed.get(minute)
-            if within is None:
-                if handed and minute < max(handed) - 1:  # late: written as it is
-                    fresh[record] = accounts
-                    continue
-                within = handed[minute] = {}
-            done = within.get(record)
-            if done is None:
-                within[record] = set(accounts)
-                fresh[record] = accounts
-            else:
-                new = accounts - done
-                if new:
-                    done |= new
-                    fresh[record] = new
-        if handed:
-            newest = max(handed)
-            for minute in [m for m in handed if m < newest - 1]:
-                del handed[minute]
-            if sum(len(a) for w in handed.values() for a in w.values()) > self.max_records:
-                handed.clear()  # only a saving: a record written twice is kept once
-        return fresh
+            hour.feed(records)
+        return DisplayBatch(counts, records)
 
     def restore(self, batch: DisplayBatch) -> None:
         """Put back a batch that could not be written: taken again with the next. Its counts
         are always kept; its records as long as fewer than ``max_records`` are carried."""
         with self._lock:
             counts, records = self._carried.counts, self._carried.records
-            for record, accounts in batch.records.items():  # not written after all
-                done = self._handed.get(record[1], {}).get(record)
-                if done is not None:
-                    done -= accounts
             for cell, n in batch.counts.items():
                 counts[cell] = counts.get(cell, 0) + n
             held = sum(len(s) for s in records.values())

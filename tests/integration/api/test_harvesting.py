@@ -165,3 +165,21 @@ def test_through_redis_the_workers_share_one_budget(site: Site, redis_url: str) 
     assert look(workers[1], key, DISCLOSED[:3], "y").status_code == 200  # shown before: free
     for limiter in limiters:
         limiter.close()
+
+
+def test_the_hour_long_structures_are_bounded_as_configured(site: Site) -> None:
+    """``BYLINE_HARVEST_WINDOW_MAX`` and ``BYLINE_NAMES_HELD_MAX`` bound what a worker holds for
+    an hour: past the window's bound a minute's new accounts are not kept but counted."""
+    env = {"BYLINE_HARVEST_WINDOW_MAX": "1000", "BYLINE_NAMES_HELD_MAX": "2000"}
+    settings = ApiSettings.from_env(env)
+    assert (settings.harvest_window_max, settings.names_held_max) == (1000, 2000)
+    client = site.app(harvest_window_max=1000, names_held_max=2000)
+    with client:
+        state = client.app.state.byline  # type: ignore[attr-defined]
+        hour = state.services.displays.counter.hour
+        assert hour.max_held == 1000 and state.limiter._max_held == 2000
+        key = site.key()
+        for i in range(600):  # 600 viewers, 2 names each: 1,200 held for the key, 1,200 viewers'
+            assert look(client, key, DISCLOSED[:2], viewer=f"v{i}").status_code == 200
+        state.services.displays.flush()
+        assert hour.held <= 1000 + 4 and hour.dropped > 0  # one record past the bound at most
