@@ -11,7 +11,7 @@ from starlette.types import ASGIApp
 from byline.api import _problems
 from byline.api._bodylimit import BodyLimit
 from byline.api._context import RequestContext
-from byline.api._ratelimit import MemoryLimiter, RateLimiter, RedisLimiter
+from byline.api._ratelimit import MAX_NAMES_HELD, MemoryLimiter, RateLimiter, RedisLimiter
 from byline.api._settings import ApiSettings
 from byline.api._state import AppState, Metrics
 from byline.api.routes import admin, creator, displays, labels, log, ops, platform, reviewer
@@ -38,10 +38,10 @@ def create_api(
 ) -> FastAPI:
     """The API's routes over ``services`` (the composition root builds both and mounts the
     console beside them: ``byline.web.create_app``)."""
-    held = {} if settings.names_held_max is None else {"max_names_held": settings.names_held_max}
+    held = settings.names_held_max or MAX_NAMES_HELD
     if limiter is None and settings.redis_url:
-        limiter = RedisLimiter(settings.redis_url, workers=settings.workers, **held)
-    limiter = limiter or MemoryLimiter(workers=settings.workers, **held)
+        limiter = RedisLimiter(settings.redis_url, workers=settings.workers, max_names_held=held)
+    limiter = limiter or MemoryLimiter(workers=settings.workers, max_names_held=held)
     app = _Api(
         lifespan=_background_writers(services, settings),
         title="Byline",
