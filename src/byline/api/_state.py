@@ -86,6 +86,11 @@ class Metrics:
             registry=r,
         ).set_function(lambda: displays.counter.records_dropped)
         Gauge(
+            "byline_harvest_window_dropped",
+            "Accounts not kept in the harvesting signal's sliding hour: it held its bound",
+            registry=r,
+        ).set_function(lambda: displays.counter.hour.dropped)
+        Gauge(
             "byline_harvest_flagged_here",
             "Keys and viewers over the harvesting threshold in this worker's last hour",
             registry=r,

@@ -183,3 +183,5 @@ def test_the_hour_long_structures_are_bounded_as_configured(site: Site) -> None:
             assert look(client, key, DISCLOSED[:2], viewer=f"v{i}").status_code == 200
         state.services.displays.flush()
         assert hour.held <= 1000 + 4 and hour.dropped > 0  # one record past the bound at most
+        metrics = client.get("/metrics").text
+        assert f"byline_harvest_window_dropped {float(hour.dropped)}" in metrics
