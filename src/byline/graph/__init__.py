@@ -17,6 +17,7 @@ from byline.graph._outputs import (
     REJECTS,
     SUMMARY,
     GraphOutputError,
+    ValueKind,
 )
 from byline.graph._run import DEFAULT_FLAGGED, CountReport, count_graph
 
@@ -33,6 +34,7 @@ __all__ = [
     "CountReport",
     "GraphFileError",
     "GraphOutputError",
+    "ValueKind",
     "count_graph",
     "file_format",
 ]

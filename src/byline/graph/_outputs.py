@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,17 @@ ACCOUNTS = "accounts.parquet"
 NOT_A_VALUE = "a snapshot's values are numbers, text, true/false or null, not lists or objects"
 # A snapshot's JSONL column whose values are of more than one kind.
 ONE_KIND = "a JSONL column holds one kind of value: numbers, text or true/false (or null)"
+
+
+class ValueKind(StrEnum):
+    """The kinds of a snapshot's JSON value, as errors name them (the order: Spark's check)."""
+
+    TEXT = "text"
+    TRUE_FALSE = "true/false"
+    NUMBER = "a number"
+    NESTED = "a list or an object"
+
+
 # The columns of the snapshot that a count fills in (added when the snapshot lacks them).
 FILLED = ("followers", "effective_followers", "owner_followers")
 
@@ -184,13 +196,13 @@ def _json_snapshot(path: Path) -> pa.Table:
 def value_kind(value: object) -> str | None:
     """The kind of a JSON value as a snapshot's column holds it (None: null, or no value)."""
     if isinstance(value, bool):
-        return "true/false"
+        return ValueKind.TRUE_FALSE
     if isinstance(value, (int, float)):
-        return "a number"
+        return ValueKind.NUMBER
     if isinstance(value, str):
-        return "text"
+        return ValueKind.TEXT
     if isinstance(value, (list, dict)):
-        return "a list or an object"
+        return ValueKind.NESTED
     return None
 
 

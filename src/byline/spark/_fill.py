@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from byline.engine import csv_header, first_line
-from byline.graph import NOT_A_VALUE, ONE_KIND, GraphFileError, file_format
+from byline.graph import NOT_A_VALUE, ONE_KIND, GraphFileError, ValueKind, file_format
 from byline.spark._read import number_rows
 from byline.spark._where import Where, as_path, for_spark
 
@@ -147,9 +147,6 @@ def _jsonl(spark: SparkSession, path: Where, where: str) -> DataFrame:
     return number_rows(frame).select(*(F.col(f"`{k}`") for k in order), "_row")
 
 
-_KIND_NAMES = ("text", "true/false", "a number", "a list or an object")
-
-
 def _one_kind_each(path: Where, lines: DataFrame, columns: list[str]) -> None:
     """``GraphFileError`` naming the first row (line) whose value in one of ``columns`` is of
     another kind than that column's first value, as the embedded engine names it."""
@@ -159,19 +156,22 @@ def _one_kind_each(path: Where, lines: DataFrame, columns: list[str]) -> None:
         quoted = column.replace("\\", "\\\\").replace("'", "\\'")
         kind = F.schema_of_variant(F.try_variant_get(value, f"$['{quoted}']", "variant"))
         named = (
-            F.when(kind == "STRING", "text")
-            .when(kind == "BOOLEAN", "true/false")
-            .when(kind.rlike("^(BIGINT|INT|SMALLINT|TINYINT|DOUBLE|FLOAT|DECIMAL)"), "a number")
-            .when(kind.rlike("^(ARRAY|OBJECT)"), "a list or an object")
+            F.when(kind == "STRING", ValueKind.TEXT.value)
+            .when(kind == "BOOLEAN", ValueKind.TRUE_FALSE.value)
+            .when(
+                kind.rlike("^(BIGINT|INT|SMALLINT|TINYINT|DOUBLE|FLOAT|DECIMAL)"),
+                ValueKind.NUMBER.value,
+            )
+            .when(kind.rlike("^(ARRAY|OBJECT)"), ValueKind.NESTED.value)
         )
-        for k, name in enumerate(_KIND_NAMES):
-            firsts.append(F.min(F.when(named == name, F.col("_row"))).alias(f"_{i}_{k}"))
+        for k, name in enumerate(ValueKind):
+            firsts.append(F.min(F.when(named == name.value, F.col("_row"))).alias(f"_{i}_{k}"))
     found = lines.agg(*firsts).first()
     if found is None:
         return
     clashes = []
     for i, column in enumerate(columns):
-        rows = [(found[f"_{i}_{k}"], name) for k, name in enumerate(_KIND_NAMES)]
+        rows = [(found[f"_{i}_{k}"], name) for k, name in enumerate(ValueKind)]
         seen = sorted((r, name) for r, name in rows if r is not None)
         if len(seen) > 1:  # the column's first kind, and the first row of another
             (at, first_kind), (row, other) = seen[0], seen[1]
