@@ -6,6 +6,7 @@ call its methods and never reach the database, the vault, the clock or a secret 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,15 @@ Clock = Callable[[], dt.datetime]
 
 def wall_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def epoch_units(clock: Clock, seconds: int) -> Callable[[], int]:
+    """Whole units of ``seconds`` since the epoch by ``clock`` (minutes: 60, days: 86400), for
+    hot paths: the wall clock is read directly (a tenth of the cost of an aware datetime),
+    another clock through its datetime."""
+    if clock is wall_clock:
+        return lambda: int(time.time()) // seconds
+    return lambda: int(clock().timestamp()) // seconds
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +31,7 @@ from byline.domain.labels import Viewer, class_conditions, viewer_class
 from byline.domain.policy import DEFAULT_HARVEST_THRESHOLD, Policy
 from byline.domain.vocabulary import AuditAction, StaffReadReason, ViewerCondition, coded
 from byline.engine import HOUR_MINUTES, DisplayCounter
-from byline.service._base import Actor, Deps, Service, wall_clock
+from byline.service._base import Actor, Deps, Service, epoch_units
 from byline.service._harvest import HarvestFlags, HarvestSignals
 from byline.service.policies import NoActivePolicy, active_policy
 from byline.store import Connection
@@ -48,10 +47,6 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 def _minute_of(at: dt.datetime) -> int:
     return int(at.timestamp()) // 60
-
-
-def _wall_minute() -> int:
-    return int(time.time()) // 60
 
 
 def _start_of(minute: int) -> dt.datetime:
@@ -174,11 +169,7 @@ class Displays(Service):
         self.flushed = 0  # displays written by this process
         self.flagged_here: dict[str, int] = {}  # per platform: keys and viewers flagged here
         self._flush_lock = threading.Lock()
-        # The minute now, on the label path: the wall clock read directly when it is the
-        # clock (a tenth of the cost of an aware datetime), else the clock given.
-        self._minute: Callable[[], int] = (
-            _wall_minute if deps.clock is wall_clock else lambda: _minute_of(self.clock())
-        )
+        self._minute = epoch_units(deps.clock, 60)  # the minute now, on the label path
 
     # -- the label path ----------------------------------------------------------------------
 

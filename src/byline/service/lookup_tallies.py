@@ -11,22 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from typing import Any
 
 from byline import cases
-from byline.service._base import Deps, Service, wall_clock
+from byline.service._base import Deps, Service, epoch_units
 
 FLUSH_S = 10.0
 RESULTS = ("shown", "none", "hidden")
 log = logging.getLogger("byline.lookups")
 _EPOCH_DAY = dt.date(1970, 1, 1)
-
-
-def _wall_day() -> int:
-    return int(time.time()) // 86400
 
 
 class LookupTallies(Service):
@@ -38,13 +32,7 @@ class LookupTallies(Service):
         # per (platform, day as days since the epoch, result, rule)
         self._counts: Counter[tuple[str, int, str, str]] = Counter()
         self._lock = threading.Lock()
-        # The day now, on the label path: the wall clock read directly when it is the clock
-        # (a tenth of the cost of an aware datetime), else the clock given.
-        self._day: Callable[[], int] = (
-            _wall_day
-            if deps.clock is wall_clock
-            else lambda: (self.clock().date() - _EPOCH_DAY).days
-        )
+        self._day = epoch_units(deps.clock, 86400)  # the day now, on the label path
         self._flusher: threading.Thread | None = None
         self._stop = threading.Event()
 
