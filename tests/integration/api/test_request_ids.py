@@ -33,8 +33,98 @@ class Call:
     body: dict[str, Any] | None = None
 
 
-# action -> (what it must write, the request; made after its setup on ``world``)
-ACTIONS: dict[str, tuple[AuditAction, Callable[[World], Call]]] = {}
+# Requests that need no setup: action -> (what it must write, the request).
+_RAISED = (
+    preset_path("weibo")
+    .read_text()
+    .replace("threshold = { followers = 1000000 }", "threshold = { followers = 1300000 }")
+)
+_NEWCOMER = {"account_id": "newcomer", "kind": "individual", "category": "finance"}
+PLAIN: dict[str, tuple[AuditAction, Call]] = {
+    "name reveal": (
+        AuditAction.NAME_DECRYPTED,
+        Call("POST", f"{REVIEW}/cases/waiting/name-reveal", "reviewer", {"reason": "review"}),
+    ),
+    "approve": (
+        AuditAction.CASE_VERIFIED,
+        Call("POST", f"{REVIEW}/cases/waiting/approval", "reviewer"),
+    ),
+    "approve as admin": (
+        AuditAction.CASE_VERIFIED,
+        Call("POST", f"{REVIEW}/cases/waiting/approval", "admin"),
+    ),
+    "reject": (
+        AuditAction.CASE_REJECTED,
+        Call(
+            "POST",
+            f"{REVIEW}/cases/waiting/rejection",
+            "reviewer",
+            {"reason": "other", "note": "photo blurred"},
+        ),
+    ),
+    "bulk rejection": (
+        AuditAction.CASE_REJECTED,
+        Call(
+            "POST",
+            f"{REVIEW}/bulk",
+            "reviewer",
+            {"action": "reject", "account_ids": ["waiting"], "reason": "name_mismatch"},
+        ),
+    ),
+    "creator submission": (
+        AuditAction.CASE_SUBMITTED,
+        Call("POST", f"{ME}/submission", "creator:quiet", {"name": "Zhang Wei", "consent": True}),
+    ),
+    "creator refusal": (
+        AuditAction.CASE_REFUSED,
+        Call("POST", f"{ME}/refusal", "creator:quiet", {"reason": "privacy"}),
+    ),
+    "creator appeal": (
+        AuditAction.CASE_APPEALED,
+        Call("POST", f"{ME}/appeal", "creator:quiet", {"reason": "wrong_category"}),
+    ),
+    "creator volunteering": (
+        AuditAction.CASE_VOLUNTEERED,
+        Call(
+            "POST", f"{ME}/volunteer", "creator:small", {"name": "Zhang Wei", "kind": "individual"}
+        ),
+    ),
+    "api key creation": (
+        AuditAction.API_KEY_CREATED,
+        Call("POST", f"{PLATFORM}/api-keys", "admin", {"role": "label", "label": "cdn"}),
+    ),
+    "creator token key": (
+        AuditAction.CREATOR_KEY_SET,
+        Call("POST", f"{PLATFORM}/creator-token-key", "admin"),
+    ),
+    "policy activation": (
+        AuditAction.POLICY_ACTIVATED,
+        Call("POST", f"{PLATFORM}/policies/activation", "admin", {"source": _RAISED}),
+    ),
+    "webhook registration": (
+        AuditAction.WEBHOOK_REGISTERED,
+        Call(
+            "POST",
+            f"{PLATFORM}/webhooks",
+            "platform",
+            {"url": "http://127.0.0.1:9/hook", "topics": ["label"]},
+        ),
+    ),
+    "pushed counts": (
+        AuditAction.CASE_OPENED,
+        Call(
+            "POST",
+            f"{PLATFORM}/follower-counts",
+            "platform",
+            {"as_of": "2023-10-26", "counts": [{**_NEWCOMER, "followers": 4_000_000}]},
+        ),
+    ),
+}
+
+# Requests made after their setup on ``world``: action -> (what it must write, the request).
+ACTIONS: dict[str, tuple[AuditAction, Callable[[World], Call]]] = {
+    name: (writes, lambda world, call=call: call) for name, (writes, call) in PLAIN.items()
+}
 
 
 def action(name: str, writes: AuditAction) -> Callable[[Callable[[World], Call]], None]:
@@ -42,11 +132,6 @@ def action(name: str, writes: AuditAction) -> Callable[[Callable[[World], Call]]
         ACTIONS[name] = (writes, make)
 
     return register
-
-
-@action("name reveal", AuditAction.NAME_DECRYPTED)
-def _(world: World) -> Call:
-    return Call("POST", f"{REVIEW}/cases/waiting/name-reveal", "reviewer", {"reason": "review"})
 
 
 @action("note reveal", AuditAction.NOTE_DECRYPTED)
@@ -57,55 +142,11 @@ def _(world: World) -> Call:
     return Call("POST", f"{REVIEW}/cases/waiting/note-reveal", "reviewer", body)
 
 
-@action("approve", AuditAction.CASE_VERIFIED)
-def _(world: World) -> Call:
-    return Call("POST", f"{REVIEW}/cases/waiting/approval", "reviewer")
-
-
-@action("approve as admin", AuditAction.CASE_VERIFIED)
-def _(world: World) -> Call:
-    return Call("POST", f"{REVIEW}/cases/waiting/approval", "admin")
-
-
-@action("reject", AuditAction.CASE_REJECTED)
-def _(world: World) -> Call:
-    body = {"reason": "other", "note": "photo blurred"}
-    return Call("POST", f"{REVIEW}/cases/waiting/rejection", "reviewer", body)
-
-
-@action("bulk rejection", AuditAction.CASE_REJECTED)
-def _(world: World) -> Call:
-    body = {"action": "reject", "account_ids": ["waiting"], "reason": "name_mismatch"}
-    return Call("POST", f"{REVIEW}/bulk", "reviewer", body)
-
-
 @action("appeal decision", AuditAction.CASE_APPEAL_UPHELD)
 def _(world: World) -> Call:
     world.programme.appeal("weibo", "quiet", "wrong_category", actor=CREATOR)
     body = {"upheld": True, "reason": "category_corrected"}
     return Call("POST", f"{REVIEW}/cases/quiet/appeal-decision", "reviewer", body)
-
-
-@action("creator submission", AuditAction.CASE_SUBMITTED)
-def _(world: World) -> Call:
-    body = {"name": "Zhang Wei", "consent": True}
-    return Call("POST", f"{ME}/submission", "creator:quiet", body)
-
-
-@action("creator refusal", AuditAction.CASE_REFUSED)
-def _(world: World) -> Call:
-    return Call("POST", f"{ME}/refusal", "creator:quiet", {"reason": "privacy"})
-
-
-@action("creator appeal", AuditAction.CASE_APPEALED)
-def _(world: World) -> Call:
-    return Call("POST", f"{ME}/appeal", "creator:quiet", {"reason": "wrong_category"})
-
-
-@action("creator volunteering", AuditAction.CASE_VOLUNTEERED)
-def _(world: World) -> Call:
-    body = {"name": "Zhang Wei", "kind": "individual"}
-    return Call("POST", f"{ME}/volunteer", "creator:small", body)
 
 
 @action("creator withdrawal", AuditAction.CASE_WITHDRAWN)
@@ -115,43 +156,10 @@ def _(world: World) -> Call:
     return Call("POST", f"{ME}/withdrawal", "creator:small", {"reason": "no_longer_wanted"})
 
 
-@action("api key creation", AuditAction.API_KEY_CREATED)
-def _(world: World) -> Call:
-    return Call("POST", f"{PLATFORM}/api-keys", "admin", {"role": "label", "label": "cdn"})
-
-
 @action("api key revocation", AuditAction.API_KEY_REVOKED)
 def _(world: World) -> Call:
     key = create_api_key(world.programme.db, "weibo", Role.LABEL, actor="test", now=NOW)
     return Call("DELETE", f"{PLATFORM}/api-keys/{key.split('.')[0]}", "admin")
-
-
-@action("creator token key", AuditAction.CREATOR_KEY_SET)
-def _(world: World) -> Call:
-    return Call("POST", f"{PLATFORM}/creator-token-key", "admin")
-
-
-@action("policy activation", AuditAction.POLICY_ACTIVATED)
-def _(world: World) -> Call:
-    source = (
-        preset_path("weibo")
-        .read_text()
-        .replace("threshold = { followers = 1000000 }", "threshold = { followers = 1300000 }")
-    )
-    return Call("POST", f"{PLATFORM}/policies/activation", "admin", {"source": source})
-
-
-@action("webhook registration", AuditAction.WEBHOOK_REGISTERED)
-def _(world: World) -> Call:
-    body = {"url": "http://127.0.0.1:9/hook", "topics": ["label"]}
-    return Call("POST", f"{PLATFORM}/webhooks", "platform", body)
-
-
-@action("pushed counts", AuditAction.CASE_OPENED)
-def _(world: World) -> Call:
-    count = {"account_id": "newcomer", "kind": "individual", "category": "finance"}
-    body = {"as_of": "2023-10-26", "counts": [{**count, "followers": 4_000_000}]}
-    return Call("POST", f"{PLATFORM}/follower-counts", "platform", body)
 
 
 def _headers(world: World, who: str) -> dict[str, str]:
