@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from byline.api import _problems
 from byline.api._bodylimit import BodyLimit
@@ -102,12 +102,20 @@ _TAGS = ("label", "creator", "reviewer", "platform", "admin", "log", "operations
 
 
 class _Api(FastAPI):
-    """FastAPI, with an optional layer outside all of its middleware (``serve_first``)."""
+    """FastAPI, with an optional layer in front of all of it (``serve_first``: given FastAPI's
+    own entry, it answers what it can and hands the rest on to it)."""
 
     serve_first: Callable[[ASGIApp], ASGIApp] | None = None
     max_body_bytes: int = 1 << 20
+    _entry: ASGIApp | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
-        stack = super().build_middleware_stack()
-        stack = stack if self.serve_first is None else self.serve_first(stack)
-        return BodyLimit(stack, self.max_body_bytes)  # outermost: the fast path too
+        return BodyLimit(super().build_middleware_stack(), self.max_body_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entry = self._entry
+        if entry is None:
+            entry = self._entry = (
+                super().__call__ if self.serve_first is None else self.serve_first(super().__call__)
+            )
+        await entry(scope, receive, send)

@@ -84,11 +84,17 @@ class RequestContext:
     def begin(scope: Scope) -> tuple[str, float]:
         """The request's id (the client's ``x-request-id``, else a new one), kept in the
         scope's state, and when it began."""
-        request_id = ""
+        given = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
-                request_id = value.decode("latin-1")[:64]
+                given = value
                 break
+        return RequestContext.begin_with(scope, given)
+
+    @staticmethod
+    def begin_with(scope: Scope, given: bytes | None) -> tuple[str, float]:
+        """``begin``, with the client's ``x-request-id`` header (``given``) already found."""
+        request_id = given.decode("latin-1")[:64] if given else ""
         request_id = request_id or _new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         return request_id, time.perf_counter()

@@ -1,12 +1,13 @@
 """The label path: what every label request does once it is admitted (``answer``), and
 ``LabelsFirst``, which serves the common request before FastAPI's stack.
 
-Label lookups are the hottest requests by far. ``LabelsFirst``, the outermost layer of the app,
-answers a well-formed lookup — a JSON body that validates, a valid platform — with the same
-checks in the same order as the documented route (bearer key, tenant and role, key limit,
-viewer limit, name budgets), without FastAPI's middleware, routing, dependency injection or a
-second validation of the response, and with the same bytes. Anything else (invalid JSON or
-fields, another content type, a malformed platform) goes on to the documented route
+Label lookups are the hottest requests by far. ``LabelsFirst``, in front of FastAPI's own entry,
+answers a well-formed lookup — a JSON body of a declared length within the API's limit that
+validates, a valid platform — with the same checks in the same order as the documented route
+(bearer key, tenant and role, key limit, viewer limit, name budgets), without FastAPI's
+middleware, routing, dependency injection or a second validation of the response, and with the
+same bytes. Anything else (invalid JSON or fields, another content type, a malformed platform, a
+body without a declared length or over the limit) goes on to the documented route
 (``routes/labels.py``) untouched, so its errors stay exactly as documented.
 """
 
@@ -135,6 +136,9 @@ class LabelsFirst:
         self, app: ASGIApp, fastapi: FastAPI, route: APIRoute, context: RequestContext
     ) -> None:
         self.app, self.fastapi = app, fastapi
+        # A body the fast path reads: its length declared, within the API's limit (any other
+        # goes through the limit's own layer, which counts or refuses it).
+        self.max_body_bytes = fastapi.state.byline.settings.max_body_bytes
         # The documented route, whose template request metrics and logs name.
         self.route = route
         self.context = context
@@ -148,18 +152,35 @@ class LabelsFirst:
         if found is None:
             await self.app(scope, receive, send)
             return
+        content_type = authorization = request_id = length = None
+        for name, value in scope["headers"]:  # once, for all that the fast path reads
+            if name == b"content-type":
+                content_type = content_type or value
+            elif name == b"authorization":
+                authorization = authorization or value
+            elif name == b"content-length":
+                length = value
+            elif name == b"x-request-id" and request_id is None:
+                request_id = value
+        if length is None or not length.isdigit() or int(length) > self.max_body_bytes:
+            await self.app(scope, receive, send)
+            return
         body, complete = await _read_body(receive)
-        lookup = _parse(scope, found.group(1), body) if complete else None
+        lookup = _parse(found.group(1), body, content_type) if complete else None
         if lookup is None:  # the documented route answers (a disconnect too, as it does)
             await self.app(scope, _replay(body, complete, receive), send)
             return
+        # as FastAPI's own entry sets them, for the error handlers
+        scope["app"] = self.fastapi
+        if self.fastapi.root_path:
+            scope["root_path"] = self.fastapi.root_path
         scope["path_params"] = {"platform": found.group(1)}
         scope["route"] = self.route
-        request_id, started = self.context.begin(scope)
+        request_id, started = self.context.begin_with(scope, request_id)
         status = 500
         try:
             try:
-                content = self._answer(*lookup)
+                content = self._answer(found.group(1), lookup, authorization)
             except Exception as exc:
                 sending = WithRequestId(send, request_id)
                 try:
@@ -211,14 +232,8 @@ def install(app: FastAPI, route: APIRoute, context: RequestContext) -> Callable[
     return lambda stack: LabelsFirst(stack, app, route, context)
 
 
-def _parse(scope: Scope, platform: str, body: bytes) -> tuple[str, Asked, bytes | None] | None:
-    """(platform, lookup, authorization header) of a well-formed lookup; None otherwise."""
-    content_type = authorization = None
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            content_type = content_type or value
-        elif name == b"authorization":
-            authorization = authorization or value
+def _parse(platform: str, body: bytes, content_type: bytes | None) -> Asked | None:
+    """The lookup, if well-formed (a valid platform, a JSON body that validates); else None."""
     if content_type is None or not _platform(platform) or not _is_json(content_type):
         return None
     asked = _plain(body)
@@ -227,7 +242,7 @@ def _parse(scope: Scope, platform: str, body: bytes) -> tuple[str, Asked, bytes 
             asked = Asked.of(LabelsIn.model_validate_json(body))
         except ValidationError:
             return None  # the documented route names the fields
-    return platform, asked, authorization
+    return asked
 
 
 _VIEWER_FIELDS = frozenset(("id", "logged_in", "identity_verified", "flags"))
