@@ -138,7 +138,8 @@ class LabelsFirst:
         self.app, self.fastapi = app, fastapi
         # A body the fast path reads: its length declared, within the API's limit (any other
         # goes through the limit's own layer, which counts or refuses it).
-        self.max_body_bytes = fastapi.state.byline.settings.max_body_bytes
+        self.state: AppState = fastapi.state.byline  # made with the app, never replaced
+        self.max_body_bytes = self.state.settings.max_body_bytes
         # The documented route, whose template request metrics and logs name.
         self.route = route
         self.context = context
@@ -205,7 +206,7 @@ class LabelsFirst:
             self.context.end(scope, request_id, status, started)
 
     def _answer(self, platform: str, parsed: Asked, authorization: bytes | None) -> bytes:
-        state: AppState = self.fastapi.state.byline
+        state = self.state
         presented = bearer_token(None if authorization is None else authorization.decode("latin-1"))
         caller = admit_key(state, platform, presented, LABEL_ROLES, limited=False)
         return _render(answer(state, caller, platform, parsed))

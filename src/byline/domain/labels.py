@@ -40,6 +40,8 @@ class Viewer:
 def hidden_by(policy: Policy, viewer: Viewer) -> tuple[ViewerCondition, ...]:
     """The policy's conditions that hide names from this viewer (empty: the viewer may see)."""
     held = viewer.held
+    if not held:  # logged in, identity-verified, no flags: nothing can hide a name
+        return ()
     return tuple(c for c in policy.viewers.hidden_from if c in held)
 
 
