@@ -74,8 +74,9 @@ class MemoryLimiter:
         self._window = -1
         self._counts: dict[str, int] = {}  # bucket -> hits in the current window
         self._budget_window = -1
-        # bucket -> names shown in the current hour; viewers' buckets in the order last used
-        self._shown: dict[str, set[str]] = {}
+        # bucket -> names shown in the current hour (a dict of names, which Python's garbage
+        # collector does not track, unlike a set); viewers' buckets in the order last used
+        self._shown: dict[str, dict[str, None]] = {}
         self._viewers: OrderedDict[str, None] = OrderedDict()
         self._held = 0  # names held in viewers' buckets
         self._max_held = max_names_held
@@ -107,7 +108,7 @@ class MemoryLimiter:
             return ALLOWED
         now = self._clock()
         window = int(now // BUDGET_WINDOW_S)
-        wanted = set(names)
+        wanted = dict.fromkeys(names)
         with self._lock:
             if window != self._budget_window:
                 self._budget_window, self._shown = window, {}
@@ -115,11 +116,11 @@ class MemoryLimiter:
             for bucket, budget in budgets:
                 shown = self._shown.get(bucket)
                 # Only the names not shown yet are looked at (the key's set may be large).
-                fresh = len(wanted) if shown is None else len(wanted.difference(shown))
+                fresh = len(wanted) if shown is None else sum(n not in shown for n in wanted)
                 if fresh and (len(shown) if shown else 0) + fresh > self.share(budget):
                     return _retry(now, BUDGET_WINDOW_S, bucket)
             for bucket, _ in budgets:
-                shown = self._shown.setdefault(bucket, set())
+                shown = self._shown.setdefault(bucket, {})
                 if bucket.startswith(VIEWER_PREFIX):
                     self._held -= len(shown)
                     shown.update(wanted)
