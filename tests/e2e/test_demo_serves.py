@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -58,6 +59,7 @@ def test_the_demo_serves_what_it_prints(
         assert set(users) == {"demo-admin", "demo-compliance", "demo-reviewer"}
         link = re.search(r"(http://\S+/enter\?token=\S+)", printed)
         assert link, printed[-2000:]
+        _listening(port, process)  # the banner is printed as the server starts, not after
 
         for visit in _visits(browser, f"http://127.0.0.1:{port}", request):
             _walk_through(visit, users, link.group(1))
@@ -111,3 +113,16 @@ def test_the_demo_runs_thousands_of_cases(tmp_path: Path) -> None:
     done_by_people = sum(sum(w["creator_actions"].values()) for w in weeks)
     assert done_by_people >= 2_000
     assert programme["audit_ok"] and programme["promise_breaches"] == 0
+
+
+def _listening(port: int, process: subprocess.Popen[str], seconds: float = 60) -> None:
+    """Wait until the demo's server accepts connections (it must, within ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the demo stopped before it served"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"the demo did not listen on {port} within {seconds:g} s")

@@ -136,9 +136,9 @@ class LabelsFirst:
         self, app: ASGIApp, fastapi: FastAPI, route: APIRoute, context: RequestContext
     ) -> None:
         self.app, self.fastapi = app, fastapi
+        self.state: AppState = fastapi.state.byline  # made with the app, never replaced
         # A body the fast path reads: its length declared, within the API's limit (any other
         # goes through the limit's own layer, which counts or refuses it).
-        self.state: AppState = fastapi.state.byline  # made with the app, never replaced
         self.max_body_bytes = self.state.settings.max_body_bytes
         # The documented route, whose template request metrics and logs name.
         self.route = route
