@@ -45,10 +45,6 @@ MAX_DISPLAY_READ = 1000  # display records per staff read
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _minute_of(at: dt.datetime) -> int:
-    return int(at.timestamp()) // 60
-
-
 def _start_of(minute: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(minutes=minute)
 
@@ -169,7 +165,7 @@ class Displays(Service):
         self.flushed = 0  # displays written by this process
         self.flagged_here: dict[str, int] = {}  # per platform: keys and viewers flagged here
         self._flush_lock = threading.Lock()
-        self._minute = epoch_units(deps.clock, 60)  # the minute now, on the label path
+        self._minute = epoch_units(deps.clock, 60)  # the minute now (on the label path too)
 
     # -- the label path ----------------------------------------------------------------------
 
@@ -262,7 +258,7 @@ class Displays(Service):
         """This process's own sliding hour, against each platform's threshold: how many keys
         and viewers it flags (the platform's signal is computed from every worker's records);
         a warning when that number rises."""
-        minute = _minute_of(self.clock())
+        minute = self._minute()
         for platform, policy in policies.items():
             over = self.counter.over(self._threshold(policy), minute, platform)
             before = self.flagged_here.get(platform, 0)
@@ -330,7 +326,7 @@ class Displays(Service):
     def harvest_signals(self, platform: str) -> HarvestSignals:
         """The keys and viewers of ``platform`` over the threshold in the sliding hour now,
         from every worker's display records."""
-        minute = _minute_of(self.now())
+        minute = self._minute()
         since = _start_of(minute - HOUR_MINUTES + 1)
         with self.db.reading() as conn:
             threshold = self._threshold(active_policy(conn, platform))
